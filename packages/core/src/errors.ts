@@ -1,0 +1,55 @@
+/**
+ * Every error the API can answer with, defined once. Server and SDK both read this list, so a
+ * `code` means the same thing on both sides of the wire.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, title: "The request is not valid" },
+  INVALID_JSON: { status: 400, title: "The request body is not valid JSON" },
+  TENANT_HEADER_REQUIRED: { status: 400, title: "The x-tn header is required" },
+  PAYMENT_DATA_FORBIDDEN: { status: 400, title: "Raw card data is not accepted" },
+  UNAUTHENTICATED: { status: 401, title: "Missing or invalid credentials" },
+  TENANT_MISMATCH: { status: 403, title: "The x-tn header does not match the credential" },
+  FORBIDDEN: { status: 403, title: "The credential lacks the required permission" },
+  NOT_FOUND: { status: 404, title: "Not found" },
+  ROUTE_NOT_FOUND: { status: 404, title: "No such route" },
+  METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
+  CONFLICT: { status: 409, title: "Conflict" },
+  ALREADY_EXISTS: { status: 409, title: "An object with that key already exists" },
+  IN_USE: { status: 409, title: "The object is in use" },
+  INVALID_STATE_TRANSITION: { status: 409, title: "The transition is not allowed from the current state" },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, title: "The Idempotency-Key was used with a different request" },
+  IDEMPOTENCY_KEY_IN_USE: { status: 409, title: "A request with this Idempotency-Key is still in progress" },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The request body must be application/json" },
+  UNPROCESSABLE: { status: 422, title: "The request cannot be processed" },
+  PAYMENT_FAILED: { status: 402, title: "The payment failed" },
+  QUOTA_EXCEEDED: { status: 409, title: "The quota is exhausted" },
+  RATE_LIMITED: { status: 429, title: "Too many requests" },
+  TEST_CLOCK_FORBIDDEN: { status: 409, title: "Test clocks are not available in production environments" },
+  INTERNAL: { status: 500, title: "Internal server error" },
+  UNAVAILABLE: { status: 503, title: "Service unavailable" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const PROBLEM_TYPE_BASE = "https://tessera.dev/problems/";
+
+/** RFC 9457 problem document, as every error response carries it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ErrorCode | (string & {});
+  request_id?: string;
+  errors?: Array<{ path: string; message: string; code?: string }>;
+  [extension: string]: unknown;
+}
+
+export function problemType(code: string): string {
+  return PROBLEM_TYPE_BASE + code.toLowerCase().replaceAll("_", "-");
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}

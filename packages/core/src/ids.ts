@@ -1,0 +1,31 @@
+/** Type prefixes of object ids: `cus_01J…`. The suffix is a ULID, so ids sort by creation. */
+export const ID_PREFIXES = {
+  tenant: "ten",
+  environment: "env",
+  api_key: "key",
+  platform_key: "pk",
+  entitlement: "ent",
+  bundle: "bun",
+  price: "price",
+  storefront: "sf",
+  customer: "cus",
+  subscription: "sub",
+  payment: "pay",
+  invoice: "inv",
+  event: "evt",
+  webhook_endpoint: "we",
+  webhook_delivery: "whd",
+  job: "job",
+  grant: "grt",
+  usage: "use",
+  signing_key: "sk",
+} as const;
+
+export type ObjectType = keyof typeof ID_PREFIXES;
+
+const ID_PATTERN = /^[a-z]+_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function looksLikeId(value: string, type?: ObjectType): boolean {
+  if (!ID_PATTERN.test(value)) return false;
+  return type === undefined || value.startsWith(`${ID_PREFIXES[type]}_`);
+}

@@ -1,0 +1,196 @@
+import { z } from "zod";
+import { Currency, Interval, Key, Metadata, MinorUnits, Timestamp } from "./common.js";
+
+export const EntitlementKind = z.enum(["flag", "tier", "quota", "content"]);
+export type EntitlementKind = z.infer<typeof EntitlementKind>;
+
+export const CatalogStatus = z.enum(["active", "archived"]);
+export type CatalogStatus = z.infer<typeof CatalogStatus>;
+
+const entitlementBase = {
+  key: Key,
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  metadata: Metadata.optional(),
+};
+
+/** Input: the fields each kind needs are required for that kind and refused for the others. */
+export const CreateEntitlement = z
+  .discriminatedUnion("kind", [
+    z.object({ ...entitlementBase, kind: z.literal("flag") }).strict(),
+    z
+      .object({
+        ...entitlementBase,
+        kind: z.literal("tier"),
+        levels: z
+          .array(Key)
+          .min(1)
+          .max(50)
+          .refine((l) => new Set(l).size === l.length, "levels must be unique")
+          .meta({ description: "Ordered lowest to highest." }),
+      })
+      .strict(),
+    z.object({ ...entitlementBase, kind: z.literal("quota"), period: Interval }).strict(),
+    z
+      .object({
+        ...entitlementBase,
+        kind: z.literal("content"),
+        content_ids: z.array(z.string().min(1).max(200)).max(10_000).optional(),
+      })
+      .strict(),
+  ])
+  .meta({ id: "CreateEntitlement" });
+export type CreateEntitlement = z.infer<typeof CreateEntitlement>;
+
+export const UpdateEntitlement = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    description: z.string().max(2000).nullable().optional(),
+    levels: z.array(Key).min(1).max(50).optional().meta({ description: "tier only; existing levels must be kept." }),
+    content_ids: z.array(z.string().min(1).max(200)).max(10_000).optional(),
+    metadata: Metadata.optional(),
+    status: CatalogStatus.optional(),
+  })
+  .strict()
+  .meta({ id: "UpdateEntitlement" });
+export type UpdateEntitlement = z.infer<typeof UpdateEntitlement>;
+
+export const Entitlement = z
+  .object({
+    id: z.string(),
+    object: z.literal("entitlement"),
+    key: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    kind: EntitlementKind,
+    levels: z.array(z.string()).nullable(),
+    period: Interval.nullable(),
+    content_ids: z.array(z.string()).nullable(),
+    metadata: z.record(z.string(), z.string()),
+    status: CatalogStatus,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: "Entitlement" });
+export type Entitlement = z.infer<typeof Entitlement>;
+
+/** What a bundle grants of one entitlement. Which field applies depends on the entitlement's kind. */
+export const BundleEntitlementInput = z
+  .object({
+    key: Key.meta({ description: "The entitlement's key." }),
+    limit: z.number().int().min(0).optional().meta({ description: "quota: units per period" }),
+    level: z.string().optional().meta({ description: "tier: one of the entitlement's levels" }),
+    content: z.array(z.string().min(1)).optional().meta({ description: "content: content ids granted" }),
+  })
+  .strict()
+  .meta({ id: "BundleEntitlementInput" });
+export type BundleEntitlementInput = z.infer<typeof BundleEntitlementInput>;
+
+export const BundleEntitlement = z
+  .object({
+    key: z.string(),
+    entitlement_id: z.string(),
+    kind: EntitlementKind,
+    limit: z.number().int().nullable(),
+    level: z.string().nullable(),
+    content: z.array(z.string()).nullable(),
+  })
+  .meta({ id: "BundleEntitlement" });
+export type BundleEntitlement = z.infer<typeof BundleEntitlement>;
+
+export const CreatePrice = z
+  .object({
+    currency: Currency,
+    amount: MinorUnits.meta({ description: "In the currency's minor unit, e.g. 999 = 9.99 EUR." }),
+    interval: Interval,
+    interval_count: z.number().int().min(1).max(365).default(1),
+    trial_days: z.number().int().min(0).max(730).default(0),
+    term_count: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .nullable()
+      .optional()
+      .meta({ description: "Fixed term: the subscription expires after this many periods." }),
+    nickname: z.string().max(200).optional(),
+  })
+  .strict()
+  .meta({ id: "CreatePrice" });
+export type CreatePrice = z.infer<typeof CreatePrice>;
+
+export const Price = z
+  .object({
+    id: z.string(),
+    object: z.literal("price"),
+    bundle: z.string(),
+    currency: z.string(),
+    amount: z.number().int(),
+    interval: Interval,
+    interval_count: z.number().int(),
+    trial_days: z.number().int(),
+    term_count: z.number().int().nullable(),
+    nickname: z.string().nullable(),
+    status: CatalogStatus,
+    created_at: Timestamp,
+  })
+  .meta({ id: "Price" });
+export type Price = z.infer<typeof Price>;
+
+export const UpdatePrice = z
+  .object({ status: CatalogStatus.optional(), nickname: z.string().max(200).nullable().optional() })
+  .strict()
+  .meta({ id: "UpdatePrice" });
+
+export const CreateBundle = z
+  .object({
+    key: Key,
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    entitlements: z.array(BundleEntitlementInput).max(200).default([]),
+    prices: z.array(CreatePrice).max(50).default([]),
+    metadata: Metadata.optional(),
+  })
+  .strict()
+  .meta({ id: "CreateBundle" });
+export type CreateBundle = z.infer<typeof CreateBundle>;
+
+export const UpdateBundle = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    description: z.string().max(2000).nullable().optional(),
+    entitlements: z.array(BundleEntitlementInput).max(200).optional().meta({ description: "Replaces the list." }),
+    metadata: Metadata.optional(),
+    status: CatalogStatus.optional(),
+  })
+  .strict()
+  .meta({ id: "UpdateBundle" });
+export type UpdateBundle = z.infer<typeof UpdateBundle>;
+
+export const Bundle = z
+  .object({
+    id: z.string(),
+    object: z.literal("bundle"),
+    key: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    entitlements: z.array(BundleEntitlement),
+    prices: z.array(Price),
+    metadata: z.record(z.string(), z.string()),
+    status: CatalogStatus,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: "Bundle" });
+export type Bundle = z.infer<typeof Bundle>;
+
+/** DELETE answers this: deleted when unused, archived (and kept) when something still refers to it. */
+export const DeletionResult = z
+  .object({
+    id: z.string(),
+    object: z.string(),
+    deleted: z.boolean(),
+    archived: z.boolean(),
+  })
+  .meta({ id: "DeletionResult" });
+export type DeletionResult = z.infer<typeof DeletionResult>;

@@ -1,0 +1,89 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { sql } from "kysely";
+import type { Deps } from "./context.js";
+import { ApiError } from "./errors.js";
+import type { AppEnv } from "./http/env.js";
+import { problemResponse, validationError } from "./http/problem.js";
+import { requestId } from "./http/request-id.js";
+import { authRoutes } from "./modules/auth/routes.js";
+import { catalogRoutes } from "./modules/catalog/routes.js";
+import { docsRoutes } from "./modules/docs/routes.js";
+import { tenancyRoutes } from "./modules/tenancy/routes.js";
+import { createServices, type Services } from "./services.js";
+
+export const API_VERSION = "0.1.0";
+
+/** A new router whose validation failures render as our problem+json. */
+export function newRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+}
+
+export interface CreatedApp {
+  app: OpenAPIHono<AppEnv>;
+  services: Services;
+}
+
+/**
+ * The composition root: every dependency comes in through `deps`, so a test builds an app over
+ * an in-memory database and a manual clock in one line, and production wires the real ones.
+ */
+export function createApp(deps: Deps): CreatedApp {
+  const services = createServices(deps);
+  const app = newRouter();
+
+  app.use(async (c, next) => {
+    c.set("deps", deps);
+    c.set("services", services);
+    await next();
+  });
+  app.use(requestId());
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await sql`select 1`.execute(deps.db);
+      return c.json({ status: "ok", database: deps.dialect });
+    } catch (error) {
+      c.get("logger").error({ err: error }, "readiness check failed");
+      throw new ApiError("UNAVAILABLE", "The database is not reachable");
+    }
+  });
+
+  for (const routes of [tenancyRoutes, authRoutes, catalogRoutes]) {
+    app.route("/", routes);
+  }
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key `tsk_<environment>_…`, bound to one tenant and environment. Send x-tn as well.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "platformKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "A platform administration key `tpk_…`, made with `tessera platform-key create`.",
+  });
+  app.route("/", docsRoutes(app));
+
+  app.notFound((c) => problemResponse(c, new ApiError("ROUTE_NOT_FOUND", `No route ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return problemResponse(c, error);
+    if (error instanceof HTTPException) {
+      const code =
+        error.status === 400 ? "INVALID_JSON" : error.status === 413 ? "PAYLOAD_TOO_LARGE" : "VALIDATION_FAILED";
+      return problemResponse(c, new ApiError(code, error.message));
+    }
+    (c.get("logger") ?? deps.logger).error({ err: error }, "unhandled error");
+    return problemResponse(
+      c,
+      new ApiError("INTERNAL", "Something went wrong; the request id identifies it in the logs"),
+    );
+  });
+
+  return { app, services };
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+import { Command, Option } from "commander";
+import { ConfigError } from "./config.js";
+import { migrateToLatest } from "./db/migrate.js";
+import { createLogger } from "./logger.js";
+import { provisionTenant } from "./modules/tenancy/provision.js";
+import { openRuntime } from "./runtime.js";
+import { startServer } from "./server.js";
+import { createServices } from "./services.js";
+
+/** Flags win over environment variables; both go through the same validated config. */
+function envWith(flags: Record<string, string | number | boolean | undefined>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const [name, value] of Object.entries(flags)) if (value !== undefined) env[name] = String(value);
+  return env;
+}
+
+const dbOption = () =>
+  new Option("--database-url <url>", "sqlite:<path>, sqlite::memory: or postgres://… (DATABASE_URL)");
+const logOption = () => new Option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent (LOG_LEVEL)");
+
+/** Commands that only need the database: quiet logs unless asked, migrate first. */
+async function withServices<T>(
+  opts: { databaseUrl?: string; logLevel?: string },
+  run: (s: ReturnType<typeof createServices>) => Promise<T>,
+) {
+  const env = envWith({ DATABASE_URL: opts.databaseUrl, LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? "warn" });
+  const runtime = await openRuntime({
+    env,
+    migrate: true,
+    logger: createLogger(env.LOG_LEVEL ?? "warn", process.stderr),
+  });
+  try {
+    return await run(createServices(runtime.deps));
+  } finally {
+    await runtime.database.close();
+  }
+}
+
+const program = new Command("tessera").description("Tessera subscription orchestration server").version("0.1.0");
+
+program
+  .command("serve")
+  .description("Start the HTTP API (runs migrations first unless --no-migrate)")
+  .option("-p, --port <port>", "port to listen on (PORT, default 3000)")
+  .option("--host <host>", "address to bind (HOST, default 127.0.0.1)")
+  .addOption(dbOption())
+  .addOption(logOption())
+  .option("--no-migrate", "do not run migrations on start (TESSERA_MIGRATE_ON_START=false)")
+  .option("--no-demo", "do not create the demo tenant on first start (TESSERA_DEMO_TENANT=false)")
+  .action(async (opts) => {
+    const server = await startServer(
+      envWith({
+        PORT: opts.port,
+        HOST: opts.host,
+        DATABASE_URL: opts.databaseUrl,
+        LOG_LEVEL: opts.logLevel,
+        TESSERA_MIGRATE_ON_START: opts.migrate === false ? "false" : undefined,
+        TESSERA_DEMO_TENANT: opts.demo === false ? "false" : undefined,
+      }),
+    );
+    printBanner(server);
+    const stop = async (signal: string) => {
+      server.runtime.logger.info({ signal }, "shutting down");
+      await server.close();
+      process.exit(0);
+    };
+    process.once("SIGINT", () => void stop("SIGINT"));
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+  });
+
+program
+  .command("migrate")
+  .description("Apply pending database migrations and exit")
+  .addOption(dbOption())
+  .addOption(logOption())
+  .action(async (opts) => {
+    const env = envWith({ DATABASE_URL: opts.databaseUrl, LOG_LEVEL: opts.logLevel });
+    const runtime = await openRuntime({
+      env,
+      migrate: false,
+      logger: createLogger(opts.logLevel ?? "info", process.stderr),
+    });
+    try {
+      const { applied } = await migrateToLatest(runtime.database.db);
+      console.log(applied.length ? `applied: ${applied.join(", ")}` : "the database is up to date");
+    } finally {
+      await runtime.database.close();
+    }
+  });
+
+const platformKey = program
+  .command("platform-key")
+  .description("Platform administration keys (manage tenants over /v1/tenants)");
+platformKey
+  .command("create")
+  .option("--name <name>", "a label for the key")
+  .option("--json", "print JSON")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const key = await withServices(opts, (s) => s.auth.createPlatformKey(opts.name));
+    if (opts.json) console.log(JSON.stringify(key, null, 2));
+    else console.log(`Platform key ${key.id} (shown once):\n${key.secret}`);
+  });
+
+const tenant = program.command("tenant").description("Tenants");
+tenant
+  .command("create <slug>")
+  .description("Create a tenant with its environments and one API key per environment")
+  .option("--name <name>", "display name (default: the slug)")
+  .option("--env <names...>", "environments (default: development staging production)")
+  .option("--json", "print the tenant and its keys as JSON")
+  .addOption(dbOption())
+  .action(async (slug: string, opts) => {
+    const created = await withServices(opts, (s) =>
+      provisionTenant(s, { slug, name: opts.name ?? slug, ...(opts.env ? { environments: opts.env } : {}) }),
+    );
+    if (opts.json) {
+      console.log(JSON.stringify(created, null, 2));
+      return;
+    }
+    console.log(`Tenant ${created.slug} (${created.id}). API keys, shown once:`);
+    for (const key of created.api_keys) console.log(`  ${key.environment.padEnd(12)} ${key.secret}`);
+  });
+tenant
+  .command("list")
+  .option("--json", "print JSON")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const page = await withServices(opts, (s) => s.tenancy.list({ limit: 100 }));
+    if (opts.json) console.log(JSON.stringify(page.data, null, 2));
+    else
+      for (const t of page.data)
+        console.log(`${t.id}  ${t.slug.padEnd(20)} ${t.environments.map((e) => e.name).join(", ")}`);
+  });
+
+function printBanner(server: Awaited<ReturnType<typeof startServer>>) {
+  const lines = [
+    "",
+    `Tessera is running at ${server.url}`,
+    `  API reference: ${server.url}/docs   (OpenAPI: ${server.url}/openapi.json)`,
+    `  Database:      ${server.runtime.database.description}`,
+  ];
+  const demo = server.demo;
+  if (demo) {
+    lines.push(`  Demo tenant:   ${demo.tenant.slug} (${demo.tenant.id})${demo.created ? " — created now" : ""}`);
+    for (const [env, secret] of Object.entries(demo.keys)) lines.push(`    ${env.padEnd(12)} ${secret}`);
+    if (demo.keysFile) lines.push(`  Keys saved in ${demo.keysFile}`);
+    const dev = demo.keys.development;
+    if (dev) {
+      lines.push(
+        "",
+        "  Try it:",
+        `    curl -H 'authorization: Bearer ${dev}' -H 'x-tn: ${demo.tenant.slug}' ${server.url}/v1/entitlements`,
+      );
+    }
+  }
+  console.error(`${lines.join("\n")}\n`);
+}
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

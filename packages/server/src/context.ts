@@ -1,0 +1,28 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { DialectName } from "./db/connect.js";
+import type { Database, Db } from "./db/types.js";
+import type { Clock } from "./lib/clock.js";
+import type { SecretBox } from "./lib/crypto.js";
+
+/** Everything a service needs from the outside world, passed in by the composition root. */
+export interface Deps {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  clock: Clock;
+  logger: Logger;
+  secrets: SecretBox;
+  /** Public base URL of this server, used in links such as the JWKS URL. */
+  baseUrl: string;
+}
+
+/** The tenant + environment a request acts in. Every repo query is filtered by both. */
+export interface Scope {
+  tenantId: string;
+  tenantSlug: string;
+  environmentId: string;
+  environment: string;
+  requestId?: string;
+}
+
+export type { Db };

@@ -1,0 +1,32 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import * as foundation from "./migrations/2026-11-23-001-foundation.js";
+import type { Database } from "./types.js";
+
+/**
+ * Migrations are listed here rather than read from a folder, so they work the same from source,
+ * from a bundle, and from a packed npm tarball. Names sort by date.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  "2026-11-23-001-foundation": foundation,
+};
+
+class StaticProvider implements MigrationProvider {
+  async getMigrations() {
+    return MIGRATIONS;
+  }
+}
+
+export interface MigrationReport {
+  applied: string[];
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    const cause = error instanceof Error ? error : new Error(String(error ?? "unknown"));
+    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${cause.message}`, { cause });
+  }
+  return { applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName) };
+}

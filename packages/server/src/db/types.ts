@@ -1,0 +1,182 @@
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from "kysely";
+
+/*
+ * One interface per table. Timestamps are ISO-8601 UTC strings with milliseconds in both dialects
+ * (fixed width, so they sort as text); JSON columns hold text and are parsed in the repos; flags are
+ * integers 0/1. That keeps one representation whatever the dialect.
+ */
+
+export interface TenantsTable {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: string;
+}
+
+export interface EnvironmentsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface PlatformKeysTable {
+  id: string;
+  name: string | null;
+  prefix: string;
+  secret_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  name: string | null;
+  prefix: string;
+  secret_hash: string;
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface EntitlementsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  key: string;
+  name: string;
+  description: string | null;
+  kind: string;
+  levels: string | null;
+  period: string | null;
+  content_ids: string | null;
+  metadata: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BundlesTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  key: string;
+  name: string;
+  description: string | null;
+  metadata: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BundleEntitlementsTable {
+  tenant_id: string;
+  environment_id: string;
+  bundle_id: string;
+  entitlement_id: string;
+  position: number;
+  quota_limit: number | null;
+  tier_level: string | null;
+  content: string | null;
+}
+
+export interface PricesTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  bundle_id: string;
+  currency: string;
+  amount: number;
+  interval: string;
+  interval_count: number;
+  trial_days: number;
+  term_count: number | null;
+  nickname: string | null;
+  status: string;
+  created_at: string;
+}
+
+export interface StorefrontsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  key: string;
+  name: string;
+  type: string;
+  channels: string;
+  payment_providers: string;
+  fiscal_provider: string | null;
+  /** AES-256-GCM envelope of `{ [providerName]: credentials }`; never leaves the server. */
+  credentials_encrypted: string | null;
+  dunning: string;
+  metadata: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StorefrontBundlesTable {
+  tenant_id: string;
+  environment_id: string;
+  storefront_id: string;
+  bundle_id: string;
+  position: number;
+}
+
+export interface CustomersTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  storefront_id: string;
+  external_id: string;
+  email: string | null;
+  name: string | null;
+  country: string | null;
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  /** null while the first request is still running. */
+  status_code: number | null;
+  response_body: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  environments: EnvironmentsTable;
+  platform_keys: PlatformKeysTable;
+  api_keys: ApiKeysTable;
+  entitlements: EntitlementsTable;
+  bundles: BundlesTable;
+  bundle_entitlements: BundleEntitlementsTable;
+  prices: PricesTable;
+  storefronts: StorefrontsTable;
+  storefront_bundles: StorefrontBundlesTable;
+  customers: CustomersTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+/** Repos take either the database or an open transaction. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export type TenantRow = Selectable<TenantsTable>;
+export type EnvironmentRow = Selectable<EnvironmentsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type PlatformKeyRow = Selectable<PlatformKeysTable>;
+export type EntitlementRow = Selectable<EntitlementsTable>;
+export type BundleRow = Selectable<BundlesTable>;
+export type PriceRow = Selectable<PricesTable>;
+export type StorefrontRow = Selectable<StorefrontsTable>;
+export type CustomerRow = Selectable<CustomersTable>;
+export type NewCustomer = Insertable<CustomersTable>;
+export type CustomerUpdate = Updateable<CustomersTable>;

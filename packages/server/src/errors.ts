@@ -1,0 +1,39 @@
+import { ERROR_CODES, type ErrorCode } from "@tessera/core";
+
+export interface FieldError {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+/** The one error type services throw. `onError` renders it as RFC 9457 problem+json. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: FieldError[] | undefined;
+  readonly extensions: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    options: { errors?: FieldError[]; extensions?: Record<string, unknown> } = {},
+  ) {
+    super(detail ?? ERROR_CODES[code].title);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.errors = options.errors;
+    this.extensions = options.extensions;
+  }
+}
+
+export function notFound(type: string, ref: string): ApiError {
+  return new ApiError("NOT_FOUND", `No ${type} "${ref}"`);
+}
+
+/** Turns a unique-constraint violation from either dialect into a 409 with a useful message. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!error || typeof error !== "object") return false;
+  const e = error as { code?: string; message?: string };
+  return e.code === "23505" || e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}

@@ -1,0 +1,25 @@
+import type { MiddlewareHandler } from "hono";
+import { randomSecret } from "../lib/crypto.js";
+import type { AppEnv } from "./env.js";
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Echoes a caller's `x-request-id` (if sane) or makes one, and binds it to the request's logger. */
+export function requestId(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const id = incoming && SAFE_ID.test(incoming) ? incoming : `req_${randomSecret(12)}`;
+    c.set("requestId", id);
+    c.set("logger", c.get("deps").logger.child({ request_id: id }));
+    c.header("x-request-id", id);
+    const started = performance.now();
+    await next();
+    const logger = c.get("logger");
+    if (logger.isLevelEnabled("info")) {
+      logger.info(
+        { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+        "request",
+      );
+    }
+  };
+}

@@ -1,0 +1,99 @@
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { requirePlatformKey, requireTenantKey } from "./auth.js";
+import type { AppEnv } from "./env.js";
+import { idempotency } from "./idempotency.js";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    code: z.string().meta({ description: "Stable error code, e.g. VALIDATION_FAILED." }),
+    request_id: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
+  })
+  .meta({ id: "Problem" });
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+const TENANT_ERRORS = {
+  400: problem("Invalid input or missing x-tn header"),
+  401: problem("Missing or invalid API key"),
+  403: problem("x-tn does not match the key, or the key lacks the permission"),
+  404: problem("No such object in this tenant and environment"),
+  409: problem("Conflict: duplicate key, object in use, idempotency key reuse, or a refused state transition"),
+} as const;
+
+export const TenantHeader = z.object({
+  "x-tn": z.string().meta({ description: "Tenant id or slug; must match the API key's tenant." }),
+});
+
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .meta({ description: "Makes a retried POST safe: same key + same body → same response." }),
+});
+
+type Method = RouteConfig["method"];
+
+function withIdempotency(method: Method, middleware: MiddlewareHandler<AppEnv>[]): MiddlewareHandler<AppEnv>[] {
+  return method === "post" ? [...middleware, idempotency()] : middleware;
+}
+
+/**
+ * A tenant-scoped route: declares its permission (shown as `x-permission` in the OpenAPI
+ * document and enforced by middleware), the x-tn header, the standard problem responses and,
+ * for POST, idempotency.
+ */
+export function tenantRoute<const R extends Omit<RouteConfig, "middleware">>(permission: string, config: R) {
+  const headers = config.method === "post" ? TenantHeader.extend(IdempotencyHeader.shape) : TenantHeader;
+  return createRoute({
+    ...config,
+    request: { ...config.request, headers },
+    security: [{ apiKey: [] }],
+    "x-permission": permission,
+    middleware: withIdempotency(config.method, [requireTenantKey(permission)]),
+    responses: { ...TENANT_ERRORS, ...config.responses },
+  } as R & { middleware: MiddlewareHandler<AppEnv>[] });
+}
+
+export function platformRoute<const R extends Omit<RouteConfig, "middleware">>(config: R) {
+  return createRoute({
+    ...config,
+    security: [{ platformKey: [] }],
+    "x-permission": "platform",
+    middleware: withIdempotency(config.method, [requirePlatformKey()]),
+    responses: {
+      400: problem("Invalid input"),
+      401: problem("Missing or invalid platform key"),
+      404: problem("Not found"),
+      409: problem("Conflict"),
+      ...config.responses,
+    },
+  } as R & { middleware: MiddlewareHandler<AppEnv>[] });
+}
+
+export function publicRoute<const R extends RouteConfig>(config: R) {
+  return createRoute({ ...config, "x-permission": "public" } as R);
+}
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const IdParam = z.object({
+  id: z.string().meta({ description: "Object id (or key where the object has one)." }),
+});

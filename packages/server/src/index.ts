@@ -1,0 +1,9 @@
+export { type CreatedApp, createApp, newRouter } from "./app.js";
+export { type Config, loadConfig } from "./config.js";
+export type { Deps, Scope } from "./context.js";
+export { connectDatabase, type DatabaseHandle } from "./db/connect.js";
+export { migrateToLatest } from "./db/migrate.js";
+export { ApiError } from "./errors.js";
+export { type Clock, ManualClock, systemClock } from "./lib/clock.js";
+export { SecretBox } from "./lib/crypto.js";
+export { type RunningServer, startServer } from "./server.js";

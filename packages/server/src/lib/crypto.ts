@@ -1,0 +1,49 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+
+export function sha256Hex(input: string): string {
+  return createHash("sha256").update(input).digest("hex");
+}
+
+/** A url-safe random secret with `bytes` bytes of entropy. */
+export function randomSecret(bytes = 24): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/**
+ * Encrypts secrets at rest (provider credentials, signing keys) with AES-256-GCM under a key
+ * derived from the master key. The purpose string is bound as additional data, so a blob written
+ * for one purpose cannot be replayed as another.
+ */
+export class SecretBox {
+  readonly #key: Buffer;
+
+  constructor(masterKey: string) {
+    if (masterKey.length < 32) throw new Error("TESSERA_MASTER_KEY must be at least 32 characters");
+    this.#key = Buffer.from(hkdfSync("sha256", masterKey, "tessera", "tessera/secret-box/v1", 32));
+  }
+
+  seal(plaintext: string, purpose: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
+    cipher.setAAD(Buffer.from(purpose));
+    const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+    return ["v1", iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), body.toString("base64url")].join(
+      ".",
+    );
+  }
+
+  open(sealed: string, purpose: string): string {
+    const [version, iv, tag, body] = sealed.split(".");
+    if (version !== "v1" || !iv || !tag || body === undefined) throw new Error("not a sealed secret");
+    const decipher = createDecipheriv("aes-256-gcm", this.#key, Buffer.from(iv, "base64url"));
+    decipher.setAAD(Buffer.from(purpose));
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+  }
+}

@@ -1,0 +1,37 @@
+import type { SelectQueryBuilder } from "kysely";
+
+export interface Page<T> {
+  object: "list";
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+export interface PageQuery {
+  limit: number;
+  starting_after?: string | undefined;
+}
+
+/**
+ * Cursor pagination over a table whose `id` is a prefixed ULID: newest first, the cursor is the
+ * last id of the previous page. Fetches one extra row to know whether there is more.
+ */
+export async function paginate<DB, TB extends keyof DB, O extends { id: string }>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  idColumn: string,
+  page: PageQuery,
+): Promise<{ rows: O[]; has_more: boolean; next_cursor: string | null }> {
+  let q = query.orderBy(idColumn as any, "desc").limit(page.limit + 1);
+  if (page.starting_after) q = q.where(idColumn as any, "<", page.starting_after);
+  const rows = await q.execute();
+  const has_more = rows.length > page.limit;
+  const pageRows = has_more ? rows.slice(0, page.limit) : rows;
+  return { rows: pageRows, has_more, next_cursor: has_more ? (pageRows.at(-1)?.id ?? null) : null };
+}
+
+export function toPage<R, T>(
+  result: { rows: R[]; has_more: boolean; next_cursor: string | null },
+  map: (r: R) => T,
+): Page<T> {
+  return { object: "list", data: result.rows.map(map), has_more: result.has_more, next_cursor: result.next_cursor };
+}

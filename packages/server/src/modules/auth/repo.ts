@@ -1,0 +1,79 @@
+import type { ApiKeyRow, Db, PlatformKeyRow } from "../../db/types.js";
+import { type PageQuery, paginate } from "../../lib/pagination.js";
+
+export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
+  await db.insertInto("api_keys").values(row).execute();
+}
+
+/** The key with its tenant and environment, for authentication: one indexed lookup. */
+export async function findApiKeyByHash(db: Db, secretHash: string) {
+  return db
+    .selectFrom("api_keys as k")
+    .innerJoin("tenants as t", "t.id", "k.tenant_id")
+    .innerJoin("environments as e", "e.id", "k.environment_id")
+    .select([
+      "k.id",
+      "k.tenant_id",
+      "k.environment_id",
+      "k.scopes",
+      "k.revoked_at",
+      "k.last_used_at",
+      "t.slug as tenant_slug",
+      "e.name as environment_name",
+    ])
+    .where("k.secret_hash", "=", secretHash)
+    .executeTakeFirst();
+}
+
+export function pageApiKeys(db: Db, tenantId: string, environmentId: string, page: PageQuery) {
+  return paginate(
+    db
+      .selectFrom("api_keys as k")
+      .innerJoin("environments as e", "e.id", "k.environment_id")
+      .selectAll("k")
+      .select("e.name as environment_name")
+      .where("k.tenant_id", "=", tenantId)
+      .where("k.environment_id", "=", environmentId),
+    "k.id",
+    page,
+  );
+}
+
+export async function findApiKey(db: Db, tenantId: string, environmentId: string, id: string) {
+  return db
+    .selectFrom("api_keys as k")
+    .innerJoin("environments as e", "e.id", "k.environment_id")
+    .selectAll("k")
+    .select("e.name as environment_name")
+    .where("k.tenant_id", "=", tenantId)
+    .where("k.environment_id", "=", environmentId)
+    .where("k.id", "=", id)
+    .executeTakeFirst();
+}
+
+export async function revokeApiKey(db: Db, tenantId: string, environmentId: string, id: string, at: string) {
+  await db
+    .updateTable("api_keys")
+    .set({ revoked_at: at })
+    .where("tenant_id", "=", tenantId)
+    .where("environment_id", "=", environmentId)
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .execute();
+}
+
+export async function touchApiKey(db: Db, id: string, at: string): Promise<void> {
+  await db.updateTable("api_keys").set({ last_used_at: at }).where("id", "=", id).execute();
+}
+
+export async function insertPlatformKey(db: Db, row: PlatformKeyRow): Promise<void> {
+  await db.insertInto("platform_keys").values(row).execute();
+}
+
+export async function findPlatformKeyByHash(db: Db, secretHash: string) {
+  return db.selectFrom("platform_keys").selectAll().where("secret_hash", "=", secretHash).executeTakeFirst();
+}
+
+export async function touchPlatformKey(db: Db, id: string, at: string): Promise<void> {
+  await db.updateTable("platform_keys").set({ last_used_at: at }).where("id", "=", id).execute();
+}

@@ -1,0 +1,132 @@
+import type { ApiKey, CreateApiKey } from "@tessera/core";
+import type { Deps, Scope } from "../../context.js";
+import type { ApiKeyRow, Db } from "../../db/types.js";
+import { notFound } from "../../errors.js";
+import { isoNow } from "../../lib/clock.js";
+import { randomSecret, sha256Hex } from "../../lib/crypto.js";
+import { newId } from "../../lib/ids.js";
+import { fromJson, toJson } from "../../lib/json.js";
+import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
+import * as repo from "./repo.js";
+
+/** last_used_at is written at most this often per key, so authentication stays a read. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+const hashSecret = (secret: string) => sha256Hex(secret);
+
+export function toApiKey(row: ApiKeyRow & { environment_name: string }): ApiKey {
+  return {
+    id: row.id,
+    object: "api_key",
+    name: row.name,
+    environment: row.environment_name,
+    prefix: row.prefix,
+    scopes: fromJson<string[]>(row.scopes, []),
+    created_at: row.created_at,
+    last_used_at: row.last_used_at,
+    revoked_at: row.revoked_at,
+  };
+}
+
+export interface AuthenticatedKey {
+  keyId: string;
+  scopes: string[];
+  scope: Scope;
+}
+
+export function authService(deps: Deps) {
+  const { db, clock } = deps;
+
+  /**
+   * Secrets are high-entropy random strings, so a plain SHA-256 is a safe, constant-cost lookup
+   * key (a slow KDF protects low-entropy passwords, which these are not).
+   */
+  async function insertKey(
+    tx: Db,
+    tenantId: string,
+    environment: { id: string; name: string },
+    input: { name?: string | undefined; scopes: string[] },
+  ) {
+    const secret = `tsk_${environment.name}_${randomSecret(24)}`;
+    const row: ApiKeyRow = {
+      id: newId("api_key"),
+      tenant_id: tenantId,
+      environment_id: environment.id,
+      name: input.name ?? null,
+      prefix: secret.slice(0, `tsk_${environment.name}_`.length + 6),
+      secret_hash: hashSecret(secret),
+      scopes: toJson(input.scopes),
+      created_at: isoNow(clock),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await repo.insertApiKey(tx, row);
+    return { ...toApiKey({ ...row, environment_name: environment.name }), secret };
+  }
+
+  return {
+    insertKey,
+
+    async create(scope: Scope, input: CreateApiKey) {
+      return insertKey(db, scope.tenantId, { id: scope.environmentId, name: scope.environment }, input);
+    },
+
+    async list(scope: Scope, page: PageQuery): Promise<Page<ApiKey>> {
+      return toPage(await repo.pageApiKeys(db, scope.tenantId, scope.environmentId, page), toApiKey);
+    },
+
+    async revoke(scope: Scope, id: string): Promise<ApiKey> {
+      await repo.revokeApiKey(db, scope.tenantId, scope.environmentId, id, isoNow(clock));
+      const row = await repo.findApiKey(db, scope.tenantId, scope.environmentId, id);
+      if (!row) throw notFound("api_key", id);
+      return toApiKey(row);
+    },
+
+    /** undefined for an unknown or revoked secret. */
+    async authenticate(secret: string): Promise<AuthenticatedKey | undefined> {
+      const row = await repo.findApiKeyByHash(db, hashSecret(secret));
+      if (!row || row.revoked_at) return undefined;
+      const now = clock.now();
+      if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
+        await repo.touchApiKey(db, row.id, now.toISOString());
+      }
+      return {
+        keyId: row.id,
+        scopes: fromJson<string[]>(row.scopes, []),
+        scope: {
+          tenantId: row.tenant_id,
+          tenantSlug: row.tenant_slug,
+          environmentId: row.environment_id,
+          environment: row.environment_name,
+        },
+      };
+    },
+
+    async createPlatformKey(name?: string): Promise<{ id: string; secret: string }> {
+      const secret = `tpk_${randomSecret(32)}`;
+      const id = newId("platform_key");
+      await repo.insertPlatformKey(db, {
+        id,
+        name: name ?? null,
+        prefix: secret.slice(0, 10),
+        secret_hash: hashSecret(secret),
+        created_at: isoNow(clock),
+        last_used_at: null,
+        revoked_at: null,
+      });
+      return { id, secret };
+    },
+
+    async authenticatePlatform(secret: string): Promise<{ keyId: string } | undefined> {
+      const row = await repo.findPlatformKeyByHash(db, hashSecret(secret));
+      if (!row || row.revoked_at) return undefined;
+      const now = clock.now();
+      if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
+        await repo.touchPlatformKey(db, row.id, now.toISOString());
+      }
+      return { keyId: row.id };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof authService>;

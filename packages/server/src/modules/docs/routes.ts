@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { Hono } from "hono";
+import type { AppEnv } from "../../http/env.js";
+
+const require = createRequire(import.meta.url);
+
+export function openApiDocument(app: OpenAPIHono<AppEnv>): ReturnType<OpenAPIHono["getOpenAPI31Document"]> {
+  return app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Tessera API",
+      version: "0.1.0",
+      description:
+        "Subscription orchestration: tenants, catalog, storefronts, customers, subscriptions, entitlements, webhooks. " +
+        "Every tenant route needs `Authorization: Bearer tsk_…` and `x-tn`. Errors are RFC 9457 problem+json.",
+    },
+    tags: [
+      { name: "Tenants", description: "Platform administration (platform key)." },
+      { name: "API keys" },
+      { name: "Catalog", description: "Entitlements, bundles and prices." },
+      { name: "Storefronts" },
+      { name: "Customers" },
+    ],
+  });
+}
+
+const ASSETS = new Set(["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"]);
+
+/**
+ * `/openapi.json` and an interactive reference at `/docs`. The reference's assets are served from
+ * the swagger-ui-dist package, not a CDN, so it works on a machine with no internet.
+ */
+export function docsRoutes(app: OpenAPIHono<AppEnv>) {
+  let cached: string | undefined;
+  const assetDir = () => require("swagger-ui-dist").getAbsoluteFSPath() as string;
+  return new Hono<AppEnv>()
+    .get("/openapi.json", (c) => {
+      cached ??= JSON.stringify(openApiDocument(app));
+      return c.body(cached, 200, { "content-type": "application/json" });
+    })
+    .get("/docs", (c) => c.html(DOCS_HTML))
+    .get("/docs/assets/:file", (c) => {
+      const file = c.req.param("file");
+      if (!ASSETS.has(file)) return c.notFound();
+      const type = file.endsWith(".css") ? "text/css" : "text/javascript";
+      return c.body(readFileSync(join(assetDir(), file)), 200, {
+        "content-type": type,
+        "cache-control": "public, max-age=86400",
+      });
+    });
+}
+
+const DOCS_HTML = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8" />
+  <title>Tessera API reference</title>
+  <meta name="viewport" content="width=device-width, initial-scale=1" />
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css" />
+</head>
+<body>
+  <div id="reference"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#reference", deepLinking: true, persistAuthorization: true });
+  </script>
+</body>
+</html>`;

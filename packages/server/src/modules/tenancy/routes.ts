@@ -1,0 +1,55 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { ApiKeyWithSecret, CreateEnvironment, CreateTenant, ListQuery, listOf, Tenant } from "@tessera/core";
+import type { AppEnv } from "../../http/env.js";
+import { IdParam, json, jsonBody, platformRoute } from "../../http/route.js";
+import { provisionTenant } from "./provision.js";
+
+const TenantWithKeys = Tenant.extend({ api_keys: ApiKeyWithSecret.array() }).meta({ id: "TenantWithKeys" });
+const tags = ["Tenants"];
+
+export const tenancyRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    platformRoute({
+      method: "post",
+      path: "/v1/tenants",
+      tags,
+      summary: "Create a tenant with its environments and one API key per environment",
+      request: { body: jsonBody(CreateTenant) },
+      responses: { 201: json(TenantWithKeys, "The tenant; the key secrets are shown only here") },
+    }),
+    async (c) => c.json(await provisionTenant(c.get("services"), c.req.valid("json")), 201),
+  )
+  .openapi(
+    platformRoute({
+      method: "get",
+      path: "/v1/tenants",
+      tags,
+      summary: "List tenants",
+      request: { query: ListQuery },
+      responses: { 200: json(listOf(Tenant, "Tenant"), "A page of tenants") },
+    }),
+    async (c) => c.json(await c.get("services").tenancy.list(c.req.valid("query")), 200),
+  )
+  .openapi(
+    platformRoute({
+      method: "get",
+      path: "/v1/tenants/{id}",
+      tags,
+      summary: "Get a tenant by id or slug",
+      request: { params: IdParam },
+      responses: { 200: json(Tenant, "The tenant") },
+    }),
+    async (c) => c.json(await c.get("services").tenancy.get(c.req.valid("param").id), 200),
+  )
+  .openapi(
+    platformRoute({
+      method: "post",
+      path: "/v1/tenants/{id}/environments",
+      tags,
+      summary: "Add an environment to a tenant",
+      request: { params: IdParam, body: jsonBody(CreateEnvironment) },
+      responses: { 201: json(Tenant, "The tenant with the new environment") },
+    }),
+    async (c) =>
+      c.json(await c.get("services").tenancy.addEnvironment(c.req.valid("param").id, c.req.valid("json").name), 201),
+  );

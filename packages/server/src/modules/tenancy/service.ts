@@ -1,0 +1,91 @@
+import { type CreateTenant, DEFAULT_ENVIRONMENTS, type Tenant } from "@tessera/core";
+import type { Deps } from "../../context.js";
+import type { Db, EnvironmentRow, TenantRow } from "../../db/types.js";
+import { ApiError, isUniqueViolation, notFound } from "../../errors.js";
+import { isoNow } from "../../lib/clock.js";
+import { newId } from "../../lib/ids.js";
+import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
+import * as repo from "./repo.js";
+
+export function toTenant(row: TenantRow, envs: EnvironmentRow[]): Tenant {
+  return {
+    id: row.id,
+    object: "tenant",
+    slug: row.slug,
+    name: row.name,
+    environments: envs
+      .filter((e) => e.tenant_id === row.id)
+      .map((e) => ({ id: e.id, object: "environment" as const, name: e.name, created_at: e.created_at })),
+    created_at: row.created_at,
+  };
+}
+
+export function tenancyService(deps: Deps) {
+  const { db, clock } = deps;
+
+  return {
+    /** Creates the tenant and its environments in one transaction; `afterCreate` runs inside it. */
+    async create(
+      input: CreateTenant,
+      afterCreate?: (tx: Db, tenant: TenantRow, envs: EnvironmentRow[]) => Promise<void>,
+    ): Promise<Tenant> {
+      const now = isoNow(clock);
+      const tenant: TenantRow = { id: newId("tenant"), slug: input.slug, name: input.name, created_at: now };
+      const names = [...new Set(input.environments ?? DEFAULT_ENVIRONMENTS)];
+      const envs = names.map((name) => ({ id: newId("environment"), tenant_id: tenant.id, name, created_at: now }));
+      try {
+        await db.transaction().execute(async (tx) => {
+          await repo.insertTenant(tx, tenant);
+          for (const env of envs) await repo.insertEnvironment(tx, env);
+          await afterCreate?.(tx, tenant, envs);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ApiError("ALREADY_EXISTS", `A tenant with slug "${input.slug}" exists`);
+        throw error;
+      }
+      return toTenant(tenant, envs);
+    },
+
+    async get(ref: string): Promise<Tenant> {
+      const row = await repo.findTenant(db, ref);
+      if (!row) throw notFound("tenant", ref);
+      return toTenant(row, await repo.listEnvironments(db, [row.id]));
+    },
+
+    async find(ref: string): Promise<TenantRow | undefined> {
+      return repo.findTenant(db, ref);
+    },
+
+    async list(page: PageQuery): Promise<Page<Tenant>> {
+      const result = await repo.pageTenants(db, page);
+      const envs = await repo.listEnvironments(
+        db,
+        result.rows.map((r) => r.id),
+      );
+      return toPage(result, (r) => toTenant(r, envs));
+    },
+
+    async addEnvironment(tenantRef: string, name: string): Promise<Tenant> {
+      const tenant = await repo.findTenant(db, tenantRef);
+      if (!tenant) throw notFound("tenant", tenantRef);
+      try {
+        await repo.insertEnvironment(db, {
+          id: newId("environment"),
+          tenant_id: tenant.id,
+          name,
+          created_at: isoNow(clock),
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ApiError("ALREADY_EXISTS", `Environment "${name}" exists`);
+        throw error;
+      }
+      return toTenant(tenant, await repo.listEnvironments(db, [tenant.id]));
+    },
+
+    findEnvironment(tenantId: string, name: string) {
+      return repo.findEnvironment(db, tenantId, name);
+    },
+  };
+}
+
+export type TenancyService = ReturnType<typeof tenancyService>;
