@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, title: "Conflict" },
   ALREADY_EXISTS: { status: 409, title: "An object with that key already exists" },
   IN_USE: { status: 409, title: "The object is in use" },
+  OBJECT_ARCHIVED: { status: 409, title: "The object is archived and takes no new references" },
   INVALID_STATE_TRANSITION: { status: 409, title: "The transition is not allowed from the current state" },
   IDEMPOTENCY_KEY_REUSED: { status: 409, title: "The Idempotency-Key was used with a different request" },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, title: "A request with this Idempotency-Key is still in progress" },

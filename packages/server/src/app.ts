@@ -9,7 +9,9 @@ import { requestId } from "./http/request-id.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
 import { docsRoutes } from "./modules/docs/routes.js";
+import { eventsRoutes } from "./modules/events/routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
+import { testClocksRoutes } from "./modules/test-clocks/routes.js";
 import { createServices, type Services } from "./services.js";
 
 export const API_VERSION = "0.1.0";
@@ -32,8 +34,8 @@ export interface CreatedApp {
  * The composition root: every dependency comes in through `deps`, so a test builds an app over
  * an in-memory database and a manual clock in one line, and production wires the real ones.
  */
-export function createApp(deps: Deps): CreatedApp {
-  const services = createServices(deps);
+export function createApp(deps: Deps, options: Parameters<typeof createServices>[1] = {}): CreatedApp {
+  const services = createServices(deps, options);
   const app = newRouter();
 
   app.use(async (c, next) => {
@@ -54,7 +56,7 @@ export function createApp(deps: Deps): CreatedApp {
     }
   });
 
-  for (const routes of [tenancyRoutes, authRoutes, catalogRoutes]) {
+  for (const routes of [tenancyRoutes, authRoutes, catalogRoutes, eventsRoutes, testClocksRoutes]) {
     app.route("/", routes);
   }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { CreateTenant } from "@tessera/core";
 import { Command, Option } from "commander";
 import { ConfigError } from "./config.js";
 import { migrateToLatest } from "./db/migrate.js";
@@ -37,6 +38,8 @@ async function withServices<T>(
   }
 }
 
+const SHUTDOWN_GRACE_MS = 10_000;
+
 const program = new Command("tessera").description("Tessera subscription orchestration server").version("0.1.0");
 
 program
@@ -46,6 +49,8 @@ program
   .option("--host <host>", "address to bind (HOST, default 127.0.0.1)")
   .addOption(dbOption())
   .addOption(logOption())
+  .option("--base-url <url>", "public URL of this server, used in links (TESSERA_BASE_URL)")
+  .option("--master-key-file <path>", "file holding the master key (TESSERA_MASTER_KEY_FILE)")
   .option("--no-migrate", "do not run migrations on start (TESSERA_MIGRATE_ON_START=false)")
   .option("--no-demo", "do not create the demo tenant on first start (TESSERA_DEMO_TENANT=false)")
   .action(async (opts) => {
@@ -55,18 +60,54 @@ program
         HOST: opts.host,
         DATABASE_URL: opts.databaseUrl,
         LOG_LEVEL: opts.logLevel,
+        TESSERA_BASE_URL: opts.baseUrl,
+        TESSERA_MASTER_KEY_FILE: opts.masterKeyFile,
         TESSERA_MIGRATE_ON_START: opts.migrate === false ? "false" : undefined,
         TESSERA_DEMO_TENANT: opts.demo === false ? "false" : undefined,
       }),
     );
     printBanner(server);
+    let stopping = false;
     const stop = async (signal: string) => {
+      // A second signal while draining means "now".
+      if (stopping) process.exit(1);
+      stopping = true;
       server.runtime.logger.info({ signal }, "shutting down");
+      // In-flight requests get a grace period; a client holding a connection open cannot stall us.
+      setTimeout(() => {
+        server.runtime.logger.warn("shutdown timed out; exiting");
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS).unref();
       await server.close();
+      server.runtime.logger.info("stopped");
       process.exit(0);
     };
-    process.once("SIGINT", () => void stop("SIGINT"));
-    process.once("SIGTERM", () => void stop("SIGTERM"));
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+  });
+
+program
+  .command("worker")
+  .description("Run the background job worker only (renewals, retries, webhook deliveries); run any number of them")
+  .addOption(dbOption())
+  .addOption(logOption())
+  .option("--poll-ms <ms>", "how often to look for due jobs (TESSERA_WORKER_POLL_MS)")
+  .action(async (opts) => {
+    const env = envWith({
+      DATABASE_URL: opts.databaseUrl,
+      LOG_LEVEL: opts.logLevel,
+      TESSERA_WORKER_POLL_MS: opts.pollMs,
+    });
+    const runtime = await openRuntime({ env });
+    const { worker } = createServices(runtime.deps, { workerPollMs: runtime.config.TESSERA_WORKER_POLL_MS });
+    worker.start();
+    const stop = async () => {
+      await worker.stop();
+      await runtime.database.close();
+      process.exit(0);
+    };
+    process.once("SIGINT", () => void stop());
+    process.once("SIGTERM", () => void stop());
   });
 
 program
@@ -103,6 +144,29 @@ platformKey
     else console.log(`Platform key ${key.id} (shown once):\n${key.secret}`);
   });
 
+platformKey
+  .command("list")
+  .option("--json", "print JSON")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const keys = await withServices(opts, (s) => s.auth.listPlatformKeys());
+    if (opts.json) console.log(JSON.stringify(keys, null, 2));
+    else
+      for (const k of keys)
+        console.log(`${k.id}  ${k.prefix}…  ${k.revoked_at ? `revoked ${k.revoked_at}` : "active"}  ${k.name ?? ""}`);
+  });
+platformKey
+  .command("revoke <id>")
+  .description("Revoke a platform key, effective immediately")
+  .addOption(dbOption())
+  .action(async (id: string, opts) => {
+    const revoked = await withServices(opts, (s) => s.auth.revokePlatformKey(id));
+    if (!revoked) {
+      console.error(`no active platform key ${id}`);
+      process.exitCode = 1;
+    } else console.log(`revoked ${id}`);
+  });
+
 const tenant = program.command("tenant").description("Tenants");
 tenant
   .command("create <slug>")
@@ -112,9 +176,18 @@ tenant
   .option("--json", "print the tenant and its keys as JSON")
   .addOption(dbOption())
   .action(async (slug: string, opts) => {
-    const created = await withServices(opts, (s) =>
-      provisionTenant(s, { slug, name: opts.name ?? slug, ...(opts.env ? { environments: opts.env } : {}) }),
-    );
+    // The same schema as POST /v1/tenants: a slug the API would refuse is refused here too.
+    const input = CreateTenant.safeParse({
+      slug,
+      name: opts.name ?? slug,
+      ...(opts.env ? { environments: opts.env } : {}),
+    });
+    if (!input.success) {
+      throw new Error(
+        `invalid tenant:\n${input.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+      );
+    }
+    const created = await withServices(opts, (s) => provisionTenant(s, input.data));
     if (opts.json) {
       console.log(JSON.stringify(created, null, 2));
       return;

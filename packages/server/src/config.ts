@@ -1,36 +1,77 @@
 import { z } from "zod";
 
 const bool = z
-  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])], {
+    error: "must be true or false (also 1/0, yes/no)",
+  })
   .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Every setting, from the environment (or the matching CLI flag), checked once at start. */
 export const ConfigSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce
+    .number({ error: "must be a port number from 0 to 65535" })
+    .int("must be a port number from 0 to 65535")
+    .min(0, "must be a port number from 0 to 65535")
+    .max(65535, "must be a port number from 0 to 65535")
+    .default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z
     .string()
-    .regex(/^(sqlite:|postgres(ql)?:\/\/|:memory:$)/, "must be sqlite:<path>, sqlite::memory: or postgres://…")
+    .regex(
+      /^(sqlite:.+|postgres(ql)?:\/\/.+|:memory:)$/,
+      "must be sqlite:<path>, sqlite::memory: or postgres://user:password@host:port/database",
+    )
     .default("sqlite:./data/tessera.db"),
   TESSERA_MASTER_KEY: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)").optional(),
-  TESSERA_BASE_URL: z.url().optional(),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TESSERA_MASTER_KEY_FILE: z.string().min(1).optional(),
+  TESSERA_BASE_URL: z.url("must be an absolute http(s) URL such as https://billing.example.com").optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   TESSERA_MIGRATE_ON_START: bool.default(true),
   TESSERA_DEMO_TENANT: bool.default(true),
+  /** Run the background job worker inside `serve` (renewals, retries, webhook deliveries). */
+  TESSERA_WORKER: bool.default(true),
+  TESSERA_WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   NODE_ENV: z.string().default("development"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** The CLI flag that sets each variable, named in error messages. */
+export const CONFIG_FLAGS: Partial<Record<keyof Config, string>> = {
+  PORT: "--port",
+  HOST: "--host",
+  DATABASE_URL: "--database-url",
+  TESSERA_MASTER_KEY_FILE: "--master-key-file",
+  TESSERA_BASE_URL: "--base-url",
+  LOG_LEVEL: "--log-level",
+  TESSERA_MIGRATE_ON_START: "--no-migrate",
+  TESSERA_DEMO_TENANT: "--no-demo",
+};
+
+/** Values never echoed back in an error message. */
+const SECRET = new Set(["TESSERA_MASTER_KEY", "DATABASE_URL"]);
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = ConfigSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
+  const result = ConfigSchema.safeParse(given);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    const lines = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "(config)");
+      const flag = CONFIG_FLAGS[name as keyof Config];
+      const value = given[name];
+      const shown = value === undefined || SECRET.has(name) ? "" : ` (got "${value}")`;
+      return `  ${name}${flag ? ` / ${flag}` : ""}: ${issue.message}${shown}`;
+    });
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  if (result.data.TESSERA_MASTER_KEY && result.data.TESSERA_MASTER_KEY_FILE) {
+    throw new ConfigError("Invalid configuration:\n  set TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE, not both");
   }
   return result.data;
 }

@@ -22,6 +22,11 @@ export interface Scope {
   tenantSlug: string;
   environmentId: string;
   environment: string;
+  /**
+   * This environment's time: the wall clock, or its test clock frozen at an instant. Business
+   * time (periods, trials, event times) always comes from here.
+   */
+  clock: Clock;
   requestId?: string;
 }
 

@@ -38,6 +38,7 @@ export async function ensureDemoTenant(services: Services, runtime: Runtime): Pr
       tenantSlug: tenant.slug,
       environmentId: dev.id,
       environment: dev.name,
+      clock: runtime.deps.clock,
     });
   }
   const demo: DemoTenant = { tenant: { id: tenant.id, slug: tenant.slug }, keys, created: true, keysFile };

@@ -12,8 +12,9 @@ import { randomSecret } from "./lib/crypto.js";
  */
 export function resolveMasterKey(config: Config, logger: Logger): string {
   if (config.TESSERA_MASTER_KEY) return config.TESSERA_MASTER_KEY;
+  if (config.TESSERA_MASTER_KEY_FILE) return readKeyFile(config.TESSERA_MASTER_KEY_FILE);
   if (config.NODE_ENV === "production") {
-    throw new ConfigError("TESSERA_MASTER_KEY is required when NODE_ENV=production");
+    throw new ConfigError("TESSERA_MASTER_KEY (or TESSERA_MASTER_KEY_FILE) is required when NODE_ENV=production");
   }
   const dbPath = config.DATABASE_URL.startsWith("sqlite:") ? config.DATABASE_URL.slice(7) : "";
   const dir = dbPath && dbPath !== ":memory:" ? dirname(resolve(dbPath)) : resolve("data");
@@ -23,5 +24,17 @@ export function resolveMasterKey(config: Config, logger: Logger): string {
   const key = randomSecret(32);
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   logger.warn({ file }, "TESSERA_MASTER_KEY is not set: generated a development master key (set it in production)");
+  return key;
+}
+
+/** A file (a Docker or Kubernetes secret, say) keeps the key out of the environment and `ps`. */
+function readKeyFile(path: string): string {
+  let key: string;
+  try {
+    key = readFileSync(path, "utf8").trim();
+  } catch (error) {
+    throw new ConfigError(`TESSERA_MASTER_KEY_FILE: cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (key.length < 32) throw new ConfigError(`TESSERA_MASTER_KEY_FILE: the key in ${path} is shorter than 32 characters`);
   return key;
 }

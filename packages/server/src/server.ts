@@ -16,7 +16,7 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
   const runtime = await openRuntime({ env });
   const { config, logger } = runtime;
-  const { app, services } = createApp(runtime.deps);
+  const { app, services } = createApp(runtime.deps, { workerPollMs: config.TESSERA_WORKER_POLL_MS });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -26,6 +26,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const url = baseUrlOf(config, port);
   runtime.deps.baseUrl = url;
   const demo = config.TESSERA_DEMO_TENANT ? await ensureDemoTenant(services, runtime) : undefined;
+  if (config.TESSERA_WORKER) services.worker.start();
   logger.info({ url, database: runtime.database.description }, "tessera listening");
   return {
     url,
@@ -33,6 +34,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     demo,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.worker.stop();
       await runtime.database.close();
     },
   };

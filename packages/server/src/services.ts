@@ -1,14 +1,27 @@
 import type { Deps } from "./context.js";
+import { JobRegistry } from "./jobs/registry.js";
+import { createWorker } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
+import { eventsService } from "./modules/events/service.js";
 import { tenancyService } from "./modules/tenancy/service.js";
+import { testClocksService } from "./modules/test-clocks/service.js";
 
 /** Every domain service, built once per app from the same deps. */
-export function createServices(deps: Deps) {
+export function createServices(deps: Deps, options: { workerPollMs?: number } = {}) {
+  const jobs = new JobRegistry();
   const tenancy = tenancyService(deps);
   const auth = authService(deps);
   const catalog = catalogService(deps);
-  return { tenancy, auth, catalog };
+  const events = eventsService(deps);
+  const worker = createWorker({
+    deps,
+    handlers: () => jobs.handlers(),
+    scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
+    ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
+  });
+  const testClocks = testClocksService(deps, { tenancy, events, worker });
+  return { jobs, worker, tenancy, auth, catalog, events, testClocks };
 }
 
 export type Services = ReturnType<typeof createServices>;

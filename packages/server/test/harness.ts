@@ -127,7 +127,7 @@ export async function createTestTenant(ctx: TestContext, slug = "acme"): Promise
   const scopes = Object.fromEntries(
     tenant.environments.map((e) => [
       e.name,
-      { tenantId: tenant.id, tenantSlug: tenant.slug, environmentId: e.id, environment: e.name },
+      { tenantId: tenant.id, tenantSlug: tenant.slug, environmentId: e.id, environment: e.name, clock: ctx.clock },
     ]),
   );
   const as = (env: string) => client(ctx, keys[env], tenant.slug);

@@ -98,9 +98,17 @@ export const BundleEntitlement = z
   .meta({ id: "BundleEntitlement" });
 export type BundleEntitlement = z.infer<typeof BundleEntitlement>;
 
+// The regex checks the shape; the runtime's ISO 4217 list (where it has one) rejects made-up codes.
+const knownCurrencies: ReadonlySet<string> | undefined =
+  typeof Intl.supportedValuesOf === "function" ? new Set(Intl.supportedValuesOf("currency")) : undefined;
+const PriceCurrency = Currency.refine(
+  (c) => knownCurrencies === undefined || knownCurrencies.has(c),
+  "is not an ISO 4217 currency code",
+);
+
 export const CreatePrice = z
   .object({
-    currency: Currency,
+    currency: PriceCurrency,
     amount: MinorUnits.meta({ description: "In the currency's minor unit, e.g. 999 = 9.99 EUR." }),
     interval: Interval,
     interval_count: z.number().int().min(1).max(365).default(1),
@@ -137,10 +145,27 @@ export const Price = z
   .meta({ id: "Price" });
 export type Price = z.infer<typeof Price>;
 
+// Like Stripe, what a price charges never changes (subscriptions and invoices point at it): a field
+// of it in an update is refused by name, so the caller learns to add a new price instead.
+const immutable = z
+  .never({ error: "cannot be changed: add a new price to the bundle and archive this one" })
+  .optional()
+  .meta({ description: "Immutable." });
+
 export const UpdatePrice = z
-  .object({ status: CatalogStatus.optional(), nickname: z.string().max(200).nullable().optional() })
+  .object({
+    status: CatalogStatus.optional(),
+    nickname: z.string().max(200).nullable().optional(),
+    currency: immutable,
+    amount: immutable,
+    interval: immutable,
+    interval_count: immutable,
+    trial_days: immutable,
+    term_count: immutable,
+  })
   .strict()
   .meta({ id: "UpdatePrice" });
+export type UpdatePrice = z.infer<typeof UpdatePrice>;
 
 export const CreateBundle = z
   .object({

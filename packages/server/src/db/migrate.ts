@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import * as foundation from "./migrations/2026-11-23-001-foundation.js";
+import * as lifecycle from "./migrations/2026-11-23-002-lifecycle.js";
 import type { Database } from "./types.js";
 
 /**
@@ -8,6 +9,7 @@ import type { Database } from "./types.js";
  */
 export const MIGRATIONS: Record<string, Migration> = {
   "2026-11-23-001-foundation": foundation,
+  "2026-11-23-002-lifecycle": lifecycle,
 };
 
 class StaticProvider implements MigrationProvider {

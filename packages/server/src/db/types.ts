@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Transaction, Updateable } from "kysely";
+import type { ColumnType, Insertable, Kysely, Selectable, Transaction, Updateable } from "kysely";
 
 /*
  * One interface per table. Timestamps are ISO-8601 UTC strings with milliseconds in both dialects
@@ -18,6 +18,8 @@ export interface EnvironmentsTable {
   tenant_id: string;
   name: string;
   created_at: string;
+  /** Set while a test clock freezes this environment's time; null means wall-clock time. */
+  test_clock_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PlatformKeysTable {
@@ -151,6 +153,38 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+export interface EventsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  type: string;
+  object_type: string;
+  object_id: string;
+  data: string;
+  correlation_id: string | null;
+  request_id: string | null;
+  created_at: string;
+}
+
+export interface JobsTable {
+  id: string;
+  tenant_id: string | null;
+  environment_id: string | null;
+  type: string;
+  payload: string;
+  clock: "environment" | "wall";
+  run_at: string;
+  status: "pending" | "running" | "done" | "dead";
+  attempts: number;
+  max_attempts: number;
+  locked_by: string | null;
+  locked_until: string | null;
+  last_error: string | null;
+  dedupe_key: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   environments: EnvironmentsTable;
@@ -164,6 +198,8 @@ export interface Database {
   storefront_bundles: StorefrontBundlesTable;
   customers: CustomersTable;
   idempotency_keys: IdempotencyKeysTable;
+  events: EventsTable;
+  jobs: JobsTable;
 }
 
 /** Repos take either the database or an open transaction. */
@@ -180,3 +216,5 @@ export type StorefrontRow = Selectable<StorefrontsTable>;
 export type CustomerRow = Selectable<CustomersTable>;
 export type NewCustomer = Insertable<CustomersTable>;
 export type CustomerUpdate = Updateable<CustomersTable>;
+export type EventRow = Selectable<EventsTable>;
+export type JobRow = Selectable<JobsTable>;

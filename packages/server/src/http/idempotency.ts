@@ -1,16 +1,25 @@
 import type { MiddlewareHandler } from "hono";
+import type { Db } from "../db/types.js";
 import { ApiError, isUniqueViolation } from "../errors.js";
-import { isoNow } from "../lib/clock.js";
 import { sha256Hex } from "../lib/crypto.js";
 import type { AppEnv } from "./env.js";
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/** A stored response answers replays for a day, like Stripe's; after that the key may be reused. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 /**
- * `Idempotency-Key` on a mutating POST: the first request's response is stored, a replay with the
+ * A key still marked in flight after this long belongs to a request whose process died before it
+ * could finish or release it; a retry may take it over instead of seeing 409 forever.
+ */
+export const IDEMPOTENCY_LOCK_TTL_MS = 5 * 60 * 1000;
+
+/**
+ * `Idempotency-Key` on a mutating POST: the first successful response is stored, a replay with the
  * same body gets it back (with `idempotent-replayed: true`), the same key with a different body is
- * 409, and a replay while the first is still running is 409 too. Responses of 5xx are not kept, so
- * the caller can retry. Keys are scoped to the credential's tenant + environment.
+ * 409, and a replay while the first is still running is 409 too. Failed responses (4xx, 5xx) are
+ * not kept, so a corrected retry with the same key goes through. Keys are scoped to the
+ * credential's tenant + environment (platform keys: to the key).
  */
 export function idempotency(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -18,7 +27,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     if (key === undefined) return next();
     if (!KEY_PATTERN.test(key)) {
       throw new ApiError("VALIDATION_FAILED", "Idempotency-Key must be 1–255 printable ASCII characters", {
-        errors: [{ path: "header.idempotency-key", message: "invalid" }],
+        errors: [{ path: "header.idempotency-key", message: "must be 1–255 printable ASCII characters" }],
       });
     }
     const principal = c.get("principal");
@@ -26,21 +35,17 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
       principal.kind === "tenant"
         ? `${principal.scope.tenantId}/${principal.scope.environmentId}`
         : `platform/${principal.keyId}`;
+    // Hono caches the raw body, so the validator after this middleware still reads it.
     const body = await c.req.text();
     const requestHash = sha256Hex(`${c.req.method} ${c.req.path}\n${body}`);
     const { db, clock } = c.get("deps");
+    const now = clock.now();
+    const where = { scope, key };
 
     try {
       await db
         .insertInto("idempotency_keys")
-        .values({
-          scope,
-          key,
-          request_hash: requestHash,
-          status_code: null,
-          response_body: null,
-          created_at: isoNow(clock),
-        })
+        .values({ ...where, request_hash: requestHash, status_code: null, response_body: null, created_at: now.toISOString() })
         .execute();
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -50,15 +55,20 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         .where("scope", "=", scope)
         .where("key", "=", key)
         .executeTakeFirst();
+      // Deleted between our insert and this read: the first request failed; the caller can retry.
       if (!stored) throw new ApiError("IDEMPOTENCY_KEY_IN_USE", "Retry the request");
-      if (stored.request_hash !== requestHash) {
-        throw new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request");
+      const age = now.getTime() - Date.parse(stored.created_at);
+      const stale = stored.status_code === null ? age > IDEMPOTENCY_LOCK_TTL_MS : age > IDEMPOTENCY_RETENTION_MS;
+      if (!stale || !(await takeOver(db, where, stored.created_at, requestHash, now.toISOString()))) {
+        if (stored.request_hash !== requestHash) {
+          throw new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request");
+        }
+        if (stored.status_code === null) throw new ApiError("IDEMPOTENCY_KEY_IN_USE");
+        return c.body(stored.response_body ?? "", stored.status_code as 200, {
+          "content-type": "application/json",
+          "idempotent-replayed": "true",
+        });
       }
-      if (stored.status_code === null) throw new ApiError("IDEMPOTENCY_KEY_IN_USE");
-      return c.body(stored.response_body ?? "", stored.status_code as 200, {
-        "content-type": stored.status_code >= 400 ? "application/problem+json" : "application/json",
-        "idempotent-replayed": "true",
-      });
     }
 
     const release = () => db.deleteFrom("idempotency_keys").where("scope", "=", scope).where("key", "=", key).execute();
@@ -68,8 +78,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
       await release();
       throw error;
     }
-    // Errors thrown by handlers are rendered after this middleware returns; c.error tells us.
-    if (c.error || c.res.status >= 500) {
+    // Errors thrown by handlers are rendered before this middleware resumes; c.error tells us.
+    if (c.error || c.res.status >= 400) {
       await release();
       return;
     }
@@ -81,4 +91,22 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
       .where("key", "=", key)
       .execute();
   };
+}
+
+/** Claims an expired or abandoned key; false when another request claimed it first. */
+async function takeOver(
+  db: Db,
+  where: { scope: string; key: string },
+  seenCreatedAt: string,
+  requestHash: string,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("idempotency_keys")
+    .set({ request_hash: requestHash, status_code: null, response_body: null, created_at: now })
+    .where("scope", "=", where.scope)
+    .where("key", "=", where.key)
+    .where("created_at", "=", seenCreatedAt)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

@@ -25,3 +25,14 @@ export class ManualClock implements Clock {
 export function isoNow(clock: Clock): string {
   return clock.now().toISOString();
 }
+
+/** A clock that always answers the same instant: an environment under a test clock. */
+export function frozenClock(at: string | Date): Clock {
+  const ms = new Date(at).getTime();
+  return { now: () => new Date(ms) };
+}
+
+/** The clock of an environment: frozen at its test-clock time, or the process clock. */
+export function environmentClock(base: Clock, testClockAt: string | null | undefined): Clock {
+  return testClockAt ? frozenClock(testClockAt) : base;
+}

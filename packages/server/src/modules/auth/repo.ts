@@ -20,6 +20,7 @@ export async function findApiKeyByHash(db: Db, secretHash: string) {
       "k.last_used_at",
       "t.slug as tenant_slug",
       "e.name as environment_name",
+      "e.test_clock_at",
     ])
     .where("k.secret_hash", "=", secretHash)
     .executeTakeFirst();
@@ -76,4 +77,19 @@ export async function findPlatformKeyByHash(db: Db, secretHash: string) {
 
 export async function touchPlatformKey(db: Db, id: string, at: string): Promise<void> {
   await db.updateTable("platform_keys").set({ last_used_at: at }).where("id", "=", id).execute();
+}
+
+export async function listPlatformKeys(db: Db): Promise<PlatformKeyRow[]> {
+  return db.selectFrom("platform_keys").selectAll().orderBy("id").execute();
+}
+
+/** true when a live key was revoked now. */
+export async function revokePlatformKey(db: Db, id: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable("platform_keys")
+    .set({ revoked_at: at })
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

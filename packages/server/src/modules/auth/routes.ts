@@ -16,7 +16,11 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       request: { body: jsonBody(CreateApiKey) },
       responses: { 201: json(ApiKeyWithSecret, "The key with its secret") },
     }),
-    async (c) => c.json(await c.get("services").auth.create(scopeOf(c), c.req.valid("json")), 201),
+    async (c) => {
+      const principal = c.get("principal");
+      const grantedBy = principal.kind === "tenant" ? principal.scopes : [];
+      return c.json(await c.get("services").auth.create(scopeOf(c), c.req.valid("json"), grantedBy), 201);
+    },
   )
   .openapi(
     tenantRoute("keys:manage", {
@@ -28,6 +32,17 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(listOf(ApiKey, "ApiKey"), "A page of keys (no secrets)") },
     }),
     async (c) => c.json(await c.get("services").auth.list(scopeOf(c), c.req.valid("query")), 200),
+  )
+  .openapi(
+    tenantRoute("keys:manage", {
+      method: "get",
+      path: "/v1/api-keys/{id}",
+      tags,
+      summary: "Get an API key (never its secret)",
+      request: { params: IdParam },
+      responses: { 200: json(ApiKey, "The key") },
+    }),
+    async (c) => c.json(await c.get("services").auth.get(scopeOf(c), c.req.valid("param").id), 200),
   )
   .openapi(
     tenantRoute("keys:manage", {

@@ -1,8 +1,8 @@
-import type { ApiKey, CreateApiKey } from "@tessera/core";
+import { type ApiKey, type CreateApiKey, scopeAllows } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { ApiKeyRow, Db } from "../../db/types.js";
-import { notFound } from "../../errors.js";
-import { isoNow } from "../../lib/clock.js";
+import { ApiError, notFound } from "../../errors.js";
+import { environmentClock, isoNow } from "../../lib/clock.js";
 import { randomSecret, sha256Hex } from "../../lib/crypto.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
@@ -67,8 +67,26 @@ export function authService(deps: Deps) {
   return {
     insertKey,
 
-    async create(scope: Scope, input: CreateApiKey) {
+    /**
+     * A key can only hand out permissions it holds itself: a `keys:manage` key cannot mint a `*`
+     * key. `grantedBy` is the creating key's scopes (omitted for trusted callers such as the CLI).
+     */
+    async create(scope: Scope, input: CreateApiKey, grantedBy?: readonly string[]) {
+      if (grantedBy) {
+        const beyond = input.scopes.filter((s) => !scopeAllows(grantedBy, s));
+        if (beyond.length) {
+          throw new ApiError("FORBIDDEN", `This key cannot grant permissions it does not hold: ${beyond.join(", ")}`, {
+            errors: [{ path: "scopes", message: `not held by the creating key: ${beyond.join(", ")}` }],
+          });
+        }
+      }
       return insertKey(db, scope.tenantId, { id: scope.environmentId, name: scope.environment }, input);
+    },
+
+    async get(scope: Scope, id: string): Promise<ApiKey> {
+      const row = await repo.findApiKey(db, scope.tenantId, scope.environmentId, id);
+      if (!row) throw notFound("api_key", id);
+      return toApiKey(row);
     },
 
     async list(scope: Scope, page: PageQuery): Promise<Page<ApiKey>> {
@@ -98,6 +116,7 @@ export function authService(deps: Deps) {
           tenantSlug: row.tenant_slug,
           environmentId: row.environment_id,
           environment: row.environment_name,
+          clock: environmentClock(clock, row.test_clock_at),
         },
       };
     },
@@ -115,6 +134,16 @@ export function authService(deps: Deps) {
         revoked_at: null,
       });
       return { id, secret };
+    },
+
+    async listPlatformKeys() {
+      const rows = await repo.listPlatformKeys(db);
+      return rows.map(({ secret_hash: _hash, ...rest }) => rest);
+    },
+
+    /** Revocation is immediate: every request looks the key up again. */
+    async revokePlatformKey(id: string): Promise<boolean> {
+      return repo.revokePlatformKey(db, id, isoNow(clock));
     },
 
     async authenticatePlatform(secret: string): Promise<{ keyId: string } | undefined> {

@@ -1,5 +1,5 @@
 import type { Scope } from "../../context.js";
-import type { Db, EntitlementRow } from "../../db/types.js";
+import type { BundleEntitlementsTable, BundleRow, Db, EntitlementRow, PriceRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 
 /* Every query filters on tenant and environment: an object of another scope simply does not exist. */
@@ -75,4 +75,152 @@ export async function isEntitlementInUse(db: Db, scope: Scope, id: string): Prom
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/* Bundles and their prices. */
+
+export type BundleEntitlementRow = BundleEntitlementsTable;
+
+/** A bundle's grant joined with what it grants: the entitlement's key, kind, levels and period. */
+export type BundleGrantRow = BundleEntitlementRow & {
+  key: string;
+  kind: string;
+  levels: string | null;
+  period: string | null;
+  entitlement_status: string;
+};
+
+export async function insertBundle(db: Db, row: BundleRow): Promise<void> {
+  await db.insertInto("bundles").values(row).execute();
+}
+
+/** By id or key. */
+export async function findBundle(db: Db, scope: Scope, ref: string): Promise<BundleRow | undefined> {
+  return db
+    .selectFrom("bundles")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where((eb) => eb.or([eb("id", "=", ref), eb("key", "=", ref)]))
+    .executeTakeFirst();
+}
+
+/** Every bundle whose id or key is among `refs`. */
+export async function findBundlesByRefs(db: Db, scope: Scope, refs: string[]): Promise<BundleRow[]> {
+  if (refs.length === 0) return [];
+  return db
+    .selectFrom("bundles")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where((eb) => eb.or([eb("id", "in", refs), eb("key", "in", refs)]))
+    .execute();
+}
+
+export function pageBundles(db: Db, scope: Scope, page: PageQuery, status?: string) {
+  let q = db
+    .selectFrom("bundles")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId);
+  if (status) q = q.where("status", "=", status);
+  return paginate(q, "id", page);
+}
+
+export async function updateBundleRow(
+  db: Db,
+  scope: Scope,
+  id: string,
+  patch: Partial<Pick<BundleRow, "name" | "description" | "metadata" | "status" | "updated_at">>,
+): Promise<void> {
+  await db
+    .updateTable("bundles")
+    .set(patch)
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Its grants and prices go with it (on delete cascade). */
+export async function deleteBundleRow(db: Db, scope: Scope, id: string): Promise<void> {
+  await db
+    .deleteFrom("bundles")
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Replaces a bundle's grants with `rows` (in their order). */
+export async function replaceBundleEntitlements(
+  db: Db,
+  scope: Scope,
+  bundleId: string,
+  rows: BundleEntitlementRow[],
+): Promise<void> {
+  await db
+    .deleteFrom("bundle_entitlements")
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("bundle_id", "=", bundleId)
+    .execute();
+  if (rows.length) await db.insertInto("bundle_entitlements").values(rows).execute();
+}
+
+export async function listBundleGrants(db: Db, scope: Scope, bundleIds: string[]): Promise<BundleGrantRow[]> {
+  if (bundleIds.length === 0) return [];
+  return db
+    .selectFrom("bundle_entitlements as be")
+    .innerJoin("entitlements as e", "e.id", "be.entitlement_id")
+    .selectAll("be")
+    .select(["e.key", "e.kind", "e.levels", "e.period", "e.status as entitlement_status"])
+    .where("be.tenant_id", "=", scope.tenantId)
+    .where("be.environment_id", "=", scope.environmentId)
+    .where("be.bundle_id", "in", bundleIds)
+    .orderBy("be.bundle_id")
+    .orderBy("be.position")
+    .execute();
+}
+
+export async function insertPrices(db: Db, rows: PriceRow[]): Promise<void> {
+  if (rows.length) await db.insertInto("prices").values(rows).execute();
+}
+
+export async function findPrice(db: Db, scope: Scope, id: string): Promise<PriceRow | undefined> {
+  return db
+    .selectFrom("prices")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** Oldest first: the order they were added in. */
+export async function listPrices(db: Db, scope: Scope, bundleIds: string[]): Promise<PriceRow[]> {
+  if (bundleIds.length === 0) return [];
+  return db
+    .selectFrom("prices")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("bundle_id", "in", bundleIds)
+    .orderBy("id")
+    .execute();
+}
+
+export async function updatePriceRow(
+  db: Db,
+  scope: Scope,
+  id: string,
+  patch: Partial<Pick<PriceRow, "status" | "nickname">>,
+): Promise<void> {
+  await db
+    .updateTable("prices")
+    .set(patch)
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .execute();
 }

@@ -23,6 +23,8 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): ReturnType<OpenAPIHon
       { name: "Catalog", description: "Entitlements, bundles and prices." },
       { name: "Storefronts" },
       { name: "Customers" },
+      { name: "Events", description: "Immutable lifecycle events." },
+      { name: "Test clocks", description: "Simulated time for non-production environments." },
     ],
   });
 }

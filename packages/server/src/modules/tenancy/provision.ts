@@ -14,3 +14,12 @@ export async function provisionTenant(services: Pick<Services, "tenancy" | "auth
   });
   return { ...tenant, api_keys: keys };
 }
+
+/** A new environment comes with one full-access key, or a merchant could never reach it. */
+export async function provisionEnvironment(services: Pick<Services, "tenancy" | "auth">, tenantRef: string, name: string) {
+  const keys: Awaited<ReturnType<Services["auth"]["insertKey"]>>[] = [];
+  const tenant = await services.tenancy.addEnvironment(tenantRef, name, async (tx, row, env) => {
+    keys.push(await services.auth.insertKey(tx, row.id, env, { name: `${env.name} default`, scopes: ["*"] }));
+  });
+  return { ...tenant, api_keys: keys };
+}

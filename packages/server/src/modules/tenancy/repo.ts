@@ -1,11 +1,12 @@
-import type { Db, EnvironmentRow, TenantRow } from "../../db/types.js";
+import type { Insertable } from "kysely";
+import type { Db, EnvironmentRow, EnvironmentsTable, TenantRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 
 export async function insertTenant(db: Db, row: TenantRow): Promise<void> {
   await db.insertInto("tenants").values(row).execute();
 }
 
-export async function insertEnvironment(db: Db, row: EnvironmentRow): Promise<void> {
+export async function insertEnvironment(db: Db, row: Insertable<EnvironmentsTable>): Promise<void> {
   await db.insertInto("environments").values(row).execute();
 }
 
@@ -34,4 +35,18 @@ export async function findEnvironment(db: Db, tenantId: string, name: string): P
     .where("tenant_id", "=", tenantId)
     .where("name", "=", name)
     .executeTakeFirst();
+}
+
+/** An environment with its tenant's slug, for building a scope outside a request (workers). */
+export async function findEnvironmentWithTenant(db: Db, environmentId: string) {
+  return db
+    .selectFrom("environments as e")
+    .innerJoin("tenants as t", "t.id", "e.tenant_id")
+    .select(["e.id", "e.name", "e.tenant_id", "e.test_clock_at", "t.slug"])
+    .where("e.id", "=", environmentId)
+    .executeTakeFirst();
+}
+
+export async function setTestClock(db: Db, environmentId: string, at: string | null): Promise<void> {
+  await db.updateTable("environments").set({ test_clock_at: at }).where("id", "=", environmentId).execute();
 }

@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { ApiKeyWithSecret, CreateEnvironment, CreateTenant, ListQuery, listOf, Tenant } from "@tessera/core";
 import type { AppEnv } from "../../http/env.js";
 import { IdParam, json, jsonBody, platformRoute } from "../../http/route.js";
-import { provisionTenant } from "./provision.js";
+import { provisionEnvironment, provisionTenant } from "./provision.js";
 
 const TenantWithKeys = Tenant.extend({ api_keys: ApiKeyWithSecret.array() }).meta({ id: "TenantWithKeys" });
 const tags = ["Tenants"];
@@ -46,10 +46,10 @@ export const tenancyRoutes = new OpenAPIHono<AppEnv>()
       method: "post",
       path: "/v1/tenants/{id}/environments",
       tags,
-      summary: "Add an environment to a tenant",
+      summary: "Add an environment to a tenant, with one full-access API key",
       request: { params: IdParam, body: jsonBody(CreateEnvironment) },
-      responses: { 201: json(Tenant, "The tenant with the new environment") },
+      responses: { 201: json(TenantWithKeys, "The tenant; `api_keys` holds the new environment's key, shown once") },
     }),
     async (c) =>
-      c.json(await c.get("services").tenancy.addEnvironment(c.req.valid("param").id, c.req.valid("json").name), 201),
+      c.json(await provisionEnvironment(c.get("services"), c.req.valid("param").id, c.req.valid("json").name), 201),
   );

@@ -1,8 +1,8 @@
 import { type CreateTenant, DEFAULT_ENVIRONMENTS, type Tenant } from "@tessera/core";
-import type { Deps } from "../../context.js";
+import type { Deps, Scope } from "../../context.js";
 import type { Db, EnvironmentRow, TenantRow } from "../../db/types.js";
 import { ApiError, isUniqueViolation, notFound } from "../../errors.js";
-import { isoNow } from "../../lib/clock.js";
+import { environmentClock, isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
 import * as repo from "./repo.js";
@@ -32,7 +32,13 @@ export function tenancyService(deps: Deps) {
       const now = isoNow(clock);
       const tenant: TenantRow = { id: newId("tenant"), slug: input.slug, name: input.name, created_at: now };
       const names = [...new Set(input.environments ?? DEFAULT_ENVIRONMENTS)];
-      const envs = names.map((name) => ({ id: newId("environment"), tenant_id: tenant.id, name, created_at: now }));
+      const envs: EnvironmentRow[] = names.map((name) => ({
+        id: newId("environment"),
+        tenant_id: tenant.id,
+        name,
+        created_at: now,
+        test_clock_at: null,
+      }));
       try {
         await db.transaction().execute(async (tx) => {
           await repo.insertTenant(tx, tenant);
@@ -65,15 +71,25 @@ export function tenancyService(deps: Deps) {
       return toPage(result, (r) => toTenant(r, envs));
     },
 
-    async addEnvironment(tenantRef: string, name: string): Promise<Tenant> {
+    /** Adds an environment; `afterCreate` runs in the same transaction (e.g. to give it a key). */
+    async addEnvironment(
+      tenantRef: string,
+      name: string,
+      afterCreate?: (tx: Db, tenant: TenantRow, env: EnvironmentRow) => Promise<void>,
+    ): Promise<Tenant> {
       const tenant = await repo.findTenant(db, tenantRef);
       if (!tenant) throw notFound("tenant", tenantRef);
+      const env: EnvironmentRow = {
+        id: newId("environment"),
+        tenant_id: tenant.id,
+        name,
+        created_at: isoNow(clock),
+        test_clock_at: null,
+      };
       try {
-        await repo.insertEnvironment(db, {
-          id: newId("environment"),
-          tenant_id: tenant.id,
-          name,
-          created_at: isoNow(clock),
+        await db.transaction().execute(async (tx) => {
+          await repo.insertEnvironment(tx, env);
+          await afterCreate?.(tx, tenant, env);
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw new ApiError("ALREADY_EXISTS", `Environment "${name}" exists`);
@@ -84,6 +100,27 @@ export function tenancyService(deps: Deps) {
 
     findEnvironment(tenantId: string, name: string) {
       return repo.findEnvironment(db, tenantId, name);
+    },
+
+    /** The scope of an environment outside a request (workers, test clocks), with its clock. */
+    async scopeForEnvironment(
+      environmentId: string,
+      tx: Db = db,
+    ): Promise<(Scope & { testClockAt: string | null }) | undefined> {
+      const row = await repo.findEnvironmentWithTenant(tx, environmentId);
+      if (!row) return undefined;
+      return {
+        tenantId: row.tenant_id,
+        tenantSlug: row.slug,
+        environmentId: row.id,
+        environment: row.name,
+        clock: environmentClock(clock, row.test_clock_at),
+        testClockAt: row.test_clock_at,
+      };
+    },
+
+    setTestClock(environmentId: string, at: string | null, tx: Db = db) {
+      return repo.setTestClock(tx, environmentId, at);
     },
   };
 }

@@ -1,0 +1,32 @@
+import type { EventListQuery } from "@tessera/core";
+import type { Scope } from "../../context.js";
+import type { Db, EventRow } from "../../db/types.js";
+import { paginate } from "../../lib/pagination.js";
+
+export async function insertEvent(db: Db, row: EventRow): Promise<void> {
+  await db.insertInto("events").values(row).execute();
+}
+
+export async function findEvent(db: Db, scope: Scope, id: string): Promise<EventRow | undefined> {
+  return db
+    .selectFrom("events")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export function pageEvents(db: Db, scope: Scope, query: EventListQuery) {
+  let q = db
+    .selectFrom("events")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId);
+  if (query.type?.endsWith(".*")) q = q.where("type", "like", `${query.type.slice(0, -1)}%`);
+  else if (query.type) q = q.where("type", "=", query.type);
+  if (query.object_id) q = q.where("object_id", "=", query.object_id);
+  if (query.created_gte) q = q.where("created_at", ">=", new Date(query.created_gte).toISOString());
+  if (query.created_lt) q = q.where("created_at", "<", new Date(query.created_lt).toISOString());
+  return paginate(q, "id", query);
+}

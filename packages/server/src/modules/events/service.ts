@@ -1,0 +1,78 @@
+import type { Event, EventListQuery, EventType } from "@tessera/core";
+import type { Deps, Scope } from "../../context.js";
+import type { Db, EventRow } from "../../db/types.js";
+import { notFound } from "../../errors.js";
+import { newId } from "../../lib/ids.js";
+import { fromJson, toJson } from "../../lib/json.js";
+import { type Page, toPage } from "../../lib/pagination.js";
+import * as repo from "./repo.js";
+
+export interface RecordEvent {
+  type: EventType;
+  /** The API object the event is about, as a snapshot: `{ id, object, … }`. */
+  object: { id: string; object: string } & Record<string, unknown>;
+  correlationId?: string | null;
+}
+
+/** Called inside the transaction that writes the event: the transactional outbox. */
+export type EventListener = (tx: Db, scope: Scope, event: Event) => Promise<void>;
+
+export function toEvent(row: EventRow, scope: Pick<Scope, "tenantId" | "environment">): Event {
+  return {
+    id: row.id,
+    object: "event",
+    type: row.type as EventType,
+    created_at: row.created_at,
+    tenant: scope.tenantId,
+    environment: scope.environment,
+    data: { object: fromJson(row.data, {}) },
+    correlation_id: row.correlation_id,
+    request_id: row.request_id,
+  };
+}
+
+/**
+ * Immutable lifecycle events. `record` must be given the transaction of the change it describes,
+ * so the change and its event commit together or not at all; listeners (webhooks) enqueue their
+ * work in that same transaction.
+ */
+export function eventsService({ db }: Deps) {
+  const listeners: EventListener[] = [];
+
+  return {
+    onEvent(listener: EventListener): void {
+      listeners.push(listener);
+    },
+
+    async record(tx: Db, scope: Scope, input: RecordEvent): Promise<Event> {
+      const row: EventRow = {
+        id: newId("event"),
+        tenant_id: scope.tenantId,
+        environment_id: scope.environmentId,
+        type: input.type,
+        object_type: input.object.object,
+        object_id: input.object.id,
+        data: toJson(input.object),
+        correlation_id: input.correlationId ?? scope.requestId ?? null,
+        request_id: scope.requestId ?? null,
+        created_at: scope.clock.now().toISOString(),
+      };
+      await repo.insertEvent(tx, row);
+      const event = toEvent(row, scope);
+      for (const listener of listeners) await listener(tx, scope, event);
+      return event;
+    },
+
+    async list(scope: Scope, query: EventListQuery): Promise<Page<Event>> {
+      return toPage(await repo.pageEvents(db, scope, query), (r) => toEvent(r, scope));
+    },
+
+    async get(scope: Scope, id: string): Promise<Event> {
+      const row = await repo.findEvent(db, scope, id);
+      if (!row) throw notFound("event", id);
+      return toEvent(row, scope);
+    },
+  };
+}
+
+export type EventsService = ReturnType<typeof eventsService>;
