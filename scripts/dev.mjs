@@ -23,11 +23,20 @@ function pnpm() {
 function install() {
   const [bin, ...pre] = pnpm();
   const frozen = process.env.CI ? ["--frozen-lockfile"] : [];
-  const status = run(bin, [...pre, "install", "--prefer-offline", ...frozen], { stdio: ["ignore", "inherit", "inherit"] });
-  if (status !== 0) process.exit(status);
+  try {
+    return run(bin, [...pre, "install", "--prefer-offline", ...frozen], { stdio: ["ignore", "inherit", "inherit"] });
+  } catch (error) {
+    console.error(`cannot run pnpm: ${error.message}`);
+    return 1;
+  }
 }
 
-install();
+const installed = install();
+if (installed !== 0) {
+  // CI reads the closing line: a broken install is a failed run, not a run with no tests.
+  if (command === "test") console.log("0 passed, 1 failed");
+  process.exit(installed);
+}
 
 if (command === "start") {
   process.exit(run(process.execPath, [join(root, "packages/server/bin/tessera.mjs"), "serve", ...args]));
@@ -40,10 +49,28 @@ if (command === "test") {
   const report = join(reportDir, "vitest-report.json");
   rmSync(report, { force: true });
   const vitest = join(root, "node_modules/vitest/vitest.mjs");
-  const status = run(process.execPath, [vitest, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args]);
+  let status = 1;
+  try {
+    status = run(process.execPath, [
+      vitest,
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${report}`,
+      ...args,
+    ]);
+  } catch (error) {
+    console.error(`cannot run vitest: ${error.message}`);
+  }
+  // No report means vitest died before the end (a crashed global setup, say): that is one failure.
   let summary = "0 passed, 1 failed";
-  if (existsSync(report)) {
-    const r = JSON.parse(readFileSync(report, "utf8"));
+  let r;
+  try {
+    r = existsSync(report) ? JSON.parse(readFileSync(report, "utf8")) : undefined;
+  } catch (error) {
+    console.error(`unreadable test report: ${error.message}`);
+  }
+  if (r) {
     // A file that fails to load has no failed test of its own; count it as one failure.
     const brokenFiles = r.testResults.filter(
       (s) => s.status === "failed" && !s.assertionResults.some((a) => a.status === "failed"),
@@ -57,9 +84,10 @@ if (command === "test") {
 }
 
 if (command === "bench") {
-  process.exit(run(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "bench/run.ts"), ...args]));
+  process.exit(
+    run(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "bench/run.ts"), ...args]),
+  );
 }
 
 console.error(`unknown command ${command}: use start, test or bench`);
 process.exit(2);
-

@@ -19,6 +19,8 @@ export const EVENT_TYPES = [
   "subscription.expired",
   "subscription.plan_changed",
   "subscription.plan_change_scheduled",
+  "subscription.plan_change_cancelled",
+  "subscription.payment_method_updated",
   "payment.succeeded",
   "payment.failed",
   "payment.pending",

@@ -7,11 +7,15 @@ import type { AppEnv } from "./http/env.js";
 import { problemResponse, validationError } from "./http/problem.js";
 import { requestId } from "./http/request-id.js";
 import { authRoutes } from "./modules/auth/routes.js";
+import { bundleRoutes } from "./modules/catalog/bundle-routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
+import { customerRoutes } from "./modules/customers/routes.js";
 import { docsRoutes } from "./modules/docs/routes.js";
 import { eventsRoutes } from "./modules/events/routes.js";
+import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
 import { testClocksRoutes } from "./modules/test-clocks/routes.js";
+import { webhookRoutes } from "./modules/webhooks/routes.js";
 import { createServices, type Services } from "./services.js";
 
 export const API_VERSION = "0.1.0";
@@ -56,7 +60,17 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
     }
   });
 
-  for (const routes of [tenancyRoutes, authRoutes, catalogRoutes, eventsRoutes, testClocksRoutes]) {
+  for (const routes of [
+    tenancyRoutes,
+    authRoutes,
+    catalogRoutes,
+    bundleRoutes,
+    storefrontRoutes,
+    customerRoutes,
+    eventsRoutes,
+    testClocksRoutes,
+    webhookRoutes,
+  ]) {
     app.route("/", routes);
   }
 

@@ -99,7 +99,10 @@ program
       TESSERA_WORKER_POLL_MS: opts.pollMs,
     });
     const runtime = await openRuntime({ env });
-    const { worker } = createServices(runtime.deps, { workerPollMs: runtime.config.TESSERA_WORKER_POLL_MS });
+    const { worker } = createServices(runtime.deps, {
+      workerPollMs: runtime.config.TESSERA_WORKER_POLL_MS,
+      webhooks: { allowPrivateAddresses: runtime.config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
+    });
     worker.start();
     const stop = async () => {
       await worker.stop();

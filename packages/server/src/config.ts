@@ -33,6 +33,16 @@ export const ConfigSchema = z.object({
   /** Run the background job worker inside `serve` (renewals, retries, webhook deliveries). */
   TESSERA_WORKER: bool.default(true),
   TESSERA_WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /**
+   * Let webhooks go to loopback and private addresses (127.0.0.1, 10.x, 192.168.x, fc00::/7 …).
+   * Off by default: endpoint URLs come from tenants, and the server must not become their way
+   * into its own network. Turn on for local development or receivers on a private network.
+   */
+  TESSERA_WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  /** Longest life of an entitlement token; requests may ask for less. Retired keys stay published this long. */
+  TESSERA_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  /** `iss` of entitlement tokens; default the public base URL (TESSERA_BASE_URL). */
+  TESSERA_TOKEN_ISSUER: z.string().min(1).optional(),
   NODE_ENV: z.string().default("development"),
 });
 

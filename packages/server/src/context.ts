@@ -14,6 +14,8 @@ export interface Deps {
   secrets: SecretBox;
   /** Public base URL of this server, used in links such as the JWKS URL. */
   baseUrl: string;
+  /** Entitlement tokens: longest life (default 900 s) and `iss` (default baseUrl). */
+  tokens?: { ttlSeconds?: number | undefined; issuer?: string | undefined };
 }
 
 /** The tenant + environment a request acts in. Every repo query is filtered by both. */

@@ -54,7 +54,7 @@ function keysFileFor(databaseUrl: string, nodeEnv: string): string | undefined {
 }
 
 async function seedDemoCatalog(services: Services, scope: Scope) {
-  const { catalog } = services;
+  const { catalog, storefronts, customers } = services;
   await catalog.createEntitlement(scope, { key: "export-pdf", name: "Export to PDF", kind: "flag" });
   await catalog.createEntitlement(scope, {
     key: "support",
@@ -63,4 +63,24 @@ async function seedDemoCatalog(services: Services, scope: Scope) {
     levels: ["basic", "priority"],
   });
   await catalog.createEntitlement(scope, { key: "api-calls", name: "API calls", kind: "quota", period: "month" });
+  // A bundle sold by a storefront with one customer: enough to start a subscription from the quickstart.
+  await catalog.createBundle(scope, {
+    key: "pro",
+    name: "Pro",
+    entitlements: [{ key: "export-pdf" }, { key: "support", level: "priority" }, { key: "api-calls", limit: 10_000 }],
+    prices: [
+      { currency: "EUR", amount: 999, interval: "month", interval_count: 1, trial_days: 14, nickname: "Monthly" },
+      { currency: "EUR", amount: 9990, interval: "year", interval_count: 1, trial_days: 0, nickname: "Yearly" },
+    ],
+  });
+  await storefronts.createStorefront(scope, {
+    key: "web",
+    name: "Web shop",
+    type: "web",
+    bundles: ["pro"],
+    channels: ["direct"],
+    payment_providers: [{ name: "sandbox" }],
+    fiscal_provider: null,
+  });
+  await customers.createCustomer(scope, { storefront: "web", external_id: "demo-user", name: "Demo user" });
 }

@@ -35,6 +35,7 @@ function readKeyFile(path: string): string {
   } catch (error) {
     throw new ConfigError(`TESSERA_MASTER_KEY_FILE: cannot read ${path}: ${(error as Error).message}`);
   }
-  if (key.length < 32) throw new ConfigError(`TESSERA_MASTER_KEY_FILE: the key in ${path} is shorter than 32 characters`);
+  if (key.length < 32)
+    throw new ConfigError(`TESSERA_MASTER_KEY_FILE: the key in ${path} is shorter than 32 characters`);
   return key;
 }

@@ -40,6 +40,7 @@ export async function openRuntime(
       logger,
       secrets: new SecretBox(resolveMasterKey(config, logger)),
       baseUrl: options.baseUrl ?? "",
+      tokens: { ttlSeconds: config.TESSERA_TOKEN_TTL_SECONDS, issuer: config.TESSERA_TOKEN_ISSUER },
     };
     return { config, deps, database, logger };
   } catch (error) {

@@ -16,7 +16,10 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
   const runtime = await openRuntime({ env });
   const { config, logger } = runtime;
-  const { app, services } = createApp(runtime.deps, { workerPollMs: config.TESSERA_WORKER_POLL_MS });
+  const { app, services } = createApp(runtime.deps, {
+    workerPollMs: config.TESSERA_WORKER_POLL_MS,
+    webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
+  });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

@@ -3,17 +3,22 @@ import { JobRegistry } from "./jobs/registry.js";
 import { createWorker } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
+import { customersService } from "./modules/customers/service.js";
 import { eventsService } from "./modules/events/service.js";
+import { storefrontsService } from "./modules/storefronts/service.js";
 import { tenancyService } from "./modules/tenancy/service.js";
 import { testClocksService } from "./modules/test-clocks/service.js";
+import { type WebhookOptions, webhooksService } from "./modules/webhooks/service.js";
 
 /** Every domain service, built once per app from the same deps. */
-export function createServices(deps: Deps, options: { workerPollMs?: number } = {}) {
+export function createServices(deps: Deps, options: { workerPollMs?: number; webhooks?: WebhookOptions } = {}) {
   const jobs = new JobRegistry();
   const tenancy = tenancyService(deps);
   const auth = authService(deps);
   const catalog = catalogService(deps);
   const events = eventsService(deps);
+  const storefronts = storefrontsService(deps, { catalog });
+  const customers = customersService(deps, { storefronts, events });
   const worker = createWorker({
     deps,
     handlers: () => jobs.handlers(),
@@ -21,7 +26,8 @@ export function createServices(deps: Deps, options: { workerPollMs?: number } = 
     ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
   });
   const testClocks = testClocksService(deps, { tenancy, events, worker });
-  return { jobs, worker, tenancy, auth, catalog, events, testClocks };
+  const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
+  return { jobs, worker, tenancy, auth, catalog, storefronts, customers, events, testClocks, webhooks };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -60,8 +60,14 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-/** An app over a fresh database with a manual clock: one line per test file. */
-export async function createTestApp(overrides: Partial<Deps> = {}): Promise<TestContext> {
+/**
+ * An app over a fresh database with a manual clock: one line per test file. `options` are the
+ * app's own (e.g. `{ webhooks: { allowPrivateAddresses: true } }` for a receiver on 127.0.0.1).
+ */
+export async function createTestApp(
+  overrides: Partial<Deps> = {},
+  options: Parameters<typeof createApp>[1] = {},
+): Promise<TestContext> {
   const database = await testDatabase();
   const clock = new ManualClock("2026-01-01T00:00:00.000Z");
   const deps: Deps = {
@@ -73,7 +79,7 @@ export async function createTestApp(overrides: Partial<Deps> = {}): Promise<Test
     baseUrl: "http://tessera.test",
     ...overrides,
   };
-  const { app, services } = createApp(deps);
+  const { app, services } = createApp(deps, options);
   return { app, services, deps, clock, database, close: () => database.close() };
 }
 

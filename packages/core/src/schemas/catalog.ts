@@ -148,9 +148,10 @@ export type Price = z.infer<typeof Price>;
 // Like Stripe, what a price charges never changes (subscriptions and invoices point at it): a field
 // of it in an update is refused by name, so the caller learns to add a new price instead.
 const immutable = z
-  .never({ error: "cannot be changed: add a new price to the bundle and archive this one" })
+  .unknown()
+  .refine((v) => v === undefined, "cannot be changed: add a new price to the bundle and archive this one")
   .optional()
-  .meta({ description: "Immutable." });
+  .meta({ description: "Immutable: refused if sent." });
 
 export const UpdatePrice = z
   .object({

@@ -34,9 +34,14 @@ export type ProviderConfig = z.infer<typeof ProviderConfig>;
 
 export const DunningSettings = z
   .object({
-    retry_days: z.array(z.number().int().min(0).max(60)).max(12).default([1, 3, 5, 7]).meta({
-      description: "Days after the failed charge at which retries run; when all fail the subscription is suspended.",
-    }),
+    retry_days: z
+      .array(z.number().int().min(0).max(60))
+      .max(12)
+      .refine((days) => days.every((d, i) => i === 0 || d > days[i - 1]!), "must be in increasing order")
+      .default([1, 3, 5, 7])
+      .meta({
+        description: "Days after the failed charge at which retries run; when all fail the subscription is suspended.",
+      }),
   })
   .meta({ id: "DunningSettings" });
 

@@ -185,6 +185,111 @@ export interface JobsTable {
   updated_at: string;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  url: string;
+  enabled_events: string;
+  description: string | null;
+  metadata: string;
+  status: "enabled" | "disabled";
+  disabled_reason: "manual" | "persistent_failure" | null;
+  /** SecretBox envelope of `whsec_…`: recoverable, because every delivery is signed with it. */
+  secret_encrypted: string;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: string | null;
+  failing_since: string | null;
+  last_success_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  status: "pending" | "succeeded" | "failed";
+  attempt_count: number;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  number: number;
+  tenant_id: string;
+  environment_id: string;
+  trigger: "automatic" | "manual";
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  succeeded: number;
+}
+
+export interface EntitlementGrantsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  entitlement_id: string;
+  /** The entitlement's key at grant time (keys never change). */
+  entitlement_key: string;
+  /** The entitlement's kind (kinds never change either). */
+  kind: string;
+  quota_limit: number | null;
+  tier_level: string | null;
+  content: string | null;
+  reason: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+}
+
+export interface UsageRecordsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  entitlement_id: string;
+  quantity: number;
+  window_start: string;
+  occurred_at: string;
+  idempotency_key: string | null;
+  /** "usage" (POST /usage) or "check" (a consuming check). */
+  source: string;
+  created_at: string;
+}
+
+export interface UsageCountersTable {
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  entitlement_id: string;
+  window_start: string;
+  used: number;
+  updated_at: string;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  alg: string;
+  public_jwk: string;
+  private_key_encrypted: string | null;
+  status: string;
+  created_at: string;
+  rotated_at: string | null;
+  retires_at: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   environments: EnvironmentsTable;
@@ -200,6 +305,13 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   jobs: JobsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  entitlement_grants: EntitlementGrantsTable;
+  usage_records: UsageRecordsTable;
+  usage_counters: UsageCountersTable;
+  signing_keys: SigningKeysTable;
 }
 
 /** Repos take either the database or an open transaction. */
@@ -218,3 +330,6 @@ export type NewCustomer = Insertable<CustomersTable>;
 export type CustomerUpdate = Updateable<CustomersTable>;
 export type EventRow = Selectable<EventsTable>;
 export type JobRow = Selectable<JobsTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

@@ -38,14 +38,23 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     // Hono caches the raw body, so the validator after this middleware still reads it.
     const body = await c.req.text();
     const requestHash = sha256Hex(`${c.req.method} ${c.req.path}\n${body}`);
-    const { db, clock } = c.get("deps");
+    const { db, clock, secrets } = c.get("deps");
+    // Stored responses can hold secrets shown once (new API keys) and personal data: sealed at rest,
+    // bound to this scope and key so that one row cannot be replayed as another.
+    const purpose = `idempotency/${scope}/${key}`;
     const now = clock.now();
     const where = { scope, key };
 
     try {
       await db
         .insertInto("idempotency_keys")
-        .values({ ...where, request_hash: requestHash, status_code: null, response_body: null, created_at: now.toISOString() })
+        .values({
+          ...where,
+          request_hash: requestHash,
+          status_code: null,
+          response_body: null,
+          created_at: now.toISOString(),
+        })
         .execute();
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -64,7 +73,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
           throw new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request");
         }
         if (stored.status_code === null) throw new ApiError("IDEMPOTENCY_KEY_IN_USE");
-        return c.body(stored.response_body ?? "", stored.status_code as 200, {
+        const replay = stored.response_body ? secrets.open(stored.response_body, purpose) : "";
+        return c.body(replay, stored.status_code as 200, {
           "content-type": "application/json",
           "idempotent-replayed": "true",
         });
@@ -86,7 +96,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const text = await c.res.clone().text();
     await db
       .updateTable("idempotency_keys")
-      .set({ status_code: c.res.status, response_body: text })
+      .set({ status_code: c.res.status, response_body: secrets.seal(text, purpose) })
       .where("scope", "=", scope)
       .where("key", "=", key)
       .execute();

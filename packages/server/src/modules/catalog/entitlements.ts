@@ -36,6 +36,11 @@ export function entitlementOperations({ db, clock }: Deps) {
   return {
     requireEntitlement: require,
 
+    /** The entitlements with these keys (missing keys are simply absent): for modules that refer to them. */
+    findEntitlementsByKeys(scope: Scope, keys: string[]): Promise<EntitlementRow[]> {
+      return repo.findEntitlementsByKeys(db, scope, [...new Set(keys)]);
+    },
+
     async createEntitlement(scope: Scope, input: CreateEntitlement): Promise<Entitlement> {
       const now = isoNow(clock);
       const row: EntitlementRow = {

@@ -21,10 +21,11 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): ReturnType<OpenAPIHon
       { name: "Tenants", description: "Platform administration (platform key)." },
       { name: "API keys" },
       { name: "Catalog", description: "Entitlements, bundles and prices." },
-      { name: "Storefronts" },
-      { name: "Customers" },
+      { name: "Storefronts", description: "Sales channels: the bundles they sell, payment and fiscal providers." },
+      { name: "Customers", description: "The people who subscribe, each of one storefront." },
       { name: "Events", description: "Immutable lifecycle events." },
       { name: "Test clocks", description: "Simulated time for non-production environments." },
+      { name: "Webhooks", description: "Signed event deliveries (Standard Webhooks), the delivery log and replay." },
     ],
   });
 }

@@ -16,7 +16,11 @@ export async function provisionTenant(services: Pick<Services, "tenancy" | "auth
 }
 
 /** A new environment comes with one full-access key, or a merchant could never reach it. */
-export async function provisionEnvironment(services: Pick<Services, "tenancy" | "auth">, tenantRef: string, name: string) {
+export async function provisionEnvironment(
+  services: Pick<Services, "tenancy" | "auth">,
+  tenantRef: string,
+  name: string,
+) {
   const keys: Awaited<ReturnType<Services["auth"]["insertKey"]>>[] = [];
   const tenant = await services.tenancy.addEnvironment(tenantRef, name, async (tx, row, env) => {
     keys.push(await services.auth.insertKey(tx, row.id, env, { name: `${env.name} default`, scopes: ["*"] }));

@@ -1,0 +1,164 @@
+import { z } from "zod";
+import { SUBSCRIPTION_STATUSES } from "../subscription-state.js";
+import { ListQuery, Metadata, Timestamp } from "./common.js";
+import { ChannelName } from "./storefronts.js";
+
+export const SubscriptionStatusSchema = z.enum(SUBSCRIPTION_STATUSES);
+
+/**
+ * A payment provider's token for a payment method. Raw card numbers never enter Tessera: the
+ * merchant's front end hands the card to the provider and sends us only this token.
+ */
+export const PaymentMethodToken = z
+  .string()
+  .regex(/^pm_[A-Za-z0-9_]{1,120}$/, "must be a payment method token such as pm_sandbox_ok")
+  .meta({ description: "A provider's payment method token (`pm_…`); see docs/lifecycle.md for sandbox tokens." });
+
+export const PaymentStatus = z.enum(["pending", "succeeded", "failed", "refunded"]);
+export type PaymentStatus = z.infer<typeof PaymentStatus>;
+
+export const PaymentKind = z.enum(["subscription_create", "trial_conversion", "renewal", "proration"]);
+export type PaymentKind = z.infer<typeof PaymentKind>;
+
+export const Payment = z
+  .object({
+    id: z.string(),
+    object: z.literal("payment"),
+    amount: z.number().int(),
+    currency: z.string(),
+    status: PaymentStatus.meta({
+      description: "pending: the outcome is not known yet (in flight, or the provider timed out); resolved by a job.",
+    }),
+    refunded_amount: z.number().int(),
+    kind: PaymentKind,
+    provider: z.string(),
+    provider_reference: z.string().nullable(),
+    failure_code: z.string().nullable(),
+    failure_message: z.string().nullable(),
+    retryable: z.boolean().nullable().meta({ description: "For a failed payment: whether retrying can succeed." }),
+    customer: z.string(),
+    subscription: z.string().nullable().meta({ description: "null when the subscription was never created." }),
+    period_index: z.number().int().meta({ description: "The billing period it pays (1 = the first paid period)." }),
+    attempt: z.number().int().meta({ description: "1 for the first try of this period, 2… for retries." }),
+    payment_method: z.string(),
+    idempotency_key: z.string().meta({ description: "Sent to the provider: the same key never charges twice." }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: "Payment" });
+export type Payment = z.infer<typeof Payment>;
+
+export const StatusChange = z
+  .object({
+    status: SubscriptionStatusSchema,
+    at: Timestamp,
+    reason: z.string().meta({ description: "What moved it: created, trial_paid, payment_failed, cancel, …" }),
+  })
+  .meta({ id: "StatusChange" });
+export type StatusChange = z.infer<typeof StatusChange>;
+
+export const PendingPlanChange = z
+  .object({ price: z.string(), bundle: z.string(), effective_at: Timestamp })
+  .meta({ id: "PendingPlanChange" });
+export type PendingPlanChange = z.infer<typeof PendingPlanChange>;
+
+export const Subscription = z
+  .object({
+    id: z.string(),
+    object: z.literal("subscription"),
+    customer: z.string(),
+    storefront: z.string(),
+    bundle: z.string(),
+    price: z.string(),
+    channel: ChannelName,
+    status: SubscriptionStatusSchema,
+    period_index: z.number().int().meta({ description: "0 during a trial, then 1, 2, … per paid period." }),
+    current_period_start: Timestamp,
+    current_period_end: Timestamp,
+    trial_end: Timestamp.nullable(),
+    cancel_at_period_end: z.boolean(),
+    cancelled_at: Timestamp.nullable(),
+    ended_at: Timestamp.nullable(),
+    next_retry_at: Timestamp.nullable().meta({ description: "In grace: when the next dunning step runs." }),
+    status_history: z.array(StatusChange),
+    pending_plan_change: PendingPlanChange.nullable(),
+    payment_method: z.string(),
+    latest_payment: Payment.nullable(),
+    metadata: z.record(z.string(), z.string()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: "Subscription" });
+export type Subscription = z.infer<typeof Subscription>;
+
+export const CreateSubscription = z
+  .object({
+    customer: z.string().min(1).meta({ description: "Customer id." }),
+    price: z.string().min(1).meta({ description: "Price id; its bundle must be sold by the customer's storefront." }),
+    channel: z.literal("direct").default("direct").meta({
+      description: "Only `direct` is created through the API; store channels create subscriptions from notifications.",
+    }),
+    payment_method: PaymentMethodToken,
+    trial_days: z
+      .number()
+      .int()
+      .min(0)
+      .max(730)
+      .optional()
+      .meta({ description: "Overrides the price's trial_days; 0 charges at once." }),
+    metadata: Metadata.optional(),
+  })
+  .strict()
+  .meta({ id: "CreateSubscription" });
+export type CreateSubscription = z.infer<typeof CreateSubscription>;
+
+export const CancelSubscription = z
+  .object({
+    at_period_end: z.boolean().meta({
+      description: "true: keeps access until the period ends, then cancels (undo with /resume). false: cancels now.",
+    }),
+  })
+  .strict()
+  .meta({ id: "CancelSubscription" });
+export type CancelSubscription = z.infer<typeof CancelSubscription>;
+
+export const ChangePlan = z
+  .object({
+    price: z.string().min(1).meta({ description: "The new price id (same currency)." }),
+    proration: z.enum(["now", "period_end"]).meta({
+      description:
+        "now: switch at once, charging the new price for the rest of the period minus a credit for the unused " +
+        "part of the old one (refused when that would be negative: a downgrade). period_end: switch at renewal.",
+    }),
+  })
+  .strict()
+  .meta({ id: "ChangePlan" });
+export type ChangePlan = z.infer<typeof ChangePlan>;
+
+export const UpdatePaymentMethod = z
+  .object({ payment_method: PaymentMethodToken })
+  .strict()
+  .meta({ id: "UpdatePaymentMethod" });
+export type UpdatePaymentMethod = z.infer<typeof UpdatePaymentMethod>;
+
+export const SubscriptionListQuery = ListQuery.extend({
+  customer: z.string().min(1).optional(),
+  status: SubscriptionStatusSchema.optional(),
+});
+export type SubscriptionListQuery = z.infer<typeof SubscriptionListQuery>;
+
+export const PaymentListQuery = ListQuery.extend({
+  customer: z.string().min(1).optional(),
+  subscription: z.string().min(1).optional(),
+  status: PaymentStatus.optional(),
+});
+export type PaymentListQuery = z.infer<typeof PaymentListQuery>;
+
+export const RefundPayment = z
+  .object({
+    amount: z.number().int().min(1).optional().meta({ description: "Minor units; default: all that is left." }),
+    reason: z.string().max(500).optional(),
+  })
+  .strict()
+  .meta({ id: "RefundPayment" });
+export type RefundPayment = z.infer<typeof RefundPayment>;

@@ -1,0 +1,86 @@
+import { TesseraTokenError } from "./errors.js";
+import type { Platform } from "./platform/types.js";
+
+/** A compact JWS cut into its three base64url parts; nothing is decoded or trusted yet. */
+export interface CompactParts {
+  header: string;
+  payload: string;
+  signature: string;
+  /** `header.payload`, the bytes the signature covers. */
+  signingInput: string;
+}
+
+/** The protected header fields the verifier reads. */
+export interface TokenHeader {
+  alg: string;
+  typ?: string;
+  kid?: string;
+}
+
+// Three base64url parts; one pass over the string refuses everything else. The signature may be
+// empty so that an unsigned (`alg: none`) token is refused for its algorithm, the real reason.
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** Splits a compact JWS, or throws TOKEN_MALFORMED / TOKEN_TOO_LARGE. */
+export function splitCompact(token: unknown, maxBytes: number): CompactParts {
+  if (typeof token !== "string") throw new TesseraTokenError("TOKEN_MALFORMED", "The token must be a string");
+  // Refused before any parsing, so a huge header costs one comparison.
+  if (token.length > maxBytes) {
+    throw new TesseraTokenError("TOKEN_TOO_LARGE", `The token is ${token.length} bytes; the limit is ${maxBytes}`);
+  }
+  if (!COMPACT.test(token)) {
+    throw new TesseraTokenError("TOKEN_MALFORMED", "The token is not three base64url parts separated by dots");
+  }
+  const first = token.indexOf(".");
+  const second = token.indexOf(".", first + 1);
+  return {
+    header: token.slice(0, first),
+    payload: token.slice(first + 1, second),
+    signature: token.slice(second + 1),
+    signingInput: token.slice(0, second),
+  };
+}
+
+/** Decodes a base64url JSON object, or throws TOKEN_MALFORMED naming `what`. */
+export function decodeJsonObject(platform: Platform, segment: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(platform.decode(segment));
+  } catch (error) {
+    throw new TesseraTokenError("TOKEN_MALFORMED", `The token's ${what} is not base64url JSON`, { cause: error });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TesseraTokenError("TOKEN_MALFORMED", `The token's ${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Decodes and checks the shape of a protected header. */
+export function parseHeader(platform: Platform, segment: string): TokenHeader {
+  const h = decodeJsonObject(platform, segment, "header");
+  if (typeof h.alg !== "string") throw new TesseraTokenError("TOKEN_MALFORMED", "The token's header has no alg");
+  // RFC 7515 §4.1.11: an extension we do not understand listed in crit must make us refuse.
+  if (h.crit !== undefined || h.b64 !== undefined) {
+    throw new TesseraTokenError("TOKEN_MALFORMED", "The token's header uses unsupported extensions (crit/b64)");
+  }
+  if (h.typ !== undefined && typeof h.typ !== "string") {
+    throw new TesseraTokenError("TOKEN_MALFORMED", "The token's typ header is not a string");
+  }
+  if (h.kid !== undefined && typeof h.kid !== "string") {
+    throw new TesseraTokenError("TOKEN_MALFORMED", "The token's kid header is not a string");
+  }
+  return { alg: h.alg, typ: h.typ as string | undefined, kid: h.kid as string | undefined };
+}
+
+/** Decodes a compact JWS's header and payload without checking anything: for inspection only. */
+export function decodeUnverified(
+  platform: Platform,
+  token: string,
+  maxBytes: number,
+): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const parts = splitCompact(token.trim(), maxBytes);
+  return {
+    header: decodeJsonObject(platform, parts.header, "header"),
+    payload: decodeJsonObject(platform, parts.payload, "payload"),
+  };
+}

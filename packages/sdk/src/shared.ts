@@ -1,0 +1,27 @@
+// Everything both entry points (Node and web) export alike. Only `createVerifier` and
+// `decodeToken` differ between them, by the crypto they are built on.
+
+export type {
+  ContentClaim,
+  EntitlementClaim,
+  EntitlementClaims,
+  QuotaClaim,
+  SubscriptionClaim,
+  TierClaim,
+} from "@tessera/core";
+export { CLAIMS_VERSION, TOKEN_ALGORITHMS, TOKEN_MAX_BYTES, TOKEN_TYP } from "./constants.js";
+export type { Quota, Subscription } from "./entitlements.js";
+export { Entitlements } from "./entitlements.js";
+export { isTesseraTokenError, TesseraTokenError, TOKEN_ERROR_CODES, type TokenErrorCode } from "./errors.js";
+export type { VerifierOptions } from "./options.js";
+export type { JsonWebKeySet, PublicJwk, TokenAlgorithm } from "./platform/types.js";
+export type { CheckResult, Verifier } from "./verifier.js";
+export {
+  isTesseraWebhookError,
+  signWebhook,
+  TesseraWebhookError,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookErrorCode,
+  type WebhookHeaders,
+} from "./webhooks.js";

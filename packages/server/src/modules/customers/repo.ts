@@ -1,0 +1,87 @@
+import type { Scope } from "../../context.js";
+import type { CustomerRow, CustomerUpdate, Db } from "../../db/types.js";
+import { type PageQuery, paginate } from "../../lib/pagination.js";
+
+/* Every query filters on tenant and environment: an object of another scope simply does not exist. */
+
+export async function insertCustomer(db: Db, row: CustomerRow): Promise<void> {
+  await db.insertInto("customers").values(row).execute();
+}
+
+export async function findCustomer(db: Db, scope: Scope, id: string): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom("customers")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export interface CustomerFilter {
+  storefrontId?: string | undefined;
+  externalId?: string | undefined;
+}
+
+export function pageCustomers(db: Db, scope: Scope, page: PageQuery, filter: CustomerFilter) {
+  let q = db
+    .selectFrom("customers")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId);
+  if (filter.storefrontId) q = q.where("storefront_id", "=", filter.storefrontId);
+  if (filter.externalId !== undefined) q = q.where("external_id", "=", filter.externalId);
+  return paginate(q, "id", page);
+}
+
+export async function findCustomerByExternalId(
+  db: Db,
+  scope: Scope,
+  storefrontId: string,
+  externalId: string,
+): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom("customers")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("storefront_id", "=", storefrontId)
+    .where("external_id", "=", externalId)
+    .executeTakeFirst();
+}
+
+export async function updateCustomerRow(
+  db: Db,
+  scope: Scope,
+  id: string,
+  patch: Pick<CustomerUpdate, "email" | "name" | "country" | "metadata" | "updated_at">,
+): Promise<void> {
+  await db
+    .updateTable("customers")
+    .set(patch)
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function deleteCustomerRow(db: Db, scope: Scope, id: string): Promise<void> {
+  await db
+    .deleteFrom("customers")
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function storefrontHasCustomers(db: Db, scope: Scope, storefrontId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("customers")
+    .select("id")
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("storefront_id", "=", storefrontId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

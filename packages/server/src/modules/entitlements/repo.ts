@@ -1,0 +1,248 @@
+import type { Selectable } from "kysely";
+import type { Scope } from "../../context.js";
+import type {
+  Db,
+  EntitlementGrantsTable,
+  SigningKeysTable,
+  UsageCountersTable,
+  UsageRecordsTable,
+} from "../../db/types.js";
+
+/* Every query filters on tenant and environment: an object of another scope simply does not exist. */
+
+export type GrantRow = Selectable<EntitlementGrantsTable>;
+export type UsageRecordRow = Selectable<UsageRecordsTable>;
+export type UsageCounterRow = Selectable<UsageCountersTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;
+
+const scoped = (scope: Scope) => ({ tenant_id: scope.tenantId, environment_id: scope.environmentId });
+
+/* Grants. */
+
+export async function insertGrant(db: Db, row: GrantRow): Promise<void> {
+  await db.insertInto("entitlement_grants").values(row).execute();
+}
+
+export async function findGrant(db: Db, scope: Scope, customerId: string, id: string): Promise<GrantRow | undefined> {
+  return db
+    .selectFrom("entitlement_grants")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("customer_id", "=", customerId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** All of a customer's grants, newest first (a customer has a handful, not thousands). */
+export async function listGrants(db: Db, scope: Scope, customerId: string): Promise<GrantRow[]> {
+  return db
+    .selectFrom("entitlement_grants")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("customer_id", "=", customerId)
+    .orderBy("id", "desc")
+    .execute();
+}
+
+/** Grants granting at `now`: not revoked and not expired (expires_at is exclusive). */
+export async function listActiveGrants(db: Db, scope: Scope, customerId: string, now: string): Promise<GrantRow[]> {
+  return db
+    .selectFrom("entitlement_grants")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("customer_id", "=", customerId)
+    .where("revoked_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+    .orderBy("id")
+    .execute();
+}
+
+export async function revokeGrant(db: Db, scope: Scope, id: string, at: string): Promise<void> {
+  await db
+    .updateTable("entitlement_grants")
+    .set({ revoked_at: at })
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .execute();
+}
+
+/* Usage. */
+
+export async function insertUsageRecord(db: Db, row: UsageRecordRow): Promise<void> {
+  await db.insertInto("usage_records").values(row).execute();
+}
+
+export async function findUsageByIdempotencyKey(
+  db: Db,
+  scope: Scope,
+  customerId: string,
+  key: string,
+): Promise<UsageRecordRow | undefined> {
+  return db
+    .selectFrom("usage_records")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("customer_id", "=", customerId)
+    .where("idempotency_key", "=", key)
+    .executeTakeFirst();
+}
+
+interface CounterKey {
+  customerId: string;
+  entitlementId: string;
+  windowStart: string;
+}
+
+/** Adds `quantity` unconditionally (recorded use is a fact, even past the limit); returns the new total. */
+export async function addUsage(db: Db, scope: Scope, key: CounterKey, quantity: number, now: string): Promise<number> {
+  const row = await db
+    .insertInto("usage_counters")
+    .values({
+      ...scoped(scope),
+      customer_id: key.customerId,
+      entitlement_id: key.entitlementId,
+      window_start: key.windowStart,
+      used: quantity,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(["environment_id", "customer_id", "entitlement_id", "window_start"])
+        .doUpdateSet((eb) => ({ used: eb("usage_counters.used", "+", quantity), updated_at: now })),
+    )
+    .returning("used")
+    .executeTakeFirstOrThrow();
+  return Number(row.used);
+}
+
+/**
+ * Takes `quantity` only while `used + quantity <= limit`, in one statement: on Postgres the
+ * UPDATE waits for a concurrent one on the same row and re-checks the condition on its result,
+ * so concurrent consumers can never overspend; SQLite runs one writer at a time. Returns the new
+ * total, or undefined when the quota does not have room.
+ */
+export async function consumeUsage(
+  db: Db,
+  scope: Scope,
+  key: CounterKey,
+  quantity: number,
+  limit: number,
+  now: string,
+): Promise<number | undefined> {
+  await db
+    .insertInto("usage_counters")
+    .values({
+      ...scoped(scope),
+      customer_id: key.customerId,
+      entitlement_id: key.entitlementId,
+      window_start: key.windowStart,
+      used: 0,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.columns(["environment_id", "customer_id", "entitlement_id", "window_start"]).doNothing())
+    .execute();
+  const row = await db
+    .updateTable("usage_counters")
+    .set((eb) => ({ used: eb("used", "+", quantity), updated_at: now }))
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("customer_id", "=", key.customerId)
+    .where("entitlement_id", "=", key.entitlementId)
+    .where("window_start", "=", key.windowStart)
+    .where((eb) => eb(eb("used", "+", quantity), "<=", limit))
+    .returning("used")
+    .executeTakeFirst();
+  return row ? Number(row.used) : undefined;
+}
+
+/** The customer's counters of the given windows, e.g. every quota's current one. */
+export async function listCounters(
+  db: Db,
+  scope: Scope,
+  customerId: string,
+  windows: Array<{ entitlementId: string; windowStart: string }>,
+): Promise<UsageCounterRow[]> {
+  if (windows.length === 0) return [];
+  return db
+    .selectFrom("usage_counters")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("customer_id", "=", customerId)
+    .where((eb) =>
+      eb.or(
+        windows.map((w) => eb.and([eb("entitlement_id", "=", w.entitlementId), eb("window_start", "=", w.windowStart)])),
+      ),
+    )
+    .execute();
+}
+
+/* Signing keys. */
+
+export async function insertSigningKey(db: Db, row: SigningKeyRow): Promise<void> {
+  await db.insertInto("signing_keys").values(row).execute();
+}
+
+export async function findActiveSigningKey(db: Db, scope: Scope): Promise<SigningKeyRow | undefined> {
+  return db
+    .selectFrom("signing_keys")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("status", "=", "active")
+    .executeTakeFirst();
+}
+
+export async function listSigningKeys(db: Db, scope: Scope): Promise<SigningKeyRow[]> {
+  return db
+    .selectFrom("signing_keys")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .orderBy("id", "desc")
+    .execute();
+}
+
+/** Keys a verifier may still meet: the active one and those retiring after `now`. */
+export async function listPublishedKeys(
+  db: Db,
+  scope: Pick<Scope, "tenantId" | "environmentId">,
+  now: string,
+): Promise<Pick<SigningKeyRow, "id" | "alg" | "public_jwk">[]> {
+  return db
+    .selectFrom("signing_keys")
+    .select(["id", "alg", "public_jwk"])
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where((eb) => eb.or([eb("status", "=", "active"), eb("retires_at", ">", now)]))
+    .orderBy("id", "desc")
+    .execute();
+}
+
+export async function retireActiveKey(db: Db, scope: Scope, at: string, retiresAt: string): Promise<void> {
+  await db
+    .updateTable("signing_keys")
+    .set({ status: "retiring", rotated_at: at, retires_at: retiresAt })
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("status", "=", "active")
+    .execute();
+}
+
+/** Private halves of keys no token can need any more are erased: nothing left to steal. */
+export async function erasePrivateKeysRetiredBy(db: Db, scope: Scope, now: string): Promise<void> {
+  await db
+    .updateTable("signing_keys")
+    .set({ private_key_encrypted: null, status: "retired" })
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("status", "=", "retiring")
+    .where("retires_at", "<=", now)
+    .execute();
+}

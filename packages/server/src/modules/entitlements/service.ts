@@ -1,0 +1,43 @@
+import { TOKEN_DEFAULT_TTL_SECONDS } from "@tessera/core";
+import type { Deps, Scope } from "../../context.js";
+import type { CatalogService } from "../catalog/service.js";
+import type { CustomersService } from "../customers/service.js";
+import type { EventsService } from "../events/service.js";
+import { entitlementResolver, type ListEntitlementSources, toCustomerEntitlements } from "./effective.js";
+import { grantOperations } from "./grants.js";
+import { signingKeyOperations } from "./signing-keys.js";
+import { type TokenSettings, tokenOperations } from "./tokens.js";
+import { usageOperations } from "./usage.js";
+
+export interface EntitlementsServiceDeps {
+  catalog: Pick<CatalogService, "bundleEntitlements" | "findBundles" | "findEntitlementsByKeys">;
+  customers: Pick<CustomersService, "requireCustomer">;
+  events: Pick<EventsService, "record">;
+  /** The subscriptions module's `listEntitlementSources`; without it only manual grants grant. */
+  listEntitlementSources?: ListEntitlementSources | undefined;
+}
+
+/**
+ * A customer's effective entitlements (DESIGN §1 merge of granting subscriptions and manual
+ * grants), metered usage and atomic checks, and the signed tokens of DESIGN §5 with their keys.
+ */
+export function entitlementsService(deps: Deps, services: EntitlementsServiceDeps) {
+  const settings = (): TokenSettings => ({
+    ttlSeconds: deps.tokens?.ttlSeconds ?? TOKEN_DEFAULT_TTL_SECONDS,
+    issuer: deps.tokens?.issuer,
+  });
+  const resolve = entitlementResolver(deps, services);
+  const keys = signingKeyOperations(deps, () => settings().ttlSeconds);
+  return {
+    resolve,
+    async getEntitlements(scope: Scope, customerId: string) {
+      return toCustomerEntitlements(await resolve(scope, customerId));
+    },
+    ...grantOperations(deps, services),
+    ...usageOperations(deps, { catalog: services.catalog, resolve }),
+    ...tokenOperations(deps, { resolve, keys, settings }),
+    ...keys,
+  };
+}
+
+export type EntitlementsService = ReturnType<typeof entitlementsService>;

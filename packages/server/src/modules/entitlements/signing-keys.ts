@@ -1,0 +1,174 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { type SigningKey, TOKEN_TYP, type TokenAlgorithm } from "@tessera/core";
+import type { Deps, Scope } from "../../context.js";
+import { ApiError, isUniqueViolation } from "../../errors.js";
+import { isoNow } from "../../lib/clock.js";
+import { newId } from "../../lib/ids.js";
+import { fromJson, toJson } from "../../lib/json.js";
+import * as repo from "./repo.js";
+import type { SigningKeyRow } from "./repo.js";
+
+/** A key ready to sign: its kid and algorithm, and the private key imported once per process. */
+export interface Signer {
+  kid: string;
+  alg: TokenAlgorithm;
+  sign(payload: object): string;
+}
+
+/**
+ * A retired key stays in the JWKS this long after the longest token it can have signed expired,
+ * so verifiers whose clocks run a little behind still find it.
+ */
+export const RETIRE_LEEWAY_SECONDS = 120;
+
+const purposeOf = (id: string) => `signing-key:${id}`;
+
+function generate(alg: TokenAlgorithm): { publicJwk: Record<string, unknown>; privatePem: string } {
+  const pair = alg === "EdDSA" ? generateKeyPairSync("ed25519") : generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return {
+    publicJwk: pair.publicKey.export({ format: "jwk" }) as Record<string, unknown>,
+    privatePem: pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+  };
+}
+
+/** The public JWK as published: with kid, alg and use, which strict verifiers require. */
+export function publishedJwk(row: Pick<SigningKeyRow, "id" | "alg" | "public_jwk">): Record<string, unknown> {
+  return { ...fromJson<Record<string, unknown>>(row.public_jwk, {}), kid: row.id, alg: row.alg, use: "sig" };
+}
+
+function statusOf(row: SigningKeyRow, now: string): SigningKey["status"] {
+  if (row.status === "active") return "active";
+  return row.retires_at !== null && row.retires_at > now ? "retiring" : "retired";
+}
+
+export function toSigningKey(row: SigningKeyRow, now: string): SigningKey {
+  return {
+    id: row.id,
+    object: "signing_key",
+    alg: row.alg as TokenAlgorithm,
+    status: statusOf(row, now),
+    public_jwk: publishedJwk(row),
+    created_at: row.created_at,
+    rotated_at: row.rotated_at,
+    retires_at: row.retires_at,
+  };
+}
+
+const b64url = (text: string) => Buffer.from(text).toString("base64url");
+
+function makeSigner(kid: string, alg: TokenAlgorithm, key: KeyObject): Signer {
+  // The header is the same for every token of a key: encode it once.
+  const header = b64url(JSON.stringify({ alg, typ: TOKEN_TYP, kid }));
+  return {
+    kid,
+    alg,
+    sign(payload) {
+      const input = `${header}.${b64url(JSON.stringify(payload))}`;
+      // Ed25519 hashes internally; ES256 is ECDSA over SHA-256 in JOSE's raw r||s form.
+      const signature =
+        alg === "EdDSA"
+          ? sign(null, Buffer.from(input), key)
+          : sign("sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" });
+      return `${input}.${signature.toString("base64url")}`;
+    },
+  };
+}
+
+/**
+ * Signing keys per tenant AND environment, private halves sealed with the master key. Wall time
+ * (deps.clock), not the environment's test clock: tokens expire by the verifiers' real clocks.
+ */
+export function signingKeyOperations({ db, clock, secrets }: Deps, maxTtlSeconds: () => number) {
+  // Decrypted keys by kid. Key material never changes for a kid, so this cache cannot go stale;
+  // which key is active is read from the database on every token.
+  const imported = new Map<string, Signer>();
+
+  function signerFor(row: SigningKeyRow): Signer {
+    const cached = imported.get(row.id);
+    if (cached) return cached;
+    if (!row.private_key_encrypted) throw new Error(`signing key ${row.id} has no private key`);
+    const pem = secrets.open(row.private_key_encrypted, purposeOf(row.id));
+    const signer = makeSigner(row.id, row.alg as TokenAlgorithm, createPrivateKey(pem));
+    imported.set(row.id, signer);
+    return signer;
+  }
+
+  function newRow(scope: Scope, alg: TokenAlgorithm, now: string): SigningKeyRow {
+    const id = newId("signing_key");
+    const { publicJwk, privatePem } = generate(alg);
+    return {
+      id,
+      tenant_id: scope.tenantId,
+      environment_id: scope.environmentId,
+      alg,
+      public_jwk: toJson(publicJwk),
+      private_key_encrypted: secrets.seal(privatePem, purposeOf(id)),
+      status: "active",
+      created_at: now,
+      rotated_at: null,
+      retires_at: null,
+    };
+  }
+
+  return {
+    /** The environment's active key; created on first use (EdDSA) when there is none. */
+    async activeSigner(scope: Scope): Promise<Signer> {
+      const row = await repo.findActiveSigningKey(db, scope);
+      if (row) return signerFor(row);
+      const created = newRow(scope, "EdDSA", isoNow(clock));
+      try {
+        await repo.insertSigningKey(db, created);
+        return signerFor(created);
+      } catch (error) {
+        // Two first tokens raced; the unique index kept one key, which both use.
+        if (!isUniqueViolation(error)) throw error;
+        const winner = await repo.findActiveSigningKey(db, scope);
+        if (!winner) throw error;
+        return signerFor(winner);
+      }
+    },
+
+    /**
+     * A new key signs from now on and is published at once; the previous one stays published
+     * until every token it signed has expired (max TTL + leeway), then drops out of the JWKS.
+     */
+    async rotateSigningKey(scope: Scope, alg?: TokenAlgorithm): Promise<{ key: SigningKey; previous: SigningKey[] }> {
+      const nowDate = clock.now();
+      const now = nowDate.toISOString();
+      const retiresAt = new Date(nowDate.getTime() + (maxTtlSeconds() + RETIRE_LEEWAY_SECONDS) * 1000).toISOString();
+      let row: SigningKeyRow;
+      try {
+        row = await db.transaction().execute(async (tx) => {
+          const current = await repo.findActiveSigningKey(tx, scope);
+          const created = newRow(scope, alg ?? (current?.alg as TokenAlgorithm | undefined) ?? "EdDSA", now);
+          await repo.erasePrivateKeysRetiredBy(tx, scope, now);
+          await repo.retireActiveKey(tx, scope, now, retiresAt);
+          await repo.insertSigningKey(tx, created);
+          return created;
+        });
+      } catch (error) {
+        // The one-active-key index refused a second concurrent rotation; the first one stands.
+        if (isUniqueViolation(error)) throw new ApiError("CONFLICT", "Another rotation of this environment's key won");
+        throw error;
+      }
+      const all = await repo.listSigningKeys(db, scope);
+      return {
+        key: toSigningKey(row, now),
+        previous: all.filter((k) => k.id !== row.id).map((k) => toSigningKey(k, now)),
+      };
+    },
+
+    async listSigningKeys(scope: Scope): Promise<SigningKey[]> {
+      const now = isoNow(clock);
+      return (await repo.listSigningKeys(db, scope)).map((k) => toSigningKey(k, now));
+    },
+
+    /** The public key set of one environment: what verifiers fetch. */
+    async jwks(scope: Pick<Scope, "tenantId" | "environmentId">): Promise<{ keys: Record<string, unknown>[] }> {
+      const rows = await repo.listPublishedKeys(db, scope, isoNow(clock));
+      return { keys: rows.map(publishedJwk) };
+    },
+  };
+}
+
+export type SigningKeyOperations = ReturnType<typeof signingKeyOperations>;

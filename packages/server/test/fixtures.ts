@@ -1,0 +1,122 @@
+import type { ApiClient, ApiResult } from "./harness.js";
+
+/*
+ * Fixtures of the generic route suite (test/route-security.test.ts). For every route with path
+ * parameters, the suite creates one object in tenant A through the API and asks tenant B for it.
+ * A route whose path has no fixture here FAILS that suite: when you add a module, register a
+ * fixture for its path prefix (the longest matching prefix of the route's path template wins).
+ */
+
+/** Values for the path parameters of the routes under one prefix, e.g. `{ id: "ent_…" }`. */
+export type FixtureParams = Record<string, string>;
+
+/** Creates one object (and whatever it needs) in the tenant `api` speaks for; returns path params. */
+export type Fixture = (api: ApiClient) => Promise<FixtureParams>;
+
+let counter = 0;
+/** Keys unique within a run, so fixtures can be called any number of times in one tenant. */
+const unique = (base: string) => `${base}-${++counter}`;
+
+function created<T = any>(res: ApiResult<T>, what: string): T {
+  if (res.status !== 201) {
+    throw new Error(`fixture: creating ${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  return res.body;
+}
+
+async function entitlement(api: ApiClient) {
+  return created(
+    await api("POST", "/v1/entitlements", { key: unique("fx-flag"), name: "Fixture", kind: "flag" }),
+    "an entitlement",
+  );
+}
+
+async function bundle(api: ApiClient) {
+  const ent = await entitlement(api);
+  return created(
+    await api("POST", "/v1/bundles", {
+      key: unique("fx-bundle"),
+      name: "Fixture bundle",
+      entitlements: [{ key: ent.key }],
+      prices: [{ currency: "EUR", amount: 990, interval: "month" }],
+    }),
+    "a bundle",
+  );
+}
+
+async function storefront(api: ApiClient) {
+  const b = await bundle(api);
+  return created(
+    await api("POST", "/v1/storefronts", {
+      key: unique("fx-web"),
+      name: "Fixture store",
+      type: "web",
+      bundles: [b.id],
+    }),
+    "a storefront",
+  );
+}
+
+async function customer(api: ApiClient) {
+  const sf = await storefront(api);
+  const external_id = unique("fx-user");
+  const cus = created(await api("POST", "/v1/customers", { storefront: sf.id, external_id }), "a customer");
+  return { sf, cus, external_id };
+}
+
+export const FIXTURES: Record<string, Fixture> = {
+  "/v1/entitlements": async (api) => ({ id: (await entitlement(api)).id }),
+  "/v1/api-keys": async (api) => ({
+    id: created(await api("POST", "/v1/api-keys", { name: "fixture", scopes: ["catalog:read"] }), "an API key").id,
+  }),
+  "/v1/bundles": async (api) => {
+    const b = await bundle(api);
+    return { id: b.id, price_id: b.prices[0].id };
+  },
+  "/v1/prices": async (api) => ({ id: (await bundle(api)).prices[0].id }),
+  "/v1/storefronts": async (api) => ({ id: (await storefront(api)).id }),
+  "/v1/storefronts/{id}/customers": async (api) => {
+    const { sf, external_id } = await customer(api);
+    return { id: sf.id, external_id };
+  },
+  "/v1/customers": async (api) => ({ id: (await customer(api)).cus.id }),
+  "/v1/events": async (api) => {
+    const { cus } = await customer(api);
+    const events = await api("GET", `/v1/events?limit=1&object_id=${cus.id}`);
+    const id = events.body?.data?.[0]?.id;
+    if (!id) throw new Error(`fixture: no event for ${cus.id}: ${JSON.stringify(events.body)}`);
+    return { id };
+  },
+};
+
+/** The fixture for a route's path template: the longest registered prefix. */
+export function fixtureFor(pathTemplate: string): { prefix: string; create: Fixture } | undefined {
+  const prefix = Object.keys(FIXTURES)
+    .filter((p) => pathTemplate === p || pathTemplate.startsWith(`${p}/`))
+    .sort((a, b) => b.length - a.length)[0];
+  return prefix ? { prefix, create: FIXTURES[prefix]! } : undefined;
+}
+
+/**
+ * Request bodies, by `METHOD /path/template`, given tenant A's fixture params for that route.
+ * Needed where `{}` would fail validation before the handler could look anything up (the suite
+ * must see a 404 from the lookup, not a 400), and to try references to A's objects from tenant B.
+ * Routes not listed here are sent `{}`.
+ */
+export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => unknown> = {
+  "PATCH /v1/entitlements/{id}": () => ({ name: "Changed by another tenant" }),
+  "PATCH /v1/bundles/{id}": () => ({ name: "Changed by another tenant" }),
+  "POST /v1/bundles/{id}/prices": () => ({ currency: "EUR", amount: 1, interval: "month" }),
+  "PATCH /v1/bundles/{id}/prices/{price_id}": () => ({ nickname: "changed" }),
+  "PATCH /v1/storefronts/{id}": () => ({ name: "Changed by another tenant" }),
+  "PATCH /v1/customers/{id}": () => ({ name: "Changed by another tenant" }),
+  // Creating objects in B that point at A's objects must fail as if they did not exist.
+  "POST /v1/customers": (a) => ({ storefront: a("/v1/storefronts").id, external_id: "intruder" }),
+  "POST /v1/storefronts": (a) => ({ key: "intruder", name: "Intruder", type: "web", bundles: [a("/v1/bundles").id] }),
+};
+
+/**
+ * Routes that need no credential at all (JWKS, say). Listing one here is a deliberate act: the
+ * suite fails for an `x-permission: public` route that is not listed.
+ */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set<string>([]);

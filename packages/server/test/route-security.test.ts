@@ -1,0 +1,313 @@
+import { SCOPES, scopeAllows } from "@tessera/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BODIES, FIXTURES, type FixtureParams, fixtureFor, PUBLIC_ROUTES } from "./fixtures.js";
+import { type ApiClient, type ApiResult, client, createTestApp, createTestTenant, type TestTenant } from "./harness.js";
+
+/*
+ * The shared suite of STYLE.md ("runCommonRouteTests"): it reads the app's own /openapi.json and
+ * runs the same authentication, tenant-resolution, permission and isolation cases against every
+ * operation in it. A new route is covered the moment it is mounted; a route whose path parameters
+ * have no fixture in test/fixtures.ts fails here until one is registered.
+ */
+
+interface Operation {
+  method: string;
+  path: string;
+  permission: unknown;
+  params: string[];
+  hasBody: boolean;
+}
+
+const METHODS = ["get", "post", "put", "patch", "delete"];
+const TENANT_PERMISSIONS = new Set<string>(SCOPES.filter((s) => s !== "*"));
+
+const ctx = await createTestApp();
+const docResponse = await ctx.app.request("/openapi.json");
+const doc = (await docResponse.json()) as {
+  paths?: Record<string, Record<string, { "x-permission"?: unknown; requestBody?: unknown }>>;
+};
+const operations: Operation[] = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
+  Object.entries(item)
+    .filter(([method]) => METHODS.includes(method))
+    .map(([method, op]) => ({
+      // Upper case: fetch normalises GET/POST/… but not PATCH, and Hono matches case-sensitively.
+      method: method.toUpperCase(),
+      path,
+      permission: op["x-permission"],
+      params: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
+      hasBody: op.requestBody !== undefined,
+    })),
+);
+const label = (op: Operation) => `${op.method} ${op.path}`;
+const tenantOps = operations.filter((op) => typeof op.permission === "string" && TENANT_PERMISSIONS.has(op.permission));
+const platformOps = operations.filter((op) => op.permission === "platform");
+const publicOps = operations.filter((op) => op.permission === "public");
+
+let alpha: TestTenant;
+let bravo: TestTenant;
+let charlie: TestTenant;
+let platformSecret: string;
+let revokedKey: string;
+/** Keys of alpha holding every permission except one, and keys of charlie holding only that one. */
+const withoutPermission = new Map<string, string>();
+const onlyPermission = new Map<string, string>();
+/** Alpha's fixture params by prefix, or the error its fixture threw. */
+const alphaFixtures = new Map<string, FixtureParams | Error>();
+/** Every id alpha's fixtures created: none may show up in anything bravo reads. */
+const alphaIds = new Set<string>();
+let alphaSnapshot: Map<string, unknown>;
+
+function collectIds(value: unknown, into: Set<string>) {
+  if (Array.isArray(value)) for (const v of value) collectIds(v, into);
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "id" && typeof v === "string") into.add(v);
+      else collectIds(v, into);
+    }
+  }
+}
+
+/** Alpha's client, recording the ids of everything it creates. */
+function recording(api: ApiClient): ApiClient {
+  return async (method, path, body, headers) => {
+    const res = await api(method, path, body, headers);
+    if (res.status < 300) collectIds(res.body, alphaIds);
+    return res;
+  };
+}
+
+function alphaParams(op: Operation): FixtureParams {
+  const fixture = fixtureFor(op.path);
+  if (!fixture) {
+    throw new Error(
+      `${label(op)} has path parameters {${op.params.join(", ")}} but no fixture: register one in ` +
+        "packages/server/test/fixtures.ts (FIXTURES) that creates an object through the API and returns its ids",
+    );
+  }
+  const params = alphaFixtures.get(fixture.prefix);
+  if (params instanceof Error) throw new Error(`the fixture for ${fixture.prefix} failed: ${params.message}`);
+  const missing = op.params.filter((p) => !params?.[p]);
+  if (missing.length) {
+    throw new Error(`the fixture for ${fixture.prefix} returns no value for {${missing.join(", ")}} of ${label(op)}`);
+  }
+  return params!;
+}
+
+function fill(path: string, params: FixtureParams): string {
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? "missing"));
+}
+
+function bodyFor(op: Operation): unknown {
+  if (op.method === "GET" || op.method === "DELETE") return undefined;
+  const make = BODIES[label(op)];
+  if (!make) return {};
+  return make((prefix) => {
+    const params = alphaFixtures.get(prefix);
+    if (!params || params instanceof Error) throw new Error(`BODIES for ${label(op)} needs the ${prefix} fixture`);
+    return params;
+  });
+}
+
+const summary = (res: ApiResult) => ({ status: res.status, code: res.body?.code });
+
+/** What alpha sees through every GET route: compared after each of bravo's mutations. */
+async function snapshotAlpha(): Promise<Map<string, unknown>> {
+  const seen = new Map<string, unknown>();
+  for (const op of tenantOps.filter((o) => o.method === "GET")) {
+    let url = op.path;
+    if (op.params.length) {
+      try {
+        url = fill(op.path, alphaParams(op));
+      } catch {
+        continue; // reported by that route's own test
+      }
+    }
+    const res = await alpha.api("GET", url);
+    seen.set(`GET ${url}`, { status: res.status, body: res.body });
+  }
+  return seen;
+}
+
+beforeAll(async () => {
+  alpha = await createTestTenant(ctx, "alpha");
+  bravo = await createTestTenant(ctx, "bravo");
+  charlie = await createTestTenant(ctx, "charlie");
+  platformSecret = (await ctx.services.auth.createPlatformKey("route-suite")).secret;
+
+  // The fixtures routes need for their path params, and those that BODIES refer to.
+  const needed = new Set<string>();
+  for (const op of tenantOps) {
+    const prefix = op.params.length ? fixtureFor(op.path)?.prefix : undefined;
+    if (prefix) needed.add(prefix);
+    BODIES[label(op)]?.((p) => {
+      needed.add(p);
+      return {};
+    });
+  }
+  const alphaApi = recording(alpha.api);
+  for (const prefix of needed) {
+    const create = FIXTURES[prefix];
+    const result = create ? await create(alphaApi).catch((error: Error) => error) : new Error("not in FIXTURES");
+    alphaFixtures.set(prefix, result);
+  }
+
+  for (const permission of new Set(tenantOps.map((op) => op.permission as string))) {
+    const without = SCOPES.filter((s) => s !== "*" && !scopeAllows([s], permission));
+    const a = await alpha.api("POST", "/v1/api-keys", { name: `without ${permission}`, scopes: without });
+    const c = await charlie.api("POST", "/v1/api-keys", { name: `only ${permission}`, scopes: [permission] });
+    withoutPermission.set(permission, a.body.secret);
+    onlyPermission.set(permission, c.body.secret);
+    // First use stamps last_used_at; do it now so that the suite's own requests change nothing later.
+    await client(ctx, a.body.secret, alpha.slug)("GET", "/v1/api-keys");
+  }
+  const revoked = await alpha.api("POST", "/v1/api-keys", { name: "revoked" });
+  await alpha.api("DELETE", `/v1/api-keys/${revoked.body.id}`);
+  revokedKey = revoked.body.secret;
+
+  alphaSnapshot = await snapshotAlpha();
+});
+afterAll(() => ctx.close());
+
+describe("every route is covered", () => {
+  it("reads the app's /openapi.json", () => {
+    expect(docResponse.status, `GET /openapi.json failed: ${JSON.stringify(doc)}`).toBe(200);
+  });
+
+  it("classifies every operation exactly once: tenant permission, platform, or a listed public route", () => {
+    const unclassified = operations.filter(
+      (op) => !tenantOps.includes(op) && !platformOps.includes(op) && !publicOps.includes(op),
+    );
+    expect(
+      unclassified.map((op) => `${label(op)}: x-permission ${JSON.stringify(op.permission)}`),
+      "declare routes with tenantRoute(permission from SCOPES), platformRoute or publicRoute",
+    ).toEqual([]);
+    expect(tenantOps.length + platformOps.length + publicOps.length).toBe(operations.length);
+    expect(tenantOps.length).toBeGreaterThan(0);
+    expect(platformOps.length).toBeGreaterThan(0);
+  });
+
+  it("has every /v1 route of the app in the OpenAPI document", () => {
+    const documented = new Set(operations.map(label));
+    const mounted = ctx.app.routes
+      .filter((r) => r.path.startsWith("/v1/") && r.method !== "ALL")
+      .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")}`);
+    expect(
+      [...new Set(mounted)].filter((r) => !documented.has(r)),
+      "mount routes with app.openapi(tenantRoute(…)) so that auth and this suite apply",
+    ).toEqual([]);
+  });
+});
+
+describe.each(tenantOps.map((op) => [label(op), op] as const))("%s", (_, op) => {
+  const permission = op.permission as string;
+
+  it("refuses a missing, revoked or platform credential (401), a missing x-tn (400), another tenant's x-tn (403)", async () => {
+    const params = op.params.length ? alphaParams(op) : {};
+    const url = fill(op.path, params);
+    const body = bodyFor(op);
+    const send = (key: string | undefined, tn: string | undefined) => client(ctx, key, tn)(op.method, url, body);
+    expect(summary(await send(undefined, alpha.slug)), "no Authorization").toEqual({
+      status: 401,
+      code: "UNAUTHENTICATED",
+    });
+    expect(summary(await send(revokedKey, alpha.slug)), "revoked key").toEqual({
+      status: 401,
+      code: "UNAUTHENTICATED",
+    });
+    expect(summary(await send(platformSecret, alpha.slug)), "platform key").toEqual({
+      status: 401,
+      code: "UNAUTHENTICATED",
+    });
+    expect(summary(await send(alpha.keys.development, undefined)), "no x-tn").toEqual({
+      status: 400,
+      code: "TENANT_HEADER_REQUIRED",
+    });
+    expect(summary(await send(alpha.keys.development, bravo.slug)), "x-tn of another tenant").toEqual({
+      status: 403,
+      code: "TENANT_MISMATCH",
+    });
+  });
+
+  it(`needs "${permission}": 403 without it, admitted with only it`, async () => {
+    const url = fill(op.path, op.params.length ? alphaParams(op) : {});
+    const denied = await client(ctx, withoutPermission.get(permission), alpha.slug)(op.method, url, bodyFor(op));
+    expect(summary(denied), `a key with every scope that does not grant ${permission}`).toEqual({
+      status: 403,
+      code: "FORBIDDEN",
+    });
+    // In a throwaway tenant, on an id that does not exist: whatever it answers, it is not a refusal.
+    const unknownIds = Object.fromEntries(op.params.map((p) => [p, "does-not-exist"]));
+    const admitted = await client(ctx, onlyPermission.get(permission), charlie.slug)(
+      op.method,
+      fill(op.path, unknownIds),
+      op.hasBody ? "[" : undefined,
+    );
+    expect([401, 403], `a key holding only ${permission} was refused: ${JSON.stringify(admitted.body)}`).not.toContain(
+      admitted.status,
+    );
+  });
+
+  it("isolates tenants: another tenant's full-access key cannot read, list, change or delete alpha's objects", async () => {
+    const intruder = bravo.api;
+    if (op.params.length) {
+      const res = await intruder(op.method, fill(op.path, alphaParams(op)), bodyFor(op));
+      const hint =
+        res.status === 400
+          ? ` (400 means the body failed validation before the lookup: register a valid body for "${label(op)}" in BODIES of test/fixtures.ts)`
+          : "";
+      expect(summary(res), `bravo's key on alpha's ids${hint}: ${JSON.stringify(res.body)}`).toEqual({
+        status: 404,
+        code: "NOT_FOUND",
+      });
+    } else if (op.method === "GET") {
+      const res = await intruder("GET", `${op.path}${op.path.includes("?") ? "&" : "?"}limit=100`);
+      expect(res.status).toBe(200);
+      const text = JSON.stringify(res.body);
+      expect(
+        [...alphaIds].filter((id) => text.includes(id)),
+        "alpha's ids in bravo's list",
+      ).toEqual([]);
+    } else {
+      const res = await intruder(op.method, op.path, bodyFor(op));
+      if (BODIES[label(op)]) {
+        expect(
+          res.status,
+          `bravo created something referring to alpha's objects: ${JSON.stringify(res.body)}`,
+        ).toBeGreaterThanOrEqual(400);
+        expect([401, 403, 500]).not.toContain(res.status);
+      }
+      expect(JSON.stringify(res.body ?? "")).not.toContain(alpha.id);
+    }
+    if (op.method !== "GET") {
+      const after = await snapshotAlpha();
+      for (const [key, before] of alphaSnapshot)
+        expect(after.get(key), `${key} after bravo's ${label(op)}`).toEqual(before);
+    }
+  });
+});
+
+describe.each(platformOps.map((op) => [label(op), op] as const))("%s (platform)", (_, op) => {
+  it("needs a platform key: none or a tenant key is 401", async () => {
+    const url = fill(op.path, Object.fromEntries(op.params.map((p) => [p, "does-not-exist"])));
+    const body = op.hasBody ? {} : undefined;
+    expect(summary(await client(ctx, undefined, undefined)(op.method, url, body))).toEqual({
+      status: 401,
+      code: "UNAUTHENTICATED",
+    });
+    expect(summary(await client(ctx, alpha.keys.development, alpha.slug)(op.method, url, body))).toEqual({
+      status: 401,
+      code: "UNAUTHENTICATED",
+    });
+    const admitted = await client(ctx, platformSecret, undefined)(op.method, url, op.hasBody ? "[" : undefined);
+    expect([401, 403]).not.toContain(admitted.status);
+  });
+});
+
+describe.each(publicOps.map((op) => [label(op), op] as const))("%s (public)", (_, op) => {
+  it("is listed as deliberately public", () => {
+    expect(
+      PUBLIC_ROUTES.has(label(op)),
+      `add "${label(op)}" to PUBLIC_ROUTES in test/fixtures.ts if it is meant to be public`,
+    ).toBe(true);
+  });
+});
