@@ -1,4 +1,4 @@
-import type { EntitlementClaims } from "@tessera/core";
+import type { EntitlementClaims } from "./generated/types.js";
 
 /**
  * A hand-written check of the claims' shape, mirroring `EntitlementClaims` in `@tessera/core`.

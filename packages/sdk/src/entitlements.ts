@@ -5,9 +5,15 @@ import type {
   QuotaClaim,
   SubscriptionClaim,
   TierClaim,
-} from "@tessera/core";
+} from "./generated/types.js";
 
-/** A quota as of the token's issue time. */
+/**
+ * A quota as of the token's issue time.
+ *
+ * @example
+ * const calls: Quota | undefined = ent.quota("api-calls");
+ * if (calls && calls.remaining === 0) return res.status(429).send(`resets ${calls.resetsAt.toISOString()}`);
+ */
 export interface Quota {
   limit: number;
   used: number;
@@ -16,7 +22,12 @@ export interface Quota {
   period: QuotaClaim["period"];
 }
 
-/** A granting subscription carried in the token. */
+/**
+ * A granting subscription carried in the token.
+ *
+ * @example
+ * for (const sub of ent.subscriptions) console.log(sub.bundle, sub.status, sub.currentPeriodEnd);
+ */
 export interface Subscription {
   id: string;
   bundle: string;

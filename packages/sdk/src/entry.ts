@@ -4,7 +4,12 @@ import type { VerifierOptions } from "./options.js";
 import type { Platform } from "./platform/types.js";
 import { createVerifierWith, type Verifier } from "./verifier.js";
 
-/** A token's header and payload, decoded without any check. */
+/**
+ * A token's header and payload, decoded without any check.
+ *
+ * @example
+ * const { header, payload }: DecodedToken = decodeToken(token);
+ */
 export interface DecodedToken {
   header: Record<string, unknown>;
   payload: Record<string, unknown>;

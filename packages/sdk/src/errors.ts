@@ -1,6 +1,10 @@
 /**
- * Why a token was refused. Stable strings: apps branch on them and the adapters put them in
+ * Why a token was refused, with a default message per code. Stable strings: apps branch on them and the adapters put them in
  * problem+json bodies, so a code is never renamed, only added.
+ *
+ * @example
+ * const result = await verifier.check(token);
+ * if (!result.valid) console.log(TOKEN_ERROR_CODES[result.code]);
  */
 export const TOKEN_ERROR_CODES = {
   TOKEN_MISSING: "No entitlement token was presented",
@@ -20,7 +24,12 @@ export const TOKEN_ERROR_CODES = {
   JWKS_UNAVAILABLE: "The key set could not be loaded",
 } as const;
 
-/** One of {@link TOKEN_ERROR_CODES}' keys. */
+/**
+ * One of {@link TOKEN_ERROR_CODES}' keys.
+ *
+ * @example
+ * const retryable: TokenErrorCode[] = ["TOKEN_EXPIRED", "TOKEN_NOT_YET_VALID"];
+ */
 export type TokenErrorCode = keyof typeof TOKEN_ERROR_CODES;
 
 /**

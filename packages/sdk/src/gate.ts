@@ -8,7 +8,12 @@ import type { Verifier } from "./verifier.js";
  * refusal. `express.ts` and `next.ts` only translate requests and responses to and from this.
  */
 
-/** Where the adapters look for a token. */
+/**
+ * Where the adapters look for a token.
+ *
+ * @example
+ * const source: TokenSource = { verifier, cookie: "tessera_ent", header: "x-entitlement-token" };
+ */
 export interface TokenSource {
   /** The verifier to check tokens with. */
   verifier: Verifier;
@@ -18,7 +23,12 @@ export interface TokenSource {
   header?: string;
 }
 
-/** What a route needs beyond the entitlement being granted. */
+/**
+ * What a route needs beyond the entitlement being granted.
+ *
+ * @example
+ * const atLeastPriority: Requirement = { level: "priority" };
+ */
 export interface Requirement {
   /** Tier: at least this level (name or rank). */
   level?: string | number;
@@ -28,7 +38,12 @@ export interface Requirement {
   quota?: number;
 }
 
-/** An RFC 9457 problem document, as the adapters send it. */
+/**
+ * An RFC 9457 problem document, as the adapters send it.
+ *
+ * @example
+ * const problem: ProblemBody = await res.json(); // { code: "ENTITLEMENT_REQUIRED", entitlement: "export-pdf", … }
+ */
 export interface ProblemBody {
   type: string;
   title: string;
@@ -38,7 +53,12 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
-/** A refusal ready to send: status, problem body and extra headers. */
+/**
+ * A refusal ready to send: status, problem body and extra headers.
+ *
+ * @example
+ * const denial: Denial = { status: 403, body: problem, headers: {} };
+ */
 export interface Denial {
   status: 401 | 403 | 503;
   body: ProblemBody;

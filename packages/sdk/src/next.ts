@@ -10,10 +10,20 @@ export type { Denial, ProblemBody, Requirement, TokenSource } from "./gate.js";
  * `getEntitlements`, on demand.
  */
 
-/** Options of {@link withEntitlement}: where the token is, and what the route needs. */
+/**
+ * Options of {@link withEntitlement}: where the token is, and what the route needs.
+ *
+ * @example
+ * const options: WithEntitlementOptions = { verifier, cookie: "tessera_ent", level: "priority" };
+ */
 export interface WithEntitlementOptions extends TokenSource, Requirement {}
 
-/** A route handler that also receives the verified entitlements. */
+/**
+ * A route handler that also receives the verified entitlements.
+ *
+ * @example
+ * const handler: EntitledHandler<unknown> = (_req, _ctx, ent) => Response.json({ tier: ent.tier("support") });
+ */
 export type EntitledHandler<Context> = (
   request: Request,
   context: Context,
@@ -50,7 +60,12 @@ export function withEntitlement<Context = unknown>(
   };
 }
 
-/** Options of {@link getEntitlements}. */
+/**
+ * Options of {@link getEntitlements}.
+ *
+ * @example
+ * const ent = await getEntitlements({ verifier, cookie: "tessera_ent", onInvalid: "throw" });
+ */
 export interface GetEntitlementsOptions extends TokenSource {
   /** What to do with an invalid token: treat it as absent (default) or throw its TesseraTokenError. */
   onInvalid?: "ignore" | "throw";
@@ -98,7 +113,12 @@ async function currentRequestHeaders(): Promise<Headers> {
   return headers;
 }
 
-/** One rule of {@link entitlementMiddleware}. */
+/**
+ * One rule of {@link entitlementMiddleware}.
+ *
+ * @example
+ * const rule: MiddlewareRule = { matcher: /^\/courses\/\w+$/, key: "courses", redirectTo: "/pricing" };
+ */
 export interface MiddlewareRule extends Requirement {
   /** A path prefix (`/pro` matches `/pro` and `/pro/x`), a RegExp, or a predicate. */
   matcher: string | RegExp | ((pathname: string) => boolean);
@@ -108,7 +128,12 @@ export interface MiddlewareRule extends Requirement {
   redirectTo?: string;
 }
 
-/** Options of {@link entitlementMiddleware}. */
+/**
+ * Options of {@link entitlementMiddleware}.
+ *
+ * @example
+ * const options: EntitlementMiddlewareOptions = { verifier, cookie: "tessera_ent", rules: [{ matcher: "/pro", key: "pro" }] };
+ */
 export interface EntitlementMiddlewareOptions extends TokenSource {
   /** Checked in order; the first matching rule decides. Paths no rule matches go through. */
   rules: MiddlewareRule[];

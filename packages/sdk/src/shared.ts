@@ -1,18 +1,15 @@
 // Everything both entry points (Node and web) export alike. Only `createVerifier` and
 // `decodeToken` differ between them, by the crypto they are built on.
 
-export type {
-  ContentClaim,
-  EntitlementClaim,
-  EntitlementClaims,
-  QuotaClaim,
-  SubscriptionClaim,
-  TierClaim,
-} from "@tessera/core";
+export { type FieldError, isTesseraApiError, TesseraApiError } from "./client/errors.js";
+export type { Query, RequestOptions, RetryOptions, TesseraOptions } from "./client/http.js";
+export type { ListParams, Page } from "./client/resources.js";
+export { Tessera } from "./client/tessera.js";
 export { CLAIMS_VERSION, TOKEN_ALGORITHMS, TOKEN_MAX_BYTES, TOKEN_TYP } from "./constants.js";
 export type { Quota, Subscription } from "./entitlements.js";
 export { Entitlements } from "./entitlements.js";
 export { isTesseraTokenError, TesseraTokenError, TOKEN_ERROR_CODES, type TokenErrorCode } from "./errors.js";
+export type * from "./generated/types.js";
 export type { VerifierOptions } from "./options.js";
 export type { JsonWebKeySet, PublicJwk, TokenAlgorithm } from "./platform/types.js";
 export type { CheckResult, Verifier } from "./verifier.js";

@@ -8,7 +8,13 @@ import { decodeJsonObject, parseHeader, splitCompact, type TokenHeader } from ".
 import { type ResolvedOptions, resolveOptions, type VerifierOptions } from "./options.js";
 import type { Platform, TokenAlgorithm } from "./platform/types.js";
 
-/** The answer of {@link Verifier.check}: a refusal is data, with a stable code. */
+/**
+ * The answer of {@link Verifier.check}: a refusal is data, with a stable code.
+ *
+ * @example
+ * const result: CheckResult = await verifier.check(token);
+ * if (!result.valid) return { status: 401, code: result.code };
+ */
 export type CheckResult =
   | { valid: true; entitlements: Entitlements }
   | { valid: false; code: TokenErrorCode; message: string };
@@ -34,10 +40,14 @@ export interface Verifier {
 }
 
 interface Verified {
+  readonly token: string;
   readonly deadline: number;
   used: boolean;
-  readonly verified: Promise<Entitlements>;
-  readonly checked: Promise<CheckResult>;
+  readonly entitlements: Entitlements;
+  // Settled promises handed out on hits, made on the first hit of each kind (most tokens are
+  // only ever verified, or only ever checked).
+  verified?: Promise<Entitlements>;
+  checked?: Promise<CheckResult>;
 }
 
 const HEADER_CACHE_SIZE = 64;
@@ -57,7 +67,7 @@ export function createVerifierWith(platform: Platform, options: VerifierOptions)
   const headers = new Map<string, TokenHeader>();
   const now = opts.now;
 
-  async function fresh(token: string): Promise<Verified> {
+  async function fresh(token: string): Promise<Entitlements> {
     const parts = splitCompact(token, TOKEN_MAX_BYTES);
     let header = headers.get(parts.header);
     if (header === undefined) {
@@ -79,14 +89,8 @@ export function createVerifierWith(platform: Platform, options: VerifierOptions)
     if (!ok) throw new TesseraTokenError("TOKEN_SIGNATURE_INVALID");
     const payload = decodeJsonObject(platform, parts.payload, "payload");
     const entitlements = new Entitlements(checkClaims(payload, opts, now() / 1000));
-    const entry: Verified = {
-      deadline: (entitlements.claims.exp + opts.toleranceSeconds) * 1000,
-      used: false,
-      verified: Promise.resolve(entitlements),
-      checked: Promise.resolve({ valid: true, entitlements }),
-    };
-    cache.set(token, entry);
-    return entry;
+    cache.set({ token, deadline: (entitlements.claims.exp + opts.toleranceSeconds) * 1000, used: false, entitlements });
+    return entitlements;
   }
 
   return {
@@ -94,14 +98,20 @@ export function createVerifierWith(platform: Platform, options: VerifierOptions)
     // Not async: a cache hit hands back the entry's settled promise and allocates nothing.
     verify(token) {
       const hit = cache.get(token, now());
-      if (hit !== undefined) return hit.verified;
-      return fresh(token).then((entry) => entry.verified);
+      if (hit !== undefined) {
+        hit.verified ??= Promise.resolve(hit.entitlements);
+        return hit.verified;
+      }
+      return fresh(token);
     },
     check(token) {
       const hit = cache.get(token, now());
-      if (hit !== undefined) return hit.checked;
+      if (hit !== undefined) {
+        hit.checked ??= Promise.resolve({ valid: true, entitlements: hit.entitlements });
+        return hit.checked;
+      }
       return fresh(token).then(
-        (entry) => entry.checked,
+        (entitlements): CheckResult => ({ valid: true, entitlements }),
         (error: unknown) => {
           // A broken key source is infrastructure, not a verdict on the token: it stays an exception.
           if (!isTesseraTokenError(error) || error.code === "JWKS_UNAVAILABLE") throw error;
@@ -156,14 +166,5 @@ function checkClaims(payload: Record<string, unknown>, opts: ResolvedOptions, no
   if (nowSeconds + tolerance < claims.nbf) {
     throw new TesseraTokenError("TOKEN_NOT_YET_VALID", `Valid from ${new Date(claims.nbf * 1000).toISOString()}`);
   }
-  return deepFreeze(claims);
-}
-
-// Verified claims are shared by every request that presents the same token: nobody may edit them.
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+  return claims;
 }

@@ -3,7 +3,12 @@
  * code runs on Node, edge runtimes and workers.
  */
 
-/** Why a webhook delivery was refused. */
+/**
+ * Why a webhook delivery was refused.
+ *
+ * @example
+ * const tooOld: WebhookErrorCode = "WEBHOOK_TIMESTAMP_TOO_OLD";
+ */
 export type WebhookErrorCode =
   | "WEBHOOK_HEADERS_MISSING"
   | "WEBHOOK_TIMESTAMP_INVALID"
@@ -43,9 +48,20 @@ export function isTesseraWebhookError(error: unknown): error is TesseraWebhookEr
   );
 }
 
-/** Request headers as Fetch, Node or Express give them. */
+/**
+ * Request headers as Fetch, Node or Express give them.
+ *
+ * @example
+ * const headers: WebhookHeaders = request.headers; // Fetch Headers or IncomingHttpHeaders
+ */
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
 
+/**
+ * Options of {@link verifyWebhook}.
+ *
+ * @example
+ * await verifyWebhook(secret, headers, body, { tolerance: 60 });
+ */
 export interface VerifyWebhookOptions {
   /** Seconds a delivery's timestamp may differ from now, either way. Default 300 (5 minutes). */
   tolerance?: number;

@@ -45,10 +45,15 @@ describe.each([
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.runIf(runtime === "node")("reads a local JWKS file once and never fetches", async () => {
+  it("reads a local JWKS file once and never fetches (Node), or says a file needs a file system (web)", async () => {
     const file = join(dir, "jwks.json");
     writeFileSync(file, JSON.stringify({ keys: [a.jwk] }));
     const verifier = sdk.createVerifier({ jwks: file, tenant: "acme", fetch: noNetwork });
+    if (runtime === "web") {
+      const token = await sign(a, claimsFor(nowSeconds()));
+      await expect(verifier.verify(token)).rejects.toThrow(/needs a file system/);
+      return;
+    }
     expect((await verifier.verify(await sign(a, claimsFor(nowSeconds())))).has("export-pdf")).toBe(true);
     // Read once: a key added to the file later is not seen, and nothing is fetched for it.
     writeFileSync(file, JSON.stringify({ keys: [a.jwk, b.jwk] }));

@@ -3,16 +3,22 @@ import { HTTPException } from "hono/http-exception";
 import { sql } from "kysely";
 import type { Deps } from "./context.js";
 import { ApiError } from "./errors.js";
+import { limitBodySize } from "./http/body-size.js";
 import type { AppEnv } from "./http/env.js";
 import { problemResponse, validationError } from "./http/problem.js";
+import { refuseCardData } from "./http/card-data.js";
 import { requestId } from "./http/request-id.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { bundleRoutes } from "./modules/catalog/bundle-routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
 import { customerRoutes } from "./modules/customers/routes.js";
 import { docsRoutes } from "./modules/docs/routes.js";
+import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
+import { entitlementRoutes } from "./modules/entitlements/routes.js";
 import { eventsRoutes } from "./modules/events/routes.js";
+import { paymentRoutes } from "./modules/payments/routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
+import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
 import { testClocksRoutes } from "./modules/test-clocks/routes.js";
 import { webhookRoutes } from "./modules/webhooks/routes.js";
@@ -48,6 +54,9 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
     await next();
   });
   app.use(requestId());
+  app.use(limitBodySize());
+  // Before any route, idempotency store or log line can see a card number.
+  app.use(refuseCardData());
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
@@ -67,9 +76,13 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
     bundleRoutes,
     storefrontRoutes,
     customerRoutes,
+    subscriptionRoutes,
+    paymentRoutes,
     eventsRoutes,
     testClocksRoutes,
     webhookRoutes,
+    entitlementRoutes,
+    jwksRoutes,
   ]) {
     app.route("/", routes);
   }

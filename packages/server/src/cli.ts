@@ -53,6 +53,7 @@ program
   .option("--master-key-file <path>", "file holding the master key (TESSERA_MASTER_KEY_FILE)")
   .option("--no-migrate", "do not run migrations on start (TESSERA_MIGRATE_ON_START=false)")
   .option("--no-demo", "do not create the demo tenant on first start (TESSERA_DEMO_TENANT=false)")
+  .option("--no-worker", "run no background jobs here; use `tessera worker` (TESSERA_WORKER=false)")
   .action(async (opts) => {
     const server = await startServer(
       envWith({
@@ -64,6 +65,7 @@ program
         TESSERA_MASTER_KEY_FILE: opts.masterKeyFile,
         TESSERA_MIGRATE_ON_START: opts.migrate === false ? "false" : undefined,
         TESSERA_DEMO_TENANT: opts.demo === false ? "false" : undefined,
+        TESSERA_WORKER: opts.worker === false ? "false" : undefined,
       }),
     );
     printBanner(server);
@@ -92,15 +94,18 @@ program
   .addOption(dbOption())
   .addOption(logOption())
   .option("--poll-ms <ms>", "how often to look for due jobs (TESSERA_WORKER_POLL_MS)")
+  .option("--lock-ms <ms>", "how long claimed jobs stay locked if this worker dies (TESSERA_WORKER_LOCK_MS)")
   .action(async (opts) => {
     const env = envWith({
       DATABASE_URL: opts.databaseUrl,
       LOG_LEVEL: opts.logLevel,
       TESSERA_WORKER_POLL_MS: opts.pollMs,
+      TESSERA_WORKER_LOCK_MS: opts.lockMs,
     });
     const runtime = await openRuntime({ env });
     const { worker } = createServices(runtime.deps, {
       workerPollMs: runtime.config.TESSERA_WORKER_POLL_MS,
+      workerLockMs: runtime.config.TESSERA_WORKER_LOCK_MS,
       webhooks: { allowPrivateAddresses: runtime.config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
     });
     worker.start();
@@ -208,6 +213,57 @@ tenant
     else
       for (const t of page.data)
         console.log(`${t.id}  ${t.slug.padEnd(20)} ${t.environments.map((e) => e.name).join(", ")}`);
+  });
+
+/** The scope of `--tenant` (slug or id) and `--env`, for commands that act in one environment. */
+async function environmentScope(s: ReturnType<typeof createServices>, tenantRef: string, envName: string) {
+  const tenantRow = await s.tenancy.find(tenantRef);
+  if (!tenantRow) throw new Error(`no tenant "${tenantRef}"`);
+  const env = await s.tenancy.findEnvironment(tenantRow.id, envName);
+  const scope = env ? await s.tenancy.scopeForEnvironment(env.id) : undefined;
+  if (!scope) throw new Error(`tenant "${tenantRow.slug}" has no environment "${envName}"`);
+  return scope;
+}
+
+const keys = program.command("keys").description("Entitlement-token signing keys (one set per tenant and environment)");
+keys
+  .command("rotate")
+  .description(
+    "Make a new signing key (published and signing at once); the old one stays published until its tokens expire",
+  )
+  .requiredOption("--tenant <slug>", "tenant slug or id")
+  .requiredOption("--env <name>", "environment, e.g. production")
+  .addOption(
+    new Option("--alg <alg>", "signature algorithm (default: the current key's, else EdDSA)").choices([
+      "EdDSA",
+      "ES256",
+    ]),
+  )
+  .option("--json", "print JSON")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const result = await withServices(opts, async (s) =>
+      s.entitlements.rotateSigningKey(await environmentScope(s, opts.tenant, opts.env), opts.alg),
+    );
+    if (opts.json) console.log(JSON.stringify(result, null, 2));
+    else {
+      console.log(`New signing key ${result.key.id} (${result.key.alg}) is active.`);
+      for (const k of result.previous.filter((p) => p.status === "retiring"))
+        console.log(`  ${k.id} stays published until ${k.retires_at}`);
+    }
+  });
+keys
+  .command("list")
+  .requiredOption("--tenant <slug>", "tenant slug or id")
+  .requiredOption("--env <name>", "environment, e.g. production")
+  .option("--json", "print JSON")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const list = await withServices(opts, async (s) =>
+      s.entitlements.listSigningKeys(await environmentScope(s, opts.tenant, opts.env)),
+    );
+    if (opts.json) console.log(JSON.stringify(list, null, 2));
+    else for (const k of list) console.log(`${k.id}  ${k.alg.padEnd(6)} ${k.status.padEnd(9)} ${k.retires_at ?? ""}`);
   });
 
 function printBanner(server: Awaited<ReturnType<typeof startServer>>) {

@@ -34,6 +34,11 @@ export const ConfigSchema = z.object({
   TESSERA_WORKER: bool.default(true),
   TESSERA_WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /**
+   * How long a worker holds the jobs it claimed. A worker that dies leaves them locked this long
+   * before another takes them over; keep it above the longest job (a provider call with retries).
+   */
+  TESSERA_WORKER_LOCK_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
+  /**
    * Let webhooks go to loopback and private addresses (127.0.0.1, 10.x, 192.168.x, fc00::/7 …).
    * Off by default: endpoint URLs come from tenants, and the server must not become their way
    * into its own network. Turn on for local development or receivers on a private network.
@@ -58,6 +63,7 @@ export const CONFIG_FLAGS: Partial<Record<keyof Config, string>> = {
   LOG_LEVEL: "--log-level",
   TESSERA_MIGRATE_ON_START: "--no-migrate",
   TESSERA_DEMO_TENANT: "--no-demo",
+  TESSERA_WORKER: "--no-worker",
 };
 
 /** Values never echoed back in an error message. */

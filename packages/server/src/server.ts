@@ -18,6 +18,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const { config, logger } = runtime;
   const { app, services } = createApp(runtime.deps, {
     workerPollMs: config.TESSERA_WORKER_POLL_MS,
+    workerLockMs: config.TESSERA_WORKER_LOCK_MS,
     webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });

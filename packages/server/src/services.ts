@@ -4,14 +4,19 @@ import { createWorker } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { customersService } from "./modules/customers/service.js";
+import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
+import { PaymentProviderRegistry } from "./modules/payments/registry.js";
+import { sandboxProvider } from "./modules/payments/providers/sandbox.js";
+import { paymentsService } from "./modules/payments/service.js";
 import { storefrontsService } from "./modules/storefronts/service.js";
+import { subscriptionsService } from "./modules/subscriptions/service.js";
 import { tenancyService } from "./modules/tenancy/service.js";
 import { testClocksService } from "./modules/test-clocks/service.js";
 import { type WebhookOptions, webhooksService } from "./modules/webhooks/service.js";
 
 /** Every domain service, built once per app from the same deps. */
-export function createServices(deps: Deps, options: { workerPollMs?: number; webhooks?: WebhookOptions } = {}) {
+export function createServices(deps: Deps, options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {}) {
   const jobs = new JobRegistry();
   const tenancy = tenancyService(deps);
   const auth = authService(deps);
@@ -19,15 +24,37 @@ export function createServices(deps: Deps, options: { workerPollMs?: number; web
   const events = eventsService(deps);
   const storefronts = storefrontsService(deps, { catalog });
   const customers = customersService(deps, { storefronts, events });
+  // Payment providers by name; a storefront routes to the registered ones it lists, in order.
+  const paymentProviders = new PaymentProviderRegistry();
+  paymentProviders.register(sandboxProvider(deps.db));
+  const payments = paymentsService(deps, { registry: paymentProviders, storefronts, events });
+  const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs });
+  // Subscriptions are not wired yet: until then only manual grants resolve.
+  const entitlements = entitlementsService(deps, { catalog, customers, events });
   const worker = createWorker({
     deps,
     handlers: () => jobs.handlers(),
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
     ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
+    ...(options.workerLockMs ? { lockMs: options.workerLockMs } : {}),
   });
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
-  return { jobs, worker, tenancy, auth, catalog, storefronts, customers, events, testClocks, webhooks };
+  return {
+    jobs,
+    worker,
+    tenancy,
+    auth,
+    catalog,
+    storefronts,
+    customers,
+    payments,
+    subscriptions,
+    events,
+    testClocks,
+    webhooks,
+    entitlements,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -64,6 +64,26 @@ async function customer(api: ApiClient) {
   return { sf, cus, external_id };
 }
 
+/** A paid subscription: a storefront that routes payments to the sandbox, a customer, pm_sandbox_ok. */
+async function subscription(api: ApiClient) {
+  const b = await bundle(api);
+  const sf = created(
+    await api("POST", "/v1/storefronts", {
+      key: unique("fx-shop"),
+      name: "Fixture shop",
+      type: "web",
+      bundles: [b.id],
+      payment_providers: [{ name: "sandbox" }],
+    }),
+    "a storefront with a payment provider",
+  );
+  const cus = created(await api("POST", "/v1/customers", { storefront: sf.id, external_id: unique("fx-subscriber") }), "a customer");
+  return created(
+    await api("POST", "/v1/subscriptions", { customer: cus.id, price: b.prices[0].id, payment_method: "pm_sandbox_ok" }),
+    "a subscription",
+  );
+}
+
 export const FIXTURES: Record<string, Fixture> = {
   "/v1/entitlements": async (api) => ({ id: (await entitlement(api)).id }),
   "/v1/api-keys": async (api) => ({
@@ -80,12 +100,37 @@ export const FIXTURES: Record<string, Fixture> = {
     return { id: sf.id, external_id };
   },
   "/v1/customers": async (api) => ({ id: (await customer(api)).cus.id }),
+  "/v1/subscriptions": async (api) => ({ id: (await subscription(api)).id }),
+  "/v1/payments": async (api) => ({ id: (await subscription(api)).latest_payment.id }),
+  "/v1/customers/{id}/grants": async (api) => {
+    const { cus } = await customer(api);
+    const ent = await entitlement(api);
+    const grant = created(
+      await api("POST", `/v1/customers/${cus.id}/grants`, { entitlement: ent.key, reason: "fixture" }),
+      "a grant",
+    );
+    return { id: cus.id, grant_id: grant.id };
+  },
   "/v1/events": async (api) => {
     const { cus } = await customer(api);
     const events = await api("GET", `/v1/events?limit=1&object_id=${cus.id}`);
     const id = events.body?.data?.[0]?.id;
     if (!id) throw new Error(`fixture: no event for ${cus.id}: ${JSON.stringify(events.body)}`);
     return { id };
+  },
+  "/v1/webhook-endpoints": async (api) => {
+    const ep = created(
+      await api("POST", "/v1/webhook-endpoints", {
+        url: "https://hooks.example.com/fixture",
+        enabled_events: ["customer.created"],
+      }),
+      "a webhook endpoint",
+    );
+    await customer(api); // its customer.created event becomes a delivery to the endpoint
+    const deliveries = await api("GET", `/v1/webhook-endpoints/${ep.id}/deliveries?limit=1`);
+    const delivery_id = deliveries.body?.data?.[0]?.id;
+    if (!delivery_id) throw new Error(`fixture: no delivery for ${ep.id}: ${JSON.stringify(deliveries.body)}`);
+    return { id: ep.id, delivery_id };
   },
 };
 
@@ -110,6 +155,16 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
   "PATCH /v1/bundles/{id}/prices/{price_id}": () => ({ nickname: "changed" }),
   "PATCH /v1/storefronts/{id}": () => ({ name: "Changed by another tenant" }),
   "PATCH /v1/customers/{id}": () => ({ name: "Changed by another tenant" }),
+  // Valid bodies, so that the subscription lookup (404) is what answers another tenant.
+  "POST /v1/subscriptions": (a) => ({ customer: a("/v1/customers").id, price: a("/v1/prices").id, payment_method: "pm_sandbox_ok" }),
+  "POST /v1/subscriptions/{id}/cancel": () => ({ at_period_end: false }),
+  "POST /v1/subscriptions/{id}/change-plan": (a) => ({ price: a("/v1/prices").id, proration: "now" }),
+  "POST /v1/subscriptions/{id}/payment-method": () => ({ payment_method: "pm_sandbox_ok" }),
+  // Valid bodies, so that the customer lookup (404) is what answers another tenant.
+  "POST /v1/customers/{id}/grants": () => ({ entitlement: "fx-flag", reason: "intruder" }),
+  "POST /v1/customers/{id}/usage": () => ({ entitlement: "fx-quota", quantity: 1 }),
+  "POST /v1/customers/{id}/entitlements/check": () => ({ entitlement: "fx-flag", consume: true }),
+  "PATCH /v1/webhook-endpoints/{id}": () => ({ description: "Changed by another tenant" }),
   // Creating objects in B that point at A's objects must fail as if they did not exist.
   "POST /v1/customers": (a) => ({ storefront: a("/v1/storefronts").id, external_id: "intruder" }),
   "POST /v1/storefronts": (a) => ({ key: "intruder", name: "Intruder", type: "web", bundles: [a("/v1/bundles").id] }),
@@ -119,4 +174,8 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
  * Routes that need no credential at all (JWKS, say). Listing one here is a deliberate act: the
  * suite fails for an `x-permission: public` route that is not listed.
  */
-export const PUBLIC_ROUTES: ReadonlySet<string> = new Set<string>([]);
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set<string>([
+  // Entitlement-token verification keys: public by design (DESIGN §5), one set per tenant + environment.
+  "GET /v1/jwks/{tenant}/{environment}",
+  "GET /.well-known/jwks/{tenant}/{environment}",
+]);

@@ -15,6 +15,8 @@ export const SCOPES = [
   "customers:write",
   "subscriptions:read",
   "subscriptions:write",
+  "payments:read",
+  "payments:write",
   "entitlements:read",
   "entitlements:write",
   "events:read",

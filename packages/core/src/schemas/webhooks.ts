@@ -36,7 +36,7 @@ const EnabledEvents = z
   .array(EventFilter)
   .min(1)
   .max(100)
-  .meta({ description: "Which events this endpoint receives. Default `[\"*\"]`." });
+  .meta({ description: 'Which events this endpoint receives. Default `["*"]`.' });
 
 export const CreateWebhookEndpoint = z
   .object({

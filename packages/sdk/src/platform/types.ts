@@ -1,7 +1,17 @@
-/** The signature algorithms the SDK can verify at all; `VerifierOptions.algorithms` narrows this. */
+/**
+ * The signature algorithms the SDK can verify at all; `VerifierOptions.algorithms` narrows this.
+ *
+ * @example
+ * const algorithms: TokenAlgorithm[] = ["EdDSA"];
+ */
 export type TokenAlgorithm = "EdDSA" | "ES256";
 
-/** A public key in JWK form, as published in a JWKS. */
+/**
+ * A public key in JWK form, as published in a JWKS.
+ *
+ * @example
+ * const key: PublicJwk = { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid: "sk_1" };
+ */
 export interface PublicJwk {
   kty: string;
   kid?: string;
@@ -13,7 +23,13 @@ export interface PublicJwk {
   [member: string]: unknown;
 }
 
-/** A JSON Web Key Set, e.g. the body of the server's JWKS endpoint. */
+/**
+ * A JSON Web Key Set, e.g. the body of the server's JWKS endpoint.
+ *
+ * @example
+ * const jwks: JsonWebKeySet = JSON.parse(readFileSync("jwks.json", "utf8"));
+ * const verifier = createVerifier({ jwks, tenant: "acme" });
+ */
 export interface JsonWebKeySet {
   keys: PublicJwk[];
 }

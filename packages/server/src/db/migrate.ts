@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import * as foundation from "./migrations/2026-11-23-001-foundation.js";
 import * as lifecycle from "./migrations/2026-11-23-002-lifecycle.js";
+import * as subscriptions from "./migrations/2026-11-23-003-subscriptions.js";
 import * as webhooks from "./migrations/2026-11-23-004-webhooks.js";
 import * as entitlements from "./migrations/2026-11-23-005-entitlements.js";
 import type { Database } from "./types.js";
@@ -12,6 +13,7 @@ import type { Database } from "./types.js";
 export const MIGRATIONS: Record<string, Migration> = {
   "2026-11-23-001-foundation": foundation,
   "2026-11-23-002-lifecycle": lifecycle,
+  "2026-11-23-003-subscriptions": subscriptions,
   "2026-11-23-004-webhooks": webhooks,
   "2026-11-23-005-entitlements": entitlements,
 };

@@ -243,6 +243,8 @@ export interface EntitlementGrantsTable {
   entitlement_key: string;
   /** The entitlement's kind (kinds never change either). */
   kind: string;
+  /** quota: the entitlement's period (fixed once created). */
+  period: string | null;
   quota_limit: number | null;
   tier_level: string | null;
   content: string | null;
@@ -290,6 +292,90 @@ export interface SigningKeysTable {
   retires_at: string | null;
 }
 
+export interface SubscriptionsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  storefront_id: string;
+  bundle_id: string;
+  price_id: string;
+  channel: string;
+  status: string;
+  payment_method: string;
+  period_index: number;
+  anchor_at: string;
+  anchor_period: number;
+  current_period_start: string;
+  current_period_end: string;
+  trial_end: string | null;
+  cancel_at_period_end: number;
+  cancelled_at: string | null;
+  ended_at: string | null;
+  /** JSON array of { status, at, reason }. */
+  status_history: string;
+  /** JSON { price, bundle, effective_at } or null. */
+  pending_plan_change: string | null;
+  latest_payment_id: string | null;
+  inflight_payment_id: string | null;
+  unpaid_payment_id: string | null;
+  dunning_step: number | null;
+  dunning_retryable: number | null;
+  next_retry_at: string | null;
+  payment_check_at: string | null;
+  version: number;
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PaymentsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  storefront_id: string;
+  subscription_id: string | null;
+  kind: string;
+  amount: number;
+  currency: string;
+  status: string;
+  refunded_amount: number;
+  provider: string;
+  provider_reference: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  retryable: number | null;
+  period_index: number;
+  attempt: number;
+  payment_method: string;
+  idempotency_key: string;
+  correlation_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The sandbox payment provider's own records (its "server side"). */
+export interface SandboxOperationsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  provider: string;
+  idempotency_key: string;
+  operation: string;
+  charge_id: string | null;
+  payment_method: string | null;
+  customer: string | null;
+  amount: number;
+  currency: string;
+  status: string;
+  decline_code: string | null;
+  timed_out: number;
+  captured_amount: number;
+  refunded_amount: number;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   environments: EnvironmentsTable;
@@ -305,6 +391,9 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   jobs: JobsTable;
+  subscriptions: SubscriptionsTable;
+  payments: PaymentsTable;
+  sandbox_operations: SandboxOperationsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
@@ -330,6 +419,9 @@ export type NewCustomer = Insertable<CustomersTable>;
 export type CustomerUpdate = Updateable<CustomersTable>;
 export type EventRow = Selectable<EventsTable>;
 export type JobRow = Selectable<JobsTable>;
+export type SubscriptionRow = Selectable<SubscriptionsTable>;
+export type PaymentRow = Selectable<PaymentsTable>;
+export type SandboxOperationRow = Selectable<SandboxOperationsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

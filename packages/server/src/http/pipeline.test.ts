@@ -35,7 +35,7 @@ describe("request pipeline", () => {
 
     for (const insane of ["has space", "x".repeat(129), "<script>"]) {
       const res = await acme.api("GET", "/v1/entitlements", undefined, { "x-request-id": insane });
-      expect(res.headers.get("x-request-id")).toMatch(/^req_[A-Za-z0-9_-]{16}$/);
+      expect(res.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
     }
     const a = (await ctx.app.request("/healthz")).headers.get("x-request-id");
     const b = (await ctx.app.request("/healthz")).headers.get("x-request-id");

@@ -30,16 +30,28 @@ const TENANT_ERRORS = {
   409: problem("Conflict: duplicate key, object in use, idempotency key reuse, or a refused state transition"),
 } as const;
 
-export const TenantHeader = z.object({
-  "x-tn": z.string().meta({ description: "Tenant id or slug; must match the API key's tenant." }),
-});
+/*
+ * x-tn and Idempotency-Key are enforced by middleware (requireTenantKey, idempotency), so they are
+ * documented as plain OpenAPI parameters rather than a zod header schema: that would parse every
+ * header of every request a second time for nothing.
+ */
+const TENANT_HEADER = {
+  name: "x-tn",
+  in: "header",
+  required: true,
+  description: "Tenant id or slug; must match the API key's tenant.",
+  schema: { type: "string" },
+} as const;
 
-export const IdempotencyHeader = z.object({
-  "idempotency-key": z
-    .string()
-    .optional()
-    .meta({ description: "Makes a retried POST safe: same key + same body → same response." }),
-});
+const IDEMPOTENCY_HEADER = {
+  name: "idempotency-key",
+  in: "header",
+  required: false,
+  description:
+    "Makes a retried POST safe: same key + same body → the stored response (for 24 hours); same key + " +
+    "another body → 409. 1–255 printable ASCII characters.",
+  schema: { type: "string", minLength: 1, maxLength: 255 },
+} as const;
 
 type Method = RouteConfig["method"];
 
@@ -53,10 +65,10 @@ function withIdempotency(method: Method, middleware: MiddlewareHandler<AppEnv>[]
  * for POST, idempotency.
  */
 export function tenantRoute<const R extends Omit<RouteConfig, "middleware">>(permission: string, config: R) {
-  const headers = config.method === "post" ? TenantHeader.extend(IdempotencyHeader.shape) : TenantHeader;
+  const parameters = config.method === "post" ? [TENANT_HEADER, IDEMPOTENCY_HEADER] : [TENANT_HEADER];
   return createRoute({
     ...config,
-    request: { ...config.request, headers },
+    parameters: [...parameters, ...(config.parameters ?? [])],
     security: [{ apiKey: [] }],
     "x-permission": permission,
     middleware: withIdempotency(config.method, [requireTenantKey(permission)]),
@@ -67,6 +79,7 @@ export function tenantRoute<const R extends Omit<RouteConfig, "middleware">>(per
 export function platformRoute<const R extends Omit<RouteConfig, "middleware">>(config: R) {
   return createRoute({
     ...config,
+    ...(config.method === "post" ? { parameters: [IDEMPOTENCY_HEADER, ...(config.parameters ?? [])] } : {}),
     security: [{ platformKey: [] }],
     "x-permission": "platform",
     middleware: withIdempotency(config.method, [requirePlatformKey()]),

@@ -63,6 +63,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("tenant_id", "text", (c) => c.notNull())
     .addColumn("environment_id", "text", (c) => c.notNull().references("environments.id").onDelete("cascade"))
     .addColumn("customer_id", "text", (c) => c.notNull().references("customers.id"))
+    // The storefront whose payment providers routed it (refunds and checks go back through them).
+    .addColumn("storefront_id", "text", (c) => c.notNull())
     // No foreign key: a failed first charge is kept although its subscription was never created.
     .addColumn("subscription_id", "text")
     .addColumn("kind", "text", (c) => c.notNull())

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 
 // Frozen in time (see 001). Manual grants, metered usage (records + one counter row per customer,
 // entitlement and window) and the per-environment keys that sign entitlement tokens.
@@ -14,6 +14,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("entitlement_id", "text", (c) => c.notNull().references("entitlements.id").onDelete("cascade"))
     .addColumn("entitlement_key", "text", (c) => c.notNull())
     .addColumn("kind", "text", (c) => c.notNull())
+    // quota: the entitlement's period (fixed for its life), so resolving needs no catalog read.
+    .addColumn("period", "text")
     .addColumn("quota_limit", "bigint")
     .addColumn("tier_level", "text")
     .addColumn("content", "text")
@@ -78,7 +80,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on("signing_keys")
     .column("environment_id")
     .unique()
-    .where("status", "=", "active")
+    .where(sql.ref("status"), "=", "active")
     .execute();
 }
 

@@ -1,13 +1,18 @@
-import type { ApiKeyRow, Db, PlatformKeyRow } from "../../db/types.js";
+import type { Kysely } from "kysely";
+import type { ApiKeyRow, Database, Db, PlatformKeyRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
+import { preparedQuery } from "../../lib/prepared.js";
 
 export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
   await db.insertInto("api_keys").values(row).execute();
 }
 
-/** The key with its tenant and environment, for authentication: one indexed lookup. */
-export async function findApiKeyByHash(db: Db, secretHash: string) {
-  return db
+/**
+ * The key with its tenant and environment, for authentication: one indexed lookup on every
+ * request, so compiled once (never cached as a result: a revoked key must fail at once).
+ */
+const apiKeyByHash = preparedQuery(["hash"], (db: Kysely<Database>, p) =>
+  db
     .selectFrom("api_keys as k")
     .innerJoin("tenants as t", "t.id", "k.tenant_id")
     .innerJoin("environments as e", "e.id", "k.environment_id")
@@ -22,8 +27,11 @@ export async function findApiKeyByHash(db: Db, secretHash: string) {
       "e.name as environment_name",
       "e.test_clock_at",
     ])
-    .where("k.secret_hash", "=", secretHash)
-    .executeTakeFirst();
+    .where("k.secret_hash", "=", p.hash),
+);
+
+export async function findApiKeyByHash(db: Db, secretHash: string) {
+  return (await apiKeyByHash(db, { hash: secretHash })).rows[0];
 }
 
 export function pageApiKeys(db: Db, tenantId: string, environmentId: string, page: PageQuery) {

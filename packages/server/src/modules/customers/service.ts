@@ -1,6 +1,6 @@
 import type { CreateCustomer, Customer, DeletionResult, Storefront, UpdateCustomer } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
-import type { CustomerRow } from "../../db/types.js";
+import type { CustomerRow, Db } from "../../db/types.js";
 import { ApiError, isUniqueViolation, notFound } from "../../errors.js";
 import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
@@ -38,6 +38,8 @@ export function customersService(
 ) {
   // A storefront with customers is archived rather than deleted.
   storefronts.registerStorefrontUsage((d, scope, storefrontId) => repo.storefrontHasCustomers(d, scope, storefrontId));
+  // Modules whose records name a customer (subscriptions, payments) refuse its deletion: money records are kept.
+  const usageChecks: Array<(d: Db, scope: Scope, customerId: string) => Promise<boolean>> = [];
 
   /** A storefront named in a body or query: unknown is a field error (400), not a missing resource (404). */
   async function storefrontField(scope: Scope, ref: string, path: string): Promise<Storefront> {
@@ -57,6 +59,11 @@ export function customersService(
   }
 
   return {
+    /** For modules whose records name customers; a customer they name cannot be deleted. Call once, when built. */
+    registerCustomerUsage(check: (d: Db, scope: Scope, customerId: string) => Promise<boolean>): void {
+      usageChecks.push(check);
+    },
+
     async createCustomer(scope: Scope, input: CreateCustomer): Promise<Customer> {
       const storefront = await storefrontField(scope, input.storefront, "storefront");
       if (storefront.status === "archived") {
@@ -147,12 +154,17 @@ export function customersService(
     },
 
     /**
-     * Deletes the customer. Nothing refers to customers yet; the subscriptions module, which will,
-     * must decide what deleting a customer with subscriptions means before it lands.
+     * Deletes the customer, unless a registered module names it (subscriptions and payments do:
+     * records of money are kept, so such a customer is refused with 409 IN_USE).
      */
     async deleteCustomer(scope: Scope, id: string): Promise<DeletionResult> {
       const row = await require(scope, id);
       await db.transaction().execute(async (tx) => {
+        for (const check of usageChecks) {
+          if (await check(tx, scope, row.id)) {
+            throw new ApiError("IN_USE", `Customer ${row.id} has subscriptions or payments, which are kept; it cannot be deleted`);
+          }
+        }
         await repo.deleteCustomerRow(tx, scope, row.id);
         // The event carries the last state, as the object no longer exists to be fetched.
         await events.record(tx, scope, { type: "customer.deleted", object: toCustomer(row) });

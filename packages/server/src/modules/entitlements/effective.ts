@@ -77,10 +77,9 @@ export function entitlementResolver({ db }: Deps, { catalog, customers, listEnti
     const granting = sources.filter((s) => isGranting(s, now));
     for (const s of granting) if (s.cancel_at_period_end) changes.push(s.current_period_end);
     const bundleIds = [...new Set(granting.map((s) => s.bundle_id))];
-    const [bundleGrants, bundles] = await Promise.all([
-      catalog.bundleEntitlements(scope, bundleIds),
-      catalog.findBundles(scope, bundleIds),
-    ]);
+    const [bundleGrants, bundles] = bundleIds.length
+      ? await Promise.all([catalog.bundleEntitlements(scope, bundleIds), catalog.findBundles(scope, bundleIds)])
+      : [new Map(), []];
     const contributions: Contribution[] = [];
     for (const s of granting) {
       for (const g of bundleGrants.get(s.bundle_id) ?? []) {
@@ -89,24 +88,24 @@ export function entitlementResolver({ db }: Deps, { catalog, customers, listEnti
     }
 
     const grants = await repo.listActiveGrants(db, scope, customer.id, now);
-    const catalogRows = await catalog.findEntitlementsByKeys(
-      scope,
-      grants.map((g) => g.entitlement_key),
-    );
+    // Kind and period never change and travel with the grant (a deleted entitlement takes its grants
+    // with it); only a tier's level order may change, so only tiers are read from the catalog.
+    const tierKeys = grants.filter((g) => g.kind === "tier").map((g) => g.entitlement_key);
+    const tiers = tierKeys.length ? await catalog.findEntitlementsByKeys(scope, tierKeys) : [];
     for (const g of grants) {
-      const entitlement = catalogRows.find((e) => e.id === g.entitlement_id);
-      if (!entitlement) continue; // deleted from the catalog: nothing left to grant
+      const tier = g.kind === "tier" ? tiers.find((e) => e.id === g.entitlement_id) : undefined;
+      if (g.kind === "tier" && !tier) continue;
       if (g.expires_at) changes.push(g.expires_at);
       contributions.push({
         source: g.id,
         key: g.entitlement_key,
         entitlementId: g.entitlement_id,
-        kind: entitlement.kind as Contribution["kind"],
+        kind: g.kind as Contribution["kind"],
         limit: g.quota_limit === null ? null : Number(g.quota_limit),
         level: g.tier_level,
         content: fromJson<string[] | null>(g.content, null),
-        levels: fromJson<string[] | null>(entitlement.levels, null),
-        period: (entitlement.period as Contribution["period"]) ?? null,
+        levels: tier ? fromJson<string[] | null>(tier.levels, null) : null,
+        period: (g.period as Contribution["period"]) ?? null,
       });
     }
 
@@ -144,7 +143,8 @@ export function entitlementResolver({ db }: Deps, { catalog, customers, listEnti
         status: s.status,
         current_period_end: s.current_period_end,
       })),
-      nextChangeAt: changes.length ? changes.reduce((a, b) => (a < b ? a : b)) : null,
+      // ISO-8601 UTC strings of one width sort as time.
+      nextChangeAt: changes.sort()[0] ?? null,
     };
   };
 }

@@ -8,8 +8,8 @@ import { fromJson, toJson } from "../../lib/json.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
 import type { EventsService } from "../events/service.js";
-import * as repo from "./repo.js";
 import type { GrantRow } from "./repo.js";
+import * as repo from "./repo.js";
 
 export interface GrantDeps {
   catalog: Pick<CatalogService, "findEntitlementsByKeys">;
@@ -56,7 +56,8 @@ function valueErrors(input: CreateGrant, entitlement: EntitlementRow): FieldErro
       errors.push({ path: field, message: `a ${kind} entitlement does not take "${field}"` });
     }
   }
-  if (wanted && input[wanted] === undefined) errors.push({ path: wanted, message: `required for a ${kind} entitlement` });
+  if (wanted && input[wanted] === undefined)
+    errors.push({ path: wanted, message: `required for a ${kind} entitlement` });
   if (kind === "tier" && input.level !== undefined) {
     const levels = fromJson<string[]>(entitlement.levels, []);
     if (!levels.includes(input.level)) errors.push({ path: "level", message: `must be one of: ${levels.join(", ")}` });
@@ -108,6 +109,7 @@ export function grantOperations({ db }: Deps, { catalog, customers, events }: Gr
         entitlement_id: entitlement.id,
         entitlement_key: entitlement.key,
         kind: entitlement.kind,
+        period: entitlement.period,
         quota_limit: input.limit ?? null,
         tier_level: input.level ?? null,
         content: input.content ? toJson([...new Set(input.content)]) : null,

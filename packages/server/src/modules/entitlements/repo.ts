@@ -1,12 +1,14 @@
-import type { Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { Scope } from "../../context.js";
 import type {
+  Database,
   Db,
   EntitlementGrantsTable,
   SigningKeysTable,
   UsageCountersTable,
   UsageRecordsTable,
 } from "../../db/types.js";
+import { preparedQuery } from "../../lib/prepared.js";
 
 /* Every query filters on tenant and environment: an object of another scope simply does not exist. */
 
@@ -46,18 +48,24 @@ export async function listGrants(db: Db, scope: Scope, customerId: string): Prom
     .execute();
 }
 
-/** Grants granting at `now`: not revoked and not expired (expires_at is exclusive). */
-export async function listActiveGrants(db: Db, scope: Scope, customerId: string, now: string): Promise<GrantRow[]> {
-  return db
+// The queries every token and check runs are compiled once (see lib/prepared.ts); their results
+// are never cached, so a change shows in the next request.
+const activeGrants = preparedQuery(["tenant", "env", "customer", "now"], (db: Kysely<Database>, p) =>
+  db
     .selectFrom("entitlement_grants")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("customer_id", "=", customerId)
+    .where("tenant_id", "=", p.tenant)
+    .where("environment_id", "=", p.env)
+    .where("customer_id", "=", p.customer)
     .where("revoked_at", "is", null)
-    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
-    .orderBy("id")
-    .execute();
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", p.now)]))
+    .orderBy("id"),
+);
+
+/** Grants granting at `now`: not revoked and not expired (expires_at is exclusive). */
+export async function listActiveGrants(db: Db, scope: Scope, customerId: string, now: string): Promise<GrantRow[]> {
+  const values = { tenant: scope.tenantId, env: scope.environmentId, customer: customerId, now };
+  return (await activeGrants(db, values)).rows;
 }
 
 export async function revokeGrant(db: Db, scope: Scope, id: string, at: string): Promise<void> {
@@ -161,26 +169,36 @@ export async function consumeUsage(
   return row ? Number(row.used) : undefined;
 }
 
-/** The customer's counters of the given windows, e.g. every quota's current one. */
+const counterByKey = preparedQuery(["tenant", "env", "customer", "entitlement", "window"], (db: Kysely<Database>, p) =>
+  db
+    .selectFrom("usage_counters")
+    .selectAll()
+    .where("environment_id", "=", p.env)
+    .where("customer_id", "=", p.customer)
+    .where("entitlement_id", "=", p.entitlement)
+    .where("window_start", "=", p.window)
+    .where("tenant_id", "=", p.tenant),
+);
+
+/** The customer's counters of the given windows (e.g. every quota's current one): a primary-key read each. */
 export async function listCounters(
   db: Db,
   scope: Scope,
   customerId: string,
   windows: Array<{ entitlementId: string; windowStart: string }>,
 ): Promise<UsageCounterRow[]> {
-  if (windows.length === 0) return [];
-  return db
-    .selectFrom("usage_counters")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("customer_id", "=", customerId)
-    .where((eb) =>
-      eb.or(
-        windows.map((w) => eb.and([eb("entitlement_id", "=", w.entitlementId), eb("window_start", "=", w.windowStart)])),
-      ),
-    )
-    .execute();
+  const rows: UsageCounterRow[] = [];
+  for (const w of windows) {
+    const values = {
+      tenant: scope.tenantId,
+      env: scope.environmentId,
+      customer: customerId,
+      entitlement: w.entitlementId,
+      window: w.windowStart,
+    };
+    rows.push(...(await counterByKey(db, values)).rows);
+  }
+  return rows;
 }
 
 /* Signing keys. */
@@ -189,14 +207,19 @@ export async function insertSigningKey(db: Db, row: SigningKeyRow): Promise<void
   await db.insertInto("signing_keys").values(row).execute();
 }
 
-export async function findActiveSigningKey(db: Db, scope: Scope): Promise<SigningKeyRow | undefined> {
-  return db
+// `status = 'active'` is written into the SQL (not bound) so that SQLite can use the partial
+// unique index, whose condition it must see literally.
+const activeKey = preparedQuery(["tenant", "env"], (db: Kysely<Database>, p) =>
+  db
     .selectFrom("signing_keys")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("status", "=", "active")
-    .executeTakeFirst();
+    .where("environment_id", "=", p.env)
+    .where("tenant_id", "=", p.tenant)
+    .where(sql.ref("status"), "=", sql.lit("active")),
+);
+
+export async function findActiveSigningKey(db: Db, scope: Scope): Promise<SigningKeyRow | undefined> {
+  return (await activeKey(db, { tenant: scope.tenantId, env: scope.environmentId })).rows[0];
 }
 
 export async function listSigningKeys(db: Db, scope: Scope): Promise<SigningKeyRow[]> {

@@ -80,8 +80,8 @@ export function combine(a: Merged, b: Merged): Merged {
       return { ...win, sources };
     }
     case "quota": {
-      const period = a.period !== null && b.period !== null ? (a.period <= b.period ? a.period : b.period) : null;
-      return { ...a, limit: (a.limit ?? 0) + (b.limit ?? 0), period: period ?? a.period ?? b.period, sources };
+      const period = [a.period, b.period].filter((p) => p !== null).sort()[0] ?? null;
+      return { ...a, limit: (a.limit ?? 0) + (b.limit ?? 0), period, sources };
     }
     case "content":
       return { ...a, content: sortedUnion(a.content ?? [], b.content ?? []), sources };

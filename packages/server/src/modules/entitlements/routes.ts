@@ -16,18 +16,16 @@ import {
 import { z } from "zod";
 import { scopeOf } from "../../http/auth.js";
 import type { AppEnv } from "../../http/env.js";
-import { IdParam, json, jsonBody, tenantRoute } from "../../http/route.js";
+import { json, jsonBody, tenantRoute } from "../../http/route.js";
 
 const tags = ["Entitlements"];
 
 const CustomerParam = z.object({ id: z.string().meta({ description: "Customer id." }) });
 const GrantParams = CustomerParam.extend({ grant_id: z.string().meta({ description: "Grant id (grt_…)." }) });
 
-const RotationResult = z
-  .object({ key: SigningKey, previous: z.array(SigningKey) })
-  .meta({ id: "SigningKeyRotation" });
+const RotationResult = z.object({ key: SigningKey, previous: z.array(SigningKey) }).meta({ id: "SigningKeyRotation" });
 
-/** A body that may be omitted entirely (POST …/token with the defaults). */
+/** A body that may be left out entirely (no content-type): the defaults apply. */
 const optionalBody = <T extends z.ZodType>(schema: T) => ({
   required: false,
   content: { "application/json": { schema } },
@@ -72,12 +70,11 @@ export const entitlementRoutes = new OpenAPIHono<AppEnv>()
       request: { params: CustomerParam, body: optionalBody(IssueToken) },
       responses: { 200: json(EntitlementToken, "The token") },
     }),
-    async (c) => {
-      // An empty body means the defaults; anything sent must be valid.
-      const text = await c.req.text();
-      const input = text.trim() === "" ? {} : IssueToken.parse(JSON.parse(text));
-      return c.json(await c.get("services").entitlements.issueToken(scopeOf(c), c.req.valid("param").id, input), 200);
-    },
+    async (c) =>
+      c.json(
+        await c.get("services").entitlements.issueToken(scopeOf(c), c.req.valid("param").id, c.req.valid("json")),
+        200,
+      ),
   )
   .openapi(
     tenantRoute("entitlements:write", {
@@ -186,11 +183,6 @@ export const entitlementRoutes = new OpenAPIHono<AppEnv>()
       request: { body: optionalBody(RotateSigningKey) },
       responses: { 200: json(RotationResult, "The new key and the previous ones") },
     }),
-    async (c) => {
-      const text = await c.req.text();
-      const input = text.trim() === "" ? {} : RotateSigningKey.parse(JSON.parse(text));
-      return c.json(await c.get("services").entitlements.rotateSigningKey(scopeOf(c), input.alg), 200);
-    },
+    async (c) =>
+      c.json(await c.get("services").entitlements.rotateSigningKey(scopeOf(c), c.req.valid("json").alg), 200),
   );
-
-export { IdParam };

@@ -5,14 +5,15 @@ import { ApiError, isUniqueViolation } from "../../errors.js";
 import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
-import * as repo from "./repo.js";
 import type { SigningKeyRow } from "./repo.js";
+import * as repo from "./repo.js";
 
 /** A key ready to sign: its kid and algorithm, and the private key imported once per process. */
 export interface Signer {
   kid: string;
   alg: TokenAlgorithm;
-  sign(payload: object): string;
+  /** The compact JWS of `payload`. Signs on libuv's thread pool, so the event loop goes on serving. */
+  sign(payload: object): Promise<string>;
 }
 
 /**
@@ -64,12 +65,13 @@ function makeSigner(kid: string, alg: TokenAlgorithm, key: KeyObject): Signer {
     alg,
     sign(payload) {
       const input = `${header}.${b64url(JSON.stringify(payload))}`;
-      // Ed25519 hashes internally; ES256 is ECDSA over SHA-256 in JOSE's raw r||s form.
-      const signature =
-        alg === "EdDSA"
-          ? sign(null, Buffer.from(input), key)
-          : sign("sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" });
-      return `${input}.${signature.toString("base64url")}`;
+      return new Promise((resolve, reject) => {
+        const done = (error: Error | null, signature: Buffer) =>
+          error ? reject(error) : resolve(`${input}.${signature.toString("base64url")}`);
+        // Ed25519 hashes internally; ES256 is ECDSA over SHA-256 in JOSE's raw r||s form.
+        if (alg === "EdDSA") sign(null, Buffer.from(input), key, done);
+        else sign("sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" }, done);
+      });
     },
   };
 }

@@ -106,7 +106,7 @@ export function tokenOperations(
       const claims = buildClaims(resolved, scope, { iss: issuer ?? baseUrl, iat, exp, jti: randomUUID() });
       return {
         object: "entitlement_token",
-        token: signer.sign(claims),
+        token: await signer.sign(claims),
         alg: signer.alg,
         kid: signer.kid,
         issued_at: new Date(iat * 1000).toISOString(),

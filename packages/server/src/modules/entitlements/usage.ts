@@ -6,8 +6,8 @@ import { newId } from "../../lib/ids.js";
 import { fromJson } from "../../lib/json.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { Resolve } from "./effective.js";
-import * as repo from "./repo.js";
 import type { UsageRecordRow } from "./repo.js";
+import * as repo from "./repo.js";
 import { quotaWindow } from "./windows.js";
 
 // A use reported with a timestamp a little ahead of the environment's clock is client clock skew;
@@ -164,7 +164,11 @@ export function usageOperations({ db }: Deps, { catalog, resolve }: UsageDeps) {
         return { ...quota, used, remaining, allowed: ok, code: ok ? "OK" : "QUOTA_EXCEEDED" };
       }
       const now = scope.clock.now().toISOString();
-      const counterKey = { customerId: resolved.customer.id, entitlementId: e.entitlementId, windowStart: e.windowStart! };
+      const counterKey = {
+        customerId: resolved.customer.id,
+        entitlementId: e.entitlementId,
+        windowStart: e.windowStart!,
+      };
       const used = await db.transaction().execute(async (tx) => {
         const after = await repo.consumeUsage(tx, scope, counterKey, input.quantity, limit, now);
         if (after === undefined) return undefined;

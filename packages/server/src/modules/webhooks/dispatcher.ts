@@ -207,7 +207,7 @@ export function createDispatcher(
    */
   async function disableIfPersistentlyFailing(tx: Db, scope: Scope, endpointId: string, deliveryId: string) {
     const endpoint = await repo.findEndpoint(tx, scope, endpointId);
-    if (!endpoint || endpoint.status !== "enabled" || !endpoint.failing_since) return;
+    if (endpoint?.status !== "enabled" || !endpoint.failing_since) return;
     const firstAttempt = await repo.firstAttemptAt(tx, scope, deliveryId);
     if (!firstAttempt || endpoint.failing_since > firstAttempt) return;
     await disableEndpoint(tx, scope, endpointId, "persistent_failure");
@@ -218,7 +218,7 @@ export function createDispatcher(
     if (!scope) return;
     const delivery = await repo.findDeliveryById(db, scope, delivery_id);
     // Deleted with its endpoint, delivered by a replay, or given up: nothing left to do.
-    if (!delivery || delivery.status !== "pending") return;
+    if (delivery?.status !== "pending") return;
     const endpoint = await repo.findEndpoint(db, scope, delivery.endpoint_id);
     if (!endpoint) return;
     const event = endpoint.status === "enabled" ? await findEvent(scope, delivery.event_id) : undefined;
@@ -233,7 +233,8 @@ export function createDispatcher(
     const now = clock.now();
     await db.transaction().execute(async (tx) => {
       if (delay === undefined) {
-        if (await giveUp(tx, scope, delivery.id)) await disableIfPersistentlyFailing(tx, scope, endpoint.id, delivery.id);
+        if (await giveUp(tx, scope, delivery.id))
+          await disableIfPersistentlyFailing(tx, scope, endpoint.id, delivery.id);
         return;
       }
       const runAt = new Date(now.getTime() + delay).toISOString();

@@ -94,6 +94,12 @@ export async function sendWebhook(o: SendOptions): Promise<SendResult> {
       durationMs: elapsed(),
     };
   } catch (error) {
-    return { succeeded: false, statusCode: null, error: describe(error, timeoutMs), excerpt: null, durationMs: elapsed() };
+    return {
+      succeeded: false,
+      statusCode: null,
+      error: describe(error, timeoutMs),
+      excerpt: null,
+      durationMs: elapsed(),
+    };
   }
 }

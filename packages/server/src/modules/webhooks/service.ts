@@ -44,9 +44,7 @@ export function webhooksService(
     const host = privateLiteral(url);
     if (host) {
       throw new ApiError("VALIDATION_FAILED", "Webhooks cannot be sent to loopback or private addresses", {
-        errors: [
-          { path: "url", message: `${host} is a loopback or private address (TESSERA_WEBHOOKS_ALLOW_PRIVATE)` },
-        ],
+        errors: [{ path: "url", message: `${host} is a loopback or private address (TESSERA_WEBHOOKS_ALLOW_PRIVATE)` }],
       });
     }
   }

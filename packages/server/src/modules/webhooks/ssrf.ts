@@ -7,7 +7,9 @@ import { BlockList, isIP } from "node:net";
  * it. By default every address below is refused; TESSERA_WEBHOOKS_ALLOW_PRIVATE=true lifts the
  * fence (local development, tests, or receivers that really live on a private network).
  */
-const blocked = new BlockList();
+// Two lists: a single BlockList matches IPv4 addresses against IPv4-mapped IPv6 rules too.
+const blocked4 = new BlockList();
+const blocked6 = new BlockList();
 for (const [net, prefix] of [
   ["0.0.0.0", 8], // "this network"
   ["10.0.0.0", 8],
@@ -21,7 +23,7 @@ for (const [net, prefix] of [
   ["224.0.0.0", 4], // multicast
   ["240.0.0.0", 4], // reserved, broadcast
 ] as const) {
-  blocked.addSubnet(net, prefix, "ipv4");
+  blocked4.addSubnet(net, prefix, "ipv4");
 }
 for (const [net, prefix] of [
   ["::", 128],
@@ -32,13 +34,13 @@ for (const [net, prefix] of [
   ["fe80::", 10], // link-local
   ["ff00::", 8], // multicast
 ] as const) {
-  blocked.addSubnet(net, prefix, "ipv6");
+  blocked6.addSubnet(net, prefix, "ipv6");
 }
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  return blocked.check(address, family === 4 ? "ipv4" : "ipv6");
+  return family === 4 ? blocked4.check(address, "ipv4") : blocked6.check(address, "ipv6");
 }
 
 function hostOf(url: URL): string {

@@ -1,0 +1,246 @@
+/**
+ * Writes src/generated/types.ts: plain TypeScript types of the API objects and token claims,
+ * generated from @tessera/core's zod schemas (through their JSON Schema). The SDK's published
+ * types then stand alone: apps need neither @tessera/core nor zod. `test/generated.test.ts`
+ * fails when the file is stale; run `pnpm --filter @tessera/sdk generate` after changing core.
+ */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import * as core from "@tessera/core";
+import { z } from "zod";
+
+type Io = "input" | "output";
+type JsonSchema = Record<string, unknown>;
+
+/** Every generated type: its name, its schema, and whether it is what callers send or receive. */
+const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
+  ["EntitlementClaims", core.EntitlementClaims, "output"],
+  ["EntitlementClaim", core.EntitlementClaim, "output"],
+  ["TierClaim", core.TierClaim, "output"],
+  ["QuotaClaim", core.QuotaClaim, "output"],
+  ["ContentClaim", core.ContentClaim, "output"],
+  ["SubscriptionClaim", core.SubscriptionClaim, "output"],
+  ["Entitlement", core.Entitlement, "output"],
+  ["CreateEntitlementInput", core.CreateEntitlement, "input"],
+  ["UpdateEntitlementInput", core.UpdateEntitlement, "input"],
+  ["BundleEntitlement", core.BundleEntitlement, "output"],
+  ["BundleEntitlementInput", core.BundleEntitlementInput, "input"],
+  ["Price", core.Price, "output"],
+  ["CreatePriceInput", core.CreatePrice, "input"],
+  ["UpdatePriceInput", core.UpdatePrice, "input"],
+  ["Bundle", core.Bundle, "output"],
+  ["CreateBundleInput", core.CreateBundle, "input"],
+  ["UpdateBundleInput", core.UpdateBundle, "input"],
+  ["ProviderConfig", core.ProviderConfig, "output"],
+  ["ProviderInput", core.ProviderInput, "input"],
+  ["Storefront", core.Storefront, "output"],
+  ["CreateStorefrontInput", core.CreateStorefront, "input"],
+  ["UpdateStorefrontInput", core.UpdateStorefront, "input"],
+  ["Customer", core.Customer, "output"],
+  ["CreateCustomerInput", core.CreateCustomer, "input"],
+  ["UpdateCustomerInput", core.UpdateCustomer, "input"],
+  ["ApiKey", core.ApiKey, "output"],
+  ["ApiKeyWithSecret", core.ApiKeyWithSecret, "output"],
+  ["CreateApiKeyInput", core.CreateApiKey, "input"],
+  ["DeletionResult", core.DeletionResult, "output"],
+];
+
+/** Each type's doc comment: what it is, and an example of where it shows up. */
+const DOCS: Record<string, [summary: string, example: string]> = {
+  EntitlementClaims: [
+    "The payload of an entitlement token.",
+    "const claims: EntitlementClaims = (await verifier.verify(token)).claims;",
+  ],
+  EntitlementClaim: [
+    "One value of `ent`: `true` (flag), a tier, a quota or content.",
+    'const value: EntitlementClaim | undefined = ent.claims.ent["support"];',
+  ],
+  TierClaim: [
+    "A tier entitlement in a token: level, rank and (optionally) every level.",
+    'const tier: TierClaim = { level: "priority", rank: 1, levels: ["basic", "priority"] };',
+  ],
+  QuotaClaim: [
+    "A quota entitlement in a token, as of issue time.",
+    'const q: QuotaClaim = { limit: 100, used: 1, remaining: 99, resets_at: 1767225600, period: "month" };',
+  ],
+  ContentClaim: ["A content entitlement in a token.", 'const c: ContentClaim = { ids: ["course-1"] };'],
+  SubscriptionClaim: [
+    "A granting subscription in a token.",
+    "const [first]: SubscriptionClaim[] = (await verifier.verify(token)).claims.subs;",
+  ],
+  Entitlement: ["A catalog entitlement.", 'const e: Entitlement = await tessera.entitlements.retrieve("export-pdf");'],
+  CreateEntitlementInput: [
+    "What `entitlements.create` takes.",
+    'await tessera.entitlements.create({ key: "support", name: "Support", kind: "tier", levels: ["basic", "vip"] });',
+  ],
+  UpdateEntitlementInput: [
+    "What `entitlements.update` takes.",
+    'await tessera.entitlements.update("support", { name: "Support plan" });',
+  ],
+  BundleEntitlement: [
+    "What a bundle grants of one entitlement.",
+    'const grants: BundleEntitlement[] = (await tessera.bundles.retrieve("pro")).entitlements;',
+  ],
+  BundleEntitlementInput: [
+    "One grant of a bundle, as sent.",
+    'const grant: BundleEntitlementInput = { key: "api-calls", limit: 10000 };',
+  ],
+  Price: ["A price of a bundle.", 'const price: Price = await tessera.prices.retrieve("price_123");'],
+  CreatePriceInput: [
+    "What `prices.create` takes.",
+    'await tessera.prices.create("pro", { currency: "EUR", amount: 999, interval: "month" });',
+  ],
+  UpdatePriceInput: [
+    "What `prices.update` takes: only status and nickname change.",
+    'await tessera.prices.update("pro", "price_123", { status: "archived" });',
+  ],
+  Bundle: [
+    "A bundle: entitlements sold together, with its prices.",
+    'const bundle: Bundle = await tessera.bundles.retrieve("pro");',
+  ],
+  CreateBundleInput: [
+    "What `bundles.create` takes.",
+    'await tessera.bundles.create({ key: "pro", name: "Pro", entitlements: [{ key: "export-pdf" }] });',
+  ],
+  UpdateBundleInput: ["What `bundles.update` takes.", 'await tessera.bundles.update("pro", { name: "Pro plan" });'],
+  ProviderConfig: [
+    "A payment or fiscal provider of a storefront (credentials never returned).",
+    'const [first]: ProviderConfig[] = (await tessera.storefronts.retrieve("web")).payment_providers;',
+  ],
+  ProviderInput: ["A payment or fiscal provider, as sent.", 'const provider: ProviderInput = { name: "sandbox" };'],
+  Storefront: ["A storefront (sales channel).", 'const web: Storefront = await tessera.storefronts.retrieve("web");'],
+  CreateStorefrontInput: [
+    "What `storefronts.create` takes.",
+    'await tessera.storefronts.create({ key: "web", name: "Web shop", type: "web" });',
+  ],
+  UpdateStorefrontInput: [
+    "What `storefronts.update` takes.",
+    'await tessera.storefronts.update("web", { bundles: ["pro"] });',
+  ],
+  Customer: [
+    "A customer of a storefront.",
+    'const customer: Customer = await tessera.customers.retrieveByExternalId("web", "user-42");',
+  ],
+  CreateCustomerInput: [
+    "What `customers.create` takes.",
+    'await tessera.customers.create({ storefront: "web", external_id: "user-42" });',
+  ],
+  UpdateCustomerInput: [
+    "What `customers.update` takes.",
+    'await tessera.customers.update("cus_123", { email: "ada@example.com" });',
+  ],
+  ApiKey: ["An API key (never its secret).", "const keys: ApiKey[] = (await tessera.apiKeys.list()).data;"],
+  ApiKeyWithSecret: [
+    "A new API key with its secret, shown once.",
+    'const { secret }: ApiKeyWithSecret = await tessera.apiKeys.create({ scopes: ["catalog:read"] });',
+  ],
+  CreateApiKeyInput: [
+    "What `apiKeys.create` takes.",
+    'await tessera.apiKeys.create({ name: "ci", scopes: ["catalog:read"] });',
+  ],
+  DeletionResult: [
+    "What a DELETE answers: deleted, or archived when still referenced.",
+    'const { archived }: DeletionResult = await tessera.bundles.delete("pro");',
+  ],
+};
+
+/** The file's full text. */
+export function generateTypes(): string {
+  const convert = (schema: z.ZodType, io: Io) => z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
+  // A nested schema with a meta id comes back as a $ref; refer to our generated name when there is one.
+  const names: Record<Io, Map<string, string>> = { input: new Map(), output: new Map() };
+  for (const [name, schema, io] of TARGETS) {
+    const ref = convert(schema, io).$ref;
+    if (typeof ref === "string") names[io].set(ref.replace("#/$defs/", ""), name);
+  }
+  // Schemas without an id (the claim parts) are recognised by shape, so a type refers to them by name.
+  const roots = TARGETS.map(([name, schema, io]) => {
+    const { $schema: _, ...json } = convert(schema, io);
+    const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+    const root = typeof json.$ref === "string" ? (defs[json.$ref.replace("#/$defs/", "")] as JsonSchema) : json;
+    return { name, io, defs, root };
+  });
+  const byShape = new Map(roots.map((r) => [`${r.io}:${JSON.stringify(r.root)}`, r.name]));
+  const blocks = roots.map(({ name, io, defs, root }) => {
+    const render = (s: JsonSchema, indent: string): string => {
+      const known = s === root ? undefined : byShape.get(`${io}:${JSON.stringify(s)}`);
+      if (known) return known;
+      if (typeof s.$ref === "string") {
+        const def = s.$ref.replace("#/$defs/", "");
+        return names[io].get(def) ?? render(defs[def] as JsonSchema, indent);
+      }
+      const union = (s.anyOf ?? s.oneOf) as JsonSchema[] | undefined;
+      if (union) return union.map((u) => wrap(render(u, indent))).join(" | ");
+      if ("const" in s) return JSON.stringify(s.const);
+      if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(" | ");
+      if (Array.isArray(s.type)) return s.type.map((t) => render({ ...s, type: t }, indent)).join(" | ");
+      switch (s.type) {
+        case "string":
+          return "string";
+        case "number":
+        case "integer":
+          return "number";
+        case "boolean":
+          return "boolean";
+        case "null":
+          return "null";
+        case "array":
+          return `${wrap(render((s.items ?? {}) as JsonSchema, indent))}[]`;
+        case "object":
+          return renderObject(s, indent, render);
+        default:
+          return "unknown";
+      }
+    };
+    const [summary, example] = DOCS[name] ?? [];
+    if (!summary) throw new Error(`no DOCS entry for ${name}`);
+    const comment = `/**\n * ${summary}\n *\n * @example\n * ${example}\n */\n`;
+    return `${comment}export type ${name} = ${render(root, "")};\n`;
+  });
+  return `// Generated by scripts/generate-types.ts from @tessera/core's schemas. Do not edit.\n\n${blocks.join("\n")}`;
+}
+
+function renderObject(s: JsonSchema, indent: string, render: (s: JsonSchema, indent: string) => string): string {
+  const props = s.properties as Record<string, JsonSchema> | undefined;
+  const extra = s.additionalProperties;
+  if (!props || Object.keys(props).length === 0) {
+    return typeof extra === "object" && extra !== null
+      ? `Record<string, ${render(extra as JsonSchema, indent)}>`
+      : "Record<string, unknown>";
+  }
+  const required = new Set((s.required ?? []) as string[]);
+  const inner = `${indent}  `;
+  const lines = Object.entries(props).map(([key, value]) => {
+    const name = /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
+    return `${doc(value, inner)}${inner}${name}${required.has(key) ? "" : "?"}: ${render(value, inner)};`;
+  });
+  return `{\n${lines.join("\n")}\n${indent}}`;
+}
+
+function wrap(type: string): string {
+  return type.includes(" | ") || type.includes("\n") ? `(${type})` : type;
+}
+
+function doc(s: JsonSchema, indent: string): string {
+  return typeof s.description === "string" ? `${indent}/** ${s.description.replaceAll("*/", "* /")} */\n` : "";
+}
+
+/** Writes the types to `file`, formatted by the repository's Biome settings. */
+export function writeTypes(file: string): void {
+  writeFileSync(file, generateTypes());
+  const biome = spawnSync(process.execPath, [biomeBin(), "format", "--write", file], { encoding: "utf8" });
+  if (biome.status !== 0) throw new Error(`biome format failed: ${biome.stderr}`);
+}
+
+function biomeBin(): string {
+  const require = createRequire(import.meta.url);
+  return require.resolve("@biomejs/biome/bin/biome");
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const target = fileURLToPath(new URL("../src/generated/types.ts", import.meta.url));
+  writeTypes(target);
+  console.log(`wrote ${target}`);
+}

@@ -1,0 +1,100 @@
+import { Writable } from "node:stream";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../test/harness.js";
+import { containsCardNumber, findCardNumber, luhnValid } from "./card-data.js";
+
+describe("card number detection", () => {
+  it("finds Luhn-valid 13–19 digit numbers, whole or grouped by spaces or dashes", () => {
+    for (const pan of [
+      "4242424242424242",
+      "4242 4242 4242 4242",
+      "4242-4242-4242-4242",
+      "3782 822463 10005",
+      "6011000990139424",
+      "4222222222222",
+      "card: 5555 5555 5555 4444 exp 12/30",
+    ]) {
+      expect(containsCardNumber(pan), pan).toBe(true);
+    }
+  });
+
+  it("leaves alone what is not one", () => {
+    for (const text of [
+      "4242424242424241", // Luhn fails
+      "424242424242", // 12 digits
+      "42424242424242424242", // 20 digits
+      "2026-01-01T00:00:00.000Z",
+      "2026-01-01 2026-02-01",
+      "+49 151 2345 6789",
+      "cus_01JABCDEFGHJKMNPQRSTVWXYZ0",
+      "999",
+      "pm_sandbox_ok",
+    ]) {
+      expect(containsCardNumber(text), text).toBe(false);
+    }
+    expect(luhnValid("79927398713")).toBe(true);
+    expect(luhnValid("79927398710")).toBe(false);
+  });
+
+  it("reports the path of the field, in keys, values, arrays and numbers", () => {
+    expect(findCardNumber({ a: { b: ["x", "4242 4242 4242 4242"] } })).toBe("a.b.1");
+    expect(findCardNumber({ metadata: { "4242424242424242": "x" } })).toBe("metadata.4242424242424242");
+    expect(findCardNumber({ amount: 4242424242424242 })).toBe("amount");
+    expect(findCardNumber({ amount: 999, when: "2026-01-01" })).toBeUndefined();
+  });
+});
+
+describe("no card data reaches a handler, the idempotency store or a log", () => {
+  let ctx: TestContext;
+  let acme: TestTenant;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logged.push(String(chunk));
+        done();
+      },
+    });
+    ctx = await createTestApp({ logger: pino({ level: "trace" }, sink) });
+    acme = await createTestTenant(ctx);
+  });
+  afterAll(() => ctx.close());
+
+  it("refuses a PAN anywhere in a JSON body with 400 PAYMENT_DATA_FORBIDDEN, naming the field not the value", async () => {
+    const res = await acme.api(
+      "POST",
+      "/v1/entitlements",
+      { key: "x", name: "x", kind: "flag", metadata: { note: "card 4000-0566-5566-5556" } },
+      { "idempotency-key": "pan-1" },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: "PAYMENT_DATA_FORBIDDEN", errors: [{ path: "metadata.note" }] });
+    expect(JSON.stringify(res.body)).not.toContain("4000");
+    expect((await acme.api("GET", "/v1/entitlements")).body.data).toEqual([]);
+    const stored = await ctx.deps.db.selectFrom("idempotency_keys").selectAll().where("key", "=", "pan-1").execute();
+    expect(stored).toEqual([]);
+    expect(logged.join("")).not.toMatch(/4000.?0566.?5566.?5556/);
+  });
+
+  it("refuses it before authentication, in numbers, in a query string, and in bodies that are not JSON", async () => {
+    const anonymous = await ctx.app.request("/v1/customers", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"external_id": 4111111111111111}',
+    });
+    expect(anonymous.status).toBe(400);
+    expect((await anonymous.json()).code).toBe("PAYMENT_DATA_FORBIDDEN");
+    const query = await acme.api("GET", "/v1/customers?external_id=4111-1111-1111-1111");
+    expect(query.body).toMatchObject({ code: "PAYMENT_DATA_FORBIDDEN", errors: [{ path: "query.external_id" }] });
+    const text = await acme.api("POST", "/v1/entitlements", "pan=4111111111111111", { "content-type": "text/plain" });
+    expect(text.body.code).toBe("PAYMENT_DATA_FORBIDDEN");
+    expect(logged.join("")).not.toContain("4111");
+  });
+
+  it("lets ordinary bodies through", async () => {
+    const res = await acme.api("POST", "/v1/entitlements", { key: "ok", name: "Created 2026-01-01, call +49 151 2345 6789", kind: "flag" });
+    expect(res.status).toBe(201);
+  });
+});

@@ -1,0 +1,101 @@
+import type { MiddlewareHandler } from "hono";
+import { ApiError } from "../errors.js";
+import type { AppEnv } from "./env.js";
+
+/*
+ * Raw card numbers never enter Tessera (DESIGN §7): only provider tokens do. This middleware
+ * refuses any request whose JSON body (or query string) holds something that looks like a card
+ * number — 13 to 19 digits, optionally grouped by spaces or dashes, passing the Luhn check — in
+ * any field, before a handler, the idempotency store or a log line can see it. The error names
+ * the field, never the value.
+ */
+
+// Digit groups separated by single spaces or dashes: "4242 4242 4242 4242", "4242-424242-42424".
+const RUN = /\d+(?:[ -]\d+)*/g;
+
+/** The Luhn checksum, as card numbers carry it. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Whether a text holds a PAN-like number: 13–19 digits passing Luhn, written whole or in groups of
+ * three or more digits (card layouts are 4-4-4-4, 4-6-5, …). Shorter groups break a run, so dates
+ * such as "2026-01-01 2026-02-01" or phone numbers are not mistaken for one.
+ */
+export function containsCardNumber(text: string): boolean {
+  for (const match of text.matchAll(RUN)) {
+    let digits = "";
+    for (const group of [...match[0].split(/[ -]/), ""]) {
+      if (group.length >= 3) {
+        digits += group;
+        continue;
+      }
+      if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return true;
+      digits = "";
+    }
+  }
+  return false;
+}
+
+/** The dotted path of the first field (key or value) holding a PAN-like number, if any. */
+export function findCardNumber(value: unknown, path = ""): string | undefined {
+  if (typeof value === "string") return containsCardNumber(value) ? path || "(root)" : undefined;
+  if (typeof value === "number") return containsCardNumber(String(value)) ? path || "(root)" : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findCardNumber(value[i], path ? `${path}.${i}` : String(i));
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === "object") {
+    for (const [key, v] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (containsCardNumber(key)) return at;
+      const found = findCardNumber(v, at);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function refuse(path: string): ApiError {
+  return new ApiError("PAYMENT_DATA_FORBIDDEN", "Send a payment provider's token (pm_…), never a card number", {
+    errors: [{ path, message: "looks like a card number" }],
+  });
+}
+
+export function refuseCardData(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const query = new URL(c.req.url).searchParams;
+    for (const [key, value] of query) {
+      if (containsCardNumber(key) || containsCardNumber(value)) throw refuse(`query.${key}`);
+    }
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    // Hono caches the body, so validators and the idempotency middleware still read it afterwards.
+    const text = await c.req.text();
+    if (!text) return next();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON: the route refuses it anyway, but a number in it must still not reach a log.
+      if (containsCardNumber(text)) throw refuse("(body)");
+      return next();
+    }
+    // Numbers beyond 2^53 lose digits when parsed, so the raw text is scanned as well.
+    const path = findCardNumber(parsed) ?? (containsCardNumber(text) ? "(body)" : undefined);
+    if (path) throw refuse(path);
+    return next();
+  };
+}

@@ -1,0 +1,206 @@
+import type { PaymentKind } from "@tessera/core";
+import type { Deps, Scope } from "../../context.js";
+import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
+import type { JobContext } from "../../jobs/worker.js";
+import { type PaymentsService, withOutcome } from "../payments/service.js";
+import { pendingChangeOf } from "../subscriptions/model.js";
+import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/store.js";
+import type { Applied, ChargeProtocol } from "./charge.js";
+import { decidePeriodEnd } from "./decisions.js";
+import { applyPeriodCharge, applyRetry, continueDunning, freePeriod, recover, startDunning } from "./outcomes.js";
+import type { PriceTerms } from "./periods.js";
+import type { CheckPayload, DunningPayload, PeriodEndPayload } from "./schedule.js";
+
+export interface JobDeps {
+  deps: Deps;
+  store: SubscriptionStore;
+  payments: PaymentsService;
+  protocol: ChargeProtocol;
+  terms(scope: Scope, priceId: string): Promise<PriceTerms>;
+  retryDays(scope: Scope, row: SubscriptionRow): Promise<readonly number[]>;
+}
+
+/** Handlers re-read and re-decide when they lose a compare-and-set; a few rounds settle any race. */
+const ROUNDS = 4;
+
+/** Another operation's charge is in flight: the job fails and the queue retries it later. */
+function busy(row: SubscriptionRow): Error {
+  return new Error(`subscription ${row.id} has payment ${row.inflight_payment_id} in flight; retrying later`);
+}
+
+function done(result: Applied): boolean {
+  if (result.status === "conflict") return false;
+  if (result.outcome.status === "unavailable") throw new Error(`no payment provider reachable: ${result.outcome.message}`);
+  return true;
+}
+
+/** The jobs that move subscriptions through time (see schedule.ts). Each is idempotent. */
+export function billingJobs(j: JobDeps) {
+  const { db } = j.deps;
+
+  async function write(scope: Scope, row: SubscriptionRow, w: Write): Promise<boolean> {
+    return (await db.transaction().execute((tx) => j.store.write(tx, scope, row, w))) !== undefined;
+  }
+
+  /** Renewal, trial end, scheduled cancel, fixed-term end: one decision per period end. */
+  async function periodEnd({ job, payload, scope }: JobContext): Promise<void> {
+    const p = payload as PeriodEndPayload;
+    if (!scope) return;
+    for (let round = 0; round < ROUNDS; round++) {
+      const row = await j.store.find(db, scope, p.subscription);
+      if (!row || row.period_index !== p.period_index || row.current_period_end !== p.period_end) return;
+      if (row.status !== "trial" && row.status !== "active") return;
+      const now = scope.clock.now().toISOString();
+      const current = await j.terms(scope, row.price_id);
+      const change = pendingChangeOf(row);
+      const decision = decidePeriodEnd(row, current, change ? await j.terms(scope, change.price) : undefined);
+      const correlationId = job.id;
+      if (row.inflight_payment_id) {
+        // Ours from an earlier run that died mid-way: finish it with the same key. Anyone else's: wait.
+        const payment = await j.payments.find(db, scope, row.inflight_payment_id);
+        if (!payment || payment.correlation_id !== correlationId || decision.kind !== "charge") throw busy(row);
+        const apply = applyPeriodCharge(decision, now, () => j.retryDays(scope, row));
+        if (done(await j.protocol.resume(scope, row, payment, apply))) return;
+        continue;
+      }
+      if (decision.kind === "cancel" || decision.kind === "expire") {
+        const w: Write = {
+          move: decision.kind === "cancel" ? { event: "cancel", reason: "cancel_at_period_end" } : { event: "term_ended" },
+          patch: { ended_at: row.current_period_end, pending_plan_change: null },
+          correlationId,
+        };
+        if (await write(scope, row, w)) return;
+        continue;
+      }
+      if (decision.price.amount === 0) {
+        if (await write(scope, row, { ...freePeriod(decision, row), correlationId })) return;
+        continue;
+      }
+      const result = await j.protocol.charge(
+        scope,
+        row,
+        {
+          kind: decision.conversion ? "trial_conversion" : "renewal",
+          amount: decision.price.amount,
+          currency: decision.price.currency,
+          periodIndex: decision.periodIndex,
+          paymentMethod: row.payment_method,
+          correlationId,
+          initiator: "job",
+        },
+        applyPeriodCharge(decision, now, () => j.retryDays(scope, row)),
+      );
+      if (done(result)) return;
+    }
+    throw new Error(`subscription ${p.subscription} kept changing during its period end`);
+  }
+
+  /** One step of the dunning schedule: a retry charge, or the deadline of a grace without retries. */
+  async function dunning({ payload, scope }: JobContext): Promise<void> {
+    const p = payload as DunningPayload;
+    if (!scope) return;
+    for (let round = 0; round < ROUNDS; round++) {
+      const row = await j.store.find(db, scope, p.subscription);
+      if (!row || row.status !== "grace" || row.period_index !== p.period_index || row.dunning_step !== p.step) return;
+      const now = scope.clock.now().toISOString();
+      const unpaid = row.unpaid_payment_id ? await j.payments.find(db, scope, row.unpaid_payment_id) : undefined;
+      if (!unpaid) throw new Error(`subscription ${row.id} is in grace without an unpaid payment`);
+      const terms = await j.terms(scope, row.price_id);
+      const apply = applyRetry(terms, now, p.step, () => j.retryDays(scope, row));
+      if (row.inflight_payment_id) {
+        const payment = await j.payments.find(db, scope, row.inflight_payment_id);
+        if (!payment || payment.correlation_id !== p.correlation_id || payment.period_index !== row.period_index) throw busy(row);
+        if (done(await j.protocol.resume(scope, row, payment, apply))) return;
+        continue;
+      }
+      if (row.dunning_retryable !== 1) {
+        const w = continueDunning(row, p.step, false, await j.retryDays(scope, row), p.correlation_id);
+        if (await write(scope, row, { ...w, correlationId: p.correlation_id })) return;
+        continue;
+      }
+      const result = await j.protocol.charge(
+        scope,
+        row,
+        {
+          kind: unpaid.kind as PaymentKind,
+          amount: Number(unpaid.amount),
+          currency: unpaid.currency,
+          periodIndex: row.period_index,
+          paymentMethod: row.payment_method,
+          correlationId: p.correlation_id,
+          initiator: "job",
+        },
+        apply,
+      );
+      if (done(result)) return;
+    }
+    throw new Error(`subscription ${p.subscription} kept changing during dunning`);
+  }
+
+  /** Resolves a payment whose outcome was unknown, and applies what it turned out to be. */
+  async function check({ payload, scope }: JobContext): Promise<void> {
+    const p = payload as CheckPayload;
+    if (!scope) return;
+    for (let round = 0; round < ROUNDS; round++) {
+      const payment = await j.payments.find(db, scope, p.payment);
+      if (!payment || payment.status !== "pending") return;
+      const row = payment.subscription_id ? await j.store.find(db, scope, payment.subscription_id) : undefined;
+      // Still in flight: whoever reserved it finishes it (its job re-runs, or payment.settle).
+      if (row?.inflight_payment_id === payment.id) return;
+      const outcome = await j.payments.retrieve(scope, payment);
+      if (outcome.status === "pending") throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
+      const now = scope.clock.now().toISOString();
+      const settled = withOutcome(payment, outcome, now);
+      const change = row ? await afterCheck(scope, row, settled, p, now) : undefined;
+      const applied = await db.transaction().execute(async (tx) => {
+        if (!(await j.payments.settle(tx, scope, payment, outcome))) return true;
+        if (!row || !change) return true;
+        const next = await j.store.write(tx, scope, row, { ...change, correlationId: payment.correlation_id });
+        if (!next) throw new StaleWrite(`subscription ${row.id} changed`);
+        return true;
+      }).catch((error: unknown) => {
+        if (error instanceof StaleWrite) return false;
+        throw error;
+      });
+      if (applied) return;
+    }
+    throw new Error(`payment ${p.payment}: its subscription kept changing`);
+  }
+
+  async function afterCheck(
+    scope: Scope,
+    row: SubscriptionRow,
+    payment: PaymentRow,
+    p: CheckPayload,
+    now: string,
+  ): Promise<Omit<Write, "correlationId">> {
+    const samePeriod = row.period_index === payment.period_index;
+    if (payment.status === "succeeded") {
+      if (p.mode === "dunning" && samePeriod && (row.status === "grace" || row.status === "suspended")) {
+        return recover(row, await j.terms(scope, row.price_id), now);
+      }
+    } else if (p.mode === "provisional" && samePeriod && (row.status === "active" || row.status === "trial")) {
+      // Granted on credit, and the money did not come: into dunning like any failed renewal.
+      return startDunning(row, payment, row.period_index, now, await j.retryDays(scope, row));
+    } else if (p.mode === "dunning" && samePeriod && row.status === "grace" && p.resume_step !== null) {
+      return continueDunning(row, p.resume_step, payment.retryable === 1, await j.retryDays(scope, row), payment.correlation_id);
+    }
+    return { patch: { payment_check_at: null } };
+  }
+
+  /** Gives back the money of an API request that died between charging and recording. */
+  async function settle({ payload, scope }: JobContext): Promise<void> {
+    const { payment: id } = payload as { payment: string };
+    if (!scope) return;
+    const payment = await j.payments.find(db, scope, id);
+    if (!payment) return;
+    const row = payment.subscription_id ? await j.store.find(db, scope, payment.subscription_id) : undefined;
+    if (row && row.inflight_payment_id !== payment.id) return;
+    if (payment.status === "pending") {
+      await j.payments.voidAbandoned(scope, payment, "the API request that made it did not complete");
+    }
+    if (row) await j.store.writeNow(scope, row, { patch: { inflight_payment_id: null }, correlationId: payment.correlation_id });
+  }
+
+  return { periodEnd, dunning, check, settle };
+}

@@ -1,0 +1,164 @@
+import type { EventType } from "@tessera/core";
+import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
+import { historyOf } from "../subscriptions/model.js";
+import type { Patch, Write } from "../subscriptions/store.js";
+import type { Apply } from "./charge.js";
+import type { PeriodEndDecision } from "./decisions.js";
+import { dunningStep, nextDunningStep } from "./dunning.js";
+import { type PriceTerms, periodBounds } from "./periods.js";
+import { checkAt, checkJob, dunningJob, periodEndJob } from "./schedule.js";
+
+/*
+ * What each payment outcome does to a subscription, as data (a Write) for the store. A pending
+ * outcome (the provider did not answer) is applied on credit for a new period, and undone into
+ * dunning if the check finds it failed; within dunning it pauses the schedule until it is known.
+ */
+
+type Change = Omit<Write, "correlationId">;
+
+const CLEAR_DUNNING: Patch = {
+  unpaid_payment_id: null,
+  dunning_step: null,
+  dunning_retryable: null,
+  next_retry_at: null,
+};
+
+/** When the subscription entered grace: dunning days count from there. */
+export function graceStartedAt(row: SubscriptionRow): string {
+  const entry = historyOf(row).findLast((h) => h.status === "grace");
+  return entry?.at ?? row.updated_at;
+}
+
+/** Grace begins: the failed payment is what dunning retries. */
+export function startDunning(
+  row: SubscriptionRow,
+  payment: PaymentRow,
+  periodIndex: number,
+  now: string,
+  retryDays: readonly number[],
+): Change {
+  const retryable = payment.retryable === 1;
+  const step = dunningStep(now, retryDays, 0, retryable)!;
+  return {
+    move: { event: "payment_failed", reason: `payment_failed: ${payment.failure_code ?? "unknown"}` },
+    patch: {
+      unpaid_payment_id: payment.id,
+      dunning_step: step.step,
+      dunning_retryable: step.charge ? 1 : 0,
+      next_retry_at: step.at,
+      payment_check_at: null,
+    },
+    jobs: [dunningJob(row.id, periodIndex, step, payment.correlation_id)],
+  };
+}
+
+/** After a failed retry (or a deadline): the next step, or suspension when there is none. */
+export function continueDunning(row: SubscriptionRow, after: number, retryable: boolean, retryDays: readonly number[], correlationId: string | null): Change {
+  const next = nextDunningStep(graceStartedAt(row), retryDays, after, retryable);
+  if (!next) return { move: { event: "retries_exhausted" }, patch: { ...CLEAR_DUNNING, unpaid_payment_id: row.unpaid_payment_id, payment_check_at: null } };
+  return {
+    patch: { dunning_step: next.step, next_retry_at: next.at, dunning_retryable: next.charge ? 1 : 0, payment_check_at: null },
+    jobs: [dunningJob(row.id, row.period_index, next, correlationId)],
+  };
+}
+
+/**
+ * The unpaid period is paid: back to active. If that period already ended (a long dunning, or a
+ * suspension), the customer paid for a full period without having had one, so it starts now.
+ */
+export function recover(row: SubscriptionRow, terms: PriceTerms, now: string): Change {
+  const reanchor = now >= row.current_period_end;
+  const bounds = reanchor
+    ? periodBounds(now, row.period_index, terms, row.period_index)
+    : { start: row.current_period_start, end: row.current_period_end };
+  return {
+    move: { event: row.status === "suspended" ? "payment_resolved" : "retry_succeeded" },
+    patch: {
+      ...CLEAR_DUNNING,
+      payment_check_at: null,
+      ...(reanchor && { anchor_at: now, anchor_period: row.period_index, current_period_start: bounds.start, current_period_end: bounds.end }),
+    },
+    jobs: [periodEndJob(row.id, row.period_index, bounds.end)],
+  };
+}
+
+/** A period that costs nothing (a free price): it simply starts. */
+export function freePeriod(d: Extract<PeriodEndDecision, { kind: "charge" }>, row: SubscriptionRow): Change {
+  return {
+    patch: {
+      period_index: d.periodIndex,
+      current_period_start: d.bounds.start,
+      current_period_end: d.bounds.end,
+      anchor_at: d.anchorAt,
+      anchor_period: d.anchorPeriod,
+      price_id: d.price.id,
+      bundle_id: d.price.bundle,
+      pending_plan_change: null,
+    },
+    ...(d.conversion && { move: { event: "trial_paid" as const } }),
+    events: [...(d.planChanged ? (["subscription.plan_changed"] as const) : []), ...(d.conversion ? [] : (["subscription.renewed"] as const))],
+    jobs: [periodEndJob(row.id, d.periodIndex, d.bounds.end)],
+  };
+}
+
+/** The charge for the period after a period end (a renewal, or the end of a trial). */
+export function applyPeriodCharge(
+  d: Extract<PeriodEndDecision, { kind: "charge" }>,
+  now: string,
+  retryDays: () => Promise<readonly number[]>,
+): Apply {
+  return async (payment, outcome, row) => {
+    if (outcome.status === "unavailable") return {};
+    const advance: Patch = {
+      period_index: d.periodIndex,
+      current_period_start: d.bounds.start,
+      current_period_end: d.bounds.end,
+      anchor_at: d.anchorAt,
+      anchor_period: d.anchorPeriod,
+      price_id: d.price.id,
+      bundle_id: d.price.bundle,
+      pending_plan_change: null,
+    };
+    const events: EventType[] = d.planChanged ? ["subscription.plan_changed"] : [];
+    if (payment.status === "failed") {
+      const dunning = startDunning(row, payment, d.periodIndex, now, await retryDays());
+      return { ...dunning, patch: { ...advance, ...dunning.patch }, events };
+    }
+    const pending = payment.status === "pending";
+    return {
+      patch: { ...advance, payment_check_at: pending ? checkAt(now) : null },
+      ...(d.conversion && { move: { event: "trial_paid" as const } }),
+      events: d.conversion ? events : [...events, "subscription.renewed"],
+      jobs: [
+        periodEndJob(row.id, d.periodIndex, d.bounds.end),
+        ...(pending ? [checkJob(payment, "provisional", null, checkAt(now))] : []),
+      ],
+    };
+  };
+}
+
+/**
+ * A retry of the unpaid period, by the dunning schedule (`step`) or by the API (`step` null:
+ * the schedule is left as it is when it fails).
+ */
+export function applyRetry(
+  terms: PriceTerms,
+  now: string,
+  step: number | null,
+  retryDays: () => Promise<readonly number[]>,
+): Apply {
+  return async (payment, outcome, row) => {
+    if (outcome.status === "unavailable") return {};
+    if (payment.status === "succeeded") return recover(row, terms, now);
+    if (payment.status === "pending") {
+      // Pause the schedule until the outcome is known; the check resumes it.
+      const resume = row.status === "grace" ? (step ?? (row.dunning_step ?? 0) - 1) : null;
+      return {
+        patch: { payment_check_at: checkAt(now), dunning_step: null, next_retry_at: null },
+        jobs: [checkJob(payment, "dunning", resume, checkAt(now))],
+      };
+    }
+    if (row.status !== "grace" || step === null) return {};
+    return continueDunning(row, step, payment.retryable === 1, await retryDays(), payment.correlation_id);
+  };
+}

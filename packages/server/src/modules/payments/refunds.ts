@@ -1,0 +1,121 @@
+import type { RefundPayment } from "@tessera/core";
+import type { Kysely } from "kysely";
+import type { Scope } from "../../context.js";
+import type { Database, Db, PaymentRow } from "../../db/types.js";
+import { ApiError } from "../../errors.js";
+import type { EventsService } from "../events/service.js";
+import type { Adapters } from "./adapters.js";
+import { type ChargeOutcome, type Routing, toPayment } from "./model.js";
+import { IdempotencyMismatchError, type ProviderOutcome, ProviderUnavailableError, type RefundOutcome } from "./provider.js";
+import * as repo from "./repo.js";
+
+interface RefundDeps {
+  db: Kysely<Database>;
+  events: Pick<EventsService, "record">;
+  adapters: Adapters;
+}
+
+/**
+ * Refunds all or part of a succeeded payment. The provider key names the refunded total the refund
+ * starts from, so a retry after a crash replays the same refund instead of making a second one,
+ * and two concurrent refunds from the same total collapse into one at the provider (or, with
+ * different amounts, the second is refused as a conflict). The subscription is not touched:
+ * whether a refund ends access is the merchant's decision (cancel it as well).
+ */
+export async function refundPayment(
+  d: RefundDeps,
+  scope: Scope,
+  route: Routing,
+  row: PaymentRow,
+  input: RefundPayment,
+): Promise<PaymentRow | undefined> {
+  const refunded = Number(row.refunded_amount);
+  const left = Number(row.amount) - refunded;
+  if (row.status !== "succeeded" || left <= 0) {
+    throw new ApiError(
+      "INVALID_STATE_TRANSITION",
+      `Payment ${row.id} is ${row.status}; only a succeeded payment with an amount left can be refunded`,
+    );
+  }
+  const amount = input.amount ?? left;
+  if (amount > left) {
+    throw new ApiError("VALIDATION_FAILED", `At most ${left} (${row.currency} minor units) is left to refund`, {
+      errors: [{ path: "amount", message: `must be at most ${left}` }],
+    });
+  }
+  let result: RefundOutcome;
+  try {
+    result = await d.adapters.get(row.provider).refund(d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, row.provider)), {
+      idempotencyKey: `${row.idempotency_key}:refund:${refunded}`,
+      reference: row.provider_reference ?? "",
+      amount,
+      currency: row.currency,
+    });
+  } catch (error) {
+    if (error instanceof IdempotencyMismatchError) throw new ApiError("CONFLICT", "Another refund of this payment is in progress");
+    if (error instanceof ProviderUnavailableError) throw new ApiError("UNAVAILABLE", `${row.provider} is unavailable`);
+    throw error;
+  }
+  if (result.status === "failed") throw new ApiError("UNPROCESSABLE", `The provider refused the refund: ${result.code}`);
+  return d.db.transaction().execute(async (tx) => {
+    const total = refunded + amount;
+    const next: PaymentRow = {
+      ...row,
+      refunded_amount: total,
+      status: total === Number(row.amount) ? "refunded" : "succeeded",
+      updated_at: scope.clock.now().toISOString(),
+    };
+    const changed = await repo.updatePaymentIf(
+      tx,
+      scope,
+      row.id,
+      { status: "succeeded", refunded_amount: refunded },
+      { refunded_amount: next.refunded_amount, status: next.status, updated_at: next.updated_at },
+    );
+    // A concurrent identical refund recorded it first: the provider refunded once, and so do we.
+    if (!changed) return undefined;
+    await d.events.record(tx, scope, { type: "payment.refunded", object: toPayment(next) });
+    return next;
+  });
+}
+
+type Settle = (tx: Db, scope: Scope, payment: PaymentRow, outcome: ChargeOutcome) => Promise<PaymentRow | undefined>;
+
+/**
+ * Gives back a charge whose operation never completed (the process died between charging and
+ * recording): the caller never heard of a success, so the money goes back and the payment is
+ * marked refunded with failure_code `abandoned`. A charge that never happened is marked failed.
+ */
+export async function voidAbandoned(
+  d: RefundDeps & { settle: Settle },
+  scope: Scope,
+  route: Routing,
+  payment: PaymentRow,
+  reason: string,
+): Promise<PaymentRow | undefined> {
+  const outcome: ProviderOutcome = await d.adapters.retrieve(scope, route, payment);
+  if (outcome.status === "pending") throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
+  if (outcome.status === "failed") return d.db.transaction().execute((tx) => d.settle(tx, scope, payment, outcome));
+  const refund = await d.adapters.get(payment.provider).refund(d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, payment.provider)), {
+    idempotencyKey: `${payment.idempotency_key}:void`,
+    reference: outcome.reference,
+    amount: Number(payment.amount),
+    currency: payment.currency,
+  });
+  if (refund.status !== "succeeded") throw new Error(`could not void ${payment.id}: ${refund.code}`);
+  return d.db.transaction().execute(async (tx) => {
+    const voided: PaymentRow = {
+      ...payment,
+      status: "refunded",
+      refunded_amount: payment.amount,
+      provider_reference: outcome.reference,
+      failure_code: "abandoned",
+      failure_message: reason,
+      updated_at: scope.clock.now().toISOString(),
+    };
+    const { id, tenant_id, environment_id, created_at, ...changes } = voided;
+    if (!(await repo.updatePaymentIf(tx, scope, payment.id, { status: "pending" }, changes))) return undefined;
+    await d.events.record(tx, scope, { type: "payment.refunded", object: toPayment(voided), correlationId: payment.correlation_id });
+    return voided;
+  });
+}

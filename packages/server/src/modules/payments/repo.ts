@@ -1,0 +1,100 @@
+import type { Updateable } from "kysely";
+import type { Scope } from "../../context.js";
+import type { Db, PaymentRow, PaymentsTable } from "../../db/types.js";
+import { type PageQuery, paginate } from "../../lib/pagination.js";
+
+/* Every query filters on tenant and environment: an object of another scope simply does not exist. */
+
+type ScopeIds = Pick<Scope, "tenantId" | "environmentId">;
+
+export async function insertPayment(db: Db, row: PaymentRow): Promise<void> {
+  await db.insertInto("payments").values(row).execute();
+}
+
+export async function findPayment(db: Db, scope: ScopeIds, id: string): Promise<PaymentRow | undefined> {
+  return db
+    .selectFrom("payments")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export async function listPaymentsByIds(db: Db, scope: ScopeIds, ids: string[]): Promise<PaymentRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom("payments")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "in", ids)
+    .execute();
+}
+
+export interface PaymentFilter {
+  customerId?: string | undefined;
+  subscriptionId?: string | undefined;
+  status?: string | undefined;
+}
+
+export function pagePayments(db: Db, scope: ScopeIds, page: PageQuery, filter: PaymentFilter) {
+  let q = db
+    .selectFrom("payments")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId);
+  if (filter.customerId) q = q.where("customer_id", "=", filter.customerId);
+  if (filter.subscriptionId) q = q.where("subscription_id", "=", filter.subscriptionId);
+  if (filter.status) q = q.where("status", "=", filter.status);
+  return paginate(q, "id", page);
+}
+
+/**
+ * Compare-and-set on the status: only a payment still in `expected` changes. Returns false when
+ * another process settled it first (the caller then re-reads instead of overwriting).
+ */
+export async function updatePaymentIf(
+  db: Db,
+  scope: ScopeIds,
+  id: string,
+  expected: { status: string; refunded_amount?: number; provider?: string },
+  patch: Updateable<PaymentsTable>,
+): Promise<boolean> {
+  let q = db
+    .updateTable("payments")
+    .set(patch)
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .where("status", "=", expected.status);
+  if (expected.refunded_amount !== undefined) q = q.where("refunded_amount", "=", expected.refunded_amount);
+  if (expected.provider !== undefined) q = q.where("provider", "=", expected.provider);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function customerHasPayments(db: Db, scope: ScopeIds, customerId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("payments")
+    .select("id")
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("customer_id", "=", customerId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The highest attempt number of a subscription's period so far (0 when none). */
+export async function lastAttempt(db: Db, scope: ScopeIds, subscriptionId: string, periodIndex: number): Promise<number> {
+  const row = await db
+    .selectFrom("payments")
+    .select((eb) => eb.fn.max("attempt").as("attempt"))
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("subscription_id", "=", subscriptionId)
+    .where("period_index", "=", periodIndex)
+    .executeTakeFirst();
+  return Number(row?.attempt ?? 0);
+}

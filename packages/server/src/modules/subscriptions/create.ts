@@ -1,0 +1,163 @@
+import type { Bundle, CreateSubscription, Customer, Price, Storefront } from "@tessera/core";
+import type { Deps, Scope } from "../../context.js";
+import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
+import { ApiError } from "../../errors.js";
+import { newId } from "../../lib/ids.js";
+import { toJson } from "../../lib/json.js";
+import { settleJob } from "../billing/charge.js";
+import { addDays, periodBounds } from "../billing/periods.js";
+import { checkAt, checkJob, periodEndJob } from "../billing/schedule.js";
+import type { PaymentsService } from "../payments/service.js";
+import type { SubscriptionStore } from "./store.js";
+
+export interface Resolved {
+  customer: Customer;
+  storefront: Storefront;
+  price: Price;
+  bundle: Bundle;
+}
+
+/** Refusals of a new subscription that depend on the catalog and the storefront. */
+export function checkSellable({ storefront, price, bundle }: Omit<Resolved, "customer">): void {
+  if (storefront.status === "archived") {
+    throw new ApiError("OBJECT_ARCHIVED", `Storefront "${storefront.key}" is archived and takes no new subscriptions`);
+  }
+  if (price.status === "archived" || bundle.status === "archived") {
+    throw new ApiError("OBJECT_ARCHIVED", `Price ${price.id} (bundle "${bundle.key}") is archived`, {
+      errors: [{ path: "price", message: "is archived" }],
+    });
+  }
+  if (!storefront.bundles.includes(bundle.id)) {
+    throw new ApiError("VALIDATION_FAILED", `Storefront "${storefront.key}" does not sell bundle "${bundle.key}"`, {
+      errors: [{ path: "price", message: `its bundle "${bundle.key}" is not sold by the customer's storefront` }],
+    });
+  }
+}
+
+/**
+ * A new subscription: with a trial it starts `trial` and its trial end is scheduled; otherwise the
+ * first period is charged at once. A declined first charge leaves no subscription (402), but the
+ * failed attempt stays in payments for audit; a charge whose outcome is unknown (provider timeout)
+ * starts the subscription on credit and checks the payment later.
+ */
+export async function createSubscription(
+  deps: Deps,
+  { store, payments }: { store: SubscriptionStore; payments: PaymentsService },
+  scope: Scope,
+  input: CreateSubscription,
+  r: Resolved,
+) {
+  const correlationId = scope.requestId ?? null;
+  const now = scope.clock.now().toISOString();
+  const id = newId("subscription");
+  const trialDays = input.trial_days ?? r.price.trial_days;
+  const base: SubscriptionRow = {
+    id,
+    tenant_id: scope.tenantId,
+    environment_id: scope.environmentId,
+    customer_id: r.customer.id,
+    storefront_id: r.storefront.id,
+    bundle_id: r.bundle.id,
+    price_id: r.price.id,
+    channel: input.channel,
+    status: "active",
+    payment_method: input.payment_method,
+    period_index: 1,
+    anchor_at: now,
+    anchor_period: 1,
+    current_period_start: now,
+    current_period_end: now,
+    trial_end: null,
+    cancel_at_period_end: 0,
+    cancelled_at: null,
+    ended_at: null,
+    status_history: "[]",
+    pending_plan_change: null,
+    latest_payment_id: null,
+    inflight_payment_id: null,
+    unpaid_payment_id: null,
+    dunning_step: null,
+    dunning_retryable: null,
+    next_retry_at: null,
+    payment_check_at: null,
+    version: 1,
+    metadata: toJson(input.metadata ?? {}),
+    created_at: now,
+    updated_at: now,
+  };
+
+  if (trialDays > 0) {
+    const trialEnd = addDays(now, trialDays);
+    const row = { ...base, status: "trial", period_index: 0, anchor_at: trialEnd, current_period_end: trialEnd, trial_end: trialEnd };
+    const stored = await deps.db.transaction().execute((tx) =>
+      store.insert(tx, scope, row, { jobs: [periodEndJob(id, 0, trialEnd)], latestPayment: null, correlationId }),
+    );
+    return store.snapshot(deps.db, scope, stored, null);
+  }
+
+  const bounds = periodBounds(now, 1, r.price, 1);
+  const row = { ...base, current_period_start: bounds.start, current_period_end: bounds.end };
+  if (r.price.amount === 0) {
+    const stored = await deps.db.transaction().execute((tx) =>
+      store.insert(tx, scope, row, { jobs: [periodEndJob(id, 1, bounds.end)], latestPayment: null, correlationId }),
+    );
+    return store.snapshot(deps.db, scope, stored, null);
+  }
+
+  const route = await payments.routing(scope, r.storefront.id);
+  const reserved = payments.newAttempt(scope, route, {
+    customer: r.customer.id,
+    subscription: null,
+    kind: "subscription_create",
+    amount: r.price.amount,
+    currency: r.price.currency,
+    paymentMethod: input.payment_method,
+    periodIndex: 1,
+    attempt: 1,
+    keyOwner: id,
+    correlationId,
+  });
+  await deps.db.transaction().execute(async (tx) => {
+    await payments.insertAttempt(tx, reserved);
+    // If this request dies after the charge, the settle job gives the money back.
+    await store.schedule(tx, scope, settleJob(reserved, deps.clock.now()));
+  });
+  const { payment, outcome } = await payments.execute(scope, route, reserved, { failover: true });
+  const ok = outcome.status === "succeeded" || outcome.status === "pending" || outcome.status === "authorized";
+  const result = await deps.db.transaction().execute(async (tx) => {
+    const settled = await payments.settle(tx, scope, payment, outcome, ok ? { subscription_id: id } : {});
+    if (!settled) throw new ApiError("CONFLICT", "The first payment was settled by another process; retry the request");
+    if (!ok) return { settled, stored: undefined };
+    const pending = settled.status === "pending";
+    const stored = await store.insert(
+      tx,
+      scope,
+      { ...row, latest_payment_id: settled.id, payment_check_at: pending ? checkAt(now) : null },
+      {
+        jobs: [periodEndJob(id, 1, bounds.end), ...(pending ? [checkJob(settled, "provisional", null, checkAt(now))] : [])],
+        latestPayment: settled,
+        correlationId,
+      },
+    );
+    return { settled, stored };
+  });
+  if (!result.stored) throw paymentFailed(result.settled);
+  return store.snapshot(deps.db, scope, result.stored, result.settled);
+}
+
+/** 402 with the decline, or 503 when no provider could be reached. */
+export function paymentFailed(payment: PaymentRow): ApiError {
+  if (payment.failure_code === "provider_unavailable") {
+    return new ApiError("UNAVAILABLE", `No payment provider could be reached (payment ${payment.id})`, {
+      extensions: { payment: payment.id },
+    });
+  }
+  return new ApiError("PAYMENT_FAILED", `The payment was declined: ${payment.failure_code ?? "unknown"}`, {
+    extensions: {
+      payment: payment.id,
+      decline_code: payment.failure_code,
+      retryable: payment.retryable === 1,
+    },
+  });
+}
+

@@ -1,0 +1,89 @@
+import type { SubscriptionStatus } from "@tessera/core";
+import type { Scope } from "../../context.js";
+import type { Db, SubscriptionRow } from "../../db/types.js";
+import { type PageQuery, paginate } from "../../lib/pagination.js";
+
+/* Every query filters on tenant and environment: an object of another scope simply does not exist. */
+
+type ScopeIds = Pick<Scope, "tenantId" | "environmentId">;
+
+export async function insertSubscription(db: Db, row: SubscriptionRow): Promise<void> {
+  await db.insertInto("subscriptions").values(row).execute();
+}
+
+export async function findSubscription(db: Db, scope: ScopeIds, id: string): Promise<SubscriptionRow | undefined> {
+  return db
+    .selectFrom("subscriptions")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/**
+ * Compare-and-set: writes `next` only if the row still has the version it was read with. False
+ * means another writer got there first; the caller re-reads and decides again.
+ */
+export async function updateSubscriptionIf(db: Db, scope: ScopeIds, next: SubscriptionRow, readVersion: number): Promise<boolean> {
+  const { id, tenant_id, environment_id, created_at, ...changes } = next;
+  const result = await db
+    .updateTable("subscriptions")
+    .set(changes)
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .where("version", "=", readVersion)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export function pageSubscriptions(
+  db: Db,
+  scope: ScopeIds,
+  page: PageQuery,
+  filter: { customerId?: string | undefined; status?: SubscriptionStatus | undefined },
+) {
+  let q = db
+    .selectFrom("subscriptions")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId);
+  if (filter.customerId) q = q.where("customer_id", "=", filter.customerId);
+  if (filter.status) q = q.where("status", "=", filter.status);
+  return paginate(q, "id", page);
+}
+
+export async function listCustomerSubscriptions(
+  db: Db,
+  scope: ScopeIds,
+  customerId: string,
+  statuses: readonly SubscriptionStatus[],
+): Promise<SubscriptionRow[]> {
+  return db
+    .selectFrom("subscriptions")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("customer_id", "=", customerId)
+    .where("status", "in", statuses)
+    .orderBy("id")
+    .execute();
+}
+
+async function exists(db: Db, scope: ScopeIds, column: "bundle_id" | "customer_id", value: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("subscriptions")
+    .select("id")
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where(column, "=", value)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Any subscription, ended or not, keeps a bundle: its history names it. */
+export const bundleHasSubscriptions = (db: Db, scope: ScopeIds, bundleId: string) => exists(db, scope, "bundle_id", bundleId);
+export const customerHasSubscriptions = (db: Db, scope: ScopeIds, customerId: string) =>
+  exists(db, scope, "customer_id", customerId);

@@ -1,0 +1,231 @@
+import {
+  type CancelSubscription,
+  type ChangePlan,
+  type CreateSubscription,
+  grantsEntitlements,
+  type PaymentKind,
+  type Subscription,
+  type SubscriptionListQuery,
+  type SubscriptionStatus,
+} from "@tessera/core";
+import type { Deps, Scope } from "../../context.js";
+import type { SubscriptionRow } from "../../db/types.js";
+import { ApiError, notFound } from "../../errors.js";
+import type { JobRegistry } from "../../jobs/registry.js";
+import { type Page, toPage } from "../../lib/pagination.js";
+import { applyRetry } from "../billing/outcomes.js";
+import { billingService } from "../billing/service.js";
+import type { CatalogService } from "../catalog/service.js";
+import type { CustomersService } from "../customers/service.js";
+import type { EventsService } from "../events/service.js";
+import type { PaymentsService } from "../payments/service.js";
+import type { StorefrontsService } from "../storefronts/service.js";
+import { changePlan } from "./changes.js";
+import { checkSellable, createSubscription, paymentFailed } from "./create.js";
+import { toSubscription } from "./model.js";
+import * as repo from "./repo.js";
+import { StaleWrite, subscriptionStore, type Write } from "./store.js";
+
+/** What the entitlements module builds tokens from (its exp never passes next_change_at). */
+export interface EntitlementSource {
+  id: string;
+  bundle_id: string;
+  status: SubscriptionStatus;
+  current_period_end: string;
+  cancel_at_period_end: boolean;
+  /** The next known instant the status can change: period/trial end, next dunning step, payment check. */
+  next_change_at: string | null;
+}
+
+const GRANTING: SubscriptionStatus[] = ["trial", "active", "grace"];
+
+function nextChangeAt(row: SubscriptionRow): string | null {
+  const candidates = row.status === "grace" ? [row.next_retry_at, row.payment_check_at] : [row.current_period_end, row.payment_check_at];
+  const known = candidates.filter((c): c is string => c !== null).sort();
+  return known[0] ?? null;
+}
+
+/** A reference in a body that does not resolve is a field error (400), like the customers module's. */
+async function field<T>(lookup: Promise<T>, path: string): Promise<T> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "NOT_FOUND") {
+      throw new ApiError("VALIDATION_FAILED", error.message, { errors: [{ path, message: error.message }] });
+    }
+    throw error;
+  }
+}
+
+export function subscriptionsService(
+  deps: Deps,
+  o: {
+    catalog: Pick<CatalogService, "getPrice" | "registerBundleUsage">;
+    customers: Pick<CustomersService, "requireCustomer" | "registerCustomerUsage">;
+    storefronts: Pick<StorefrontsService, "requireStorefront">;
+    events: Pick<EventsService, "record">;
+    payments: PaymentsService;
+    jobs: JobRegistry;
+  },
+) {
+  const { db } = deps;
+  const store = subscriptionStore(deps, { events: o.events, payments: o.payments });
+  const billing = billingService(deps, { store, payments: o.payments, catalog: o.catalog, storefronts: o.storefronts, jobs: o.jobs });
+  // A bundle anyone ever subscribed to is archived, not deleted: subscriptions and payments name it.
+  o.catalog.registerBundleUsage((d, scope, bundleId) => repo.bundleHasSubscriptions(d, scope, bundleId));
+  // A customer with subscriptions or payments keeps its records: deleting it is refused.
+  o.customers.registerCustomerUsage(
+    async (d, scope, customerId) =>
+      (await repo.customerHasSubscriptions(d, scope, customerId)) || (await o.payments.customerHasPayments(d, scope, customerId)),
+  );
+
+  async function requireRow(scope: Scope, id: string): Promise<SubscriptionRow> {
+    const row = await repo.findSubscription(db, scope, id);
+    if (!row) throw notFound("subscription", id);
+    return row;
+  }
+
+  const snapshot = (scope: Scope, row: SubscriptionRow) => store.snapshot(db, scope, row);
+
+  /**
+   * Reads, decides and writes; when the compare-and-set loses (another request or job wrote the
+   * row in between), decides again on the fresh row. A payment in flight blocks changes.
+   */
+  async function mutate(scope: Scope, id: string, decide: (row: SubscriptionRow) => Promise<SubscriptionRow>): Promise<Subscription> {
+    for (let round = 0; round < 3; round++) {
+      const row = await requireRow(scope, id);
+      if (row.inflight_payment_id) {
+        throw new ApiError("CONFLICT", `A payment for subscription ${row.id} is in progress; retry in a moment`);
+      }
+      try {
+        return await snapshot(scope, await decide(row));
+      } catch (error) {
+        if (!(error instanceof StaleWrite)) throw error;
+      }
+    }
+    throw new ApiError("CONFLICT", `Subscription ${id} is changing concurrently; retry`);
+  }
+
+  const writeNow = (scope: Scope, row: SubscriptionRow, w: Omit<Write, "correlationId">) =>
+    store.writeNow(scope, row, { ...w, correlationId: scope.requestId ?? null });
+
+  function refuse(row: SubscriptionRow, action: string): never {
+    throw new ApiError("INVALID_STATE_TRANSITION", `A ${row.status} subscription cannot ${action}`);
+  }
+
+  return {
+    store,
+    billing,
+
+    async create(scope: Scope, input: CreateSubscription): Promise<Subscription> {
+      const customer = await field(o.customers.requireCustomer(scope, input.customer), "customer");
+      const { price, bundle } = await field(o.catalog.getPrice(scope, input.price), "price");
+      const storefront = await o.storefronts.requireStorefront(scope, customer.storefront);
+      checkSellable({ storefront, price, bundle });
+      if (!storefront.channels.includes(input.channel)) {
+        throw new ApiError("VALIDATION_FAILED", `Storefront "${storefront.key}" does not sell on the ${input.channel} channel`, {
+          errors: [{ path: "channel", message: `is not one of the storefront's channels (${storefront.channels.join(", ")})` }],
+        });
+      }
+      return createSubscription(deps, { store, payments: o.payments }, scope, input, { customer, storefront, price, bundle });
+    },
+
+    async get(scope: Scope, id: string): Promise<Subscription> {
+      return snapshot(scope, await requireRow(scope, id));
+    },
+
+    async list(scope: Scope, query: SubscriptionListQuery): Promise<Page<Subscription>> {
+      const result = await repo.pageSubscriptions(db, scope, query, { customerId: query.customer, status: query.status });
+      const ids = result.rows.map((r) => r.latest_payment_id).filter((id): id is string => id !== null);
+      const latest = new Map((await o.payments.listByIds(db, scope, ids)).map((p) => [p.id, p]));
+      return toPage(result, (row) => toSubscription(row, (row.latest_payment_id && latest.get(row.latest_payment_id)) || null));
+    },
+
+    cancel(scope: Scope, id: string, input: CancelSubscription): Promise<Subscription> {
+      return mutate(scope, id, async (row) => {
+        const now = scope.clock.now().toISOString();
+        if (!input.at_period_end) {
+          return writeNow(scope, row, {
+            move: { event: "cancel", reason: "cancel" },
+            patch: { cancelled_at: now, ended_at: now, pending_plan_change: null, next_retry_at: null, dunning_step: null },
+          });
+        }
+        if (row.status !== "trial" && row.status !== "active") refuse(row, "be cancelled at period end (cancel it now)");
+        if (row.cancel_at_period_end) return row;
+        return writeNow(scope, row, { patch: { cancel_at_period_end: 1, cancelled_at: now }, events: ["subscription.cancel_scheduled"] });
+      });
+    },
+
+    resume(scope: Scope, id: string): Promise<Subscription> {
+      return mutate(scope, id, async (row) => {
+        if (!row.cancel_at_period_end || (row.status !== "trial" && row.status !== "active")) {
+          refuse(row, "be resumed: it has no cancel scheduled");
+        }
+        return writeNow(scope, row, { patch: { cancel_at_period_end: 0, cancelled_at: null }, events: ["subscription.cancel_unscheduled"] });
+      });
+    },
+
+    changePlan(scope: Scope, id: string, input: ChangePlan): Promise<Subscription> {
+      return mutate(scope, id, async (row) => {
+        if (row.status !== "trial" && row.status !== "active") refuse(row, "change plans");
+        const { price, bundle } = await field(o.catalog.getPrice(scope, input.price), "price");
+        checkSellable({ storefront: await o.storefronts.requireStorefront(scope, row.storefront_id), price, bundle });
+        return changePlan({ store, billing }, scope, row, input);
+      });
+    },
+
+    updatePaymentMethod(scope: Scope, id: string, paymentMethod: string): Promise<Subscription> {
+      return mutate(scope, id, async (row) => {
+        if (row.status === "cancelled" || row.status === "expired") refuse(row, "change its payment method");
+        return writeNow(scope, row, { patch: { payment_method: paymentMethod }, events: ["subscription.payment_method_updated"] });
+      });
+    },
+
+    /** Pays the unpaid period now; a decline answers 402 and leaves the dunning schedule as it was. */
+    retry(scope: Scope, id: string): Promise<Subscription> {
+      return mutate(scope, id, async (row) => {
+        if (row.status !== "grace" && row.status !== "suspended") refuse(row, "be retried: nothing is unpaid");
+        const unpaid = row.unpaid_payment_id ? await o.payments.find(db, scope, row.unpaid_payment_id) : undefined;
+        if (!unpaid) throw new Error(`subscription ${row.id} is ${row.status} without an unpaid payment`);
+        const terms = await billing.terms(scope, row.price_id);
+        const apply = applyRetry(terms, scope.clock.now().toISOString(), null, () => billing.retryDays(scope, row));
+        const result = await billing.protocol.charge(
+          scope,
+          row,
+          {
+            kind: unpaid.kind as PaymentKind,
+            amount: Number(unpaid.amount),
+            currency: unpaid.currency,
+            periodIndex: row.period_index,
+            paymentMethod: row.payment_method,
+            correlationId: scope.requestId ?? null,
+            initiator: "api",
+          },
+          apply,
+        );
+        if (result.status === "conflict") throw new StaleWrite(`subscription ${row.id} changed`);
+        if (result.payment.status === "failed") throw paymentFailed(result.payment);
+        return result.row;
+      });
+    },
+
+    /** The customer's subscriptions that grant entitlements now (trial, active, grace). */
+    async listEntitlementSources(scope: Scope, customerId: string): Promise<EntitlementSource[]> {
+      const rows = await repo.listCustomerSubscriptions(db, scope, customerId, GRANTING);
+      return rows
+        .filter((row) => grantsEntitlements(row.status as SubscriptionStatus))
+        .map((row) => ({
+          id: row.id,
+          bundle_id: row.bundle_id,
+          status: row.status as SubscriptionStatus,
+          current_period_end: row.current_period_end,
+          cancel_at_period_end: row.cancel_at_period_end === 1,
+          next_change_at: nextChangeAt(row),
+        }));
+    },
+
+    customerHasSubscriptions: (scope: Scope, customerId: string) => repo.customerHasSubscriptions(db, scope, customerId),
+  };
+}
+
+export type SubscriptionsService = ReturnType<typeof subscriptionsService>;

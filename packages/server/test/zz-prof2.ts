@@ -1,0 +1,25 @@
+import { createTestApp, createTestTenant } from "./harness.js";
+const ctx = await createTestApp();
+const acme = await createTestTenant(ctx);
+const post = async (p: string, b: unknown) => { const r = await acme.api("POST", p, b); if (r.status >= 300) throw new Error(JSON.stringify(r.body)); return r.body; };
+await post("/v1/entitlements", { key: "export-pdf", name: "Export PDF", kind: "flag" });
+await post("/v1/entitlements", { key: "support", name: "Support", kind: "tier", levels: ["basic", "priority"] });
+await post("/v1/entitlements", { key: "api-calls", name: "API calls", kind: "quota", period: "month" });
+await post("/v1/entitlements", { key: "courses", name: "Courses", kind: "content" });
+await post("/v1/storefronts", { key: "web", name: "Web", type: "web" });
+const c = await post("/v1/customers", { storefront: "web", external_id: "u" });
+for (const g of [{ entitlement: "export-pdf" }, { entitlement: "support", level: "priority" }, { entitlement: "api-calls", limit: 10 }, { entitlement: "courses", content: ["a"] }]) await post(`/v1/customers/${c.id}/grants`, { ...g, reason: "b" });
+const scope = acme.scopes.development!;
+const s = ctx.services;
+const time = async (name: string, fn: () => Promise<unknown>) => {
+  for (let i = 0; i < 300; i++) await fn();
+  const N = 3000; const t = performance.now();
+  for (let i = 0; i < N; i++) await fn();
+  console.log(name.padEnd(20), ((performance.now() - t) / N * 1000).toFixed(0), "µs");
+};
+await time("getCustomer", () => s.customers.getCustomer(scope, c.id));
+await time("resolve", () => s.entitlements.resolve(scope, c.id));
+await time("activeSigner", () => s.entitlements.activeSigner(scope));
+await time("issueToken", () => s.entitlements.issueToken(scope, c.id, {}));
+await time("authenticate", () => s.auth.authenticate(acme.keys.development!));
+await ctx.close();
