@@ -47,6 +47,12 @@ describe("examples/express-app", () => {
     expect(await res.json()).toEqual({ exported: true, customer: world.customers.entitled });
   });
 
+  it("lets a customer entitled by a subscription through (200)", async () => {
+    const res = await get("/reports/export.pdf", await world.token(world.customers.subscriber));
+    expect(res.status).toBe(200);
+    expect((await res.json()).customer).toBe(world.customers.subscriber);
+  });
+
   it("refuses the customer without the entitlement (403)", async () => {
     const res = await get("/reports/export.pdf", await world.token(world.customers.plain));
     expect(res.status).toBe(403);

@@ -71,6 +71,12 @@ describe("examples/next-app", () => {
     expect(await res.json()).toEqual({ exported: true, customer: world.customers.entitled });
   });
 
+  it("answers 200 to a customer entitled by a subscription", async () => {
+    const res = await get(await world.token(world.customers.subscriber));
+    expect(res.status).toBe(200);
+    expect((await res.json()).customer).toBe(world.customers.subscriber);
+  });
+
   it("answers 403 to a customer without the entitlement", async () => {
     const res = await get(await world.token(world.customers.plain));
     expect(res.status).toBe(403);

@@ -22,7 +22,8 @@ export interface ProrationWindow {
 
 /** `amount × part / whole`, rounded down; part is clamped to [0, whole]. */
 export function prorateShare(amount: number, part: number, whole: number): number {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError(`amount must be a non-negative integer: ${amount}`);
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new RangeError(`amount must be a non-negative integer: ${amount}`);
   if (!(whole > 0)) return 0;
   const clamped = Math.min(Math.max(part, 0), whole);
   return Number((BigInt(amount) * BigInt(Math.round(clamped))) / BigInt(Math.round(whole)));

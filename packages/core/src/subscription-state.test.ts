@@ -51,21 +51,25 @@ describe("subscription state machine", () => {
 
   it("random event sequences only ever visit states reachable through the table", () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...SUBSCRIPTION_EVENTS), { maxLength: 60 }), fc.boolean(), (events, trial) => {
-        let state: SubscriptionStatus = trial ? "trial" : "active";
-        for (const event of events) {
-          const result = transition(state, event);
-          if (!result.ok) {
-            // A refusal leaves the state as it was and names why.
-            expect(result.reason).toContain(state);
-            continue;
+      fc.property(
+        fc.array(fc.constantFrom(...SUBSCRIPTION_EVENTS), { maxLength: 60 }),
+        fc.boolean(),
+        (events, trial) => {
+          let state: SubscriptionStatus = trial ? "trial" : "active";
+          for (const event of events) {
+            const result = transition(state, event);
+            if (!result.ok) {
+              // A refusal leaves the state as it was and names why.
+              expect(result.reason).toContain(state);
+              continue;
+            }
+            expect(canMove(state, result.to)).toBe(true);
+            expect(isTerminal(state)).toBe(false);
+            state = result.to;
           }
-          expect(canMove(state, result.to)).toBe(true);
-          expect(isTerminal(state)).toBe(false);
-          state = result.to;
-        }
-        expect(SUBSCRIPTION_STATUSES).toContain(state);
-      }),
+          expect(SUBSCRIPTION_STATUSES).toContain(state);
+        },
+      ),
     );
   });
 });

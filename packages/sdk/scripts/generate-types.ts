@@ -45,6 +45,48 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["ApiKeyWithSecret", core.ApiKeyWithSecret, "output"],
   ["CreateApiKeyInput", core.CreateApiKey, "input"],
   ["DeletionResult", core.DeletionResult, "output"],
+  ["Deleted", core.Deleted, "output"],
+  ["StatusChange", core.StatusChange, "output"],
+  ["PendingPlanChange", core.PendingPlanChange, "output"],
+  ["Payment", core.Payment, "output"],
+  ["Subscription", core.Subscription, "output"],
+  ["CreateSubscriptionInput", core.CreateSubscription, "input"],
+  ["CancelSubscriptionInput", core.CancelSubscription, "input"],
+  ["ChangePlanInput", core.ChangePlan, "input"],
+  ["UpdatePaymentMethodInput", core.UpdatePaymentMethod, "input"],
+  ["SubscriptionListParams", core.SubscriptionListQuery, "input"],
+  ["PaymentListParams", core.PaymentListQuery, "input"],
+  ["RefundPaymentInput", core.RefundPayment, "input"],
+  ["Event", core.Event, "output"],
+  ["EventListParams", core.EventListQuery, "input"],
+  ["TestClock", core.TestClock, "output"],
+  ["AdvanceTestClockInput", core.AdvanceTestClock, "input"],
+  ["WebhookEndpoint", core.WebhookEndpoint, "output"],
+  ["WebhookEndpointWithSecret", core.WebhookEndpointWithSecret, "output"],
+  ["CreateWebhookEndpointInput", core.CreateWebhookEndpoint, "input"],
+  ["UpdateWebhookEndpointInput", core.UpdateWebhookEndpoint, "input"],
+  ["RotateWebhookSecretInput", core.RotateWebhookSecret, "input"],
+  ["WebhookAttempt", core.WebhookAttempt, "output"],
+  ["WebhookDelivery", core.WebhookDelivery, "output"],
+  ["WebhookDeliveryListParams", core.WebhookDeliveryListQuery, "input"],
+  ["CustomerEntitlement", core.CustomerEntitlement, "output"],
+  ["EntitlementSubscription", core.EntitlementSubscription, "output"],
+  ["CustomerEntitlements", core.CustomerEntitlements, "output"],
+  ["CheckEntitlementInput", core.CheckEntitlement, "input"],
+  ["EntitlementCheck", core.EntitlementCheck, "output"],
+  ["IssueTokenInput", core.IssueToken, "input"],
+  ["EntitlementToken", core.EntitlementToken, "output"],
+  ["RecordUsageInput", core.RecordUsage, "input"],
+  ["UsageRecord", core.UsageRecord, "output"],
+  ["Grant", core.Grant, "output"],
+  ["CreateGrantInput", core.CreateGrant, "input"],
+  ["SigningKey", core.SigningKey, "output"],
+  ["RotateSigningKeyInput", core.RotateSigningKey, "input"],
+  ["Jwks", core.Jwks, "output"],
+  ["Environment", core.Environment, "output"],
+  ["Tenant", core.Tenant, "output"],
+  ["CreateTenantInput", core.CreateTenant, "input"],
+  ["CreateEnvironmentInput", core.CreateEnvironment, "input"],
 ];
 
 /** Each type's doc comment: what it is, and an example of where it shows up. */
@@ -143,6 +185,162 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   DeletionResult: [
     "What a DELETE answers: deleted, or archived when still referenced.",
     'const { archived }: DeletionResult = await tessera.bundles.delete("pro");',
+  ],
+  Deleted: [
+    "What deleting a webhook endpoint answers.",
+    'const { deleted }: Deleted = await tessera.webhookEndpoints.delete("we_123");',
+  ],
+  StatusChange: [
+    "One entry of a subscription's status history.",
+    'const history: StatusChange[] = (await tessera.subscriptions.retrieve("sub_123")).status_history;',
+  ],
+  PendingPlanChange: [
+    "A plan change scheduled for the end of the period.",
+    'const pending: PendingPlanChange | null = (await tessera.subscriptions.retrieve("sub_123")).pending_plan_change;',
+  ],
+  Payment: ["A payment attempt.", 'const payment: Payment = await tessera.payments.retrieve("pay_123");'],
+  Subscription: [
+    "A customer's subscription to a price, with its status history and latest payment.",
+    'const sub: Subscription = await tessera.subscriptions.retrieve("sub_123");',
+  ],
+  CreateSubscriptionInput: [
+    "What `subscriptions.create` takes.",
+    'await tessera.subscriptions.create({ customer: "cus_123", price: "price_123", payment_method: "pm_sandbox_ok" });',
+  ],
+  CancelSubscriptionInput: [
+    "What `subscriptions.cancel` takes.",
+    'await tessera.subscriptions.cancel("sub_123", { at_period_end: true });',
+  ],
+  ChangePlanInput: [
+    "What `subscriptions.changePlan` takes.",
+    'await tessera.subscriptions.changePlan("sub_123", { price: "price_456", proration: "now" });',
+  ],
+  UpdatePaymentMethodInput: [
+    "What `subscriptions.updatePaymentMethod` takes.",
+    'await tessera.subscriptions.updatePaymentMethod("sub_123", { payment_method: "pm_sandbox_ok" });',
+  ],
+  SubscriptionListParams: [
+    "Filters and paging of `subscriptions.list`.",
+    'await tessera.subscriptions.list({ customer: "cus_123", status: "active" });',
+  ],
+  PaymentListParams: [
+    "Filters and paging of `payments.list`.",
+    'await tessera.payments.list({ subscription: "sub_123", status: "failed" });',
+  ],
+  RefundPaymentInput: [
+    "What `payments.refund` takes: without an amount, all that is left is refunded.",
+    'await tessera.payments.refund("pay_123", { amount: 500, reason: "goodwill" });',
+  ],
+  Event: ["A lifecycle event.", 'const event: Event = await tessera.events.retrieve("evt_123");'],
+  EventListParams: [
+    "Filters and paging of `events.list`.",
+    'await tessera.events.list({ type: "subscription.*", object_id: "sub_123" });',
+  ],
+  TestClock: [
+    "An environment's time, and whether a test clock freezes it.",
+    "const clock: TestClock = await tessera.testClocks.current();",
+  ],
+  AdvanceTestClockInput: [
+    "What `testClocks.advance` takes: a duration (`by`) or an instant (`to`).",
+    'await tessera.testClocks.advance({ by: "P1M" });',
+  ],
+  WebhookEndpoint: [
+    "A webhook endpoint (never its secret).",
+    'const endpoint: WebhookEndpoint = await tessera.webhookEndpoints.retrieve("we_123");',
+  ],
+  WebhookEndpointWithSecret: [
+    "A webhook endpoint with its signing secret, shown on creation and rotation only.",
+    'const { secret }: WebhookEndpointWithSecret = await tessera.webhookEndpoints.create({ url: "https://example.com/hooks" });',
+  ],
+  CreateWebhookEndpointInput: [
+    "What `webhookEndpoints.create` takes.",
+    'await tessera.webhookEndpoints.create({ url: "https://example.com/hooks", enabled_events: ["subscription.*"] });',
+  ],
+  UpdateWebhookEndpointInput: [
+    "What `webhookEndpoints.update` takes.",
+    'await tessera.webhookEndpoints.update("we_123", { status: "disabled" });',
+  ],
+  RotateWebhookSecretInput: [
+    "What `webhookEndpoints.rotateSecret` takes.",
+    'await tessera.webhookEndpoints.rotateSecret("we_123", { expires_in_hours: 1 });',
+  ],
+  WebhookAttempt: [
+    "One attempt of a webhook delivery.",
+    'const attempts: WebhookAttempt[] = (await tessera.webhookEndpoints.deliveries.retrieve("we_123", "whd_123")).attempts;',
+  ],
+  WebhookDelivery: [
+    "A webhook delivery with its attempts.",
+    'const delivery: WebhookDelivery = await tessera.webhookEndpoints.deliveries.retrieve("we_123", "whd_123");',
+  ],
+  WebhookDeliveryListParams: [
+    "Filters and paging of `webhookEndpoints.deliveries.list`.",
+    'await tessera.webhookEndpoints.deliveries.list("we_123", { status: "failed" });',
+  ],
+  CustomerEntitlement: [
+    "One entitlement as a customer has it now.",
+    'const [first]: CustomerEntitlement[] = (await tessera.customerEntitlements.retrieve("cus_123")).entitlements;',
+  ],
+  EntitlementSubscription: [
+    "A subscription granting a customer's entitlements now.",
+    'const subs: EntitlementSubscription[] = (await tessera.customerEntitlements.retrieve("cus_123")).subscriptions;',
+  ],
+  CustomerEntitlements: [
+    "A customer's effective entitlements: subscriptions and grants merged.",
+    'const ent: CustomerEntitlements = await tessera.customerEntitlements.retrieve("cus_123");',
+  ],
+  CheckEntitlementInput: [
+    "What `customerEntitlements.check` takes.",
+    'await tessera.customerEntitlements.check("cus_123", { entitlement: "api-calls", quantity: 1, consume: true });',
+  ],
+  EntitlementCheck: [
+    "An access decision: a refusal is data (`allowed: false` and a code).",
+    'const { allowed }: EntitlementCheck = await tessera.customerEntitlements.check("cus_123", { entitlement: "pro" });',
+  ],
+  IssueTokenInput: [
+    "What `customerEntitlements.issueToken` takes.",
+    'await tessera.customerEntitlements.issueToken("cus_123", { ttl_seconds: 300 });',
+  ],
+  EntitlementToken: [
+    "A signed entitlement token, to verify offline with `createVerifier`.",
+    'const { token }: EntitlementToken = await tessera.customerEntitlements.issueToken("cus_123");',
+  ],
+  RecordUsageInput: [
+    "What `customerEntitlements.recordUsage` takes.",
+    'await tessera.customerEntitlements.recordUsage("cus_123", { entitlement: "api-calls", quantity: 3 });',
+  ],
+  UsageRecord: [
+    "Metered use of a quota, as recorded.",
+    'const { remaining }: UsageRecord = await tessera.customerEntitlements.recordUsage("cus_123", { entitlement: "api-calls", quantity: 1 });',
+  ],
+  Grant: [
+    "A manual grant of an entitlement to a customer.",
+    'const grant: Grant = await tessera.grants.retrieve("cus_123", "grt_123");',
+  ],
+  CreateGrantInput: [
+    "What `grants.create` takes.",
+    'await tessera.grants.create("cus_123", { entitlement: "export-pdf", reason: "support case 42" });',
+  ],
+  SigningKey: [
+    "A key that signs entitlement tokens (its public half only).",
+    "const keys: SigningKey[] = (await tessera.signingKeys.list()).data;",
+  ],
+  RotateSigningKeyInput: ["What `signingKeys.rotate` takes.", 'await tessera.signingKeys.rotate({ alg: "ES256" });'],
+  Jwks: [
+    "A JSON Web Key Set: the public keys that verify entitlement tokens.",
+    'const jwks: Jwks = await tessera.jwks.retrieve("production");',
+  ],
+  Environment: [
+    "An environment of a tenant.",
+    'const envs: Environment[] = (await platform.tenants.retrieve("acme")).environments;',
+  ],
+  Tenant: ["A tenant with its environments.", 'const tenant: Tenant = await platform.tenants.retrieve("acme");'],
+  CreateTenantInput: [
+    "What `tenants.create` of the platform client takes.",
+    'await platform.tenants.create({ slug: "acme", name: "Acme", environments: ["development", "production"] });',
+  ],
+  CreateEnvironmentInput: [
+    "What `environments.create` of the platform client takes.",
+    'await platform.environments.create("acme", { name: "staging" });',
   ],
 };
 

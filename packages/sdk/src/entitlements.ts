@@ -23,12 +23,12 @@ export interface Quota {
 }
 
 /**
- * A granting subscription carried in the token.
+ * A granting subscription carried in the token (the API's subscription object is `Subscription`).
  *
  * @example
  * for (const sub of ent.subscriptions) console.log(sub.bundle, sub.status, sub.currentPeriodEnd);
  */
-export interface Subscription {
+export interface TokenSubscription {
   id: string;
   bundle: string;
   status: SubscriptionClaim["status"];
@@ -80,7 +80,7 @@ export class Entitlements {
   }
 
   /** The granting subscriptions. */
-  get subscriptions(): Subscription[] {
+  get subscriptions(): TokenSubscription[] {
     return this.claims.subs.map((s) => ({
       id: s.id,
       bundle: s.bundle,

@@ -2,11 +2,13 @@
 // `decodeToken` differ between them, by the crypto they are built on.
 
 export { type FieldError, isTesseraApiError, TesseraApiError } from "./client/errors.js";
+export type { JwksOptions, SigningKeyRotation } from "./client/access.js";
 export type { Query, RequestOptions, RetryOptions, TesseraOptions } from "./client/http.js";
-export type { ListParams, Page } from "./client/resources.js";
+export { type TenantWithKeys, TesseraPlatform, type TesseraPlatformOptions } from "./client/platform.js";
+export type { CatalogListParams, CustomerListParams, ListParams, Page } from "./client/resources.js";
 export { Tessera } from "./client/tessera.js";
 export { CLAIMS_VERSION, TOKEN_ALGORITHMS, TOKEN_MAX_BYTES, TOKEN_TYP } from "./constants.js";
-export type { Quota, Subscription } from "./entitlements.js";
+export type { Quota, TokenSubscription } from "./entitlements.js";
 export { Entitlements } from "./entitlements.js";
 export { isTesseraTokenError, TesseraTokenError, TOKEN_ERROR_CODES, type TokenErrorCode } from "./errors.js";
 export type * from "./generated/types.js";

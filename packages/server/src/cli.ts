@@ -109,7 +109,11 @@ program
       webhooks: { allowPrivateAddresses: runtime.config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
     });
     worker.start();
+    // The worker's poll timer is unref'd (so it never holds `serve` open); here it is the whole
+    // process, which must stay up until a signal.
+    const keepAlive = setInterval(() => {}, 60_000);
     const stop = async () => {
+      clearInterval(keepAlive);
       await worker.stop();
       await runtime.database.close();
       process.exit(0);

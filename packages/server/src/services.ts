@@ -6,8 +6,8 @@ import { catalogService } from "./modules/catalog/service.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
-import { PaymentProviderRegistry } from "./modules/payments/registry.js";
 import { sandboxProvider } from "./modules/payments/providers/sandbox.js";
+import { PaymentProviderRegistry } from "./modules/payments/registry.js";
 import { paymentsService } from "./modules/payments/service.js";
 import { storefrontsService } from "./modules/storefronts/service.js";
 import { subscriptionsService } from "./modules/subscriptions/service.js";
@@ -16,7 +16,10 @@ import { testClocksService } from "./modules/test-clocks/service.js";
 import { type WebhookOptions, webhooksService } from "./modules/webhooks/service.js";
 
 /** Every domain service, built once per app from the same deps. */
-export function createServices(deps: Deps, options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {}) {
+export function createServices(
+  deps: Deps,
+  options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {},
+) {
   const jobs = new JobRegistry();
   const tenancy = tenancyService(deps);
   const auth = authService(deps);
@@ -29,8 +32,13 @@ export function createServices(deps: Deps, options: { workerPollMs?: number; wor
   paymentProviders.register(sandboxProvider(deps.db));
   const payments = paymentsService(deps, { registry: paymentProviders, storefronts, events });
   const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs });
-  // Subscriptions are not wired yet: until then only manual grants resolve.
-  const entitlements = entitlementsService(deps, { catalog, customers, events });
+  // Effective entitlements merge granting subscriptions and manual grants.
+  const entitlements = entitlementsService(deps, {
+    catalog,
+    customers,
+    events,
+    listEntitlementSources: (scope, customerId) => subscriptions.listEntitlementSources(scope, customerId),
+  });
   const worker = createWorker({
     deps,
     handlers: () => jobs.handlers(),

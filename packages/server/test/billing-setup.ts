@@ -33,7 +33,10 @@ export async function billingCatalog(
   options: { retryDays?: number[]; providers?: Array<{ name: string; config?: Record<string, unknown> }> } = {},
 ): Promise<BillingCatalog> {
   const n = ++counter;
-  const ent = created(await api("POST", "/v1/entitlements", { key: `pro-access-${n}`, name: "Pro", kind: "flag" }), "an entitlement");
+  const ent = created(
+    await api("POST", "/v1/entitlements", { key: `pro-access-${n}`, name: "Pro", kind: "flag" }),
+    "an entitlement",
+  );
   const pro = created(
     await api("POST", "/v1/bundles", {
       key: `pro-${n}`,
@@ -101,7 +104,12 @@ export async function newCustomer(api: ApiClient, storefront: string): Promise<s
 /** Subscribes a new customer; throws unless it was created. */
 export async function subscribe(api: ApiClient, catalog: BillingCatalog, body: Record<string, unknown>) {
   const customer = await newCustomer(api, catalog.storefront);
-  const res = await api("POST", "/v1/subscriptions", { customer, price: catalog.prices.monthly, payment_method: "pm_sandbox_ok", ...body });
+  const res = await api("POST", "/v1/subscriptions", {
+    customer,
+    price: catalog.prices.monthly,
+    payment_method: "pm_sandbox_ok",
+    ...body,
+  });
   return created(res, "a subscription");
 }
 

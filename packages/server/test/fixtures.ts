@@ -77,9 +77,16 @@ async function subscription(api: ApiClient) {
     }),
     "a storefront with a payment provider",
   );
-  const cus = created(await api("POST", "/v1/customers", { storefront: sf.id, external_id: unique("fx-subscriber") }), "a customer");
+  const cus = created(
+    await api("POST", "/v1/customers", { storefront: sf.id, external_id: unique("fx-subscriber") }),
+    "a customer",
+  );
   return created(
-    await api("POST", "/v1/subscriptions", { customer: cus.id, price: b.prices[0].id, payment_method: "pm_sandbox_ok" }),
+    await api("POST", "/v1/subscriptions", {
+      customer: cus.id,
+      price: b.prices[0].id,
+      payment_method: "pm_sandbox_ok",
+    }),
     "a subscription",
   );
 }
@@ -156,7 +163,11 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
   "PATCH /v1/storefronts/{id}": () => ({ name: "Changed by another tenant" }),
   "PATCH /v1/customers/{id}": () => ({ name: "Changed by another tenant" }),
   // Valid bodies, so that the subscription lookup (404) is what answers another tenant.
-  "POST /v1/subscriptions": (a) => ({ customer: a("/v1/customers").id, price: a("/v1/prices").id, payment_method: "pm_sandbox_ok" }),
+  "POST /v1/subscriptions": (a) => ({
+    customer: a("/v1/customers").id,
+    price: a("/v1/prices").id,
+    payment_method: "pm_sandbox_ok",
+  }),
   "POST /v1/subscriptions/{id}/cancel": () => ({ at_period_end: false }),
   "POST /v1/subscriptions/{id}/change-plan": (a) => ({ price: a("/v1/prices").id, proration: "now" }),
   "POST /v1/subscriptions/{id}/payment-method": () => ({ payment_method: "pm_sandbox_ok" }),

@@ -47,7 +47,10 @@ export async function seedDueRenewals(url: string, count: number): Promise<Seede
       baseUrl: "http://seed.test",
     };
     const { app, services } = createApp(deps);
-    const tenant = await provisionTenant(services, { slug: `renewals-${newId("job").slice(-6).toLowerCase()}`, name: "Renewals" });
+    const tenant = await provisionTenant(services, {
+      slug: `renewals-${newId("job").slice(-6).toLowerCase()}`,
+      name: "Renewals",
+    });
     const env = tenant.environments.find((e) => e.name === "development")!;
     const key = tenant.api_keys.find((k) => k.environment === "development")!.secret;
     await services.tenancy.setTestClock(env.id, SEED_START);
@@ -55,8 +58,16 @@ export async function seedDueRenewals(url: string, count: number): Promise<Seede
     const template = await subscribe(api, await billingCatalog(api), {});
 
     const db = database.db;
-    const sub = await db.selectFrom("subscriptions").selectAll().where("id", "=", template.id).executeTakeFirstOrThrow();
-    const customer = await db.selectFrom("customers").selectAll().where("id", "=", sub.customer_id).executeTakeFirstOrThrow();
+    const sub = await db
+      .selectFrom("subscriptions")
+      .selectAll()
+      .where("id", "=", template.id)
+      .executeTakeFirstOrThrow();
+    const customer = await db
+      .selectFrom("customers")
+      .selectAll()
+      .where("id", "=", sub.customer_id)
+      .executeTakeFirstOrThrow();
     const job = await db
       .selectFrom("jobs")
       .selectAll()
@@ -75,7 +86,12 @@ export async function seedDueRenewals(url: string, count: number): Promise<Seede
         const payload = { ...fromJson<Record<string, unknown>>(job.payload, {}), subscription: s.id };
         customers.push(c);
         subs.push(s);
-        jobs.push({ ...job, id: newId("job"), payload: toJson(payload), dedupe_key: job.dedupe_key!.replace(sub.id, s.id) });
+        jobs.push({
+          ...job,
+          id: newId("job"),
+          payload: toJson(payload),
+          dedupe_key: job.dedupe_key!.replace(sub.id, s.id),
+        });
         ids.push(s.id);
       }
       await db.transaction().execute(async (tx) => {

@@ -61,27 +61,38 @@ export interface RequestOptions {
  */
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/** An HTTP method of the API. */
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
 export interface Http {
-  request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, init?: CallInit): Promise<T>;
+  request<T>(method: Method, path: string, init?: CallInit): Promise<T>;
 }
 
-interface CallInit extends RequestOptions {
+export interface CallInit extends RequestOptions {
   json?: unknown;
-  query?: Query | undefined;
+  /** Query parameters (a {@link Query} or one of the generated `…Params` types); undefined values are left out. */
+  query?: object | undefined;
+  /** A public endpoint (the JWKS): sent without the API key and tenant. */
+  anonymous?: boolean;
 }
 
-export function createHttp(options: TesseraOptions): Http {
-  if (!options?.apiKey) throw new TypeError("Tessera: `apiKey` is required");
-  if (!options.tenant) throw new TypeError("Tessera: `tenant` is required");
-  if (!options.baseUrl) throw new TypeError("Tessera: `baseUrl` is required");
+/** What the HTTP layer needs: {@link TesseraOptions}, with the tenant left out by the platform client. */
+export type HttpOptions = Omit<TesseraOptions, "tenant"> & { tenant?: string | undefined };
+
+export function createHttp(options: HttpOptions, name = "Tessera", needsTenant = true): Http {
+  if (!options?.apiKey) throw new TypeError(`${name}: \`apiKey\` is required`);
+  if (needsTenant && !options.tenant) throw new TypeError(`${name}: \`tenant\` is required`);
+  if (!options.baseUrl) throw new TypeError(`${name}: \`baseUrl\` is required`);
   const retry: RetryOptions = typeof options.retry === "number" ? { limit: options.retry } : (options.retry ?? {});
   const base = retry.baseDelay ?? 300;
   const max = retry.maxDelay ?? 10_000;
+  const credentials: Record<string, string> = { authorization: `Bearer ${options.apiKey}` };
+  if (options.tenant) credentials["x-tn"] = options.tenant;
   const client: KyInstance = ky.create({
     prefixUrl: options.baseUrl,
     timeout: options.timeout ?? 30_000,
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    headers: { authorization: `Bearer ${options.apiKey}`, "x-tn": options.tenant, accept: "application/json" },
+    headers: { ...credentials, accept: "application/json" },
     retry: {
       limit: retry.limit ?? 2,
       // POST is retried because every POST carries an Idempotency-Key (see below).
@@ -94,10 +105,12 @@ export function createHttp(options: TesseraOptions): Http {
     },
   });
   return {
-    async request<T>(method: string, path: string, init: CallInit = {}): Promise<T> {
-      const headers: Record<string, string> = {};
+    async request<T>(method: Method, path: string, init: CallInit = {}): Promise<T> {
+      const headers: Record<string, string | undefined> = {};
       const idempotencyKey = init.idempotencyKey ?? (method === "POST" ? crypto.randomUUID() : undefined);
       if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+      // ky drops a header set to undefined: public endpoints never see the secret key.
+      if (init.anonymous) for (const header of Object.keys(credentials)) headers[header] = undefined;
       try {
         const res = await client(path.replace(/^\//, ""), {
           method,
@@ -115,9 +128,9 @@ export function createHttp(options: TesseraOptions): Http {
   };
 }
 
-function definedOnly(query: Query): Record<string, string | number | boolean> {
+function definedOnly(query: object): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) out[k] = v as string | number | boolean;
   return out;
 }
 

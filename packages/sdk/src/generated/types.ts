@@ -558,3 +558,797 @@ export type DeletionResult = {
   deleted: boolean;
   archived: boolean;
 };
+
+/**
+ * What deleting a webhook endpoint answers.
+ *
+ * @example
+ * const { deleted }: Deleted = await tessera.webhookEndpoints.delete("we_123");
+ */
+export type Deleted = {
+  id: string;
+  object: string;
+  deleted: true;
+};
+
+/**
+ * One entry of a subscription's status history.
+ *
+ * @example
+ * const history: StatusChange[] = (await tessera.subscriptions.retrieve("sub_123")).status_history;
+ */
+export type StatusChange = {
+  status: "trial" | "active" | "grace" | "suspended" | "cancelled" | "expired";
+  /** ISO-8601 UTC time */
+  at: string;
+  /** What moved it: created, trial_paid, payment_failed, cancel, … */
+  reason: string;
+};
+
+/**
+ * A plan change scheduled for the end of the period.
+ *
+ * @example
+ * const pending: PendingPlanChange | null = (await tessera.subscriptions.retrieve("sub_123")).pending_plan_change;
+ */
+export type PendingPlanChange = {
+  price: string;
+  bundle: string;
+  /** ISO-8601 UTC time */
+  effective_at: string;
+};
+
+/**
+ * A payment attempt.
+ *
+ * @example
+ * const payment: Payment = await tessera.payments.retrieve("pay_123");
+ */
+export type Payment = {
+  id: string;
+  object: "payment";
+  amount: number;
+  currency: string;
+  /** pending: the outcome is not known yet (in flight, or the provider timed out); resolved by a job. */
+  status: "pending" | "succeeded" | "failed" | "refunded";
+  refunded_amount: number;
+  kind: "subscription_create" | "trial_conversion" | "renewal" | "proration";
+  provider: string;
+  provider_reference: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  /** For a failed payment: whether retrying can succeed. */
+  retryable: boolean | null;
+  customer: string;
+  /** null when the subscription was never created. */
+  subscription: string | null;
+  /** The billing period it pays (1 = the first paid period). */
+  period_index: number;
+  /** 1 for the first try of this period, 2… for retries. */
+  attempt: number;
+  payment_method: string;
+  /** Sent to the provider: the same key never charges twice. */
+  idempotency_key: string;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * A customer's subscription to a price, with its status history and latest payment.
+ *
+ * @example
+ * const sub: Subscription = await tessera.subscriptions.retrieve("sub_123");
+ */
+export type Subscription = {
+  id: string;
+  object: "subscription";
+  customer: string;
+  storefront: string;
+  bundle: string;
+  price: string;
+  channel: "direct" | "app_store" | "play_store" | "paypal" | "telecom";
+  status: "trial" | "active" | "grace" | "suspended" | "cancelled" | "expired";
+  /** 0 during a trial, then 1, 2, … per paid period. */
+  period_index: number;
+  /** ISO-8601 UTC time */
+  current_period_start: string;
+  /** ISO-8601 UTC time */
+  current_period_end: string;
+  trial_end: string | null;
+  cancel_at_period_end: boolean;
+  cancelled_at: string | null;
+  ended_at: string | null;
+  /** In grace: when the next dunning step runs. */
+  next_retry_at: string | null;
+  status_history: StatusChange[];
+  pending_plan_change: PendingPlanChange | null;
+  payment_method: string;
+  latest_payment: Payment | null;
+  metadata: Record<string, string>;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * What `subscriptions.create` takes.
+ *
+ * @example
+ * await tessera.subscriptions.create({ customer: "cus_123", price: "price_123", payment_method: "pm_sandbox_ok" });
+ */
+export type CreateSubscriptionInput = {
+  /** Customer id. */
+  customer: string;
+  /** Price id; its bundle must be sold by the customer's storefront. */
+  price: string;
+  /** Only `direct` is created through the API; store channels create subscriptions from notifications. */
+  channel?: "direct";
+  /** A provider's payment method token (`pm_…`); see docs/lifecycle.md for sandbox tokens. */
+  payment_method: string;
+  /** Overrides the price's trial_days; 0 charges at once. */
+  trial_days?: number;
+  /** Up to 50 string key/value pairs for your own use. */
+  metadata?: Record<string, string>;
+};
+
+/**
+ * What `subscriptions.cancel` takes.
+ *
+ * @example
+ * await tessera.subscriptions.cancel("sub_123", { at_period_end: true });
+ */
+export type CancelSubscriptionInput = {
+  /** true: keeps access until the period ends, then cancels (undo with /resume). false: cancels now. */
+  at_period_end: boolean;
+};
+
+/**
+ * What `subscriptions.changePlan` takes.
+ *
+ * @example
+ * await tessera.subscriptions.changePlan("sub_123", { price: "price_456", proration: "now" });
+ */
+export type ChangePlanInput = {
+  /** The new price id (same currency). */
+  price: string;
+  /** now: switch at once, charging the new price for the rest of the period minus a credit for the unused part of the old one (refused when that would be negative: a downgrade). period_end: switch at renewal. */
+  proration: "now" | "period_end";
+};
+
+/**
+ * What `subscriptions.updatePaymentMethod` takes.
+ *
+ * @example
+ * await tessera.subscriptions.updatePaymentMethod("sub_123", { payment_method: "pm_sandbox_ok" });
+ */
+export type UpdatePaymentMethodInput = {
+  /** A provider's payment method token (`pm_…`); see docs/lifecycle.md for sandbox tokens. */
+  payment_method: string;
+};
+
+/**
+ * Filters and paging of `subscriptions.list`.
+ *
+ * @example
+ * await tessera.subscriptions.list({ customer: "cus_123", status: "active" });
+ */
+export type SubscriptionListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  customer?: string;
+  status?: "trial" | "active" | "grace" | "suspended" | "cancelled" | "expired";
+};
+
+/**
+ * Filters and paging of `payments.list`.
+ *
+ * @example
+ * await tessera.payments.list({ subscription: "sub_123", status: "failed" });
+ */
+export type PaymentListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  customer?: string;
+  subscription?: string;
+  status?: "pending" | "succeeded" | "failed" | "refunded";
+};
+
+/**
+ * What `payments.refund` takes: without an amount, all that is left is refunded.
+ *
+ * @example
+ * await tessera.payments.refund("pay_123", { amount: 500, reason: "goodwill" });
+ */
+export type RefundPaymentInput = {
+  /** Minor units; default: all that is left. */
+  amount?: number;
+  reason?: string;
+};
+
+/**
+ * A lifecycle event.
+ *
+ * @example
+ * const event: Event = await tessera.events.retrieve("evt_123");
+ */
+export type Event = {
+  id: string;
+  object: "event";
+  type:
+    | "customer.created"
+    | "customer.updated"
+    | "customer.deleted"
+    | "subscription.created"
+    | "subscription.trial_started"
+    | "subscription.activated"
+    | "subscription.renewed"
+    | "subscription.grace_started"
+    | "subscription.recovered"
+    | "subscription.suspended"
+    | "subscription.cancel_scheduled"
+    | "subscription.cancel_unscheduled"
+    | "subscription.cancelled"
+    | "subscription.expired"
+    | "subscription.plan_changed"
+    | "subscription.plan_change_scheduled"
+    | "subscription.plan_change_cancelled"
+    | "subscription.payment_method_updated"
+    | "payment.succeeded"
+    | "payment.failed"
+    | "payment.pending"
+    | "payment.refunded"
+    | "invoice.created"
+    | "invoice.paid"
+    | "entitlements.changed"
+    | "grant.created"
+    | "grant.revoked"
+    | "webhook_endpoint.disabled"
+    | "test_clock.advanced";
+  /** ISO-8601 UTC time */
+  created_at: string;
+  tenant: string;
+  environment: string;
+  data: {
+    object: Record<string, unknown>;
+  };
+  /** Links request → decision → outcome. */
+  correlation_id: string | null;
+  request_id: string | null;
+};
+
+/**
+ * Filters and paging of `events.list`.
+ *
+ * @example
+ * await tessera.events.list({ type: "subscription.*", object_id: "sub_123" });
+ */
+export type EventListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  /** An event type, or a prefix ending in `.*` such as `subscription.*`. */
+  type?: string;
+  object_id?: string;
+  created_gte?: string;
+  created_lt?: string;
+};
+
+/**
+ * An environment's time, and whether a test clock freezes it.
+ *
+ * @example
+ * const clock: TestClock = await tessera.testClocks.current();
+ */
+export type TestClock = {
+  object: "test_clock";
+  environment: string;
+  frozen: boolean;
+  /** ISO-8601 UTC time */
+  now: string;
+  jobs_run?: number;
+};
+
+/**
+ * What `testClocks.advance` takes: a duration (`by`) or an instant (`to`).
+ *
+ * @example
+ * await tessera.testClocks.advance({ by: "P1M" });
+ */
+export type AdvanceTestClockInput =
+  | {
+      to: string;
+    }
+  | {
+      by: string;
+    };
+
+/**
+ * A webhook endpoint (never its secret).
+ *
+ * @example
+ * const endpoint: WebhookEndpoint = await tessera.webhookEndpoints.retrieve("we_123");
+ */
+export type WebhookEndpoint = {
+  id: string;
+  object: "webhook_endpoint";
+  url: string;
+  enabled_events: string[];
+  description: string | null;
+  metadata: Record<string, string>;
+  status: "enabled" | "disabled";
+  /** Why the endpoint is disabled; null while enabled. */
+  disabled_reason: ("manual" | "persistent_failure") | null;
+  /** While set and in the future, deliveries are signed with the previous secret as well. */
+  previous_secret_expires_at: string | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * A webhook endpoint with its signing secret, shown on creation and rotation only.
+ *
+ * @example
+ * const { secret }: WebhookEndpointWithSecret = await tessera.webhookEndpoints.create({ url: "https://example.com/hooks" });
+ */
+export type WebhookEndpointWithSecret = {
+  id: string;
+  object: "webhook_endpoint";
+  url: string;
+  enabled_events: string[];
+  description: string | null;
+  metadata: Record<string, string>;
+  status: "enabled" | "disabled";
+  /** Why the endpoint is disabled; null while enabled. */
+  disabled_reason: ("manual" | "persistent_failure") | null;
+  /** While set and in the future, deliveries are signed with the previous secret as well. */
+  previous_secret_expires_at: string | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+  /** `whsec_<base64>`: the Standard Webhooks signing secret. Shown only here; store it now. */
+  secret: string;
+};
+
+/**
+ * What `webhookEndpoints.create` takes.
+ *
+ * @example
+ * await tessera.webhookEndpoints.create({ url: "https://example.com/hooks", enabled_events: ["subscription.*"] });
+ */
+export type CreateWebhookEndpointInput = {
+  /** Where deliveries are POSTed. http or https. */
+  url: string;
+  /** Which events this endpoint receives. Default `["*"]`. */
+  enabled_events?: string[];
+  description?: string;
+  /** Up to 50 string key/value pairs for your own use. */
+  metadata?: Record<string, string>;
+};
+
+/**
+ * What `webhookEndpoints.update` takes.
+ *
+ * @example
+ * await tessera.webhookEndpoints.update("we_123", { status: "disabled" });
+ */
+export type UpdateWebhookEndpointInput = {
+  /** Where deliveries are POSTed. http or https. */
+  url?: string;
+  /** Which events this endpoint receives. Default `["*"]`. */
+  enabled_events?: string[];
+  /** Re-enabling clears `disabled_reason`. */
+  status?: "enabled" | "disabled";
+  description?: string | null;
+  /** Up to 50 string key/value pairs for your own use. */
+  metadata?: Record<string, string>;
+};
+
+/**
+ * What `webhookEndpoints.rotateSecret` takes.
+ *
+ * @example
+ * await tessera.webhookEndpoints.rotateSecret("we_123", { expires_in_hours: 1 });
+ */
+export type RotateWebhookSecretInput = {
+  /** How long the old secret keeps signing beside the new one (0–168, default 24). */
+  expires_in_hours?: number;
+};
+
+/**
+ * One attempt of a webhook delivery.
+ *
+ * @example
+ * const attempts: WebhookAttempt[] = (await tessera.webhookEndpoints.deliveries.retrieve("we_123", "whd_123")).attempts;
+ */
+export type WebhookAttempt = {
+  /** 1 for the first attempt of the delivery. */
+  number: number;
+  trigger: "automatic" | "manual";
+  /** ISO-8601 UTC time */
+  started_at: string;
+  duration_ms: number;
+  /** The receiver's HTTP status; null if none. */
+  status_code: number | null;
+  /** Why the attempt failed (timeout, refused, non-2xx …). */
+  error: string | null;
+  /** The first 1 KB of the response body. */
+  response_excerpt: string | null;
+  succeeded: boolean;
+};
+
+/**
+ * A webhook delivery with its attempts.
+ *
+ * @example
+ * const delivery: WebhookDelivery = await tessera.webhookEndpoints.deliveries.retrieve("we_123", "whd_123");
+ */
+export type WebhookDelivery = {
+  id: string;
+  object: "webhook_delivery";
+  endpoint: string;
+  /** Also the `webhook-id` header of every attempt. */
+  event_id: string;
+  event_type: string;
+  status: "pending" | "succeeded" | "failed";
+  attempt_count: number;
+  /** When the next automatic attempt is due. */
+  next_attempt_at: string | null;
+  /** Oldest first. */
+  attempts: WebhookAttempt[];
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * Filters and paging of `webhookEndpoints.deliveries.list`.
+ *
+ * @example
+ * await tessera.webhookEndpoints.deliveries.list("we_123", { status: "failed" });
+ */
+export type WebhookDeliveryListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  status?: "pending" | "succeeded" | "failed";
+};
+
+/**
+ * One entitlement as a customer has it now.
+ *
+ * @example
+ * const [first]: CustomerEntitlement[] = (await tessera.customerEntitlements.retrieve("cus_123")).entitlements;
+ */
+export type CustomerEntitlement = {
+  key: string;
+  entitlement_id: string;
+  kind: "flag" | "tier" | "quota" | "content";
+  /** tier: the highest granted level. */
+  level: string | null;
+  /** tier: the level's index in `levels` (0 = lowest). */
+  rank: number | null;
+  /** tier: every level, lowest first. */
+  levels: string[] | null;
+  /** quota: the sum of every source's limit. */
+  limit: number | null;
+  /** quota: used in the current window. */
+  used: number | null;
+  /** quota: max(0, limit - used). */
+  remaining: number | null;
+  /** quota: the window length. */
+  period: ("day" | "week" | "month" | "year") | null;
+  /** quota: when the current window ends. */
+  resets_at: string | null;
+  /** content: the union of granted ids. */
+  content: string[] | null;
+  /** Ids of the subscriptions (sub_…) and grants (grt_…). */
+  sources: string[];
+};
+
+/**
+ * A subscription granting a customer's entitlements now.
+ *
+ * @example
+ * const subs: EntitlementSubscription[] = (await tessera.customerEntitlements.retrieve("cus_123")).subscriptions;
+ */
+export type EntitlementSubscription = {
+  id: string;
+  /** Bundle id. */
+  bundle: string;
+  bundle_key: string;
+  status: "trial" | "active" | "grace" | "suspended" | "cancelled" | "expired";
+  /** ISO-8601 UTC time */
+  current_period_end: string;
+};
+
+/**
+ * A customer's effective entitlements: subscriptions and grants merged.
+ *
+ * @example
+ * const ent: CustomerEntitlements = await tessera.customerEntitlements.retrieve("cus_123");
+ */
+export type CustomerEntitlements = {
+  object: "customer_entitlements";
+  customer: string;
+  storefront: string;
+  entitlements: CustomerEntitlement[];
+  /** The subscriptions granting now. */
+  subscriptions: EntitlementSubscription[];
+  /** The next known change: a grant expiring, a subscription changing, a quota window resetting. */
+  next_change_at: string | null;
+  /** ISO-8601 UTC time */
+  as_of: string;
+};
+
+/**
+ * What `customerEntitlements.check` takes.
+ *
+ * @example
+ * await tessera.customerEntitlements.check("cus_123", { entitlement: "api-calls", quantity: 1, consume: true });
+ */
+export type CheckEntitlementInput = {
+  entitlement: string;
+  /** quota: units wanted. */
+  quantity?: number;
+  /** quota: take the units when allowed, atomically. */
+  consume?: boolean;
+  /** tier: allowed when the customer's level is at least this. */
+  level?: string;
+  /** content: allowed when this id is granted. */
+  content_id?: string;
+};
+
+/**
+ * An access decision: a refusal is data (`allowed: false` and a code).
+ *
+ * @example
+ * const { allowed }: EntitlementCheck = await tessera.customerEntitlements.check("cus_123", { entitlement: "pro" });
+ */
+export type EntitlementCheck = {
+  object: "entitlement_check";
+  allowed: boolean;
+  code: "OK" | "NOT_ENTITLED" | "QUOTA_EXCEEDED" | "TIER_TOO_LOW" | "CONTENT_NOT_GRANTED" | "UNKNOWN_ENTITLEMENT";
+  customer: string;
+  entitlement: string;
+  kind: ("flag" | "tier" | "quota" | "content") | null;
+  /** Units taken by this call (0 unless consume and allowed). */
+  consumed: number;
+  limit: number | null;
+  used: number | null;
+  remaining: number | null;
+  resets_at: string | null;
+  level: string | null;
+};
+
+/**
+ * What `customerEntitlements.issueToken` takes.
+ *
+ * @example
+ * await tessera.customerEntitlements.issueToken("cus_123", { ttl_seconds: 300 });
+ */
+export type IssueTokenInput = {
+  /** Ask for a shorter life than the server's (never longer; capped by the next change). */
+  ttl_seconds?: number;
+};
+
+/**
+ * A signed entitlement token, to verify offline with `createVerifier`.
+ *
+ * @example
+ * const { token }: EntitlementToken = await tessera.customerEntitlements.issueToken("cus_123");
+ */
+export type EntitlementToken = {
+  object: "entitlement_token";
+  /** Compact JWS; verify with the SDK or any JOSE library. */
+  token: string;
+  alg: "EdDSA" | "ES256";
+  kid: string;
+  /** ISO-8601 UTC time */
+  issued_at: string;
+  /** ISO-8601 UTC time */
+  expires_at: string;
+  /** Seconds. */
+  expires_in: number;
+  /** Where the public keys are (no credentials needed). */
+  jwks_url: string;
+};
+
+/**
+ * What `customerEntitlements.recordUsage` takes.
+ *
+ * @example
+ * await tessera.customerEntitlements.recordUsage("cus_123", { entitlement: "api-calls", quantity: 3 });
+ */
+export type RecordUsageInput = {
+  /** A quota entitlement's key. */
+  entitlement: string;
+  quantity: number;
+  /** Records the use once, forever (the Idempotency-Key header is used when absent). */
+  idempotency_key?: string;
+  /** When the use happened (default now); picks the window. */
+  timestamp?: string;
+};
+
+/**
+ * Metered use of a quota, as recorded.
+ *
+ * @example
+ * const { remaining }: UsageRecord = await tessera.customerEntitlements.recordUsage("cus_123", { entitlement: "api-calls", quantity: 1 });
+ */
+export type UsageRecord = {
+  id: string;
+  object: "usage_record";
+  customer: string;
+  entitlement: string;
+  quantity: number;
+  /** ISO-8601 UTC time */
+  timestamp: string;
+  /** ISO-8601 UTC time */
+  window_start: string;
+  /** ISO-8601 UTC time */
+  window_end: string;
+  idempotency_key: string | null;
+  /** True when this idempotency key was already recorded. */
+  duplicate: boolean;
+  /** Used in that window, this use included. */
+  used: number;
+  /** The customer's current limit (null: not entitled). */
+  limit: number | null;
+  remaining: number | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * A manual grant of an entitlement to a customer.
+ *
+ * @example
+ * const grant: Grant = await tessera.grants.retrieve("cus_123", "grt_123");
+ */
+export type Grant = {
+  id: string;
+  object: "grant";
+  customer: string;
+  /** The entitlement's key. */
+  entitlement: string;
+  entitlement_id: string;
+  kind: "flag" | "tier" | "quota" | "content";
+  limit: number | null;
+  level: string | null;
+  content: string[] | null;
+  reason: string;
+  status: "active" | "expired" | "revoked";
+  expires_at: string | null;
+  revoked_at: string | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * What `grants.create` takes.
+ *
+ * @example
+ * await tessera.grants.create("cus_123", { entitlement: "export-pdf", reason: "support case 42" });
+ */
+export type CreateGrantInput = {
+  /** The entitlement's key. */
+  entitlement: string;
+  /** quota: units per period */
+  limit?: number;
+  /** tier: one of the entitlement's levels */
+  level?: string;
+  /** content: content ids */
+  content?: string[];
+  /** Stops granting at this instant (environment clock). */
+  expires_at?: string;
+  /** Why: a comp, a support case, … */
+  reason: string;
+};
+
+/**
+ * A key that signs entitlement tokens (its public half only).
+ *
+ * @example
+ * const keys: SigningKey[] = (await tessera.signingKeys.list()).data;
+ */
+export type SigningKey = {
+  /** Also the `kid` of the tokens it signs. */
+  id: string;
+  object: "signing_key";
+  alg: "EdDSA" | "ES256";
+  /** active: signs; retiring: published until its last token expired; retired: gone from the JWKS. */
+  status: "active" | "retiring" | "retired";
+  public_jwk: Record<string, unknown>;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  rotated_at: string | null;
+  retires_at: string | null;
+};
+
+/**
+ * What `signingKeys.rotate` takes.
+ *
+ * @example
+ * await tessera.signingKeys.rotate({ alg: "ES256" });
+ */
+export type RotateSigningKeyInput = {
+  /** Default: the current key's algorithm, else EdDSA. */
+  alg?: "EdDSA" | "ES256";
+};
+
+/**
+ * A JSON Web Key Set: the public keys that verify entitlement tokens.
+ *
+ * @example
+ * const jwks: Jwks = await tessera.jwks.retrieve("production");
+ */
+export type Jwks = {
+  keys: Record<string, unknown>[];
+};
+
+/**
+ * An environment of a tenant.
+ *
+ * @example
+ * const envs: Environment[] = (await platform.tenants.retrieve("acme")).environments;
+ */
+export type Environment = {
+  id: string;
+  object: "environment";
+  name: string;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * A tenant with its environments.
+ *
+ * @example
+ * const tenant: Tenant = await platform.tenants.retrieve("acme");
+ */
+export type Tenant = {
+  id: string;
+  object: "tenant";
+  slug: string;
+  name: string;
+  environments: Environment[];
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * What `tenants.create` of the platform client takes.
+ *
+ * @example
+ * await platform.tenants.create({ slug: "acme", name: "Acme", environments: ["development", "production"] });
+ */
+export type CreateTenantInput = {
+  /** Url-safe tenant handle, used in x-tn and JWKS URLs. */
+  slug: string;
+  name: string;
+  environments?: string[];
+};
+
+/**
+ * What `environments.create` of the platform client takes.
+ *
+ * @example
+ * await platform.environments.create("acme", { name: "staging" });
+ */
+export type CreateEnvironmentInput = {
+  /** Environment name, e.g. development, staging, production. */
+  name: string;
+};

@@ -94,7 +94,11 @@ describe("no card data reaches a handler, the idempotency store or a log", () =>
   });
 
   it("lets ordinary bodies through", async () => {
-    const res = await acme.api("POST", "/v1/entitlements", { key: "ok", name: "Created 2026-01-01, call +49 151 2345 6789", kind: "flag" });
+    const res = await acme.api("POST", "/v1/entitlements", {
+      key: "ok",
+      name: "Created 2026-01-01, call +49 151 2345 6789",
+      kind: "flag",
+    });
     expect(res.status).toBe(201);
   });
 });

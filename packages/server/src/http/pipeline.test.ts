@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, dialect, type TestContext, type TestTenant } from "../../test/harness.js";
+import { MAX_BODY_BYTES } from "./body-size.js";
 
 /** Captures the app's JSON log lines. */
 function logSink() {
@@ -86,6 +87,16 @@ describe("request pipeline", () => {
     const logged = sink.lines.find((l) => l.request_id === "boom-1" && l.msg === "unhandled error");
     expect(logged?.level).toBe(50);
     expect(JSON.stringify(logged?.err)).toContain("exploded");
+  });
+
+  it("refuses a body over the size limit with 413 before reading it", async () => {
+    const huge = JSON.stringify({ key: "big", name: "x".repeat(MAX_BODY_BYTES), kind: "flag" });
+    const res = await acme.api("POST", "/v1/entitlements", huge);
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe("PAYLOAD_TOO_LARGE");
+    expect((await acme.api("GET", "/v1/entitlements/big")).status).toBe(404);
+    const fits = await acme.api("POST", "/v1/entitlements", { key: "fits", name: "x".repeat(200), kind: "flag" });
+    expect(fits.status).toBe(201);
   });
 
   it("rejects a non-JSON body with 400 and a missing body with field errors", async () => {

@@ -18,7 +18,10 @@ export function preparedQuery<DB, const K extends string, R>(
   names: readonly K[],
   build: (db: Kysely<DB>, placeholders: Record<K, string>) => Compilable<R>,
 ) {
-  const compiled = new WeakMap<Kysely<DB>, { sql: string; slots: Array<{ name: K } | { value: unknown }> }>();
+  // Keyed by the dialect adapter, which a database shares with its transactions: a query run
+  // inside `db.transaction()` reuses the SQL compiled for the database instead of compiling again.
+  // (A `withSchema`/`withPlugin` copy would share it too; nothing here uses them.)
+  const compiled = new WeakMap<object, { sql: string; slots: Array<{ name: K } | { value: unknown }> }>();
 
   function prepare(db: Kysely<DB>) {
     const marker = (name: string) => `\u0000prepared:${name}\u0000`;
@@ -31,12 +34,12 @@ export function preparedQuery<DB, const K extends string, R>(
     const missing = names.filter((n) => !slots.some((s) => "name" in s && s.name === n));
     if (missing.length) throw new Error(`preparedQuery: ${missing.join(", ")} did not reach the SQL as parameters`);
     const entry = { sql: query.sql, slots };
-    compiled.set(db, entry);
+    compiled.set(db.getExecutor().adapter, entry);
     return entry;
   }
 
   return (db: Kysely<DB>, values: Record<K, unknown>) => {
-    const { sql, slots } = compiled.get(db) ?? prepare(db);
+    const { sql, slots } = compiled.get(db.getExecutor().adapter) ?? prepare(db);
     const parameters = slots.map((s) => ("name" in s ? values[s.name] : s.value));
     return db.executeQuery<R>(CompiledQuery.raw(sql, parameters));
   };

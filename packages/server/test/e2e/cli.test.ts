@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPostgres, type TestPostgres } from "../postgres.js";
-import { http, type Served, serve, tessera, tesseraJson } from "./cli.js";
+import { http, type Served, serve, tessera, tesseraJson, waitForOutput } from "./cli.js";
 
 /*
  * The real CLI in child processes, over real HTTP: what a user does after the README's quickstart.
@@ -88,6 +88,7 @@ describe.each(["sqlite", "postgres"] as const)("tessera CLI on %s", (dialect) =>
       expect(banner).toMatch(new RegExp(`${envName} +tsk_${envName}_`));
     }
     // Logs are JSON lines on stdout.
+    await waitForOutput(server, "stdout", '"msg":"tessera listening"');
     const listening = server.output.stdout
       .split("\n")
       .filter(Boolean)

@@ -84,6 +84,11 @@ export async function serve(args: string[], env: Record<string, string>, cwd = R
   };
 }
 
+/** Logs are buffered (flushed every 250 ms): wait for a line instead of expecting it at once. */
+export async function waitForOutput(served: Served, stream: "stdout" | "stderr", text: string): Promise<void> {
+  for (let i = 0; i < 100 && !served.output[stream].includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 async function waitForReady(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     try {

@@ -6,8 +6,8 @@ import { http, type Served, serve, tesseraJson } from "./cli.js";
 
 /*
  * The world the example apps' end-to-end tests run in: the real `tessera serve` on a temp SQLite
- * file, a tenant made with the CLI, a catalog made over HTTP, one customer entitled to
- * `export-pdf` by a manual grant and one who is not. Everything over real HTTP, as a merchant would.
+ * file, a tenant made with the CLI, a catalog made over HTTP, a customer entitled to `export-pdf`
+ * by a manual grant, one by a subscription (sandbox payment) and one who is not. Everything over real HTTP, as a merchant would.
  */
 
 export interface EntitledWorld {
@@ -18,8 +18,8 @@ export interface EntitledWorld {
   tenant: string;
   storefront: string;
   jwksUrl: string;
-  /** Customers: `entitled` has export-pdf through a grant, `plain` has nothing. */
-  customers: { entitled: string; plain: string };
+  /** `entitled` has export-pdf through a grant, `subscriber` through a subscription, `plain` has nothing. */
+  customers: { entitled: string; subscriber: string; plain: string };
   grantId: string;
   api: ReturnType<typeof http>;
   token(customer: string, env?: string): Promise<string>;
@@ -58,10 +58,25 @@ export async function startEntitledWorld(): Promise<EntitledWorld> {
       }),
     );
     const storefront = await ok(
-      api("POST", "/v1/storefronts", { key: "web", name: "Web", type: "web", bundles: [bundle.id] }),
+      api("POST", "/v1/storefronts", {
+        key: "web",
+        name: "Web",
+        type: "web",
+        bundles: [bundle.id],
+        payment_providers: [{ name: "sandbox" }],
+      }),
     );
     const entitled = await ok(api("POST", "/v1/customers", { storefront: storefront.id, external_id: "alice" }));
     const plain = await ok(api("POST", "/v1/customers", { storefront: storefront.id, external_id: "bob" }));
+    const subscriber = await ok(api("POST", "/v1/customers", { storefront: storefront.id, external_id: "carol" }));
+    // The sandbox provider accepts this test token, so the subscription starts active and grants.
+    await ok(
+      api("POST", "/v1/subscriptions", {
+        customer: subscriber.id,
+        price: bundle.prices[0].id,
+        payment_method: "pm_sandbox_ok",
+      }),
+    );
     const grant = await ok(
       api("POST", `/v1/customers/${entitled.id}/grants`, { entitlement: "export-pdf", reason: "example comp" }),
     );
@@ -72,7 +87,7 @@ export async function startEntitledWorld(): Promise<EntitledWorld> {
       tenant: "shop",
       storefront: storefront.id,
       jwksUrl: `${server.url}/v1/jwks/shop/production`,
-      customers: { entitled: entitled.id, plain: plain.id },
+      customers: { entitled: entitled.id, subscriber: subscriber.id, plain: plain.id },
       grantId: grant.id,
       api,
       async token(customer, e = "production") {

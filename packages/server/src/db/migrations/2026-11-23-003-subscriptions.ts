@@ -92,7 +92,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on("payments")
     .columns(["environment_id", "subscription_id"])
     .execute();
-  await db.schema.createIndex("payments_env_customer").on("payments").columns(["environment_id", "customer_id"]).execute();
+  await db.schema
+    .createIndex("payments_env_customer")
+    .on("payments")
+    .columns(["environment_id", "customer_id"])
+    .execute();
 
   // The sandbox provider's own books, as a real provider would keep them on its side: in the
   // database so they survive restarts and every worker sees the same charges.
@@ -117,10 +121,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_at", "text", (c) => c.notNull())
     .addUniqueConstraint("sandbox_operations_key", ["environment_id", "provider", "idempotency_key"])
     .execute();
+  // Only the "first charge succeeds, later ones decline" token looks up earlier charges.
   await db.schema
-    .createIndex("sandbox_operations_pm")
+    .createIndex("sandbox_operations_first_charge")
     .on("sandbox_operations")
     .columns(["environment_id", "customer", "payment_method"])
+    .where("payment_method", "=", "pm_sandbox_ok_then_decline")
     .execute();
 }
 

@@ -1,6 +1,6 @@
 import type { PaymentKind } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
-import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
+import type { Db, PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { EnqueueJob } from "../../jobs/queue.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/store.js";
@@ -35,10 +35,16 @@ export interface Attempt {
   paymentMethod: string;
   correlationId: string | null;
   initiator: "api" | "job";
+  /** Runs in the transaction that applies the outcome (a job marks itself done there). */
+  finish?: (tx: Db) => Promise<void>;
 }
 
 /** Decides the subscription write for an outcome. Runs before the apply transaction, so it may read. */
-export type Apply = (payment: PaymentRow, outcome: ChargeOutcome, row: SubscriptionRow) => Promise<Omit<Write, "correlationId">>;
+export type Apply = (
+  payment: PaymentRow,
+  outcome: ChargeOutcome,
+  row: SubscriptionRow,
+) => Promise<Omit<Write, "correlationId">>;
 
 export type Applied =
   | { status: "applied"; outcome: ChargeOutcome; row: SubscriptionRow; payment: PaymentRow }
@@ -55,7 +61,10 @@ export function settleJob(payment: PaymentRow, wallNow: Date): EnqueueJob {
   };
 }
 
-export function chargeProtocol(deps: Deps, { store, payments }: { store: SubscriptionStore; payments: PaymentsService }) {
+export function chargeProtocol(
+  deps: Deps,
+  { store, payments }: { store: SubscriptionStore; payments: PaymentsService },
+) {
   const { db } = deps;
 
   async function complete(
@@ -65,10 +74,12 @@ export function chargeProtocol(deps: Deps, { store, payments }: { store: Subscri
     reserved: PaymentRow,
     failover: boolean,
     apply: Apply,
+    finish?: (tx: Db) => Promise<void>,
   ): Promise<Applied> {
     const { payment, outcome } = await payments.execute(scope, route, reserved, { failover });
     // A resumed attempt must not be marked failed: its provider may have charged before the crash.
-    if (outcome.status === "unavailable" && !failover) throw new Error(`${payment.provider} unavailable: ${outcome.message}`);
+    if (outcome.status === "unavailable" && !failover)
+      throw new Error(`${payment.provider} unavailable: ${outcome.message}`);
     const settledPreview = withOutcome(payment, outcome, scope.clock.now().toISOString());
     const w = await apply(settledPreview, outcome, row);
     return db.transaction().execute(async (tx): Promise<Applied> => {
@@ -82,6 +93,8 @@ export function chargeProtocol(deps: Deps, { store, payments }: { store: Subscri
       });
       // The payment was ours to settle, so nobody else may have written the row: roll both back.
       if (!next) throw new StaleWrite(`subscription ${row.id} changed while ${payment.id} was in flight`);
+      // An unreachable provider is retried by the job, so the job is not done.
+      if (outcome.status !== "unavailable") await finish?.(tx);
       return { status: "applied", outcome, row: next, payment: settled };
     });
   }
@@ -116,12 +129,18 @@ export function chargeProtocol(deps: Deps, { store, payments }: { store: Subscri
         return next;
       });
       if (!reserved) return { status: "conflict" };
-      return complete(scope, reserved, route, payment, true, apply);
+      return complete(scope, reserved, route, payment, true, apply, a.finish);
     },
 
     /** Finishes an attempt found in flight (its process died after reserving it). */
-    async resume(scope: Scope, row: SubscriptionRow, payment: PaymentRow, apply: Apply): Promise<Applied> {
-      return complete(scope, row, await payments.routing(scope, row.storefront_id), payment, false, apply);
+    async resume(
+      scope: Scope,
+      row: SubscriptionRow,
+      payment: PaymentRow,
+      apply: Apply,
+      finish?: (tx: Db) => Promise<void>,
+    ): Promise<Applied> {
+      return complete(scope, row, await payments.routing(scope, row.storefront_id), payment, false, apply, finish);
     },
   };
 }

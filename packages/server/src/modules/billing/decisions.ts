@@ -28,7 +28,11 @@ export type PeriodEndDecision =
  *   2. a fixed-term price whose last period ended expires;
  *   3. otherwise the next period is charged, on the pending plan change's price if there is one.
  */
-export function decidePeriodEnd(row: SubscriptionRow, current: PriceTerms, pending: PriceTerms | undefined): PeriodEndDecision {
+export function decidePeriodEnd(
+  row: SubscriptionRow,
+  current: PriceTerms,
+  pending: PriceTerms | undefined,
+): PeriodEndDecision {
   if (row.cancel_at_period_end) return { kind: "cancel" };
   if (row.status === "active" && current.term_count !== null && row.period_index >= current.term_count) {
     return { kind: "expire" };

@@ -7,11 +7,18 @@ describe("dunning schedule", () => {
   const F = "2026-01-10T00:00:00.000Z";
   it("retries on the configured days, or only waits for the deadline after a hard decline", () => {
     expect([0, 1, 2, 3].map((s) => dunningStep(F, [1, 3, 5, 7], s, true)?.at.slice(0, 10))).toEqual([
-      "2026-01-11", "2026-01-13", "2026-01-15", "2026-01-17",
+      "2026-01-11",
+      "2026-01-13",
+      "2026-01-15",
+      "2026-01-17",
     ]);
     expect(dunningStep(F, [1, 3, 5, 7], 4, true)).toBeUndefined();
     expect(dunningStep(F, [1, 3, 5, 7], 0, false)).toEqual({ step: 3, at: "2026-01-17T00:00:00.000Z", charge: false });
-    expect(nextDunningStep(F, [1, 3, 5, 7], 1, false)).toEqual({ step: 3, at: "2026-01-17T00:00:00.000Z", charge: false });
+    expect(nextDunningStep(F, [1, 3, 5, 7], 1, false)).toEqual({
+      step: 3,
+      at: "2026-01-17T00:00:00.000Z",
+      charge: false,
+    });
     expect(nextDunningStep(F, [1, 3, 5, 7], 3, false)).toBeUndefined();
     expect(dunningStep(F, [], 0, true)).toEqual({ step: 0, at: F, charge: false });
   });
@@ -41,7 +48,11 @@ describe("dunning over simulated time", () => {
     await advance(api, "P1M");
     const grace = await get(api, sub.id);
     expect(grace).toMatchObject({ status: "grace", period_index: 2, next_retry_at: "2026-07-02T00:00:00.000Z" });
-    expect(grace.latest_payment).toMatchObject({ status: "failed", failure_code: "insufficient_funds", retryable: true });
+    expect(grace.latest_payment).toMatchObject({
+      status: "failed",
+      failure_code: "insufficient_funds",
+      retryable: true,
+    });
     // Grace still grants, until the next retry can change that.
     expect(await sources(tenant, sub.customer)).toEqual([
       {
@@ -76,9 +87,14 @@ describe("dunning over simulated time", () => {
     const story = events.filter((e) => ["subscription.grace_started", "subscription.suspended"].includes(e.type));
     expect(new Set(story.map((e) => e.correlation_id)).size).toBe(1);
 
-    expect((await api("POST", `/v1/subscriptions/${sub.id}/retry`)).body).toMatchObject({ status: 402, decline_code: "insufficient_funds" });
+    expect((await api("POST", `/v1/subscriptions/${sub.id}/retry`)).body).toMatchObject({
+      status: 402,
+      decline_code: "insufficient_funds",
+    });
     await api("POST", `/v1/subscriptions/${sub.id}/payment-method`, { payment_method: "pm_sandbox_ok" });
-    const recovered = await api("POST", `/v1/subscriptions/${sub.id}/retry`, undefined, { "x-request-id": "req-retry" });
+    const recovered = await api("POST", `/v1/subscriptions/${sub.id}/retry`, undefined, {
+      "x-request-id": "req-retry",
+    });
     expect(recovered.body).toMatchObject({
       status: "active",
       period_index: 2,
@@ -100,11 +116,18 @@ describe("dunning over simulated time", () => {
     await api("POST", `/v1/subscriptions/${sub.id}/payment-method`, { payment_method: "pm_sandbox_ok" });
     await advance(api, "P2D");
     const after = await get(api, sub.id);
-    expect(after).toMatchObject({ status: "active", next_retry_at: null, current_period_end: "2026-08-01T00:00:00.000Z" });
+    expect(after).toMatchObject({
+      status: "active",
+      next_retry_at: null,
+      current_period_end: "2026-08-01T00:00:00.000Z",
+    });
     expect(after.status_history.at(-1)).toMatchObject({ status: "active", reason: "retry_succeeded" });
     // The step that would have run on day 4 is now stale: nothing more is charged for period 2.
     await advance(api, "P5D");
-    expect((await paymentsOf(api, sub.id)).filter((p) => p.period_index === 2).map((p) => p.status)).toEqual(["failed", "succeeded"]);
+    expect((await paymentsOf(api, sub.id)).filter((p) => p.period_index === 2).map((p) => p.status)).toEqual([
+      "failed",
+      "succeeded",
+    ]);
   });
 
   it("a hard decline is never retried automatically; the grace runs to the last retry day, then suspends", async () => {
@@ -146,7 +169,9 @@ describe("dunning over simulated time", () => {
     const sub = await subscribe(api, cat, { payment_method: "pm_sandbox_ok_then_decline" });
     await advance(api, "P1M");
     expect((await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true })).status).toBe(409);
-    expect((await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: false })).body.status).toBe("cancelled");
+    expect((await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: false })).body.status).toBe(
+      "cancelled",
+    );
     await advance(api, "P10D");
     expect((await paymentsOf(api, sub.id)).filter((p) => p.period_index === 2)).toHaveLength(1);
   });

@@ -17,7 +17,12 @@ export interface DunningStep {
   charge: boolean;
 }
 
-export function dunningStep(failedAt: string, retryDays: readonly number[], step: number, retryable: boolean): DunningStep | undefined {
+export function dunningStep(
+  failedAt: string,
+  retryDays: readonly number[],
+  step: number,
+  retryable: boolean,
+): DunningStep | undefined {
   if (retryDays.length === 0) return step === 0 ? { step: 0, at: failedAt, charge: false } : undefined;
   if (!retryable) {
     const last = retryDays.length - 1;

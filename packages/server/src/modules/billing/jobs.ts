@@ -1,6 +1,7 @@
 import type { PaymentKind } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
-import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
+import type { Db, JobRow, PaymentRow, SubscriptionRow } from "../../db/types.js";
+import { completeJob } from "../../jobs/queue.js";
 import type { JobContext } from "../../jobs/worker.js";
 import { type PaymentsService, withOutcome } from "../payments/service.js";
 import { pendingChangeOf } from "../subscriptions/model.js";
@@ -30,7 +31,8 @@ function busy(row: SubscriptionRow): Error {
 
 function done(result: Applied): boolean {
   if (result.status === "conflict") return false;
-  if (result.outcome.status === "unavailable") throw new Error(`no payment provider reachable: ${result.outcome.message}`);
+  if (result.outcome.status === "unavailable")
+    throw new Error(`no payment provider reachable: ${result.outcome.message}`);
   return true;
 }
 
@@ -38,8 +40,17 @@ function done(result: Applied): boolean {
 export function billingJobs(j: JobDeps) {
   const { db } = j.deps;
 
-  async function write(scope: Scope, row: SubscriptionRow, w: Write): Promise<boolean> {
-    return (await db.transaction().execute((tx) => j.store.write(tx, scope, row, w))) !== undefined;
+  /** Marks the job done in the transaction of its change, saving the worker a commit of its own. */
+  const finisher = (job: JobRow) => async (tx: Db) => {
+    if (job.locked_by) await completeJob(tx, job, job.locked_by, j.deps.clock.now().toISOString());
+  };
+
+  async function write(scope: Scope, row: SubscriptionRow, w: Write, job: JobRow): Promise<boolean> {
+    return db.transaction().execute(async (tx) => {
+      if (!(await j.store.write(tx, scope, row, w))) return false;
+      await finisher(job)(tx);
+      return true;
+    });
   }
 
   /** Renewal, trial end, scheduled cancel, fixed-term end: one decision per period end. */
@@ -60,20 +71,21 @@ export function billingJobs(j: JobDeps) {
         const payment = await j.payments.find(db, scope, row.inflight_payment_id);
         if (!payment || payment.correlation_id !== correlationId || decision.kind !== "charge") throw busy(row);
         const apply = applyPeriodCharge(decision, now, () => j.retryDays(scope, row));
-        if (done(await j.protocol.resume(scope, row, payment, apply))) return;
+        if (done(await j.protocol.resume(scope, row, payment, apply, finisher(job)))) return;
         continue;
       }
       if (decision.kind === "cancel" || decision.kind === "expire") {
         const w: Write = {
-          move: decision.kind === "cancel" ? { event: "cancel", reason: "cancel_at_period_end" } : { event: "term_ended" },
+          move:
+            decision.kind === "cancel" ? { event: "cancel", reason: "cancel_at_period_end" } : { event: "term_ended" },
           patch: { ended_at: row.current_period_end, pending_plan_change: null },
           correlationId,
         };
-        if (await write(scope, row, w)) return;
+        if (await write(scope, row, w, job)) return;
         continue;
       }
       if (decision.price.amount === 0) {
-        if (await write(scope, row, { ...freePeriod(decision, row), correlationId })) return;
+        if (await write(scope, row, { ...freePeriod(decision, row), correlationId }, job)) return;
         continue;
       }
       const result = await j.protocol.charge(
@@ -87,6 +99,7 @@ export function billingJobs(j: JobDeps) {
           paymentMethod: row.payment_method,
           correlationId,
           initiator: "job",
+          finish: finisher(job),
         },
         applyPeriodCharge(decision, now, () => j.retryDays(scope, row)),
       );
@@ -96,12 +109,12 @@ export function billingJobs(j: JobDeps) {
   }
 
   /** One step of the dunning schedule: a retry charge, or the deadline of a grace without retries. */
-  async function dunning({ payload, scope }: JobContext): Promise<void> {
+  async function dunning({ job, payload, scope }: JobContext): Promise<void> {
     const p = payload as DunningPayload;
     if (!scope) return;
     for (let round = 0; round < ROUNDS; round++) {
       const row = await j.store.find(db, scope, p.subscription);
-      if (!row || row.status !== "grace" || row.period_index !== p.period_index || row.dunning_step !== p.step) return;
+      if (row?.status !== "grace" || row.period_index !== p.period_index || row.dunning_step !== p.step) return;
       const now = scope.clock.now().toISOString();
       const unpaid = row.unpaid_payment_id ? await j.payments.find(db, scope, row.unpaid_payment_id) : undefined;
       if (!unpaid) throw new Error(`subscription ${row.id} is in grace without an unpaid payment`);
@@ -109,13 +122,14 @@ export function billingJobs(j: JobDeps) {
       const apply = applyRetry(terms, now, p.step, () => j.retryDays(scope, row));
       if (row.inflight_payment_id) {
         const payment = await j.payments.find(db, scope, row.inflight_payment_id);
-        if (!payment || payment.correlation_id !== p.correlation_id || payment.period_index !== row.period_index) throw busy(row);
-        if (done(await j.protocol.resume(scope, row, payment, apply))) return;
+        if (!payment || payment.correlation_id !== p.correlation_id || payment.period_index !== row.period_index)
+          throw busy(row);
+        if (done(await j.protocol.resume(scope, row, payment, apply, finisher(job)))) return;
         continue;
       }
       if (row.dunning_retryable !== 1) {
         const w = continueDunning(row, p.step, false, await j.retryDays(scope, row), p.correlation_id);
-        if (await write(scope, row, { ...w, correlationId: p.correlation_id })) return;
+        if (await write(scope, row, { ...w, correlationId: p.correlation_id }, job)) return;
         continue;
       }
       const result = await j.protocol.charge(
@@ -129,6 +143,7 @@ export function billingJobs(j: JobDeps) {
           paymentMethod: row.payment_method,
           correlationId: p.correlation_id,
           initiator: "job",
+          finish: finisher(job),
         },
         apply,
       );
@@ -143,25 +158,31 @@ export function billingJobs(j: JobDeps) {
     if (!scope) return;
     for (let round = 0; round < ROUNDS; round++) {
       const payment = await j.payments.find(db, scope, p.payment);
-      if (!payment || payment.status !== "pending") return;
+      if (payment?.status !== "pending") return;
       const row = payment.subscription_id ? await j.store.find(db, scope, payment.subscription_id) : undefined;
       // Still in flight: whoever reserved it finishes it (its job re-runs, or payment.settle).
       if (row?.inflight_payment_id === payment.id) return;
+      // Another charge of the subscription is in flight: its apply must not lose its race to us.
+      if (row?.inflight_payment_id) throw busy(row);
       const outcome = await j.payments.retrieve(scope, payment);
-      if (outcome.status === "pending") throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
+      if (outcome.status === "pending")
+        throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
       const now = scope.clock.now().toISOString();
       const settled = withOutcome(payment, outcome, now);
       const change = row ? await afterCheck(scope, row, settled, p, now) : undefined;
-      const applied = await db.transaction().execute(async (tx) => {
-        if (!(await j.payments.settle(tx, scope, payment, outcome))) return true;
-        if (!row || !change) return true;
-        const next = await j.store.write(tx, scope, row, { ...change, correlationId: payment.correlation_id });
-        if (!next) throw new StaleWrite(`subscription ${row.id} changed`);
-        return true;
-      }).catch((error: unknown) => {
-        if (error instanceof StaleWrite) return false;
-        throw error;
-      });
+      const applied = await db
+        .transaction()
+        .execute(async (tx) => {
+          if (!(await j.payments.settle(tx, scope, payment, outcome))) return true;
+          if (!row || !change) return true;
+          const next = await j.store.write(tx, scope, row, { ...change, correlationId: payment.correlation_id });
+          if (!next) throw new StaleWrite(`subscription ${row.id} changed`);
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof StaleWrite) return false;
+          throw error;
+        });
       if (applied) return;
     }
     throw new Error(`payment ${p.payment}: its subscription kept changing`);
@@ -183,7 +204,13 @@ export function billingJobs(j: JobDeps) {
       // Granted on credit, and the money did not come: into dunning like any failed renewal.
       return startDunning(row, payment, row.period_index, now, await j.retryDays(scope, row));
     } else if (p.mode === "dunning" && samePeriod && row.status === "grace" && p.resume_step !== null) {
-      return continueDunning(row, p.resume_step, payment.retryable === 1, await j.retryDays(scope, row), payment.correlation_id);
+      return continueDunning(
+        row,
+        p.resume_step,
+        payment.retryable === 1,
+        await j.retryDays(scope, row),
+        payment.correlation_id,
+      );
     }
     return { patch: { payment_check_at: null } };
   }
@@ -199,7 +226,11 @@ export function billingJobs(j: JobDeps) {
     if (payment.status === "pending") {
       await j.payments.voidAbandoned(scope, payment, "the API request that made it did not complete");
     }
-    if (row) await j.store.writeNow(scope, row, { patch: { inflight_payment_id: null }, correlationId: payment.correlation_id });
+    if (row)
+      await j.store.writeNow(scope, row, {
+        patch: { inflight_payment_id: null },
+        correlationId: payment.correlation_id,
+      });
   }
 
   return { periodEnd, dunning, check, settle };

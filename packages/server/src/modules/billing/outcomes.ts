@@ -53,11 +53,26 @@ export function startDunning(
 }
 
 /** After a failed retry (or a deadline): the next step, or suspension when there is none. */
-export function continueDunning(row: SubscriptionRow, after: number, retryable: boolean, retryDays: readonly number[], correlationId: string | null): Change {
+export function continueDunning(
+  row: SubscriptionRow,
+  after: number,
+  retryable: boolean,
+  retryDays: readonly number[],
+  correlationId: string | null,
+): Change {
   const next = nextDunningStep(graceStartedAt(row), retryDays, after, retryable);
-  if (!next) return { move: { event: "retries_exhausted" }, patch: { ...CLEAR_DUNNING, unpaid_payment_id: row.unpaid_payment_id, payment_check_at: null } };
+  if (!next)
+    return {
+      move: { event: "retries_exhausted" },
+      patch: { ...CLEAR_DUNNING, unpaid_payment_id: row.unpaid_payment_id, payment_check_at: null },
+    };
   return {
-    patch: { dunning_step: next.step, next_retry_at: next.at, dunning_retryable: next.charge ? 1 : 0, payment_check_at: null },
+    patch: {
+      dunning_step: next.step,
+      next_retry_at: next.at,
+      dunning_retryable: next.charge ? 1 : 0,
+      payment_check_at: null,
+    },
     jobs: [dunningJob(row.id, row.period_index, next, correlationId)],
   };
 }
@@ -76,7 +91,12 @@ export function recover(row: SubscriptionRow, terms: PriceTerms, now: string): C
     patch: {
       ...CLEAR_DUNNING,
       payment_check_at: null,
-      ...(reanchor && { anchor_at: now, anchor_period: row.period_index, current_period_start: bounds.start, current_period_end: bounds.end }),
+      ...(reanchor && {
+        anchor_at: now,
+        anchor_period: row.period_index,
+        current_period_start: bounds.start,
+        current_period_end: bounds.end,
+      }),
     },
     jobs: [periodEndJob(row.id, row.period_index, bounds.end)],
   };
@@ -96,7 +116,10 @@ export function freePeriod(d: Extract<PeriodEndDecision, { kind: "charge" }>, ro
       pending_plan_change: null,
     },
     ...(d.conversion && { move: { event: "trial_paid" as const } }),
-    events: [...(d.planChanged ? (["subscription.plan_changed"] as const) : []), ...(d.conversion ? [] : (["subscription.renewed"] as const))],
+    events: [
+      ...(d.planChanged ? (["subscription.plan_changed"] as const) : []),
+      ...(d.conversion ? [] : (["subscription.renewed"] as const)),
+    ],
     jobs: [periodEndJob(row.id, d.periodIndex, d.bounds.end)],
   };
 }

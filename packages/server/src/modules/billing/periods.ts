@@ -37,7 +37,10 @@ export function periodBounds(
   };
 }
 
-export function sameCycle(a: Pick<PriceTerms, "interval" | "interval_count">, b: Pick<PriceTerms, "interval" | "interval_count">) {
+export function sameCycle(
+  a: Pick<PriceTerms, "interval" | "interval_count">,
+  b: Pick<PriceTerms, "interval" | "interval_count">,
+) {
   return a.interval === b.interval && a.interval_count === b.interval_count;
 }
 

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { advance, type BillingCatalog, billingCatalog, eventsOf, freezeAt, paymentsOf, sandboxCharges, subscribe } from "../../../test/billing-setup.js";
+import {
+  advance,
+  type BillingCatalog,
+  billingCatalog,
+  eventsOf,
+  freezeAt,
+  paymentsOf,
+  sandboxCharges,
+  subscribe,
+} from "../../../test/billing-setup.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 
 /* Each test runs in an environment of its own, so its test clock moves only its subscriptions. */
@@ -16,7 +25,7 @@ describe("renewals, trials, terms and scheduled changes over simulated time", ()
   async function world(start: string, options: Parameters<typeof billingCatalog>[1] = {}) {
     const tenant: TestTenant = await createTestTenant(ctx, `renewals-${++n}`);
     await freezeAt(tenant.api, start);
-    return { api: tenant.api, cat: await billingCatalog(tenant.api, options) as BillingCatalog };
+    return { api: tenant.api, cat: (await billingCatalog(tenant.api, options)) as BillingCatalog };
   }
   const get = async (api: TestTenant["api"], id: string) => (await api("GET", `/v1/subscriptions/${id}`)).body;
 
@@ -41,8 +50,18 @@ describe("renewals, trials, terms and scheduled changes over simulated time", ()
     expect(await sandboxCharges(ctx, sub.id)).toHaveLength(13);
     const renewed = (await eventsOf(api, sub.id)).filter((e) => e.type === "subscription.renewed");
     expect(renewed.map((e) => e.data.object.current_period_start.slice(0, 10))).toEqual([
-      "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30", "2026-07-31",
-      "2026-08-31", "2026-09-30", "2026-10-31", "2026-11-30", "2026-12-31", "2027-01-31",
+      "2026-02-28",
+      "2026-03-31",
+      "2026-04-30",
+      "2026-05-31",
+      "2026-06-30",
+      "2026-07-31",
+      "2026-08-31",
+      "2026-09-30",
+      "2026-10-31",
+      "2026-11-30",
+      "2026-12-31",
+      "2027-01-31",
     ]);
     // Each renewal's events share one correlation id, distinct per renewal.
     expect(new Set(renewed.map((e) => e.correlation_id)).size).toBe(12);
@@ -72,8 +91,16 @@ describe("renewals, trials, terms and scheduled changes over simulated time", ()
     const leaving = await subscribe(api, cat, { price: cat.prices.trial });
     await api("POST", `/v1/subscriptions/${leaving.id}/cancel`, { at_period_end: true });
     await advance(api, "P14D");
-    expect(await get(api, failing.id)).toMatchObject({ status: "grace", period_index: 1, next_retry_at: "2026-02-16T00:00:00.000Z" });
-    expect(await get(api, leaving.id)).toMatchObject({ status: "cancelled", ended_at: "2026-02-15T00:00:00.000Z", latest_payment: null });
+    expect(await get(api, failing.id)).toMatchObject({
+      status: "grace",
+      period_index: 1,
+      next_retry_at: "2026-02-16T00:00:00.000Z",
+    });
+    expect(await get(api, leaving.id)).toMatchObject({
+      status: "cancelled",
+      ended_at: "2026-02-15T00:00:00.000Z",
+      latest_payment: null,
+    });
     expect(await paymentsOf(api, leaving.id)).toEqual([]);
   });
 
@@ -82,7 +109,11 @@ describe("renewals, trials, terms and scheduled changes over simulated time", ()
     const sub = await subscribe(api, cat, {});
     await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true });
     await advance(api, "P2M");
-    expect(await get(api, sub.id)).toMatchObject({ status: "cancelled", ended_at: "2026-05-01T00:00:00.000Z", period_index: 1 });
+    expect(await get(api, sub.id)).toMatchObject({
+      status: "cancelled",
+      ended_at: "2026-05-01T00:00:00.000Z",
+      period_index: 1,
+    });
     expect(await paymentsOf(api, sub.id)).toHaveLength(1);
     const last = (await eventsOf(api, sub.id)).at(-1);
     expect(last).toMatchObject({ type: "subscription.cancelled", created_at: "2026-05-01T00:00:00.000Z" });
@@ -92,14 +123,21 @@ describe("renewals, trials, terms and scheduled changes over simulated time", ()
     const { api, cat } = await world("2026-04-01T00:00:00.000Z");
     const sub = await subscribe(api, cat, { price: cat.prices.term });
     await advance(api, "P6M");
-    expect(await get(api, sub.id)).toMatchObject({ status: "expired", period_index: 3, ended_at: "2026-07-01T00:00:00.000Z" });
+    expect(await get(api, sub.id)).toMatchObject({
+      status: "expired",
+      period_index: 3,
+      ended_at: "2026-07-01T00:00:00.000Z",
+    });
     expect((await paymentsOf(api, sub.id)).map((p) => p.period_index)).toEqual([1, 2, 3]);
   });
 
   it("applies a scheduled plan change at renewal and charges the new price", async () => {
     const { api, cat } = await world("2026-04-01T00:00:00.000Z");
     const sub = await subscribe(api, cat, { price: cat.prices.premium });
-    await api("POST", `/v1/subscriptions/${sub.id}/change-plan`, { price: cat.prices.monthly, proration: "period_end" });
+    await api("POST", `/v1/subscriptions/${sub.id}/change-plan`, {
+      price: cat.prices.monthly,
+      proration: "period_end",
+    });
     await advance(api, "P1M");
     expect(await get(api, sub.id)).toMatchObject({
       price: cat.prices.monthly,
@@ -108,7 +146,9 @@ describe("renewals, trials, terms and scheduled changes over simulated time", ()
       period_index: 2,
       latest_payment: { amount: 999, kind: "renewal" },
     });
-    expect((await eventsOf(api, sub.id)).map((e) => e.type)).toEqual(expect.arrayContaining(["subscription.plan_changed", "subscription.renewed"]));
+    expect((await eventsOf(api, sub.id)).map((e) => e.type)).toEqual(
+      expect.arrayContaining(["subscription.plan_changed", "subscription.renewed"]),
+    );
   });
 
   it("renews on credit when the provider times out, and the check confirms the charge", async () => {
@@ -116,7 +156,11 @@ describe("renewals, trials, terms and scheduled changes over simulated time", ()
     const sub = await subscribe(api, cat, {});
     await api("POST", `/v1/subscriptions/${sub.id}/payment-method`, { payment_method: "pm_sandbox_timeout" });
     await advance(api, "P1M");
-    expect(await get(api, sub.id)).toMatchObject({ status: "active", period_index: 2, latest_payment: { status: "pending" } });
+    expect(await get(api, sub.id)).toMatchObject({
+      status: "active",
+      period_index: 2,
+      latest_payment: { status: "pending" },
+    });
     await advance(api, "PT1H");
     expect(await get(api, sub.id)).toMatchObject({ status: "active", latest_payment: { status: "succeeded" } });
     expect(await sandboxCharges(ctx, sub.id)).toHaveLength(2);

@@ -37,11 +37,26 @@ export interface CheckPayload {
 
 export function periodEndJob(subscription: string, periodIndex: number, end: string): EnqueueJob {
   const payload: PeriodEndPayload = { subscription, period_index: periodIndex, period_end: end };
-  return { type: PERIOD_END_JOB, payload, runAt: end, dedupeKey: `${PERIOD_END_JOB}:${subscription}:${periodIndex}:${end}` };
+  return {
+    type: PERIOD_END_JOB,
+    payload,
+    runAt: end,
+    dedupeKey: `${PERIOD_END_JOB}:${subscription}:${periodIndex}:${end}`,
+  };
 }
 
-export function dunningJob(subscription: string, periodIndex: number, step: DunningStep, correlationId: string | null): EnqueueJob {
-  const payload: DunningPayload = { subscription, period_index: periodIndex, step: step.step, correlation_id: correlationId };
+export function dunningJob(
+  subscription: string,
+  periodIndex: number,
+  step: DunningStep,
+  correlationId: string | null,
+): EnqueueJob {
+  const payload: DunningPayload = {
+    subscription,
+    period_index: periodIndex,
+    step: step.step,
+    correlation_id: correlationId,
+  };
   return {
     type: DUNNING_JOB,
     payload,
@@ -50,7 +65,12 @@ export function dunningJob(subscription: string, periodIndex: number, step: Dunn
   };
 }
 
-export function checkJob(payment: PaymentRow, mode: CheckPayload["mode"], resumeStep: number | null, runAt: string): EnqueueJob {
+export function checkJob(
+  payment: PaymentRow,
+  mode: CheckPayload["mode"],
+  resumeStep: number | null,
+  runAt: string,
+): EnqueueJob {
   const payload: CheckPayload = { payment: payment.id, mode, resume_step: resumeStep };
   return { type: CHECK_JOB, payload, runAt, dedupeKey: `${CHECK_JOB}:${payment.id}` };
 }

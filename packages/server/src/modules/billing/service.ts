@@ -23,7 +23,7 @@ export function billingService(
     store: SubscriptionStore;
     payments: PaymentsService;
     catalog: Pick<CatalogService, "getPrice">;
-    storefronts: Pick<StorefrontsService, "requireStorefront">;
+    storefronts: Pick<StorefrontsService, "paymentSettings">;
     jobs: JobRegistry;
   },
 ) {
@@ -50,7 +50,7 @@ export function billingService(
   }
 
   async function retryDays(scope: Scope, row: Pick<SubscriptionRow, "storefront_id">): Promise<readonly number[]> {
-    return (await o.storefronts.requireStorefront(scope, row.storefront_id)).dunning.retry_days;
+    return (await o.storefronts.paymentSettings(scope, row.storefront_id)).dunning.retry_days;
   }
 
   const protocol = chargeProtocol(deps, { store: o.store, payments: o.payments });

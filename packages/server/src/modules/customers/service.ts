@@ -162,7 +162,10 @@ export function customersService(
       await db.transaction().execute(async (tx) => {
         for (const check of usageChecks) {
           if (await check(tx, scope, row.id)) {
-            throw new ApiError("IN_USE", `Customer ${row.id} has subscriptions or payments, which are kept; it cannot be deleted`);
+            throw new ApiError(
+              "IN_USE",
+              `Customer ${row.id} has subscriptions or payments, which are kept; it cannot be deleted`,
+            );
           }
         }
         await repo.deleteCustomerRow(tx, scope, row.id);

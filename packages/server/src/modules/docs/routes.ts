@@ -24,6 +24,11 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): ReturnType<OpenAPIHon
       { name: "Storefronts", description: "Sales channels: the bundles they sell, payment and fiscal providers." },
       { name: "Customers", description: "The people who subscribe, each of one storefront." },
       {
+        name: "Subscriptions",
+        description: "Subscriptions and their lifecycle: trials, renewals, dunning, plan changes, cancellation.",
+      },
+      { name: "Payments", description: "Every payment attempt, and refunds." },
+      {
         name: "Entitlements",
         description:
           "A customer's effective entitlements, manual grants, metered usage and checks, signed entitlement tokens, " +

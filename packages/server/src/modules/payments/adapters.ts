@@ -38,10 +38,12 @@ export function adaptersOf(
     configFor: (route, name) => route.providers.find((p) => p.name === name) ?? fallbackConfig(name),
     fallbackConfig,
     retrieve(scope, route, payment) {
-      return a.get(payment.provider).retrieve(a.context(scope, route.storefrontId, a.configFor(route, payment.provider)), {
-        idempotencyKey: payment.idempotency_key,
-        reference: payment.provider_reference,
-      });
+      return a
+        .get(payment.provider)
+        .retrieve(a.context(scope, route.storefrontId, a.configFor(route, payment.provider)), {
+          idempotencyKey: payment.idempotency_key,
+          reference: payment.provider_reference,
+        });
     },
   };
   return a;

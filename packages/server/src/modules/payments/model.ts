@@ -67,9 +67,14 @@ export function withOutcome(payment: PaymentRow, outcome: ChargeOutcome, now: st
         retryable: outcome.retryable ? 1 : 0,
       };
     case "unavailable":
-      return { ...next, status: "failed", failure_code: "provider_unavailable", failure_message: outcome.message, retryable: 1 };
+      return {
+        ...next,
+        status: "failed",
+        failure_code: "provider_unavailable",
+        failure_message: outcome.message,
+        retryable: 1,
+      };
     case "pending":
       return { ...next, provider_reference: outcome.reference };
   }
 }
-

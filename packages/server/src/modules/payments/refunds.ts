@@ -6,7 +6,12 @@ import { ApiError } from "../../errors.js";
 import type { EventsService } from "../events/service.js";
 import type { Adapters } from "./adapters.js";
 import { type ChargeOutcome, type Routing, toPayment } from "./model.js";
-import { IdempotencyMismatchError, type ProviderOutcome, ProviderUnavailableError, type RefundOutcome } from "./provider.js";
+import {
+  IdempotencyMismatchError,
+  type ProviderOutcome,
+  ProviderUnavailableError,
+  type RefundOutcome,
+} from "./provider.js";
 import * as repo from "./repo.js";
 
 interface RefundDeps {
@@ -45,18 +50,22 @@ export async function refundPayment(
   }
   let result: RefundOutcome;
   try {
-    result = await d.adapters.get(row.provider).refund(d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, row.provider)), {
-      idempotencyKey: `${row.idempotency_key}:refund:${refunded}`,
-      reference: row.provider_reference ?? "",
-      amount,
-      currency: row.currency,
-    });
+    result = await d.adapters
+      .get(row.provider)
+      .refund(d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, row.provider)), {
+        idempotencyKey: `${row.idempotency_key}:refund:${refunded}`,
+        reference: row.provider_reference ?? "",
+        amount,
+        currency: row.currency,
+      });
   } catch (error) {
-    if (error instanceof IdempotencyMismatchError) throw new ApiError("CONFLICT", "Another refund of this payment is in progress");
+    if (error instanceof IdempotencyMismatchError)
+      throw new ApiError("CONFLICT", "Another refund of this payment is in progress");
     if (error instanceof ProviderUnavailableError) throw new ApiError("UNAVAILABLE", `${row.provider} is unavailable`);
     throw error;
   }
-  if (result.status === "failed") throw new ApiError("UNPROCESSABLE", `The provider refused the refund: ${result.code}`);
+  if (result.status === "failed")
+    throw new ApiError("UNPROCESSABLE", `The provider refused the refund: ${result.code}`);
   return d.db.transaction().execute(async (tx) => {
     const total = refunded + amount;
     const next: PaymentRow = {
@@ -96,12 +105,14 @@ export async function voidAbandoned(
   const outcome: ProviderOutcome = await d.adapters.retrieve(scope, route, payment);
   if (outcome.status === "pending") throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
   if (outcome.status === "failed") return d.db.transaction().execute((tx) => d.settle(tx, scope, payment, outcome));
-  const refund = await d.adapters.get(payment.provider).refund(d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, payment.provider)), {
-    idempotencyKey: `${payment.idempotency_key}:void`,
-    reference: outcome.reference,
-    amount: Number(payment.amount),
-    currency: payment.currency,
-  });
+  const refund = await d.adapters
+    .get(payment.provider)
+    .refund(d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, payment.provider)), {
+      idempotencyKey: `${payment.idempotency_key}:void`,
+      reference: outcome.reference,
+      amount: Number(payment.amount),
+      currency: payment.currency,
+    });
   if (refund.status !== "succeeded") throw new Error(`could not void ${payment.id}: ${refund.code}`);
   return d.db.transaction().execute(async (tx) => {
     const voided: PaymentRow = {
@@ -115,7 +126,11 @@ export async function voidAbandoned(
     };
     const { id, tenant_id, environment_id, created_at, ...changes } = voided;
     if (!(await repo.updatePaymentIf(tx, scope, payment.id, { status: "pending" }, changes))) return undefined;
-    await d.events.record(tx, scope, { type: "payment.refunded", object: toPayment(voided), correlationId: payment.correlation_id });
+    await d.events.record(tx, scope, {
+      type: "payment.refunded",
+      object: toPayment(voided),
+      correlationId: payment.correlation_id,
+    });
     return voided;
   });
 }

@@ -1,14 +1,46 @@
-import type { Updateable } from "kysely";
+import type { Kysely, Updateable } from "kysely";
 import type { Scope } from "../../context.js";
-import type { Db, PaymentRow, PaymentsTable } from "../../db/types.js";
+import type { Database, Db, PaymentRow, PaymentsTable } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
+import { preparedQuery } from "../../lib/prepared.js";
 
 /* Every query filters on tenant and environment: an object of another scope simply does not exist. */
 
 type ScopeIds = Pick<Scope, "tenantId" | "environmentId">;
 
+const PAYMENT_COLUMNS = [
+  "id",
+  "tenant_id",
+  "environment_id",
+  "customer_id",
+  "storefront_id",
+  "subscription_id",
+  "kind",
+  "amount",
+  "currency",
+  "status",
+  "refunded_amount",
+  "provider",
+  "provider_reference",
+  "failure_code",
+  "failure_message",
+  "retryable",
+  "period_index",
+  "attempt",
+  "payment_method",
+  "idempotency_key",
+  "correlation_id",
+  "created_at",
+  "updated_at",
+] as const satisfies ReadonlyArray<keyof PaymentRow>;
+
+// Every charge writes one: compiled once (see lib/prepared.ts).
+const paymentInsert = preparedQuery(PAYMENT_COLUMNS, (db: Kysely<Database>, p) =>
+  db.insertInto("payments").values(p as unknown as PaymentRow),
+);
+
 export async function insertPayment(db: Db, row: PaymentRow): Promise<void> {
-  await db.insertInto("payments").values(row).execute();
+  await paymentInsert(db, row);
 }
 
 export async function findPayment(db: Db, scope: ScopeIds, id: string): Promise<PaymentRow | undefined> {
@@ -86,15 +118,28 @@ export async function customerHasPayments(db: Db, scope: ScopeIds, customerId: s
   return row !== undefined;
 }
 
-/** The highest attempt number of a subscription's period so far (0 when none). */
-export async function lastAttempt(db: Db, scope: ScopeIds, subscriptionId: string, periodIndex: number): Promise<number> {
-  const row = await db
+const lastAttemptOf = preparedQuery(["tenant", "env", "subscription", "period"], (db: Kysely<Database>, p) =>
+  db
     .selectFrom("payments")
     .select((eb) => eb.fn.max("attempt").as("attempt"))
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("subscription_id", "=", subscriptionId)
-    .where("period_index", "=", periodIndex)
-    .executeTakeFirst();
-  return Number(row?.attempt ?? 0);
+    .where("tenant_id", "=", p.tenant)
+    .where("environment_id", "=", p.env)
+    .where("subscription_id", "=", p.subscription)
+    .where("period_index", "=", p.period as unknown as number),
+);
+
+/** The highest attempt number of a subscription's period so far (0 when none). */
+export async function lastAttempt(
+  db: Db,
+  scope: ScopeIds,
+  subscriptionId: string,
+  periodIndex: number,
+): Promise<number> {
+  const { rows } = await lastAttemptOf(db, {
+    tenant: scope.tenantId,
+    env: scope.environmentId,
+    subscription: subscriptionId,
+    period: periodIndex,
+  });
+  return Number(rows[0]?.attempt ?? 0);
 }

@@ -42,5 +42,8 @@ export const paymentRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(Payment, "The payment with its refunded amount") },
     }),
     async (c) =>
-      c.json(await c.get("services").payments.refund(scopeOf(c), c.req.valid("param").id, c.req.valid("json") ?? {}), 200),
+      c.json(
+        await c.get("services").payments.refund(scopeOf(c), c.req.valid("param").id, c.req.valid("json") ?? {}),
+        200,
+      ),
   );

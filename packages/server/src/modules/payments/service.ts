@@ -1,4 +1,4 @@
-import type { Payment, PaymentListQuery, RefundPayment } from "@tessera/core";
+import type { Payment, PaymentListQuery, ProviderConfig, RefundPayment } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { Db, PaymentRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
@@ -9,9 +9,9 @@ import type { StorefrontsService } from "../storefronts/service.js";
 import { type Adapters, adaptersOf } from "./adapters.js";
 import { type ChargeOutcome, type NewAttempt, type Routing, toPayment, withOutcome } from "./model.js";
 import { type ProviderOutcome, ProviderUnavailableError } from "./provider.js";
+import { refundPayment, voidAbandoned } from "./refunds.js";
 import type { PaymentProviderRegistry } from "./registry.js";
 import * as repo from "./repo.js";
-import { refundPayment, voidAbandoned } from "./refunds.js";
 
 export { type ChargeOutcome, type NewAttempt, type Routing, toPayment, withOutcome };
 
@@ -24,7 +24,7 @@ export function paymentsService(
   deps: Deps,
   o: {
     registry: PaymentProviderRegistry;
-    storefronts: Pick<StorefrontsService, "requireStorefront" | "providerCredentials">;
+    storefronts: Pick<StorefrontsService, "paymentSettings" | "providerCredentials">;
     events: Pick<EventsService, "record">;
   },
 ) {
@@ -39,16 +39,42 @@ export function paymentsService(
   }
 
   async function routing(scope: Scope, storefrontId: string): Promise<Routing> {
-    const storefront = await storefronts.requireStorefront(scope, storefrontId);
+    const storefront = await storefronts.paymentSettings(scope, storefrontId);
     return { storefrontId: storefront.id, providers: storefront.payment_providers.filter((p) => registry.has(p.name)) };
   }
 
+  function requireProvider(route: Routing): ProviderConfig {
+    const first = route.providers[0];
+    if (!first) {
+      throw new ApiError(
+        "UNPROCESSABLE",
+        `Storefront ${route.storefrontId} has no payment provider this server can use (registered: ${registry.names().join(", ")})`,
+      );
+    }
+    return first;
+  }
+
   /** Records an outcome on a pending attempt; undefined when someone else settled it first. */
-  async function settle(tx: Db, scope: Scope, payment: PaymentRow, outcome: ChargeOutcome, patch: Partial<PaymentRow> = {}) {
+  async function settle(
+    tx: Db,
+    scope: Scope,
+    payment: PaymentRow,
+    outcome: ChargeOutcome,
+    patch: Partial<PaymentRow> = {},
+  ) {
     const next = { ...withOutcome(payment, outcome, scope.clock.now().toISOString()), ...patch };
-    const { id, tenant_id, environment_id, created_at, ...changes } = next;
+    // Always a column to set, even when a pending outcome changes nothing else (the CAS still runs).
+    const changes: Partial<PaymentRow> = { status: next.status, updated_at: next.updated_at };
+    for (const key of Object.keys(next) as Array<keyof PaymentRow>) {
+      if (next[key] !== payment[key]) (changes as Record<string, unknown>)[key] = next[key];
+    }
     if (!(await repo.updatePaymentIf(tx, scope, payment.id, { status: "pending" }, changes))) return undefined;
-    const type = next.status === "succeeded" ? "payment.succeeded" : next.status === "failed" ? "payment.failed" : "payment.pending";
+    const type =
+      next.status === "succeeded"
+        ? "payment.succeeded"
+        : next.status === "failed"
+          ? "payment.failed"
+          : "payment.pending";
     await events.record(tx, scope, { type, object: toPayment(next), correlationId: next.correlation_id });
     return next;
   }
@@ -58,15 +84,12 @@ export function paymentsService(
     routing,
     settle,
 
+    /** Refuses a storefront with no provider this server can route to. */
+    requireProvider,
+
     /** A new attempt, routed to the first provider; refused when the storefront has none we can use. */
     newAttempt(scope: Scope, route: Routing, a: NewAttempt): PaymentRow {
-      const first = route.providers[0];
-      if (!first) {
-        throw new ApiError(
-          "UNPROCESSABLE",
-          `Storefront ${route.storefrontId} has no payment provider this server can use (registered: ${registry.names().join(", ")})`,
-        );
-      }
+      const first = requireProvider(route);
       const now = scope.clock.now().toISOString();
       return {
         id: newId("payment"),
@@ -125,13 +148,23 @@ export function paymentsService(
         } catch (error) {
           if (!(error instanceof ProviderUnavailableError)) throw error;
           const next = chain[i + 1];
-          if (!options.failover || !next) return { payment: current, outcome: { status: "unavailable", message: error.message } };
-          logger.warn({ payment: current.id, from: config.name, to: next.name, err: error }, "payment provider failover");
+          if (!options.failover || !next)
+            return { payment: current, outcome: { status: "unavailable", message: error.message } };
+          logger.warn(
+            { payment: current.id, from: config.name, to: next.name, err: error },
+            "payment provider failover",
+          );
           const now = scope.clock.now().toISOString();
-          const moved = await repo.updatePaymentIf(db, scope, current.id, { status: "pending", provider: config.name }, {
-            provider: next.name,
-            updated_at: now,
-          });
+          const moved = await repo.updatePaymentIf(
+            db,
+            scope,
+            current.id,
+            { status: "pending", provider: config.name },
+            {
+              provider: next.name,
+              updated_at: now,
+            },
+          );
           if (!moved) throw new Error(`payment ${current.id} changed while failing over`);
           current = { ...current, provider: next.name };
         }
@@ -146,12 +179,24 @@ export function paymentsService(
 
     /** Gives back a charge whose operation never completed (the process died mid-way). */
     async voidAbandoned(scope: Scope, payment: PaymentRow, reason: string): Promise<PaymentRow | undefined> {
-      return voidAbandoned({ db, events, adapters, settle }, scope, await routing(scope, payment.storefront_id), payment, reason);
+      return voidAbandoned(
+        { db, events, adapters, settle },
+        scope,
+        await routing(scope, payment.storefront_id),
+        payment,
+        reason,
+      );
     },
 
     async refund(scope: Scope, id: string, input: RefundPayment): Promise<Payment> {
       const row = await requirePayment(scope, id);
-      const refunded = await refundPayment({ db, events, adapters }, scope, await routing(scope, row.storefront_id), row, input);
+      const refunded = await refundPayment(
+        { db, events, adapters },
+        scope,
+        await routing(scope, row.storefront_id),
+        row,
+        input,
+      );
       return toPayment(refunded ?? (await requirePayment(scope, id)));
     },
 

@@ -159,6 +159,20 @@ export function storefrontsService(
     /** The storefront (without credentials) or a 404: for modules that act on one. */
     requireStorefront: get,
 
+    /** Payment routing and dunning settings in one read (no bundles): for the billing hot path. */
+    async paymentSettings(
+      scope: Scope,
+      ref: string,
+    ): Promise<Pick<Storefront, "id" | "status" | "payment_providers" | "dunning">> {
+      const row = await requireRow(db, scope, ref);
+      return {
+        id: row.id,
+        status: row.status as Storefront["status"],
+        payment_providers: fromJson<ProviderConfig[]>(row.payment_providers, []).map(publicProvider),
+        dunning: fromJson(row.dunning, DEFAULT_DUNNING),
+      };
+    },
+
     /** The storefront an id or key names, if any: for modules that report an unknown one as a field error. */
     async findStorefront(scope: Scope, ref: string): Promise<Storefront | undefined> {
       const row = await repo.findStorefront(db, scope, ref);

@@ -1,6 +1,14 @@
 import { addInterval, quoteChange } from "@tessera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { advance, type BillingCatalog, billingCatalog, eventsOf, freezeAt, paymentsOf, subscribe } from "../../../test/billing-setup.js";
+import {
+  advance,
+  type BillingCatalog,
+  billingCatalog,
+  eventsOf,
+  freezeAt,
+  paymentsOf,
+  subscribe,
+} from "../../../test/billing-setup.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 
 describe("changing subscriptions", () => {
@@ -16,14 +24,19 @@ describe("changing subscriptions", () => {
   });
   afterAll(() => ctx.close());
 
-  const post = (id: string, action: string, body?: unknown) => acme.api("POST", `/v1/subscriptions/${id}/${action}`, body);
+  const post = (id: string, action: string, body?: unknown) =>
+    acme.api("POST", `/v1/subscriptions/${id}/${action}`, body);
   const types = async (id: string) => (await eventsOf(acme.api, id)).map((e) => e.type);
 
   it("cancels at period end, resumes, and cancels now", async () => {
     const sub = await subscribe(acme.api, cat, {});
     const scheduled = await post(sub.id, "cancel", { at_period_end: true });
     expect(scheduled.status).toBe(200);
-    expect(scheduled.body).toMatchObject({ status: "active", cancel_at_period_end: true, cancelled_at: "2026-05-01T00:00:00.000Z" });
+    expect(scheduled.body).toMatchObject({
+      status: "active",
+      cancel_at_period_end: true,
+      cancelled_at: "2026-05-01T00:00:00.000Z",
+    });
     // Asking again changes nothing and writes no event.
     expect((await post(sub.id, "cancel", { at_period_end: true })).body.updated_at).toBe(scheduled.body.updated_at);
     const resumed = await post(sub.id, "resume");
@@ -41,7 +54,10 @@ describe("changing subscriptions", () => {
       ["retry", undefined],
     ] as const) {
       const res = await post(sub.id, action, body);
-      expect({ status: res.status, code: res.body.code }, action).toEqual({ status: 409, code: "INVALID_STATE_TRANSITION" });
+      expect({ status: res.status, code: res.body.code }, action).toEqual({
+        status: 409,
+        code: "INVALID_STATE_TRANSITION",
+      });
     }
     expect(await types(sub.id)).toEqual([
       "subscription.created",
@@ -67,7 +83,9 @@ describe("changing subscriptions", () => {
       expect(res.status, `${action} ${JSON.stringify(body)}`).toBe(400);
     }
     // The card number is refused before validation even looks at it.
-    expect((await post(sub.id, "payment-method", { payment_method: "4242424242424242" })).body.code).toBe("PAYMENT_DATA_FORBIDDEN");
+    expect((await post(sub.id, "payment-method", { payment_method: "4242424242424242" })).body.code).toBe(
+      "PAYMENT_DATA_FORBIDDEN",
+    );
   });
 
   it("replaces the payment method", async () => {
@@ -85,7 +103,11 @@ describe("changing subscriptions", () => {
     const quote = quoteChange({
       paid: 999,
       newAmount: 1999,
-      window: { startMs: Date.parse(sub.current_period_start), endMs: Date.parse(sub.current_period_end), atMs: Date.parse(sub.current_period_start) + 10 * 86_400_000 },
+      window: {
+        startMs: Date.parse(sub.current_period_start),
+        endMs: Date.parse(sub.current_period_end),
+        atMs: Date.parse(sub.current_period_start) + 10 * 86_400_000,
+      },
       sameCycle: true,
     });
     expect(quote.amount_due).toBeGreaterThan(0);
@@ -128,10 +150,16 @@ describe("changing subscriptions", () => {
     expect(now.status).toBe(400);
     expect(now.body.errors[0]).toMatchObject({ path: "proration" });
     const later = await post(sub.id, "change-plan", { price: cat.prices.monthly, proration: "period_end" });
-    expect(later.body.pending_plan_change).toEqual({ price: cat.prices.monthly, bundle: cat.bundles.pro, effective_at: sub.current_period_end });
+    expect(later.body.pending_plan_change).toEqual({
+      price: cat.prices.monthly,
+      bundle: cat.bundles.pro,
+      effective_at: sub.current_period_end,
+    });
     const undo = await post(sub.id, "change-plan", { price: cat.prices.premium, proration: "period_end" });
     expect(undo.body.pending_plan_change).toBeNull();
-    expect(await types(sub.id)).toEqual(expect.arrayContaining(["subscription.plan_change_scheduled", "subscription.plan_change_cancelled"]));
+    expect(await types(sub.id)).toEqual(
+      expect.arrayContaining(["subscription.plan_change_scheduled", "subscription.plan_change_cancelled"]),
+    );
     const same = await post(sub.id, "change-plan", { price: cat.prices.premium, proration: "now" });
     expect(same.status).toBe(400);
     const usd = await post(sub.id, "change-plan", { price: cat.prices.usd, proration: "now" });
@@ -146,14 +174,23 @@ describe("changing subscriptions", () => {
     const res = await post(sub.id, "change-plan", { price: cat.prices.premium, proration: "now" });
     expect(res.body).toMatchObject({ status: 402, code: "PAYMENT_FAILED", decline_code: "insufficient_funds" });
     const after = (await acme.api("GET", `/v1/subscriptions/${sub.id}`)).body;
-    expect(after).toMatchObject({ price: cat.prices.monthly, status: "active", latest_payment: { kind: "proration", status: "failed" } });
+    expect(after).toMatchObject({
+      price: cat.prices.monthly,
+      status: "active",
+      latest_payment: { kind: "proration", status: "failed" },
+    });
     expect(await types(sub.id)).not.toContain("subscription.plan_changed");
   });
 
   it("changes a trial's plan without charging", async () => {
     const sub = await subscribe(acme.api, cat, { price: cat.prices.trial });
     const res = await post(sub.id, "change-plan", { price: cat.prices.premium, proration: "now" });
-    expect(res.body).toMatchObject({ status: "trial", price: cat.prices.premium, latest_payment: null, trial_end: sub.trial_end });
+    expect(res.body).toMatchObject({
+      status: "trial",
+      price: cat.prices.premium,
+      latest_payment: null,
+      trial_end: sub.trial_end,
+    });
   });
 
   it("retry is refused while nothing is unpaid", async () => {

@@ -17,13 +17,25 @@ type Change = Omit<Write, "correlationId">;
  * The switch to `next` at instant `now`: same cycle keeps the period (and its renewal job); a new
  * cycle (another interval) starts a new period now, anchored at the change.
  */
-function switchTo(row: SubscriptionRow, current: PriceTerms, next: PriceTerms, now: string): { patch: Patch; jobs: Change["jobs"] } {
+function switchTo(
+  row: SubscriptionRow,
+  current: PriceTerms,
+  next: PriceTerms,
+  now: string,
+): { patch: Patch; jobs: Change["jobs"] } {
   const patch: Patch = { price_id: next.id, bundle_id: next.bundle, pending_plan_change: null };
   if (row.status === "trial" || sameCycle(current, next)) return { patch, jobs: [] };
   const index = row.period_index + 1;
   const bounds = periodBounds(now, index, next, index);
   return {
-    patch: { ...patch, period_index: index, anchor_at: now, anchor_period: index, current_period_start: bounds.start, current_period_end: bounds.end },
+    patch: {
+      ...patch,
+      period_index: index,
+      anchor_at: now,
+      anchor_period: index,
+      current_period_start: bounds.start,
+      current_period_end: bounds.end,
+    },
     jobs: [periodEndJob(row.id, index, bounds.end)],
   };
 }
@@ -46,14 +58,22 @@ export async function changePlan(
   const current = await o.billing.terms(scope, row.price_id);
   const next = await o.billing.terms(scope, input.price);
   if (next.currency !== current.currency) {
-    throw new ApiError("VALIDATION_FAILED", `The new price is in ${next.currency}, the subscription in ${current.currency}`, {
-      errors: [{ path: "price", message: `must be in ${current.currency}` }],
-    });
+    throw new ApiError(
+      "VALIDATION_FAILED",
+      `The new price is in ${next.currency}, the subscription in ${current.currency}`,
+      {
+        errors: [{ path: "price", message: `must be in ${current.currency}` }],
+      },
+    );
   }
   const pending = pendingChangeOf(row);
   if (next.id === row.price_id) {
     if (input.proration === "period_end" && pending) {
-      return o.store.writeNow(scope, row, { patch: { pending_plan_change: null }, events: ["subscription.plan_change_cancelled"], correlationId });
+      return o.store.writeNow(scope, row, {
+        patch: { pending_plan_change: null },
+        events: ["subscription.plan_change_cancelled"],
+        correlationId,
+      });
     }
     throw new ApiError("VALIDATION_FAILED", "The subscription is already on this price", {
       errors: [{ path: "price", message: "is the current price" }],
@@ -74,13 +94,21 @@ export async function changePlan(
   const quote = quoteChange({
     paid: current.amount,
     newAmount: next.amount,
-    window: { startMs: Date.parse(row.current_period_start), endMs: Date.parse(row.current_period_end), atMs: Date.parse(now) },
+    window: {
+      startMs: Date.parse(row.current_period_start),
+      endMs: Date.parse(row.current_period_end),
+      atMs: Date.parse(now),
+    },
     sameCycle: sameCycle(current, next),
   });
   if (quote.amount_due < 0) {
-    throw new ApiError("VALIDATION_FAILED", `Switching now would credit ${-quote.amount_due}: a downgrade takes effect at the period end`, {
-      errors: [{ path: "proration", message: 'use "period_end" for a change to a cheaper plan' }],
-    });
+    throw new ApiError(
+      "VALIDATION_FAILED",
+      `Switching now would credit ${-quote.amount_due}: a downgrade takes effect at the period end`,
+      {
+        errors: [{ path: "proration", message: 'use "period_end" for a change to a cheaper plan' }],
+      },
+    );
   }
   if (quote.amount_due === 0) return o.store.writeNow(scope, row, { ...switched, events, correlationId });
 
@@ -107,7 +135,8 @@ export async function changePlan(
     },
     apply,
   );
-  if (result.status === "conflict") throw new ApiError("CONFLICT", "The subscription changed during the plan change; retry");
+  if (result.status === "conflict")
+    throw new ApiError("CONFLICT", "The subscription changed during the plan change; retry");
   if (result.payment.status === "failed") throw paymentFailed(result.payment);
   return result.row;
 }

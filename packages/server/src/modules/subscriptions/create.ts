@@ -86,25 +86,41 @@ export async function createSubscription(
     updated_at: now,
   };
 
+  // A subscription that will ever be charged needs a provider to charge it, also when its trial
+  // postpones the first charge: refused now rather than failing at the end of the trial.
+  const route = r.price.amount > 0 ? await payments.routing(scope, r.storefront.id) : undefined;
+  if (route) payments.requireProvider(route);
+
   if (trialDays > 0) {
     const trialEnd = addDays(now, trialDays);
-    const row = { ...base, status: "trial", period_index: 0, anchor_at: trialEnd, current_period_end: trialEnd, trial_end: trialEnd };
-    const stored = await deps.db.transaction().execute((tx) =>
-      store.insert(tx, scope, row, { jobs: [periodEndJob(id, 0, trialEnd)], latestPayment: null, correlationId }),
-    );
+    const row = {
+      ...base,
+      status: "trial",
+      period_index: 0,
+      anchor_at: trialEnd,
+      current_period_end: trialEnd,
+      trial_end: trialEnd,
+    };
+    const stored = await deps.db
+      .transaction()
+      .execute((tx) =>
+        store.insert(tx, scope, row, { jobs: [periodEndJob(id, 0, trialEnd)], latestPayment: null, correlationId }),
+      );
     return store.snapshot(deps.db, scope, stored, null);
   }
 
   const bounds = periodBounds(now, 1, r.price, 1);
   const row = { ...base, current_period_start: bounds.start, current_period_end: bounds.end };
   if (r.price.amount === 0) {
-    const stored = await deps.db.transaction().execute((tx) =>
-      store.insert(tx, scope, row, { jobs: [periodEndJob(id, 1, bounds.end)], latestPayment: null, correlationId }),
-    );
+    const stored = await deps.db
+      .transaction()
+      .execute((tx) =>
+        store.insert(tx, scope, row, { jobs: [periodEndJob(id, 1, bounds.end)], latestPayment: null, correlationId }),
+      );
     return store.snapshot(deps.db, scope, stored, null);
   }
 
-  const route = await payments.routing(scope, r.storefront.id);
+  if (!route) throw new Error("unreachable: a paid price has a route");
   const reserved = payments.newAttempt(scope, route, {
     customer: r.customer.id,
     subscription: null,
@@ -134,7 +150,10 @@ export async function createSubscription(
       scope,
       { ...row, latest_payment_id: settled.id, payment_check_at: pending ? checkAt(now) : null },
       {
-        jobs: [periodEndJob(id, 1, bounds.end), ...(pending ? [checkJob(settled, "provisional", null, checkAt(now))] : [])],
+        jobs: [
+          periodEndJob(id, 1, bounds.end),
+          ...(pending ? [checkJob(settled, "provisional", null, checkAt(now))] : []),
+        ],
         latestPayment: settled,
         correlationId,
       },
@@ -160,4 +179,3 @@ export function paymentFailed(payment: PaymentRow): ApiError {
     },
   });
 }
-

@@ -1,7 +1,9 @@
 import type { SubscriptionStatus } from "@tessera/core";
+import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
-import type { Db, SubscriptionRow } from "../../db/types.js";
+import type { Database, Db, SubscriptionRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
+import { preparedQuery } from "../../lib/prepared.js";
 
 /* Every query filters on tenant and environment: an object of another scope simply does not exist. */
 
@@ -11,29 +13,42 @@ export async function insertSubscription(db: Db, row: SubscriptionRow): Promise<
   await db.insertInto("subscriptions").values(row).execute();
 }
 
-export async function findSubscription(db: Db, scope: ScopeIds, id: string): Promise<SubscriptionRow | undefined> {
-  return db
+// Read by every renewal, retry and API change: compiled once (see lib/prepared.ts).
+const subscriptionById = preparedQuery(["tenant", "env", "id"], (db: Kysely<Database>, p) =>
+  db
     .selectFrom("subscriptions")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+    .where("tenant_id", "=", p.tenant)
+    .where("environment_id", "=", p.env)
+    .where("id", "=", p.id),
+);
+
+export async function findSubscription(db: Db, scope: ScopeIds, id: string): Promise<SubscriptionRow | undefined> {
+  return (await subscriptionById(db, { tenant: scope.tenantId, env: scope.environmentId, id })).rows[0];
 }
 
 /**
  * Compare-and-set: writes `next` only if the row still has the version it was read with. False
  * means another writer got there first; the caller re-reads and decides again.
  */
-export async function updateSubscriptionIf(db: Db, scope: ScopeIds, next: SubscriptionRow, readVersion: number): Promise<boolean> {
-  const { id, tenant_id, environment_id, created_at, ...changes } = next;
+export async function updateSubscriptionIf(
+  db: Db,
+  scope: ScopeIds,
+  next: SubscriptionRow,
+  read: SubscriptionRow,
+): Promise<boolean> {
+  // Only the columns that changed: a renewal touches a handful of a wide row's columns.
+  const changes: Partial<SubscriptionRow> = {};
+  for (const key of Object.keys(next) as Array<keyof SubscriptionRow>) {
+    if (next[key] !== read[key]) (changes as Record<string, unknown>)[key] = next[key];
+  }
   const result = await db
     .updateTable("subscriptions")
     .set(changes)
     .where("tenant_id", "=", scope.tenantId)
     .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .where("version", "=", readVersion)
+    .where("id", "=", read.id)
+    .where("version", "=", read.version)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -84,6 +99,7 @@ async function exists(db: Db, scope: ScopeIds, column: "bundle_id" | "customer_i
 }
 
 /** Any subscription, ended or not, keeps a bundle: its history names it. */
-export const bundleHasSubscriptions = (db: Db, scope: ScopeIds, bundleId: string) => exists(db, scope, "bundle_id", bundleId);
+export const bundleHasSubscriptions = (db: Db, scope: ScopeIds, bundleId: string) =>
+  exists(db, scope, "bundle_id", bundleId);
 export const customerHasSubscriptions = (db: Db, scope: ScopeIds, customerId: string) =>
   exists(db, scope, "customer_id", customerId);

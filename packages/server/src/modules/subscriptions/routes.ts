@@ -114,6 +114,7 @@ export const subscriptionRoutes = new OpenAPIHono<AppEnv>()
         200,
       ),
   )
-  .openapi(action("retry", "Pay the unpaid period of a grace or suspended subscription now", { params: IdParam }), async (c) =>
-    c.json(await c.get("services").subscriptions.retry(scopeOf(c), c.req.valid("param").id), 200),
+  .openapi(
+    action("retry", "Pay the unpaid period of a grace or suspended subscription now", { params: IdParam }),
+    async (c) => c.json(await c.get("services").subscriptions.retry(scopeOf(c), c.req.valid("param").id), 200),
   );

@@ -40,7 +40,8 @@ export interface EntitlementSource {
 const GRANTING: SubscriptionStatus[] = ["trial", "active", "grace"];
 
 function nextChangeAt(row: SubscriptionRow): string | null {
-  const candidates = row.status === "grace" ? [row.next_retry_at, row.payment_check_at] : [row.current_period_end, row.payment_check_at];
+  const candidates =
+    row.status === "grace" ? [row.next_retry_at, row.payment_check_at] : [row.current_period_end, row.payment_check_at];
   const known = candidates.filter((c): c is string => c !== null).sort();
   return known[0] ?? null;
 }
@@ -62,7 +63,7 @@ export function subscriptionsService(
   o: {
     catalog: Pick<CatalogService, "getPrice" | "registerBundleUsage">;
     customers: Pick<CustomersService, "requireCustomer" | "registerCustomerUsage">;
-    storefronts: Pick<StorefrontsService, "requireStorefront">;
+    storefronts: Pick<StorefrontsService, "requireStorefront" | "paymentSettings">;
     events: Pick<EventsService, "record">;
     payments: PaymentsService;
     jobs: JobRegistry;
@@ -70,13 +71,20 @@ export function subscriptionsService(
 ) {
   const { db } = deps;
   const store = subscriptionStore(deps, { events: o.events, payments: o.payments });
-  const billing = billingService(deps, { store, payments: o.payments, catalog: o.catalog, storefronts: o.storefronts, jobs: o.jobs });
+  const billing = billingService(deps, {
+    store,
+    payments: o.payments,
+    catalog: o.catalog,
+    storefronts: o.storefronts,
+    jobs: o.jobs,
+  });
   // A bundle anyone ever subscribed to is archived, not deleted: subscriptions and payments name it.
   o.catalog.registerBundleUsage((d, scope, bundleId) => repo.bundleHasSubscriptions(d, scope, bundleId));
   // A customer with subscriptions or payments keeps its records: deleting it is refused.
   o.customers.registerCustomerUsage(
     async (d, scope, customerId) =>
-      (await repo.customerHasSubscriptions(d, scope, customerId)) || (await o.payments.customerHasPayments(d, scope, customerId)),
+      (await repo.customerHasSubscriptions(d, scope, customerId)) ||
+      (await o.payments.customerHasPayments(d, scope, customerId)),
   );
 
   async function requireRow(scope: Scope, id: string): Promise<SubscriptionRow> {
@@ -91,7 +99,11 @@ export function subscriptionsService(
    * Reads, decides and writes; when the compare-and-set loses (another request or job wrote the
    * row in between), decides again on the fresh row. A payment in flight blocks changes.
    */
-  async function mutate(scope: Scope, id: string, decide: (row: SubscriptionRow) => Promise<SubscriptionRow>): Promise<Subscription> {
+  async function mutate(
+    scope: Scope,
+    id: string,
+    decide: (row: SubscriptionRow) => Promise<SubscriptionRow>,
+  ): Promise<Subscription> {
     for (let round = 0; round < 3; round++) {
       const row = await requireRow(scope, id);
       if (row.inflight_payment_id) {
@@ -123,11 +135,25 @@ export function subscriptionsService(
       const storefront = await o.storefronts.requireStorefront(scope, customer.storefront);
       checkSellable({ storefront, price, bundle });
       if (!storefront.channels.includes(input.channel)) {
-        throw new ApiError("VALIDATION_FAILED", `Storefront "${storefront.key}" does not sell on the ${input.channel} channel`, {
-          errors: [{ path: "channel", message: `is not one of the storefront's channels (${storefront.channels.join(", ")})` }],
-        });
+        throw new ApiError(
+          "VALIDATION_FAILED",
+          `Storefront "${storefront.key}" does not sell on the ${input.channel} channel`,
+          {
+            errors: [
+              {
+                path: "channel",
+                message: `is not one of the storefront's channels (${storefront.channels.join(", ")})`,
+              },
+            ],
+          },
+        );
       }
-      return createSubscription(deps, { store, payments: o.payments }, scope, input, { customer, storefront, price, bundle });
+      return createSubscription(deps, { store, payments: o.payments }, scope, input, {
+        customer,
+        storefront,
+        price,
+        bundle,
+      });
     },
 
     async get(scope: Scope, id: string): Promise<Subscription> {
@@ -135,10 +161,15 @@ export function subscriptionsService(
     },
 
     async list(scope: Scope, query: SubscriptionListQuery): Promise<Page<Subscription>> {
-      const result = await repo.pageSubscriptions(db, scope, query, { customerId: query.customer, status: query.status });
+      const result = await repo.pageSubscriptions(db, scope, query, {
+        customerId: query.customer,
+        status: query.status,
+      });
       const ids = result.rows.map((r) => r.latest_payment_id).filter((id): id is string => id !== null);
       const latest = new Map((await o.payments.listByIds(db, scope, ids)).map((p) => [p.id, p]));
-      return toPage(result, (row) => toSubscription(row, (row.latest_payment_id && latest.get(row.latest_payment_id)) || null));
+      return toPage(result, (row) =>
+        toSubscription(row, (row.latest_payment_id && latest.get(row.latest_payment_id)) || null),
+      );
     },
 
     cancel(scope: Scope, id: string, input: CancelSubscription): Promise<Subscription> {
@@ -147,12 +178,22 @@ export function subscriptionsService(
         if (!input.at_period_end) {
           return writeNow(scope, row, {
             move: { event: "cancel", reason: "cancel" },
-            patch: { cancelled_at: now, ended_at: now, pending_plan_change: null, next_retry_at: null, dunning_step: null },
+            patch: {
+              cancelled_at: now,
+              ended_at: now,
+              pending_plan_change: null,
+              next_retry_at: null,
+              dunning_step: null,
+            },
           });
         }
-        if (row.status !== "trial" && row.status !== "active") refuse(row, "be cancelled at period end (cancel it now)");
+        if (row.status !== "trial" && row.status !== "active")
+          refuse(row, "be cancelled at period end (cancel it now)");
         if (row.cancel_at_period_end) return row;
-        return writeNow(scope, row, { patch: { cancel_at_period_end: 1, cancelled_at: now }, events: ["subscription.cancel_scheduled"] });
+        return writeNow(scope, row, {
+          patch: { cancel_at_period_end: 1, cancelled_at: now },
+          events: ["subscription.cancel_scheduled"],
+        });
       });
     },
 
@@ -161,7 +202,10 @@ export function subscriptionsService(
         if (!row.cancel_at_period_end || (row.status !== "trial" && row.status !== "active")) {
           refuse(row, "be resumed: it has no cancel scheduled");
         }
-        return writeNow(scope, row, { patch: { cancel_at_period_end: 0, cancelled_at: null }, events: ["subscription.cancel_unscheduled"] });
+        return writeNow(scope, row, {
+          patch: { cancel_at_period_end: 0, cancelled_at: null },
+          events: ["subscription.cancel_unscheduled"],
+        });
       });
     },
 
@@ -177,7 +221,10 @@ export function subscriptionsService(
     updatePaymentMethod(scope: Scope, id: string, paymentMethod: string): Promise<Subscription> {
       return mutate(scope, id, async (row) => {
         if (row.status === "cancelled" || row.status === "expired") refuse(row, "change its payment method");
-        return writeNow(scope, row, { patch: { payment_method: paymentMethod }, events: ["subscription.payment_method_updated"] });
+        return writeNow(scope, row, {
+          patch: { payment_method: paymentMethod },
+          events: ["subscription.payment_method_updated"],
+        });
       });
     },
 
@@ -224,7 +271,8 @@ export function subscriptionsService(
         }));
     },
 
-    customerHasSubscriptions: (scope: Scope, customerId: string) => repo.customerHasSubscriptions(db, scope, customerId),
+    customerHasSubscriptions: (scope: Scope, customerId: string) =>
+      repo.customerHasSubscriptions(db, scope, customerId),
   };
 }
 

@@ -16,7 +16,9 @@ import type { PaymentsService } from "../payments/service.js";
 import { historyOf, statusEvent, toSubscription } from "./model.js";
 import * as repo from "./repo.js";
 
-export type Patch = Partial<Omit<SubscriptionRow, "id" | "tenant_id" | "environment_id" | "status" | "status_history" | "version">>;
+export type Patch = Partial<
+  Omit<SubscriptionRow, "id" | "tenant_id" | "environment_id" | "status" | "status_history" | "version">
+>;
 
 export interface Write {
   patch?: Patch;
@@ -45,9 +47,15 @@ export function subscriptionStore(
   { db }: Deps,
   { events, payments }: { events: Pick<EventsService, "record">; payments: Pick<PaymentsService, "find"> },
 ) {
-  async function snapshot(d: Db, scope: Scope, row: SubscriptionRow, latest?: PaymentRow | null): Promise<Subscription> {
+  async function snapshot(
+    d: Db,
+    scope: Scope,
+    row: SubscriptionRow,
+    latest?: PaymentRow | null,
+  ): Promise<Subscription> {
     let payment = latest ?? null;
-    if (latest === undefined && row.latest_payment_id) payment = (await payments.find(d, scope, row.latest_payment_id)) ?? null;
+    if (latest === undefined && row.latest_payment_id)
+      payment = (await payments.find(d, scope, row.latest_payment_id)) ?? null;
     return toSubscription(row, payment);
   }
 
@@ -81,7 +89,7 @@ export function subscriptionStore(
       version: row.version + 1,
       updated_at: now,
     };
-    if (!(await repo.updateSubscriptionIf(tx, scope, next, row.version))) return undefined;
+    if (!(await repo.updateSubscriptionIf(tx, scope, next, row))) return undefined;
     await announce(tx, scope, next, [...(w.move ? [statusEvent(from, status)] : []), ...(w.events ?? [])], w);
     await schedule(tx, scope, now, w.jobs);
     return next;

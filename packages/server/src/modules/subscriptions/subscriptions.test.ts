@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { advance, type BillingCatalog, billingCatalog, eventsOf, freezeAt, newCustomer, paymentsOf, sandboxCharges } from "../../../test/billing-setup.js";
+import {
+  advance,
+  type BillingCatalog,
+  billingCatalog,
+  eventsOf,
+  freezeAt,
+  newCustomer,
+  paymentsOf,
+  sandboxCharges,
+} from "../../../test/billing-setup.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 
 describe("creating and reading subscriptions", () => {
@@ -18,7 +27,12 @@ describe("creating and reading subscriptions", () => {
 
   const create = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const customer = await newCustomer(acme.api, cat.storefront);
-    const res = await acme.api("POST", "/v1/subscriptions", { customer, price: cat.prices.monthly, payment_method: "pm_sandbox_ok", ...body }, headers);
+    const res = await acme.api(
+      "POST",
+      "/v1/subscriptions",
+      { customer, price: cat.prices.monthly, payment_method: "pm_sandbox_ok", ...body },
+      headers,
+    );
     return { customer, res };
   };
 
@@ -41,7 +55,14 @@ describe("creating and reading subscriptions", () => {
       payment_method: "pm_sandbox_ok",
       metadata: { plan: "pro" },
       status_history: [{ status: "active", at: T0, reason: "created" }],
-      latest_payment: { object: "payment", status: "succeeded", amount: 999, currency: "EUR", kind: "subscription_create", attempt: 1 },
+      latest_payment: {
+        object: "payment",
+        status: "succeeded",
+        amount: 999,
+        currency: "EUR",
+        kind: "subscription_create",
+        attempt: 1,
+      },
     });
     expect(res.body.id).toMatch(/^sub_/);
     expect(res.body.latest_payment.idempotency_key).toBe(`${res.body.id}:p1:a1`);
@@ -56,9 +77,17 @@ describe("creating and reading subscriptions", () => {
   it("starts a trial without charging, from the price or an override", async () => {
     const { res } = await create({ price: cat.prices.trial });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: "trial", period_index: 0, trial_end: "2026-03-24T12:00:00.000Z", latest_payment: null });
+    expect(res.body).toMatchObject({
+      status: "trial",
+      period_index: 0,
+      trial_end: "2026-03-24T12:00:00.000Z",
+      latest_payment: null,
+    });
     expect(res.body.current_period_end).toBe(res.body.trial_end);
-    expect((await eventsOf(acme.api, res.body.id)).map((e) => e.type)).toEqual(["subscription.created", "subscription.trial_started"]);
+    expect((await eventsOf(acme.api, res.body.id)).map((e) => e.type)).toEqual([
+      "subscription.created",
+      "subscription.trial_started",
+    ]);
     expect(await paymentsOf(acme.api, res.body.id)).toEqual([]);
     const short = await create({ price: cat.prices.monthly, trial_days: 3 });
     expect(short.res.body).toMatchObject({ status: "trial", trial_end: "2026-03-13T12:00:00.000Z" });
@@ -82,7 +111,13 @@ describe("creating and reading subscriptions", () => {
     expect((await acme.api("GET", `/v1/subscriptions?customer=${customer}`)).body.data).toEqual([]);
     const payments = await acme.api("GET", `/v1/payments?customer=${customer}`);
     expect(payments.body.data).toEqual([
-      expect.objectContaining({ id: res.body.payment, status: "failed", failure_code: code, subscription: null, retryable }),
+      expect.objectContaining({
+        id: res.body.payment,
+        status: "failed",
+        failure_code: code,
+        subscription: null,
+        retryable,
+      }),
     ]);
     expect((await eventsOf(acme.api, res.body.payment)).map((e) => e.type)).toEqual(["payment.failed"]);
   });
@@ -90,7 +125,10 @@ describe("creating and reading subscriptions", () => {
   it("a timed-out first charge starts the subscription on credit and a job resolves the payment", async () => {
     const { res } = await create({ payment_method: "pm_sandbox_timeout" });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: "active", latest_payment: { status: "pending", provider_reference: null } });
+    expect(res.body).toMatchObject({
+      status: "active",
+      latest_payment: { status: "pending", provider_reference: null },
+    });
     await advance(acme.api, "PT20M");
     const after = (await acme.api("GET", `/v1/subscriptions/${res.body.id}`)).body;
     expect(after).toMatchObject({ status: "active", latest_payment: { status: "succeeded" } });
@@ -149,21 +187,46 @@ describe("creating and reading subscriptions", () => {
   it("refuses a bundle the storefront does not sell, archived prices, and storefronts without a usable provider", async () => {
     const other = await billingCatalog(acme.api);
     const customer = await newCustomer(acme.api, cat.storefront);
-    const foreign = await acme.api("POST", "/v1/subscriptions", { customer, price: other.prices.monthly, payment_method: "pm_sandbox_ok" });
+    const foreign = await acme.api("POST", "/v1/subscriptions", {
+      customer,
+      price: other.prices.monthly,
+      payment_method: "pm_sandbox_ok",
+    });
     expect(foreign.status).toBe(400);
     expect(foreign.body.errors[0]).toMatchObject({ path: "price" });
-    const archived = await acme.api("PATCH", `/v1/bundles/${cat.bundles.pro}/prices/${cat.prices.cheap}`, { status: "archived" });
+    const archived = await acme.api("PATCH", `/v1/bundles/${cat.bundles.pro}/prices/${cat.prices.cheap}`, {
+      status: "archived",
+    });
     expect(archived.status).toBe(200);
-    const refused = await acme.api("POST", "/v1/subscriptions", { customer, price: cat.prices.cheap, payment_method: "pm_sandbox_ok" });
+    const refused = await acme.api("POST", "/v1/subscriptions", {
+      customer,
+      price: cat.prices.cheap,
+      payment_method: "pm_sandbox_ok",
+    });
     expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 409, code: "OBJECT_ARCHIVED" });
 
     const bare = await billingCatalog(acme.api, { providers: [{ name: "stripe" }] });
     const bareCustomer = await newCustomer(acme.api, bare.storefront);
-    const none = await acme.api("POST", "/v1/subscriptions", { customer: bareCustomer, price: bare.prices.monthly, payment_method: "pm_sandbox_ok" });
+    const none = await acme.api("POST", "/v1/subscriptions", {
+      customer: bareCustomer,
+      price: bare.prices.monthly,
+      payment_method: "pm_sandbox_ok",
+    });
     expect({ status: none.status, code: none.body.code }).toEqual({ status: 422, code: "UNPROCESSABLE" });
-    // A trial needs no payment yet, so it can start; its first charge will need a provider.
-    const trial = await acme.api("POST", "/v1/subscriptions", { customer: bareCustomer, price: bare.prices.trial, payment_method: "pm_sandbox_ok" });
-    expect(trial.status).toBe(201);
+    // A trial postpones the first charge, but it will come: refused now, not at the end of the trial.
+    const trial = await acme.api("POST", "/v1/subscriptions", {
+      customer: bareCustomer,
+      price: bare.prices.trial,
+      payment_method: "pm_sandbox_ok",
+    });
+    expect(trial.status).toBe(422);
+    // A free price is never charged, so it needs no provider.
+    const free = await acme.api("POST", "/v1/subscriptions", {
+      customer: bareCustomer,
+      price: bare.prices.free,
+      payment_method: "pm_sandbox_ok",
+    });
+    expect(free.status).toBe(201);
   });
 
   it("answers 404 for an unknown subscription on every route", async () => {
@@ -189,7 +252,9 @@ describe("creating and reading subscriptions", () => {
     const declined = await create({ payment_method: "pm_sandbox_declined" });
     expect((await acme.api("DELETE", `/v1/customers/${declined.customer}`)).status).toBe(409);
     // Not sold any more, so only its subscriptions keep it from being deleted.
-    expect((await acme.api("PATCH", `/v1/storefronts/${cat.storefront}`, { bundles: [cat.bundles.premium] })).status).toBe(200);
+    expect(
+      (await acme.api("PATCH", `/v1/storefronts/${cat.storefront}`, { bundles: [cat.bundles.premium] })).status,
+    ).toBe(200);
     const bundle = await acme.api("DELETE", `/v1/bundles/${cat.bundles.pro}`);
     expect(bundle.body).toMatchObject({ deleted: false, archived: true });
     const fresh = await newCustomer(acme.api, cat.storefront);

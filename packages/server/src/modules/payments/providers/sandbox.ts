@@ -1,7 +1,8 @@
-import type { Kysely } from "kysely";
-import { monotonicFactory } from "ulidx";
+import { type Kysely, sql } from "kysely";
 import type { Database, SandboxOperationRow } from "../../../db/types.js";
 import { isUniqueViolation } from "../../../errors.js";
+import { newId } from "../../../lib/ids.js";
+import { preparedQuery } from "../../../lib/prepared.js";
 import {
   type CaptureRequest,
   type ChargeRequest,
@@ -24,7 +25,10 @@ import {
  */
 
 const DECLINES = {
-  insufficient_funds: { message: "The card has insufficient funds (soft decline; a later retry may succeed)", retryable: true },
+  insufficient_funds: {
+    message: "The card has insufficient funds (soft decline; a later retry may succeed)",
+    retryable: true,
+  },
   stolen_card: { message: "The card was reported stolen (hard decline; do not retry)", retryable: false },
   payment_method_unknown: { message: "No such payment method at the sandbox provider", retryable: false },
 } as const;
@@ -41,7 +45,33 @@ export const SANDBOX_TOKENS: Readonly<Record<string, Behaviour>> = {
   pm_sandbox_ok_then_decline: "ok_then_decline",
 };
 
-const ulid = monotonicFactory();
+const COLUMNS = [
+  "id",
+  "tenant_id",
+  "environment_id",
+  "provider",
+  "idempotency_key",
+  "operation",
+  "charge_id",
+  "payment_method",
+  "customer",
+  "amount",
+  "currency",
+  "status",
+  "decline_code",
+  "timed_out",
+  "captured_amount",
+  "refunded_amount",
+  "created_at",
+] as const satisfies ReadonlyArray<keyof SandboxOperationRow>;
+
+// One per charge: compiled once (see lib/prepared.ts).
+const insertOperation = preparedQuery(COLUMNS, (db: Kysely<Database>, p) =>
+  db.insertInto("sandbox_operations").values(p as unknown as SandboxOperationRow),
+);
+
+// Provider-side references, in the sandbox's own namespace (ch_sbx_…, re_sbx_…).
+const reference = (prefix: string) => newId("payment").replace(/^pay_/, `${prefix}_sbx_`);
 
 function declined(row: SandboxOperationRow): ProviderOutcome {
   const code = (row.decline_code ?? "payment_method_unknown") as DeclineCode;
@@ -100,7 +130,10 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     return row;
   }
 
-  async function decide(ctx: ProviderContext, r: ChargeRequest): Promise<{ decline: DeclineCode | null; timeout: boolean }> {
+  async function decide(
+    ctx: ProviderContext,
+    r: ChargeRequest,
+  ): Promise<{ decline: DeclineCode | null; timeout: boolean }> {
     const behaviour = SANDBOX_TOKENS[r.paymentMethod];
     if (behaviour === undefined) return { decline: "payment_method_unknown", timeout: false };
     if (behaviour === "ok") return { decline: null, timeout: false };
@@ -113,7 +146,8 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
       .where("environment_id", "=", ctx.scope.environmentId)
       .where("provider", "=", name)
       .where("customer", "=", r.customer)
-      .where("payment_method", "=", r.paymentMethod)
+      // A literal, so both planners can match the partial index made for exactly this lookup.
+      .where("payment_method", "=", sql.lit("pm_sandbox_ok_then_decline"))
       .where("status", "in", ["succeeded", "authorized"])
       .where("operation", "in", ["charge", "authorize"])
       .limit(1)
@@ -123,7 +157,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
 
   async function insertOnce(ctx: ProviderContext, row: SandboxOperationRow): Promise<SandboxOperationRow> {
     try {
-      await db.insertInto("sandbox_operations").values(row).execute();
+      await insertOperation(db, row);
       return row;
     } catch (error) {
       // A concurrent call with the same key got there first: its outcome is ours.
@@ -136,12 +170,11 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
 
   async function open(ctx: ProviderContext, operation: "charge" | "authorize", r: ChargeRequest) {
     outage(ctx);
-    const existing = await findByKey(ctx, r.idempotencyKey);
-    if (existing) return answer(sameRequest(existing, operation, r));
+    // Insert first: a replay hits the unique key and gets the stored operation (see insertOnce).
     const { decline, timeout } = await decide(ctx, r);
     const ok = operation === "charge" ? "succeeded" : "authorized";
     const row = await insertOnce(ctx, {
-      id: `ch_sbx_${ulid()}`,
+      id: reference("ch"),
       tenant_id: ctx.scope.tenantId,
       environment_id: ctx.scope.environmentId,
       provider: name,
@@ -172,7 +205,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     apply: (tx: Kysely<Database>) => Promise<boolean>,
   ): Promise<SandboxOperationRow> {
     const row: SandboxOperationRow = {
-      id: `${op === "capture" ? "cp" : "re"}_sbx_${ulid()}`,
+      id: reference(op === "capture" ? "cp" : "re"),
       tenant_id: ctx.scope.tenantId,
       environment_id: ctx.scope.environmentId,
       provider: name,
@@ -213,13 +246,25 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
       const done = await findByKey(ctx, r.idempotencyKey);
       if (done) return realOutcome(done);
       const auth = await findById(ctx, r.reference);
-      if (!auth || auth.operation !== "authorize") {
-        return { status: "failed", reference: null, code: "resource_missing", message: "No such authorization", retryable: false };
+      if (auth?.operation !== "authorize") {
+        return {
+          status: "failed",
+          reference: null,
+          code: "resource_missing",
+          message: "No such authorization",
+          retryable: false,
+        };
       }
       if (auth.status !== "authorized") return realOutcome(auth);
       const amount = r.amount ?? Number(auth.amount);
       if (amount > Number(auth.amount)) {
-        return { status: "failed", reference: auth.id, code: "amount_too_large", message: "More than authorized", retryable: false };
+        return {
+          status: "failed",
+          reference: auth.id,
+          code: "amount_too_large",
+          message: "More than authorized",
+          retryable: false,
+        };
       }
       await follow(ctx, "capture", r.idempotencyKey, auth, amount, async (tx) => {
         const u = await tx
@@ -238,12 +283,22 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
       const done = await findByKey(ctx, r.idempotencyKey);
       if (done) return { status: "succeeded", reference: done.id };
       const charge = await findById(ctx, r.reference);
-      if (!charge || charge.status !== "succeeded" || charge.operation === "refund") {
-        return { status: "failed", reference: null, code: "charge_not_refundable", message: "No captured charge to refund" };
+      if (charge?.status !== "succeeded" || charge.operation === "refund") {
+        return {
+          status: "failed",
+          reference: null,
+          code: "charge_not_refundable",
+          message: "No captured charge to refund",
+        };
       }
       const refunded = Number(charge.refunded_amount);
       if (r.amount > Number(charge.captured_amount) - refunded) {
-        return { status: "failed", reference: charge.id, code: "amount_too_large", message: "More than is left to refund" };
+        return {
+          status: "failed",
+          reference: charge.id,
+          code: "amount_too_large",
+          message: "More than is left to refund",
+        };
       }
       const row = await follow(ctx, "refund", r.idempotencyKey, charge, r.amount, async (tx) => {
         const u = await tx
@@ -262,7 +317,13 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
       const row = r.reference ? await findById(ctx, r.reference) : await findByKey(ctx, r.idempotencyKey);
       if (!row) {
         // Never reached the provider: it cannot have charged.
-        return { status: "failed", reference: null, code: "resource_missing", message: "No such charge", retryable: true };
+        return {
+          status: "failed",
+          reference: null,
+          code: "resource_missing",
+          message: "No such charge",
+          retryable: true,
+        };
       }
       return realOutcome(row);
     },

@@ -1,0 +1,21 @@
+import { createTestApp, createTestTenant } from "./harness.js";
+const ctx = await createTestApp();
+const acme = await createTestTenant(ctx);
+await acme.api("POST", "/v1/storefronts", { key: "web", name: "Web", type: "web" });
+const cus = await acme.api("POST", "/v1/customers", { storefront: "web", external_id: "u1" });
+const headers = { authorization: `Bearer ${acme.keys.development}`, "x-tn": "acme" };
+const run = async (label: string, path: string, init: RequestInit, n = 3000) => {
+  for (let i = 0; i < 300; i++) await ctx.app.request(path, init);
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await ctx.app.request(path, init);
+  console.log(label, (((performance.now() - t) * 1000) / n).toFixed(1), "µs");
+};
+const id = cus.body.id;
+await run("GET customer", `/v1/customers/${id}`, { headers });
+await run("GET entitlements", `/v1/customers/${id}/entitlements`, { headers });
+await run("POST token", `/v1/customers/${id}/entitlements/token`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: "{}" }, 1000);
+await run("PATCH customer", `/v1/customers/${id}`, { method: "PATCH", headers: { ...headers, "content-type": "application/json" }, body: '{"name":"x"}' }, 1000);
+const t = performance.now();
+for (let i = 0; i < 1000; i++) await ctx.services.entitlements.issueToken(acme.scopes.development!, id, {});
+console.log("issueToken service", (((performance.now() - t) * 1000) / 1000).toFixed(1), "µs");
+await ctx.close();
