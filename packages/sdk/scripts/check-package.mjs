@@ -90,11 +90,11 @@ try {
     const modules = join(work, "consumer", "node_modules");
     for (const dep of ["jose", "ky"]) symlinkSync(realpathSync(join(pkgDir, "node_modules", dep)), join(modules, dep));
     const esm = `
-      import { createVerifier, Tessera, verifyWebhook } from "@tessera/sdk";
+      import { createVerifier, Tessera, TesseraPlatform, verifyWebhook } from "@tessera/sdk";
       import { tessera, requireEntitlement } from "@tessera/sdk/express";
       import { withEntitlement, entitlementMiddleware } from "@tessera/sdk/next";
       const v = createVerifier({ jwks: { keys: [] }, tenant: "acme" });
-      if (![Tessera, verifyWebhook, tessera, requireEntitlement, withEntitlement, entitlementMiddleware].every((f) => typeof f === "function")) process.exit(3);
+      if (![Tessera, TesseraPlatform, verifyWebhook, tessera, requireEntitlement, withEntitlement, entitlementMiddleware].every((f) => typeof f === "function")) process.exit(3);
       console.log(v.runtime);`;
     const cjs = `const sdk = require("@tessera/sdk"); require("@tessera/sdk/express"); require("@tessera/sdk/next");
       console.log(sdk.createVerifier({ jwks: { keys: [] }, tenant: "acme" }).runtime);`;

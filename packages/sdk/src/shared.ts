@@ -1,8 +1,8 @@
 // Everything both entry points (Node and web) export alike. Only `createVerifier` and
 // `decodeToken` differ between them, by the crypto they are built on.
 
-export { type FieldError, isTesseraApiError, TesseraApiError } from "./client/errors.js";
 export type { JwksOptions, SigningKeyRotation } from "./client/access.js";
+export { type FieldError, isTesseraApiError, TesseraApiError } from "./client/errors.js";
 export type { Query, RequestOptions, RetryOptions, TesseraOptions } from "./client/http.js";
 export { type TenantWithKeys, TesseraPlatform, type TesseraPlatformOptions } from "./client/platform.js";
 export type { CatalogListParams, CustomerListParams, ListParams, Page } from "./client/resources.js";

@@ -7,6 +7,7 @@ const ENTRIES = ["index.ts", "index.web.ts", "express.ts", "next.ts"];
 
 describe("public API documentation", () => {
   const files = ENTRIES.map((f) => fileURLToPath(new URL(`../src/${f}`, import.meta.url)));
+  const generated = fileURLToPath(new URL("../src/generated/types.ts", import.meta.url));
   const program = ts.createProgram(files, {
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
@@ -16,19 +17,57 @@ describe("public API documentation", () => {
     noEmit: true,
   });
   const checker = program.getTypeChecker();
-
-  it.each(ENTRIES.map((name, i) => [name, files[i] as string]))("%s: every export has an @example", (_name, file) => {
+  const resolve = (symbol: ts.Symbol) =>
+    symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+  const exportsOf = (file: string) => {
     const source = program.getSourceFile(file);
     const module = source && checker.getSymbolAtLocation(source);
     expect(module).toBeDefined();
-    const exports = checker.getExportsOfModule(module as ts.Symbol);
+    return checker.getExportsOfModule(module as ts.Symbol);
+  };
+  const hasExample = (symbol: ts.Symbol) => symbol.getJsDocTags(checker).some((tag) => tag.name === "example");
+
+  it.each(ENTRIES.map((name, i) => [name, files[i] as string]))("%s: every export has an @example", (_name, file) => {
+    const exports = exportsOf(file);
     expect(exports.length).toBeGreaterThan(3);
-    const missing = exports
-      .filter((symbol) => {
-        const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
-        return !target.getJsDocTags(checker).some((tag) => tag.name === "example");
-      })
-      .map((s) => s.getName());
+    const missing = exports.filter((symbol) => !hasExample(resolve(symbol))).map((s) => s.getName());
     expect(missing).toEqual([]);
+  });
+
+  it.each(["Tessera", "TesseraPlatform"])("every public method of %s and its namespaces has an @example", (name) => {
+    const client = exportsOf(files[0] as string).find((s) => s.getName() === name);
+    expect(client).toBeDefined();
+    const missing: string[] = [];
+    let methods = 0;
+    const walk = (type: ts.Type, path: string) => {
+      for (const member of checker.getPropertiesOfType(type)) {
+        const decl = member.valueDeclaration ?? member.declarations?.[0];
+        if (!decl || member.getName().startsWith("__#")) continue;
+        if (ts.getCombinedModifierFlags(decl) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) continue;
+        if (ts.isPrivateIdentifier((decl as ts.NamedDeclaration).name as ts.Node)) continue;
+        const memberPath = `${path}.${member.getName()}`;
+        if (member.flags & ts.SymbolFlags.Method) {
+          methods++;
+          if (!hasExample(member)) missing.push(memberPath);
+        } else if (member.flags & ts.SymbolFlags.Property) {
+          const memberType = checker.getTypeOfSymbolAtLocation(member, decl);
+          if ((memberType.getSymbol()?.flags ?? 0) & ts.SymbolFlags.Class) walk(memberType, memberPath);
+        }
+      }
+    };
+    walk(checker.getDeclaredTypeOfSymbol(resolve(client as ts.Symbol)), name);
+    expect(methods).toBeGreaterThan(name === "Tessera" ? 60 : 4);
+    expect(missing).toEqual([]);
+  });
+
+  it("every generated API type is exported, as itself, from both main entries", () => {
+    const names = exportsOf(generated).map((s) => s.getName());
+    expect(names.length).toBeGreaterThan(60);
+    for (const file of files.slice(0, 2)) {
+      const exported = new Map(exportsOf(file as string).map((s) => [s.getName(), resolve(s)]));
+      // A hand-written export of the same name would shadow the generated one.
+      const wrong = names.filter((n) => exported.get(n)?.declarations?.[0]?.getSourceFile().fileName !== generated);
+      expect(wrong).toEqual([]);
+    }
   });
 });

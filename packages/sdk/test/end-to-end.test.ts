@@ -27,12 +27,8 @@ describe("tokens issued by the server verify with the SDK", () => {
     const web = await tessera.storefronts.create({ key: "web", name: "Web", type: "web" });
     storefrontId = web.id;
     customerId = (await tessera.customers.create({ storefront: "web", external_id: "u1" })).id;
-    for (const grant of [
-      { entitlement: "export-pdf", reason: "test" },
-      { entitlement: "support", level: "priority", reason: "test" },
-    ]) {
-      await tessera.request("POST", `/v1/customers/${customerId}/grants`, { json: grant });
-    }
+    await tessera.grants.create(customerId, { entitlement: "export-pdf", reason: "test" });
+    await tessera.grants.create(customerId, { entitlement: "support", level: "priority", reason: "test" });
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -44,11 +40,7 @@ describe("tokens issued by the server verify with the SDK", () => {
     ["web", webEntry],
   ] as const)("on the %s path", async (runtime, sdk) => {
     const tessera = new sdk.Tessera({ apiKey: acme.keys.development!, tenant: acme.slug, baseUrl, retry: 0 });
-    const issued = await tessera.request<{ token: string; jwks_url: string }>(
-      "POST",
-      `/v1/customers/${customerId}/entitlements/token`,
-      { json: {} },
-    );
+    const issued = await tessera.customerEntitlements.issueToken(customerId);
     // The server names its public base URL; this test reaches it on a loopback port instead.
     const jwks = new URL(new URL(issued.jwks_url).pathname, baseUrl);
     for (const tenant of [acme.slug, acme.id]) {

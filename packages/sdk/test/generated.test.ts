@@ -39,4 +39,40 @@ describe("generated API types", () => {
     expectTypeOf<sdk.CreateCustomerInput>().toEqualTypeOf<In<typeof core.CreateCustomer>>();
     expectTypeOf<sdk.CreateApiKeyInput>().toEqualTypeOf<In<typeof core.CreateApiKey>>();
   });
+
+  it("cover subscriptions, payments, events, webhooks, access and tenancy the same way", () => {
+    type In<S> = S extends { _zod: { input: infer I } } ? I : never;
+    expectTypeOf<sdk.Subscription>().toEqualTypeOf<core.Subscription>();
+    expectTypeOf<sdk.Payment>().toEqualTypeOf<core.Payment>();
+    expectTypeOf<sdk.Event>().toEqualTypeOf<core.Event>();
+    expectTypeOf<sdk.TestClock>().toEqualTypeOf<core.TestClock>();
+    expectTypeOf<sdk.WebhookEndpoint>().toEqualTypeOf<core.WebhookEndpoint>();
+    expectTypeOf<sdk.WebhookEndpointWithSecret>().toEqualTypeOf<core.WebhookEndpointWithSecret>();
+    expectTypeOf<sdk.WebhookDelivery>().toEqualTypeOf<core.WebhookDelivery>();
+    expectTypeOf<sdk.CustomerEntitlements>().toEqualTypeOf<core.CustomerEntitlements>();
+    expectTypeOf<sdk.EntitlementCheck>().toEqualTypeOf<core.EntitlementCheck>();
+    expectTypeOf<sdk.EntitlementToken>().toEqualTypeOf<core.EntitlementToken>();
+    expectTypeOf<sdk.UsageRecord>().toEqualTypeOf<core.UsageRecord>();
+    expectTypeOf<sdk.Grant>().toEqualTypeOf<core.Grant>();
+    expectTypeOf<sdk.SigningKey>().toEqualTypeOf<core.SigningKey>();
+    expectTypeOf<sdk.Jwks>().toEqualTypeOf<core.Jwks>();
+    expectTypeOf<sdk.Tenant>().toEqualTypeOf<core.Tenant>();
+    expectTypeOf<sdk.CreateSubscriptionInput>().toEqualTypeOf<In<typeof core.CreateSubscription>>();
+    expectTypeOf<sdk.ChangePlanInput>().toEqualTypeOf<In<typeof core.ChangePlan>>();
+    expectTypeOf<sdk.RefundPaymentInput>().toEqualTypeOf<In<typeof core.RefundPayment>>();
+    // Query parameters: `limit` is coerced from the query string (input `unknown`); the SDK sends a number.
+    type Flat<T> = { [K in keyof T]: T[K] };
+    type Params<S> = Flat<Omit<In<S>, "limit"> & { limit?: number }>;
+    expectTypeOf<sdk.SubscriptionListParams>().toEqualTypeOf<Params<typeof core.SubscriptionListQuery>>();
+    expectTypeOf<sdk.PaymentListParams>().toEqualTypeOf<Params<typeof core.PaymentListQuery>>();
+    expectTypeOf<sdk.EventListParams>().toEqualTypeOf<Params<typeof core.EventListQuery>>();
+    expectTypeOf<sdk.WebhookDeliveryListParams>().toEqualTypeOf<Params<typeof core.WebhookDeliveryListQuery>>();
+    expectTypeOf<sdk.AdvanceTestClockInput>().toEqualTypeOf<In<typeof core.AdvanceTestClock>>();
+    expectTypeOf<sdk.CreateWebhookEndpointInput>().toEqualTypeOf<In<typeof core.CreateWebhookEndpoint>>();
+    expectTypeOf<sdk.UpdateWebhookEndpointInput>().toEqualTypeOf<In<typeof core.UpdateWebhookEndpoint>>();
+    expectTypeOf<sdk.CheckEntitlementInput>().toEqualTypeOf<In<typeof core.CheckEntitlement>>();
+    expectTypeOf<sdk.RecordUsageInput>().toEqualTypeOf<In<typeof core.RecordUsage>>();
+    expectTypeOf<sdk.CreateGrantInput>().toEqualTypeOf<In<typeof core.CreateGrant>>();
+    expectTypeOf<sdk.CreateTenantInput>().toEqualTypeOf<In<typeof core.CreateTenant>>();
+  });
 });

@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { sql } from "kysely";
 import type { Deps } from "./context.js";
 import { ApiError } from "./errors.js";
-import { limitBodySize } from "./http/body-size.js";
+import { readBody } from "./http/body-size.js";
 import { refuseCardData } from "./http/card-data.js";
 import type { AppEnv } from "./http/env.js";
 import { problemResponse, validationError } from "./http/problem.js";
@@ -48,13 +48,14 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
   const services = createServices(deps, options);
   const app = newRouter();
 
-  app.use(async (c, next) => {
+  app.use((c, next) => {
     c.set("deps", deps);
     c.set("services", services);
-    await next();
+    return next();
   });
   app.use(requestId());
-  app.use(limitBodySize());
+  // Reads a body once, size-limited; everything after it reads the text from Hono's body cache.
+  app.use(readBody());
   // Before any route, idempotency store or log line can see a card number.
   app.use(refuseCardData());
 

@@ -1,12 +1,12 @@
 import type {
   CheckEntitlementInput,
   CreateGrantInput,
-  CustomerEntitlements as CustomerEntitlementsObject,
+  CustomerEntitlements,
   EntitlementCheck,
   EntitlementToken,
   Grant,
   IssueTokenInput,
-  Jwks as JwksObject,
+  Jwks,
   RecordUsageInput,
   RotateSigningKeyInput,
   SigningKey,
@@ -31,7 +31,7 @@ export interface SigningKeyRotation {
  * A customer's access (`tessera.customerEntitlements`): effective entitlements, checks with
  * atomic quota use, metered usage, and the signed tokens the SDK verifies offline.
  */
-export class CustomerEntitlements extends Namespace {
+export class CustomerEntitlementsApi extends Namespace {
   /**
    * The customer's effective entitlements: every granting subscription and active grant merged
    * (flag = OR, tier = highest, quota = sum of limits, content = union), with sources and usage.
@@ -40,7 +40,7 @@ export class CustomerEntitlements extends Namespace {
    * const { entitlements } = await tessera.customerEntitlements.retrieve("cus_123");
    * const calls = entitlements.find((e) => e.key === "api-calls"); // { limit, used, remaining, … }
    */
-  retrieve(customer: string, options?: RequestOptions): Promise<CustomerEntitlementsObject> {
+  retrieve(customer: string, options?: RequestOptions): Promise<CustomerEntitlements> {
     return this.call("GET", `/v1/customers/${seg(customer)}/entitlements`, options);
   }
 
@@ -83,7 +83,7 @@ export class CustomerEntitlements extends Namespace {
 }
 
 /** Manual grants of entitlements to a customer: comps, support fixes (`tessera.grants`). */
-export class Grants extends Namespace {
+export class GrantsApi extends Namespace {
   /**
    * Grants an entitlement by hand, optionally until `expires_at`.
    *
@@ -127,7 +127,7 @@ export class Grants extends Namespace {
 }
 
 /** The keys that sign the environment's entitlement tokens (`tessera.signingKeys`). */
-export class SigningKeys extends Namespace {
+export class SigningKeysApi extends Namespace {
   /**
    * The environment's signing keys: the active one, those still published, and retired ones.
    *
@@ -165,7 +165,7 @@ export interface JwksOptions extends RequestOptions {
  * The public keys that verify entitlement tokens (`tessera.jwks`). Public endpoints: they are
  * called without the API key.
  */
-export class Jwks extends Namespace {
+export class JwksApi extends Namespace {
   readonly #tenant: string;
   readonly #baseUrl: string;
 
@@ -182,7 +182,7 @@ export class Jwks extends Namespace {
    * writeFileSync("jwks.json", JSON.stringify(await tessera.jwks.retrieve("production")));
    * const verifier = createVerifier({ jwks: "./jwks.json", tenant: "acme" });
    */
-  retrieve(environment: string, options: JwksOptions = {}): Promise<JwksObject> {
+  retrieve(environment: string, options: JwksOptions = {}): Promise<Jwks> {
     const { tenant = this.#tenant, ...rest } = options;
     return this.call("GET", `/v1/jwks/${seg(tenant)}/${seg(environment)}`, { ...rest, anonymous: true });
   }
@@ -194,7 +194,7 @@ export class Jwks extends Namespace {
    * @example
    * const jwks = await tessera.jwks.retrieveWellKnown("production");
    */
-  retrieveWellKnown(environment: string, options: JwksOptions = {}): Promise<JwksObject> {
+  retrieveWellKnown(environment: string, options: JwksOptions = {}): Promise<Jwks> {
     const { tenant = this.#tenant, ...rest } = options;
     return this.call("GET", `/.well-known/jwks/${seg(tenant)}/${seg(environment)}`, { ...rest, anonymous: true });
   }

@@ -17,7 +17,7 @@ import { Namespace, type Page, paginate } from "./resources.js";
  * `TesseraApiError` with status 402 and code `PAYMENT_FAILED` (its `problem` says which payment
  * and why); no reachable payment provider is a 503 and nothing was charged.
  */
-export class Subscriptions extends Namespace {
+export class SubscriptionsApi extends Namespace {
   /**
    * Subscribes a customer to a price: with a trial it starts `trial`; otherwise the first period
    * is charged now (a decline creates nothing).
@@ -60,7 +60,7 @@ export class Subscriptions extends Namespace {
   }
 
   /**
-   * Cancels now, or at the end of the current period (undo that with {@link Subscriptions.resume}).
+   * Cancels now, or at the end of the current period (undo that with {@link SubscriptionsApi.resume}).
    *
    * @example
    * await tessera.subscriptions.cancel("sub_123", { at_period_end: true });
@@ -113,7 +113,7 @@ export class Subscriptions extends Namespace {
 }
 
 /** Payment attempts and refunds (`tessera.payments`). */
-export class Payments extends Namespace {
+export class PaymentsApi extends Namespace {
   /**
    * One page of payment attempts, newest first (filter by customer, subscription, status).
    *

@@ -3,7 +3,7 @@ import { type RequestOptions, seg } from "./http.js";
 import { Namespace, type Page, paginate } from "./resources.js";
 
 /** Lifecycle events of the environment (`tessera.events`): what webhooks deliver, kept to read back. */
-export class Events extends Namespace {
+export class EventsApi extends Namespace {
   /**
    * One page of events, newest first (filter by type or `prefix.*`, object id, time).
    *
@@ -39,7 +39,7 @@ export class Events extends Namespace {
  * The environment's test clock (`tessera.testClocks`; needs `test_clocks:write`, refused in
  * production): move time forward and watch renewals, dunning and expiries happen.
  */
-export class TestClocks extends Namespace {
+export class TestClocksApi extends Namespace {
   /**
    * The environment's time, and whether a test clock freezes it.
    *

@@ -1,5 +1,5 @@
 import type { ApiKeyWithSecret, CreateEnvironmentInput, CreateTenantInput, Tenant } from "../generated/types.js";
-import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions, seg } from "./http.js";
+import { createHttp, type Http, type Query, type RequestOptions, seg, type TesseraOptions } from "./http.js";
 import { type ListParams, Namespace, type Page, paginate } from "./resources.js";
 
 /**
@@ -22,7 +22,7 @@ export type TesseraPlatformOptions = Omit<TesseraOptions, "tenant" | "apiKey"> &
 };
 
 /** Tenants of the installation (`platform.tenants`). */
-export class Tenants extends Namespace {
+export class TenantsApi extends Namespace {
   /**
    * Creates a tenant with its environments (default development, staging, production) and one
    * full-access API key per environment; the key secrets are in this answer only.
@@ -67,7 +67,7 @@ export class Tenants extends Namespace {
 }
 
 /** Environments of tenants (`platform.environments`). */
-export class Environments extends Namespace {
+export class EnvironmentsApi extends Namespace {
   /**
    * Adds an environment to a tenant (id or slug), with one full-access API key; `api_keys` of
    * the answer holds that key, shown once.
@@ -93,15 +93,15 @@ export class Environments extends Namespace {
  */
 export class TesseraPlatform {
   /** Tenants: create, list, retrieve. */
-  readonly tenants: Tenants;
+  readonly tenants: TenantsApi;
   /** Environments of a tenant: create. */
-  readonly environments: Environments;
+  readonly environments: EnvironmentsApi;
   readonly #http: Http;
 
   constructor(options: TesseraPlatformOptions) {
     this.#http = createHttp(options, "TesseraPlatform", false);
-    this.tenants = new Tenants(this.#http);
-    this.environments = new Environments(this.#http);
+    this.tenants = new TenantsApi(this.#http);
+    this.environments = new EnvironmentsApi(this.#http);
   }
 
   /**

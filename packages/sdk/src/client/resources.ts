@@ -102,7 +102,7 @@ export abstract class Namespace {
 }
 
 /** The catalog's entitlements: what customers can be granted (`tessera.entitlements`). */
-export class Entitlements extends Namespace {
+export class EntitlementsApi extends Namespace {
   /**
    * Creates an entitlement (`flag`, `tier` with its levels, `quota` or `content`).
    *
@@ -165,7 +165,7 @@ export class Entitlements extends Namespace {
 }
 
 /** Bundles: entitlements sold together, with their prices (`tessera.bundles`). */
-export class Bundles extends Namespace {
+export class BundlesApi extends Namespace {
   /**
    * Creates a bundle with its entitlements and prices, all or nothing.
    *
@@ -229,7 +229,7 @@ export class Bundles extends Namespace {
 }
 
 /** Prices of bundles (`tessera.prices`): what a price charges never changes; add one, archive the old. */
-export class Prices extends Namespace {
+export class PricesApi extends Namespace {
   /**
    * Adds a price to a bundle (id or key).
    *
@@ -262,7 +262,7 @@ export class Prices extends Namespace {
 }
 
 /** Storefronts: the sales channels that sell bundles (`tessera.storefronts`). */
-export class Storefronts extends Namespace {
+export class StorefrontsApi extends Namespace {
   /**
    * Creates a storefront; provider credentials are encrypted and never returned.
    *
@@ -327,7 +327,7 @@ export class Storefronts extends Namespace {
 }
 
 /** Customers of storefronts (`tessera.customers`). */
-export class Customers extends Namespace {
+export class CustomersApi extends Namespace {
   /**
    * Creates a customer of a storefront; `external_id` (your own id) is unique per storefront.
    *
@@ -375,11 +375,7 @@ export class Customers extends Namespace {
    * const customer = await tessera.customers.retrieveByExternalId("web", "user-42");
    */
   retrieveByExternalId(storefront: string, externalId: string, options?: RequestOptions): Promise<Customer> {
-    return this.call(
-      "GET",
-      `/v1/storefronts/${seg(storefront)}/customers/by-external-id/${seg(externalId)}`,
-      options,
-    );
+    return this.call("GET", `/v1/storefronts/${seg(storefront)}/customers/by-external-id/${seg(externalId)}`, options);
   }
 
   /**
@@ -404,7 +400,7 @@ export class Customers extends Namespace {
 }
 
 /** API keys of the caller's environment (`tessera.apiKeys`; needs `keys:manage`). */
-export class ApiKeys extends Namespace {
+export class ApiKeysApi extends Namespace {
   /**
    * Creates a key in the caller's environment; the secret is in this answer only.
    *

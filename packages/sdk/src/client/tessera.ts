@@ -1,9 +1,9 @@
-import { CustomerEntitlements, Grants, Jwks, SigningKeys } from "./access.js";
-import { Payments, Subscriptions } from "./billing.js";
-import { Events, TestClocks } from "./events.js";
+import { CustomerEntitlementsApi, GrantsApi, JwksApi, SigningKeysApi } from "./access.js";
+import { PaymentsApi, SubscriptionsApi } from "./billing.js";
+import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
-import { ApiKeys, Bundles, Customers, Entitlements, Prices, Storefronts } from "./resources.js";
-import { WebhookEndpoints } from "./webhook-endpoints.js";
+import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
+import { WebhookEndpointsApi } from "./webhook-endpoints.js";
 
 /**
  * The typed Tessera API client (server-side: it holds a secret key). Failed calls throw a
@@ -21,54 +21,54 @@ import { WebhookEndpoints } from "./webhook-endpoints.js";
  */
 export class Tessera {
   /** Catalog entitlements: create, list, all, retrieve, update, delete. */
-  readonly entitlements: Entitlements;
+  readonly entitlements: EntitlementsApi;
   /** Bundles: create, list, all, retrieve, update, delete. */
-  readonly bundles: Bundles;
+  readonly bundles: BundlesApi;
   /** Prices of bundles: create, retrieve, update. */
-  readonly prices: Prices;
+  readonly prices: PricesApi;
   /** Storefronts: create, list, all, retrieve, update, delete. */
-  readonly storefronts: Storefronts;
+  readonly storefronts: StorefrontsApi;
   /** Customers: create, list, all, retrieve, retrieveByExternalId, update, delete. */
-  readonly customers: Customers;
+  readonly customers: CustomersApi;
   /** API keys of this environment: create, list, all, retrieve, revoke. */
-  readonly apiKeys: ApiKeys;
+  readonly apiKeys: ApiKeysApi;
   /** Subscriptions: create, list, all, retrieve, cancel, resume, changePlan, updatePaymentMethod, retry. */
-  readonly subscriptions: Subscriptions;
+  readonly subscriptions: SubscriptionsApi;
   /** Payment attempts: list, all, retrieve, refund. */
-  readonly payments: Payments;
+  readonly payments: PaymentsApi;
   /** Lifecycle events: list, all, retrieve. */
-  readonly events: Events;
+  readonly events: EventsApi;
   /** The environment's test clock: current, advance. */
-  readonly testClocks: TestClocks;
+  readonly testClocks: TestClocksApi;
   /** Webhook endpoints: create, list, all, retrieve, update, delete, rotateSecret, and `deliveries`. */
-  readonly webhookEndpoints: WebhookEndpoints;
+  readonly webhookEndpoints: WebhookEndpointsApi;
   /** A customer's access: retrieve (effective entitlements), check, issueToken, recordUsage. */
-  readonly customerEntitlements: CustomerEntitlements;
+  readonly customerEntitlements: CustomerEntitlementsApi;
   /** Manual grants: create, list, retrieve, revoke. */
-  readonly grants: Grants;
+  readonly grants: GrantsApi;
   /** Token signing keys: list, rotate. */
-  readonly signingKeys: SigningKeys;
+  readonly signingKeys: SigningKeysApi;
   /** The public key sets (no API key sent): retrieve, retrieveWellKnown, url. */
-  readonly jwks: Jwks;
+  readonly jwks: JwksApi;
   readonly #http: Http;
 
   constructor(options: TesseraOptions) {
     this.#http = createHttp(options);
-    this.entitlements = new Entitlements(this.#http);
-    this.bundles = new Bundles(this.#http);
-    this.prices = new Prices(this.#http);
-    this.storefronts = new Storefronts(this.#http);
-    this.customers = new Customers(this.#http);
-    this.apiKeys = new ApiKeys(this.#http);
-    this.subscriptions = new Subscriptions(this.#http);
-    this.payments = new Payments(this.#http);
-    this.events = new Events(this.#http);
-    this.testClocks = new TestClocks(this.#http);
-    this.webhookEndpoints = new WebhookEndpoints(this.#http);
-    this.customerEntitlements = new CustomerEntitlements(this.#http);
-    this.grants = new Grants(this.#http);
-    this.signingKeys = new SigningKeys(this.#http);
-    this.jwks = new Jwks(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
+    this.entitlements = new EntitlementsApi(this.#http);
+    this.bundles = new BundlesApi(this.#http);
+    this.prices = new PricesApi(this.#http);
+    this.storefronts = new StorefrontsApi(this.#http);
+    this.customers = new CustomersApi(this.#http);
+    this.apiKeys = new ApiKeysApi(this.#http);
+    this.subscriptions = new SubscriptionsApi(this.#http);
+    this.payments = new PaymentsApi(this.#http);
+    this.events = new EventsApi(this.#http);
+    this.testClocks = new TestClocksApi(this.#http);
+    this.webhookEndpoints = new WebhookEndpointsApi(this.#http);
+    this.customerEntitlements = new CustomerEntitlementsApi(this.#http);
+    this.grants = new GrantsApi(this.#http);
+    this.signingKeys = new SigningKeysApi(this.#http);
+    this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }
 
   /**

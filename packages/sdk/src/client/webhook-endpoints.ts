@@ -12,7 +12,7 @@ import { type Http, type RequestOptions, seg } from "./http.js";
 import { type ListParams, Namespace, type Page, paginate } from "./resources.js";
 
 /** The delivery log of webhook endpoints (`tessera.webhookEndpoints.deliveries`). */
-export class WebhookDeliveries extends Namespace {
+export class WebhookDeliveriesApi extends Namespace {
   /**
    * One page of an endpoint's deliveries with their attempts, newest first.
    *
@@ -58,13 +58,13 @@ export class WebhookDeliveries extends Namespace {
  * Where Tessera sends signed webhooks (`tessera.webhookEndpoints`). Verify deliveries with
  * `verifyWebhook(secret, headers, body)`.
  */
-export class WebhookEndpoints extends Namespace {
+export class WebhookEndpointsApi extends Namespace {
   /** The delivery log of an endpoint: list, retrieve, retry. */
-  readonly deliveries: WebhookDeliveries;
+  readonly deliveries: WebhookDeliveriesApi;
 
   constructor(http: Http) {
     super(http);
-    this.deliveries = new WebhookDeliveries(http);
+    this.deliveries = new WebhookDeliveriesApi(http);
   }
 
   /**

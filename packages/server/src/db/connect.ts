@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
 import pg from "pg";
 import type { Database } from "./types.js";
 
@@ -45,6 +45,9 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("synchronous = NORMAL");
+    // Checkpoint every ~80 MB of WAL instead of every 4 MB: each checkpoint fsyncs twice and copies
+    // pages later commits rewrite anyway (a renewal writes ~35 WAL pages; ≈ 15 % off a renewal run).
+    sqlite.pragma("wal_autocheckpoint = 20000");
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect, description: `sqlite:${path}`, close: () => db.destroy() };
   }
@@ -64,7 +67,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
  * so a cached statement is never in use twice at once.
  */
 function withStatementCache(sqlite: SQLite.Database, max = 500): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new Map<string, SqliteStatement>();
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
@@ -72,11 +75,40 @@ function withStatementCache(sqlite: SQLite.Database, max = 500): SqliteDatabase 
       if (stmt) {
         cache.delete(sql);
       } else {
-        stmt = sqlite.prepare(sql);
+        stmt = withRowObjects(sqlite.prepare(sql));
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
       }
       cache.set(sql, stmt);
       return stmt;
+    },
+  };
+}
+
+/**
+ * Rows of a statement that returns data, built by a function made for its columns. better-sqlite3
+ * makes each row object in C++ one property at a time, which costs about as much as running a small
+ * indexed query (a quarter of a request's database time for a customer's grants); it is asked for
+ * arrays instead (`raw`) and they become objects of one fixed shape. The objects are the same:
+ * the columns in order, as own properties, a later column of the same name winning.
+ */
+function withRowObjects(stmt: SQLite.Statement): SqliteStatement {
+  if (!stmt.reader) return stmt;
+  const names = stmt.columns().map((column) => column.name);
+  // A column named __proto__ would set the prototype of an object literal; keep the driver's rows.
+  if (names.includes("__proto__")) return stmt;
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: r[${i}]`).join(", ");
+  const toRow = new Function("r", `return { ${fields} };`) as (values: unknown[]) => unknown;
+  stmt.raw(true);
+  return {
+    reader: true,
+    all(parameters) {
+      const rows = stmt.all(parameters) as unknown[];
+      for (let i = 0; i < rows.length; i++) rows[i] = toRow(rows[i] as unknown[]);
+      return rows;
+    },
+    run: (parameters) => stmt.run(parameters),
+    *iterate(parameters) {
+      for (const values of stmt.iterate(parameters)) yield toRow(values as unknown[]);
     },
   };
 }

@@ -4,6 +4,7 @@ import * as lifecycle from "./migrations/2026-11-23-002-lifecycle.js";
 import * as subscriptions from "./migrations/2026-11-23-003-subscriptions.js";
 import * as webhooks from "./migrations/2026-11-23-004-webhooks.js";
 import * as entitlements from "./migrations/2026-11-23-005-entitlements.js";
+import * as jobClaimIndexes from "./migrations/2026-11-23-006-job-claim-indexes.js";
 import type { Database } from "./types.js";
 
 /**
@@ -16,6 +17,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-11-23-003-subscriptions": subscriptions,
   "2026-11-23-004-webhooks": webhooks,
   "2026-11-23-005-entitlements": entitlements,
+  "2026-11-23-006-job-claim-indexes": jobClaimIndexes,
 };
 
 class StaticProvider implements MigrationProvider {

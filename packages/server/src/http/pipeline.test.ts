@@ -59,6 +59,15 @@ describe("request pipeline", () => {
     expect(typeof line?.ms).toBe("number");
   });
 
+  it("reads an empty JSON body as no fields, not as broken JSON", async () => {
+    const res = await acme.api("POST", "/v1/customers", "");
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("VALIDATION_FAILED");
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(["storefront", "external_id"]));
+    const broken = await acme.api("POST", "/v1/entitlements", "{");
+    expect(broken.body.code).toBe("INVALID_JSON");
+  });
+
   it("answers /healthz and /readyz", async () => {
     const health = await ctx.app.request("/healthz");
     expect(health.status).toBe(200);

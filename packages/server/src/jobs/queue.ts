@@ -1,8 +1,9 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { DialectName } from "../db/connect.js";
-import type { Db, JobRow } from "../db/types.js";
+import type { Database, Db, JobRow } from "../db/types.js";
 import { newId } from "../lib/ids.js";
 import { toJson } from "../lib/json.js";
+import { preparedQuery } from "../lib/prepared.js";
 
 export interface EnqueueJob {
   type: string;
@@ -24,30 +25,47 @@ export interface EnqueueJob {
  */
 export async function enqueueJob(db: Db, now: string, job: EnqueueJob): Promise<string | undefined> {
   const id = newId("job");
-  const result = await db
-    .insertInto("jobs")
-    .values({
-      id,
-      tenant_id: job.scope?.tenantId ?? null,
-      environment_id: job.scope?.environmentId ?? null,
-      type: job.type,
-      payload: toJson(job.payload),
-      clock: job.clock ?? (job.scope ? "environment" : "wall"),
-      run_at: job.runAt,
-      status: "pending",
-      attempts: 0,
-      max_attempts: job.maxAttempts ?? 10,
-      locked_by: null,
-      locked_until: null,
-      last_error: null,
-      dedupe_key: job.dedupeKey ?? null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column("dedupe_key").doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0 ? id : undefined;
+  const result = await jobInsert(db, {
+    id,
+    tenant_id: job.scope?.tenantId ?? null,
+    environment_id: job.scope?.environmentId ?? null,
+    type: job.type,
+    payload: toJson(job.payload),
+    clock: job.clock ?? (job.scope ? "environment" : "wall"),
+    run_at: job.runAt,
+    max_attempts: job.maxAttempts ?? 10,
+    dedupe_key: job.dedupeKey ?? null,
+    now,
+  });
+  return Number(result.numAffectedRows ?? 0) > 0 ? id : undefined;
 }
+
+// Every change that schedules follow-up work writes one: compiled once (see lib/prepared.ts).
+const jobInsert = preparedQuery(
+  ["id", "tenant_id", "environment_id", "type", "payload", "clock", "run_at", "max_attempts", "dedupe_key", "now"],
+  (db: Kysely<Database>, p) =>
+    db
+      .insertInto("jobs")
+      .values({
+        id: p.id,
+        tenant_id: p.tenant_id,
+        environment_id: p.environment_id,
+        type: p.type,
+        payload: p.payload,
+        clock: p.clock as JobRow["clock"],
+        run_at: p.run_at,
+        status: "pending",
+        attempts: 0,
+        max_attempts: p.max_attempts as unknown as number,
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        dedupe_key: p.dedupe_key,
+        created_at: p.now,
+        updated_at: p.now,
+      })
+      .onConflict((oc) => oc.column("dedupe_key").doNothing()),
+);
 
 export interface ClaimOptions {
   workerId: string;
@@ -64,36 +82,76 @@ export interface ClaimOptions {
  * clock: the wall clock, or its environment's test clock when one is set. A 'running' job whose
  * lock expired (its worker died) is due again. On Postgres, `FOR UPDATE SKIP LOCKED` lets any
  * number of workers claim concurrently without taking the same job; SQLite has one writer.
+ *
+ * Each kind of due job is read in (run_at, id) order off an index of pending (or running) jobs and
+ * stops at the limit (migration 006), so a claim costs the same with a backlog of 100,000 as with
+ * 10: wall-clock jobs due by now; environment-clock jobs due by now, unless their environment's
+ * test clock is behind them; jobs between now and a test clock that is ahead of it (environments
+ * first — `cross join` keeps SQLite from walking every future job instead); and expired locks.
+ * The first `limit` of those, merged in order, are claimed.
  */
 export async function claimDueJobs(db: Db, dialect: DialectName, o: ClaimOptions): Promise<JobRow[]> {
-  const scoped = o.environmentId
-    ? sql`j.environment_id = ${o.environmentId} and j.clock = 'environment' and j.run_at <= coalesce(e.test_clock_at, ${o.wallNow})`
-    : sql`((j.clock = 'wall' and j.run_at <= ${o.wallNow}) or (j.clock = 'environment' and j.run_at <= coalesce(e.test_clock_at, ${o.wallNow})))`;
   const lock = dialect === "postgres" ? sql`for update of j skip locked` : sql``;
+  const now = o.wallNow;
+  const limit = o.limit;
+  const candidates = o.environmentId
+    ? sql`
+      select * from (
+        select j.id, j.run_at from jobs j
+        where j.environment_id = ${o.environmentId} and j.status = 'pending' and j.clock = 'environment'
+          and j.run_at <= (select coalesce(e.test_clock_at, ${now}) from environments e where e.id = ${o.environmentId})
+        order by j.run_at, j.id limit ${limit} ${lock}) pending
+      union all
+      select * from (
+        select j.id, j.run_at from jobs j left join environments e on e.id = j.environment_id
+        where j.status = 'running' and j.locked_until < ${now}
+          and j.environment_id = ${o.environmentId} and j.clock = 'environment'
+          and j.run_at <= coalesce(e.test_clock_at, ${now})
+        order by j.run_at, j.id limit ${limit} ${lock}) expired`
+    : sql`
+      select * from (
+        select j.id, j.run_at from jobs j
+        where j.status = 'pending' and j.clock = 'wall' and j.run_at <= ${now}
+        order by j.run_at, j.id limit ${limit} ${lock}) wall
+      union all
+      select * from (
+        select j.id, j.run_at from jobs j left join environments e on e.id = j.environment_id
+        where j.status = 'pending' and j.clock = 'environment' and j.run_at <= ${now}
+          and (e.test_clock_at is null or j.run_at <= e.test_clock_at)
+        order by j.run_at, j.id limit ${limit} ${lock}) env_now
+      union all
+      select * from (
+        select j.id, j.run_at from environments e cross join jobs j
+        where e.test_clock_at > ${now} and j.environment_id = e.id and j.status = 'pending' and j.clock = 'environment'
+          and j.run_at > ${now} and j.run_at <= e.test_clock_at
+        order by j.run_at, j.id limit ${limit} ${lock}) env_ahead
+      union all
+      select * from (
+        select j.id, j.run_at from jobs j left join environments e on e.id = j.environment_id
+        where j.status = 'running' and j.locked_until < ${now}
+          and ((j.clock = 'wall' and j.run_at <= ${now})
+            or (j.clock = 'environment' and j.run_at <= coalesce(e.test_clock_at, ${now})))
+        order by j.run_at, j.id limit ${limit} ${lock}) expired`;
   const result = await sql<JobRow>`
     update jobs set status = 'running', locked_by = ${o.workerId}, locked_until = ${o.lockUntil},
-      attempts = attempts + 1, updated_at = ${o.wallNow}
-    where id in (
-      select j.id from jobs j left join environments e on e.id = j.environment_id
-      where (j.status = 'pending' or (j.status = 'running' and j.locked_until < ${o.wallNow}))
-        and ${scoped}
-      order by j.run_at, j.id
-      limit ${o.limit}
-      ${lock}
-    )
+      attempts = attempts + 1, updated_at = ${now}
+    where id in (select c.id from (${candidates}) c order by c.run_at, c.id limit ${limit})
     returning *`.execute(db);
   return result.rows.sort((a, b) => (a.run_at === b.run_at ? (a.id < b.id ? -1 : 1) : a.run_at < b.run_at ? -1 : 1));
 }
 
+const jobDone = preparedQuery(["id", "worker", "now"], (db: Kysely<Database>, p) =>
+  db
+    .updateTable("jobs")
+    .set({ status: "done", locked_by: null, locked_until: null, updated_at: p.now })
+    .where("id", "=", p.id)
+    .where("locked_by", "=", p.worker),
+);
+
 /** Marks a job done, only if this worker still holds it. */
 export async function completeJob(db: Db, job: JobRow, workerId: string, now: string): Promise<boolean> {
-  const r = await db
-    .updateTable("jobs")
-    .set({ status: "done", locked_by: null, locked_until: null, updated_at: now })
-    .where("id", "=", job.id)
-    .where("locked_by", "=", workerId)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  const r = await jobDone(db, { id: job.id, worker: workerId, now });
+  return Number(r.numAffectedRows) > 0;
 }
 
 /** Exponential backoff with full jitter, capped: 5 s, 10 s, 20 s … up to an hour. */
@@ -132,13 +190,14 @@ export async function failJob(
 
 /** The earliest pending environment-clock job of an environment due by `until`, for test clocks. */
 export async function nextDueAt(db: Db, environmentId: string, until: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom("jobs")
-    .select((eb) => eb.fn.min("run_at").as("run_at"))
-    .where("environment_id", "=", environmentId)
-    .where("clock", "=", "environment")
-    .where("status", "in", ["pending", "running"])
-    .where("run_at", "<=", until)
-    .executeTakeFirst();
-  return row?.run_at ?? undefined;
+  // Pending and running each off their own index (migration 006): the first pending is one step.
+  const { rows } = await sql<{ run_at: string | null }>`
+    select min(x.run_at) as run_at from (
+      select min(run_at) as run_at from jobs
+      where environment_id = ${environmentId} and status = 'pending' and clock = 'environment' and run_at <= ${until}
+      union all
+      select min(run_at) as run_at from jobs
+      where status = 'running' and environment_id = ${environmentId} and clock = 'environment' and run_at <= ${until}
+    ) x`.execute(db);
+  return rows[0]?.run_at ?? undefined;
 }

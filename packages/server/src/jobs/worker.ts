@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { Deps, Scope } from "../context.js";
-import type { JobRow } from "../db/types.js";
+import type { Db, JobRow } from "../db/types.js";
 import { randomSecret } from "../lib/crypto.js";
 import { fromJson } from "../lib/json.js";
 import { claimDueJobs, completeJob, failJob } from "./queue.js";
@@ -10,7 +10,21 @@ export interface JobContext {
   payload: unknown;
   /** The job's tenant + environment with its clock, when the job is scoped. */
   scope: Scope | undefined;
+  /**
+   * Marks the job done in the handler's own transaction, as its last statement there, so the
+   * change and the job's completion commit together; the worker then writes nothing after the
+   * handler returns. Without it the worker marks the job done once the handler has returned.
+   */
+  complete(tx: Db): Promise<void>;
+  /**
+   * A read shared by the jobs claimed in the same batch (settings many of them need, such as a
+   * storefront's payment routing): `load` runs for the first job that asks for `key`, and the
+   * others get its result. Only for what is read, never for rows the job decides on.
+   */
+  shared: Shared;
 }
+
+export type Shared = <T>(key: string, load: () => Promise<T>) => Promise<T>;
 
 /**
  * Handlers must be idempotent: the queue delivers at least once (a worker can die after the
@@ -45,23 +59,48 @@ export function createWorker(o: WorkerOptions): Worker {
   let running: Promise<unknown> | undefined;
   let stopped = true;
 
-  async function runJob(job: JobRow): Promise<void> {
+  /**
+   * Reads shared by the jobs claimed together (see JobContext.shared): each is made once per batch.
+   * The batch's jobs were found due by the clocks read at its claim, so each runs at its
+   * environment's clock as read for the batch (a test clock moved meanwhile applies from the next).
+   */
+  function batchMemo(): Shared {
+    const values = new Map<string, unknown>();
+    return async <T>(key: string, load: () => Promise<T>): Promise<T> => {
+      if (values.has(key)) return values.get(key) as T;
+      const value = await load();
+      values.set(key, value);
+      return value;
+    };
+  }
+
+  async function runJob(job: JobRow, shared: Shared): Promise<void> {
     const handler = o.handlers()[job.type];
-    const wallNow = deps.clock.now();
     if (!handler) {
       await failJob(
         deps.db,
         { ...job, attempts: job.max_attempts },
         id,
         new Error(`no handler for job type ${job.type}`),
-        wallNow,
+        deps.clock.now(),
       );
       return;
     }
     try {
-      const scope = job.environment_id ? await o.scopeOf(job.environment_id) : undefined;
-      await handler({ job, payload: fromJson(job.payload, {}), scope });
-      await completeJob(deps.db, job, id, deps.clock.now().toISOString());
+      const env = job.environment_id;
+      const scope = env ? await shared(`scope:${env}`, () => o.scopeOf(env)) : undefined;
+      let completed = false;
+      await handler({
+        job,
+        payload: fromJson(job.payload, {}),
+        scope,
+        shared,
+        async complete(tx) {
+          await completeJob(tx, job, id, deps.clock.now().toISOString());
+          completed = true;
+        },
+      });
+      if (!completed) await completeJob(deps.db, job, id, deps.clock.now().toISOString());
     } catch (error) {
       const outcome = await failJob(deps.db, job, id, error, deps.clock.now());
       deps.logger.warn({ err: error, job: job.id, type: job.type, attempts: job.attempts, outcome }, "job failed");
@@ -81,8 +120,9 @@ export function createWorker(o: WorkerOptions): Worker {
         ...(options.environmentId ? { environmentId: options.environmentId } : {}),
       });
       if (jobs.length === 0) break;
+      const shared = batchMemo();
       for (const job of jobs) {
-        await runJob(job);
+        await runJob(job, shared);
         ran++;
       }
     }

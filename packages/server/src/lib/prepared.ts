@@ -44,3 +44,26 @@ export function preparedQuery<DB, const K extends string, R>(
     return db.executeQuery<R>(CompiledQuery.raw(sql, parameters));
   };
 }
+
+/**
+ * One `preparedQuery` per shape, for statements whose shape varies over a small, fixed set (the
+ * columns an UPDATE writes, which optional conditions it has): `key` names the shape, `make`
+ * builds its prepared query on first use. Bounded, in case a caller's shapes are not.
+ *
+ * @example
+ * const update = preparedShapes((cols: string[]) => cols.join(), (cols) => preparedQuery(…));
+ * await update(Object.keys(changes))(db, values);
+ */
+export function preparedShapes<S, Q>(key: (shape: S) => string, make: (shape: S) => Q, max = 256): (shape: S) => Q {
+  const cache = new Map<string, Q>();
+  return (shape: S) => {
+    const k = key(shape);
+    let query = cache.get(k);
+    if (query === undefined) {
+      if (cache.size >= max) cache.clear();
+      query = make(shape);
+      cache.set(k, query);
+    }
+    return query;
+  };
+}

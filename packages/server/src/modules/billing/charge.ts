@@ -37,6 +37,8 @@ export interface Attempt {
   initiator: "api" | "job";
   /** Runs in the transaction that applies the outcome (a job marks itself done there). */
   finish?: (tx: Db) => Promise<void>;
+  /** The storefront's routing when the caller has it (a job shares it with its batch). */
+  route?: Routing;
 }
 
 /** Decides the subscription write for an outcome. Runs before the apply transaction, so it may read. */
@@ -104,7 +106,7 @@ export function chargeProtocol(
 
     /** Reserve, execute and apply one attempt. */
     async charge(scope: Scope, row: SubscriptionRow, a: Attempt, apply: Apply): Promise<Applied> {
-      const route = await payments.routing(scope, row.storefront_id);
+      const route = a.route ?? (await payments.routing(scope, row.storefront_id));
       const payment = payments.newAttempt(scope, route, {
         customer: row.customer_id,
         subscription: row.id,

@@ -1,7 +1,6 @@
 import type { PaymentKind } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
-import type { Db, JobRow, PaymentRow, SubscriptionRow } from "../../db/types.js";
-import { completeJob } from "../../jobs/queue.js";
+import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { JobContext } from "../../jobs/worker.js";
 import { type PaymentsService, withOutcome } from "../payments/service.js";
 import { pendingChangeOf } from "../subscriptions/model.js";
@@ -40,21 +39,31 @@ function done(result: Applied): boolean {
 export function billingJobs(j: JobDeps) {
   const { db } = j.deps;
 
-  /** Marks the job done in the transaction of its change, saving the worker a commit of its own. */
-  const finisher = (job: JobRow) => async (tx: Db) => {
-    if (job.locked_by) await completeJob(tx, job, job.locked_by, j.deps.clock.now().toISOString());
-  };
+  /**
+   * A storefront's settings, read once for the jobs claimed together (they change by API call, a
+   * change applies from the next claimed batch; the payment row records where each charge went).
+   */
+  const settings = (ctx: JobContext, scope: Scope, row: SubscriptionRow) => ({
+    route: () =>
+      ctx.shared(`routing:${scope.environmentId}:${row.storefront_id}`, () =>
+        j.payments.routing(scope, row.storefront_id),
+      ),
+    retryDays: () =>
+      ctx.shared(`retry-days:${scope.environmentId}:${row.storefront_id}`, () => j.retryDays(scope, row)),
+  });
 
-  async function write(scope: Scope, row: SubscriptionRow, w: Write, job: JobRow): Promise<boolean> {
+  async function write(scope: Scope, row: SubscriptionRow, w: Write, ctx: JobContext): Promise<boolean> {
     return db.transaction().execute(async (tx) => {
       if (!(await j.store.write(tx, scope, row, w))) return false;
-      await finisher(job)(tx);
+      // The job is done in the transaction of its change, saving the worker a statement of its own.
+      await ctx.complete(tx);
       return true;
     });
   }
 
   /** Renewal, trial end, scheduled cancel, fixed-term end: one decision per period end. */
-  async function periodEnd({ job, payload, scope }: JobContext): Promise<void> {
+  async function periodEnd(ctx: JobContext): Promise<void> {
+    const { job, payload, scope } = ctx;
     const p = payload as PeriodEndPayload;
     if (!scope) return;
     for (let round = 0; round < ROUNDS; round++) {
@@ -66,12 +75,13 @@ export function billingJobs(j: JobDeps) {
       const change = pendingChangeOf(row);
       const decision = decidePeriodEnd(row, current, change ? await j.terms(scope, change.price) : undefined);
       const correlationId = job.id;
+      const storefront = settings(ctx, scope, row);
       if (row.inflight_payment_id) {
         // Ours from an earlier run that died mid-way: finish it with the same key. Anyone else's: wait.
         const payment = await j.payments.find(db, scope, row.inflight_payment_id);
         if (!payment || payment.correlation_id !== correlationId || decision.kind !== "charge") throw busy(row);
-        const apply = applyPeriodCharge(decision, now, () => j.retryDays(scope, row));
-        if (done(await j.protocol.resume(scope, row, payment, apply, finisher(job)))) return;
+        const apply = applyPeriodCharge(decision, now, storefront.retryDays);
+        if (done(await j.protocol.resume(scope, row, payment, apply, ctx.complete))) return;
         continue;
       }
       if (decision.kind === "cancel" || decision.kind === "expire") {
@@ -81,11 +91,11 @@ export function billingJobs(j: JobDeps) {
           patch: { ended_at: row.current_period_end, pending_plan_change: null },
           correlationId,
         };
-        if (await write(scope, row, w, job)) return;
+        if (await write(scope, row, w, ctx)) return;
         continue;
       }
       if (decision.price.amount === 0) {
-        if (await write(scope, row, { ...freePeriod(decision, row), correlationId }, job)) return;
+        if (await write(scope, row, { ...freePeriod(decision, row), correlationId }, ctx)) return;
         continue;
       }
       const result = await j.protocol.charge(
@@ -99,9 +109,10 @@ export function billingJobs(j: JobDeps) {
           paymentMethod: row.payment_method,
           correlationId,
           initiator: "job",
-          finish: finisher(job),
+          finish: ctx.complete,
+          route: await storefront.route(),
         },
-        applyPeriodCharge(decision, now, () => j.retryDays(scope, row)),
+        applyPeriodCharge(decision, now, storefront.retryDays),
       );
       if (done(result)) return;
     }
@@ -109,7 +120,8 @@ export function billingJobs(j: JobDeps) {
   }
 
   /** One step of the dunning schedule: a retry charge, or the deadline of a grace without retries. */
-  async function dunning({ job, payload, scope }: JobContext): Promise<void> {
+  async function dunning(ctx: JobContext): Promise<void> {
+    const { payload, scope } = ctx;
     const p = payload as DunningPayload;
     if (!scope) return;
     for (let round = 0; round < ROUNDS; round++) {
@@ -119,17 +131,18 @@ export function billingJobs(j: JobDeps) {
       const unpaid = row.unpaid_payment_id ? await j.payments.find(db, scope, row.unpaid_payment_id) : undefined;
       if (!unpaid) throw new Error(`subscription ${row.id} is in grace without an unpaid payment`);
       const terms = await j.terms(scope, row.price_id);
-      const apply = applyRetry(terms, now, p.step, () => j.retryDays(scope, row));
+      const storefront = settings(ctx, scope, row);
+      const apply = applyRetry(terms, now, p.step, storefront.retryDays);
       if (row.inflight_payment_id) {
         const payment = await j.payments.find(db, scope, row.inflight_payment_id);
         if (!payment || payment.correlation_id !== p.correlation_id || payment.period_index !== row.period_index)
           throw busy(row);
-        if (done(await j.protocol.resume(scope, row, payment, apply, finisher(job)))) return;
+        if (done(await j.protocol.resume(scope, row, payment, apply, ctx.complete))) return;
         continue;
       }
       if (row.dunning_retryable !== 1) {
-        const w = continueDunning(row, p.step, false, await j.retryDays(scope, row), p.correlation_id);
-        if (await write(scope, row, { ...w, correlationId: p.correlation_id }, job)) return;
+        const w = continueDunning(row, p.step, false, await storefront.retryDays(), p.correlation_id);
+        if (await write(scope, row, { ...w, correlationId: p.correlation_id }, ctx)) return;
         continue;
       }
       const result = await j.protocol.charge(
@@ -143,7 +156,8 @@ export function billingJobs(j: JobDeps) {
           paymentMethod: row.payment_method,
           correlationId: p.correlation_id,
           initiator: "job",
-          finish: finisher(job),
+          finish: ctx.complete,
+          route: await storefront.route(),
         },
         apply,
       );

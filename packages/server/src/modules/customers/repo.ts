@@ -1,6 +1,8 @@
+import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
-import type { CustomerRow, CustomerUpdate, Db } from "../../db/types.js";
+import type { CustomerRow, CustomerUpdate, Database, Db } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
+import { preparedQuery } from "../../lib/prepared.js";
 
 /* Every query filters on tenant and environment: an object of another scope simply does not exist. */
 
@@ -8,14 +10,18 @@ export async function insertCustomer(db: Db, row: CustomerRow): Promise<void> {
   await db.insertInto("customers").values(row).execute();
 }
 
-export async function findCustomer(db: Db, scope: Scope, id: string): Promise<CustomerRow | undefined> {
-  return db
+// Every customer read (GET, entitlements, tokens) starts here: compiled once (lib/prepared.ts).
+const customerById = preparedQuery(["tenant", "env", "id"], (db: Kysely<Database>, p) =>
+  db
     .selectFrom("customers")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+    .where("tenant_id", "=", p.tenant)
+    .where("environment_id", "=", p.env)
+    .where("id", "=", p.id),
+);
+
+export async function findCustomer(db: Db, scope: Scope, id: string): Promise<CustomerRow | undefined> {
+  return (await customerById(db, { tenant: scope.tenantId, env: scope.environmentId, id })).rows[0];
 }
 
 export interface CustomerFilter {

@@ -50,10 +50,35 @@ export async function listGrants(db: Db, scope: Scope, customerId: string): Prom
 
 // The queries every token and check runs are compiled once (see lib/prepared.ts); their results
 // are never cached, so a change shows in the next request.
+
+/** What resolving a customer's entitlements reads of a grant (not its reason, owner or times). */
+export type ActiveGrant = Pick<
+  GrantRow,
+  | "id"
+  | "entitlement_id"
+  | "entitlement_key"
+  | "kind"
+  | "period"
+  | "quota_limit"
+  | "tier_level"
+  | "content"
+  | "expires_at"
+>;
+
 const activeGrants = preparedQuery(["tenant", "env", "customer", "now"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("entitlement_grants")
-    .selectAll()
+    .select([
+      "id",
+      "entitlement_id",
+      "entitlement_key",
+      "kind",
+      "period",
+      "quota_limit",
+      "tier_level",
+      "content",
+      "expires_at",
+    ])
     .where("tenant_id", "=", p.tenant)
     .where("environment_id", "=", p.env)
     .where("customer_id", "=", p.customer)
@@ -63,7 +88,7 @@ const activeGrants = preparedQuery(["tenant", "env", "customer", "now"], (db: Ky
 );
 
 /** Grants granting at `now`: not revoked and not expired (expires_at is exclusive). */
-export async function listActiveGrants(db: Db, scope: Scope, customerId: string, now: string): Promise<GrantRow[]> {
+export async function listActiveGrants(db: Db, scope: Scope, customerId: string, now: string): Promise<ActiveGrant[]> {
   const values = { tenant: scope.tenantId, env: scope.environmentId, customer: customerId, now };
   return (await activeGrants(db, values)).rows;
 }
@@ -220,6 +245,34 @@ const activeKey = preparedQuery(["tenant", "env"], (db: Kysely<Database>, p) =>
 
 export async function findActiveSigningKey(db: Db, scope: Scope): Promise<SigningKeyRow | undefined> {
   return (await activeKey(db, { tenant: scope.tenantId, env: scope.environmentId })).rows[0];
+}
+
+// What signing needs on every token: which key is active. Its sealed private half is read only
+// when this process has not imported that key yet.
+const activeKeyRef = preparedQuery(["tenant", "env"], (db: Kysely<Database>, p) =>
+  db
+    .selectFrom("signing_keys")
+    .select(["id", "alg"])
+    .where("environment_id", "=", p.env)
+    .where("tenant_id", "=", p.tenant)
+    .where(sql.ref("status"), "=", sql.lit("active")),
+);
+
+export async function findActiveSigningKeyRef(
+  db: Db,
+  scope: Scope,
+): Promise<Pick<SigningKeyRow, "id" | "alg"> | undefined> {
+  return (await activeKeyRef(db, { tenant: scope.tenantId, env: scope.environmentId })).rows[0];
+}
+
+export async function findSigningKey(db: Db, scope: Scope, id: string): Promise<SigningKeyRow | undefined> {
+  return db
+    .selectFrom("signing_keys")
+    .selectAll()
+    .where("tenant_id", "=", scope.tenantId)
+    .where("environment_id", "=", scope.environmentId)
+    .where("id", "=", id)
+    .executeTakeFirst();
 }
 
 export async function listSigningKeys(db: Db, scope: Scope): Promise<SigningKeyRow[]> {

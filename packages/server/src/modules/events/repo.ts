@@ -1,10 +1,30 @@
 import type { EventListQuery } from "@tessera/core";
+import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
-import type { Db, EventRow } from "../../db/types.js";
+import type { Database, Db, EventRow } from "../../db/types.js";
 import { paginate } from "../../lib/pagination.js";
+import { preparedQuery } from "../../lib/prepared.js";
+
+const EVENT_COLUMNS = [
+  "id",
+  "tenant_id",
+  "environment_id",
+  "type",
+  "object_type",
+  "object_id",
+  "data",
+  "correlation_id",
+  "request_id",
+  "created_at",
+] as const satisfies ReadonlyArray<keyof EventRow>;
+
+// Every change writes one or more: compiled once (see lib/prepared.ts).
+const eventInsert = preparedQuery(EVENT_COLUMNS, (db: Kysely<Database>, p) =>
+  db.insertInto("events").values(p as unknown as EventRow),
+);
 
 export async function insertEvent(db: Db, row: EventRow): Promise<void> {
-  await db.insertInto("events").values(row).execute();
+  await eventInsert(db, row);
 }
 
 export async function findEvent(db: Db, scope: Scope, id: string): Promise<EventRow | undefined> {

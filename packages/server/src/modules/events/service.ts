@@ -17,7 +17,11 @@ export interface RecordEvent {
 /** Called inside the transaction that writes the event: the transactional outbox. */
 export type EventListener = (tx: Db, scope: Scope, event: Event) => Promise<void>;
 
-export function toEvent(row: EventRow, scope: Pick<Scope, "tenantId" | "environment">): Event {
+export function toEvent(
+  row: EventRow,
+  scope: Pick<Scope, "tenantId" | "environment">,
+  object: Record<string, unknown> = fromJson(row.data, {}),
+): Event {
   return {
     id: row.id,
     object: "event",
@@ -25,7 +29,7 @@ export function toEvent(row: EventRow, scope: Pick<Scope, "tenantId" | "environm
     created_at: row.created_at,
     tenant: scope.tenantId,
     environment: scope.environment,
-    data: { object: fromJson(row.data, {}) },
+    data: { object },
     correlation_id: row.correlation_id,
     request_id: row.request_id,
   };
@@ -39,28 +43,49 @@ export function toEvent(row: EventRow, scope: Pick<Scope, "tenantId" | "environm
 export function eventsService({ db }: Deps) {
   const listeners: EventListener[] = [];
 
+  async function write(
+    tx: Db,
+    scope: Scope,
+    type: EventType,
+    input: Omit<RecordEvent, "type">,
+    data: string,
+  ): Promise<Event> {
+    const row: EventRow = {
+      id: newId("event"),
+      tenant_id: scope.tenantId,
+      environment_id: scope.environmentId,
+      type,
+      object_type: input.object.object,
+      object_id: input.object.id,
+      data,
+      correlation_id: input.correlationId ?? scope.requestId ?? null,
+      request_id: scope.requestId ?? null,
+      created_at: scope.clock.now().toISOString(),
+    };
+    await repo.insertEvent(tx, row);
+    // The snapshot as given, not parsed back from the JSON just written (snapshots are plain JSON
+    // values, so it reads the same): a renewal's events would otherwise cost a parse each.
+    const event = toEvent(row, scope, input.object);
+    for (const listener of listeners) await listener(tx, scope, event);
+    return event;
+  }
+
   return {
     onEvent(listener: EventListener): void {
       listeners.push(listener);
     },
 
-    async record(tx: Db, scope: Scope, input: RecordEvent): Promise<Event> {
-      const row: EventRow = {
-        id: newId("event"),
-        tenant_id: scope.tenantId,
-        environment_id: scope.environmentId,
-        type: input.type,
-        object_type: input.object.object,
-        object_id: input.object.id,
-        data: toJson(input.object),
-        correlation_id: input.correlationId ?? scope.requestId ?? null,
-        request_id: scope.requestId ?? null,
-        created_at: scope.clock.now().toISOString(),
-      };
-      await repo.insertEvent(tx, row);
-      const event = toEvent(row, scope);
-      for (const listener of listeners) await listener(tx, scope, event);
-      return event;
+    record(tx: Db, scope: Scope, input: RecordEvent): Promise<Event> {
+      return write(tx, scope, input.type, input, toJson(input.object));
+    },
+
+    /** Several events about the same snapshot (a status change and what came with it): serialised once. */
+    async recordEach(tx: Db, scope: Scope, types: readonly EventType[], input: Omit<RecordEvent, "type">) {
+      if (types.length === 0) return [];
+      const data = toJson(input.object);
+      const events: Event[] = [];
+      for (const type of types) events.push(await write(tx, scope, type, input, data));
+      return events;
     },
 
     async list(scope: Scope, query: EventListQuery): Promise<Page<Event>> {

@@ -2,7 +2,7 @@ import type { Kysely, Updateable } from "kysely";
 import type { Scope } from "../../context.js";
 import type { Database, Db, PaymentRow, PaymentsTable } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
-import { preparedQuery } from "../../lib/prepared.js";
+import { preparedQuery, preparedShapes } from "../../lib/prepared.js";
 
 /* Every query filters on tenant and environment: an object of another scope simply does not exist. */
 
@@ -43,14 +43,17 @@ export async function insertPayment(db: Db, row: PaymentRow): Promise<void> {
   await paymentInsert(db, row);
 }
 
-export async function findPayment(db: Db, scope: ScopeIds, id: string): Promise<PaymentRow | undefined> {
-  return db
+const paymentById = preparedQuery(["tenant", "env", "id"], (db: Kysely<Database>, p) =>
+  db
     .selectFrom("payments")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+    .where("tenant_id", "=", p.tenant)
+    .where("environment_id", "=", p.env)
+    .where("id", "=", p.id),
+);
+
+export async function findPayment(db: Db, scope: ScopeIds, id: string): Promise<PaymentRow | undefined> {
+  return (await paymentById(db, { tenant: scope.tenantId, env: scope.environmentId, id })).rows[0];
 }
 
 export async function listPaymentsByIds(db: Db, scope: ScopeIds, ids: string[]): Promise<PaymentRow[]> {
@@ -82,6 +85,39 @@ export function pagePayments(db: Db, scope: ScopeIds, page: PageQuery, filter: P
   return paginate(q, "id", page);
 }
 
+type Expected = { status: string; refunded_amount?: number; provider?: string };
+
+// Settling a charge, a refund, a failover: one compiled statement per set of columns written and
+// conditions checked, compiled once.
+const paymentUpdate = preparedShapes(
+  (s: { columns: readonly string[]; refunded: boolean; provider: boolean }) =>
+    `${s.columns.join(",")}|${s.refunded ? "r" : ""}${s.provider ? "p" : ""}`,
+  ({ columns, refunded, provider }) =>
+    preparedQuery(
+      [
+        ...columns,
+        "$tenant",
+        "$env",
+        "$id",
+        "$status",
+        ...(refunded ? ["$refunded"] : []),
+        ...(provider ? ["$provider"] : []),
+      ],
+      (db: Kysely<Database>, p) => {
+        let q = db
+          .updateTable("payments")
+          .set(Object.fromEntries(columns.map((c) => [c, p[c]!])))
+          .where("tenant_id", "=", p.$tenant!)
+          .where("environment_id", "=", p.$env!)
+          .where("id", "=", p.$id!)
+          .where("status", "=", p.$status!);
+        if (refunded) q = q.where("refunded_amount", "=", p.$refunded as unknown as number);
+        if (provider) q = q.where("provider", "=", p.$provider!);
+        return q;
+      },
+    ),
+);
+
 /**
  * Compare-and-set on the status: only a payment still in `expected` changes. Returns false when
  * another process settled it first (the caller then re-reads instead of overwriting).
@@ -90,20 +126,31 @@ export async function updatePaymentIf(
   db: Db,
   scope: ScopeIds,
   id: string,
-  expected: { status: string; refunded_amount?: number; provider?: string },
+  expected: Expected,
   patch: Updateable<PaymentsTable>,
 ): Promise<boolean> {
-  let q = db
-    .updateTable("payments")
-    .set(patch)
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .where("status", "=", expected.status);
-  if (expected.refunded_amount !== undefined) q = q.where("refunded_amount", "=", expected.refunded_amount);
-  if (expected.provider !== undefined) q = q.where("provider", "=", expected.provider);
-  const result = await q.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const columns: string[] = [];
+  const values: Record<string, unknown> = {
+    $tenant: scope.tenantId,
+    $env: scope.environmentId,
+    $id: id,
+    $status: expected.status,
+    $refunded: expected.refunded_amount,
+    $provider: expected.provider,
+  };
+  for (const key in patch) {
+    const value = patch[key as keyof typeof patch];
+    if (value === undefined) continue;
+    columns.push(key);
+    values[key] = value;
+  }
+  const query = paymentUpdate({
+    columns,
+    refunded: expected.refunded_amount !== undefined,
+    provider: expected.provider !== undefined,
+  });
+  const result = await query(db, values);
+  return Number(result.numAffectedRows) === 1;
 }
 
 export async function customerHasPayments(db: Db, scope: ScopeIds, customerId: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
 import type { Database, Db, SubscriptionRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
-import { preparedQuery } from "../../lib/prepared.js";
+import { preparedQuery, preparedShapes } from "../../lib/prepared.js";
 
 /* Every query filters on tenant and environment: an object of another scope simply does not exist. */
 
@@ -27,6 +27,22 @@ export async function findSubscription(db: Db, scope: ScopeIds, id: string): Pro
   return (await subscriptionById(db, { tenant: scope.tenantId, env: scope.environmentId, id })).rows[0];
 }
 
+// The compare-and-set of every subscription change: one compiled statement per set of changed
+// columns (a renewal, a reservation, a cancel… each writes its own few), compiled once.
+const subscriptionUpdate = preparedShapes(
+  (columns: readonly string[]) => columns.join(","),
+  (columns: readonly string[]) =>
+    preparedQuery([...columns, "$tenant", "$env", "$id", "$version"], (db: Kysely<Database>, p) =>
+      db
+        .updateTable("subscriptions")
+        .set(Object.fromEntries(columns.map((c) => [c, p[c]!])))
+        .where("tenant_id", "=", p.$tenant!)
+        .where("environment_id", "=", p.$env!)
+        .where("id", "=", p.$id!)
+        .where("version", "=", p.$version as unknown as number),
+    ),
+);
+
 /**
  * Compare-and-set: writes `next` only if the row still has the version it was read with. False
  * means another writer got there first; the caller re-reads and decides again.
@@ -38,19 +54,22 @@ export async function updateSubscriptionIf(
   read: SubscriptionRow,
 ): Promise<boolean> {
   // Only the columns that changed: a renewal touches a handful of a wide row's columns.
-  const changes: Partial<SubscriptionRow> = {};
-  for (const key of Object.keys(next) as Array<keyof SubscriptionRow>) {
-    if (next[key] !== read[key]) (changes as Record<string, unknown>)[key] = next[key];
+  const columns: string[] = [];
+  const values: Record<string, unknown> = {
+    $tenant: scope.tenantId,
+    $env: scope.environmentId,
+    $id: read.id,
+    $version: read.version,
+  };
+  for (const key in next) {
+    const value = next[key as keyof SubscriptionRow];
+    // undefined: not set (as Kysely's `set` treats it).
+    if (value === undefined || value === read[key as keyof SubscriptionRow]) continue;
+    columns.push(key);
+    values[key] = value;
   }
-  const result = await db
-    .updateTable("subscriptions")
-    .set(changes)
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", read.id)
-    .where("version", "=", read.version)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const result = await subscriptionUpdate(columns)(db, values);
+  return Number(result.numAffectedRows) === 1;
 }
 
 export function pageSubscriptions(

@@ -64,7 +64,7 @@ export function subscriptionsService(
     catalog: Pick<CatalogService, "getPrice" | "registerBundleUsage">;
     customers: Pick<CustomersService, "requireCustomer" | "registerCustomerUsage">;
     storefronts: Pick<StorefrontsService, "requireStorefront" | "paymentSettings">;
-    events: Pick<EventsService, "record">;
+    events: Pick<EventsService, "record" | "recordEach">;
     payments: PaymentsService;
     jobs: JobRegistry;
   },

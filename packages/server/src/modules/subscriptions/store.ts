@@ -45,7 +45,7 @@ export class StaleWrite extends Error {
  */
 export function subscriptionStore(
   { db }: Deps,
-  { events, payments }: { events: Pick<EventsService, "record">; payments: Pick<PaymentsService, "find"> },
+  { events, payments }: { events: Pick<EventsService, "recordEach">; payments: Pick<PaymentsService, "find"> },
 ) {
   async function snapshot(
     d: Db,
@@ -62,7 +62,7 @@ export function subscriptionStore(
   async function announce(tx: Db, scope: Scope, row: SubscriptionRow, types: EventType[], w: Write) {
     if (types.length === 0) return;
     const object = await snapshot(tx, scope, row, w.latestPayment);
-    for (const type of types) await events.record(tx, scope, { type, object, correlationId: w.correlationId });
+    await events.recordEach(tx, scope, types, { object, correlationId: w.correlationId });
   }
 
   async function schedule(tx: Db, scope: Scope, now: string, jobs: EnqueueJob[] = []) {

@@ -70,6 +70,40 @@ const insertOperation = preparedQuery(COLUMNS, (db: Kysely<Database>, p) =>
   db.insertInto("sandbox_operations").values(p as unknown as SandboxOperationRow),
 );
 
+// The lookups of a charge (a replay, a resumed attempt, a refund): compiled once as well.
+const operationByKey = preparedQuery(["env", "provider", "key"], (db: Kysely<Database>, p) =>
+  db
+    .selectFrom("sandbox_operations")
+    .selectAll()
+    .where("environment_id", "=", p.env)
+    .where("provider", "=", p.provider)
+    .where("idempotency_key", "=", p.key),
+);
+
+const operationById = preparedQuery(["env", "provider", "id"], (db: Kysely<Database>, p) =>
+  db
+    .selectFrom("sandbox_operations")
+    .selectAll()
+    .where("environment_id", "=", p.env)
+    .where("provider", "=", p.provider)
+    .where("id", "=", p.id),
+);
+
+// Every charge with `pm_sandbox_ok_then_decline` asks whether the customer's first one went through.
+const firstCharge = preparedQuery(["env", "provider", "customer"], (db: Kysely<Database>, p) =>
+  db
+    .selectFrom("sandbox_operations")
+    .select("id")
+    .where("environment_id", "=", p.env)
+    .where("provider", "=", p.provider)
+    .where("customer", "=", p.customer)
+    // A literal, so both planners can match the partial index made for exactly this lookup.
+    .where("payment_method", "=", sql.lit("pm_sandbox_ok_then_decline"))
+    .where("status", "in", ["succeeded", "authorized"])
+    .where("operation", "in", ["charge", "authorize"])
+    .limit(1),
+);
+
 // Provider-side references, in the sandbox's own namespace (ch_sbx_…, re_sbx_…).
 const reference = (prefix: string) => newId("payment").replace(/^pay_/, `${prefix}_sbx_`);
 
@@ -97,24 +131,12 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     if (ctx.config.simulate_outage === true) throw new ProviderUnavailableError(`${name}: simulated outage`);
   }
 
-  function findByKey(ctx: ProviderContext, key: string) {
-    return db
-      .selectFrom("sandbox_operations")
-      .selectAll()
-      .where("environment_id", "=", ctx.scope.environmentId)
-      .where("provider", "=", name)
-      .where("idempotency_key", "=", key)
-      .executeTakeFirst();
+  async function findByKey(ctx: ProviderContext, key: string) {
+    return (await operationByKey(db, { env: ctx.scope.environmentId, provider: name, key })).rows[0];
   }
 
-  function findById(ctx: ProviderContext, id: string) {
-    return db
-      .selectFrom("sandbox_operations")
-      .selectAll()
-      .where("environment_id", "=", ctx.scope.environmentId)
-      .where("provider", "=", name)
-      .where("id", "=", id)
-      .executeTakeFirst();
+  async function findById(ctx: ProviderContext, id: string) {
+    return (await operationById(db, { env: ctx.scope.environmentId, provider: name, id })).rows[0];
   }
 
   function sameRequest(row: SandboxOperationRow, operation: string, r: ChargeRequest): SandboxOperationRow {
@@ -140,19 +162,8 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     if (behaviour === "timeout") return { decline: null, timeout: true };
     if (behaviour !== "ok_then_decline") return { decline: behaviour, timeout: false };
     // The first charge of this customer with this token succeeds, every later one declines.
-    const earlier = await db
-      .selectFrom("sandbox_operations")
-      .select("id")
-      .where("environment_id", "=", ctx.scope.environmentId)
-      .where("provider", "=", name)
-      .where("customer", "=", r.customer)
-      // A literal, so both planners can match the partial index made for exactly this lookup.
-      .where("payment_method", "=", sql.lit("pm_sandbox_ok_then_decline"))
-      .where("status", "in", ["succeeded", "authorized"])
-      .where("operation", "in", ["charge", "authorize"])
-      .limit(1)
-      .executeTakeFirst();
-    return { decline: earlier ? "insufficient_funds" : null, timeout: false };
+    const earlier = await firstCharge(db, { env: ctx.scope.environmentId, provider: name, customer: r.customer });
+    return { decline: earlier.rows.length > 0 ? "insufficient_funds" : null, timeout: false };
   }
 
   async function insertOnce(ctx: ProviderContext, row: SandboxOperationRow): Promise<SandboxOperationRow> {

@@ -1,0 +1,490 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../server/test/harness.js";
+import { type Receiver, startReceiver } from "../../server/test/webhook-receiver.js";
+import {
+  createVerifier,
+  isTesseraApiError,
+  type Page,
+  Tessera,
+  type TesseraApiError,
+  type TesseraOptions,
+  TesseraPlatform,
+  verifyWebhook,
+} from "../src/index.js";
+
+/*
+ * The API client against the server's own OpenAPI document and the real app over real HTTP:
+ *  1. every operation of /openapi.json has a client method (and every method calls a documented
+ *     operation, with the credentials that operation asks for), so a new endpoint without a
+ *     method fails here;
+ *  2. a merchant's flow, step by step, and then every remaining operation, each answered 2xx by
+ *     the real server.
+ */
+
+interface OpenApiOperation {
+  security?: Array<Record<string, string[]>>;
+}
+interface OpenApiDocument {
+  security?: Array<Record<string, string[]>>;
+  paths: Record<string, Record<string, OpenApiOperation>>;
+}
+type Auth = "apiKey" | "platformKey" | "none";
+interface Operation {
+  /** `GET /v1/customers/{id}` */
+  name: string;
+  method: string;
+  pattern: RegExp;
+  params: number;
+  auth: Auth;
+}
+
+const HTTP_METHODS = new Set(["get", "post", "put", "patch", "delete"]);
+
+function operationsOf(doc: OpenApiDocument): Operation[] {
+  const ops: Operation[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!HTTP_METHODS.has(method)) continue;
+      const literal = path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"));
+      const schemes = (op.security ?? doc.security ?? []).flatMap((s) => Object.keys(s));
+      ops.push({
+        name: `${method.toUpperCase()} ${path}`,
+        method: method.toUpperCase(),
+        pattern: new RegExp(`^${literal.join("[^/]+")}$`),
+        params: literal.length - 1,
+        auth: schemes.includes("platformKey") ? "platformKey" : schemes.includes("apiKey") ? "apiKey" : "none",
+      });
+    }
+  }
+  return ops;
+}
+
+/** The operation a request is, preferring literal segments (`/v1/test-clocks/current` over `{id}`). */
+function operationOf(ops: Operation[], method: string, path: string): Operation | undefined {
+  return ops.filter((op) => op.method === method && op.pattern.test(path)).sort((a, b) => a.params - b.params)[0];
+}
+
+/** Every public method of a client, its namespaces' and their nested namespaces', by dotted name. */
+function methodsOf(target: object, name: string): Array<{ name: string; fn: (...args: unknown[]) => unknown }> {
+  const found: Array<{ name: string; fn: (...args: unknown[]) => unknown }> = [];
+  for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(target))) {
+    const value = (target as Record<string, unknown>)[key];
+    if (key !== "constructor" && typeof value === "function") {
+      found.push({ name: `${name}.${key}`, fn: (value as (...args: unknown[]) => unknown).bind(target) });
+    }
+  }
+  for (const [key, value] of Object.entries(target)) {
+    if (typeof value === "object" && value !== null) found.push(...methodsOf(value, `${name}.${key}`));
+  }
+  return found;
+}
+
+// The tests share one server and run in order: the later ones build on the flow's catalog,
+// customer and webhook endpoint, and the last one sums up what reached the server.
+describe("Tessera API client: every endpoint of the server", () => {
+  let ctx: TestContext;
+  let acme: TestTenant;
+  let platformKey: string;
+  let server: ReturnType<typeof serve>;
+  let baseUrl: string;
+  let ops: Operation[];
+  let receiver: Receiver;
+  /** What reached the real app over HTTP in the live tests, and what it answered. */
+  const answered: Array<{ method: string; path: string; status: number; credentials: boolean }> = [];
+
+  beforeAll(async () => {
+    // The webhook receiver listens on 127.0.0.1, which the server refuses by default.
+    ctx = await createTestApp({}, { webhooks: { allowPrivateAddresses: true } });
+    acme = await createTestTenant(ctx);
+    platformKey = (await ctx.services.auth.createPlatformKey("sdk tests")).secret;
+    server = serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async (req: Request) => {
+        const res = await ctx.app.fetch(req);
+        const credentials = req.headers.has("authorization") || req.headers.has("x-tn");
+        answered.push({ method: req.method, path: new URL(req.url).pathname, status: res.status, credentials });
+        return res;
+      },
+    });
+    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const res = await fetch(`${baseUrl}/openapi.json`);
+    expect(res.status).toBe(200);
+    ops = operationsOf((await res.json()) as OpenApiDocument);
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await ctx?.close();
+  });
+
+  const client = (overrides: Partial<TesseraOptions> = {}) =>
+    new Tessera({
+      apiKey: acme.keys.development!,
+      tenant: acme.slug,
+      baseUrl,
+      retry: { baseDelay: 5, maxDelay: 20 },
+      ...overrides,
+    });
+  const platformClient = () => new TesseraPlatform({ apiKey: platformKey, baseUrl, retry: 0 });
+
+  async function failure(promise: Promise<unknown>): Promise<TesseraApiError> {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!isTesseraApiError(error)) throw new Error(`expected a TesseraApiError, got ${String(error)}`);
+    return error;
+  }
+
+  it("has a method for every operation of /openapi.json, and calls only documented operations", async () => {
+    expect(ops.length).toBeGreaterThan(60);
+    // Each method is called with placeholder arguments through a fetch that records the request
+    // and answers an empty page: what is checked is which operation each method reaches.
+    const sent: Array<{ method: string; path: string; authorization: string | null; tenant: string | null }> = [];
+    const recording: typeof fetch = async (input, init) => {
+      const req = input instanceof Request ? input : new Request(input, init);
+      sent.push({
+        method: req.method,
+        path: new URL(req.url).pathname,
+        authorization: req.headers.get("authorization"),
+        tenant: req.headers.get("x-tn"),
+      });
+      return Response.json({ object: "list", data: [], has_more: false, next_cursor: null });
+    };
+    const clients = {
+      tessera: new Tessera({ apiKey: "tsk_test", tenant: "acme", baseUrl: "http://sdk.test", fetch: recording }),
+      platform: new TesseraPlatform({ apiKey: "tpk_test", baseUrl: "http://sdk.test", fetch: recording }),
+    };
+    const methods = Object.entries(clients)
+      .flatMap(([name, c]) => methodsOf(c, name))
+      // The untyped escape hatch covers nothing by itself.
+      .filter((m) => m.name !== "tessera.request" && m.name !== "platform.request");
+
+    const covered = new Map<string, string[]>();
+    const problems: string[] = [];
+    const silent: string[] = [];
+    for (const method of methods) {
+      const before = sent.length;
+      const args = Array.from({ length: method.fn.length }, (_, i) => `arg${i + 1}`);
+      const result = method.fn(...args) as unknown;
+      if (typeof result === "object" && result !== null && Symbol.asyncIterator in result) {
+        await (result as AsyncGenerator<unknown>).next();
+      } else {
+        await result;
+      }
+      const requests = sent.slice(before);
+      if (requests.length === 0) silent.push(method.name);
+      if (requests.length > 1) problems.push(`${method.name} sent ${requests.length} requests`);
+      for (const req of requests) {
+        const op = operationOf(ops, req.method, req.path);
+        if (!op) {
+          problems.push(`${method.name} calls ${req.method} ${req.path}, which /openapi.json does not document`);
+          continue;
+        }
+        covered.set(op.name, [...(covered.get(op.name) ?? []), method.name]);
+        const auth: Auth = !req.authorization ? "none" : req.tenant ? "apiKey" : "platformKey";
+        if (auth !== op.auth) problems.push(`${method.name} sends ${auth} credentials to ${op.name} (${op.auth})`);
+      }
+    }
+
+    const uncovered = ops.filter((op) => !covered.has(op.name)).map((op) => op.name);
+    expect(
+      { uncovered, problems },
+      `operations of /openapi.json without a client method:\n  ${uncovered.join("\n  ")}`,
+    ).toEqual({ uncovered: [], problems: [] });
+    // Helpers that build a value without calling the API.
+    expect(silent).toEqual(["tessera.jwks.url"]);
+    expect(covered.size).toBe(ops.length);
+  });
+
+  it("walks a merchant's flow over real HTTP: catalog → subscription → clock → entitlements → token → webhooks", async () => {
+    const tessera = client();
+
+    // Catalog: what can be granted, and a bundle that sells it.
+    await tessera.entitlements.create({ key: "export-pdf", name: "Export PDF", kind: "flag" });
+    await tessera.entitlements.create({ key: "support", name: "Support", kind: "tier", levels: ["basic", "priority"] });
+    await tessera.entitlements.create({ key: "api-calls", name: "API calls", kind: "quota", period: "month" });
+    const pro = await tessera.bundles.create({
+      key: "pro",
+      name: "Pro",
+      entitlements: [{ key: "export-pdf" }, { key: "api-calls", limit: 1000 }, { key: "support", level: "basic" }],
+      prices: [{ currency: "EUR", amount: 999, interval: "month" }],
+    });
+    const monthly = pro.prices[0]!;
+    expect(monthly).toMatchObject({ object: "price", amount: 999, currency: "EUR", interval: "month" });
+
+    // Storefront and customer.
+    const web = await tessera.storefronts.create({
+      key: "web",
+      name: "Web shop",
+      type: "web",
+      bundles: ["pro"],
+      payment_providers: [{ name: "sandbox" }],
+    });
+    const customer = await tessera.customers.create({ storefront: "web", external_id: "user-42", email: "ada@x.test" });
+    expect(customer).toMatchObject({ object: "customer", storefront: web.id, external_id: "user-42" });
+
+    // Subscribe: the first period is charged now.
+    const sub = await tessera.subscriptions.create({
+      customer: customer.id,
+      price: monthly.id,
+      payment_method: "pm_sandbox_ok",
+    });
+    expect(sub).toMatchObject({
+      object: "subscription",
+      status: "active",
+      period_index: 1,
+      customer: customer.id,
+      bundle: pro.id,
+      latest_payment: { status: "succeeded", amount: 999, kind: "subscription_create" },
+    });
+    expect((await tessera.subscriptions.list({ customer: customer.id })).data.map((s) => s.id)).toEqual([sub.id]);
+
+    // Events of the subscription.
+    const events = await tessera.events.list({ object_id: sub.id, type: "subscription.*" });
+    expect(events.data.map((e) => e.type)).toEqual(expect.arrayContaining(["subscription.created"]));
+    expect(events.data.every((e) => e.type.startsWith("subscription."))).toBe(true);
+    const created = events.data.find((e) => e.type === "subscription.created")!;
+    expect(await tessera.events.retrieve(created.id)).toMatchObject({
+      id: created.id,
+      data: { object: { id: sub.id } },
+    });
+
+    // A month later on the test clock: renewed, and charged once more.
+    const clock = await tessera.testClocks.advance({ by: "P1M" });
+    expect(clock).toMatchObject({ object: "test_clock", frozen: true, environment: "development" });
+    expect(clock.jobs_run).toBeGreaterThanOrEqual(1);
+    expect(await tessera.testClocks.current()).toMatchObject({ frozen: true, now: clock.now });
+    expect(await tessera.subscriptions.retrieve(sub.id)).toMatchObject({ status: "active", period_index: 2 });
+    const payments = await tessera.payments.list({ subscription: sub.id });
+    expect(payments.data.map((p) => [p.kind, p.period_index, p.status]).sort()).toEqual([
+      ["renewal", 2, "succeeded"],
+      ["subscription_create", 1, "succeeded"],
+    ]);
+
+    // A manual grant on top of the subscription, and the merged result.
+    const grant = await tessera.grants.create(customer.id, {
+      entitlement: "support",
+      level: "priority",
+      reason: "support case 42",
+    });
+    expect(grant).toMatchObject({ object: "grant", status: "active", level: "priority" });
+    const effective = await tessera.customerEntitlements.retrieve(customer.id);
+    const byKey = Object.fromEntries(effective.entitlements.map((e) => [e.key, e]));
+    expect(byKey["export-pdf"]).toMatchObject({ kind: "flag", sources: [sub.id] });
+    expect(byKey["api-calls"]).toMatchObject({ kind: "quota", limit: 1000, used: 0, remaining: 1000 });
+    expect(byKey.support).toMatchObject({ kind: "tier", level: "priority" });
+    expect(byKey.support?.sources.sort()).toEqual([grant.id, sub.id].sort());
+    expect(effective.subscriptions.map((s) => s.id)).toEqual([sub.id]);
+
+    // A token, verified offline by the SDK's own verifier against the server's JWKS URL.
+    const issued = await tessera.customerEntitlements.issueToken(customer.id);
+    expect(issued).toMatchObject({ object: "entitlement_token", alg: expect.any(String), kid: expect.any(String) });
+    // Tokens live on wall time (the harness's manual clock), not on the environment's test clock.
+    const now = () => Date.parse(issued.issued_at);
+    const verifier = createVerifier({
+      jwks: tessera.jwks.url("development"),
+      tenant: acme.slug,
+      storefront: web.id,
+      now,
+    });
+    const ent = await verifier.verify(issued.token);
+    expect(ent.customerId).toBe(customer.id);
+    expect(ent.has("export-pdf")).toBe(true);
+    expect(ent.tier("support")).toBe("priority");
+    expect(ent.quota("api-calls")).toMatchObject({ limit: 1000, remaining: 1000 });
+    expect(ent.subscriptions.map((s) => [s.id, s.status])).toEqual([[sub.id, "active"]]);
+    const elsewhere = createVerifier({ jwks: tessera.jwks.url("development"), tenant: "globex", now });
+    expect(await elsewhere.check(issued.token)).toMatchObject({ valid: false, code: "TOKEN_TENANT_MISMATCH" });
+
+    // A webhook endpoint: its secret once, then listed without it.
+    const endpoint = await tessera.webhookEndpoints.create({ url: receiver.url, enabled_events: ["subscription.*"] });
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    const listed = await tessera.webhookEndpoints.list();
+    expect(listed.data.map((e) => e.id)).toEqual([endpoint.id]);
+    expect(listed.data[0]).not.toHaveProperty("secret");
+  });
+
+  it("calls every other operation against the real server", async () => {
+    const tessera = client();
+    const platform = platformClient();
+
+    // Catalog leftovers.
+    await tessera.entitlements.create({ key: "seats", name: "Seats", kind: "flag" });
+    expect((await tessera.entitlements.update("seats", { name: "Team seats" })).name).toBe("Team seats");
+    expect((await tessera.entitlements.retrieve("seats")).name).toBe("Team seats");
+    expect((await tessera.entitlements.list({ limit: 2 })).data).toHaveLength(2);
+    const keys: string[] = [];
+    for await (const e of tessera.entitlements.all({ limit: 2 })) keys.push(e.key);
+    expect(keys.sort()).toEqual(["api-calls", "export-pdf", "seats", "support"]);
+    const team = await tessera.bundles.create({
+      key: "team",
+      name: "Team",
+      entitlements: [{ key: "export-pdf" }, { key: "seats" }],
+      prices: [{ currency: "EUR", amount: 1999, interval: "month" }],
+    });
+    expect((await tessera.bundles.update("team", { name: "Team plan" })).name).toBe("Team plan");
+    expect((await tessera.bundles.retrieve(team.id)).key).toBe("team");
+    expect((await tessera.bundles.list()).data.map((b) => b.key).sort()).toEqual(["pro", "team"]);
+    const teamMonthly = team.prices[0]!;
+    const spare = await tessera.prices.create("team", { currency: "EUR", amount: 19990, interval: "year" });
+    expect(await tessera.prices.retrieve(spare.id)).toMatchObject({ bundle: team.id, amount: 19990 });
+    expect((await tessera.prices.update("team", spare.id, { status: "archived" })).status).toBe("archived");
+    await tessera.entitlements.create({ key: "doomed", name: "Doomed", kind: "flag" });
+    expect(await tessera.entitlements.delete("doomed")).toMatchObject({ deleted: true });
+    await tessera.bundles.create({ key: "doomed", name: "Doomed", entitlements: [] });
+    expect(await tessera.bundles.delete("doomed")).toMatchObject({ deleted: true });
+
+    // Storefronts and customers.
+    const web = await tessera.storefronts.update("web", { bundles: ["pro", "team"] });
+    expect(web.bundles.sort()).toEqual([team.id, (await tessera.bundles.retrieve("pro")).id].sort());
+    expect((await tessera.storefronts.retrieve("web")).id).toBe(web.id);
+    expect((await tessera.storefronts.list()).data.map((s) => s.key)).toEqual(["web"]);
+    await tessera.storefronts.create({ key: "kiosk", name: "Kiosk", type: "partner" });
+    expect(await tessera.storefronts.delete("kiosk")).toMatchObject({ deleted: true });
+    const ada = await tessera.customers.retrieveByExternalId("web", "user-42");
+    expect((await tessera.customers.retrieve(ada.id)).external_id).toBe("user-42");
+    expect((await tessera.customers.list({ storefront: "web" })).data.map((c) => c.id)).toEqual([ada.id]);
+    const bob = await tessera.customers.create({ storefront: "web", external_id: "user-43" });
+    expect((await tessera.customers.update(bob.id, { name: "Bob" })).name).toBe("Bob");
+
+    // Access: checks that consume, metered usage recorded once, grants.
+    const check = await tessera.customerEntitlements.check(ada.id, {
+      entitlement: "api-calls",
+      quantity: 5,
+      consume: true,
+    });
+    expect(check).toMatchObject({ allowed: true, code: "OK", consumed: 5 });
+    expect(await tessera.customerEntitlements.check(ada.id, { entitlement: "nope" })).toMatchObject({ allowed: false });
+    const usage = { entitlement: "api-calls", quantity: 3, idempotency_key: "render-1" };
+    expect(await tessera.customerEntitlements.recordUsage(ada.id, usage)).toMatchObject({ duplicate: false, used: 8 });
+    expect(await tessera.customerEntitlements.recordUsage(ada.id, usage)).toMatchObject({ duplicate: true, used: 8 });
+    const grants: Page<{ id: string; status: string }> = await tessera.grants.list(ada.id);
+    const [grant] = grants.data;
+    expect(await tessera.grants.retrieve(ada.id, grant!.id)).toMatchObject({ id: grant!.id, status: "active" });
+    expect((await tessera.grants.revoke(ada.id, grant!.id)).status).toBe("revoked");
+
+    // A receiver for this environment's webhooks, from the flow above.
+    const [endpoint] = (await tessera.webhookEndpoints.list()).data;
+    expect(endpoint).toBeDefined();
+    const hook = await tessera.webhookEndpoints.update(endpoint!.id, { enabled_events: ["*"], description: "all" });
+    expect(hook).toMatchObject({ enabled_events: ["*"], description: "all" });
+    const { secret } = await tessera.webhookEndpoints.rotateSecret(endpoint!.id, { expires_in_hours: 0 });
+    expect((await tessera.webhookEndpoints.retrieve(endpoint!.id)).id).toBe(endpoint!.id);
+
+    // Subscription changes: decline, cancel, resume, change plan, refund.
+    const declined = await failure(
+      tessera.subscriptions.create({ customer: bob.id, price: teamMonthly.id, payment_method: "pm_sandbox_declined" }),
+    );
+    expect(declined).toMatchObject({ status: 402, code: "PAYMENT_FAILED" });
+    const [sub] = (await tessera.subscriptions.list({ customer: ada.id, status: "active" })).data;
+    expect(sub).toBeDefined();
+    expect((await tessera.subscriptions.cancel(sub!.id, { at_period_end: true })).cancel_at_period_end).toBe(true);
+    expect((await tessera.subscriptions.resume(sub!.id)).cancel_at_period_end).toBe(false);
+    const upgraded = await tessera.subscriptions.changePlan(sub!.id, { price: teamMonthly.id, proration: "now" });
+    expect(upgraded).toMatchObject({ price: teamMonthly.id, bundle: team.id, status: "active" });
+    expect(upgraded.latest_payment).toMatchObject({ kind: "proration", status: "succeeded" });
+    const proration = await tessera.payments.retrieve(upgraded.latest_payment!.id);
+    const refunded = await tessera.payments.refund(proration.id, { amount: 1, reason: "goodwill" });
+    expect(refunded.refunded_amount).toBe(1);
+    const paid: string[] = [];
+    for await (const p of tessera.payments.all({ customer: ada.id, status: "succeeded", limit: 1 })) paid.push(p.kind);
+    expect(paid.length).toBeGreaterThanOrEqual(3);
+
+    // Dunning: a renewal declines, the customer fixes the card, the unpaid period is paid now.
+    const carol = await tessera.customers.create({ storefront: "web", external_id: "user-44" });
+    const shaky = await tessera.subscriptions.create({
+      customer: carol.id,
+      price: teamMonthly.id,
+      payment_method: "pm_sandbox_ok_then_decline",
+    });
+    await tessera.testClocks.advance({ by: "P1M" });
+    expect((await tessera.subscriptions.retrieve(shaky.id)).status).toBe("grace");
+    await tessera.subscriptions.updatePaymentMethod(shaky.id, { payment_method: "pm_sandbox_ok" });
+    const recovered = await tessera.subscriptions.retry(shaky.id);
+    expect(recovered).toMatchObject({ status: "active", payment_method: "pm_sandbox_ok" });
+    const subs: string[] = [];
+    for await (const s of tessera.subscriptions.all({ limit: 1 })) subs.push(s.id);
+    expect(subs.sort()).toEqual([sub!.id, shaky.id].sort());
+    const evts: string[] = [];
+    for await (const e of tessera.events.all({ object_id: shaky.id, limit: 2 })) evts.push(e.type);
+    expect(evts).toEqual(expect.arrayContaining(["subscription.grace_started", "subscription.recovered"]));
+    expect(await failure(tessera.customers.delete(carol.id))).toMatchObject({ code: "IN_USE" });
+    const dave = await tessera.customers.create({ storefront: "web", external_id: "user-45" });
+    expect(await tessera.customers.delete(dave.id)).toMatchObject({ deleted: true });
+    expect(await failure(tessera.customers.retrieve(dave.id))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+
+    // Webhook deliveries: the worker sends them; the receiver verifies them with the SDK.
+    await ctx.services.worker.drain();
+    const deliveries = await tessera.webhookEndpoints.deliveries.list(endpoint!.id, { limit: 100 });
+    expect(deliveries.data.length).toBeGreaterThan(0);
+    expect(deliveries.data.every((d) => d.status === "succeeded")).toBe(true);
+    const last = receiver.received.at(-1)!;
+    const event = await verifyWebhook(secret, last.headers, last.body, { now: () => Number(last.timestamp) * 1000 });
+    expect(event).toMatchObject({ id: last.id });
+    const delivery = deliveries.data.find((d) => d.event_id === last.id)!;
+    expect((await tessera.webhookEndpoints.deliveries.retrieve(endpoint!.id, delivery.id)).attempts).toHaveLength(1);
+    const again = await tessera.webhookEndpoints.deliveries.retry(endpoint!.id, delivery.id);
+    expect(again.attempts.map((a) => a.trigger)).toEqual(["automatic", "manual"]);
+    const failed: string[] = [];
+    for await (const d of tessera.webhookEndpoints.deliveries.all(endpoint!.id, { status: "failed" }))
+      failed.push(d.id);
+    expect(failed).toEqual([]);
+
+    // Signing keys and the public key sets (sent without credentials).
+    const before = await tessera.signingKeys.list();
+    const rotation = await tessera.signingKeys.rotate();
+    expect(rotation.previous.map((k) => k.id)).toEqual(
+      before.data.filter((k) => k.status === "active").map((k) => k.id),
+    );
+    expect((await tessera.signingKeys.list()).data.find((k) => k.status === "active")?.id).toBe(rotation.key.id);
+    const jwks = await tessera.jwks.retrieve("development");
+    expect(jwks.keys.map((k) => k.kid)).toContain(rotation.key.id);
+    expect(await tessera.jwks.retrieveWellKnown("development", { tenant: acme.id })).toEqual(jwks);
+    const stranger = new Tessera({ apiKey: "tsk_not_a_key", tenant: acme.slug, baseUrl, retry: 0 });
+    expect(await stranger.jwks.retrieve("development")).toEqual(jwks);
+
+    // API keys.
+    const ci = await tessera.apiKeys.create({ name: "ci", scopes: ["catalog:read"] });
+    expect(await tessera.apiKeys.retrieve(ci.id)).toMatchObject({ id: ci.id, name: "ci" });
+    expect((await tessera.apiKeys.list()).data.map((k) => k.id)).toContain(ci.id);
+    expect((await tessera.apiKeys.revoke(ci.id)).id).toBe(ci.id);
+
+    // The platform client: tenants and environments.
+    const globex = await platform.tenants.create({ slug: "globex", name: "Globex", environments: ["development"] });
+    expect(globex.api_keys.map((k) => k.environment)).toEqual(["development"]);
+    const qa = await platform.environments.create("globex", { name: "qa" });
+    expect(qa.environments.map((e) => e.name).sort()).toEqual(["development", "qa"]);
+    expect(qa.api_keys.map((k) => k.environment)).toEqual(["qa"]);
+    expect((await platform.tenants.retrieve(globex.id)).slug).toBe("globex");
+    expect((await platform.tenants.list()).data.map((t) => t.slug).sort()).toEqual(["acme", "globex"]);
+    const tenants: string[] = [];
+    for await (const t of platform.tenants.all({ limit: 1 })) tenants.push(t.slug);
+    expect(tenants.sort()).toEqual(["acme", "globex"]);
+    const globexQa = client({ apiKey: qa.api_keys[0]!.secret, tenant: "globex" });
+    expect((await globexQa.entitlements.list()).data).toEqual([]);
+    expect(await failure(platform.tenants.retrieve("initech"))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+
+    // Last: the webhook endpoint goes, with its log.
+    expect(await tessera.webhookEndpoints.delete(endpoint!.id)).toMatchObject({ id: endpoint!.id, deleted: true });
+  });
+
+  it("got a 2xx answer from the real server for every operation of /openapi.json in the tests above", () => {
+    const ok = new Set(
+      answered
+        .filter((a) => a.status >= 200 && a.status < 300)
+        .map((a) => operationOf(ops, a.method, a.path)?.name)
+        .filter((name) => name !== undefined),
+    );
+    const missing = ops.map((op) => op.name).filter((name) => !ok.has(name));
+    expect(missing, `operations no live test got a 2xx answer from:\n  ${missing.join("\n  ")}`).toEqual([]);
+    // The public key sets were fetched without the API key, also by the client holding a bad one.
+    const leaked = answered.filter((a) => a.credentials && operationOf(ops, a.method, a.path)?.auth === "none");
+    expect(leaked).toEqual([]);
+  });
+});
