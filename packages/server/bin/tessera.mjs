@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// Runs the built CLI when published; inside the workspace, runs the TypeScript source through tsx.
+// Inside the workspace (the TypeScript source is here), runs the source through tsx, so a stale
+// build never shadows it; a published package ships only dist/ and runs the built CLI.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const built = join(here, "..", "dist", "cli.js");
-if (existsSync(built)) {
-  await import(pathToFileURL(built).href);
-} else {
+const source = join(here, "..", "src", "cli.ts");
+if (existsSync(source)) {
   const { register } = await import("tsx/esm/api");
   register();
-  await import(pathToFileURL(join(here, "..", "src", "cli.ts")).href);
+  await import(pathToFileURL(source).href);
+} else {
+  await import(pathToFileURL(join(here, "..", "dist", "cli.js")).href);
 }

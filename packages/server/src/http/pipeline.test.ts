@@ -63,7 +63,9 @@ describe("request pipeline", () => {
     const res = await acme.api("POST", "/v1/customers", "");
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("VALIDATION_FAILED");
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(["storefront", "external_id"]));
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(["storefront", "external_id"]),
+    );
     const broken = await acme.api("POST", "/v1/entitlements", "{");
     expect(broken.body.code).toBe("INVALID_JSON");
   });
