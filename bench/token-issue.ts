@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { type Child, cpuMicros, ROOT, startChild, tesseraCli } from "./lib/processes.js";
+import { type Child, cpuMicros, startTesseraAndHello } from "./lib/processes.js";
 
 /*
  * Issuing entitlement tokens, POST /v1/customers/{id}/entitlements/token, against a Hono hello
@@ -81,28 +81,8 @@ function signatureMicros(): number {
 }
 
 try {
-  tesseraCli(["migrate"], env);
-  const tenant = JSON.parse(tesseraCli(["tenant", "create", "bench", "--json"], env)) as {
-    api_keys: Array<{ environment: string; secret: string }>;
-  };
-  const key = tenant.api_keys.find((k) => k.environment === "development")!.secret;
-  const tessera = await startChild(
-    [join(ROOT, "packages/server/bin/tessera.mjs"), "serve", "--port", "0", "--no-demo"],
-    { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", NODE_ENV: "production", TESSERA_MASTER_KEY: "b".repeat(40) },
-    (out) => /Tessera is running at (http:\/\/\S+)/.exec(out)?.[1],
-    join(dir, "tessera.log"),
-  );
-  children.push(tessera);
-  const hello = await startChild(
-    [join(ROOT, "bench/lib/hello.mjs")],
-    {},
-    (out) => {
-      const port = /\{"port":(\d+)\}/.exec(out)?.[1];
-      return port ? `http://127.0.0.1:${port}` : undefined;
-    },
-    join(dir, "hello.log"),
-  );
-  children.push(hello);
+  const { key, tessera, hello } = await startTesseraAndHello(dir, env);
+  children.push(tessera, hello);
 
   const customerId = await seed(tessera.url, key);
   const url = `${tessera.url}/v1/customers/${customerId}/entitlements/token`;

@@ -117,3 +117,34 @@ export function cpuMicros(pid: number | undefined): number | undefined {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1_000_000) / 100; // USER_HZ is 100 on Linux
 }
+
+/**
+ * The pair every server bench compares: a Tessera server (with a tenant "bench" on a fresh SQLite
+ * file in `dir`) and a Hono hello-world, each in a child process of its own.
+ */
+export async function startTesseraAndHello(
+  dir: string,
+  env: Record<string, string>,
+): Promise<{ key: string; tessera: Child; hello: Child }> {
+  tesseraCli(["migrate"], env);
+  const tenant = JSON.parse(tesseraCli(["tenant", "create", "bench", "--json"], env)) as {
+    api_keys: Array<{ environment: string; secret: string }>;
+  };
+  const key = tenant.api_keys.find((k) => k.environment === "development")!.secret;
+  const tessera = await startChild(
+    [join(ROOT, "packages/server/bin/tessera.mjs"), "serve", "--port", "0", "--no-demo"],
+    { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", NODE_ENV: "production", TESSERA_MASTER_KEY: "b".repeat(40) },
+    (out) => /Tessera is running at (http:\/\/\S+)/.exec(out)?.[1],
+    join(dir, "tessera.log"),
+  );
+  const hello = await startChild(
+    [join(ROOT, "bench/lib/hello.mjs")],
+    {},
+    (out) => {
+      const port = /\{"port":(\d+)\}/.exec(out)?.[1];
+      return port ? `http://127.0.0.1:${port}` : undefined;
+    },
+    join(dir, "hello.log"),
+  );
+  return { key, tessera, hello };
+}
