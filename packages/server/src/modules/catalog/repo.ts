@@ -1,4 +1,5 @@
 import type { Scope } from "../../context.js";
+import { inScope } from "../../db/scope.js";
 import type { BundleEntitlementsTable, BundleRow, Db, EntitlementRow, PriceRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 
@@ -13,29 +14,18 @@ export async function findEntitlement(db: Db, scope: Scope, ref: string): Promis
   return db
     .selectFrom("entitlements")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where((eb) => eb.or([eb("id", "=", ref), eb("key", "=", ref)]))
     .executeTakeFirst();
 }
 
 export async function findEntitlementsByKeys(db: Db, scope: Scope, keys: string[]): Promise<EntitlementRow[]> {
   if (keys.length === 0) return [];
-  return db
-    .selectFrom("entitlements")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("key", "in", keys)
-    .execute();
+  return db.selectFrom("entitlements").selectAll().where(inScope(scope)).where("key", "in", keys).execute();
 }
 
 export function pageEntitlements(db: Db, scope: Scope, page: PageQuery, status?: string) {
-  let q = db
-    .selectFrom("entitlements")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId);
+  let q = db.selectFrom("entitlements").selectAll().where(inScope(scope));
   if (status) q = q.where("status", "=", status);
   return paginate(q, "id", page);
 }
@@ -46,22 +36,11 @@ export async function updateEntitlementRow(
   id: string,
   patch: Partial<Omit<EntitlementRow, "id" | "tenant_id" | "environment_id" | "key" | "kind" | "created_at">>,
 ): Promise<void> {
-  await db
-    .updateTable("entitlements")
-    .set(patch)
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.updateTable("entitlements").set(patch).where(inScope(scope)).where("id", "=", id).execute();
 }
 
 export async function deleteEntitlementRow(db: Db, scope: Scope, id: string): Promise<void> {
-  await db
-    .deleteFrom("entitlements")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.deleteFrom("entitlements").where(inScope(scope)).where("id", "=", id).execute();
 }
 
 /** An entitlement is in use while any bundle grants it. */
@@ -69,8 +48,7 @@ export async function isEntitlementInUse(db: Db, scope: Scope, id: string): Prom
   const row = await db
     .selectFrom("bundle_entitlements")
     .select("bundle_id")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("entitlement_id", "=", id)
     .limit(1)
     .executeTakeFirst();
@@ -99,8 +77,7 @@ export async function findBundle(db: Db, scope: Scope, ref: string): Promise<Bun
   return db
     .selectFrom("bundles")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where((eb) => eb.or([eb("id", "=", ref), eb("key", "=", ref)]))
     .executeTakeFirst();
 }
@@ -111,18 +88,13 @@ export async function findBundlesByRefs(db: Db, scope: Scope, refs: string[]): P
   return db
     .selectFrom("bundles")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where((eb) => eb.or([eb("id", "in", refs), eb("key", "in", refs)]))
     .execute();
 }
 
 export function pageBundles(db: Db, scope: Scope, page: PageQuery, status?: string) {
-  let q = db
-    .selectFrom("bundles")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId);
+  let q = db.selectFrom("bundles").selectAll().where(inScope(scope));
   if (status) q = q.where("status", "=", status);
   return paginate(q, "id", page);
 }
@@ -133,23 +105,12 @@ export async function updateBundleRow(
   id: string,
   patch: Partial<Pick<BundleRow, "name" | "description" | "metadata" | "status" | "updated_at">>,
 ): Promise<void> {
-  await db
-    .updateTable("bundles")
-    .set(patch)
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.updateTable("bundles").set(patch).where(inScope(scope)).where("id", "=", id).execute();
 }
 
 /** Its grants and prices go with it (on delete cascade). */
 export async function deleteBundleRow(db: Db, scope: Scope, id: string): Promise<void> {
-  await db
-    .deleteFrom("bundles")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.deleteFrom("bundles").where(inScope(scope)).where("id", "=", id).execute();
 }
 
 /** Replaces a bundle's grants with `rows` (in their order). */
@@ -159,12 +120,7 @@ export async function replaceBundleEntitlements(
   bundleId: string,
   rows: BundleEntitlementRow[],
 ): Promise<void> {
-  await db
-    .deleteFrom("bundle_entitlements")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("bundle_id", "=", bundleId)
-    .execute();
+  await db.deleteFrom("bundle_entitlements").where(inScope(scope)).where("bundle_id", "=", bundleId).execute();
   if (rows.length) await db.insertInto("bundle_entitlements").values(rows).execute();
 }
 
@@ -188,13 +144,7 @@ export async function insertPrices(db: Db, rows: PriceRow[]): Promise<void> {
 }
 
 export async function findPrice(db: Db, scope: Scope, id: string): Promise<PriceRow | undefined> {
-  return db
-    .selectFrom("prices")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return db.selectFrom("prices").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
 }
 
 /** Oldest first: the order they were added in. */
@@ -203,8 +153,7 @@ export async function listPrices(db: Db, scope: Scope, bundleIds: string[]): Pro
   return db
     .selectFrom("prices")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("bundle_id", "in", bundleIds)
     .orderBy("id")
     .execute();
@@ -216,11 +165,5 @@ export async function updatePriceRow(
   id: string,
   patch: Partial<Pick<PriceRow, "status" | "nickname">>,
 ): Promise<void> {
-  await db
-    .updateTable("prices")
-    .set(patch)
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.updateTable("prices").set(patch).where(inScope(scope)).where("id", "=", id).execute();
 }

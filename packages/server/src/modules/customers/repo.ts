@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
+import { inScope } from "../../db/scope.js";
 import type { CustomerRow, CustomerUpdate, Database, Db } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 import { preparedQuery } from "../../lib/prepared.js";
@@ -30,11 +31,7 @@ export interface CustomerFilter {
 }
 
 export function pageCustomers(db: Db, scope: Scope, page: PageQuery, filter: CustomerFilter) {
-  let q = db
-    .selectFrom("customers")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId);
+  let q = db.selectFrom("customers").selectAll().where(inScope(scope));
   if (filter.storefrontId) q = q.where("storefront_id", "=", filter.storefrontId);
   if (filter.externalId !== undefined) q = q.where("external_id", "=", filter.externalId);
   return paginate(q, "id", page);
@@ -49,8 +46,7 @@ export async function findCustomerByExternalId(
   return db
     .selectFrom("customers")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("storefront_id", "=", storefrontId)
     .where("external_id", "=", externalId)
     .executeTakeFirst();
@@ -62,30 +58,18 @@ export async function updateCustomerRow(
   id: string,
   patch: Pick<CustomerUpdate, "email" | "name" | "country" | "metadata" | "updated_at">,
 ): Promise<void> {
-  await db
-    .updateTable("customers")
-    .set(patch)
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.updateTable("customers").set(patch).where(inScope(scope)).where("id", "=", id).execute();
 }
 
 export async function deleteCustomerRow(db: Db, scope: Scope, id: string): Promise<void> {
-  await db
-    .deleteFrom("customers")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.deleteFrom("customers").where(inScope(scope)).where("id", "=", id).execute();
 }
 
 export async function storefrontHasCustomers(db: Db, scope: Scope, storefrontId: string): Promise<boolean> {
   const row = await db
     .selectFrom("customers")
     .select("id")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("storefront_id", "=", storefrontId)
     .limit(1)
     .executeTakeFirst();

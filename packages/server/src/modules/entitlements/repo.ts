@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { Scope } from "../../context.js";
+import { inScope } from "../../db/scope.js";
 import type {
   Database,
   Db,
@@ -29,8 +30,7 @@ export async function findGrant(db: Db, scope: Scope, customerId: string, id: st
   return db
     .selectFrom("entitlement_grants")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("customer_id", "=", customerId)
     .where("id", "=", id)
     .executeTakeFirst();
@@ -41,8 +41,7 @@ export async function listGrants(db: Db, scope: Scope, customerId: string): Prom
   return db
     .selectFrom("entitlement_grants")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("customer_id", "=", customerId)
     .orderBy("id", "desc")
     .execute();
@@ -97,8 +96,7 @@ export async function revokeGrant(db: Db, scope: Scope, id: string, at: string):
   await db
     .updateTable("entitlement_grants")
     .set({ revoked_at: at })
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("id", "=", id)
     .where("revoked_at", "is", null)
     .execute();
@@ -119,8 +117,7 @@ export async function findUsageByIdempotencyKey(
   return db
     .selectFrom("usage_records")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("customer_id", "=", customerId)
     .where("idempotency_key", "=", key)
     .executeTakeFirst();
@@ -183,8 +180,7 @@ export async function consumeUsage(
   const row = await db
     .updateTable("usage_counters")
     .set((eb) => ({ used: eb("used", "+", quantity), updated_at: now }))
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("customer_id", "=", key.customerId)
     .where("entitlement_id", "=", key.entitlementId)
     .where("window_start", "=", key.windowStart)
@@ -266,23 +262,11 @@ export async function findActiveSigningKeyRef(
 }
 
 export async function findSigningKey(db: Db, scope: Scope, id: string): Promise<SigningKeyRow | undefined> {
-  return db
-    .selectFrom("signing_keys")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return db.selectFrom("signing_keys").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
 }
 
 export async function listSigningKeys(db: Db, scope: Scope): Promise<SigningKeyRow[]> {
-  return db
-    .selectFrom("signing_keys")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .orderBy("id", "desc")
-    .execute();
+  return db.selectFrom("signing_keys").selectAll().where(inScope(scope)).orderBy("id", "desc").execute();
 }
 
 /** Keys a verifier may still meet: the active one and those retiring after `now`. */
@@ -294,8 +278,7 @@ export async function listPublishedKeys(
   return db
     .selectFrom("signing_keys")
     .select(["id", "alg", "public_jwk"])
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where((eb) => eb.or([eb("status", "=", "active"), eb("retires_at", ">", now)]))
     .orderBy("id", "desc")
     .execute();
@@ -305,8 +288,7 @@ export async function retireActiveKey(db: Db, scope: Scope, at: string, retiresA
   await db
     .updateTable("signing_keys")
     .set({ status: "retiring", rotated_at: at, retires_at: retiresAt })
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("status", "=", "active")
     .execute();
 }
@@ -316,8 +298,7 @@ export async function erasePrivateKeysRetiredBy(db: Db, scope: Scope, now: strin
   await db
     .updateTable("signing_keys")
     .set({ private_key_encrypted: null, status: "retired" })
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("status", "=", "retiring")
     .where("retires_at", "<=", now)
     .execute();

@@ -1,6 +1,7 @@
 import type { EventListQuery } from "@tessera/core";
 import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
+import { inScope } from "../../db/scope.js";
 import type { Database, Db, EventRow } from "../../db/types.js";
 import { paginate } from "../../lib/pagination.js";
 import { preparedQuery } from "../../lib/prepared.js";
@@ -28,21 +29,11 @@ export async function insertEvent(db: Db, row: EventRow): Promise<void> {
 }
 
 export async function findEvent(db: Db, scope: Scope, id: string): Promise<EventRow | undefined> {
-  return db
-    .selectFrom("events")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return db.selectFrom("events").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
 }
 
 export function pageEvents(db: Db, scope: Scope, query: EventListQuery) {
-  let q = db
-    .selectFrom("events")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId);
+  let q = db.selectFrom("events").selectAll().where(inScope(scope));
   if (query.type?.endsWith(".*")) q = q.where("type", "like", `${query.type.slice(0, -1)}%`);
   else if (query.type) q = q.where("type", "=", query.type);
   if (query.object_id) q = q.where("object_id", "=", query.object_id);

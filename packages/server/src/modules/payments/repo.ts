@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from "kysely";
 import type { Scope } from "../../context.js";
+import { inScope } from "../../db/scope.js";
 import type { Database, Db, PaymentRow, PaymentsTable } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 import { preparedQuery, preparedShapes } from "../../lib/prepared.js";
@@ -58,13 +59,7 @@ export async function findPayment(db: Db, scope: ScopeIds, id: string): Promise<
 
 export async function listPaymentsByIds(db: Db, scope: ScopeIds, ids: string[]): Promise<PaymentRow[]> {
   if (ids.length === 0) return [];
-  return db
-    .selectFrom("payments")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "in", ids)
-    .execute();
+  return db.selectFrom("payments").selectAll().where(inScope(scope)).where("id", "in", ids).execute();
 }
 
 export interface PaymentFilter {
@@ -74,11 +69,7 @@ export interface PaymentFilter {
 }
 
 export function pagePayments(db: Db, scope: ScopeIds, page: PageQuery, filter: PaymentFilter) {
-  let q = db
-    .selectFrom("payments")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId);
+  let q = db.selectFrom("payments").selectAll().where(inScope(scope));
   if (filter.customerId) q = q.where("customer_id", "=", filter.customerId);
   if (filter.subscriptionId) q = q.where("subscription_id", "=", filter.subscriptionId);
   if (filter.status) q = q.where("status", "=", filter.status);
@@ -157,8 +148,7 @@ export async function customerHasPayments(db: Db, scope: ScopeIds, customerId: s
   const row = await db
     .selectFrom("payments")
     .select("id")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("customer_id", "=", customerId)
     .limit(1)
     .executeTakeFirst();

@@ -1,4 +1,5 @@
 import type { Scope } from "../../context.js";
+import { inScope } from "../../db/scope.js";
 import type { Db, StorefrontRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 
@@ -13,18 +14,13 @@ export async function findStorefront(db: Db, scope: Scope, ref: string): Promise
   return db
     .selectFrom("storefronts")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where((eb) => eb.or([eb("id", "=", ref), eb("key", "=", ref)]))
     .executeTakeFirst();
 }
 
 export function pageStorefronts(db: Db, scope: Scope, page: PageQuery, status?: string) {
-  let q = db
-    .selectFrom("storefronts")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId);
+  let q = db.selectFrom("storefronts").selectAll().where(inScope(scope));
   if (status) q = q.where("status", "=", status);
   return paginate(q, "id", page);
 }
@@ -35,23 +31,12 @@ export async function updateStorefrontRow(
   id: string,
   patch: Partial<Omit<StorefrontRow, "id" | "tenant_id" | "environment_id" | "key" | "created_at">>,
 ): Promise<void> {
-  await db
-    .updateTable("storefronts")
-    .set(patch)
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.updateTable("storefronts").set(patch).where(inScope(scope)).where("id", "=", id).execute();
 }
 
 /** The bundles it sells go with it (on delete cascade). */
 export async function deleteStorefrontRow(db: Db, scope: Scope, id: string): Promise<void> {
-  await db
-    .deleteFrom("storefronts")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.deleteFrom("storefronts").where(inScope(scope)).where("id", "=", id).execute();
 }
 
 /** Replaces what a storefront sells with `bundleIds`, in that order. */
@@ -61,12 +46,7 @@ export async function replaceStorefrontBundles(
   storefrontId: string,
   bundleIds: string[],
 ): Promise<void> {
-  await db
-    .deleteFrom("storefront_bundles")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("storefront_id", "=", storefrontId)
-    .execute();
+  await db.deleteFrom("storefront_bundles").where(inScope(scope)).where("storefront_id", "=", storefrontId).execute();
   if (bundleIds.length === 0) return;
   await db
     .insertInto("storefront_bundles")
@@ -91,8 +71,7 @@ export async function listStorefrontBundles(
   return db
     .selectFrom("storefront_bundles")
     .select(["storefront_id", "bundle_id"])
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("storefront_id", "in", storefrontIds)
     .orderBy("storefront_id")
     .orderBy("position")
@@ -104,8 +83,7 @@ export async function isBundleSold(db: Db, scope: Scope, bundleId: string): Prom
   const row = await db
     .selectFrom("storefront_bundles")
     .select("storefront_id")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("bundle_id", "=", bundleId)
     .limit(1)
     .executeTakeFirst();

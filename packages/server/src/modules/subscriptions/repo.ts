@@ -1,6 +1,7 @@
 import type { SubscriptionStatus } from "@tessera/core";
 import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
+import { inScope } from "../../db/scope.js";
 import type { Database, Db, SubscriptionRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 import { preparedQuery, preparedShapes } from "../../lib/prepared.js";
@@ -78,11 +79,7 @@ export function pageSubscriptions(
   page: PageQuery,
   filter: { customerId?: string | undefined; status?: SubscriptionStatus | undefined },
 ) {
-  let q = db
-    .selectFrom("subscriptions")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId);
+  let q = db.selectFrom("subscriptions").selectAll().where(inScope(scope));
   if (filter.customerId) q = q.where("customer_id", "=", filter.customerId);
   if (filter.status) q = q.where("status", "=", filter.status);
   return paginate(q, "id", page);
@@ -97,8 +94,7 @@ export async function listCustomerSubscriptions(
   return db
     .selectFrom("subscriptions")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("customer_id", "=", customerId)
     .where("status", "in", statuses)
     .orderBy("id")
@@ -109,8 +105,7 @@ async function exists(db: Db, scope: ScopeIds, column: "bundle_id" | "customer_i
   const row = await db
     .selectFrom("subscriptions")
     .select("id")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where(column, "=", value)
     .limit(1)
     .executeTakeFirst();

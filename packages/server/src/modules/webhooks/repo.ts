@@ -1,5 +1,6 @@
 import type { Updateable } from "kysely";
 import type { Scope } from "../../context.js";
+import { inScope } from "../../db/scope.js";
 import type {
   Db,
   WebhookAttemptRow,
@@ -17,21 +18,11 @@ export async function insertEndpoint(db: Db, row: WebhookEndpointRow): Promise<v
 }
 
 export async function findEndpoint(db: Db, scope: ScopeIds, id: string): Promise<WebhookEndpointRow | undefined> {
-  return db
-    .selectFrom("webhook_endpoints")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return db.selectFrom("webhook_endpoints").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
 }
 
 export function pageEndpoints(db: Db, scope: ScopeIds, page: PageQuery) {
-  const q = db
-    .selectFrom("webhook_endpoints")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId);
+  const q = db.selectFrom("webhook_endpoints").selectAll().where(inScope(scope));
   return paginate(q, "id", page);
 }
 
@@ -39,8 +30,7 @@ export async function listEnabledEndpoints(db: Db, scope: ScopeIds): Promise<Web
   return db
     .selectFrom("webhook_endpoints")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("status", "=", "enabled")
     .orderBy("id")
     .execute();
@@ -52,13 +42,7 @@ export async function updateEndpoint(
   id: string,
   set: Updateable<WebhookEndpointsTable>,
 ): Promise<void> {
-  await db
-    .updateTable("webhook_endpoints")
-    .set(set)
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .execute();
+  await db.updateTable("webhook_endpoints").set(set).where(inScope(scope)).where("id", "=", id).execute();
 }
 
 /** Remembers the first failure of a run of failures; a later failure keeps the earlier time. */
@@ -66,20 +50,14 @@ export async function markEndpointFailing(db: Db, scope: ScopeIds, id: string, a
   await db
     .updateTable("webhook_endpoints")
     .set({ failing_since: at })
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("id", "=", id)
     .where("failing_since", "is", null)
     .execute();
 }
 
 export async function deleteEndpoint(db: Db, scope: ScopeIds, id: string): Promise<boolean> {
-  const r = await db
-    .deleteFrom("webhook_endpoints")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  const r = await db.deleteFrom("webhook_endpoints").where(inScope(scope)).where("id", "=", id).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -102,21 +80,14 @@ export async function findDelivery(
   return db
     .selectFrom("webhook_deliveries")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("endpoint_id", "=", endpointId)
     .where("id", "=", id)
     .executeTakeFirst();
 }
 
 export async function findDeliveryById(db: Db, scope: ScopeIds, id: string): Promise<WebhookDeliveryRow | undefined> {
-  return db
-    .selectFrom("webhook_deliveries")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return db.selectFrom("webhook_deliveries").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
 }
 
 export function pageDeliveries(
@@ -125,12 +96,7 @@ export function pageDeliveries(
   endpointId: string,
   page: PageQuery & { status?: WebhookDeliveryRow["status"] | undefined },
 ) {
-  let q = db
-    .selectFrom("webhook_deliveries")
-    .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("endpoint_id", "=", endpointId);
+  let q = db.selectFrom("webhook_deliveries").selectAll().where(inScope(scope)).where("endpoint_id", "=", endpointId);
   if (page.status) q = q.where("status", "=", page.status);
   return paginate(q, "id", page);
 }
@@ -146,12 +112,7 @@ export async function updateDelivery(
   set: Updateable<WebhookDeliveriesTable>,
   whileStatus?: WebhookDeliveryRow["status"],
 ): Promise<boolean> {
-  let q = db
-    .updateTable("webhook_deliveries")
-    .set(set)
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
-    .where("id", "=", id);
+  let q = db.updateTable("webhook_deliveries").set(set).where(inScope(scope)).where("id", "=", id);
   if (whileStatus) q = q.where("status", "=", whileStatus);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
@@ -165,8 +126,7 @@ export async function claimAttemptNumber(db: Db, scope: ScopeIds, id: string, no
   const row = await db
     .updateTable("webhook_deliveries")
     .set((eb) => ({ attempt_count: eb("attempt_count", "+", 1), updated_at: now }))
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("id", "=", id)
     .returning("attempt_count")
     .executeTakeFirstOrThrow();
@@ -182,8 +142,7 @@ export async function listAttempts(db: Db, scope: ScopeIds, deliveryIds: string[
   return db
     .selectFrom("webhook_attempts")
     .selectAll()
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("delivery_id", "in", deliveryIds)
     .orderBy("delivery_id")
     .orderBy("number")
@@ -194,8 +153,7 @@ export async function firstAttemptAt(db: Db, scope: ScopeIds, deliveryId: string
   const row = await db
     .selectFrom("webhook_attempts")
     .select("started_at")
-    .where("tenant_id", "=", scope.tenantId)
-    .where("environment_id", "=", scope.environmentId)
+    .where(inScope(scope))
     .where("delivery_id", "=", deliveryId)
     .orderBy("number")
     .limit(1)
