@@ -6,6 +6,7 @@ import { ApiError } from "./errors.js";
 import { readBody } from "./http/body-size.js";
 import { refuseCardData } from "./http/card-data.js";
 import type { AppEnv } from "./http/env.js";
+import { refuseUnsafeInput } from "./http/input-guard.js";
 import { problemResponse, validationError } from "./http/problem.js";
 import { requestId } from "./http/request-id.js";
 import { authRoutes } from "./modules/auth/routes.js";
@@ -56,6 +57,8 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
   app.use(requestId());
   // Reads a body once, size-limited; everything after it reads the text from Hono's body cache.
   app.use(readBody());
+  // NUL bytes, JSON too deep to walk, oversized path segments: refused before anything walks them.
+  app.use(refuseUnsafeInput());
   // Before any route, idempotency store or log line can see a card number.
   app.use(refuseCardData());
 

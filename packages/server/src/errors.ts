@@ -28,7 +28,9 @@ export class ApiError extends Error {
 }
 
 export function notFound(type: string, ref: string): ApiError {
-  return new ApiError("NOT_FOUND", `No ${type} "${ref}"`);
+  // Whatever the caller sent as an id is echoed at most in part.
+  const shown = ref.length > 64 ? `${ref.slice(0, 64)}…` : ref;
+  return new ApiError("NOT_FOUND", `No ${type} "${shown}"`);
 }
 
 /** Turns a unique-constraint violation from either dialect into a 409 with a useful message. */

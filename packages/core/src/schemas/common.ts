@@ -26,9 +26,15 @@ export const MinorUnits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const Interval = z.enum(["day", "week", "month", "year"]);
 export type Interval = z.infer<typeof Interval>;
 
+/** A list cursor is the id of the last object of the previous page: anything else is refused. */
+export const Cursor = z
+  .string()
+  .regex(/^[a-z]{1,8}_[0-9A-HJKMNP-TV-Z]{26}$/, "must be the next_cursor of a previous page")
+  .meta({ description: "Cursor: the `next_cursor` of the previous page." });
+
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: "Page size, 1–100 (default 20)." }),
-  starting_after: z.string().optional().meta({ description: "Cursor: the `next_cursor` of the previous page." }),
+  starting_after: Cursor.optional(),
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 

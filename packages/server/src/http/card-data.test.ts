@@ -19,6 +19,30 @@ describe("card number detection", () => {
     }
   });
 
+  it("sees through the separators and look-alike characters a person would type or paste", () => {
+    for (const pan of [
+      "4242.4242.4242.4242",
+      "4242/4242/4242/4242",
+      "4242_4242_4242_4242",
+      "4242  4242   4242 4242",
+      "4242\t4242\t4242\t4242",
+      "4242\u00a04242\u00a04242\u00a04242",
+      "4242\u200b4242\u200b4242\u200c4242",
+      "\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12\uff14\uff12",
+      "4242 - 4242 - 4242 - 4242",
+    ]) {
+      expect(containsCardNumber(pan), JSON.stringify(pan)).toBe(true);
+    }
+  });
+
+  it("finds Luhn-valid numbers of every length from 13 to 19 digits", () => {
+    for (let length = 13; length <= 19; length++) {
+      const body = "4".padEnd(length - 1, "1");
+      const check = [...Array(10).keys()].find((d) => luhnValid(`${body}${d}`));
+      expect(containsCardNumber(`${body}${check}`), `${length} digits`).toBe(true);
+    }
+  });
+
   it("leaves alone what is not one", () => {
     for (const text of [
       "4242424242424241", // Luhn fails
@@ -39,7 +63,7 @@ describe("card number detection", () => {
 
   it("reports the path of the field, in keys, values, arrays and numbers", () => {
     expect(findCardNumber({ a: { b: ["x", "4242 4242 4242 4242"] } })).toBe("a.b.1");
-    expect(findCardNumber({ metadata: { "4242424242424242": "x" } })).toBe("metadata.4242424242424242");
+    expect(findCardNumber({ metadata: { "4242424242424242": "x" } })).toBe("metadata.(key)");
     expect(findCardNumber({ amount: 4242424242424242 })).toBe("amount");
     expect(findCardNumber({ amount: 999, when: "2026-01-01" })).toBeUndefined();
   });
@@ -91,6 +115,34 @@ describe("no card data reaches a handler, the idempotency store or a log", () =>
     const text = await acme.api("POST", "/v1/entitlements", "pan=4111111111111111", { "content-type": "text/plain" });
     expect(text.body.code).toBe("PAYMENT_DATA_FORBIDDEN");
     expect(logged.join("")).not.toContain("4111");
+  });
+
+  it("refuses it in PATCH, PUT and DELETE bodies, path segments and headers, and logs none of it", async () => {
+    for (const method of ["PATCH", "PUT", "DELETE"]) {
+      const res = await acme.api(method, "/v1/entitlements/x", { name: "5555 5555 5555 4444" });
+      expect(res.status, method).toBe(400);
+      expect(res.body.code).toBe("PAYMENT_DATA_FORBIDDEN");
+    }
+    const path = await acme.api("GET", "/v1/customers/5105.1051.0510.5100");
+    expect(path.body).toMatchObject({ code: "PAYMENT_DATA_FORBIDDEN", errors: [{ path: "path" }] });
+    const header = await acme.api(
+      "POST",
+      "/v1/entitlements",
+      { key: "h", name: "h", kind: "flag" },
+      { "idempotency-key": "6011_0009_9013_9424" },
+    );
+    expect(header.body).toMatchObject({ code: "PAYMENT_DATA_FORBIDDEN", errors: [{ path: "header.idempotency-key" }] });
+    expect(await ctx.deps.db.selectFrom("idempotency_keys").selectAll().execute()).toEqual([]);
+    const key = await acme.api("POST", "/v1/entitlements", {
+      key: "k",
+      name: "k",
+      kind: "flag",
+      metadata: { "3782 822463 10005": "x" },
+    });
+    expect(key.body).toMatchObject({ errors: [{ path: "metadata.(key)" }] });
+    expect(JSON.stringify(key.body)).not.toContain("3782");
+    const all = logged.join("");
+    for (const digits of ["5555", "5105", "6011", "3782"]) expect(all, digits).not.toContain(digits);
   });
 
   it("lets ordinary bodies through", async () => {

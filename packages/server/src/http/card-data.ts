@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from "hono";
+import type { IncomingMessage } from "node:http";
+import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "../errors.js";
 import type { AppEnv } from "./env.js";
 
@@ -10,8 +11,22 @@ import type { AppEnv } from "./env.js";
  * the field, never the value.
  */
 
-// Digit groups separated by single spaces or dashes: "4242 4242 4242 4242", "4242-424242-42424".
-const RUN = /\d+(?:[ -]\d+)*/g;
+// Digit groups separated by what a person types between them: spaces, tabs, dashes, dots, slashes,
+// underscores, in runs ("4242 4242 4242 4242", "4242-424242-42424", "4242.4242.4242.4242").
+const RUN = /\d+(?:[\s._/-]+\d+)*/g;
+const SEPARATORS = /[\s._/-]+/;
+// Invisible characters pasted between digits (zero-width space/joiners, word joiner, BOM, soft hyphen).
+const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
+const NON_ASCII = /[^\u0020-\u007e\t\n\r]/;
+
+/**
+ * The text as a card-number scanner must see it: full-width and other compatibility digits become
+ * ASCII (NFKC), a no-break space becomes a space, and invisible characters are dropped. ASCII text,
+ * nearly all of it, is returned as it is.
+ */
+function normalized(text: string): string {
+  return NON_ASCII.test(text) ? text.normalize("NFKC").replace(INVISIBLE, "") : text;
+}
 
 /** The Luhn checksum, as card numbers carry it. */
 export function luhnValid(digits: string): boolean {
@@ -29,13 +44,13 @@ export function luhnValid(digits: string): boolean {
 
 /**
  * Whether a text holds a PAN-like number: 13–19 digits passing Luhn, written whole or in groups of
- * three or more digits (card layouts are 4-4-4-4, 4-6-5, …). Shorter groups break a run, so dates
+ * three or more digits (with any separators, full-width digits or invisible characters between) (card layouts are 4-4-4-4, 4-6-5, …). Shorter groups break a run, so dates
  * such as "2026-01-01 2026-02-01" or phone numbers are not mistaken for one.
  */
 export function containsCardNumber(text: string): boolean {
-  for (const match of text.matchAll(RUN)) {
+  for (const match of normalized(text).matchAll(RUN)) {
     let digits = "";
-    for (const group of [...match[0].split(/[ -]/), ""]) {
+    for (const group of [...match[0].split(SEPARATORS), ""]) {
       if (group.length >= 3) {
         digits += group;
         continue;
@@ -60,8 +75,9 @@ export function findCardNumber(value: unknown, path = ""): string | undefined {
   }
   if (value && typeof value === "object") {
     for (const [key, v] of Object.entries(value)) {
+      // A key that is itself a card number is named by its place, never echoed.
+      if (containsCardNumber(key)) return path ? `${path}.(key)` : "(key)";
       const at = path ? `${path}.${key}` : key;
-      if (containsCardNumber(key)) return at;
       const found = findCardNumber(v, at);
       if (found) return found;
     }
@@ -75,14 +91,47 @@ function refuse(path: string): ApiError {
   });
 }
 
+/** Header values as sent; on Node the raw pairs, without building a WHATWG Headers object. */
+function headerValues(c: Context<AppEnv>): Iterable<[string, string]> {
+  const raw = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.rawHeaders;
+  const pairs: [string, string][] = [];
+  if (!raw) {
+    c.req.raw.headers.forEach((value, name) => {
+      pairs.push([name, value]);
+    });
+    return pairs;
+  }
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+  return pairs;
+}
+
+function decoded(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 export function refuseCardData(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // Path segments and headers (an Idempotency-Key, say) are logged and stored too. The access
+    // log line of a refused path must not carry the number either.
+    if (containsCardNumber(decoded(c.req.path))) {
+      c.set("redactPath", true);
+      throw refuse("path");
+    }
+    for (const [name, value] of headerValues(c)) {
+      if (containsCardNumber(name)) throw refuse("header.(name)");
+      if (containsCardNumber(value)) throw refuse(`header.${name.toLowerCase()}`);
+    }
     // Most requests have no query string: skip parsing one (this runs on every request).
     const url = c.req.url;
     const q = url.indexOf("?");
     if (q !== -1) {
       for (const [key, value] of new URLSearchParams(url.slice(q + 1))) {
-        if (containsCardNumber(key) || containsCardNumber(value)) throw refuse(`query.${key}`);
+        if (containsCardNumber(key) || containsCardNumber(value))
+          throw refuse(containsCardNumber(key) ? "query.(key)" : `query.${key}`);
       }
     }
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();

@@ -24,5 +24,7 @@ export interface AppEnv {
     deps: Deps;
     services: Services;
     principal: Principal;
+    /** Set when the path itself must not be logged (it held a card number). */
+    redactPath?: boolean;
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { client, createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../test/harness.js";
+import { sha256Hex } from "../lib/crypto.js";
 import { IDEMPOTENCY_LOCK_TTL_MS, IDEMPOTENCY_RETENTION_MS } from "./idempotency.js";
 import { json, jsonBody, tenantRoute } from "./route.js";
 
@@ -145,10 +146,15 @@ describe("Idempotency-Key", () => {
   });
 
   it("lets a retry take over a key abandoned in flight (its process died)", async () => {
+    const key = await ctx.deps.db
+      .selectFrom("api_keys")
+      .select("id")
+      .where("secret_hash", "=", sha256Hex(acme.keys.development!))
+      .executeTakeFirstOrThrow();
     await ctx.deps.db
       .insertInto("idempotency_keys")
       .values({
-        scope: `${acme.id}/${acme.scopes.development!.environmentId}`,
+        scope: `${acme.id}/${acme.scopes.development!.environmentId}/${key.id}`,
         key: "orphan",
         request_hash: "whatever",
         status_code: null,
@@ -186,6 +192,33 @@ describe("Idempotency-Key", () => {
     const rows = await ctx.deps.db.selectFrom("idempotency_keys").selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(created.body.secret);
     expect(JSON.stringify(rows)).not.toContain(created.body.secret.slice(created.body.prefix.length));
+  });
+
+  it("replays a stored response only to the credential that made it", async () => {
+    const headers = { "idempotency-key": "mint-a-key" };
+    const created = await acme.api("POST", "/v1/api-keys", { name: "ops" }, headers);
+    expect(created.status).toBe(201);
+    // A second key of the same tenant and environment, sending the same key and body.
+    const sibling = client(ctx, (await acme.api("POST", "/v1/api-keys", { name: "sibling" })).body.secret, acme.slug);
+    const other = await sibling("POST", "/v1/api-keys", { name: "ops" }, headers);
+    expect(other.status).toBe(201);
+    expect(other.headers.get("idempotent-replayed")).toBeNull();
+    expect(other.body.id).not.toBe(created.body.id);
+    expect(other.body.secret).not.toBe(created.body.secret);
+    // The original credential still gets its own stored response back.
+    const replay = await acme.api("POST", "/v1/api-keys", { name: "ops" }, headers);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body.secret).toBe(created.body.secret);
+  });
+
+  it("never replays across endpoints: the same key and body on another route is a 409", async () => {
+    const headers = { "idempotency-key": "same-body-elsewhere" };
+    const body = { name: "n" };
+    expect((await acme.api("POST", "/v1/api-keys", body, headers)).status).toBe(201);
+    const elsewhere = await acme.api("POST", "/v1/customers", body, headers);
+    expect(elsewhere.status).toBe(409);
+    expect(elsewhere.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(elsewhere.headers.get("idempotent-replayed")).toBeNull();
   });
 
   it("works the same on platform routes, scoped to the platform key", async () => {

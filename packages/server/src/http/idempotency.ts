@@ -19,7 +19,8 @@ export const IDEMPOTENCY_LOCK_TTL_MS = 5 * 60 * 1000;
  * same body gets it back (with `idempotent-replayed: true`), the same key with a different body is
  * 409, and a replay while the first is still running is 409 too. Failed responses (4xx, 5xx) are
  * not kept, so a corrected retry with the same key goes through. Keys are scoped to the
- * credential's tenant + environment (platform keys: to the key).
+ * credential that sent them (and its tenant + environment). The same key on another endpoint
+ * hashes differently: a 409, never a replay.
  */
 export function idempotency(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -31,9 +32,12 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
       });
     }
     const principal = c.get("principal");
+    // Bound to the credential, not only its tenant: a stored response (a new key's secret, say)
+    // is only ever replayed to the credential that made the request. Another key of the same
+    // tenant sending the same Idempotency-Key makes a request of its own.
     const scope =
       principal.kind === "tenant"
-        ? `${principal.scope.tenantId}/${principal.scope.environmentId}`
+        ? `${principal.scope.tenantId}/${principal.scope.environmentId}/${principal.keyId}`
         : `platform/${principal.keyId}`;
     // Hono caches the raw body, so the validator after this middleware still reads it.
     const body = await c.req.text();

@@ -39,7 +39,12 @@ export function requestId(): MiddlewareHandler<AppEnv> {
     const logger = c.get("logger");
     if (logger.isLevelEnabled("info")) {
       logger.info(
-        { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+        {
+          method: c.req.method,
+          path: c.get("redactPath") ? "[redacted]" : c.req.path,
+          status: c.res.status,
+          ms: Math.round(performance.now() - started),
+        },
         "request",
       );
     }
