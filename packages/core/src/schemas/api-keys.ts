@@ -61,5 +61,6 @@ export const CreateApiKey = z
     name: z.string().max(200).optional(),
     scopes: z.array(ScopeSchema).min(1).default(["*"]),
   })
+  .strict()
   .meta({ id: "CreateApiKey" });
 export type CreateApiKey = z.infer<typeof CreateApiKey>;

@@ -43,6 +43,7 @@ export const DunningSettings = z
         description: "Days after the failed charge at which retries run; when all fail the subscription is suspended.",
       }),
   })
+  .strict()
   .meta({ id: "DunningSettings" });
 
 const storefrontFields = {

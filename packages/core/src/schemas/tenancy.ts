@@ -32,7 +32,8 @@ export const CreateTenant = z
     name: z.string().min(1).max(200),
     environments: z.array(EnvironmentName).min(1).max(20).optional(),
   })
+  .strict()
   .meta({ id: "CreateTenant" });
 export type CreateTenant = z.infer<typeof CreateTenant>;
 
-export const CreateEnvironment = z.object({ name: EnvironmentName }).meta({ id: "CreateEnvironment" });
+export const CreateEnvironment = z.object({ name: EnvironmentName }).strict().meta({ id: "CreateEnvironment" });
