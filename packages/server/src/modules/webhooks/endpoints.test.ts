@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { emitEvent, startReceiver } from "../../../test/webhook-receiver.js";
 import { secretPurpose } from "./signing.js";
-import { isPrivateAddress } from "./ssrf.js";
+import { embeddedIPv4, isPrivateAddress } from "./ssrf.js";
 
 const HOOK = "https://hooks.example.com/tessera";
 
@@ -226,7 +226,20 @@ describe("webhook endpoints API", () => {
     for (const ip of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0"])
       expect(isPrivateAddress(ip), ip).toBe(true);
     for (const ip of ["::1", "fd00::1", "fe80::1", "::ffff:7f00:1", "::"]) expect(isPrivateAddress(ip), ip).toBe(true);
-    for (const ip of ["93.184.216.34", "8.8.8.8", "2606:4700::1111"]) expect(isPrivateAddress(ip), ip).toBe(false);
+    // IPv6 forms that carry an IPv4 address: compatible, mapped (both spellings), 6to4, Teredo.
+    for (const ip of [
+      "::127.0.0.1",
+      "::a00:1",
+      "::ffff:10.0.0.1",
+      "::ffff:169.254.169.254",
+      "2002:c0a8:101::1",
+      "2001:0:4136:e378::1",
+    ])
+      expect(isPrivateAddress(ip), ip).toBe(true);
+    for (const ip of ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "2002:808:808::1"])
+      expect(isPrivateAddress(ip), ip).toBe(false);
+    expect(embeddedIPv4("2002:c0a8:0101::1")).toBe("192.168.1.1");
+    expect(embeddedIPv4("::ffff:7f00:1")).toBe("127.0.0.1");
   });
 });
 
@@ -240,11 +253,33 @@ describe("webhook delivery to a private address without TESSERA_WEBHOOKS_ALLOW_P
   });
   afterAll(() => ctx.close());
 
-  it("refuses at send time a host name that resolves to loopback, and records why", async () => {
+  it("refuses at creation a name that resolves to loopback, without saying what it resolves to", async () => {
+    const res = await acme.api("POST", "/v1/webhook-endpoints", { url: "http://localhost:9/hook" });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toMatch(/loopback or private/);
+    expect(JSON.stringify(res.body)).not.toContain("127.0.0.1");
+    for (const url of [
+      "http://[::ffff:127.0.0.1]/",
+      "http://[::127.0.0.1]/",
+      "http://[2002:7f00:1::]/",
+      "http://[::ffff:a9fe:a9fe]/",
+    ]) {
+      expect((await acme.api("POST", "/v1/webhook-endpoints", { url })).status, url).toBe(400);
+    }
+  });
+
+  it("refuses at send time a host name that resolves to loopback by then, and records why", async () => {
     const rx = await startReceiver();
     try {
-      const ep = await acme.api("POST", "/v1/webhook-endpoints", { url: rx.url.replace("127.0.0.1", "localhost") });
+      const ep = await acme.api("POST", "/v1/webhook-endpoints", { url: "https://receiver.example.com/hook" });
       expect(ep.status).toBe(201);
+      // The name's answer changed after the endpoint was saved (DNS rebinding): every send checks
+      // the very addresses it connects to.
+      await ctx.deps.db
+        .updateTable("webhook_endpoints")
+        .set({ url: rx.url.replace("127.0.0.1", "localhost") })
+        .where("id", "=", ep.body.id)
+        .execute();
       await emitEvent(ctx, acme.scopes.development!, "customer.created");
       await ctx.services.worker.drain();
       expect(rx.received).toHaveLength(0);
@@ -253,6 +288,7 @@ describe("webhook delivery to a private address without TESSERA_WEBHOOKS_ALLOW_P
       expect(delivery).toMatchObject({ status: "pending", attempt_count: 1 });
       expect(delivery.attempts[0]).toMatchObject({ succeeded: false, status_code: null });
       expect(delivery.attempts[0].error).toMatch(/loopback or private.*TESSERA_WEBHOOKS_ALLOW_PRIVATE/);
+      expect(delivery.attempts[0].error).not.toMatch(/127\.0\.0\.1|::1/);
     } finally {
       await rx.close();
     }

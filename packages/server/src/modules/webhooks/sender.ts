@@ -1,6 +1,15 @@
+import { isIP } from "node:net";
 import type { Event } from "@tessera/core";
+import { Agent, fetch } from "undici";
 import { signatureHeader } from "./signing.js";
-import { refusedDestination } from "./ssrf.js";
+import { pinnedLookup, privateLiteral } from "./ssrf.js";
+
+/**
+ * Connections for webhook deliveries resolve names through `pinnedLookup`: the addresses checked
+ * are the addresses connected to. One agent per process keeps connections to receivers alive.
+ */
+const pinned = new Agent({ connect: { lookup: pinnedLookup } });
+const unpinned = new Agent();
 
 /** A receiver has this long to answer; Standard Webhooks receivers should acknowledge fast and work later. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -28,7 +37,7 @@ export interface SendResult {
 }
 
 /** Reads at most RESPONSE_EXCERPT_BYTES and drops the rest, so a huge or endless body costs nothing. */
-async function readExcerpt(res: Response): Promise<string | null> {
+async function readExcerpt(res: Awaited<ReturnType<typeof fetch>>): Promise<string | null> {
   if (!res.body) return null;
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -53,6 +62,8 @@ function describe(error: unknown, timeoutMs: number): string {
   }
   // fetch wraps network failures as TypeError("fetch failed") with the system error as cause.
   const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  // The pinned lookup's refusal already says what it can without naming an address.
+  if (cause?.code === "EPRIVATEADDRESS") return cause.message ?? "refused";
   if (cause?.code) return `${cause.code}: ${cause.message ?? "network error"}`;
   return error instanceof Error ? error.message : String(error);
 }
@@ -67,9 +78,14 @@ export async function sendWebhook(o: SendOptions): Promise<SendResult> {
   const elapsed = () => Math.round(performance.now() - started);
   const body = JSON.stringify(o.event);
   try {
-    const refusal = await refusedDestination(new URL(o.url), o.allowPrivate);
-    if (refusal) return { succeeded: false, statusCode: null, error: refusal, excerpt: null, durationMs: elapsed() };
+    // A literal address never goes through a lookup: it is checked as it stands.
+    const url = new URL(o.url);
+    if (!o.allowPrivate && isIP(url.hostname.replace(/^\[|\]$/g, "")) && privateLiteral(o.url)) {
+      const error = "refused: the host is a loopback or private address (TESSERA_WEBHOOKS_ALLOW_PRIVATE)";
+      return { succeeded: false, statusCode: null, error, excerpt: null, durationMs: elapsed() };
+    }
     const res = await fetch(o.url, {
+      dispatcher: o.allowPrivate ? unpinned : pinned,
       method: "POST",
       headers: {
         "content-type": "application/json",

@@ -19,7 +19,7 @@ import type { EventsService } from "../events/service.js";
 import { createDispatcher, type WebhookOptions } from "./dispatcher.js";
 import * as repo from "./repo.js";
 import { newWebhookSecret, secretPurpose } from "./signing.js";
-import { privateLiteral } from "./ssrf.js";
+import { privateLiteral, refusedDestination } from "./ssrf.js";
 import { toDelivery, toEndpoint } from "./views.js";
 
 export type { WebhookOptions } from "./dispatcher.js";
@@ -38,13 +38,27 @@ export function webhooksService(
   const dispatcher = createDispatcher(deps, { events, jobs }, options);
   const allowPrivate = options.allowPrivateAddresses ?? false;
 
-  /** Refused early when the URL names a private address outright; names are checked at each send. */
-  function checkUrl(url: string | undefined): void {
+  /**
+   * Refused when the URL names a private address, or a name that resolves to one, when it is saved;
+   * every send checks the addresses it connects to again (sender.ts). A name that does not resolve
+   * yet is accepted: its receiver may not exist yet, and sending will check it.
+   */
+  async function checkUrl(url: string | undefined): Promise<void> {
     if (url === undefined || allowPrivate) return;
-    const host = privateLiteral(url);
-    if (host) {
+    const refused =
+      privateLiteral(url) !== undefined ||
+      (await Promise.race([
+        refusedDestination(new URL(url), false).then(
+          (reason) => reason !== undefined,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+      ]));
+    if (refused) {
       throw new ApiError("VALIDATION_FAILED", "Webhooks cannot be sent to loopback or private addresses", {
-        errors: [{ path: "url", message: `${host} is a loopback or private address (TESSERA_WEBHOOKS_ALLOW_PRIVATE)` }],
+        errors: [
+          { path: "url", message: "is or resolves to a loopback or private address (TESSERA_WEBHOOKS_ALLOW_PRIVATE)" },
+        ],
       });
     }
   }
@@ -69,7 +83,7 @@ export function webhooksService(
 
   return {
     async createEndpoint(scope: Scope, input: CreateWebhookEndpoint): Promise<WebhookEndpointWithSecret> {
-      checkUrl(input.url);
+      await checkUrl(input.url);
       const now = isoNow(clock);
       const id = newId("webhook_endpoint");
       const secret = newWebhookSecret();
@@ -104,7 +118,7 @@ export function webhooksService(
     },
 
     async updateEndpoint(scope: Scope, id: string, input: UpdateWebhookEndpoint): Promise<WebhookEndpoint> {
-      checkUrl(input.url);
+      await checkUrl(input.url);
       const row = await require(scope, id);
       return db.transaction().execute(async (tx) => {
         const now = isoNow(clock);
