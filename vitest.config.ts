@@ -23,7 +23,7 @@ export default defineConfig({
           globalSetup: ["packages/server/test/pg-global-setup.ts"],
         },
       },
-      { test: { name: "e2e", include: e2e, testTimeout: 120_000 } },
+      { test: { name: "e2e", include: e2e, testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
   },
 });

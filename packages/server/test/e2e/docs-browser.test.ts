@@ -9,8 +9,9 @@ import { http, ROOT, type Served, serve } from "./cli.js";
  * The interactive API reference at /docs in a real browser: the real `tessera serve` process, Debian's
  * Chromium driven by playwright-core. It renders our /openapi.json, authorizes with the demo tenant's
  * development key, runs "Try it out", and loads nothing from outside this machine.
- * The browser is TESSERA_CHROMIUM or /usr/bin/chromium (`.ci/run` installs Debian's `chromium`);
- * with neither, these tests are reported as skipped.
+ * The browser is TESSERA_CHROMIUM or /usr/bin/chromium (`.ci/run` installs Debian's `chromium`).
+ * With neither, these tests are reported as skipped on a developer's machine, and FAIL under CI
+ * (CI set): a browser test that silently does not run proves nothing.
  */
 
 const CHROMIUM = process.env.TESSERA_CHROMIUM || "/usr/bin/chromium";
@@ -18,6 +19,9 @@ const noBrowser = !existsSync(CHROMIUM);
 const skipNote = noBrowser
   ? ` [skipped: no Chromium at ${CHROMIUM}; apt-get install chromium, or set TESSERA_CHROMIUM]`
   : "";
+if (noBrowser && process.env.CI) {
+  throw new Error(`CI is set but there is no Chromium at ${CHROMIUM}: install Debian's chromium or set TESSERA_CHROMIUM`);
+}
 if (noBrowser) console.warn(`docs-browser.test.ts:${skipNote}`);
 const SCREENSHOTS = join(ROOT, ".tmp");
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
@@ -80,6 +84,13 @@ describe("the API reference at /docs in Chromium", () => {
   it.skipIf(noBrowser)(`renders /openapi.json: the title, the tag sections, the operations${skipNote}`, async () => {
     const response = await page.goto(`${server.url}/docs`);
     expect(response?.status()).toBe(200);
+    // A strict policy: only this origin's scripts (and the page's one inline script, by hash).
+    const headers = response!.headers();
+    expect(headers["content-security-policy"]).toMatch(/default-src 'none'/);
+    expect(headers["content-security-policy"]).toMatch(/script-src 'self' 'sha256-[^']+'(;|$)/);
+    expect(headers["content-security-policy"]).toMatch(/frame-ancestors 'none'/);
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    expect(headers["referrer-policy"]).toBe("no-referrer");
     expect(await page.title()).toBe("Tessera API reference");
 
     // Everything below is drawn by swagger-ui from the document; the HTML page itself has none of it.
@@ -148,6 +159,9 @@ describe("the API reference at /docs in Chromium", () => {
       await apiKeyForm.getByRole("button", { name: "Remove authorization" }).waitFor();
       expect(await apiKeyForm.locator("h6").textContent()).toBe("Authorized");
       expect(await apiKeyForm.locator("input").count()).toBe(0);
+      // The pasted key is kept in memory only: nothing in the browser's storage holds it.
+      const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+      expect(stored).not.toContain(devKey);
       await page.locator(".dialog-ux button.close-modal").click();
       await page.locator(".dialog-ux").waitFor({ state: "detached" });
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -61,17 +62,60 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>) {
       cached ??= JSON.stringify(openApiDocument(app));
       return c.body(cached, 200, { "content-type": "application/json" });
     })
-    .get("/docs", (c) => c.html(DOCS_HTML))
+    .get("/docs", (c) => c.html(DOCS_HTML, 200, DOCS_HEADERS))
     .get("/docs/assets/:file", (c) => {
       const file = c.req.param("file");
       const type = ASSETS.get(file);
       if (!type) return c.notFound();
       return c.body(readFileSync(join(assetDir(), file)), 200, {
+        ...SECURITY_HEADERS,
         "content-type": type,
         "cache-control": "public, max-age=86400",
       });
     });
 }
+
+const DOCS_SCRIPT = `
+    // validatorUrl "none": never ask validator.swagger.io to check the document (a layout with the validator
+    // badge would send it our URL, and fail offline).
+    window.ui = SwaggerUIBundle({
+      url: "/openapi.json",
+      dom_id: "#reference",
+      deepLinking: true,
+      // A pasted API key lives only as long as the page: never written to the browser's storage.
+      persistAuthorization: false,
+      validatorUrl: "none",
+    });
+  `;
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+};
+
+/**
+ * Only this page's own assets and its one inline script (allowed by its hash) run; nothing may
+ * frame it, post a form from it or load from elsewhere. Swagger UI sets inline styles, hence
+ * 'unsafe-inline' for styles only.
+ */
+const DOCS_HEADERS = {
+  ...SECURITY_HEADERS,
+  "content-security-policy": [
+    "default-src 'none'",
+    `script-src 'self' 'sha256-${createHash("sha256").update(DOCS_SCRIPT).digest("base64")}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; "),
+};
 
 const DOCS_HTML = `<!doctype html>
 <html lang="en">
@@ -85,17 +129,6 @@ const DOCS_HTML = `<!doctype html>
 <body>
   <div id="reference"></div>
   <script src="/docs/assets/swagger-ui-bundle.js"></script>
-  <script>
-    // validatorUrl "none": never ask validator.swagger.io to check the document (a layout with the validator
-    // badge would send it our URL, and fail offline). With no \`servers\` in the document, "Try it out" calls
-    // this page's own origin.
-    window.ui = SwaggerUIBundle({
-      url: "/openapi.json",
-      dom_id: "#reference",
-      deepLinking: true,
-      persistAuthorization: true,
-      validatorUrl: "none",
-    });
-  </script>
+  <script>${DOCS_SCRIPT}</script>
 </body>
 </html>`;
