@@ -48,6 +48,12 @@ export const ConfigSchema = z.object({
   TESSERA_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   /** `iss` of entitlement tokens; default the public base URL (TESSERA_BASE_URL). */
   TESSERA_TOKEN_ISSUER: z.string().min(1).optional(),
+  /** Request rate limits (docs/security.md): per API key by route class, per address on public routes. */
+  TESSERA_RATE_LIMIT: bool.default(true),
+  TESSERA_RATE_LIMIT_READ: z.coerce.number().int().min(1).default(6000),
+  TESSERA_RATE_LIMIT_WRITE: z.coerce.number().int().min(1).default(3000),
+  TESSERA_RATE_LIMIT_PUBLIC: z.coerce.number().int().min(1).default(600),
+  TESSERA_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   NODE_ENV: z.string().default("development"),
 });
 
@@ -90,6 +96,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError("Invalid configuration:\n  set TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE, not both");
   }
   return result.data;
+}
+
+export function rateLimitsOf(config: Config) {
+  return {
+    enabled: config.TESSERA_RATE_LIMIT,
+    read: config.TESSERA_RATE_LIMIT_READ,
+    write: config.TESSERA_RATE_LIMIT_WRITE,
+    public: config.TESSERA_RATE_LIMIT_PUBLIC,
+    windowSeconds: config.TESSERA_RATE_LIMIT_WINDOW_SECONDS,
+  };
 }
 
 export function baseUrlOf(config: Config, port = config.PORT): string {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
-import { baseUrlOf } from "./config.js";
+import { baseUrlOf, rateLimitsOf } from "./config.js";
 import { type DemoTenant, ensureDemoTenant } from "./demo.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 
@@ -20,6 +20,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     workerPollMs: config.TESSERA_WORKER_POLL_MS,
     workerLockMs: config.TESSERA_WORKER_LOCK_MS,
     webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
+    rateLimits: rateLimitsOf(config),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import type { Deps } from "./context.js";
+import { createRateLimits, DEFAULT_RATE_LIMITS, type RateLimitOptions } from "./http/rate-limit.js";
 import { JobRegistry } from "./jobs/registry.js";
 import { createWorker } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
@@ -18,7 +19,13 @@ import { type WebhookOptions, webhooksService } from "./modules/webhooks/service
 /** Every domain service, built once per app from the same deps. */
 export function createServices(
   deps: Deps,
-  options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {},
+  options: {
+    workerPollMs?: number;
+    workerLockMs?: number;
+    webhooks?: WebhookOptions;
+    /** Off unless given: the runtime turns them on from config (tests send bursts on purpose). */
+    rateLimits?: RateLimitOptions;
+  } = {},
 ) {
   const jobs = new JobRegistry();
   const tenancy = tenancyService(deps);
@@ -48,7 +55,9 @@ export function createServices(
   });
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
+  const rateLimits = createRateLimits(deps, options.rateLimits ?? { ...DEFAULT_RATE_LIMITS, enabled: false });
   return {
+    rateLimits,
     jobs,
     worker,
     tenancy,

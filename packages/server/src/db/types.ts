@@ -32,6 +32,13 @@ export interface PlatformKeysTable {
   revoked_at: string | null;
 }
 
+/** rate-limiter-flexible's Postgres store (http/rate-limit.ts); expire is epoch milliseconds. */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: number | null;
+}
+
 export interface ApiKeysTable {
   id: string;
   tenant_id: string;
@@ -381,6 +388,7 @@ export interface Database {
   environments: EnvironmentsTable;
   platform_keys: PlatformKeysTable;
   api_keys: ApiKeysTable;
+  rate_limits: RateLimitsTable;
   entitlements: EntitlementsTable;
   bundles: BundlesTable;
   bundle_entitlements: BundleEntitlementsTable;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { requirePlatformKey, requireTenantKey } from "./auth.js";
 import type { AppEnv } from "./env.js";
 import { idempotency } from "./idempotency.js";
+import { rateLimit } from "./rate-limit.js";
 
 export const ProblemSchema = z
   .object({
@@ -28,6 +29,7 @@ const TENANT_ERRORS = {
   403: problem("x-tn does not match the key, or the key lacks the permission"),
   404: problem("No such object in this tenant and environment"),
   409: problem("Conflict: duplicate key, object in use, idempotency key reuse, or a refused state transition"),
+  429: problem("Rate limit reached for this credential: retry after Retry-After seconds"),
 } as const;
 
 /*
@@ -71,7 +73,7 @@ export function tenantRoute<const R extends Omit<RouteConfig, "middleware">>(per
     parameters: [...parameters, ...(config.parameters ?? [])],
     security: [{ apiKey: [] }],
     "x-permission": permission,
-    middleware: withIdempotency(config.method, [requireTenantKey(permission)]),
+    middleware: withIdempotency(config.method, [requireTenantKey(permission), rateLimit("credential")]),
     responses: { ...TENANT_ERRORS, ...config.responses },
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });
 }
@@ -82,19 +84,26 @@ export function platformRoute<const R extends Omit<RouteConfig, "middleware">>(c
     ...(config.method === "post" ? { parameters: [IDEMPOTENCY_HEADER, ...(config.parameters ?? [])] } : {}),
     security: [{ platformKey: [] }],
     "x-permission": "platform",
-    middleware: withIdempotency(config.method, [requirePlatformKey()]),
+    middleware: withIdempotency(config.method, [requirePlatformKey(), rateLimit("credential")]),
     responses: {
       400: problem("Invalid input"),
       401: problem("Missing or invalid platform key"),
       404: problem("Not found"),
       409: problem("Conflict"),
+      429: problem("Rate limit reached for this credential"),
       ...config.responses,
     },
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });
 }
 
-export function publicRoute<const R extends RouteConfig>(config: R) {
-  return createRoute({ ...config, "x-permission": "public" } as R);
+/** An unauthenticated route (JWKS, notifications verified by signature): limited per client address. */
+export function publicRoute<const R extends Omit<RouteConfig, "middleware">>(config: R) {
+  return createRoute({
+    ...config,
+    "x-permission": "public",
+    middleware: [rateLimit("public")],
+    responses: { 429: problem("Rate limit reached for this client address"), ...config.responses },
+  } as R & { middleware: MiddlewareHandler<AppEnv>[] });
 }
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -20,7 +20,9 @@ const skipNote = noBrowser
   ? ` [skipped: no Chromium at ${CHROMIUM}; apt-get install chromium, or set TESSERA_CHROMIUM]`
   : "";
 if (noBrowser && process.env.CI) {
-  throw new Error(`CI is set but there is no Chromium at ${CHROMIUM}: install Debian's chromium or set TESSERA_CHROMIUM`);
+  throw new Error(
+    `CI is set but there is no Chromium at ${CHROMIUM}: install Debian's chromium or set TESSERA_CHROMIUM`,
+  );
 }
 if (noBrowser) console.warn(`docs-browser.test.ts:${skipNote}`);
 const SCREENSHOTS = join(ROOT, ".tmp");

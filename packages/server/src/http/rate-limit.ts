@@ -1,0 +1,155 @@
+import type { IncomingMessage } from "node:http";
+import type { Context, MiddlewareHandler } from "hono";
+import { CompiledQuery, type Kysely } from "kysely";
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+} from "rate-limiter-flexible";
+import type { Deps } from "../context.js";
+import type { Database } from "../db/types.js";
+import { ApiError } from "../errors.js";
+import type { AppEnv } from "./env.js";
+
+/*
+ * Request rate limits (DESIGN §3), from rate-limiter-flexible: per API key (and per user, once
+ * users exist) by route class, and per client address on unauthenticated routes. Each limit is a
+ * window of `points` requests per `windowSeconds`. On Postgres the counters live in the
+ * `rate_limits` table, so every replica draws from the same budget; on SQLite (one node) they live
+ * in memory. A store that cannot answer lets the request through: rate limiting protects the
+ * service, it must not become the reason it is down.
+ */
+
+export type RouteClass = "read" | "write" | "public";
+
+export interface RateLimitOptions {
+  enabled: boolean;
+  /** Requests per window for one API key: GET routes. */
+  read: number;
+  /** Requests per window for one API key: every other method. */
+  write: number;
+  /** Requests per window from one client address on unauthenticated routes. */
+  public: number;
+  windowSeconds: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
+  enabled: true,
+  read: 6000,
+  write: 3000,
+  public: 600,
+  windowSeconds: 60,
+};
+
+export interface RateLimits {
+  readonly options: RateLimitOptions;
+  /** Draws one request from `subject`'s budget for `routeClass`. */
+  consume(routeClass: RouteClass, subject: string): Promise<RateLimitResult>;
+}
+
+export interface RateLimitResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+}
+
+/** rate-limiter-flexible's Postgres store speaks `query({ text, values })`: served by our own pool. */
+function kyselyClient(db: Kysely<Database>) {
+  return {
+    async query(q: { text: string; values?: unknown[] }) {
+      const result = await db.executeQuery(CompiledQuery.raw(q.text, q.values ?? []));
+      return { rows: result.rows, rowCount: result.rows.length || Number(result.numAffectedRows ?? 0) };
+    },
+  };
+}
+
+export function createRateLimits(deps: Pick<Deps, "db" | "dialect" | "logger">, options: RateLimitOptions): RateLimits {
+  const limiters = new Map<RouteClass, RateLimiterAbstract>();
+  const limiter = (routeClass: RouteClass): RateLimiterAbstract => {
+    let found = limiters.get(routeClass);
+    if (!found) {
+      const common = { points: options[routeClass], duration: options.windowSeconds, keyPrefix: routeClass };
+      found =
+        deps.dialect === "postgres"
+          ? new RateLimiterPostgres({
+              ...common,
+              storeClient: kyselyClient(deps.db),
+              storeType: "pool",
+              tableName: "rate_limits",
+              // Made by migration 060, like every other table.
+              tableCreated: true,
+            })
+          : new RateLimiterMemory(common);
+      limiters.set(routeClass, found);
+    }
+    return found;
+  };
+
+  const result = (res: RateLimiterRes, allowed: boolean, limit: number): RateLimitResult => ({
+    allowed,
+    limit,
+    remaining: res.remainingPoints,
+    resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
+  });
+
+  return {
+    options,
+    async consume(routeClass, subject) {
+      const limit = options[routeClass];
+      try {
+        return result(await limiter(routeClass).consume(subject), true, limit);
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return result(rejection, false, limit);
+        deps.logger.warn(
+          { err: rejection, route_class: routeClass },
+          "rate limit store unavailable; request let through",
+        );
+        return { allowed: true, limit, remaining: limit, resetSeconds: options.windowSeconds };
+      }
+    },
+  };
+}
+
+/**
+ * The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers): the policy (`q` requests per
+ * `w` seconds) and what is left of it (`r`) with the seconds until it refills (`t`).
+ */
+function setHeaders(c: Context<AppEnv>, routeClass: RouteClass, r: RateLimitResult, windowSeconds: number): void {
+  c.header("RateLimit-Policy", `"${routeClass}";q=${r.limit};w=${windowSeconds}`);
+  c.header("RateLimit", `"${routeClass}";r=${r.remaining};t=${r.resetSeconds}`);
+}
+
+function clientAddress(c: Context<AppEnv>): string {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? "unknown";
+}
+
+/**
+ * Limits a route. Authenticated routes run it after authentication and count against the
+ * credential; public ones count against the client's address.
+ */
+export function rateLimit(kind: "credential" | "public"): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const limits = c.get("services").rateLimits;
+    if (!limits.options.enabled) return next();
+    const principal = kind === "credential" ? c.get("principal") : undefined;
+    const routeClass: RouteClass = !principal ? "public" : c.req.method === "GET" ? "read" : "write";
+    const subject = principal ? `${principal.kind}:${principal.keyId}` : `ip:${clientAddress(c)}`;
+    const r = await limits.consume(routeClass, subject);
+    if (!r.allowed) {
+      c.header("Retry-After", String(Math.max(1, r.resetSeconds)));
+      setHeaders(c, routeClass, r, limits.options.windowSeconds);
+      throw new ApiError(
+        "RATE_LIMITED",
+        `Too many requests: at most ${r.limit} every ${limits.options.windowSeconds} s`,
+        {
+          extensions: { retry_after: Math.max(1, r.resetSeconds) },
+        },
+      );
+    }
+    await next();
+    setHeaders(c, routeClass, r, limits.options.windowSeconds);
+  };
+}
