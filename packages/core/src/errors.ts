@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   PAYMENT_FAILED: { status: 402, title: "The payment failed" },
   QUOTA_EXCEEDED: { status: 409, title: "The quota is exhausted" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
+  ACCOUNT_LOCKED: { status: 429, title: "Too many failed sign-ins: try again later" },
   TEST_CLOCK_FORBIDDEN: { status: 409, title: "Test clocks are not available in production environments" },
   INTERNAL: { status: 500, title: "Internal server error" },
   UNAVAILABLE: { status: 503, title: "Service unavailable" },

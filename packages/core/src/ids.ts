@@ -19,6 +19,9 @@ export const ID_PREFIXES = {
   grant: "grt",
   usage: "use",
   signing_key: "sk",
+  user: "usr",
+  session: "ses",
+  invitation: "uinv",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

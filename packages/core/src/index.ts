@@ -12,6 +12,7 @@ export * from "./schemas/events.js";
 export * from "./schemas/storefronts.js";
 export * from "./schemas/subscriptions.js";
 export * from "./schemas/tenancy.js";
+export * from "./schemas/users.js";
 export * from "./schemas/webhooks.js";
 export * from "./subscription-state.js";
 export * from "./time.js";

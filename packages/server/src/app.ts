@@ -22,6 +22,7 @@ import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
 import { testClocksRoutes } from "./modules/test-clocks/routes.js";
+import { userRoutes } from "./modules/users/routes.js";
 import { webhookRoutes } from "./modules/webhooks/routes.js";
 import { createServices, type Services } from "./services.js";
 
@@ -76,6 +77,7 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
   for (const routes of [
     tenancyRoutes,
     authRoutes,
+    userRoutes,
     catalogRoutes,
     bundleRoutes,
     storefrontRoutes,
@@ -95,6 +97,13 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
     type: "http",
     scheme: "bearer",
     description: "An API key `tsk_<environment>_…`, bound to one tenant and environment. Send x-tn as well.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "session", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "A signed-in user's access token (POST /v1/auth/login). On tenant routes send x-tn and x-env (default development) too.",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "platformKey", {
     type: "http",

@@ -14,6 +14,7 @@ import { storefrontsService } from "./modules/storefronts/service.js";
 import { subscriptionsService } from "./modules/subscriptions/service.js";
 import { tenancyService } from "./modules/tenancy/service.js";
 import { testClocksService } from "./modules/test-clocks/service.js";
+import { usersService } from "./modules/users/service.js";
 import { type WebhookOptions, webhooksService } from "./modules/webhooks/service.js";
 
 /** Every domain service, built once per app from the same deps. */
@@ -30,6 +31,7 @@ export function createServices(
   const jobs = new JobRegistry();
   const tenancy = tenancyService(deps);
   const auth = authService(deps);
+  const users = usersService(deps);
   const catalog = catalogService(deps);
   const events = eventsService(deps);
   const storefronts = storefrontsService(deps, { catalog });
@@ -62,6 +64,7 @@ export function createServices(
     worker,
     tenancy,
     auth,
+    users,
     catalog,
     storefronts,
     customers,

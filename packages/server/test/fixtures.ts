@@ -91,6 +91,18 @@ async function subscription(api: ApiClient) {
   );
 }
 
+/** A user invited to the tenant as a viewer, who accepted: `{ user, access_token, … }`. */
+export async function member(api: ApiClient, role = "viewer") {
+  const email = `member-${Math.random().toString(36).slice(2)}@example.com`;
+  const invitation = created(await api("POST", "/v1/users/invitations", { email, role }), "an invitation");
+  const accepted = await api("POST", "/v1/auth/invitations/accept", {
+    token: invitation.token,
+    password: "correct horse battery staple",
+  });
+  if (accepted.status !== 200) throw new Error(`accepting an invitation: ${JSON.stringify(accepted.body)}`);
+  return accepted.body;
+}
+
 export const FIXTURES: Record<string, Fixture> = {
   "/v1/entitlements": async (api) => ({ id: (await entitlement(api)).id }),
   "/v1/api-keys": async (api) => ({
@@ -107,6 +119,7 @@ export const FIXTURES: Record<string, Fixture> = {
     return { id: sf.id, external_id };
   },
   "/v1/customers": async (api) => ({ id: (await customer(api)).cus.id }),
+  "/v1/users": async (api) => ({ id: (await member(api)).user.id }),
   "/v1/subscriptions": async (api) => ({ id: (await subscription(api)).id }),
   "/v1/payments": async (api) => ({ id: (await subscription(api)).latest_payment.id }),
   "/v1/customers/{id}/grants": async (api) => {
@@ -157,6 +170,7 @@ export function fixtureFor(pathTemplate: string): { prefix: string; create: Fixt
  */
 export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => unknown> = {
   "PATCH /v1/entitlements/{id}": () => ({ name: "Changed by another tenant" }),
+  "PATCH /v1/users/{id}": () => ({ role: "admin" }),
   "PATCH /v1/bundles/{id}": () => ({ name: "Changed by another tenant" }),
   "POST /v1/bundles/{id}/prices": () => ({ currency: "EUR", amount: 1, interval: "month" }),
   "PATCH /v1/bundles/{id}/prices/{price_id}": () => ({ nickname: "changed" }),
@@ -189,4 +203,8 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set<string>([
   // Entitlement-token verification keys: public by design (DESIGN §5), one set per tenant + environment.
   "GET /v1/jwks/{tenant}/{environment}",
   "GET /.well-known/jwks/{tenant}/{environment}",
+  // Signing in: authenticated by what they carry (a password, a refresh token, an invitation token).
+  "POST /v1/auth/login",
+  "POST /v1/auth/refresh",
+  "POST /v1/auth/invitations/accept",
 ]);

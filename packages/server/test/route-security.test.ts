@@ -1,6 +1,6 @@
 import { SCOPES, scopeAllows } from "@tessera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BODIES, FIXTURES, type FixtureParams, fixtureFor, PUBLIC_ROUTES } from "./fixtures.js";
+import { BODIES, FIXTURES, type FixtureParams, fixtureFor, member, PUBLIC_ROUTES } from "./fixtures.js";
 import { type ApiClient, type ApiResult, client, createTestApp, createTestTenant, type TestTenant } from "./harness.js";
 
 /*
@@ -42,6 +42,7 @@ const label = (op: Operation) => `${op.method} ${op.path}`;
 const tenantOps = operations.filter((op) => typeof op.permission === "string" && TENANT_PERMISSIONS.has(op.permission));
 const platformOps = operations.filter((op) => op.permission === "platform");
 const publicOps = operations.filter((op) => op.permission === "public");
+const sessionOps = operations.filter((op) => op.permission === "session");
 
 let alpha: TestTenant;
 let bravo: TestTenant;
@@ -175,13 +176,14 @@ describe("every route is covered", () => {
 
   it("classifies every operation exactly once: tenant permission, platform, or a listed public route", () => {
     const unclassified = operations.filter(
-      (op) => !tenantOps.includes(op) && !platformOps.includes(op) && !publicOps.includes(op),
+      (op) =>
+        !tenantOps.includes(op) && !platformOps.includes(op) && !publicOps.includes(op) && !sessionOps.includes(op),
     );
     expect(
       unclassified.map((op) => `${label(op)}: x-permission ${JSON.stringify(op.permission)}`),
       "declare routes with tenantRoute(permission from SCOPES), platformRoute or publicRoute",
     ).toEqual([]);
-    expect(tenantOps.length + platformOps.length + publicOps.length).toBe(operations.length);
+    expect(tenantOps.length + platformOps.length + publicOps.length + sessionOps.length).toBe(operations.length);
     expect(tenantOps.length).toBeGreaterThan(0);
     expect(platformOps.length).toBeGreaterThan(0);
   });
@@ -300,6 +302,22 @@ describe.each(platformOps.map((op) => [label(op), op] as const))("%s (platform)"
     });
     const admitted = await client(ctx, platformSecret, undefined)(op.method, url, op.hasBody ? "[" : undefined);
     expect([401, 403]).not.toContain(admitted.status);
+  });
+});
+
+describe.each(sessionOps.map((op) => [label(op), op] as const))("%s (session)", (_, op) => {
+  it("needs a signed-in user's access token: none, an API key or a platform key is 401", async () => {
+    const url = fill(op.path, Object.fromEntries(op.params.map((p) => [p, "does-not-exist"])));
+    const body = op.hasBody ? {} : undefined;
+    for (const key of [undefined, alpha.keys.development, platformSecret]) {
+      expect(summary(await client(ctx, key, alpha.slug)(op.method, url, body)), String(key)).toEqual({
+        status: 401,
+        code: "UNAUTHENTICATED",
+      });
+    }
+    const session = (await member(alpha.api)).access_token as string;
+    const admitted = await client(ctx, session, undefined)(op.method, url, op.hasBody ? "[" : undefined);
+    expect([401, 403], JSON.stringify(admitted.body)).not.toContain(admitted.status);
   });
 });
 

@@ -17,6 +17,7 @@ export const SCOPES = [
   "subscriptions:write",
   "payments:read",
   "payments:write",
+  "payments:refund",
   "entitlements:read",
   "entitlements:write",
   "events:read",
@@ -24,6 +25,8 @@ export const SCOPES = [
   "webhooks:write",
   "keys:manage",
   "test_clocks:write",
+  "users:manage",
+  "audit:read",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -32,7 +35,13 @@ export const ScopeSchema = z.enum(SCOPES);
 export function scopeAllows(granted: readonly string[], required: string): boolean {
   const [area] = required.split(":");
   return granted.some(
-    (s) => s === "*" || s === required || s === `${area}:*` || (required.endsWith(":read") && s === `${area}:write`),
+    (s) =>
+      s === "*" ||
+      s === required ||
+      s === `${area}:*` ||
+      (required.endsWith(":read") && s === `${area}:write`) ||
+      // Refunds were part of payments:write before they had a permission of their own.
+      (required === "payments:refund" && s === "payments:write"),
   );
 }
 

@@ -536,6 +536,7 @@ export type CreateApiKeyInput = {
     | "subscriptions:write"
     | "payments:read"
     | "payments:write"
+    | "payments:refund"
     | "entitlements:read"
     | "entitlements:write"
     | "events:read"
@@ -543,6 +544,8 @@ export type CreateApiKeyInput = {
     | "webhooks:write"
     | "keys:manage"
     | "test_clocks:write"
+    | "users:manage"
+    | "audit:read"
   )[];
 };
 

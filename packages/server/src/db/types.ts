@@ -32,6 +32,68 @@ export interface PlatformKeysTable {
   revoked_at: string | null;
 }
 
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string;
+  platform_role: "platform_admin" | "platform_support" | null;
+  /** Sealed with the master key. */
+  totp_secret: string | null;
+  totp_enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+export type UserRow = Selectable<UsersTable>;
+
+export interface MembershipsTable {
+  user_id: string;
+  tenant_id: string;
+  role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+  /** JSON: "all" or a list of environment names. */
+  environments: string;
+  created_at: string;
+}
+export type MembershipRow = Selectable<MembershipsTable>;
+
+export interface UserSessionsTable {
+  id: string;
+  user_id: string;
+  family_id: string;
+  refresh_hash: string;
+  created_at: string;
+  expires_at: string;
+  rotated_at: string | null;
+  revoked_at: string | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+export type UserSessionRow = Selectable<UserSessionsTable>;
+
+export interface InvitationsTable {
+  id: string;
+  /** null: an invitation to become a platform user. */
+  tenant_id: string | null;
+  email: string;
+  role: string;
+  environments: string;
+  token_hash: string;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+}
+export type InvitationRow = Selectable<InvitationsTable>;
+
+export interface SessionSigningKeysTable {
+  kid: string;
+  public_jwk: string;
+  /** PKCS#8 PEM, sealed with the master key. */
+  private_key: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
 /** rate-limiter-flexible's Postgres store (http/rate-limit.ts); expire is epoch milliseconds. */
 export interface RateLimitsTable {
   key: string;
@@ -389,6 +451,11 @@ export interface Database {
   platform_keys: PlatformKeysTable;
   api_keys: ApiKeysTable;
   rate_limits: RateLimitsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  user_sessions: UserSessionsTable;
+  invitations: InvitationsTable;
+  session_signing_keys: SessionSigningKeysTable;
   entitlements: EntitlementsTable;
   bundles: BundlesTable;
   bundle_entitlements: BundleEntitlementsTable;

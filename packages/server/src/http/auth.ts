@@ -21,6 +21,10 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
     if (!tenantRef) throw new ApiError("TENANT_HEADER_REQUIRED", "Send the tenant id or slug in the x-tn header");
     const secret = bearer(c);
     if (!secret) throw new ApiError("UNAUTHENTICATED", "Send an API key as Authorization: Bearer tsk_…");
+    if (looksLikeJwt(secret)) {
+      c.set("principal", await userInTenant(c, secret, tenantRef, permission));
+      return next();
+    }
     const key = await c.get("services").auth.authenticate(secret);
     if (!key) throw new ApiError("UNAUTHENTICATED", "The API key is invalid or revoked");
     if (tenantRef !== key.scope.tenantId && tenantRef !== key.scope.tenantSlug) {
@@ -40,11 +44,77 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
   };
 }
 
+const looksLikeJwt = (secret: string) => secret.startsWith("eyJ");
+
+/** A signed-in user's access token, resolved against its session (revocation is immediate). */
+async function signedInUser(c: Context<AppEnv>, token: string) {
+  const access = await c.get("services").users.authenticate(token);
+  if (!access) throw new ApiError("UNAUTHENTICATED", "The access token is invalid or expired, or its session ended");
+  return access;
+}
+
+/**
+ * A user acting in a tenant: `x-tn` names the tenant, `x-env` the environment (default
+ * development). The user's membership (or platform role) there decides the permissions; a tenant
+ * the user does not belong to is refused like another tenant's key (403).
+ */
+async function userInTenant(
+  c: Context<AppEnv>,
+  token: string,
+  tenantRef: string,
+  permission: string,
+): Promise<TenantPrincipal> {
+  const { user, session } = await signedInUser(c, token);
+  const services = c.get("services");
+  const tenant = await services.tenancy.find(tenantRef);
+  const envName = c.req.header("x-env") ?? "development";
+  const env = tenant ? await services.tenancy.findEnvironment(tenant.id, envName) : undefined;
+  const access = tenant && env ? await services.users.tenantAccess(user, tenant.id, envName) : undefined;
+  if (!tenant || !env || !access) {
+    throw new ApiError("TENANT_MISMATCH", "You have no access to that tenant and environment (x-tn, x-env)");
+  }
+  if (!scopeAllows(access.permissions, permission)) {
+    throw new ApiError("FORBIDDEN", `This route needs the "${permission}" permission (your role: ${access.role})`);
+  }
+  if (user.platform_role === "platform_support") {
+    // Every access of platform support to a tenant is recorded (the audit trail will take these).
+    c.get("logger").info({ user: user.id, tenant: tenant.id, environment: envName, permission }, "platform support access");
+  }
+  const scope = await services.tenancy.scopeForEnvironment(env.id);
+  if (!scope) throw new ApiError("TENANT_MISMATCH", "You have no access to that tenant and environment (x-tn, x-env)");
+  const { testClockAt: _, ...plain } = scope;
+  return {
+    kind: "tenant",
+    // The credential is the session: idempotent replays and rate limits are per session.
+    keyId: session,
+    scopes: [...access.permissions],
+    scope: { ...plain, requestId: c.get("requestId") },
+    user: { id: user.id, role: access.role },
+  };
+}
+
+/** Routes about the signed-in user themself (profile, sessions, two-factor): an access token only. */
+export function requireUser(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const secret = bearer(c);
+    if (!secret || !looksLikeJwt(secret)) throw new ApiError("UNAUTHENTICATED", "Sign in: Authorization: Bearer <access token>");
+    const { user, session } = await signedInUser(c, secret);
+    c.set("principal", { kind: "user", keyId: session, userId: user.id, user });
+    await next();
+  };
+}
+
 /** Platform administration (tenants): a `tpk_…` key made with `tessera platform-key create`. */
 export function requirePlatformKey(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const secret = bearer(c);
     if (!secret) throw new ApiError("UNAUTHENTICATED", "Send a platform key as Authorization: Bearer tpk_…");
+    if (looksLikeJwt(secret)) {
+      const { user, session } = await signedInUser(c, secret);
+      if (user.platform_role !== "platform_admin") throw new ApiError("FORBIDDEN", "This route needs a platform admin");
+      c.set("principal", { kind: "platform", keyId: session });
+      return next();
+    }
     const key = await c.get("services").auth.authenticatePlatform(secret);
     if (!key) throw new ApiError("UNAUTHENTICATED", "The platform key is invalid or revoked");
     c.set("principal", { kind: "platform", keyId: key.keyId });

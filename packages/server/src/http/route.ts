@@ -1,7 +1,7 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { requirePlatformKey, requireTenantKey } from "./auth.js";
+import { requirePlatformKey, requireTenantKey, requireUser } from "./auth.js";
 import type { AppEnv } from "./env.js";
 import { idempotency } from "./idempotency.js";
 import { rateLimit } from "./rate-limit.js";
@@ -18,7 +18,7 @@ export const ProblemSchema = z
   })
   .meta({ id: "Problem" });
 
-const problem = (description: string) => ({
+export const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: ProblemSchema } },
 });
@@ -71,7 +71,7 @@ export function tenantRoute<const R extends Omit<RouteConfig, "middleware">>(per
   return createRoute({
     ...config,
     parameters: [...parameters, ...(config.parameters ?? [])],
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { session: [] }],
     "x-permission": permission,
     middleware: withIdempotency(config.method, [requireTenantKey(permission), rateLimit("credential")]),
     responses: { ...TENANT_ERRORS, ...config.responses },
@@ -91,6 +91,23 @@ export function platformRoute<const R extends Omit<RouteConfig, "middleware">>(c
       404: problem("Not found"),
       409: problem("Conflict"),
       429: problem("Rate limit reached for this credential"),
+      ...config.responses,
+    },
+  } as R & { middleware: MiddlewareHandler<AppEnv>[] });
+}
+
+/** A route about the signed-in user themself: an access token (a session), no tenant. */
+export function sessionRoute<const R extends Omit<RouteConfig, "middleware">>(config: R) {
+  return createRoute({
+    ...config,
+    security: [{ session: [] }],
+    "x-permission": "session",
+    middleware: [requireUser(), rateLimit("credential")],
+    responses: {
+      400: problem("Invalid input"),
+      401: problem("Missing, invalid or expired access token"),
+      404: problem("Not found"),
+      429: problem("Rate limit reached for this session"),
       ...config.responses,
     },
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });

@@ -30,7 +30,7 @@ export const paymentRoutes = new OpenAPIHono<AppEnv>()
     async (c) => c.json(await c.get("services").payments.get(scopeOf(c), c.req.valid("param").id), 200),
   )
   .openapi(
-    tenantRoute("payments:write", {
+    tenantRoute("payments:refund", {
       method: "post",
       path: "/v1/payments/{id}/refund",
       tags,
