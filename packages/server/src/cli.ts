@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { CreateTenant } from "@tessera/core";
+import { CreateTenant, Password, PLATFORM_ROLES } from "@tessera/core";
 import { Command, Option } from "commander";
+import { z } from "zod";
 import { ConfigError } from "./config.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
@@ -177,6 +178,58 @@ platformKey
       console.error(`no active platform key ${id}`);
       process.exitCode = 1;
     } else console.log(`revoked ${id}`);
+  });
+
+const user = program.command("user").description("People who sign in (platform operators and tenant staff)");
+user
+  .command("create-admin")
+  .description("Create a platform admin who signs in with a password (the first one, or another)")
+  .requiredOption("--email <email>", "their email")
+  .option("--name <name>", "their name")
+  .option("--password-env <variable>", "read the password from this environment variable", "TESSERA_ADMIN_PASSWORD")
+  .option("--json", "print JSON")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const password = process.env[opts.passwordEnv];
+    const valid = Password.safeParse(password);
+    if (!valid.success) {
+      console.error(`set ${opts.passwordEnv} to the password (${valid.error.issues[0]?.message})`);
+      process.exit(2);
+    }
+    const created = await withServices(opts, (s) =>
+      s.users.createUser({ email: opts.email, name: opts.name, password: valid.data, platformRole: "platform_admin" }),
+    );
+    if (opts.json) console.log(JSON.stringify(created, null, 2));
+    else console.log(`platform admin ${created.id} <${created.email}>: sign in with POST /v1/auth/login`);
+  });
+user
+  .command("invite-admin")
+  .description("A one-time invitation token for a platform admin (accept with POST /v1/auth/invitations/accept)")
+  .requiredOption("--email <email>", "their email")
+  .option("--role <role>", "platform_admin or platform_support", "platform_admin")
+  .option("--json", "print JSON")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const role = z.enum(PLATFORM_ROLES).safeParse(opts.role);
+    if (!role.success) {
+      console.error(`--role must be one of ${PLATFORM_ROLES.join(", ")}`);
+      process.exit(2);
+    }
+    const invitation = await withServices(opts, (s) =>
+      s.users.invitePlatformUser({ email: opts.email, role: role.data }),
+    );
+    if (opts.json) console.log(JSON.stringify(invitation, null, 2));
+    else
+      console.log(
+        `invitation for ${invitation.email}, valid until ${invitation.expires_at} (shown once):\n${invitation.token}`,
+      );
+  });
+user
+  .command("rotate-session-key")
+  .description("Sign access tokens with a new key; tokens signed by the old one stay valid until they expire")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    console.log(`signing with ${await withServices(opts, (s) => s.users.rotateSigningKey())}`);
   });
 
 const tenant = program.command("tenant").description("Tenants");

@@ -103,7 +103,10 @@ export const Login = z
   .meta({ id: "Login" });
 export type Login = z.infer<typeof Login>;
 
-export const Refresh = z.object({ refresh_token: z.string().min(1).max(200) }).strict().meta({ id: "Refresh" });
+export const Refresh = z
+  .object({ refresh_token: z.string().min(1).max(200) })
+  .strict()
+  .meta({ id: "Refresh" });
 export type Refresh = z.infer<typeof Refresh>;
 
 export const SessionTokens = z

@@ -78,7 +78,10 @@ async function userInTenant(
   }
   if (user.platform_role === "platform_support") {
     // Every access of platform support to a tenant is recorded (the audit trail will take these).
-    c.get("logger").info({ user: user.id, tenant: tenant.id, environment: envName, permission }, "platform support access");
+    c.get("logger").info(
+      { user: user.id, tenant: tenant.id, environment: envName, permission },
+      "platform support access",
+    );
   }
   const scope = await services.tenancy.scopeForEnvironment(env.id);
   if (!scope) throw new ApiError("TENANT_MISMATCH", "You have no access to that tenant and environment (x-tn, x-env)");
@@ -97,7 +100,8 @@ async function userInTenant(
 export function requireUser(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const secret = bearer(c);
-    if (!secret || !looksLikeJwt(secret)) throw new ApiError("UNAUTHENTICATED", "Sign in: Authorization: Bearer <access token>");
+    if (!secret || !looksLikeJwt(secret))
+      throw new ApiError("UNAUTHENTICATED", "Sign in: Authorization: Bearer <access token>");
     const { user, session } = await signedInUser(c, secret);
     c.set("principal", { kind: "user", keyId: session, userId: user.id, user });
     await next();

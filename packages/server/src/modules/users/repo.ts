@@ -50,7 +50,9 @@ export async function upsertMembership(db: Db, row: MembershipRow): Promise<void
   await db
     .insertInto("memberships")
     .values(row)
-    .onConflict((oc) => oc.columns(["user_id", "tenant_id"]).doUpdateSet({ role: row.role, environments: row.environments }))
+    .onConflict((oc) =>
+      oc.columns(["user_id", "tenant_id"]).doUpdateSet({ role: row.role, environments: row.environments }),
+    )
     .execute();
 }
 
@@ -64,7 +66,11 @@ export async function updateMembership(db: Db, userId: string, tenantId: string,
 }
 
 export async function deleteMembership(db: Db, userId: string, tenantId: string) {
-  return db.deleteFrom("memberships").where("user_id", "=", userId).where("tenant_id", "=", tenantId).executeTakeFirst();
+  return db
+    .deleteFrom("memberships")
+    .where("user_id", "=", userId)
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
 }
 
 export async function insertSession(db: Db, row: UserSessionRow): Promise<void> {

@@ -35,7 +35,12 @@ const Member = z
   .meta({ id: "Member" });
 const list = <T extends z.ZodType>(item: T, name: string) =>
   z
-    .object({ object: z.literal("list"), data: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() })
+    .object({
+      object: z.literal("list"),
+      data: z.array(item),
+      has_more: z.boolean(),
+      next_cursor: z.string().nullable(),
+    })
     .meta({ id: `${name}List` });
 const Ok = z.object({ ok: z.literal(true) }).meta({ id: "Ok" });
 
@@ -197,11 +202,9 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(Ok, "Changed") },
     }),
     async (c) => {
-      await c
-        .get("services")
-        .users.updateMember(scopeOf(c).tenantId, c.req.valid("param").id, c.req.valid("json"), {
-          ownerLevel: ownerLevel(c),
-        });
+      await c.get("services").users.updateMember(scopeOf(c).tenantId, c.req.valid("param").id, c.req.valid("json"), {
+        ownerLevel: ownerLevel(c),
+      });
       return c.json({ ok: true as const }, 200);
     },
   )

@@ -278,7 +278,10 @@ export function usersService(deps: Deps) {
     async setupTotp(user: UserRow) {
       if (user.totp_enabled) throw new ApiError("CONFLICT", "Two-factor authentication is already on");
       const secret = new Secret({ size: 20 });
-      await repo.updateUser(db, user.id, { totp_secret: secrets.seal(secret.base32, `totp/${user.id}`), updated_at: now() });
+      await repo.updateUser(db, user.id, {
+        totp_secret: secrets.seal(secret.base32, `totp/${user.id}`),
+        updated_at: now(),
+      });
       const totp = new TOTP({ issuer: "Tessera", label: user.email, secret });
       return { object: "totp_setup" as const, secret: secret.base32, otpauth_url: totp.toString() };
     },
@@ -314,8 +317,11 @@ export function usersService(deps: Deps) {
         throw new ApiError("NOT_FOUND", "The invitation is invalid, used or expired");
       }
       const platformRole = row.tenant_id === null ? (row.role as PlatformRole) : null;
-      const user = existing ?? (await createUserRow({ email: row.email, name: input.name, password: input.password }, platformRole));
-      if (existing && platformRole) await repo.updateUser(db, existing.id, { platform_role: platformRole, updated_at: now() });
+      const user =
+        existing ??
+        (await createUserRow({ email: row.email, name: input.name, password: input.password }, platformRole));
+      if (existing && platformRole)
+        await repo.updateUser(db, existing.id, { platform_role: platformRole, updated_at: now() });
       if (row.tenant_id) {
         await repo.upsertMembership(db, {
           user_id: user.id,
@@ -366,7 +372,8 @@ export function usersService(deps: Deps) {
     async removeMember(tenantId: string, userId: string, caller: { ownerLevel: boolean }) {
       const current = await repo.findMembership(db, userId, tenantId);
       if (!current) throw notFound("user", userId);
-      if (current.role === "owner" && !caller.ownerLevel) throw new ApiError("FORBIDDEN", "Only an owner can remove an owner");
+      if (current.role === "owner" && !caller.ownerLevel)
+        throw new ApiError("FORBIDDEN", "Only an owner can remove an owner");
       await repo.deleteMembership(db, userId, tenantId);
     },
 
