@@ -38,7 +38,8 @@ async function withServices<T>(
   }
 }
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** How long after TESSERA_SHUTDOWN_TIMEOUT_MS a shutdown stuck past the HTTP drain is abandoned. */
+const SHUTDOWN_LAST_RESORT_MS = 5000;
 
 const program = new Command("tessera").description("Tessera subscription orchestration server").version("0.1.0");
 
@@ -75,12 +76,14 @@ program
       if (stopping) process.exit(1);
       stopping = true;
       server.runtime.logger.info({ signal }, "shutting down");
-      // In-flight requests get a grace period; a client holding a connection open cannot stall us.
+      // In-flight requests get until the deadline, then their connections are cut (server.close);
+      // this is the last resort should stopping the worker or closing the database hang.
+      const deadline = server.runtime.config.TESSERA_SHUTDOWN_TIMEOUT_MS;
       setTimeout(() => {
-        server.runtime.logger.warn("shutdown timed out; exiting");
+        server.runtime.logger.error("shutdown did not finish after the deadline; exiting");
         process.exit(1);
-      }, SHUTDOWN_GRACE_MS).unref();
-      await server.close();
+      }, deadline + SHUTDOWN_LAST_RESORT_MS).unref();
+      await server.close(deadline);
       server.runtime.logger.info("stopped");
       process.exit(0);
     };

@@ -48,6 +48,16 @@ export const ConfigSchema = z.object({
   TESSERA_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   /** `iss` of entitlement tokens; default the public base URL (TESSERA_BASE_URL). */
   TESSERA_TOKEN_ISSUER: z.string().min(1).optional(),
+  /** Postgres: longest wait for a database connection (new or from the pool); then 503. */
+  TESSERA_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Postgres: longest statement (server statement_timeout; the client gives up 2 s later). */
+  TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  /** /readyz answers 503 when its database write takes longer than this. */
+  TESSERA_READYZ_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  /** On SIGTERM, in-flight requests get this long; then open connections are cut and `serve` exits 0. */
+  TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** SQLite: how often the WAL is checkpointed into the database file (0 = only at close). */
+  TESSERA_SQLITE_CHECKPOINT_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   NODE_ENV: z.string().default("development"),
 });
 

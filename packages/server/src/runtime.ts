@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { type Config, loadConfig } from "./config.js";
 import type { Deps } from "./context.js";
 import { connectDatabase, type DatabaseHandle } from "./db/connect.js";
+import { unavailableCause } from "./db/errors.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { SecretBox } from "./lib/crypto.js";
@@ -27,7 +28,13 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const config = loadConfig(options.env);
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const database = connectDatabase(config.DATABASE_URL);
+  const database = connectDatabase(config.DATABASE_URL, {
+    connectTimeoutMs: config.TESSERA_DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.TESSERA_DB_STATEMENT_TIMEOUT_MS,
+    checkpointMs: config.TESSERA_SQLITE_CHECKPOINT_MS,
+    // Never thrown (nothing awaits them); the pool replaces a lost connection on the next query.
+    onBackgroundError: (err, what) => logger.warn({ err, cause: unavailableCause(err) }, what),
+  });
   try {
     if (options.migrate ?? config.TESSERA_MIGRATE_ON_START) {
       const { applied } = await migrateToLatest(database.db);

@@ -3,6 +3,8 @@ import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
 import pg from "pg";
+import { postgresPool } from "./postgres-pool.js";
+import { walCheckpoints } from "./sqlite-wal.js";
 import type { Database } from "./types.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -32,6 +34,17 @@ export interface ConnectOptions {
   /** Postgres: a schema to use instead of public (tests give every file its own). */
   schema?: string;
   poolSize?: number;
+  /** Postgres: longest wait for a connection, new or from the pool (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Postgres: longest statement, enforced by the server and, 2 s later, by the client (default 15 s). */
+  statementTimeoutMs?: number;
+  /** SQLite: how often a PASSIVE checkpoint copies the WAL into the database file (default 1 s; 0 = never). */
+  checkpointMs?: number;
+  /**
+   * Told of errors no caller awaits: an idle pooled connection that the server closed, a failed
+   * timed checkpoint. Without a listener pg would crash the process on them.
+   */
+  onBackgroundError?: (error: unknown, what: string) => void;
 }
 
 /** Opens the database a `DATABASE_URL` names: `sqlite:./data/tessera.db`, `sqlite::memory:`, or `postgres://…`. */
@@ -48,17 +61,29 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     // Checkpoint every ~80 MB of WAL instead of every 4 MB: each checkpoint fsyncs twice and copies
     // pages later commits rewrite anyway (a renewal writes ~35 WAL pages; ≈ 15 % off a renewal run).
     sqlite.pragma("wal_autocheckpoint = 20000");
+    // …so a timer checkpoints instead, keeping the database file current (see sqlite-wal.ts).
+    const checkpoints = path === ":memory:" ? undefined : walCheckpoints(sqlite, options);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect, description: `sqlite:${path}`, close: () => db.destroy() };
+    return {
+      db,
+      dialect,
+      description: `sqlite:${path}`,
+      async close() {
+        checkpoints?.stop();
+        await db.destroy();
+      },
+    };
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolSize ?? 10,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-  });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(url, options) }) });
   return { db, dialect, description: redact(url), close: () => db.destroy() };
 }
+
+const NO_ROLLBACK: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  *iterate() {},
+};
 
 /**
  * Kysely's SQLite driver prepares every statement anew; preparing costs more than running a small
@@ -71,6 +96,9 @@ function withStatementCache(sqlite: SQLite.Database, max = 500): SqliteDatabase 
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
+      // SQLite itself rolls back on SQLITE_FULL, SQLITE_IOERR and the like; Kysely's rollback would
+      // then fail with "no transaction is active" and replace the error that says what happened.
+      if (sql === "rollback" && !sqlite.inTransaction) return NO_ROLLBACK;
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql);
