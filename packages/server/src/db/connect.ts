@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
 import pg from "pg";
+import { unavailableCause } from "./errors.js";
 import { postgresPool } from "./postgres-pool.js";
 import { walCheckpoints } from "./sqlite-wal.js";
 import type { Database } from "./types.js";
@@ -54,7 +55,14 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     const path = url === ":memory:" ? ":memory:" : url.slice("sqlite:".length).replace(/^\/\//, "");
     if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
     const sqlite = new SQLite(path === ":memory:" ? ":memory:" : resolve(path));
-    sqlite.pragma("journal_mode = WAL");
+    try {
+      sqlite.pragma("journal_mode = WAL");
+    } catch (error) {
+      // A read-only directory (no room for -wal/-shm): start anyway, so /healthz answers and every
+      // query reports the real cause; a database already in WAL mode stays so (it is in the file).
+      if (!unavailableCause(error)) throw error;
+      options.onBackgroundError?.(error, "sqlite: cannot open the write-ahead log");
+    }
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("synchronous = NORMAL");

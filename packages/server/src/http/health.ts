@@ -37,7 +37,11 @@ export function readiness(deps: Deps, timeoutMs: number): Handler<AppEnv> {
  * with Retry-After, and its real cause (driver code and message) is logged; anything else is left
  * to the caller (undefined).
  */
-export function unavailableResponse(c: Context<AppEnv>, error: unknown, fallback: Deps["logger"]): Response | undefined {
+export function unavailableResponse(
+  c: Context<AppEnv>,
+  error: unknown,
+  fallback: Deps["logger"],
+): Response | undefined {
   const cause = unavailableCause(error);
   if (!cause) return undefined;
   (c.get("logger") ?? fallback).error({ err: error, cause }, "database unavailable");
