@@ -55,17 +55,18 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     const path = url === ":memory:" ? ":memory:" : url.slice("sqlite:".length).replace(/^\/\//, "");
     if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
     const sqlite = new SQLite(path === ":memory:" ? ":memory:" : resolve(path));
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("foreign_keys = ON");
     try {
       sqlite.pragma("journal_mode = WAL");
+      sqlite.pragma("synchronous = NORMAL");
     } catch (error) {
       // A read-only directory (no room for -wal/-shm): start anyway, so /healthz answers and every
-      // query reports the real cause; a database already in WAL mode stays so (it is in the file).
+      // query reports the real cause. A database already in WAL mode stays so (the mode is in the
+      // file); synchronous then has its default (FULL), safe and slower, until the next start.
       if (!unavailableCause(error)) throw error;
       options.onBackgroundError?.(error, "sqlite: cannot open the write-ahead log");
     }
-    sqlite.pragma("busy_timeout = 5000");
-    sqlite.pragma("foreign_keys = ON");
-    sqlite.pragma("synchronous = NORMAL");
     // Checkpoint every ~80 MB of WAL instead of every 4 MB: each checkpoint fsyncs twice and copies
     // pages later commits rewrite anyway (a renewal writes ~35 WAL pages; ≈ 15 % off a renewal run).
     sqlite.pragma("wal_autocheckpoint = 20000");

@@ -149,6 +149,7 @@ describe("tessera serve and worker on Postgres, under faults", () => {
       );
       idleKilled += killed.filter((r) => r.state === "idle").length;
     }
+    expectAlive();
     // Busy for certain: hold a lock the API's queries wait on, then terminate the waiting backends.
     const locker = new pg.Client({ connectionString: postgres.url.replace(/\/postgres$/, "/faults") });
     await locker.connect();
