@@ -32,7 +32,8 @@ export function tesseraAs(args: string[], env: Record<string, string>, as: As = 
     timeout: 60_000,
     ...ids(as),
   });
-  if (res.status !== 0) throw new Error(`tessera ${args.join(" ")} exited ${res.status}: ${res.stderr}${res.error ?? ""}`);
+  if (res.status !== 0)
+    throw new Error(`tessera ${args.join(" ")} exited ${res.status}: ${res.stderr}${res.error ?? ""}`);
   return res.stdout;
 }
 
@@ -84,5 +85,8 @@ export async function serveAs(args: string[], env: Record<string, string>, as: A
 export function userIds(name: string): { uid: number; gid: number } | undefined {
   const uid = spawnSync("id", ["-u", name], { encoding: "utf8" });
   if (uid.status !== 0) return undefined;
-  return { uid: Number(uid.stdout.trim()), gid: Number(spawnSync("id", ["-g", name], { encoding: "utf8" }).stdout.trim()) };
+  return {
+    uid: Number(uid.stdout.trim()),
+    gid: Number(spawnSync("id", ["-g", name], { encoding: "utf8" }).stdout.trim()),
+  };
 }
