@@ -72,7 +72,8 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     sqlite.pragma("wal_autocheckpoint = 20000");
     // …so a timer checkpoints instead, keeping the database file current (see sqlite-wal.ts).
     const checkpoints = path === ":memory:" ? undefined : walCheckpoints(sqlite, options);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const database = withStatementCache(sqlite, checkpoints?.afterCommit);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     return {
       db,
       dialect,
@@ -94,20 +95,40 @@ const NO_ROLLBACK: SqliteStatement = {
   *iterate() {},
 };
 
+/** A commit statement that runs `after` once it has succeeded (a due WAL checkpoint). */
+function commitThen(sqlite: SQLite.Database, after: () => void): SqliteStatement {
+  const commit = sqlite.prepare("commit");
+  return {
+    reader: false,
+    all: () => [],
+    run(parameters) {
+      const result = commit.run(parameters);
+      after();
+      return result;
+    },
+    *iterate() {},
+  };
+}
+
 /**
  * Kysely's SQLite driver prepares every statement anew; preparing costs more than running a small
  * indexed query. Statements are keyed by their SQL text (values are bound parameters), so a bounded
  * LRU of them serves every request after the first. Queries are serialised on the one connection,
  * so a cached statement is never in use twice at once.
  */
-function withStatementCache(sqlite: SQLite.Database, max = 500): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, afterCommit?: () => void, max = 500): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
+  let commit: SqliteStatement | undefined;
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
       // SQLite itself rolls back on SQLITE_FULL, SQLITE_IOERR and the like; Kysely's rollback would
       // then fail with "no transaction is active" and replace the error that says what happened.
       if (sql === "rollback" && !sqlite.inTransaction) return NO_ROLLBACK;
+      if (sql === "commit" && afterCommit) {
+        commit ??= commitThen(sqlite, afterCommit);
+        return commit;
+      }
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql);

@@ -1,4 +1,8 @@
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import SQLite from "better-sqlite3";
 import { sql } from "kysely";
 import pg from "pg";
 import pino from "pino";
@@ -77,6 +81,40 @@ describe.runIf(dialect === "sqlite")("SQLite errors", () => {
       expect((await tenant.api("GET", "/v1/customers")).status).toBe(200);
     } finally {
       await ctx.close();
+    }
+  });
+});
+
+describe.runIf(dialect === "sqlite")("SQLite WAL checkpoints", () => {
+  it("keep the database file alone current, also while a drain never yields to timers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-wal-"));
+    const handle = connectDatabase(`sqlite:${join(dir, "main.db")}`, { checkpointMs: 100 });
+    /** Rows a copy of the database file, without its WAL, holds. */
+    const rowsInFileAlone = () => {
+      copyFileSync(join(dir, "main.db"), join(dir, "copy.db"));
+      const copy = new SQLite(join(dir, "copy.db"), { readonly: true });
+      try {
+        const table = copy.prepare("select 1 from sqlite_master where name = 't'").get();
+        return table ? (copy.prepare("select count(*) as n from t").get() as { n: number }).n : 0;
+      } finally {
+        copy.close();
+      }
+    };
+    try {
+      await sql`create table t (v text)`.execute(handle.db);
+      // Like the worker's drain: transaction after transaction, every await a resolved promise.
+      const started = performance.now();
+      let committed = 0;
+      while (performance.now() - started < 400) {
+        await handle.db.transaction().execute((tx) => sql`insert into t values ('x')`.execute(tx));
+        committed++;
+      }
+      expect(rowsInFileAlone()).toBeGreaterThan(0);
+      // Between requests the timer does it.
+      await until("the timer to checkpoint the rest", () => rowsInFileAlone() === committed);
+    } finally {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
