@@ -165,6 +165,15 @@ describe.runIf(dialect === "postgres")("the Postgres pool under faults", () => {
     expect((await sql<{ n: number }>`select 3 as n`.execute(db.db)).rows).toEqual([{ n: 3 }]);
   });
 
+  it("a transaction whose connection is terminated fails with that cause, not with its failed rollback", async () => {
+    const db = open(url);
+    const marker = `tx_${process.pid}`;
+    const tx = outcome(db.db.transaction().execute((trx) => sql.raw(`select pg_sleep(30), '${marker}'`).execute(trx)));
+    await until("the query to run", async () => (await terminate(`query like '%pg_sleep(30), ''${marker}%'`)) === 1);
+    expect(await tx).toBe("57P01");
+    expect((await sql<{ n: number }>`select 6 as n`.execute(db.db)).rows).toEqual([{ n: 6 }]);
+  });
+
   it("a statement longer than the statement timeout is cancelled by the server (57014)", async () => {
     const db = open(url, { statementTimeoutMs: 200 });
     expect(await outcome(sql`select pg_sleep(5)`.execute(db.db))).toBe("57014");

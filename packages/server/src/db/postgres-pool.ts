@@ -59,6 +59,9 @@ export function postgresPool(url: string, options: ConnectOptions): PostgresPool
 function guard(client: pg.PoolClient): PostgresPoolClient {
   let broken: Error | undefined;
   const query = (...args: unknown[]) => {
+    // The server ended the transaction with the connection; Kysely's rollback would fail on the dead
+    // connection and its error would replace the one that says why.
+    if (broken && args[0] === "rollback") return Promise.resolve({ command: "ROLLBACK", rowCount: 0, rows: [] });
     const result = (client.query as (...a: unknown[]) => unknown)(...args);
     if (!(result instanceof Promise)) return result;
     return result.catch((error: unknown) => {
