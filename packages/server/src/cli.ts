@@ -83,7 +83,12 @@ program
         server.runtime.logger.error("shutdown did not finish after the deadline; exiting");
         process.exit(1);
       }, deadline + SHUTDOWN_LAST_RESORT_MS).unref();
-      await server.close(deadline);
+      try {
+        await server.close(deadline);
+      } catch (error) {
+        server.runtime.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      }
       server.runtime.logger.info("stopped");
       process.exit(0);
     };

@@ -10,8 +10,8 @@ import { type Answer, badAnswer, eventually, request, sleep, traffic } from "../
 import { ROOT, type Served, serve, tessera, tesseraJson } from "./cli.js";
 
 /*
- * Postgres going away under real processes: `tessera serve` (through a TCP proxy that can stall,
- * as a partition does) and `tessera worker` (straight to Postgres), both started here against a
+ * Postgres going away under real processes: `tessera serve` and `tessera worker`, each through a
+ * TCP proxy of its own that can stall (as a partition does), both started here against a
  * Postgres cluster of this file's own, which it terminates backends of, stops, restarts. The
  * processes must stay up, answer 503 UNAVAILABLE problem+json within bounded time while the
  * database is unreachable, and serve again when it returns, without a restart.
@@ -27,6 +27,7 @@ const TIMEOUTS = {
 
 let postgres: TestPostgres;
 let proxy: TcpProxy;
+let workerProxy: TcpProxy;
 let server: Served;
 let worker: { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 let receiver: { server: Server; url: string; bodies: string[] };
@@ -53,6 +54,9 @@ beforeAll(async () => {
   proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port) });
   const proxied = new URL(direct);
   proxied.port = String(proxy.port);
+  workerProxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port) });
+  const workerProxied = new URL(direct);
+  workerProxied.port = String(workerProxy.port);
 
   const env = { DATABASE_URL: direct.toString(), TESSERA_MASTER_KEY: MASTER_KEY };
   const migrated = tessera(["migrate"], env);
@@ -82,7 +86,12 @@ beforeAll(async () => {
     DATABASE_URL: proxied.toString(),
     TESSERA_WEBHOOKS_ALLOW_PRIVATE: "true",
   });
-  worker = startWorker({ ...env, ...TIMEOUTS, TESSERA_WEBHOOKS_ALLOW_PRIVATE: "true" });
+  worker = startWorker({
+    ...env,
+    ...TIMEOUTS,
+    DATABASE_URL: workerProxied.toString(),
+    TESSERA_WEBHOOKS_ALLOW_PRIVATE: "true",
+  });
 
   expect((await api("POST", "/v1/storefronts", { key: "web", name: "Web", type: "web" })).status).toBe(201);
   expect((await api("POST", "/v1/webhook-endpoints", { url: receiver.url })).status).toBe(201);
@@ -93,6 +102,7 @@ afterAll(async () => {
   await server?.stop("SIGKILL");
   if (worker && worker.child.exitCode === null) worker.child.kill("SIGKILL");
   await proxy?.close();
+  await workerProxy?.close();
   receiver?.server.close();
   postgres?.stop();
 }, 30_000);
@@ -205,6 +215,7 @@ describe("tessera serve and worker on Postgres, under faults", () => {
   it("bound every wait during a partition (the proxy stalls): 503s, /readyz not ready, recovery when it heals", async () => {
     expect((await api("GET", "/v1/customers")).status).toBe(200);
     proxy.stall();
+    workerProxy.stall();
     try {
       const ready = await request(`${server.url}/readyz`, {}, 5000);
       expect(ready.status).toBe(503);
@@ -219,12 +230,16 @@ describe("tessera serve and worker on Postgres, under faults", () => {
       for (const a of answers) expect(badAnswer(a, [])).toBeUndefined();
       expect((await api("GET", "/v1/customers")).status).toBe(503);
       expect((await request(`${server.url}/healthz`)).status).toBe(200);
+      // The worker's poll is stuck on its database too; give it time to time out and poll again.
+      await sleep(4000);
       expectAlive();
     } finally {
       proxy.resume();
+      workerProxy.resume();
     }
     expect((await api("GET", "/v1/customers")).status).toBe(200);
     expect((await request(`${server.url}/readyz`)).status).toBe(200);
+    await expectWorkerDelivers("after-partition");
   });
 
   it("on SIGTERM during a partition, serve answers the request in flight and exits 0; so does the worker", async () => {
