@@ -6,7 +6,7 @@ import SQLite from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { type As, serveAs, tesseraAs, userIds } from "../support/processes.js";
 import { badAnswer, eventually, request } from "../support/traffic.js";
-import type { Served } from "./cli.js";
+import { ROOT, type Served } from "./cli.js";
 
 /*
  * SQLite that can be read but not written, under a real `tessera serve`: a read-only database
@@ -38,6 +38,13 @@ afterAll(async () => {
 const isRoot = process.getuid?.() === 0;
 const unprivileged: As = isRoot ? (userIds("nobody") ?? {}) : {};
 if (isRoot && unprivileged.uid === undefined) throw new Error("running as root needs a 'nobody' user for these tests");
+// The server runs from this checkout: under /root, say, `nobody` could not even start it.
+if (
+  unprivileged.uid !== undefined &&
+  spawnSync("test", ["-r", join(ROOT, "packages/server/src/cli.ts")], { uid: unprivileged.uid }).status !== 0
+) {
+  throw new Error(`user nobody cannot read ${ROOT}: these tests run the server as nobody (root ignores permissions)`);
+}
 
 /** A migrated database with one tenant, in a folder of its own owned by whoever runs the server. */
 function prepare(name: string, as: As, dir = join(root, name)): { dir: string; url: string; key: string } {
