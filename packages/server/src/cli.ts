@@ -2,10 +2,9 @@
 import { CreateTenant } from "@tessera/core";
 import { Command, Option } from "commander";
 import { ConfigError } from "./config.js";
-import { migrateToLatest } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { provisionTenant } from "./modules/tenancy/provision.js";
-import { openRuntime } from "./runtime.js";
+import { migrate, openRuntime } from "./runtime.js";
 import { startServer } from "./server.js";
 import { createServices } from "./services.js";
 
@@ -143,7 +142,7 @@ program
       logger: createLogger(opts.logLevel ?? "info", process.stderr),
     });
     try {
-      const { applied } = await migrateToLatest(runtime.database.db);
+      const { applied } = await migrate(runtime.database, runtime.config, runtime.logger);
       console.log(applied.length ? `applied: ${applied.join(", ")}` : "the database is up to date");
     } finally {
       await runtime.database.close();

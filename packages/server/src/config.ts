@@ -50,7 +50,7 @@ export const ConfigSchema = z.object({
   TESSERA_TOKEN_ISSUER: z.string().min(1).optional(),
   /** Postgres: longest wait for a database connection (new or from the pool); then 503. */
   TESSERA_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
-  /** Postgres: longest statement (server statement_timeout; the client gives up 2 s later). */
+  /** Postgres: longest statement (server statement_timeout; the client gives up 2 s later). Not for migrations. */
   TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   /** /readyz answers 503 when its database write takes longer than this. */
   TESSERA_READYZ_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),

@@ -37,7 +37,7 @@ export interface ConnectOptions {
   poolSize?: number;
   /** Postgres: longest wait for a connection, new or from the pool (default 5 s). */
   connectTimeoutMs?: number;
-  /** Postgres: longest statement, enforced by the server and, 2 s later, by the client (default 15 s). */
+  /** Postgres: longest statement, enforced by the server and, 2 s later, by the client (default 15 s; 0 = none). */
   statementTimeoutMs?: number;
   /** SQLite: how often a PASSIVE checkpoint copies the WAL into the database file (default 1 s; 0 = never). */
   checkpointMs?: number;

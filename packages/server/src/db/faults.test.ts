@@ -180,6 +180,16 @@ describe.runIf(dialect === "postgres")("the Postgres pool under faults", () => {
     expect((await sql<{ n: number }>`select 4 as n`.execute(db.db)).rows).toEqual([{ n: 4 }]);
   });
 
+  it("a statement timeout of 0 is none (migrations connect so)", async () => {
+    const limited = open(url, { statementTimeoutMs: 250 });
+    const unlimited = open(url, { statementTimeoutMs: 0 });
+    const show = async (db: DatabaseHandle) =>
+      (await sql<{ statement_timeout: string }>`show statement_timeout`.execute(db.db)).rows[0]!.statement_timeout;
+    expect(await show(limited)).toBe("250ms");
+    expect(await show(unlimited)).toBe("0");
+    expect(await outcome(sql`select pg_sleep(0.5)`.execute(unlimited.db))).toBe("ok");
+  });
+
   it("a refused connection fails at once as an outage", async () => {
     const closed = await new Promise<number>((resolve) => {
       const srv = createServer().listen(0, "127.0.0.1", () => {

@@ -27,8 +27,10 @@ export function postgresPool(url: string, options: ConnectOptions): PostgresPool
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    statement_timeout: statementTimeout,
-    query_timeout: statementTimeout + CLIENT_TIMEOUT_MARGIN_MS,
+    // 0: no limit (migrations, which may build an index on a large table).
+    ...(statementTimeout > 0
+      ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + CLIENT_TIMEOUT_MARGIN_MS }
+      : {}),
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
     // Lets the kernel notice a peer that vanished without a FIN (a failover, a dropped NAT entry).
     keepAlive: true,
