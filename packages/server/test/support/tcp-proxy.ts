@@ -3,8 +3,9 @@ import { connect, createServer, type Socket } from "node:net";
 /**
  * A TCP proxy on 127.0.0.1 in front of one target, that can stall: stop forwarding in both
  * directions without closing anything, like a network partition where packets are dropped (not
- * refused). Connections opened during a stall are accepted but not connected onward. On resume,
- * what was held back is delivered (TCP would retransmit it) and new connections go through.
+ * refused). Connections opened during a stall are accepted but not connected onward; data and
+ * closes (FIN) are held. On resume, what was held back is delivered in order (TCP would
+ * retransmit it) and new connections go through.
  */
 export interface TcpProxy {
   port: number;
@@ -26,6 +27,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     socket.on("error", () => {});
   };
 
+  /** Runs `deliver` now, or on resume when stalled (after everything held before it). */
+  const pass = (deliver: () => void) => (stalled ? held.push(deliver) : deliver());
+
+  // Half-open sockets, so that an end (FIN) is forwarded, and held in a stall, like data.
   const forward = (from: Socket, to: Socket) => {
     from.on("data", (chunk) => {
       if (!stalled) {
@@ -38,18 +43,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         from.resume();
       });
     });
-    from.on("close", () => to.destroy());
+    from.on("end", () => pass(() => to.end()));
+    from.on("close", () => pass(() => to.destroy()));
   };
 
   const open = (client: Socket) => {
     if (client.destroyed) return;
-    const upstream = connect(target.port, target.host);
+    const upstream = connect({ port: target.port, host: target.host, allowHalfOpen: true });
     track(upstream);
     forward(client, upstream);
     forward(upstream, client);
   };
 
-  const server = createServer((client) => {
+  const server = createServer({ allowHalfOpen: true }, (client) => {
     track(client);
     if (stalled) {
       client.pause();
