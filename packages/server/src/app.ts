@@ -1,11 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { sql } from "kysely";
 import type { Deps } from "./context.js";
 import { ApiError } from "./errors.js";
 import { readBody } from "./http/body-size.js";
 import { refuseCardData } from "./http/card-data.js";
 import type { AppEnv } from "./http/env.js";
+import { readiness, unavailableResponse } from "./http/health.js";
 import { refuseUnsafeInput } from "./http/input-guard.js";
 import { problemResponse, validationError } from "./http/problem.js";
 import { requestId } from "./http/request-id.js";
@@ -46,7 +46,10 @@ export interface CreatedApp {
  * The composition root: every dependency comes in through `deps`, so a test builds an app over
  * an in-memory database and a manual clock in one line, and production wires the real ones.
  */
-export function createApp(deps: Deps, options: Parameters<typeof createServices>[1] = {}): CreatedApp {
+export function createApp(
+  deps: Deps,
+  options: Parameters<typeof createServices>[1] & { readyzTimeoutMs?: number } = {},
+): CreatedApp {
   const services = createServices(deps, options);
   const app = newRouter();
 
@@ -64,15 +67,7 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
   app.use(refuseCardData());
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", async (c) => {
-    try {
-      await sql`select 1`.execute(deps.db);
-      return c.json({ status: "ok", database: deps.dialect });
-    } catch (error) {
-      c.get("logger").error({ err: error }, "readiness check failed");
-      throw new ApiError("UNAVAILABLE", "The database is not reachable");
-    }
-  });
+  app.get("/readyz", readiness(deps, options.readyzTimeoutMs ?? 2000));
 
   for (const routes of [
     tenancyRoutes,
@@ -120,6 +115,8 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
         error.status === 400 ? "INVALID_JSON" : error.status === 413 ? "PAYLOAD_TOO_LARGE" : "VALIDATION_FAILED";
       return problemResponse(c, new ApiError(code, error.message));
     }
+    const unavailable = unavailableResponse(c, error, deps.logger);
+    if (unavailable) return unavailable;
     (c.get("logger") ?? deps.logger).error({ err: error }, "unhandled error");
     return problemResponse(
       c,

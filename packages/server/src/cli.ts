@@ -3,10 +3,9 @@ import { CreateTenant, Password, PLATFORM_ROLES } from "@tessera/core";
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { ConfigError } from "./config.js";
-import { migrateToLatest } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { provisionTenant } from "./modules/tenancy/provision.js";
-import { openRuntime } from "./runtime.js";
+import { migrate, openRuntime } from "./runtime.js";
 import { startServer } from "./server.js";
 import { createServices } from "./services.js";
 
@@ -39,7 +38,8 @@ async function withServices<T>(
   }
 }
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** How long after TESSERA_SHUTDOWN_TIMEOUT_MS a shutdown stuck past the HTTP drain is abandoned. */
+const SHUTDOWN_LAST_RESORT_MS = 5000;
 
 const program = new Command("tessera").description("Tessera subscription orchestration server").version("0.1.0");
 
@@ -76,12 +76,19 @@ program
       if (stopping) process.exit(1);
       stopping = true;
       server.runtime.logger.info({ signal }, "shutting down");
-      // In-flight requests get a grace period; a client holding a connection open cannot stall us.
+      // In-flight requests get until the deadline, then their connections are cut (server.close);
+      // this is the last resort should stopping the worker or closing the database hang.
+      const deadline = server.runtime.config.TESSERA_SHUTDOWN_TIMEOUT_MS;
       setTimeout(() => {
-        server.runtime.logger.warn("shutdown timed out; exiting");
+        server.runtime.logger.error("shutdown did not finish after the deadline; exiting");
         process.exit(1);
-      }, SHUTDOWN_GRACE_MS).unref();
-      await server.close();
+      }, deadline + SHUTDOWN_LAST_RESORT_MS).unref();
+      try {
+        await server.close(deadline);
+      } catch (error) {
+        server.runtime.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      }
       server.runtime.logger.info("stopped");
       process.exit(0);
     };
@@ -136,7 +143,7 @@ program
       logger: createLogger(opts.logLevel ?? "info", process.stderr),
     });
     try {
-      const { applied } = await migrateToLatest(runtime.database.db);
+      const { applied } = await migrate(runtime.database, runtime.config, runtime.logger);
       console.log(applied.length ? `applied: ${applied.join(", ")}` : "the database is up to date");
     } finally {
       await runtime.database.close();

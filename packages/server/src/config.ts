@@ -54,6 +54,16 @@ export const ConfigSchema = z.object({
   TESSERA_RATE_LIMIT_WRITE: z.coerce.number().int().min(1).default(3000),
   TESSERA_RATE_LIMIT_PUBLIC: z.coerce.number().int().min(1).default(600),
   TESSERA_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Postgres: longest wait for a database connection (new or from the pool); then 503. */
+  TESSERA_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Postgres: longest statement (server statement_timeout; the client gives up 2 s later). Not for migrations. */
+  TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  /** /readyz answers 503 when its database write takes longer than this. */
+  TESSERA_READYZ_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  /** On SIGTERM, in-flight requests get this long; then open connections are cut and `serve` exits 0. */
+  TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** SQLite: how often the WAL is checkpointed into the database file (0 = only at close). */
+  TESSERA_SQLITE_CHECKPOINT_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   NODE_ENV: z.string().default("development"),
 });
 

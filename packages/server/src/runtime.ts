@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import { type Config, loadConfig } from "./config.js";
 import type { Deps } from "./context.js";
-import { connectDatabase, type DatabaseHandle } from "./db/connect.js";
-import { migrateToLatest } from "./db/migrate.js";
+import { type ConnectOptions, connectDatabase, type DatabaseHandle } from "./db/connect.js";
+import { unavailableCause } from "./db/errors.js";
+import { type MigrationReport, migrateToLatest } from "./db/migrate.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { SecretBox } from "./lib/crypto.js";
 import { createLogger } from "./logger.js";
@@ -27,10 +28,10 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const config = loadConfig(options.env);
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const database = connectDatabase(config.DATABASE_URL);
+  const database = connectDatabase(config.DATABASE_URL, databaseOptions(config, logger));
   try {
     if (options.migrate ?? config.TESSERA_MIGRATE_ON_START) {
-      const { applied } = await migrateToLatest(database.db);
+      const { applied } = await migrate(database, config, logger);
       if (applied.length) logger.info({ applied }, "migrations applied");
     }
     const deps: Deps = {
@@ -46,5 +47,35 @@ export async function openRuntime(
   } catch (error) {
     await database.close();
     throw error;
+  }
+}
+
+/** How a process connects: the timeouts of its configuration, background errors logged. */
+export function databaseOptions(config: Config, logger: Logger): ConnectOptions {
+  return {
+    connectTimeoutMs: config.TESSERA_DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.TESSERA_DB_STATEMENT_TIMEOUT_MS,
+    checkpointMs: config.TESSERA_SQLITE_CHECKPOINT_MS,
+    // Never thrown (nothing awaits them); the pool replaces a lost connection on the next query.
+    onBackgroundError: (err, what) => logger.warn({ err, cause: unavailableCause(err) }, what),
+  };
+}
+
+/**
+ * Applies pending migrations. On Postgres they get a connection of their own without the statement
+ * timeout, which is for requests: building an index on a large table may take minutes. (SQLite
+ * statements have no timeout, and a second connection to `:memory:` would be another database.)
+ */
+export async function migrate(database: DatabaseHandle, config: Config, logger: Logger): Promise<MigrationReport> {
+  if (database.dialect !== "postgres") return migrateToLatest(database.db);
+  const unlimited = connectDatabase(config.DATABASE_URL, {
+    ...databaseOptions(config, logger),
+    statementTimeoutMs: 0,
+    poolSize: 1,
+  });
+  try {
+    return await migrateToLatest(unlimited.db);
+  } finally {
+    await unlimited.close();
   }
 }

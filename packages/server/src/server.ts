@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
@@ -9,7 +10,12 @@ export interface RunningServer {
   url: string;
   runtime: Runtime;
   demo: DemoTenant | undefined;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and lets in-flight requests finish, while the worker stops; at
+   * `deadlineMs` (default TESSERA_SHUTDOWN_TIMEOUT_MS) connections still open are cut. Then the
+   * database is closed.
+   */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 /** Opens the runtime, creates the demo tenant if asked, and listens. */
@@ -21,6 +27,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     workerLockMs: config.TESSERA_WORKER_LOCK_MS,
     webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
     rateLimits: rateLimitsOf(config),
+    readyzTimeoutMs: config.TESSERA_READYZ_TIMEOUT_MS,
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
@@ -37,10 +44,33 @@ export async function startServer(env: Record<string, string | undefined> = proc
     url,
     runtime,
     demo,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await services.worker.stop();
+    async close(deadlineMs = config.TESSERA_SHUTDOWN_TIMEOUT_MS) {
+      await Promise.all([drainHttp(server as Server, deadlineMs, logger), services.worker.stop()]);
       await runtime.database.close();
     },
   };
+}
+
+/**
+ * Closes the listener and waits for in-flight requests. A keep-alive connection whose request
+ * ends after close() would otherwise stay open until its client hangs up: idle ones are closed as
+ * they appear. At the deadline, whatever is still open is cut.
+ */
+async function drainHttp(server: Server, deadlineMs: number, logger: Runtime["logger"]): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"deadline">((resolve) => {
+    timer = setTimeout(() => resolve("deadline"), deadlineMs);
+  });
+  try {
+    if ((await Promise.race([closed, deadline])) === "deadline") {
+      logger.warn({ deadline_ms: deadlineMs }, "shutdown deadline reached; closing the connections still open");
+      server.closeAllConnections();
+      await closed;
+    }
+  } finally {
+    clearInterval(idle);
+    clearTimeout(timer);
+  }
 }

@@ -30,6 +30,10 @@ import { basename, dirname, join } from "node:path";
 export interface TestPostgres {
   url: string;
   stop(): void;
+  /** Stops the server (fast shutdown: clients are disconnected) and keeps its data, for `restart`. */
+  halt(): void;
+  /** Starts a halted server again on the same port. */
+  restart(): void;
 }
 
 interface Binaries {
@@ -175,9 +179,14 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     "-c full_page_writes=off",
     "-c max_connections=200",
   ].join(" ");
-  run(bins.pgCtl, ["-D", data, "-o", settings, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
+  const start = () => run(bins.pgCtl, ["-D", data, "-o", settings, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
+  start();
   return {
     url: `postgres://tessera@127.0.0.1:${port}/postgres`,
+    halt() {
+      run(bins.pgCtl, ["-D", data, "-m", "fast", "-w", "stop"]);
+    },
+    restart: start,
     stop() {
       try {
         run(bins.pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"]);

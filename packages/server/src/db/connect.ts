@@ -3,6 +3,9 @@ import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
 import pg from "pg";
+import { unavailableCause } from "./errors.js";
+import { postgresPool } from "./postgres-pool.js";
+import { walCheckpoints } from "./sqlite-wal.js";
 import type { Database } from "./types.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -32,6 +35,17 @@ export interface ConnectOptions {
   /** Postgres: a schema to use instead of public (tests give every file its own). */
   schema?: string;
   poolSize?: number;
+  /** Postgres: longest wait for a connection, new or from the pool (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Postgres: longest statement, enforced by the server and, 2 s later, by the client (default 15 s; 0 = none). */
+  statementTimeoutMs?: number;
+  /** SQLite: how often a PASSIVE checkpoint copies the WAL into the database file (default 1 s; 0 = never). */
+  checkpointMs?: number;
+  /**
+   * Told of errors no caller awaits: an idle pooled connection that the server closed, a failed
+   * timed checkpoint. Without a listener pg would crash the process on them.
+   */
+  onBackgroundError?: (error: unknown, what: string) => void;
 }
 
 /** Opens the database a `DATABASE_URL` names: `sqlite:./data/tessera.db`, `sqlite::memory:`, or `postgres://…`. */
@@ -41,23 +55,59 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     const path = url === ":memory:" ? ":memory:" : url.slice("sqlite:".length).replace(/^\/\//, "");
     if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
     const sqlite = new SQLite(path === ":memory:" ? ":memory:" : resolve(path));
-    sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
-    sqlite.pragma("synchronous = NORMAL");
+    try {
+      sqlite.pragma("journal_mode = WAL");
+      sqlite.pragma("synchronous = NORMAL");
+    } catch (error) {
+      // A read-only directory (no room for -wal/-shm): start anyway, so /healthz answers and every
+      // query reports the real cause. A database already in WAL mode stays so (the mode is in the
+      // file); synchronous then has its default (FULL), safe and slower, until the next start.
+      if (!unavailableCause(error)) throw error;
+      options.onBackgroundError?.(error, "sqlite: cannot open the write-ahead log");
+    }
     // Checkpoint every ~80 MB of WAL instead of every 4 MB: each checkpoint fsyncs twice and copies
     // pages later commits rewrite anyway (a renewal writes ~35 WAL pages; ≈ 15 % off a renewal run).
     sqlite.pragma("wal_autocheckpoint = 20000");
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect, description: `sqlite:${path}`, close: () => db.destroy() };
+    // …so a timer checkpoints instead, keeping the database file current (see sqlite-wal.ts).
+    const checkpoints = path === ":memory:" ? undefined : walCheckpoints(sqlite, options);
+    const database = withStatementCache(sqlite, checkpoints?.afterCommit);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return {
+      db,
+      dialect,
+      description: `sqlite:${path}`,
+      async close() {
+        checkpoints?.stop();
+        await db.destroy();
+      },
+    };
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolSize ?? 10,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-  });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(url, options) }) });
   return { db, dialect, description: redact(url), close: () => db.destroy() };
+}
+
+const NO_ROLLBACK: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  *iterate() {},
+};
+
+/** A commit statement that runs `after` once it has succeeded (a due WAL checkpoint). */
+function commitThen(sqlite: SQLite.Database, after: () => void): SqliteStatement {
+  const commit = sqlite.prepare("commit");
+  return {
+    reader: false,
+    all: () => [],
+    run(parameters) {
+      const result = commit.run(parameters);
+      after();
+      return result;
+    },
+    *iterate() {},
+  };
 }
 
 /**
@@ -66,11 +116,19 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
  * LRU of them serves every request after the first. Queries are serialised on the one connection,
  * so a cached statement is never in use twice at once.
  */
-function withStatementCache(sqlite: SQLite.Database, max = 500): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, afterCommit?: () => void, max = 500): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
+  let commit: SqliteStatement | undefined;
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
+      // SQLite itself rolls back on SQLITE_FULL, SQLITE_IOERR and the like; Kysely's rollback would
+      // then fail with "no transaction is active" and replace the error that says what happened.
+      if (sql === "rollback" && !sqlite.inTransaction) return NO_ROLLBACK;
+      if (sql === "commit" && afterCommit) {
+        commit ??= commitThen(sqlite, afterCommit);
+        return commit;
+      }
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql);

@@ -476,6 +476,13 @@ export interface Database {
   usage_records: UsageRecordsTable;
   usage_counters: UsageCountersTable;
   signing_keys: SigningKeysTable;
+  health: HealthTable;
+}
+
+/** Written by /readyz: proof that the database commits, not only answers. */
+export interface HealthTable {
+  id: string;
+  checked_at: string;
 }
 
 /** Repos take either the database or an open transaction. */

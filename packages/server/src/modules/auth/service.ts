@@ -1,5 +1,6 @@
 import { type ApiKey, type CreateApiKey, scopeAllows } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
+import { unavailableCause } from "../../db/errors.js";
 import type { ApiKeyRow, Db } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import { environmentClock, isoNow } from "../../lib/clock.js";
@@ -13,6 +14,20 @@ import * as repo from "./repo.js";
 const TOUCH_INTERVAL_MS = 60_000;
 
 const hashSecret = (secret: string) => sha256Hex(secret);
+
+/**
+ * last_used_at is bookkeeping: when the database takes reads but not writes (a full disk, a
+ * read-only file, a standby), a request that only reads must still be served.
+ */
+async function bestEffort(touch: Promise<unknown>, logger: Deps["logger"]): Promise<void> {
+  try {
+    await touch;
+  } catch (error) {
+    const cause = unavailableCause(error);
+    if (!cause) throw error;
+    logger.warn({ err: error, cause }, "could not record the key's last use");
+  }
+}
 
 export function toApiKey(row: ApiKeyRow & { environment_name: string }): ApiKey {
   return {
@@ -106,7 +121,7 @@ export function authService(deps: Deps) {
       if (!row || row.revoked_at) return undefined;
       const now = clock.now();
       if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
-        await repo.touchApiKey(db, row.id, now.toISOString());
+        await bestEffort(repo.touchApiKey(db, row.id, now.toISOString()), deps.logger);
       }
       return {
         keyId: row.id,
@@ -151,7 +166,7 @@ export function authService(deps: Deps) {
       if (!row || row.revoked_at) return undefined;
       const now = clock.now();
       if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
-        await repo.touchPlatformKey(db, row.id, now.toISOString());
+        await bestEffort(repo.touchPlatformKey(db, row.id, now.toISOString()), deps.logger);
       }
       return { keyId: row.id };
     },
