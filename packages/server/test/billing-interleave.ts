@@ -27,7 +27,7 @@ export interface Hold {
   release(): void;
 }
 
-type Gated = "charge" | "retrieve";
+type Gated = "charge" | "retrieve" | "refund";
 
 export function gatedSandbox(db: Kysely<Database>, name = "sandbox_gate") {
   const inner = sandboxProvider(db, name);
@@ -52,7 +52,7 @@ export function gatedSandbox(db: Kysely<Database>, name = "sandbox_gate") {
     name,
     authorize: (ctx, r) => inner.authorize(ctx, r),
     capture: (ctx, r) => inner.capture(ctx, r),
-    refund: (ctx, r) => inner.refund(ctx, r),
+    refund: (ctx, r) => gated("refund", () => inner.refund(ctx, r)),
     charge: (ctx, r) => gated("charge", () => inner.charge(ctx, r)),
     retrieve: (ctx, r) => gated("retrieve", () => inner.retrieve(ctx, r)),
   };

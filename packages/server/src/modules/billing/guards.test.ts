@@ -346,6 +346,60 @@ describe("money guards, each alone", () => {
     expect(await sub(s.id)).toMatchObject({ status: "active", period_index: 2 });
   });
 
+  it("the settle job of an API charge that completed leaves a later charge in flight alone (settle job owner check)", async () => {
+    const { api, cat, clockTo } = await world();
+    const s = await subscribe(api, cat, {});
+    await clockTo("2026-03-16T00:00:00.000Z");
+    const upgrade = await api("POST", `/v1/subscriptions/${s.id}/change-plan`, {
+      price: cat.prices.premium,
+      proration: "now",
+    });
+    expect(upgrade.status).toBe(200);
+    const proration = (await paymentsOf(s.id)).find((p) => p.kind === "proration")!;
+    expect(proration.status).toBe("succeeded");
+    await clockTo(RENEWAL_DUE);
+    const job = await findJob(ctx, "subscription.period_end", s.id);
+    const slow = gate.hold("charge", "after");
+    const a = runJob(ctx, job, "worker-a");
+    await slow.reached;
+    const inFlight = (await sub(s.id)).inflight_payment_id;
+    expect(inFlight).not.toBeNull();
+    // The proration's request completed long ago; its settle job comes due now, mid-renewal.
+    await runJob(ctx, await findJob(ctx, "payment.settle", proration.id), "worker-settle");
+    expect((await sub(s.id)).inflight_payment_id).toBe(inFlight);
+    slow.release();
+    await a;
+
+    expect(await jobStatus(ctx, job.id)).toBe("done");
+    expect(await sub(s.id)).toMatchObject({ status: "active", period_index: 2, inflight_payment_id: null });
+    const pays = await paymentsOf(s.id);
+    expect(pays.map((p) => [p.period_index, p.kind, p.status])).toEqual([
+      [1, "subscription_create", "succeeded"],
+      [1, "proration", "succeeded"],
+      [2, "renewal", "succeeded"],
+    ]);
+    expect((await providerOps(`${s.id}:`)).map((o) => o.operation)).toEqual(["charge", "charge", "charge"]);
+    expect(count(await eventTypes(s.id), "subscription.renewed")).toBe(1);
+  });
+
+  it("two refunds of the same payment from the same refunded total refund and record it once (refund CAS)", async () => {
+    const { api, cat } = await world();
+    const s = await subscribe(api, cat, {});
+    const [payment] = await paymentsOf(s.id);
+    const slow = gate.hold("refund", "after");
+    const first = api("POST", `/v1/payments/${payment!.id}/refund`, { amount: 300 });
+    await slow.reached;
+    const second = await api("POST", `/v1/payments/${payment!.id}/refund`, { amount: 300 });
+    slow.release();
+    const late = await first;
+    expect([late.status, second.status]).toEqual([200, 200]);
+    const after = await db().selectFrom("payments").selectAll().where("id", "=", payment!.id).executeTakeFirstOrThrow();
+    expect(after.status).toBe("succeeded");
+    expect(Number(after.refunded_amount)).toBe(300);
+    expect((await providerOps(payment!.idempotency_key)).map((o) => o.operation)).toEqual(["charge", "refund"]);
+    expect(await eventTypes(payment!.id)).toEqual(["payment.succeeded", "payment.refunded"]);
+  });
+
   it("a pending payment's outcome that arrives after the subscription was moved is applied to the fresh row (stale write)", async () => {
     const { api, cat, clockTo } = await world();
     const s = await subscribe(api, cat, {});
