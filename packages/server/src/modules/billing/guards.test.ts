@@ -314,6 +314,27 @@ describe("money guards, each alone", () => {
     expect(await eventTypes(pays[2]!.id)).toEqual(["payment.succeeded"]);
   });
 
+  it("a dunning step that already ran, replayed, charges nothing (a dunning job re-reads its step)", async () => {
+    const { api, cat, clockTo } = await world();
+    const s = await subscribe(api, cat, { payment_method: "pm_sandbox_ok_then_decline" });
+    await clockTo(RENEWAL_DUE);
+    await runJob(ctx, await findJob(ctx, "subscription.period_end", s.id), "worker-a");
+    const grace = await sub(s.id);
+    await clockTo(grace.next_retry_at!);
+    const step0 = await findJob(ctx, "subscription.dunning", s.id);
+    await runJob(ctx, step0, "worker-a");
+    expect(await sub(s.id)).toMatchObject({ status: "grace", dunning_step: 1 });
+    await runJob(ctx, step0, "worker-b");
+
+    expect(await sub(s.id)).toMatchObject({ status: "grace", dunning_step: 1, inflight_payment_id: null });
+    expect((await paymentsOf(s.id)).map((p) => [p.period_index, p.attempt, p.status])).toEqual([
+      [1, 1, "succeeded"],
+      [2, 1, "failed"],
+      [2, 2, "failed"],
+    ]);
+    expect(await providerOps(`${s.id}:p2:`)).toHaveLength(2);
+  });
+
   it("while a renewal's charge is in flight, an API change answers 409 and the renewal still applies (in-flight marker)", async () => {
     const { api, cat, clockTo } = await world();
     const s = await subscribe(api, cat, {});
