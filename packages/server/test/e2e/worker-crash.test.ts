@@ -83,8 +83,7 @@ describe("a worker killed mid-run", () => {
     const first = startWorker();
     const deadline = Date.now() + 90_000;
     // The hanging charge is in flight once its attempt is reserved (pending) and the provider has it.
-    const inFlight = () =>
-      attemptsOf.all(hanging).length === 1 && providerCharges.all(`${hanging}:p2:%`).length === 1;
+    const inFlight = () => attemptsOf.all(hanging).length === 1 && providerCharges.all(`${hanging}:p2:%`).length === 1;
     while (!inFlight() && Date.now() < deadline && first.child.exitCode === null) await sleep(10);
     expect(inFlight(), `the hanging charge never got in flight; worker said:\n${first.stderr()}`).toBe(true);
     first.child.kill("SIGKILL");

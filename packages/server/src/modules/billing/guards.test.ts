@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { billingCatalog, freezeAt, subscribe } from "../../../test/billing-setup.js";
 import { findJob, gatedSandbox, jobStatus, runJob } from "../../../test/billing-interleave.js";
+import { billingCatalog, freezeAt, subscribe } from "../../../test/billing-setup.js";
 import { createTestApp, createTestTenant, type TestContext } from "../../../test/harness.js";
 import { periodEndJob } from "./schedule.js";
 
@@ -40,7 +40,8 @@ describe("money guards, each alone", () => {
   }
 
   const db = () => ctx.deps.db;
-  const sub = (id: string) => db().selectFrom("subscriptions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  const sub = (id: string) =>
+    db().selectFrom("subscriptions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   const paymentsOf = (id: string) =>
     db()
       .selectFrom("payments")
@@ -159,6 +160,35 @@ describe("money guards, each alone", () => {
     expect(await eventTypes(payment.id)).toEqual(["payment.refunded"]);
     const subs = await db().selectFrom("subscriptions").select("id").where("customer_id", "=", customer).execute();
     expect(subs).toEqual([]);
+  });
+
+  it("a first charge whose request died before the provider got it is found failed by the settle job: nothing charged, nothing refunded", async () => {
+    const { api, cat } = await world();
+    const customer = (await api("POST", "/v1/customers", { storefront: cat.storefront, external_id: "dead-1" })).body
+      .id as string;
+    const died = gate.hold("charge", "before"); // never released: the request's process died there
+    void api("POST", "/v1/subscriptions", { customer, price: cat.prices.monthly, payment_method: "pm_sandbox_ok" });
+    await died.reached;
+    const pending = await db()
+      .selectFrom("payments")
+      .selectAll()
+      .where("customer_id", "=", customer)
+      .executeTakeFirstOrThrow();
+    expect(pending.status).toBe("pending");
+    await runJob(ctx, await findJob(ctx, "payment.settle", pending.id), "worker-settle");
+
+    const payment = await db()
+      .selectFrom("payments")
+      .selectAll()
+      .where("id", "=", pending.id)
+      .executeTakeFirstOrThrow();
+    expect(payment).toMatchObject({ status: "failed", failure_code: "resource_missing", subscription_id: null });
+    expect(Number(payment.refunded_amount)).toBe(0);
+    expect(await providerOps(pending.idempotency_key)).toEqual([]);
+    expect(await eventTypes(pending.id)).toEqual(["payment.failed"]);
+    expect(await db().selectFrom("subscriptions").select("id").where("customer_id", "=", customer).execute()).toEqual(
+      [],
+    );
   });
 
   it("a renewal re-run after its worker died with the charge made resumes that attempt: charged once (in-flight marker, found succeeded)", async () => {
