@@ -10,6 +10,7 @@ import { systemClock } from "../src/lib/clock.js";
 import { SecretBox } from "../src/lib/crypto.js";
 import { newId } from "../src/lib/ids.js";
 import { fromJson, toJson } from "../src/lib/json.js";
+import { SANDBOX_HANG_TOKEN } from "../src/modules/payments/providers/sandbox.js";
 import { provisionTenant } from "../src/modules/tenancy/provision.js";
 import { billingCatalog, subscribe } from "./billing-setup.js";
 import { client } from "./harness.js";
@@ -30,11 +31,22 @@ export interface SeededRenewals {
   subscriptionIds: string[];
   /** The renewed period's key prefix per subscription is `<id>:p2:`. */
   renewedPeriod: number;
+  /** With `hangAt`: the subscription whose renewal charge never answers (`pm_sandbox_hang`). */
+  hangingSubscriptionId?: string;
 }
 
 const BATCH = 300;
 
-export async function seedDueRenewals(url: string, count: number): Promise<SeededRenewals> {
+/**
+ * `hangAt: n` gives the subscription of the n-th renewal job in claim order (run_at, id; 0-based)
+ * the `pm_sandbox_hang` payment method: a worker charges it and then waits forever for the answer,
+ * so a test knows exactly which charge is in flight when it kills that worker.
+ */
+export async function seedDueRenewals(
+  url: string,
+  count: number,
+  options: { hangAt?: number } = {},
+): Promise<SeededRenewals> {
   const database = connectDatabase(url);
   try {
     await migrateToLatest(database.db);
@@ -100,10 +112,34 @@ export async function seedDueRenewals(url: string, count: number): Promise<Seede
         await tx.insertInto("jobs").values(jobs).execute();
       });
     }
+    let hangingSubscriptionId: string | undefined;
+    if (options.hangAt !== undefined) {
+      const nth = await db
+        .selectFrom("jobs")
+        .select("payload")
+        .where("type", "=", "subscription.period_end")
+        .where("environment_id", "=", env.id)
+        .orderBy("run_at")
+        .orderBy("id")
+        .offset(options.hangAt)
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      hangingSubscriptionId = fromJson<{ subscription: string }>(nth.payload, { subscription: "" }).subscription;
+      await db
+        .updateTable("subscriptions")
+        .set({ payment_method: SANDBOX_HANG_TOKEN })
+        .where("id", "=", hangingSubscriptionId)
+        .execute();
+    }
     // Past the first period's end, before the second's: every first renewal is due, nothing more.
     const due = new Date(addInterval(new Date(sub.current_period_end), "day", 1));
     await services.tenancy.setTestClock(env.id, due.toISOString());
-    return { environmentId: env.id, subscriptionIds: ids, renewedPeriod: 2 };
+    return {
+      environmentId: env.id,
+      subscriptionIds: ids,
+      renewedPeriod: 2,
+      ...(hangingSubscriptionId ? { hangingSubscriptionId } : {}),
+    };
   } finally {
     await database.close();
   }

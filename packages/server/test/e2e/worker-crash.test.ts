@@ -8,16 +8,20 @@ import { SEED_MASTER_KEY, seedDueRenewals } from "../renewal-seed.js";
 import { ROOT } from "./cli.js";
 
 /*
- * At most once, across a crash: a real `tessera worker` process renews many due subscriptions,
- * is SIGKILLed in the middle, and a second one finishes the run. The jobs the first one held stay
- * locked until their lock expires (TESSERA_WORKER_LOCK_MS, short here), then the second takes them
- * over and re-runs them; every subscription must end renewed once, charged once.
+ * At most once, across a crash: a real `tessera worker` process renews many due subscriptions and
+ * is SIGKILLed with a charge certainly in flight: the subscription of the HANG_AT-th renewal (in
+ * claim order) pays with `pm_sandbox_hang`, whose charge goes through at the sandbox and then never
+ * answers, so the worker sits there, after charging and before recording the outcome, until the
+ * test sees the pending attempt and the provider's charge and kills it. A second worker finishes
+ * the run: the jobs the first one held are taken over when their lock expires (--lock-ms, short
+ * here); the hanging subscription's renewal resumes its attempt with the same key and the sandbox
+ * answers the recorded charge. Every subscription must end renewed once, charged once.
  */
 
 const COUNT = 1500;
 const LOCK_MS = 1500;
 /** Not a multiple of the worker's claim batch (50), so the kill lands inside a batch, not between two. */
-const KILL_AT = 333;
+const HANG_AT = 333;
 const dir = mkdtempSync(join(tmpdir(), "tessera-crash-"));
 const file = join(dir, "tessera.db");
 const children: ChildProcess[] = [];
@@ -59,30 +63,48 @@ const exited = (child: ChildProcess) =>
 
 describe("a worker killed mid-run", () => {
   it("leaves every due subscription renewed exactly once after a restart", async () => {
-    const seeded = await seedDueRenewals(`sqlite:${file}`, COUNT);
+    const seeded = await seedDueRenewals(`sqlite:${file}`, COUNT, { hangAt: HANG_AT });
+    const hanging = seeded.hangingSubscriptionId!;
     const reader = new SQLite(file, { readonly: true });
     const renewedPayments = reader.prepare(
       "select count(*) as n from payments where kind = 'renewal' and period_index = 2 and status = 'succeeded'",
     );
     const count = () => (renewedPayments.get() as { n: number }).n;
+    const attemptsOf = reader.prepare(
+      "select id, status, attempt, idempotency_key from payments where subscription_id = ? and period_index = 2",
+    );
+    const providerCharges = reader.prepare(
+      "select idempotency_key as k, status from sandbox_operations where operation = 'charge' and idempotency_key like ?",
+    );
+    const subscriptionOf = reader.prepare(
+      "select status, period_index, inflight_payment_id from subscriptions where id = ?",
+    );
 
     const first = startWorker();
     const deadline = Date.now() + 90_000;
-    // Well into the run, so the kill lands among claimed, charging and committing jobs.
-    while (count() < KILL_AT && Date.now() < deadline && first.child.exitCode === null) await sleep(2);
+    // The hanging charge is in flight once its attempt is reserved (pending) and the provider has it.
+    const inFlight = () => attemptsOf.all(hanging).length === 1 && providerCharges.all(`${hanging}:p2:%`).length === 1;
+    while (!inFlight() && Date.now() < deadline && first.child.exitCode === null) await sleep(10);
+    expect(inFlight(), `the hanging charge never got in flight; worker said:\n${first.stderr()}`).toBe(true);
     first.child.kill("SIGKILL");
     await exited(first.child);
+
+    // At the kill: charged at the provider, pending in our books, in flight on the subscription.
+    const [reserved] = attemptsOf.all(hanging) as Array<{ id: string; status: string; attempt: number }>;
+    expect(reserved).toMatchObject({ status: "pending", attempt: 1 });
+    expect(subscriptionOf.get(hanging)).toEqual({
+      status: "active",
+      period_index: 1,
+      inflight_payment_id: reserved!.id,
+    });
+    expect(providerCharges.all(`${hanging}:p2:%`)).toEqual([{ k: `${hanging}:p2:a1`, status: "succeeded" }]);
     const atKill = count();
-    expect(atKill, `the kill must land mid-run; worker said:\n${first.stderr()}`).toBeGreaterThan(0);
+    expect(atKill, "the kill must land mid-run").toBeGreaterThan(0);
     expect(atKill, "the kill must land mid-run").toBeLessThan(COUNT);
     const heldByTheDead = (
       reader.prepare("select count(*) as n from jobs where status = 'running'").get() as { n: number }
     ).n;
-    const inFlight = (
-      reader.prepare("select count(*) as n from subscriptions where inflight_payment_id is not null").get() as {
-        n: number;
-      }
-    ).n;
+    expect(heldByTheDead, "the dead worker held the hanging renewal's job").toBeGreaterThan(0);
 
     const second = startWorker();
     const pendingRenewals = reader.prepare(
@@ -122,6 +144,12 @@ describe("a worker killed mid-run", () => {
       .all() as Array<{ k: string; n: number }>;
     expect(charges.length).toBe(COUNT);
     expect(charges.every((c) => c.n === 1 && c.k.endsWith(":p2:a1"))).toBe(true);
+    // The charge in flight at the kill was resumed, not repeated: the same attempt, now succeeded.
+    expect(attemptsOf.all(hanging)).toEqual([
+      { id: reserved!.id, status: "succeeded", attempt: 1, idempotency_key: `${hanging}:p2:a1` },
+    ]);
+    expect(providerCharges.all(`${hanging}:p2:%`)).toEqual([{ k: `${hanging}:p2:a1`, status: "succeeded" }]);
+    expect(subscriptionOf.get(hanging)).toEqual({ status: "active", period_index: 2, inflight_payment_id: null });
     // And the events: one renewal each, in the same transactions as the changes.
     expect(
       reader
@@ -132,9 +160,7 @@ describe("a worker killed mid-run", () => {
     ).toEqual({ subs: COUNT, n: COUNT });
     expect(seeded.subscriptionIds).toHaveLength(COUNT);
     reader.close();
-    // Reported, not asserted: how many claimed jobs the dead worker still held (taken over after the lock).
-    console.log(
-      `killed after ${atKill}/${COUNT} renewals; ${heldByTheDead} jobs still locked by the dead worker, ${inFlight} charges in flight`,
-    );
+    // Reported, not asserted: how far the first worker got before the hanging charge.
+    console.log(`killed after ${atKill}/${COUNT} renewals; ${heldByTheDead} jobs still locked by the dead worker`);
   });
 });

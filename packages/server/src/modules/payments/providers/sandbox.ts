@@ -45,6 +45,16 @@ export const SANDBOX_TOKENS: Readonly<Record<string, Behaviour>> = {
   pm_sandbox_ok_then_decline: "ok_then_decline",
 };
 
+/**
+ * Development/test only, for crash drills: the charge goes through (it is in the sandbox's books)
+ * and the call then never returns, as if the process died waiting for the answer; a replay with
+ * the same key answers the recorded outcome. Refused like an unknown token in production.
+ */
+export const SANDBOX_HANG_TOKEN = "pm_sandbox_hang";
+
+const hangs = (ctx: ProviderContext, r: ChargeRequest) =>
+  r.paymentMethod === SANDBOX_HANG_TOKEN && ctx.scope.environment !== "production";
+
 const COLUMNS = [
   "id",
   "tenant_id",
@@ -156,6 +166,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     ctx: ProviderContext,
     r: ChargeRequest,
   ): Promise<{ decline: DeclineCode | null; timeout: boolean }> {
+    if (hangs(ctx, r)) return { decline: null, timeout: false };
     const behaviour = SANDBOX_TOKENS[r.paymentMethod];
     if (behaviour === undefined) return { decline: "payment_method_unknown", timeout: false };
     if (behaviour === "ok") return { decline: null, timeout: false };
@@ -184,8 +195,9 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     // Insert first: a replay hits the unique key and gets the stored operation (see insertOnce).
     const { decline, timeout } = await decide(ctx, r);
     const ok = operation === "charge" ? "succeeded" : "authorized";
+    const id = reference("ch");
     const row = await insertOnce(ctx, {
-      id: reference("ch"),
+      id,
       tenant_id: ctx.scope.tenantId,
       environment_id: ctx.scope.environmentId,
       provider: name,
@@ -203,6 +215,8 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
       refunded_amount: 0,
       created_at: ctx.scope.clock.now().toISOString(),
     });
+    // Crash drills: the first call never answers (its caller is meant to die); a replay does.
+    if (hangs(ctx, r) && row.id === id) return new Promise<ProviderOutcome>(() => {});
     return answer(sameRequest(row, operation, r));
   }
 
