@@ -87,10 +87,51 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["Tenant", core.Tenant, "output"],
   ["CreateTenantInput", core.CreateTenant, "input"],
   ["CreateEnvironmentInput", core.CreateEnvironment, "input"],
+  ["User", core.User, "output"],
+  ["Member", core.Member, "output"],
+  ["Session", core.Session, "output"],
+  ["SessionTokens", core.SessionTokens, "output"],
+  ["Invitation", core.Invitation, "output"],
+  ["TotpSetup", core.TotpSetup, "output"],
+  ["LoginInput", core.Login, "input"],
+  ["CreateInvitationInput", core.CreateInvitation, "input"],
+  ["AcceptInvitationInput", core.AcceptInvitation, "input"],
+  ["UpdateMembershipInput", core.UpdateMembership, "input"],
 ];
 
 /** Each type's doc comment: what it is, and an example of where it shows up. */
 const DOCS: Record<string, [summary: string, example: string]> = {
+  User: ["A person who signs in, with their memberships.", "const me: User = await session.me();"],
+  Member: ["A user of the tenant with their role.", "const { data }: { data: Member[] } = await tessera.users.list();"],
+  Session: [
+    "One signed-in session of the user.",
+    "const { data }: { data: Session[] } = await session.sessions.list();",
+  ],
+  SessionTokens: [
+    "An access token (15 minutes) and a one-use refresh token.",
+    'const tokens: SessionTokens = await auth.login({ email: "ada@example.com", password });',
+  ],
+  Invitation: [
+    "An invitation to join a tenant; its token is shown once.",
+    'const { token }: Invitation = await tessera.users.invite({ email: "ada@example.com", role: "finance" });',
+  ],
+  TotpSetup: [
+    "A new TOTP secret for an authenticator app.",
+    "const { otpauth_url }: TotpSetup = await session.totp.setup();",
+  ],
+  LoginInput: ["What signing in takes.", 'const input: LoginInput = { email: "ada@example.com", password: "…" };'],
+  CreateInvitationInput: [
+    "Whom to invite, with which role and environments.",
+    'const input: CreateInvitationInput = { email: "ada@example.com", role: "viewer", environments: ["production"] };',
+  ],
+  AcceptInvitationInput: [
+    "Accepting an invitation: its token and a password.",
+    'const input: AcceptInvitationInput = { token, password: "a long password" };',
+  ],
+  UpdateMembershipInput: [
+    "A new role or environments for a user.",
+    'const input: UpdateMembershipInput = { role: "admin" };',
+  ],
   EntitlementClaims: [
     "The payload of an entitlement token.",
     "const claims: EntitlementClaims = (await verifier.verify(token)).claims;",

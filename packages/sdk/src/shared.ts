@@ -7,6 +7,7 @@ export type { Query, RequestOptions, RetryOptions, TesseraOptions } from "./clie
 export { type TenantWithKeys, TesseraPlatform, type TesseraPlatformOptions } from "./client/platform.js";
 export type { CatalogListParams, CustomerListParams, ListParams, Page } from "./client/resources.js";
 export { Tessera } from "./client/tessera.js";
+export { SessionsApi, TesseraAuth, TesseraSession, TotpApi, UsersApi } from "./client/users.js";
 export { CLAIMS_VERSION, TOKEN_ALGORITHMS, TOKEN_MAX_BYTES, TOKEN_TYP } from "./constants.js";
 export type { Quota, TokenSubscription } from "./entitlements.js";
 export { Entitlements } from "./entitlements.js";

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../server/test/harness.js";
 import { type Receiver, startReceiver } from "../../server/test/webhook-receiver.js";
@@ -9,8 +10,10 @@ import {
   type Page,
   Tessera,
   type TesseraApiError,
+  TesseraAuth,
   type TesseraOptions,
   TesseraPlatform,
+  TesseraSession,
   verifyWebhook,
 } from "../src/index.js";
 
@@ -30,7 +33,7 @@ interface OpenApiDocument {
   security?: Array<Record<string, string[]>>;
   paths: Record<string, Record<string, OpenApiOperation>>;
 }
-type Auth = "apiKey" | "platformKey" | "none";
+type Auth = "apiKey" | "platformKey" | "session" | "none";
 interface Operation {
   /** `GET /v1/customers/{id}` */
   name: string;
@@ -54,7 +57,13 @@ function operationsOf(doc: OpenApiDocument): Operation[] {
         method: method.toUpperCase(),
         pattern: new RegExp(`^${literal.join("[^/]+")}$`),
         params: literal.length - 1,
-        auth: schemes.includes("platformKey") ? "platformKey" : schemes.includes("apiKey") ? "apiKey" : "none",
+        auth: schemes.includes("platformKey")
+          ? "platformKey"
+          : schemes.includes("apiKey")
+            ? "apiKey"
+            : schemes.includes("session")
+              ? "session"
+              : "none",
       });
     }
   }
@@ -159,6 +168,8 @@ describe("Tessera API client: every endpoint of the server", () => {
     const clients = {
       tessera: new Tessera({ apiKey: "tsk_test", tenant: "acme", baseUrl: "http://sdk.test", fetch: recording }),
       platform: new TesseraPlatform({ apiKey: "tpk_test", baseUrl: "http://sdk.test", fetch: recording }),
+      session: new TesseraSession({ accessToken: "eyJtest", baseUrl: "http://sdk.test", fetch: recording }),
+      auth: new TesseraAuth({ baseUrl: "http://sdk.test", fetch: recording }),
     };
     const methods = Object.entries(clients)
       .flatMap(([name, c]) => methodsOf(c, name))
@@ -187,7 +198,13 @@ describe("Tessera API client: every endpoint of the server", () => {
           continue;
         }
         covered.set(op.name, [...(covered.get(op.name) ?? []), method.name]);
-        const auth: Auth = !req.authorization ? "none" : req.tenant ? "apiKey" : "platformKey";
+        const auth: Auth = !req.authorization
+          ? "none"
+          : req.tenant
+            ? "apiKey"
+            : req.authorization.startsWith("Bearer eyJ")
+              ? "session"
+              : "platformKey";
         if (auth !== op.auth) problems.push(`${method.name} sends ${auth} credentials to ${op.name} (${op.auth})`);
       }
     }
@@ -472,6 +489,41 @@ describe("Tessera API client: every endpoint of the server", () => {
 
     // Last: the webhook endpoint goes, with its log.
     expect(await tessera.webhookEndpoints.delete(endpoint!.id)).toMatchObject({ id: endpoint!.id, deleted: true });
+  });
+
+  it("signs in, manages users and sessions over real HTTP", async () => {
+    const tessera = client();
+    const auth = new TesseraAuth({ baseUrl, retry: 0 });
+    const invitation = await tessera.users.invite({ email: "ada@sdk.test", role: "finance" });
+    expect(invitation.token).toMatch(/^tiv_/);
+    const password = "correct horse battery staple";
+    const accepted = await auth.acceptInvitation({ token: invitation.token!, password });
+    expect(accepted.user.memberships).toEqual([
+      expect.objectContaining({ tenant_slug: acme.slug, role: "finance", environments: "all" }),
+    ]);
+    const tokens = await auth.login({ email: "ada@sdk.test", password });
+    const refreshed = await auth.refresh(tokens.refresh_token);
+    expect(refreshed.session).toBe(tokens.session);
+    const session = new TesseraSession({ accessToken: refreshed.access_token, baseUrl, retry: 0 });
+    expect((await session.me()).email).toBe("ada@sdk.test");
+    expect((await session.sessions.list()).data.map((s) => s.id)).toEqual(
+      expect.arrayContaining([accepted.session, tokens.session]),
+    );
+    await session.sessions.revoke(accepted.session);
+    const setup = await session.totp.setup();
+    expect(setup.otpauth_url).toMatch(/^otpauth:/);
+    const code = new TOTP({ secret: Secret.fromBase32(setup.secret) }).generate({
+      timestamp: ctx.clock.now().getTime(),
+    });
+    expect((await session.totp.enable(code)).totp_enabled).toBe(true);
+    // A signed-in user calls tenant routes through the same client, with the access token.
+    const asUser = client({ apiKey: refreshed.access_token });
+    expect((await asUser.customers.list()).object).toBe("list");
+    const member = (await tessera.users.list()).data.find((m) => m.email === "ada@sdk.test")!;
+    await tessera.users.update(member.id, { role: "viewer" });
+    expect((await tessera.users.list()).data.find((m) => m.id === member.id)?.role).toBe("viewer");
+    await tessera.users.remove(member.id);
+    expect((await tessera.users.list()).data.map((m) => m.id)).not.toContain(member.id);
   });
 
   it("got a 2xx answer from the real server for every operation of /openapi.json in the tests above", () => {

@@ -88,6 +88,19 @@ export const User = z
   .meta({ id: "User" });
 export type User = z.infer<typeof User>;
 
+export const Member = z
+  .object({
+    id: z.string(),
+    object: z.literal("member"),
+    email: z.string(),
+    name: z.string().nullable(),
+    role: z.enum(TENANT_ROLES),
+    environments: EnvironmentAccess,
+    created_at: Timestamp,
+  })
+  .meta({ id: "Member" });
+export type Member = z.infer<typeof Member>;
+
 export const Password = z.string().min(12, "must be at least 12 characters").max(200);
 
 export const Login = z

@@ -3,6 +3,7 @@ import { PaymentsApi, SubscriptionsApi } from "./billing.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
+import { UsersApi } from "./users.js";
 import { WebhookEndpointsApi } from "./webhook-endpoints.js";
 
 /**
@@ -50,6 +51,8 @@ export class Tessera {
   readonly signingKeys: SigningKeysApi;
   /** The public key sets (no API key sent): retrieve, retrieveWellKnown, url. */
   readonly jwks: JwksApi;
+  /** The tenant's users: invite, list, update, remove. */
+  readonly users: UsersApi;
   readonly #http: Http;
 
   constructor(options: TesseraOptions) {
@@ -68,6 +71,7 @@ export class Tessera {
     this.customerEntitlements = new CustomerEntitlementsApi(this.#http);
     this.grants = new GrantsApi(this.#http);
     this.signingKeys = new SigningKeysApi(this.#http);
+    this.users = new UsersApi(this.#http);
     this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }
 

@@ -1355,3 +1355,158 @@ export type CreateEnvironmentInput = {
   /** Environment name, e.g. development, staging, production. */
   name: string;
 };
+
+/**
+ * A person who signs in, with their memberships.
+ *
+ * @example
+ * const me: User = await session.me();
+ */
+export type User = {
+  id: string;
+  object: "user";
+  email: string;
+  name: string | null;
+  platform_role: ("platform_admin" | "platform_support") | null;
+  totp_enabled: boolean;
+  memberships: {
+    tenant: string;
+    tenant_slug: string;
+    role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+    environments: "all" | string[];
+  }[];
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * A user of the tenant with their role.
+ *
+ * @example
+ * const { data }: { data: Member[] } = await tessera.users.list();
+ */
+export type Member = {
+  id: string;
+  object: "member";
+  email: string;
+  name: string | null;
+  role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+  environments: "all" | string[];
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * One signed-in session of the user.
+ *
+ * @example
+ * const { data }: { data: Session[] } = await session.sessions.list();
+ */
+export type Session = {
+  id: string;
+  object: "session";
+  /** ISO-8601 UTC time */
+  created_at: string;
+  last_refreshed_at: string | null;
+  /** ISO-8601 UTC time */
+  expires_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  current: boolean;
+};
+
+/**
+ * An access token (15 minutes) and a one-use refresh token.
+ *
+ * @example
+ * const tokens: SessionTokens = await auth.login({ email: "ada@example.com", password });
+ */
+export type SessionTokens = {
+  object: "session_tokens";
+  /** EdDSA JWT, sent as Authorization: Bearer … */
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  /** One use: each refresh returns a new one. */
+  refresh_token: string;
+  session: string;
+  user: User;
+};
+
+/**
+ * An invitation to join a tenant; its token is shown once.
+ *
+ * @example
+ * const { token }: Invitation = await tessera.users.invite({ email: "ada@example.com", role: "finance" });
+ */
+export type Invitation = {
+  id: string;
+  object: "invitation";
+  email: string;
+  role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer" | "platform_admin" | "platform_support";
+  environments: "all" | string[];
+  /** ISO-8601 UTC time */
+  expires_at: string;
+  accepted_at: string | null;
+  /** Shown once, at creation: the one-time acceptance token. */
+  token?: string;
+};
+
+/**
+ * A new TOTP secret for an authenticator app.
+ *
+ * @example
+ * const { otpauth_url }: TotpSetup = await session.totp.setup();
+ */
+export type TotpSetup = {
+  object: "totp_setup";
+  secret: string;
+  otpauth_url: string;
+};
+
+/**
+ * What signing in takes.
+ *
+ * @example
+ * const input: LoginInput = { email: "ada@example.com", password: "…" };
+ */
+export type LoginInput = {
+  email: string;
+  password: string;
+  totp?: string;
+};
+
+/**
+ * Whom to invite, with which role and environments.
+ *
+ * @example
+ * const input: CreateInvitationInput = { email: "ada@example.com", role: "viewer", environments: ["production"] };
+ */
+export type CreateInvitationInput = {
+  email: string;
+  role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+  environments?: "all" | string[];
+};
+
+/**
+ * Accepting an invitation: its token and a password.
+ *
+ * @example
+ * const input: AcceptInvitationInput = { token, password: "a long password" };
+ */
+export type AcceptInvitationInput = {
+  token: string;
+  name?: string;
+  password: string;
+};
+
+/**
+ * A new role or environments for a user.
+ *
+ * @example
+ * const input: UpdateMembershipInput = { role: "admin" };
+ */
+export type UpdateMembershipInput = {
+  role?: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+  environments?: "all" | string[];
+};

@@ -3,13 +3,12 @@ import {
   AcceptInvitation,
   CreateInvitation,
   EnableTotp,
-  EnvironmentAccess,
   Invitation,
   Login,
+  Member,
   Refresh,
   Session,
   SessionTokens,
-  TENANT_ROLES,
   TotpSetup,
   UpdateMembership,
   User,
@@ -22,17 +21,6 @@ import { IdParam, json, jsonBody, problem, publicRoute, sessionRoute, tenantRout
 
 const tags = ["Users and sessions"];
 
-const Member = z
-  .object({
-    id: z.string(),
-    object: z.literal("member"),
-    email: z.string(),
-    name: z.string().nullable(),
-    role: z.enum(TENANT_ROLES),
-    environments: EnvironmentAccess,
-    created_at: z.string(),
-  })
-  .meta({ id: "Member" });
 const list = <T extends z.ZodType>(item: T, name: string) =>
   z
     .object({
