@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { baseUrlOf } from "./config.js";
 import { type DemoTenant, ensureDemoTenant } from "./demo.js";
+import { paymentProvidersOf } from "./modules/payments/providers/index.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 
 export interface RunningServer {
@@ -20,6 +21,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     workerPollMs: config.TESSERA_WORKER_POLL_MS,
     workerLockMs: config.TESSERA_WORKER_LOCK_MS,
     webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
+    providers: paymentProvidersOf(runtime.deps),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {

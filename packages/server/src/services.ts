@@ -6,7 +6,8 @@ import { catalogService } from "./modules/catalog/service.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
-import { sandboxProvider } from "./modules/payments/providers/sandbox.js";
+import type { PaymentProvider } from "./modules/payments/provider.js";
+import { defaultPaymentProviders } from "./modules/payments/providers/index.js";
 import { PaymentProviderRegistry } from "./modules/payments/registry.js";
 import { paymentsService } from "./modules/payments/service.js";
 import { storefrontsService } from "./modules/storefronts/service.js";
@@ -18,7 +19,13 @@ import { type WebhookOptions, webhooksService } from "./modules/webhooks/service
 /** Every domain service, built once per app from the same deps. */
 export function createServices(
   deps: Deps,
-  options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {},
+  options: {
+    workerPollMs?: number;
+    workerLockMs?: number;
+    webhooks?: WebhookOptions;
+    /** The payment adapters, built at the composition root; the sandbox alone when absent. */
+    providers?: PaymentProvider[];
+  } = {},
 ) {
   const jobs = new JobRegistry();
   const tenancy = tenancyService(deps);
@@ -29,7 +36,8 @@ export function createServices(
   const customers = customersService(deps, { storefronts, events });
   // Payment providers by name; a storefront routes to the registered ones it lists, in order.
   const paymentProviders = new PaymentProviderRegistry();
-  paymentProviders.register(sandboxProvider(deps.db));
+  for (const provider of options.providers ?? defaultPaymentProviders({ db: deps.db, fetch, clock: deps.clock }))
+    paymentProviders.register(provider);
   const payments = paymentsService(deps, { registry: paymentProviders, storefronts, events });
   const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs });
   // Effective entitlements merge granting subscriptions and manual grants.
