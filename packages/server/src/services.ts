@@ -6,6 +6,7 @@ import { catalogService } from "./modules/catalog/service.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
+import { providerInboxService } from "./modules/payments/inbox.js";
 import type { PaymentProvider } from "./modules/payments/provider.js";
 import { defaultPaymentProviders } from "./modules/payments/providers/index.js";
 import { PaymentProviderRegistry } from "./modules/payments/registry.js";
@@ -39,6 +40,14 @@ export function createServices(
   for (const provider of options.providers ?? defaultPaymentProviders({ db: deps.db, fetch, clock: deps.clock }))
     paymentProviders.register(provider);
   const payments = paymentsService(deps, { registry: paymentProviders, storefronts, events });
+  // What providers push to us: verified into an inbox, applied by a job.
+  const providerInbox = providerInboxService(deps, {
+    registry: paymentProviders,
+    storefronts,
+    events,
+    jobs,
+    scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
+  });
   const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs });
   // Effective entitlements merge granting subscriptions and manual grants.
   const entitlements = entitlementsService(deps, {
@@ -65,6 +74,7 @@ export function createServices(
     storefronts,
     customers,
     payments,
+    providerInbox,
     subscriptions,
     events,
     testClocks,

@@ -189,4 +189,6 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set<string>([
   // Entitlement-token verification keys: public by design (DESIGN §5), one set per tenant + environment.
   "GET /v1/jwks/{tenant}/{environment}",
   "GET /.well-known/jwks/{tenant}/{environment}",
+  // Payment providers push events here; the adapter verifies them the vendor's way (DESIGN §7).
+  "POST /v1/providers/{provider}/webhooks/{storefront}",
 ]);

@@ -215,6 +215,11 @@ export interface ProviderEvent {
   type: ProviderEventType;
   /** The provider's reference of the charge the event is about. */
   reference: string;
+  /**
+   * Our idempotency key of the charge, when the vendor echoes it (Adyen's merchantReference,
+   * Stripe metadata): it finds a payment whose answer was lost before we learnt its reference.
+   */
+  merchantReference?: string;
   /** This event's amount (a refund's, a dispute's), minor units; null when the vendor sends none. */
   amount: number | null;
   currency: string | null;

@@ -40,6 +40,8 @@ export interface SandboxEventBody {
   created: string;
   data: {
     charge: string;
+    /** The idempotency key the charge was made with (the sandbox echoes it, as Adyen does). */
+    merchant_reference?: string;
     amount?: number;
     currency?: string;
     amount_captured?: number;
@@ -70,6 +72,7 @@ function toEvent(e: SandboxEventBody, raw: string): ProviderEvent | undefined {
     id: e.id,
     type,
     reference: e.data.charge,
+    ...(typeof e.data.merchant_reference === "string" && { merchantReference: e.data.merchant_reference }),
     amount: typeof e.data.amount === "number" ? e.data.amount : null,
     currency: e.data.currency ?? null,
     ...(Object.keys(totals).length > 0 && { totals }),

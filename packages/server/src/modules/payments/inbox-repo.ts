@@ -1,0 +1,90 @@
+import { inScope } from "../../db/scope.js";
+import type { Db, PaymentRow, ProviderInboxRow } from "../../db/types.js";
+
+/* The provider inbox's queries. Rows are scoped by environment like everything else. */
+
+type ScopeIds = { tenantId: string; environmentId: string };
+
+/**
+ * Whose storefront a webhook URL names. The only unscoped read in this module: a provider webhook
+ * carries no credential of ours, so the storefront id is what tells us the tenant (and the
+ * adapter's verification, with that storefront's secret, is what authenticates the request).
+ */
+export async function findStorefrontOwner(db: Db, storefrontId: string) {
+  return db
+    .selectFrom("storefronts")
+    .select(["id", "tenant_id", "environment_id"])
+    .where("id", "=", storefrontId)
+    .executeTakeFirst();
+}
+
+/** Inserts an event unless the same provider event is already in; true when this call added it. */
+export async function insertInboxRow(db: Db, row: ProviderInboxRow): Promise<boolean> {
+  const result = await db
+    .insertInto("provider_inbox")
+    .values(row)
+    .onConflict((oc) => oc.columns(["environment_id", "provider", "provider_event_id"]).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function findInboxRow(db: Db, scope: ScopeIds, id: string): Promise<ProviderInboxRow | undefined> {
+  return db.selectFrom("provider_inbox").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
+}
+
+/** Marks an event applied once: false when another run got there first. */
+export async function finishInboxRow(
+  db: Db,
+  scope: ScopeIds,
+  id: string,
+  patch: Pick<ProviderInboxRow, "status" | "result" | "payment_id" | "applied_at">,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("provider_inbox")
+    .set(patch)
+    .where(inScope(scope))
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** The payment an event is about: by the provider's reference, else by our key when the vendor echoed it. */
+export async function findPaymentOfEvent(
+  db: Db,
+  scope: ScopeIds,
+  provider: string,
+  event: { reference: string; merchantReference?: string },
+): Promise<PaymentRow | undefined> {
+  const byReference = await db
+    .selectFrom("payments")
+    .selectAll()
+    .where(inScope(scope))
+    .where("provider", "=", provider)
+    .where("provider_reference", "=", event.reference)
+    .executeTakeFirst();
+  if (byReference || !event.merchantReference) return byReference;
+  return db
+    .selectFrom("payments")
+    .selectAll()
+    .where(inScope(scope))
+    .where("provider", "=", provider)
+    .where("idempotency_key", "=", event.merchantReference)
+    .executeTakeFirst();
+}
+
+/**
+ * Brings a scheduled job forward (never back): a webhook saying a pending payment moved makes
+ * billing's check of it due now instead of at its scheduled time.
+ */
+export async function expediteJob(db: Db, scope: ScopeIds, dedupeKey: string, runAt: string): Promise<boolean> {
+  const result = await db
+    .updateTable("jobs")
+    .set({ run_at: runAt })
+    .where("environment_id", "=", scope.environmentId)
+    .where("dedupe_key", "=", dedupeKey)
+    .where("status", "=", "pending")
+    .where("run_at", ">", runAt)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
