@@ -5,19 +5,6 @@ import type { Db, PaymentRow, ProviderInboxRow } from "../../db/types.js";
 
 type ScopeIds = { tenantId: string; environmentId: string };
 
-/**
- * Whose storefront a webhook URL names. The only unscoped read in this module: a provider webhook
- * carries no credential of ours, so the storefront id is what tells us the tenant (and the
- * adapter's verification, with that storefront's secret, is what authenticates the request).
- */
-export async function findStorefrontOwner(db: Db, storefrontId: string) {
-  return db
-    .selectFrom("storefronts")
-    .select(["id", "tenant_id", "environment_id"])
-    .where("id", "=", storefrontId)
-    .executeTakeFirst();
-}
-
 /** Inserts an event unless the same provider event is already in; true when this call added it. */
 export async function insertInboxRow(db: Db, row: ProviderInboxRow): Promise<boolean> {
   const result = await db
@@ -71,20 +58,4 @@ export async function findPaymentOfEvent(
     .where("provider", "=", provider)
     .where("idempotency_key", "=", event.merchantReference)
     .executeTakeFirst();
-}
-
-/**
- * Brings a scheduled job forward (never back): a webhook saying a pending payment moved makes
- * billing's check of it due now instead of at its scheduled time.
- */
-export async function expediteJob(db: Db, scope: ScopeIds, dedupeKey: string, runAt: string): Promise<boolean> {
-  const result = await db
-    .updateTable("jobs")
-    .set({ run_at: runAt })
-    .where("environment_id", "=", scope.environmentId)
-    .where("dedupe_key", "=", dedupeKey)
-    .where("status", "=", "pending")
-    .where("run_at", ">", runAt)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
 }

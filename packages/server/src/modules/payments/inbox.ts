@@ -1,7 +1,7 @@
 import type { Deps, Scope } from "../../context.js";
 import type { PaymentRow, ProviderInboxRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
-import { enqueueJob } from "../../jobs/queue.js";
+import { enqueueJob, expediteJob } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import type { JobContext } from "../../jobs/worker.js";
 import { newId } from "../../lib/ids.js";
@@ -42,7 +42,7 @@ export function providerInboxService(
   deps: Deps,
   o: {
     registry: PaymentProviderRegistry;
-    storefronts: Pick<StorefrontsService, "paymentSettings" | "providerCredentials">;
+    storefronts: Pick<StorefrontsService, "paymentSettings" | "providerCredentials" | "findOwner">;
     events: Pick<EventsService, "record">;
     jobs: JobRegistry;
     scopeOf: (environmentId: string) => Promise<Scope | undefined>;
@@ -124,7 +124,7 @@ export function providerInboxService(
         if (payment.status !== "pending")
           return { status: "applied", result: `payment already ${payment.status}`, payment };
         // Billing owns pending payments (and what they do to subscriptions): its check asks the provider now.
-        const sooner = await inbox.expediteJob(db, scope, checkJobKey(payment.id), deps.clock.now().toISOString());
+        const sooner = await expediteJob(db, checkJobKey(payment.id), deps.clock.now().toISOString());
         return {
           status: "applied",
           result: sooner ? "pending: billing's check runs now" : "pending: billing resolves it",
@@ -163,8 +163,8 @@ export function providerInboxService(
     async receive(providerName: string, storefrontId: string, request: WebhookRequest): Promise<WebhookReceipt> {
       const provider = o.registry.get(providerName);
       if (!provider?.capabilities.webhooks) throw notFound("payment provider", providerName);
-      const owner = await inbox.findStorefrontOwner(db, storefrontId);
-      const scope = owner && (await o.scopeOf(owner.environment_id));
+      const owner = await o.storefronts.findOwner(storefrontId);
+      const scope = owner && (await o.scopeOf(owner.environmentId));
       if (!owner || !scope) throw notFound("storefront", storefrontId);
       const settings = await o.storefronts.paymentSettings(scope, owner.id);
       const config = settings.payment_providers.find((p) => p.name === providerName);
