@@ -32,6 +32,8 @@ export const providerWebhookRoutes = new OpenAPIHono<AppEnv>().openapi(
     path: "/v1/providers/{provider}/webhooks/{storefront}",
     tags: ["Payments"],
     summary: "Receive a payment provider's webhook (verified by the provider's adapter, applied by a job)",
+    // For the vendor, not for API clients: the SDK has no method for it (its API test skips it).
+    "x-caller": "payment-provider",
     request: { params: Params },
     responses: {
       200: json(Receipt, "Verified and stored; duplicates change nothing"),
