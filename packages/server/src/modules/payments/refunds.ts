@@ -43,16 +43,25 @@ export async function refundPayment(
       errors: [{ path: "amount", message: `must be at most ${left}` }],
     });
   }
+  const provider = d.adapters.get(row.provider);
+  // What the provider cannot do is refused here, before it is asked.
+  if (amount < left && !provider.capabilities.partialRefund)
+    throw new ApiError("VALIDATION_FAILED", `${row.provider} refunds only the whole amount left (${left})`, {
+      errors: [{ path: "amount", message: `must be ${left}: ${row.provider} cannot refund in part` }],
+    });
+  if (refunded > 0 && !provider.capabilities.multipleRefunds)
+    throw new ApiError("INVALID_STATE_TRANSITION", `${row.provider} cannot refund a payment a second time`);
   let result: OperationOutcome;
   try {
-    result = await d.adapters
-      .get(row.provider)
-      .refund(d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, row.provider)), {
+    result = await provider.refund(
+      d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, row.provider)),
+      {
         idempotencyKey: `${row.idempotency_key}:refund:${refunded}`,
         reference: row.provider_reference ?? "",
         amount,
         currency: row.currency,
-      });
+      },
+    );
   } catch (error) {
     if (error instanceof IdempotencyMismatchError)
       throw new ApiError("CONFLICT", "Another refund of this payment is in progress");

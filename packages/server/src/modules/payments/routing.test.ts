@@ -41,6 +41,12 @@ describe("provider outcomes through billing", () => {
     registry.register(sandboxProvider(ctx.deps.db, "backup"));
     registry.register(losing("lost_before_send", "before_send"));
     registry.register(losing("lost_after_send", "after_send"));
+    // An acquirer that refunds only whole charges, once.
+    const whole = sandboxProvider(ctx.deps.db, "whole_refunds");
+    registry.register({
+      ...whole,
+      capabilities: { ...whole.capabilities, partialRefund: false, multipleRefunds: false },
+    });
   });
   afterAll(() => ctx.close());
 
@@ -104,5 +110,19 @@ describe("provider outcomes through billing", () => {
     });
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 422, code: "UNPROCESSABLE" });
     expect(injected.services.payments.registry.names()).toEqual(["acquirer_b"]);
+  });
+
+  it("refuses what the payment's provider says it cannot do, before asking it", async () => {
+    const cat = await billingCatalog(acme.api, { providers: [{ name: "whole_refunds" }] });
+    const sub = await subscribe(acme.api, cat, {});
+    const pay = sub.latest_payment;
+    const part = await acme.api("POST", `/v1/payments/${pay.id}/refund`, { amount: 100 });
+    expect({ status: part.status, path: part.body.errors?.[0]?.path }).toEqual({ status: 400, path: "amount" });
+    const [charge] = await sandboxCharges(ctx, pay.idempotency_key);
+    expect(Number(charge!.refunded_amount)).toBe(0);
+    expect((await acme.api("POST", `/v1/payments/${pay.id}/refund`, {})).body).toMatchObject({
+      status: "refunded",
+      refunded_amount: 999,
+    });
   });
 });
