@@ -11,11 +11,10 @@ import {
   type PaymentOutcome,
   type PaymentProvider,
   type ProviderContext,
-  type RetryAdvice,
   rawExcerpt,
-  type VendorDetail,
 } from "../provider.js";
 import { firstCharge, insertOperation, moveOperation, operationById, operationByKey } from "./sandbox-books.js";
+import { answer, type DeclineCode, noAnswer, realOutcome, refused, vendorOf } from "./sandbox-outcomes.js";
 import { verifySandboxWebhook } from "./sandbox-webhooks.js";
 
 /*
@@ -23,25 +22,6 @@ import { verifySandboxWebhook } from "./sandbox-webhooks.js";
  * method tokens decide the outcome (docs/lifecycle.md has the table). Its books live in the
  * `sandbox_operations` table (sandbox-books.ts); its webhooks in sandbox-webhooks.ts.
  */
-
-const DECLINES = {
-  insufficient_funds: {
-    message: "The card has insufficient funds (soft decline; a later retry may succeed)",
-    retry: { allowed: true },
-  },
-  issuer_unavailable: {
-    message: "The issuer could not be reached (soft decline; another acquirer may get through)",
-    retry: { allowed: true, afterSeconds: 60, tryAnotherAcquirer: true },
-  },
-  authentication_failed: {
-    message: "The customer did not complete 3-D Secure (soft decline; the customer may try again)",
-    retry: { allowed: true },
-  },
-  stolen_card: { message: "The card was reported stolen (hard decline; do not retry)", retry: { allowed: false } },
-  payment_method_unknown: { message: "No such payment method at the sandbox provider", retry: { allowed: false } },
-} as const satisfies Record<string, { message: string; retry: RetryAdvice }>;
-type DeclineCode = keyof typeof DECLINES;
-const HARD: ReadonlySet<DeclineCode> = new Set(["stolen_card", "payment_method_unknown"]);
 
 type Behaviour = "ok" | "timeout" | "ok_then_decline" | "three_d_secure" | DeclineCode;
 
@@ -82,80 +62,6 @@ export const SANDBOX_CAPABILITIES: Capabilities = {
 
 // Provider-side references, in the sandbox's own namespace (ch_sbx_…, re_sbx_…).
 const reference = (prefix: string) => newId("payment").replace(/^pay_/, `${prefix}_sbx_`);
-
-/** The sandbox's "raw answer": the operation as its API would print it. */
-function vendorOf(row: SandboxOperationRow): VendorDetail {
-  const raw = JSON.stringify({ id: row.id, object: row.operation, status: row.status, decline_code: row.decline_code });
-  return { code: row.decline_code ?? row.status, raw: rawExcerpt(raw) };
-}
-
-const noAnswer = (code: string | null): VendorDetail => ({ code, raw: null });
-
-function declined(row: SandboxOperationRow): PaymentOutcome {
-  const code = (row.decline_code ?? "payment_method_unknown") as DeclineCode;
-  const known = DECLINES[code] ?? DECLINES.payment_method_unknown;
-  return {
-    status: HARD.has(code) ? "hard_decline" : "soft_decline",
-    reference: row.id,
-    code,
-    message: known.message,
-    retry: known.retry,
-    vendor: vendorOf(row),
-  };
-}
-
-/** What the provider really did with a charge. */
-function realOutcome(row: SandboxOperationRow): PaymentOutcome {
-  const vendor = vendorOf(row);
-  switch (row.status) {
-    case "failed":
-      return declined(row);
-    case "authorized":
-      return { status: "authorized", reference: row.id, vendor };
-    case "requires_action":
-      return { status: "requires_action", reference: row.id, action: actionOf(row), vendor };
-    case "voided":
-      return {
-        status: "hard_decline",
-        reference: row.id,
-        code: "voided",
-        message: "The authorization was voided",
-        retry: { allowed: false },
-        vendor,
-      };
-    default:
-      return { status: "succeeded", reference: row.id, vendor };
-  }
-}
-
-function actionOf(row: SandboxOperationRow) {
-  // An address nobody can reach: the sandbox's "issuer page" is simulated by `confirm` data.
-  return {
-    type: "three_d_secure" as const,
-    url: `https://sandbox.tessera.invalid/3ds/${row.id}`,
-    data: { challenge: row.id },
-  };
-}
-
-/** What the caller hears: a timed-out charge never answers, however often it is replayed. */
-function answer(row: SandboxOperationRow): PaymentOutcome {
-  if (!row.timed_out) return realOutcome(row);
-  return {
-    status: "unknown",
-    sent: true,
-    reference: null,
-    message: "sandbox: timed out after sending",
-    vendor: noAnswer(null),
-  };
-}
-
-const refused = (ref: string | null, code: string, message: string): OperationOutcome => ({
-  status: "refused",
-  reference: ref,
-  code,
-  message,
-  vendor: noAnswer(code),
-});
 
 export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): PaymentProvider {
   /** For failover drills: a storefront can configure `{ "simulate_outage": true }` on this provider. */
