@@ -131,6 +131,20 @@ describe("provider webhooks and the inbox", () => {
     expect(row).toMatchObject({ status: "applied", result: "pending: billing's check runs now", payment_id: pay.id });
   });
 
+  it("takes vendor references that look like card numbers, which other routes refuse", async () => {
+    // A 16-digit, Luhn-valid reference, as Adyen's pspReference can be.
+    const e = event("charge.dispute.created", { charge: "8815329842815467", amount: 5 });
+    expect((await post(e)).status).toBe(200);
+    const elsewhere = await acme.api("POST", "/v1/customers", {
+      storefront: cat.storefront,
+      external_id: "8815329842815467",
+    });
+    expect({ status: elsewhere.status, code: elsewhere.body.code }).toEqual({
+      status: 400,
+      code: "PAYMENT_DATA_FORBIDDEN",
+    });
+  });
+
   it("keeps events about charges it does not know as unmatched", async () => {
     const e = event("charge.dispute.created", { charge: "ch_sbx_not_ours", amount: 5 });
     expect((await post(e)).body).toEqual({ received: 1, duplicates: 0 });
