@@ -124,7 +124,8 @@ export function providerInboxService(
         if (payment.status !== "pending")
           return { status: "applied", result: `payment already ${payment.status}`, payment };
         // Billing owns pending payments (and what they do to subscriptions): its check asks the provider now.
-        const sooner = await expediteJob(db, checkJobKey(payment.id), deps.clock.now().toISOString());
+        // Due by the environment's clock, like the check itself (a test clock may hold it).
+        const sooner = await expediteJob(db, checkJobKey(payment.id), scope.clock.now().toISOString());
         return {
           status: "applied",
           result: sooner ? "pending: billing's check runs now" : "pending: billing resolves it",
