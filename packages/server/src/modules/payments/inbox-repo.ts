@@ -59,3 +59,15 @@ export async function findPaymentOfEvent(
     .where("idempotency_key", "=", event.merchantReference)
     .executeTakeFirst();
 }
+
+/** Puts an applied or unmatched event back in line for its job (applying is idempotent). */
+export async function reopenInboxRow(db: Db, scope: ScopeIds, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable("provider_inbox")
+    .set({ status: "pending", result: null, applied_at: null })
+    .where(inScope(scope))
+    .where("id", "=", id)
+    .where("status", "!=", "pending")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

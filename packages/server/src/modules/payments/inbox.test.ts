@@ -145,7 +145,7 @@ describe("provider webhooks and the inbox", () => {
     });
   });
 
-  it("keeps events about charges it does not know as unmatched", async () => {
+  it("keeps events about charges it does not know as unmatched, and replays them from the inbox", async () => {
     const e = event("charge.dispute.created", { charge: "ch_sbx_not_ours", amount: 5 });
     expect((await post(e)).body).toEqual({ received: 1, duplicates: 0 });
     await ctx.services.worker.drain();
@@ -153,5 +153,32 @@ describe("provider webhooks and the inbox", () => {
       status: "unmatched",
       type: "payment.disputed",
     });
+    // An event that came before we knew the charge's reference (its answer was lost, no key echoed)…
+    const customer = await newCustomer(acme.api, cat.storefront);
+    const res = await acme.api("POST", "/v1/subscriptions", {
+      customer,
+      price: cat.prices.monthly,
+      payment_method: "pm_sandbox_timeout",
+    });
+    const pay = res.body.latest_payment;
+    const [charge] = await sandboxCharges(ctx, pay.idempotency_key);
+    const early = event("charge.captured", { charge: charge!.id, amount: 999 });
+    await post(early);
+    await ctx.services.worker.drain();
+    const row = (await inbox()).find((r) => r.provider_event_id === early.id)!;
+    expect(row.status).toBe("unmatched");
+    // …is matched once billing's check has learnt the reference, when it is replayed.
+    ctx.clock.advance(16 * 60_000);
+    await ctx.services.worker.drain();
+    expect(await payment(pay.id)).toMatchObject({ status: "succeeded", provider_reference: charge!.id });
+    const scope = acme.scopes.development!;
+    await ctx.services.providerInbox.replay(scope, row.id);
+    await ctx.services.worker.drain();
+    expect((await inbox()).find((r) => r.id === row.id)).toMatchObject({
+      status: "applied",
+      result: "payment already succeeded",
+      payment_id: pay.id,
+    });
+    await expect(ctx.services.providerInbox.replay(scope, "pin_nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

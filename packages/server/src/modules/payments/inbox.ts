@@ -160,6 +160,25 @@ export function providerInboxService(
   o.jobs.register(PROVIDER_EVENT_JOB, apply);
 
   return {
+    /**
+     * Applies a stored event again, from the inbox (the vendor is not asked to resend): for an
+     * event that came before its payment had a reference, or after a fix to how events apply.
+     */
+    async replay(scope: Scope, id: string): Promise<void> {
+      const wallNow = deps.clock.now().toISOString();
+      await db.transaction().execute(async (tx) => {
+        if (!(await inbox.findInboxRow(tx, scope, id))) throw notFound("provider event", id);
+        if (!(await inbox.reopenInboxRow(tx, scope, id))) return;
+        await enqueueJob(tx, wallNow, {
+          type: PROVIDER_EVENT_JOB,
+          payload: { inbox: id },
+          runAt: wallNow,
+          clock: "wall",
+          scope: { tenantId: scope.tenantId, environmentId: scope.environmentId },
+        });
+      });
+    },
+
     /** Verifies a provider's webhook and stores its events; applying them is the job's. */
     async receive(providerName: string, storefrontId: string, request: WebhookRequest): Promise<WebhookReceipt> {
       const provider = o.registry.get(providerName);
