@@ -28,6 +28,8 @@ import {
 
 interface OpenApiOperation {
   security?: Array<Record<string, string[]>>;
+  /** Who calls it when not our clients: `payment-provider` for vendors' webhooks (no client method). */
+  "x-caller"?: string;
 }
 interface OpenApiDocument {
   security?: Array<Record<string, string[]>>;
@@ -50,6 +52,8 @@ function operationsOf(doc: OpenApiDocument): Operation[] {
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method)) continue;
+      // Called by payment providers, never by an API client: the SDK has no method for it.
+      if (op["x-caller"] === "payment-provider") continue;
       const literal = path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"));
       const schemes = (op.security ?? doc.security ?? []).flatMap((s) => Object.keys(s));
       ops.push({

@@ -18,6 +18,7 @@ import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
 import { entitlementRoutes } from "./modules/entitlements/routes.js";
 import { eventsRoutes } from "./modules/events/routes.js";
 import { paymentRoutes } from "./modules/payments/routes.js";
+import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
@@ -84,6 +85,7 @@ export function createApp(
     webhookRoutes,
     entitlementRoutes,
     jwksRoutes,
+    providerWebhookRoutes,
   ]) {
     app.route("/", routes);
   }

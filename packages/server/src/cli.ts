@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { z } from "zod";
 import { ConfigError } from "./config.js";
 import { createLogger } from "./logger.js";
+import { paymentProvidersOf } from "./modules/payments/providers/index.js";
 import { provisionTenant } from "./modules/tenancy/provision.js";
 import { migrate, openRuntime } from "./runtime.js";
 import { startServer } from "./server.js";
@@ -32,7 +33,7 @@ async function withServices<T>(
     logger: createLogger(env.LOG_LEVEL ?? "warn", process.stderr),
   });
   try {
-    return await run(createServices(runtime.deps));
+    return await run(createServices(runtime.deps, { providers: paymentProvidersOf(runtime.deps) }));
   } finally {
     await runtime.database.close();
   }
@@ -115,6 +116,7 @@ program
       workerPollMs: runtime.config.TESSERA_WORKER_POLL_MS,
       workerLockMs: runtime.config.TESSERA_WORKER_LOCK_MS,
       webhooks: { allowPrivateAddresses: runtime.config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
+      providers: paymentProvidersOf(runtime.deps),
     });
     worker.start();
     // The worker's poll timer is unref'd (so it never holds `serve` open); here it is the whole

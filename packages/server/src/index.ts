@@ -6,4 +6,13 @@ export { migrateToLatest } from "./db/migrate.js";
 export { ApiError } from "./errors.js";
 export { type Clock, ManualClock, systemClock } from "./lib/clock.js";
 export { SecretBox } from "./lib/crypto.js";
+export type {
+  Capabilities,
+  PaymentOutcome,
+  PaymentProvider,
+  ProviderDeps,
+  ProviderEvent,
+  WebhookRequest,
+  WebhookResult,
+} from "./modules/payments/provider.js";
 export { type RunningServer, startServer } from "./server.js";

@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { baseUrlOf, rateLimitsOf } from "./config.js";
 import { type DemoTenant, ensureDemoTenant } from "./demo.js";
+import { paymentProvidersOf } from "./modules/payments/providers/index.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 
 export interface RunningServer {
@@ -28,6 +29,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
     rateLimits: rateLimitsOf(config),
     readyzTimeoutMs: config.TESSERA_READYZ_TIMEOUT_MS,
+    providers: paymentProvidersOf(runtime.deps),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {

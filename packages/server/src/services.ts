@@ -7,7 +7,9 @@ import { catalogService } from "./modules/catalog/service.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
-import { sandboxProvider } from "./modules/payments/providers/sandbox.js";
+import { providerInboxService } from "./modules/payments/inbox.js";
+import type { PaymentProvider } from "./modules/payments/provider.js";
+import { defaultPaymentProviders } from "./modules/payments/providers/index.js";
 import { PaymentProviderRegistry } from "./modules/payments/registry.js";
 import { paymentsService } from "./modules/payments/service.js";
 import { storefrontsService } from "./modules/storefronts/service.js";
@@ -26,6 +28,8 @@ export function createServices(
     webhooks?: WebhookOptions;
     /** Off unless given: the runtime turns them on from config (tests send bursts on purpose). */
     rateLimits?: RateLimitOptions;
+    /** The payment adapters, built at the composition root; the sandbox alone when absent. */
+    providers?: PaymentProvider[];
   } = {},
 ) {
   const jobs = new JobRegistry();
@@ -38,8 +42,17 @@ export function createServices(
   const customers = customersService(deps, { storefronts, events });
   // Payment providers by name; a storefront routes to the registered ones it lists, in order.
   const paymentProviders = new PaymentProviderRegistry();
-  paymentProviders.register(sandboxProvider(deps.db));
+  for (const provider of options.providers ?? defaultPaymentProviders({ db: deps.db, fetch, clock: deps.clock }))
+    paymentProviders.register(provider);
   const payments = paymentsService(deps, { registry: paymentProviders, storefronts, events });
+  // What providers push to us: verified into an inbox, applied by a job.
+  const providerInbox = providerInboxService(deps, {
+    registry: paymentProviders,
+    storefronts,
+    events,
+    jobs,
+    scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
+  });
   const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs });
   // Effective entitlements merge granting subscriptions and manual grants.
   const entitlements = entitlementsService(deps, {
@@ -69,6 +82,7 @@ export function createServices(
     storefronts,
     customers,
     payments,
+    providerInbox,
     subscriptions,
     events,
     testClocks,

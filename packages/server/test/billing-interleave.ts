@@ -49,6 +49,7 @@ export function gatedSandbox(db: Kysely<Database>, name = "sandbox_gate") {
   }
 
   const provider: PaymentProvider = {
+    ...inner,
     name,
     authorize: (ctx, r) => inner.authorize(ctx, r),
     capture: (ctx, r) => inner.capture(ctx, r),

@@ -30,7 +30,10 @@ function created<T = any>(res: ApiResult<T>, what: string): T {
 
 export async function billingCatalog(
   api: ApiClient,
-  options: { retryDays?: number[]; providers?: Array<{ name: string; config?: Record<string, unknown> }> } = {},
+  options: {
+    retryDays?: number[];
+    providers?: Array<{ name: string; config?: Record<string, unknown>; credentials?: Record<string, string> }>;
+  } = {},
 ): Promise<BillingCatalog> {
   const n = ++counter;
   const ent = created(

@@ -207,4 +207,6 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set<string>([
   "POST /v1/auth/login",
   "POST /v1/auth/refresh",
   "POST /v1/auth/invitations/accept",
+  // Payment providers push events here; the adapter verifies them the vendor's way (DESIGN §7).
+  "POST /v1/providers/{provider}/webhooks/{storefront}",
 ]);

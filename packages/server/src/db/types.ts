@@ -507,3 +507,35 @@ export type SandboxOperationRow = Selectable<SandboxOperationsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+
+/** What payment providers pushed to us, verified, before and after a job applied it. */
+export interface ProviderInboxTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  storefront_id: string;
+  provider: string;
+  provider_event_id: string;
+  type: string;
+  reference: string;
+  amount: number | null;
+  currency: string | null;
+  occurred_at: string;
+  event: string;
+  raw_headers: string;
+  raw_body: string;
+  /** pending → applied (it changed something, or there was nothing to change) or unmatched. */
+  status: "pending" | "applied" | "unmatched";
+  /** What applying it did, in words, for support. */
+  result: string | null;
+  payment_id: string | null;
+  received_at: string;
+  applied_at: string | null;
+}
+
+// Declaration merging: the inbox joins `Database` here, so this file's other tables are untouched.
+export interface Database {
+  provider_inbox: ProviderInboxTable;
+}
+
+export type ProviderInboxRow = Selectable<ProviderInboxTable>;

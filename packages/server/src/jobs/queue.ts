@@ -201,3 +201,18 @@ export async function nextDueAt(db: Db, environmentId: string, until: string): P
     ) x`.execute(db);
   return rows[0]?.run_at ?? undefined;
 }
+
+/**
+ * Brings a pending job forward to `runAt` (never back), found by its dedupe key: for news that
+ * makes scheduled work due now (a provider webhook about a payment billing checks later).
+ */
+export async function expediteJob(db: Db, dedupeKey: string, runAt: string): Promise<boolean> {
+  const result = await db
+    .updateTable("jobs")
+    .set({ run_at: runAt })
+    .where("dedupe_key", "=", dedupeKey)
+    .where("status", "=", "pending")
+    .where("run_at", ">", runAt)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -2,7 +2,7 @@ import type { PaymentKind } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { JobContext } from "../../jobs/worker.js";
-import { type PaymentsService, withOutcome } from "../payments/service.js";
+import { isFinal, type PaymentsService, withOutcome } from "../payments/service.js";
 import { pendingChangeOf } from "../subscriptions/model.js";
 import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/store.js";
 import type { Applied, ChargeProtocol } from "./charge.js";
@@ -179,8 +179,9 @@ export function billingJobs(j: JobDeps) {
       // Another charge of the subscription is in flight: its apply must not lose its race to us.
       if (row?.inflight_payment_id) throw busy(row);
       const outcome = await j.payments.retrieve(scope, payment);
-      if (outcome.status === "pending")
-        throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
+      // Pending, or the provider could not be asked now: the job retries later.
+      if (!isFinal(outcome))
+        throw new Error(`payment ${payment.id} is still pending at ${payment.provider} (${outcome.status})`);
       const now = scope.clock.now().toISOString();
       const settled = withOutcome(payment, outcome, now);
       const change = row ? await afterCheck(scope, row, settled, p, now) : undefined;

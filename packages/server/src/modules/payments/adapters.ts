@@ -3,7 +3,7 @@ import type { Scope } from "../../context.js";
 import type { PaymentRow } from "../../db/types.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import type { Routing } from "./model.js";
-import type { PaymentProvider, ProviderContext, ProviderOutcome } from "./provider.js";
+import type { PaymentProvider, ProviderContext, RetrieveOutcome } from "./provider.js";
 import type { PaymentProviderRegistry } from "./registry.js";
 
 /** Finding the adapter for a payment and building the context it runs in. */
@@ -13,7 +13,7 @@ export interface Adapters {
   /** The storefront's settings for a provider, or empty ones when it was removed since. */
   configFor(route: Routing, name: string): ProviderConfig;
   fallbackConfig(name: string): ProviderConfig;
-  retrieve(scope: Scope, route: Routing, payment: PaymentRow): Promise<ProviderOutcome>;
+  retrieve(scope: Scope, route: Routing, payment: PaymentRow): Promise<RetrieveOutcome>;
 }
 
 export function adaptersOf(

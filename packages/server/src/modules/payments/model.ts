@@ -1,6 +1,6 @@
 import type { Payment, PaymentKind, PaymentStatus, ProviderConfig } from "@tessera/core";
 import type { PaymentRow } from "../../db/types.js";
-import type { ProviderOutcome } from "./provider.js";
+import type { PaymentOutcome, RetrieveOutcome } from "./provider.js";
 
 export function toPayment(row: PaymentRow): Payment {
   return {
@@ -47,33 +47,64 @@ export interface NewAttempt {
   correlationId: string | null;
 }
 
-/** `unavailable`: no provider could be reached, and none processed the charge. */
-export type ChargeOutcome = ProviderOutcome | { status: "unavailable"; message: string };
+/**
+ * What billing applies: a provider's answer (a charge's, or a retrieve's), or `unavailable` when no
+ * provider could be reached and none processed the charge (an `error` or `unknown` before sending
+ * at the end of the failover chain).
+ */
+export type ChargeOutcome = PaymentOutcome | RetrieveOutcome | { status: "unavailable"; message: string };
 
-/** The row an outcome leaves, without writing it. */
+/** Whether an outcome settles a payment; otherwise it stays pending and is asked again later. */
+export function isFinal(outcome: ChargeOutcome): boolean {
+  switch (outcome.status) {
+    case "pending":
+    case "error":
+    case "unknown":
+      return false;
+    default:
+      return true;
+  }
+}
+
+/**
+ * The row an outcome leaves, without writing it. Declines keep the vendor's code as
+ * `failure_code`; `retryable` is the decline's retry advice (soft: dunning retries, hard: never).
+ */
 export function withOutcome(payment: PaymentRow, outcome: ChargeOutcome, now: string): PaymentRow {
   const next: PaymentRow = { ...payment, updated_at: now };
+  const failed = (reference: string | null, code: string, message: string, retryable: boolean): PaymentRow => ({
+    ...next,
+    status: "failed",
+    provider_reference: reference ?? next.provider_reference,
+    failure_code: code,
+    failure_message: message,
+    retryable: retryable ? 1 : 0,
+  });
   switch (outcome.status) {
     case "succeeded":
     case "authorized":
       return { ...next, status: "succeeded", provider_reference: outcome.reference };
-    case "failed":
-      return {
-        ...next,
-        status: "failed",
-        provider_reference: outcome.reference,
-        failure_code: outcome.code,
-        failure_message: outcome.message,
-        retryable: outcome.retryable ? 1 : 0,
-      };
+    case "soft_decline":
+    case "hard_decline":
+      return failed(outcome.reference, outcome.code, outcome.message, outcome.retry.allowed);
+    // Off-session (a renewal) nobody can authenticate: a soft decline the customer can fix.
+    case "requires_action":
+      return failed(
+        outcome.reference,
+        "authentication_required",
+        "The customer must authenticate the payment (3-D Secure)",
+        true,
+      );
+    case "not_found":
+      return failed(null, outcome.vendor.code ?? "resource_missing", "The provider has no such charge", true);
     case "unavailable":
-      return {
-        ...next,
-        status: "failed",
-        failure_code: "provider_unavailable",
-        failure_message: outcome.message,
-        retryable: 1,
-      };
+      return failed(null, "provider_unavailable", outcome.message, true);
+    case "error":
+      return failed(null, outcome.code, outcome.message, true);
+    case "unknown":
+      // Sent: it may have charged, so it stays pending; not sent: nothing happened.
+      if (!outcome.sent) return failed(null, "provider_unavailable", outcome.message, true);
+      return { ...next, provider_reference: outcome.reference ?? next.provider_reference };
     case "pending":
       return { ...next, provider_reference: outcome.reference };
   }

@@ -167,17 +167,18 @@ describe("sandbox provider", () => {
     const s = sandbox();
     expect(await s.charge(pctx, req("k-ok"))).toMatchObject({ status: "succeeded" });
     expect(await s.charge(pctx, req("k-soft", "pm_sandbox_declined"))).toMatchObject({
-      status: "failed",
+      status: "soft_decline",
       code: "insufficient_funds",
-      retryable: true,
+      retry: { allowed: true },
     });
     expect(await s.charge(pctx, req("k-hard", "pm_sandbox_declined_hard"))).toMatchObject({
-      status: "failed",
+      status: "hard_decline",
       code: "stolen_card",
-      retryable: false,
+      retry: { allowed: false },
     });
-    expect(await s.charge(pctx, req("k-timeout", "pm_sandbox_timeout"))).toEqual({
-      status: "pending",
+    expect(await s.charge(pctx, req("k-timeout", "pm_sandbox_timeout"))).toMatchObject({
+      status: "unknown",
+      sent: true,
       reference: null,
     });
     expect(await s.retrieve(pctx, { idempotencyKey: "k-timeout", reference: null })).toMatchObject({
@@ -185,7 +186,7 @@ describe("sandbox provider", () => {
     });
     expect(await s.charge(pctx, req("k-then-1", "pm_sandbox_ok_then_decline"))).toMatchObject({ status: "succeeded" });
     expect(await s.charge(pctx, req("k-then-2", "pm_sandbox_ok_then_decline"))).toMatchObject({
-      status: "failed",
+      status: "soft_decline",
       code: "insufficient_funds",
     });
     // Replays: the first outcome, and no second charge.
@@ -200,8 +201,8 @@ describe("sandbox provider", () => {
     expect(rows).toHaveLength(1);
     await expect(s.charge(pctx, req("k-ok", "pm_sandbox_ok", 501))).rejects.toThrow(/different parameters/);
     expect(await s.retrieve(pctx, { idempotencyKey: "never-sent", reference: null })).toMatchObject({
-      status: "failed",
-      code: "resource_missing",
+      status: "not_found",
+      vendor: { code: "resource_missing" },
     });
   });
 
@@ -213,13 +214,12 @@ describe("sandbox provider", () => {
     expect(await s.capture(pctx, { idempotencyKey: "c-1", reference: ref, amount: 900 })).toMatchObject({
       code: "amount_too_large",
     });
-    expect(await s.capture(pctx, { idempotencyKey: "c-1", reference: ref })).toEqual({
-      status: "succeeded",
-      reference: ref,
-    });
-    expect(await s.capture(pctx, { idempotencyKey: "c-2", reference: ref })).toEqual({
-      status: "succeeded",
-      reference: ref,
+    const captured = await s.capture(pctx, { idempotencyKey: "c-1", reference: ref });
+    expect(captured).toMatchObject({ status: "succeeded", amount: 800 });
+    expect(await s.capture(pctx, { idempotencyKey: "c-1", reference: ref })).toEqual(captured);
+    expect(await s.capture(pctx, { idempotencyKey: "c-2", reference: ref })).toMatchObject({
+      status: "refused",
+      code: "charge_not_capturable",
     });
     expect(await s.refund(pctx, { idempotencyKey: "r-1", reference: ref, amount: 500, currency: "EUR" })).toMatchObject(
       { status: "succeeded" },
@@ -234,12 +234,13 @@ describe("sandbox provider", () => {
       { status: "succeeded" },
     );
     const declined = await s.authorize(pctx, req("a-2", "pm_sandbox_declined"));
-    expect(declined).toMatchObject({ status: "failed" });
+    expect(declined).toMatchObject({ status: "soft_decline" });
   });
 
-  it("an outage is an infrastructure error, not a decline", async () => {
-    await expect(sandbox().charge({ ...pctx, config: { simulate_outage: true } }, req("o-1"))).rejects.toThrow(
-      /simulated outage/,
-    );
+  it("an outage is an `error` outcome, not a decline", async () => {
+    expect(await sandbox().charge({ ...pctx, config: { simulate_outage: true } }, req("o-1"))).toMatchObject({
+      status: "error",
+      code: "simulated_outage",
+    });
   });
 });

@@ -5,13 +5,8 @@ import type { Database, Db, PaymentRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import type { EventsService } from "../events/service.js";
 import type { Adapters } from "./adapters.js";
-import { type ChargeOutcome, type Routing, toPayment } from "./model.js";
-import {
-  IdempotencyMismatchError,
-  type ProviderOutcome,
-  ProviderUnavailableError,
-  type RefundOutcome,
-} from "./provider.js";
+import { type ChargeOutcome, isFinal, type Routing, toPayment } from "./model.js";
+import { IdempotencyMismatchError, type OperationOutcome, ProviderUnavailableError } from "./provider.js";
 import * as repo from "./repo.js";
 
 interface RefundDeps {
@@ -48,24 +43,40 @@ export async function refundPayment(
       errors: [{ path: "amount", message: `must be at most ${left}` }],
     });
   }
-  let result: RefundOutcome;
+  const provider = d.adapters.get(row.provider);
+  // What the provider cannot do is refused here, before it is asked.
+  if (amount < left && !provider.capabilities.partialRefund)
+    throw new ApiError("VALIDATION_FAILED", `${row.provider} refunds only the whole amount left (${left})`, {
+      errors: [{ path: "amount", message: `must be ${left}: ${row.provider} cannot refund in part` }],
+    });
+  if (refunded > 0 && !provider.capabilities.multipleRefunds)
+    throw new ApiError("INVALID_STATE_TRANSITION", `${row.provider} cannot refund a payment a second time`);
+  let result: OperationOutcome;
   try {
-    result = await d.adapters
-      .get(row.provider)
-      .refund(d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, row.provider)), {
+    result = await provider.refund(
+      d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, row.provider)),
+      {
         idempotencyKey: `${row.idempotency_key}:refund:${refunded}`,
         reference: row.provider_reference ?? "",
         amount,
         currency: row.currency,
-      });
+      },
+    );
   } catch (error) {
     if (error instanceof IdempotencyMismatchError)
       throw new ApiError("CONFLICT", "Another refund of this payment is in progress");
     if (error instanceof ProviderUnavailableError) throw new ApiError("UNAVAILABLE", `${row.provider} is unavailable`);
     throw error;
   }
-  if (result.status === "failed")
+  if (result.status === "refused")
     throw new ApiError("UNPROCESSABLE", `The provider refused the refund: ${result.code}`);
+  // The same request replays the same refund (its key names the refunded total), so retrying is safe.
+  if (result.status === "error" || result.status === "unknown")
+    throw new ApiError(
+      "UNAVAILABLE",
+      `${row.provider} did not confirm the refund (${result.message}); retry the request`,
+    );
+  // `pending` (an asynchronous refund) was accepted: it is recorded now, like a completed one.
   return d.db.transaction().execute(async (tx) => {
     const total = refunded + amount;
     const next: PaymentRow = {
@@ -102,18 +113,26 @@ export async function voidAbandoned(
   payment: PaymentRow,
   reason: string,
 ): Promise<PaymentRow | undefined> {
-  const outcome: ProviderOutcome = await d.adapters.retrieve(scope, route, payment);
-  if (outcome.status === "pending") throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
-  if (outcome.status === "failed") return d.db.transaction().execute((tx) => d.settle(tx, scope, payment, outcome));
-  const refund = await d.adapters
-    .get(payment.provider)
-    .refund(d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, payment.provider)), {
-      idempotencyKey: `${payment.idempotency_key}:void`,
-      reference: outcome.reference,
-      amount: Number(payment.amount),
-      currency: payment.currency,
-    });
-  if (refund.status !== "succeeded") throw new Error(`could not void ${payment.id}: ${refund.code}`);
+  const outcome = await d.adapters.retrieve(scope, route, payment);
+  if (!isFinal(outcome)) throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
+  if (outcome.status !== "succeeded" && outcome.status !== "authorized")
+    return d.db.transaction().execute((tx) => d.settle(tx, scope, payment, outcome));
+  const provider = d.adapters.get(payment.provider);
+  const ctx = d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, payment.provider));
+  // An authorization is released; captured money is refunded.
+  const undo =
+    outcome.status === "authorized" && provider.capabilities.void
+      ? await provider.void(ctx, { idempotencyKey: `${payment.idempotency_key}:void`, reference: outcome.reference })
+      : await provider.refund(ctx, {
+          idempotencyKey: `${payment.idempotency_key}:void`,
+          reference: outcome.reference,
+          amount: Number(payment.amount),
+          currency: payment.currency,
+        });
+  if (undo.status !== "succeeded" && undo.status !== "pending")
+    throw new Error(
+      `could not void ${payment.id}: ${undo.status === "refused" || undo.status === "error" ? undo.code : undo.message}`,
+    );
   return d.db.transaction().execute(async (tx) => {
     const voided: PaymentRow = {
       ...payment,

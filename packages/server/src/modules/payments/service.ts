@@ -7,13 +7,13 @@ import { type Page, toPage } from "../../lib/pagination.js";
 import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type Adapters, adaptersOf } from "./adapters.js";
-import { type ChargeOutcome, type NewAttempt, type Routing, toPayment, withOutcome } from "./model.js";
-import { type ProviderOutcome, ProviderUnavailableError } from "./provider.js";
+import { type ChargeOutcome, isFinal, type NewAttempt, type Routing, toPayment, withOutcome } from "./model.js";
+import { notProcessed, type PaymentOutcome, ProviderUnavailableError, type RetrieveOutcome } from "./provider.js";
 import { refundPayment, voidAbandoned } from "./refunds.js";
 import type { PaymentProviderRegistry } from "./registry.js";
 import * as repo from "./repo.js";
 
-export { type ChargeOutcome, type NewAttempt, type Routing, toPayment, withOutcome };
+export { type ChargeOutcome, isFinal, type NewAttempt, type Routing, toPayment, withOutcome };
 
 /**
  * Payment attempts and their routing. A caller reserves an attempt (a `pending` row written in
@@ -136,44 +136,51 @@ export function paymentsService(
       let current = payment;
       for (let i = 0; i < chain.length; i++) {
         const config = chain[i]!;
+        let outcome: PaymentOutcome;
         try {
-          const outcome = await adapters.get(config.name).charge(adapters.context(scope, route.storefrontId, config), {
+          outcome = await adapters.get(config.name).charge(adapters.context(scope, route.storefrontId, config), {
             idempotencyKey: current.idempotency_key,
             amount: Number(current.amount),
             currency: current.currency,
             paymentMethod: current.payment_method,
             customer: current.customer_id,
+            onSession: false,
           });
-          return { payment: current, outcome };
         } catch (error) {
           if (!(error instanceof ProviderUnavailableError)) throw error;
-          const next = chain[i + 1];
-          if (!options.failover || !next)
-            return { payment: current, outcome: { status: "unavailable", message: error.message } };
-          logger.warn(
-            { payment: current.id, from: config.name, to: next.name, err: error },
-            "payment provider failover",
-          );
-          const now = scope.clock.now().toISOString();
-          const moved = await repo.updatePaymentIf(
-            db,
-            scope,
-            current.id,
-            { status: "pending", provider: config.name },
-            {
-              provider: next.name,
-              updated_at: now,
-            },
-          );
-          if (!moved) throw new Error(`payment ${current.id} changed while failing over`);
-          current = { ...current, provider: next.name };
+          outcome = {
+            status: "error",
+            reference: null,
+            code: "provider_unavailable",
+            message: error.message,
+            vendor: { code: null, raw: null },
+          };
         }
+        // Only a request the provider certainly did not process may move on; never after it was sent.
+        if (!notProcessed(outcome)) return { payment: current, outcome };
+        const { message } = outcome;
+        const next = chain[i + 1];
+        if (!options.failover || !next) return { payment: current, outcome: { status: "unavailable", message } };
+        logger.warn(
+          { payment: current.id, from: config.name, to: next.name, reason: message },
+          "payment provider failover",
+        );
+        const now = scope.clock.now().toISOString();
+        const moved = await repo.updatePaymentIf(
+          db,
+          scope,
+          current.id,
+          { status: "pending", provider: config.name },
+          { provider: next.name, updated_at: now },
+        );
+        if (!moved) throw new Error(`payment ${current.id} changed while failing over`);
+        current = { ...current, provider: next.name };
       }
       throw new Error("unreachable: empty provider chain");
     },
 
     /** What the provider says now about an attempt (resolves `pending`). */
-    async retrieve(scope: Scope, payment: PaymentRow): Promise<ProviderOutcome> {
+    async retrieve(scope: Scope, payment: PaymentRow): Promise<RetrieveOutcome> {
       return adapters.retrieve(scope, await routing(scope, payment.storefront_id), payment);
     },
 

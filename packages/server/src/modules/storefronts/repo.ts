@@ -89,3 +89,15 @@ export async function isBundleSold(db: Db, scope: Scope, bundleId: string): Prom
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * Whose storefront an id is, across tenants: only for requests that carry no credential of ours
+ * (a payment provider's webhook), which the storefront's own secret then authenticates.
+ */
+export async function findStorefrontOwner(db: Db, id: string) {
+  return db
+    .selectFrom("storefronts")
+    .select(["id", "tenant_id", "environment_id"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+}

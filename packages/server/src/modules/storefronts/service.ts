@@ -246,6 +246,12 @@ export function storefrontsService(
       });
     },
 
+    /** The tenant and environment of a storefront id, unscoped: see repo.findStorefrontOwner. */
+    async findOwner(id: string): Promise<{ id: string; tenantId: string; environmentId: string } | undefined> {
+      const row = await repo.findStorefrontOwner(db, id);
+      return row && { id: row.id, tenantId: row.tenant_id, environmentId: row.environment_id };
+    },
+
     /**
      * The decrypted credentials of one configured provider (`{}` when it has none), for the
      * payments and invoicing modules. Never return these from an API route.

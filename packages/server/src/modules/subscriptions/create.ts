@@ -7,7 +7,7 @@ import { toJson } from "../../lib/json.js";
 import { settleJob } from "../billing/charge.js";
 import { addDays, periodBounds } from "../billing/periods.js";
 import { checkAt, checkJob, periodEndJob } from "../billing/schedule.js";
-import type { PaymentsService } from "../payments/service.js";
+import { type PaymentsService, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
 
 export interface Resolved {
@@ -139,7 +139,8 @@ export async function createSubscription(
     await store.schedule(tx, scope, settleJob(reserved, deps.clock.now()));
   });
   const { payment, outcome } = await payments.execute(scope, route, reserved, { failover: true });
-  const ok = outcome.status === "succeeded" || outcome.status === "pending" || outcome.status === "authorized";
+  // Succeeded, or not known yet (started on credit): anything the row records as failed is refused.
+  const ok = withOutcome(payment, outcome, now).status !== "failed";
   const result = await deps.db.transaction().execute(async (tx) => {
     const settled = await payments.settle(tx, scope, payment, outcome, ok ? { subscription_id: id } : {});
     if (!settled) throw new ApiError("CONFLICT", "The first payment was settled by another process; retry the request");

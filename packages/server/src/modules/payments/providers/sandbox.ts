@@ -1,48 +1,39 @@
-import { type Kysely, sql } from "kysely";
+import { createHash } from "node:crypto";
+import type { Kysely } from "kysely";
 import type { Database, SandboxOperationRow } from "../../../db/types.js";
 import { isUniqueViolation } from "../../../errors.js";
 import { newId } from "../../../lib/ids.js";
-import { preparedQuery } from "../../../lib/prepared.js";
 import {
-  type CaptureRequest,
+  type Capabilities,
   type ChargeRequest,
   IdempotencyMismatchError,
+  type OperationOutcome,
+  type PaymentOutcome,
   type PaymentProvider,
   type ProviderContext,
-  type ProviderOutcome,
-  ProviderUnavailableError,
-  type RefundOutcome,
-  type RefundRequest,
-  type RetrieveRequest,
+  rawExcerpt,
 } from "../provider.js";
+import { firstCharge, insertOperation, moveOperation, operationById, operationByKey } from "./sandbox-books.js";
+import { answer, type DeclineCode, noAnswer, realOutcome, refused, vendorOf } from "./sandbox-outcomes.js";
+import { verifySandboxWebhook } from "./sandbox-webhooks.js";
 
 /*
  * The sandbox provider behaves like a real one in test mode, with no network: test payment
  * method tokens decide the outcome (docs/lifecycle.md has the table). Its books live in the
- * `sandbox_operations` table, so they survive restarts and every worker process sees the same
- * charges; the unique (environment, provider, idempotency key) constraint is what makes a
- * replayed charge return the first outcome instead of charging again.
+ * `sandbox_operations` table (sandbox-books.ts); its webhooks in sandbox-webhooks.ts.
  */
 
-const DECLINES = {
-  insufficient_funds: {
-    message: "The card has insufficient funds (soft decline; a later retry may succeed)",
-    retryable: true,
-  },
-  stolen_card: { message: "The card was reported stolen (hard decline; do not retry)", retryable: false },
-  payment_method_unknown: { message: "No such payment method at the sandbox provider", retryable: false },
-} as const;
-type DeclineCode = keyof typeof DECLINES;
-
-type Behaviour = "ok" | "timeout" | "ok_then_decline" | DeclineCode;
+type Behaviour = "ok" | "timeout" | "ok_then_decline" | "three_d_secure" | DeclineCode;
 
 /** The documented test tokens. */
 export const SANDBOX_TOKENS: Readonly<Record<string, Behaviour>> = {
   pm_sandbox_ok: "ok",
   pm_sandbox_declined: "insufficient_funds",
   pm_sandbox_declined_hard: "stolen_card",
+  pm_sandbox_declined_try_elsewhere: "issuer_unavailable",
   pm_sandbox_timeout: "timeout",
   pm_sandbox_ok_then_decline: "ok_then_decline",
+  pm_sandbox_3ds: "three_d_secure",
 };
 
 /**
@@ -55,90 +46,44 @@ export const SANDBOX_HANG_TOKEN = "pm_sandbox_hang";
 const hangs = (ctx: ProviderContext, r: ChargeRequest) =>
   r.paymentMethod === SANDBOX_HANG_TOKEN && ctx.scope.environment !== "production";
 
-const COLUMNS = [
-  "id",
-  "tenant_id",
-  "environment_id",
-  "provider",
-  "idempotency_key",
-  "operation",
-  "charge_id",
-  "payment_method",
-  "customer",
-  "amount",
-  "currency",
-  "status",
-  "decline_code",
-  "timed_out",
-  "captured_amount",
-  "refunded_amount",
-  "created_at",
-] as const satisfies ReadonlyArray<keyof SandboxOperationRow>;
+/** What `savePaymentMethod` knows of each single-use client token (`tok_sandbox_<x>` saves `pm_sandbox_<x>`). */
+const CARDS: Readonly<Record<string, { brand: string; last4: string }>> = {
+  pm_sandbox_ok: { brand: "visa", last4: "4242" },
+  pm_sandbox_declined: { brand: "visa", last4: "9995" },
+  pm_sandbox_declined_hard: { brand: "visa", last4: "9979" },
+  pm_sandbox_declined_try_elsewhere: { brand: "mastercard", last4: "0069" },
+  pm_sandbox_timeout: { brand: "visa", last4: "0077" },
+  pm_sandbox_ok_then_decline: { brand: "visa", last4: "0341" },
+  pm_sandbox_3ds: { brand: "visa", last4: "3155" },
+};
 
-// One per charge: compiled once (see lib/prepared.ts).
-const insertOperation = preparedQuery(COLUMNS, (db: Kysely<Database>, p) =>
-  db.insertInto("sandbox_operations").values(p as unknown as SandboxOperationRow),
-);
-
-// The lookups of a charge (a replay, a resumed attempt, a refund): compiled once as well.
-const operationByKey = preparedQuery(["env", "provider", "key"], (db: Kysely<Database>, p) =>
-  db
-    .selectFrom("sandbox_operations")
-    .selectAll()
-    .where("environment_id", "=", p.env)
-    .where("provider", "=", p.provider)
-    .where("idempotency_key", "=", p.key),
-);
-
-const operationById = preparedQuery(["env", "provider", "id"], (db: Kysely<Database>, p) =>
-  db
-    .selectFrom("sandbox_operations")
-    .selectAll()
-    .where("environment_id", "=", p.env)
-    .where("provider", "=", p.provider)
-    .where("id", "=", p.id),
-);
-
-// Every charge with `pm_sandbox_ok_then_decline` asks whether the customer's first one went through.
-const firstCharge = preparedQuery(["env", "provider", "customer"], (db: Kysely<Database>, p) =>
-  db
-    .selectFrom("sandbox_operations")
-    .select("id")
-    .where("environment_id", "=", p.env)
-    .where("provider", "=", p.provider)
-    .where("customer", "=", p.customer)
-    // A literal, so both planners can match the partial index made for exactly this lookup.
-    .where("payment_method", "=", sql.lit("pm_sandbox_ok_then_decline"))
-    .where("status", "in", ["succeeded", "authorized"])
-    .where("operation", "in", ["charge", "authorize"])
-    .limit(1),
-);
+export const SANDBOX_CAPABILITIES: Capabilities = {
+  separateCapture: true,
+  partialCapture: true,
+  void: true,
+  partialRefund: true,
+  multipleRefunds: true,
+  customerActions: true,
+  vaulting: true,
+  // Every sandbox charge is final at once (or lost, with pm_sandbox_timeout).
+  asynchronousSettlement: false,
+  webhooks: true,
+};
 
 // Provider-side references, in the sandbox's own namespace (ch_sbx_…, re_sbx_…).
 const reference = (prefix: string) => newId("payment").replace(/^pay_/, `${prefix}_sbx_`);
 
-function declined(row: SandboxOperationRow): ProviderOutcome {
-  const code = (row.decline_code ?? "payment_method_unknown") as DeclineCode;
-  const known = DECLINES[code] ?? DECLINES.payment_method_unknown;
-  return { status: "failed", reference: row.id, code, message: known.message, retryable: known.retryable };
-}
-
-/** What the provider really did with an operation. */
-function realOutcome(row: SandboxOperationRow): ProviderOutcome {
-  if (row.status === "failed") return declined(row);
-  if (row.status === "authorized") return { status: "authorized", reference: row.id };
-  return { status: "succeeded", reference: row.id };
-}
-
-/** What the caller hears: a timed-out charge never answers, however often it is replayed. */
-function answer(row: SandboxOperationRow): ProviderOutcome {
-  return row.timed_out ? { status: "pending", reference: null } : realOutcome(row);
-}
-
 export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): PaymentProvider {
+  /** For failover drills: a storefront can configure `{ "simulate_outage": true }` on this provider. */
   function outage(ctx: ProviderContext) {
-    // For failover drills: a storefront can configure `{ "simulate_outage": true }` on this provider.
-    if (ctx.config.simulate_outage === true) throw new ProviderUnavailableError(`${name}: simulated outage`);
+    if (ctx.config.simulate_outage !== true) return undefined;
+    return {
+      status: "error" as const,
+      reference: null,
+      code: "simulated_outage",
+      message: `${name}: simulated outage`,
+      vendor: noAnswer("simulated_outage"),
+    };
   }
 
   async function findByKey(ctx: ProviderContext, key: string) {
@@ -165,12 +110,13 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
   async function decide(
     ctx: ProviderContext,
     r: ChargeRequest,
-  ): Promise<{ decline: DeclineCode | null; timeout: boolean }> {
+  ): Promise<{ decline: DeclineCode | null; timeout: boolean; action?: boolean }> {
     if (hangs(ctx, r)) return { decline: null, timeout: false };
     const behaviour = SANDBOX_TOKENS[r.paymentMethod];
     if (behaviour === undefined) return { decline: "payment_method_unknown", timeout: false };
     if (behaviour === "ok") return { decline: null, timeout: false };
     if (behaviour === "timeout") return { decline: null, timeout: true };
+    if (behaviour === "three_d_secure") return { decline: null, timeout: false, action: true };
     if (behaviour !== "ok_then_decline") return { decline: behaviour, timeout: false };
     // The first charge of this customer with this token succeeds, every later one declines.
     const earlier = await firstCharge(db, { env: ctx.scope.environmentId, provider: name, customer: r.customer });
@@ -190,50 +136,70 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     }
   }
 
-  async function open(ctx: ProviderContext, operation: "charge" | "authorize", r: ChargeRequest) {
-    outage(ctx);
-    // Insert first: a replay hits the unique key and gets the stored operation (see insertOnce).
-    const { decline, timeout } = await decide(ctx, r);
-    const ok = operation === "charge" ? "succeeded" : "authorized";
-    const id = reference("ch");
-    const row = await insertOnce(ctx, {
-      id,
+  function newRow(
+    ctx: ProviderContext,
+    fields: Partial<SandboxOperationRow> &
+      Pick<SandboxOperationRow, "id" | "idempotency_key" | "operation" | "amount" | "currency" | "status">,
+  ): SandboxOperationRow {
+    return {
       tenant_id: ctx.scope.tenantId,
       environment_id: ctx.scope.environmentId,
       provider: name,
-      idempotency_key: r.idempotencyKey,
-      operation,
       charge_id: null,
-      payment_method: r.paymentMethod,
-      customer: r.customer,
-      amount: r.amount,
-      currency: r.currency,
-      status: decline ? "failed" : ok,
-      decline_code: decline,
-      timed_out: timeout ? 1 : 0,
-      captured_amount: !decline && operation === "charge" ? r.amount : 0,
+      payment_method: null,
+      customer: null,
+      decline_code: null,
+      timed_out: 0,
+      captured_amount: 0,
       refunded_amount: 0,
       created_at: ctx.scope.clock.now().toISOString(),
-    });
+      ...fields,
+    };
+  }
+
+  async function open(
+    ctx: ProviderContext,
+    operation: "charge" | "authorize",
+    r: ChargeRequest,
+  ): Promise<PaymentOutcome> {
+    const down = outage(ctx);
+    if (down) return down;
+    // Insert first: a replay hits the unique key and gets the stored operation (see insertOnce).
+    const { decline, timeout, action } = await decide(ctx, r);
+    const ok = operation === "charge" ? "succeeded" : "authorized";
+    const id = reference("ch");
+    const row = await insertOnce(
+      ctx,
+      newRow(ctx, {
+        id,
+        idempotency_key: r.idempotencyKey,
+        operation,
+        payment_method: r.paymentMethod,
+        customer: r.customer,
+        amount: r.amount,
+        currency: r.currency,
+        status: decline ? "failed" : action ? "requires_action" : ok,
+        decline_code: decline,
+        timed_out: timeout ? 1 : 0,
+        captured_amount: !decline && !action && operation === "charge" ? r.amount : 0,
+      }),
+    );
     // Crash drills: the first call never answers (its caller is meant to die); a replay does.
-    if (hangs(ctx, r) && row.id === id) return new Promise<ProviderOutcome>(() => {});
+    if (hangs(ctx, r) && row.id === id) return new Promise<PaymentOutcome>(() => {});
     return answer(sameRequest(row, operation, r));
   }
 
-  /** A capture or refund applied to a charge, recorded under its own key so a replay is a no-op. */
+  /** A capture, void or refund applied to a charge, recorded under its own key so a replay is a no-op. */
   async function follow(
     ctx: ProviderContext,
-    op: "capture" | "refund",
+    op: "capture" | "void" | "refund",
     key: string,
     charge: SandboxOperationRow,
     amount: number,
     apply: (tx: Kysely<Database>) => Promise<boolean>,
   ): Promise<SandboxOperationRow> {
-    const row: SandboxOperationRow = {
-      id: reference(op === "capture" ? "cp" : "re"),
-      tenant_id: ctx.scope.tenantId,
-      environment_id: ctx.scope.environmentId,
-      provider: name,
+    const row = newRow(ctx, {
+      id: reference(op === "capture" ? "cp" : op === "void" ? "vd" : "re"),
       idempotency_key: key,
       operation: op,
       charge_id: charge.id,
@@ -242,12 +208,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
       amount,
       currency: charge.currency,
       status: "succeeded",
-      decline_code: null,
-      timed_out: 0,
-      captured_amount: 0,
-      refunded_amount: 0,
-      created_at: ctx.scope.clock.now().toISOString(),
-    };
+    });
     try {
       return await db.transaction().execute(async (tx) => {
         await tx.insertInto("sandbox_operations").values(row).execute();
@@ -261,70 +222,96 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     }
   }
 
+  /** A replayed capture/void/refund: the first answer, or a mismatch when the key meant another operation. */
+  function replay(done: SandboxOperationRow, op: string, reference: string, amount?: number): OperationOutcome {
+    if (
+      done.operation !== op ||
+      done.charge_id !== reference ||
+      (amount !== undefined && Number(done.amount) !== amount)
+    )
+      throw new IdempotencyMismatchError(`idempotency key ${done.idempotency_key} was used with different parameters`);
+    return { status: "succeeded", reference: done.id, amount: Number(done.amount), vendor: vendorOf(done) };
+  }
+
   return {
     name,
+    capabilities: SANDBOX_CAPABILITIES,
     charge: (ctx, r) => open(ctx, "charge", r),
     authorize: (ctx, r) => open(ctx, "authorize", r),
 
-    async capture(ctx, r: CaptureRequest): Promise<ProviderOutcome> {
-      outage(ctx);
-      const done = await findByKey(ctx, r.idempotencyKey);
-      if (done) return realOutcome(done);
-      const auth = await findById(ctx, r.reference);
-      if (auth?.operation !== "authorize") {
+    async confirm(ctx, r) {
+      const down = outage(ctx);
+      if (down) return down;
+      const row = await findById(ctx, r.reference);
+      if (!row || (row.operation !== "charge" && row.operation !== "authorize"))
         return {
-          status: "failed",
+          status: "error",
           reference: null,
           code: "resource_missing",
-          message: "No such authorization",
-          retryable: false,
+          message: "No such charge",
+          vendor: noAnswer("resource_missing"),
         };
+      if (row.status === "requires_action") {
+        // The simulated issuer page answers `authentication: succeeded` when the customer passed.
+        const passed = r.data.authentication === "succeeded";
+        const ok = row.operation === "charge" ? "succeeded" : "authorized";
+        await moveOperation(
+          db,
+          row.id,
+          "requires_action",
+          passed
+            ? { status: ok, captured_amount: row.operation === "charge" ? Number(row.amount) : 0 }
+            : { status: "failed", decline_code: "authentication_failed" },
+        );
       }
-      if (auth.status !== "authorized") return realOutcome(auth);
-      const amount = r.amount ?? Number(auth.amount);
-      if (amount > Number(auth.amount)) {
-        return {
-          status: "failed",
-          reference: auth.id,
-          code: "amount_too_large",
-          message: "More than authorized",
-          retryable: false,
-        };
-      }
-      await follow(ctx, "capture", r.idempotencyKey, auth, amount, async (tx) => {
-        const u = await tx
-          .updateTable("sandbox_operations")
-          .set({ status: "succeeded", captured_amount: amount })
-          .where("id", "=", auth.id)
-          .where("status", "=", "authorized")
-          .executeTakeFirst();
-        return Number(u.numUpdatedRows) === 1;
-      });
-      return { status: "succeeded", reference: auth.id };
+      return realOutcome((await findById(ctx, r.reference))!);
     },
 
-    async refund(ctx, r: RefundRequest): Promise<RefundOutcome> {
-      outage(ctx);
+    async capture(ctx, r) {
+      const down = outage(ctx);
+      if (down) return down;
       const done = await findByKey(ctx, r.idempotencyKey);
-      if (done) return { status: "succeeded", reference: done.id };
+      if (done) return replay(done, "capture", r.reference, r.amount);
+      const auth = await findById(ctx, r.reference);
+      if (auth?.operation !== "authorize") return refused(null, "resource_missing", "No such authorization");
+      if (auth.status !== "authorized")
+        return refused(auth.id, "charge_not_capturable", `The authorization is ${auth.status}`);
+      const amount = r.amount ?? Number(auth.amount);
+      if (amount <= 0 || amount > Number(auth.amount))
+        return refused(auth.id, "amount_too_large", "More than authorized");
+      const row = await follow(ctx, "capture", r.idempotencyKey, auth, amount, (tx) =>
+        moveOperation(tx, auth.id, "authorized", { status: "succeeded", captured_amount: amount }),
+      );
+      return replay(row, "capture", r.reference);
+    },
+
+    async void(ctx, r) {
+      const down = outage(ctx);
+      if (down) return down;
+      const done = await findByKey(ctx, r.idempotencyKey);
+      if (done) return replay(done, "void", r.reference);
+      const auth = await findById(ctx, r.reference);
+      if (auth?.operation !== "authorize") return refused(null, "resource_missing", "No such authorization");
+      // Captured money goes back by refund, never by void.
+      if (auth.status !== "authorized")
+        return refused(auth.id, "charge_not_voidable", `The authorization is ${auth.status}`);
+      const row = await follow(ctx, "void", r.idempotencyKey, auth, Number(auth.amount), (tx) =>
+        moveOperation(tx, auth.id, "authorized", { status: "voided" }),
+      );
+      return replay(row, "void", r.reference);
+    },
+
+    async refund(ctx, r) {
+      const down = outage(ctx);
+      if (down) return down;
+      const done = await findByKey(ctx, r.idempotencyKey);
+      if (done) return replay(done, "refund", r.reference, r.amount);
       const charge = await findById(ctx, r.reference);
-      if (charge?.status !== "succeeded" || charge.operation === "refund") {
-        return {
-          status: "failed",
-          reference: null,
-          code: "charge_not_refundable",
-          message: "No captured charge to refund",
-        };
-      }
+      if (charge?.status !== "succeeded" || (charge.operation !== "charge" && charge.operation !== "authorize"))
+        return refused(null, "charge_not_refundable", "No captured charge to refund");
       const refunded = Number(charge.refunded_amount);
-      if (r.amount > Number(charge.captured_amount) - refunded) {
-        return {
-          status: "failed",
-          reference: charge.id,
-          code: "amount_too_large",
-          message: "More than is left to refund",
-        };
-      }
+      if (r.amount <= 0 || r.amount > Number(charge.captured_amount) - refunded)
+        return refused(charge.id, "amount_too_large", "More than is left to refund");
       const row = await follow(ctx, "refund", r.idempotencyKey, charge, r.amount, async (tx) => {
         const u = await tx
           .updateTable("sandbox_operations")
@@ -334,23 +321,40 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
           .executeTakeFirst();
         return Number(u.numUpdatedRows) === 1;
       });
-      return { status: "succeeded", reference: row.id };
+      return replay(row, "refund", r.reference);
     },
 
-    async retrieve(ctx, r: RetrieveRequest): Promise<ProviderOutcome> {
-      outage(ctx);
+    async retrieve(ctx, r) {
+      const down = outage(ctx);
+      if (down) return down;
       const row = r.reference ? await findById(ctx, r.reference) : await findByKey(ctx, r.idempotencyKey);
-      if (!row) {
-        // Never reached the provider: it cannot have charged.
-        return {
-          status: "failed",
-          reference: null,
-          code: "resource_missing",
-          message: "No such charge",
-          retryable: true,
-        };
-      }
+      // Never reached the provider: it cannot have charged.
+      if (!row) return { status: "not_found", reference: null, vendor: noAnswer("resource_missing") };
       return realOutcome(row);
     },
+
+    async savePaymentMethod(ctx, r) {
+      const down = outage(ctx);
+      if (down) return { status: "error", code: down.code, message: down.message, vendor: down.vendor };
+      const token = r.token.replace(/^tok_sandbox_/, "pm_sandbox_");
+      const card = CARDS[token];
+      if (!r.token.startsWith("tok_sandbox_") || !card)
+        return {
+          status: "refused",
+          code: "token_invalid",
+          message: "No such single-use token",
+          vendor: noAnswer("token_invalid"),
+        };
+      // A token names a card, so the same token always saves the same card (and replays agree).
+      const year = ctx.scope.clock.now().getUTCFullYear() + 3;
+      const fingerprint = createHash("sha256").update(`${name}:${token}`).digest("hex").slice(0, 16);
+      return {
+        status: "saved",
+        method: { token, brand: card.brand, last4: card.last4, expMonth: 12, expYear: year, fingerprint },
+        vendor: { code: "saved", raw: rawExcerpt(JSON.stringify({ id: token, card })) },
+      };
+    },
+
+    handleWebhook: verifySandboxWebhook,
   };
 }

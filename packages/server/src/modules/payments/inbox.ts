@@ -1,0 +1,244 @@
+import type { Deps, Scope } from "../../context.js";
+import type { PaymentRow, ProviderInboxRow } from "../../db/types.js";
+import { ApiError, notFound } from "../../errors.js";
+import { enqueueJob, expediteJob } from "../../jobs/queue.js";
+import type { JobRegistry } from "../../jobs/registry.js";
+import type { JobContext } from "../../jobs/worker.js";
+import { newId } from "../../lib/ids.js";
+import { toJson } from "../../lib/json.js";
+import type { EventsService } from "../events/service.js";
+import type { StorefrontsService } from "../storefronts/service.js";
+import { adaptersOf } from "./adapters.js";
+import * as inbox from "./inbox-repo.js";
+import { toPayment } from "./model.js";
+import type { ProviderEvent, WebhookRequest } from "./provider.js";
+import type { PaymentProviderRegistry } from "./registry.js";
+import * as repo from "./repo.js";
+
+/*
+ * The provider inbox (DESIGN §7). A provider's webhook is verified by its adapter, each event it
+ * carries becomes one inbox row (deduplicated on the provider's event id, kept with the raw
+ * request for replay), and a job applies it. Nothing is applied inside the HTTP request, so the
+ * provider gets its 2xx fast and a failure to apply is retried by the queue, not by the vendor.
+ * Applying is order-independent: a refund total only grows, a settled payment stays settled.
+ */
+
+export const PROVIDER_EVENT_JOB = "payment.provider_event";
+
+// Billing's check of a pending payment (billing/schedule.ts `checkJob`): a webhook brings it forward.
+const checkJobKey = (paymentId: string) => `payment.check:${paymentId}`;
+
+// Never stored: credentials of ours or the client's session have no place in a replay.
+const DROPPED_HEADERS = new Set(["authorization", "cookie", "x-tn"]);
+
+export interface WebhookReceipt {
+  received: number;
+  duplicates: number;
+}
+
+type Outcome = { status: ProviderInboxRow["status"]; result: string; payment?: PaymentRow };
+
+export function providerInboxService(
+  deps: Deps,
+  o: {
+    registry: PaymentProviderRegistry;
+    storefronts: Pick<StorefrontsService, "paymentSettings" | "providerCredentials" | "findOwner">;
+    events: Pick<EventsService, "record">;
+    jobs: JobRegistry;
+    scopeOf: (environmentId: string) => Promise<Scope | undefined>;
+  },
+) {
+  const { db, logger } = deps;
+  const adapters = adaptersOf(o.registry, o.storefronts);
+
+  /** A refund the provider reports (made in its dashboard, or ours echoed back): the total only grows. */
+  async function refunded(
+    scope: Scope,
+    row: ProviderInboxRow,
+    payment: PaymentRow,
+    event: ProviderEvent,
+    job: JobContext,
+  ): Promise<Outcome | undefined> {
+    const total = event.totals?.refunded;
+    if (total === undefined)
+      return { status: "applied", result: "no refunded total in the event: reconcile at the provider", payment };
+    if (payment.status !== "succeeded" && payment.status !== "refunded") {
+      logger.warn(
+        { payment: payment.id, inbox: row.id },
+        "provider reports a refund of a payment that is not succeeded",
+      );
+      return { status: "applied", result: `refund of a ${payment.status} payment: not applied`, payment };
+    }
+    const recorded = Number(payment.refunded_amount);
+    const next = Math.min(total, Number(payment.amount));
+    if (next <= recorded) return { status: "applied", result: "refund already recorded", payment };
+    const now = scope.clock.now().toISOString();
+    const updated: PaymentRow = {
+      ...payment,
+      refunded_amount: next,
+      status: next === Number(payment.amount) ? "refunded" : "succeeded",
+      updated_at: now,
+    };
+    const done = await db.transaction().execute(async (tx) => {
+      const changed = await repo.updatePaymentIf(
+        tx,
+        scope,
+        payment.id,
+        { status: payment.status, refunded_amount: recorded },
+        { refunded_amount: updated.refunded_amount, status: updated.status, updated_at: now },
+      );
+      if (!changed) return false;
+      await o.events.record(tx, scope, {
+        type: "payment.refunded",
+        object: toPayment(updated),
+        correlationId: payment.correlation_id,
+      });
+      await inbox.finishInboxRow(tx, scope, row.id, {
+        status: "applied",
+        result: `refunded total now ${next}`,
+        payment_id: payment.id,
+        applied_at: now,
+      });
+      await job.complete(tx);
+      return true;
+    });
+    // Someone refunded at the same time: the job runs again and re-reads.
+    if (!done) throw new Error(`payment ${payment.id} changed while applying ${row.id}; retrying`);
+    return undefined;
+  }
+
+  async function decide(
+    scope: Scope,
+    row: ProviderInboxRow,
+    payment: PaymentRow,
+    event: ProviderEvent,
+    job: JobContext,
+  ): Promise<Outcome | undefined> {
+    switch (event.type) {
+      case "payment.refunded":
+        return refunded(scope, row, payment, event, job);
+      case "payment.authorized":
+      case "payment.captured":
+      case "payment.settled":
+      case "payment.failed": {
+        if (payment.status !== "pending")
+          return { status: "applied", result: `payment already ${payment.status}`, payment };
+        // Billing owns pending payments (and what they do to subscriptions): its check asks the provider now.
+        // Due by the environment's clock, like the check itself (a test clock may hold it).
+        const sooner = await expediteJob(db, checkJobKey(payment.id), scope.clock.now().toISOString());
+        return {
+          status: "applied",
+          result: sooner ? "pending: billing's check runs now" : "pending: billing resolves it",
+          payment,
+        };
+      }
+      default:
+        // Disputes, voids and failed refunds are kept for the modules that will act on them.
+        return { status: "applied", result: `${event.type} recorded`, payment };
+    }
+  }
+
+  async function apply(job: JobContext): Promise<void> {
+    const { payload, scope } = job;
+    if (!scope) return;
+    const row = await inbox.findInboxRow(db, scope, (payload as { inbox: string }).inbox);
+    if (row?.status !== "pending") return;
+    const event = JSON.parse(row.event) as ProviderEvent;
+    const payment = await inbox.findPaymentOfEvent(db, scope, row.provider, event);
+    const outcome: Outcome | undefined = payment
+      ? await decide(scope, row, payment, event, job)
+      : { status: "unmatched", result: "no payment has this provider reference" };
+    if (!outcome) return;
+    await inbox.finishInboxRow(db, scope, row.id, {
+      status: outcome.status,
+      result: outcome.result,
+      payment_id: outcome.payment?.id ?? null,
+      applied_at: scope.clock.now().toISOString(),
+    });
+  }
+
+  o.jobs.register(PROVIDER_EVENT_JOB, apply);
+
+  return {
+    /**
+     * Applies a stored event again, from the inbox (the vendor is not asked to resend): for an
+     * event that came before its payment had a reference, or after a fix to how events apply.
+     */
+    async replay(scope: Scope, id: string): Promise<void> {
+      const wallNow = deps.clock.now().toISOString();
+      await db.transaction().execute(async (tx) => {
+        if (!(await inbox.findInboxRow(tx, scope, id))) throw notFound("provider event", id);
+        if (!(await inbox.reopenInboxRow(tx, scope, id))) return;
+        await enqueueJob(tx, wallNow, {
+          type: PROVIDER_EVENT_JOB,
+          payload: { inbox: id },
+          runAt: wallNow,
+          clock: "wall",
+          scope: { tenantId: scope.tenantId, environmentId: scope.environmentId },
+        });
+      });
+    },
+
+    /** Verifies a provider's webhook and stores its events; applying them is the job's. */
+    async receive(providerName: string, storefrontId: string, request: WebhookRequest): Promise<WebhookReceipt> {
+      const provider = o.registry.get(providerName);
+      if (!provider?.capabilities.webhooks) throw notFound("payment provider", providerName);
+      const owner = await o.storefronts.findOwner(storefrontId);
+      const scope = owner && (await o.scopeOf(owner.environmentId));
+      if (!owner || !scope) throw notFound("storefront", storefrontId);
+      const settings = await o.storefronts.paymentSettings(scope, owner.id);
+      const config = settings.payment_providers.find((p) => p.name === providerName);
+      if (!config) throw notFound(`payment provider on storefront ${owner.id}`, providerName);
+      const verdict = await provider.handleWebhook(adapters.context(scope, owner.id, config), request);
+      if (!verdict.verified) {
+        logger.warn(
+          { provider: providerName, storefront: owner.id, reason: verdict.reason },
+          "provider webhook refused",
+        );
+        throw new ApiError("UNAUTHENTICATED", "The webhook could not be verified");
+      }
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => !DROPPED_HEADERS.has(k)));
+      const wallNow = deps.clock.now().toISOString();
+      let received = 0;
+      await db.transaction().execute(async (tx) => {
+        for (const event of verdict.events) {
+          const id = newId("payment").replace(/^pay_/, "pin_");
+          const added = await inbox.insertInboxRow(tx, {
+            id,
+            tenant_id: scope.tenantId,
+            environment_id: scope.environmentId,
+            storefront_id: owner.id,
+            provider: providerName,
+            provider_event_id: event.id,
+            type: event.type,
+            reference: event.reference,
+            amount: event.amount,
+            currency: event.currency,
+            occurred_at: event.occurredAt,
+            event: toJson(event),
+            raw_headers: toJson(headers),
+            raw_body: request.body,
+            status: "pending",
+            result: null,
+            payment_id: null,
+            received_at: wallNow,
+            applied_at: null,
+          });
+          if (!added) continue;
+          received++;
+          await enqueueJob(tx, wallNow, {
+            type: PROVIDER_EVENT_JOB,
+            payload: { inbox: id },
+            runAt: wallNow,
+            clock: "wall",
+            scope: { tenantId: scope.tenantId, environmentId: scope.environmentId },
+            dedupeKey: `${PROVIDER_EVENT_JOB}:${id}`,
+          });
+        }
+      });
+      return { received, duplicates: verdict.events.length - received };
+    },
+  };
+}
+
+export type ProviderInboxService = ReturnType<typeof providerInboxService>;
