@@ -19,6 +19,9 @@ export const ID_PREFIXES = {
   grant: "grt",
   usage: "use",
   signing_key: "sk",
+  channel_link: "chl",
+  channel_notification: "chn",
+  channel_product: "chp",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

@@ -21,8 +21,8 @@ import type { EventsService } from "../events/service.js";
 import type { PaymentsService } from "../payments/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { changePlan } from "./changes.js";
-import { checkSellable, createSubscription, paymentFailed } from "./create.js";
-import { toSubscription } from "./model.js";
+import { checkChannel, checkSellable, createSubscription, paymentFailed } from "./create.js";
+import { chargeMethod, toSubscription } from "./model.js";
 import * as repo from "./repo.js";
 import { StaleWrite, subscriptionStore, type Write } from "./store.js";
 
@@ -134,20 +134,7 @@ export function subscriptionsService(
       const { price, bundle } = await field(o.catalog.getPrice(scope, input.price), "price");
       const storefront = await o.storefronts.requireStorefront(scope, customer.storefront);
       checkSellable({ storefront, price, bundle });
-      if (!storefront.channels.includes(input.channel)) {
-        throw new ApiError(
-          "VALIDATION_FAILED",
-          `Storefront "${storefront.key}" does not sell on the ${input.channel} channel`,
-          {
-            errors: [
-              {
-                path: "channel",
-                message: `is not one of the storefront's channels (${storefront.channels.join(", ")})`,
-              },
-            ],
-          },
-        );
-      }
+      checkChannel(storefront, input.channel);
       return createSubscription(deps, { store, payments: o.payments }, scope, input, {
         customer,
         storefront,
@@ -244,7 +231,7 @@ export function subscriptionsService(
             amount: Number(unpaid.amount),
             currency: unpaid.currency,
             periodIndex: row.period_index,
-            paymentMethod: row.payment_method,
+            paymentMethod: chargeMethod(row),
             correlationId: scope.requestId ?? null,
             initiator: "api",
           },
