@@ -3,6 +3,10 @@ import { JobRegistry } from "./jobs/registry.js";
 import { createWorker } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
+import { directChannel } from "./modules/channels/direct/adapter.js";
+import type { ChannelAdapter } from "./modules/channels/port.js";
+import { ChannelRegistry } from "./modules/channels/registry.js";
+import { channelsService } from "./modules/channels/service.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
@@ -18,7 +22,13 @@ import { type WebhookOptions, webhooksService } from "./modules/webhooks/service
 /** Every domain service, built once per app from the same deps. */
 export function createServices(
   deps: Deps,
-  options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {},
+  options: {
+    workerPollMs?: number;
+    workerLockMs?: number;
+    webhooks?: WebhookOptions;
+    /** Channel adapters beyond `direct` (App Store, Play, … or a test's in-memory vendor). */
+    channels?: ChannelAdapter[];
+  } = {},
 ) {
   const jobs = new JobRegistry();
   const tenancy = tenancyService(deps);
@@ -48,6 +58,16 @@ export function createServices(
   });
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
+  const channelRegistry = new ChannelRegistry();
+  for (const adapter of [directChannel, ...(options.channels ?? [])]) channelRegistry.register(adapter);
+  const channels = channelsService(deps, {
+    registry: channelRegistry,
+    catalog,
+    customers,
+    storefronts,
+    subscriptions,
+    jobs,
+  });
   return {
     jobs,
     worker,
@@ -62,6 +82,7 @@ export function createServices(
     testClocks,
     webhooks,
     entitlements,
+    channels,
   };
 }
 

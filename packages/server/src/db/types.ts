@@ -474,6 +474,8 @@ export interface ChannelNotificationsTable {
   sequence: ColumnType<number | null, number | null, number | null>;
   product_id: string | null;
   customer_hint: string | null;
+  period_start: string | null;
+  period_end: string | null;
   raw: string;
   verified: number;
   status: ChannelNotificationStatus;

@@ -76,6 +76,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("sequence", "bigint")
     .addColumn("product_id", "text")
     .addColumn("customer_hint", "text")
+    // The period the vendor states with it (expiresDate …), when it states one.
+    .addColumn("period_start", "text")
+    .addColumn("period_end", "text")
     .addColumn("raw", "text", (c) => c.notNull())
     .addColumn("verified", "integer", (c) => c.notNull())
     // received → applied | parked (unknown link/product: retried when those change) | superseded

@@ -269,10 +269,16 @@ export function subscriptionsService(
     external: {
       insert: (tx: Db, scope: Scope, input: NewExternal) => insertExternal(store, tx, scope, input),
       /** undefined when the row changed since it was read in `tx` (the caller retries). */
-      async write(tx: Db, scope: Scope, id: string, change: ExternalChange): Promise<SubscriptionRow | undefined> {
-        const row = await repo.findSubscription(tx, scope, id);
-        if (!row) throw notFound("subscription", id);
-        return writeExternal(store, tx, scope, row, change);
+      async write(
+        tx: Db,
+        scope: Scope,
+        id: string,
+        change: ExternalChange,
+      ): Promise<{ before: SubscriptionRow; after: SubscriptionRow } | undefined> {
+        const before = await repo.findSubscription(tx, scope, id);
+        if (!before) throw notFound("subscription", id);
+        const after = await writeExternal(store, tx, scope, before, change);
+        return after && { before, after };
       },
     },
 
