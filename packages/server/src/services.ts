@@ -59,7 +59,10 @@ export function createServices(
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
   const channelRegistry = new ChannelRegistry();
-  for (const adapter of [directChannel, ...(options.channels ?? [])]) channelRegistry.register(adapter);
+  // A test (or a deployment) may replace a built-in adapter by registering one of the same name.
+  const extra = options.channels ?? [];
+  for (const builtIn of [directChannel]) if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
+  for (const adapter of extra) channelRegistry.register(adapter);
   const channels = channelsService(deps, {
     registry: channelRegistry,
     catalog,

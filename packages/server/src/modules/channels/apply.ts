@@ -175,6 +175,7 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
       const event = folded.event && isExternalEvent(folded.event) ? folded.event : null;
       const written = await o.subscriptions.external.write(tx, scope, subscriptionId, {
         event,
+        trial: folded.trial,
         cancelAtPeriodEnd: folded.cancelAtPeriodEnd,
         period: folded.period,
         at: folded.eventAt ?? n.occurred_at,

@@ -81,6 +81,8 @@ export async function insertExternal(
 export interface ExternalChange {
   /** The vendor's report that decides the status; null: the status stays. */
   event: ExternalEvent | null;
+  /** The deciding report started a trial: a subscription still in its trial stays there. */
+  trial?: boolean | undefined;
   cancelAtPeriodEnd?: boolean | undefined;
   period?: { start: string; end: string } | undefined;
   /** The vendor's time of the deciding report: when an ended subscription ended. */
@@ -102,7 +104,8 @@ export async function writeExternal(
     patch.current_period_start = change.period.start;
     patch.current_period_end = change.period.end;
   }
-  const target = change.event ? EXTERNAL_TARGETS[change.event] : (row.status as SubscriptionStatus);
+  const stays = !change.event || (change.trial === true && row.status === "trial");
+  const target = stays ? (row.status as SubscriptionStatus) : EXTERNAL_TARGETS[change.event!];
   if (target !== row.status) {
     const ended = target === "cancelled" || target === "expired";
     patch.ended_at = ended ? change.at : null;
