@@ -1,8 +1,10 @@
 import {
+  type Bundle,
   type ChannelName,
   EXTERNAL_TARGETS,
   isExternalEvent,
   looksLikeId,
+  type Price,
   type SubscriptionStatus,
 } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
@@ -39,6 +41,12 @@ type Outcome = {
   subscriptionId?: string;
 };
 
+interface Prepared {
+  customerId?: string | undefined;
+  productId?: string | null;
+  sold?: { price: Price; bundle: Bundle };
+}
+
 const RETRIED: ReadonlySet<ChannelNotificationStatus> = new Set(["received", "parked"]);
 
 function effectOf(adapter: ChannelAdapter, row: Pick<ChannelNotificationRow, "vendor_type" | "vendor_subtype">) {
@@ -70,10 +78,14 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
     }
   }
 
-  async function link(tx: Db, scope: Scope, n: ChannelNotificationRow): Promise<ChannelLinkRow | Outcome> {
+  async function link(
+    tx: Db,
+    scope: Scope,
+    n: ChannelNotificationRow,
+    customerId: string | undefined,
+  ): Promise<ChannelLinkRow | Outcome> {
     const found = await repo.findLink(tx, scope, n.channel, n.vendor_subscription_id!);
     if (found?.customer_id) return found;
-    const customerId = await resolveCustomer(scope, n.customer_hint, n.storefront_id);
     if (!customerId) {
       return { status: "parked", detail: `unknown customer (hint ${JSON.stringify(n.customer_hint)}): link it` };
     }
@@ -103,7 +115,31 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
     return (await repo.findLink(tx, scope, n.channel, n.vendor_subscription_id!))!;
   }
 
-  async function applyIn(tx: Db, scope: Scope, id: string, correlationId: string | null): Promise<Outcome | undefined> {
+  /**
+   * What other modules answer is read before the transaction opens (on SQLite the transaction
+   * holds the only connection): the customer the hint names and the price the product maps to.
+   */
+  async function prepare(scope: Scope, id: string): Promise<Prepared> {
+    const n = await repo.findNotification(db, scope, id);
+    if (!n?.vendor_subscription_id) return {};
+    const customerId = await resolveCustomer(scope, n.customer_hint, n.storefront_id);
+    const history = await repo.listVendorHistory(db, scope, n.channel, n.vendor_subscription_id);
+    const productId = history.find((h) => h.product_id)?.product_id ?? null;
+    const mapped = productId ? await repo.findProduct(db, scope, n.storefront_id, n.channel, productId) : undefined;
+    return {
+      customerId,
+      productId,
+      ...(mapped ? { sold: await o.catalog.getPrice(scope, mapped.price_id) } : {}),
+    };
+  }
+
+  async function applyIn(
+    tx: Db,
+    scope: Scope,
+    id: string,
+    correlationId: string | null,
+    pre: Prepared,
+  ): Promise<Outcome | undefined> {
     const n = await repo.findNotification(tx, scope, id);
     if (!n || !RETRIED.has(n.status)) return undefined;
     const adapter = o.registry.get(n.channel as ChannelName);
@@ -116,7 +152,7 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
       return { status: "ignored", detail: `${effect.event} is our own billing's event, not a vendor's` };
     }
 
-    const l = await link(tx, scope, n);
+    const l = await link(tx, scope, n, pre.customerId);
     if (!("id" in l)) return l;
     const history = (await repo.listVendorHistory(tx, scope, n.channel, n.vendor_subscription_id)).filter(
       (h) => h.status !== "rejected",
@@ -148,12 +184,14 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
       if (!folded.event || !isExternalEvent(folded.event)) {
         return { ...base, status: "parked", detail: "no notification has stated the subscription's status yet" };
       }
-      const productId = history.find((h) => h.product_id)?.product_id ?? null;
-      const mapped = productId ? await repo.findProduct(tx, scope, n.storefront_id, n.channel, productId) : undefined;
-      if (!mapped) {
-        return { ...base, status: "parked", detail: `unknown product ${JSON.stringify(productId)}: map it to a price` };
+      if (!pre.sold) {
+        return {
+          ...base,
+          status: "parked",
+          detail: `unknown product ${JSON.stringify(pre.productId)}: map it to a price`,
+        };
       }
-      const { price, bundle } = await o.catalog.getPrice(scope, mapped.price_id);
+      const { price, bundle } = pre.sold;
       const target = EXTERNAL_TARGETS[folded.event];
       const status: SubscriptionStatus = folded.trial && target === "active" ? "trial" : target;
       const at = folded.eventAt ?? n.occurred_at;
@@ -210,8 +248,9 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
   ): Promise<ChannelNotificationStatus | undefined> {
     for (let round = 0; round < 5; round++) {
       try {
+        const pre = await prepare(scope, id);
         return await db.transaction().execute(async (tx) => {
-          const outcome = await applyIn(tx, scope, id, correlationId);
+          const outcome = await applyIn(tx, scope, id, correlationId, pre);
           if (!outcome) return undefined;
           await repo.updateNotification(tx, scope, id, {
             status: outcome.status,
