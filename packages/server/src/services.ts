@@ -61,7 +61,8 @@ export function createServices(
   const channelRegistry = new ChannelRegistry();
   // A test (or a deployment) may replace a built-in adapter by registering one of the same name.
   const extra = options.channels ?? [];
-  for (const builtIn of [directChannel]) if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
+  for (const builtIn of [directChannel])
+    if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
   for (const adapter of extra) channelRegistry.register(adapter);
   const channels = channelsService(deps, {
     registry: channelRegistry,
