@@ -129,11 +129,21 @@ async function paymentMethodNullable(db: Kysely<any>): Promise<void> {
   if (rebuilt === table || !/"payment_method" text,/i.test(rebuilt)) {
     throw new Error(`unexpected subscriptions definition: ${table}`);
   }
-  await sql.raw(rebuilt).execute(db);
-  await sql`insert into subscriptions_rebuilt select * from subscriptions`.execute(db);
-  await sql`drop table subscriptions`.execute(db);
-  await sql`alter table subscriptions_rebuilt rename to subscriptions`.execute(db);
-  for (const index of rows.filter((r) => r.type === "index")) await sql.raw(index.sql).execute(db);
+  // SQLite's documented way (sqlite.org/lang_altertable.html, "other kinds of table schema
+  // changes"): with foreign keys off, or dropping the table would delete through the rows of
+  // tables that reference it (payments, invoices, links…). The copy is row for row into the same
+  // columns, so it cannot break a reference. Migrations run outside a transaction on SQLite and
+  // on its one connection, so the pragma holds for exactly these statements.
+  await sql`pragma foreign_keys = off`.execute(db);
+  try {
+    await sql.raw(rebuilt).execute(db);
+    await sql`insert into subscriptions_rebuilt select * from subscriptions`.execute(db);
+    await sql`drop table subscriptions`.execute(db);
+    await sql`alter table subscriptions_rebuilt rename to subscriptions`.execute(db);
+    for (const index of rows.filter((r) => r.type === "index")) await sql.raw(index.sql).execute(db);
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(db);
+  }
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
