@@ -23,6 +23,11 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The request body must be application/json" },
   UNPROCESSABLE: { status: 422, title: "The request cannot be processed" },
+  CHANNEL_NOT_ENABLED: { status: 422, title: "The storefront does not enable this subscription channel" },
+  CHANNEL_MANAGED_EXTERNALLY: {
+    status: 422,
+    title: "Subscriptions of this channel are created and changed by the vendor, not through this API",
+  },
   PAYMENT_FAILED: { status: 402, title: "The payment failed" },
   QUOTA_EXCEEDED: { status: 409, title: "The quota is exhausted" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },

@@ -22,6 +22,9 @@ export const ID_PREFIXES = {
   user: "usr",
   session: "ses",
   invitation: "uinv",
+  channel_link: "chl",
+  channel_notification: "chn",
+  channel_product: "chp",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

@@ -4,6 +4,10 @@ import { JobRegistry } from "./jobs/registry.js";
 import { createWorker } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
+import { directChannel } from "./modules/channels/direct/adapter.js";
+import type { ChannelAdapter } from "./modules/channels/port.js";
+import { ChannelRegistry } from "./modules/channels/registry.js";
+import { channelsService } from "./modules/channels/service.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
@@ -30,6 +34,8 @@ export function createServices(
     rateLimits?: RateLimitOptions;
     /** The payment adapters, built at the composition root; the sandbox alone when absent. */
     providers?: PaymentProvider[];
+    /** Channel adapters beyond `direct` (App Store, Play, … or a test's in-memory vendor). */
+    channels?: ChannelAdapter[];
   } = {},
 ) {
   const jobs = new JobRegistry();
@@ -71,6 +77,20 @@ export function createServices(
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
   const rateLimits = createRateLimits(deps, options.rateLimits ?? { ...DEFAULT_RATE_LIMITS, enabled: false });
+  const channelRegistry = new ChannelRegistry();
+  // A test (or a deployment) may replace a built-in adapter by registering one of the same name.
+  const extra = options.channels ?? [];
+  for (const builtIn of [directChannel])
+    if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
+  for (const adapter of extra) channelRegistry.register(adapter);
+  const channels = channelsService(deps, {
+    registry: channelRegistry,
+    catalog,
+    customers,
+    storefronts,
+    subscriptions,
+    jobs,
+  });
   return {
     rateLimits,
     jobs,
@@ -88,6 +108,7 @@ export function createServices(
     testClocks,
     webhooks,
     entitlements,
+    channels,
   };
 }
 

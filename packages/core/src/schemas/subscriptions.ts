@@ -82,7 +82,9 @@ export const Subscription = z
     next_retry_at: Timestamp.nullable().meta({ description: "In grace: when the next dunning step runs." }),
     status_history: z.array(StatusChange),
     pending_plan_change: PendingPlanChange.nullable(),
-    payment_method: z.string(),
+    payment_method: z.string().nullable().meta({
+      description: "null for a subscription a store or partner manages (channel other than `direct`): it charges.",
+    }),
     latest_payment: Payment.nullable(),
     metadata: z.record(z.string(), z.string()),
     created_at: Timestamp,
@@ -95,8 +97,11 @@ export const CreateSubscription = z
   .object({
     customer: z.string().min(1).meta({ description: "Customer id." }),
     price: z.string().min(1).meta({ description: "Price id; its bundle must be sold by the customer's storefront." }),
-    channel: z.literal("direct").default("direct").meta({
-      description: "Only `direct` is created through the API; store channels create subscriptions from notifications.",
+    channel: ChannelName.default("direct").meta({
+      description:
+        "Only `direct` is created through the API (422 CHANNEL_MANAGED_EXTERNALLY for the others: their " +
+        "subscriptions come from the vendor's notifications); 422 CHANNEL_NOT_ENABLED when the customer's " +
+        "storefront does not enable the channel.",
     }),
     payment_method: PaymentMethodToken,
     trial_days: z

@@ -667,7 +667,8 @@ export type Subscription = {
   next_retry_at: string | null;
   status_history: StatusChange[];
   pending_plan_change: PendingPlanChange | null;
-  payment_method: string;
+  /** null for a subscription a store or partner manages (channel other than `direct`): it charges. */
+  payment_method: string | null;
   latest_payment: Payment | null;
   metadata: Record<string, string>;
   /** ISO-8601 UTC time */
@@ -687,8 +688,8 @@ export type CreateSubscriptionInput = {
   customer: string;
   /** Price id; its bundle must be sold by the customer's storefront. */
   price: string;
-  /** Only `direct` is created through the API; store channels create subscriptions from notifications. */
-  channel?: "direct";
+  /** Only `direct` is created through the API (422 CHANNEL_MANAGED_EXTERNALLY for the others: their subscriptions come from the vendor's notifications); 422 CHANNEL_NOT_ENABLED when the customer's storefront does not enable the channel. */
+  channel?: "direct" | "app_store" | "play_store" | "paypal" | "telecom";
   /** A provider's payment method token (`pm_…`); see docs/lifecycle.md for sandbox tokens. */
   payment_method: string;
   /** Overrides the price's trial_days; 0 charges at once. */

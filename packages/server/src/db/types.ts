@@ -371,7 +371,8 @@ export interface SubscriptionsTable {
   price_id: string;
   channel: string;
   status: string;
-  payment_method: string;
+  /** Null for a subscription a store or partner manages (it charges; we never do). */
+  payment_method: string | null;
   period_index: number;
   anchor_at: string;
   anchor_period: number;
@@ -539,3 +540,73 @@ export interface Database {
 }
 
 export type ProviderInboxRow = Selectable<ProviderInboxTable>;
+
+/* Subscription channels (modules/channels). Merged into Database by declaration merging. */
+
+export type ChannelNotificationStatus = "received" | "applied" | "parked" | "superseded" | "ignored" | "rejected";
+
+export interface ChannelLinksTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  channel: string;
+  vendor_subscription_id: string;
+  vendor_customer_id: string | null;
+  storefront_id: string;
+  customer_id: string | null;
+  subscription_id: string | null;
+  last_occurred_at: string | null;
+  last_sequence: ColumnType<number | null, number | null, number | null>;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChannelProductsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  storefront_id: string;
+  channel: string;
+  vendor_product_id: string;
+  price_id: string;
+  created_at: string;
+}
+
+export interface ChannelNotificationsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  storefront_id: string;
+  channel: string;
+  vendor_event_id: string;
+  vendor_subscription_id: string | null;
+  vendor_type: string;
+  vendor_subtype: string | null;
+  event: string | null;
+  occurred_at: string;
+  sequence: ColumnType<number | null, number | null, number | null>;
+  product_id: string | null;
+  customer_hint: string | null;
+  period_start: string | null;
+  period_end: string | null;
+  raw: string;
+  verified: number;
+  status: ChannelNotificationStatus;
+  detail: string | null;
+  link_id: string | null;
+  subscription_id: string | null;
+  changes: string | null;
+  received_at: string;
+  applied_at: string | null;
+}
+
+export interface Database {
+  channel_links: ChannelLinksTable;
+  channel_products: ChannelProductsTable;
+  channel_notifications: ChannelNotificationsTable;
+}
+
+export type ChannelLinkRow = Selectable<ChannelLinksTable>;
+export type ChannelProductRow = Selectable<ChannelProductsTable>;
+export type ChannelNotificationRow = Selectable<ChannelNotificationsTable>;

@@ -3,7 +3,7 @@ import type { Deps, Scope } from "../../context.js";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { JobContext } from "../../jobs/worker.js";
 import { isFinal, type PaymentsService, withOutcome } from "../payments/service.js";
-import { pendingChangeOf } from "../subscriptions/model.js";
+import { chargeMethod, pendingChangeOf } from "../subscriptions/model.js";
 import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/store.js";
 import type { Applied, ChargeProtocol } from "./charge.js";
 import { decidePeriodEnd } from "./decisions.js";
@@ -106,7 +106,7 @@ export function billingJobs(j: JobDeps) {
           amount: decision.price.amount,
           currency: decision.price.currency,
           periodIndex: decision.periodIndex,
-          paymentMethod: row.payment_method,
+          paymentMethod: chargeMethod(row),
           correlationId,
           initiator: "job",
           finish: ctx.complete,
@@ -153,7 +153,7 @@ export function billingJobs(j: JobDeps) {
           amount: Number(unpaid.amount),
           currency: unpaid.currency,
           periodIndex: row.period_index,
-          paymentMethod: row.payment_method,
+          paymentMethod: chargeMethod(row),
           correlationId: p.correlation_id,
           initiator: "job",
           finish: ctx.complete,

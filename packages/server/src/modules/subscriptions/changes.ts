@@ -8,7 +8,7 @@ import { type PriceTerms, periodBounds, sameCycle } from "../billing/periods.js"
 import { checkAt, checkJob, periodEndJob } from "../billing/schedule.js";
 import type { BillingService } from "../billing/service.js";
 import { paymentFailed } from "./create.js";
-import { pendingChangeOf } from "./model.js";
+import { chargeMethod, pendingChangeOf } from "./model.js";
 import type { Patch, SubscriptionStore, Write } from "./store.js";
 
 type Change = Omit<Write, "correlationId">;
@@ -129,7 +129,7 @@ export async function changePlan(
       amount: quote.amount_due,
       currency: next.currency,
       periodIndex: (switched.patch.period_index as number | undefined) ?? row.period_index,
-      paymentMethod: row.payment_method,
+      paymentMethod: chargeMethod(row),
       correlationId,
       initiator: "api",
     },

@@ -1,4 +1,4 @@
-import type { Bundle, CreateSubscription, Customer, Price, Storefront } from "@tessera/core";
+import type { Bundle, ChannelName, CreateSubscription, Customer, Price, Storefront } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
@@ -31,6 +31,27 @@ export function checkSellable({ storefront, price, bundle }: Omit<Resolved, "cus
     throw new ApiError("VALIDATION_FAILED", `Storefront "${storefront.key}" does not sell bundle "${bundle.key}"`, {
       errors: [{ path: "price", message: `its bundle "${bundle.key}" is not sold by the customer's storefront` }],
     });
+  }
+}
+
+/**
+ * 422 when the storefront does not enable the channel, or when the channel is one whose vendor
+ * creates and runs the subscription (it reaches us as notifications, see modules/channels).
+ */
+export function checkChannel(storefront: Storefront, channel: ChannelName): void {
+  if (!storefront.channels.includes(channel)) {
+    throw new ApiError(
+      "CHANNEL_NOT_ENABLED",
+      `Storefront "${storefront.key}" does not enable the ${channel} channel (it enables: ${storefront.channels.join(", ") || "none"})`,
+      { errors: [{ path: "channel", message: "is not one of the storefront's channels" }] },
+    );
+  }
+  if (channel !== "direct") {
+    throw new ApiError(
+      "CHANNEL_MANAGED_EXTERNALLY",
+      `${channel} subscriptions are created from the vendor's notifications, not through this API`,
+      { errors: [{ path: "channel", message: "only direct subscriptions are created through the API" }] },
+    );
   }
 }
 

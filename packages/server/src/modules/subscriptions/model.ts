@@ -8,6 +8,17 @@ export function historyOf(row: Pick<SubscriptionRow, "status_history">): StatusC
   return fromJson<StatusChange[]>(row.status_history, []);
 }
 
+/**
+ * The payment method a charge of this subscription uses. Only subscriptions our own billing runs
+ * (channel `direct`) are ever charged, and those always have one: a null here is a bug, not a decline.
+ */
+export function chargeMethod(row: Pick<SubscriptionRow, "id" | "channel" | "payment_method">): string {
+  if (row.payment_method === null) {
+    throw new Error(`subscription ${row.id} (channel ${row.channel}) has no payment method and is never charged by us`);
+  }
+  return row.payment_method;
+}
+
 export function pendingChangeOf(row: Pick<SubscriptionRow, "pending_plan_change">): PendingChange | null {
   return fromJson<PendingChange | null>(row.pending_plan_change, null);
 }

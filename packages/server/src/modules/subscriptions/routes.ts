@@ -50,7 +50,16 @@ export const subscriptionRoutes = new OpenAPIHono<AppEnv>()
         "Subscribe a customer to a price: with a trial it starts `trial`; otherwise the first period is charged now " +
         "(a decline answers 402 and creates nothing)",
       request: { body: jsonBody(CreateSubscription) },
-      responses: { 201: json(Subscription, "The subscription"), ...paymentProblems },
+      responses: {
+        201: json(Subscription, "The subscription"),
+        ...paymentProblems,
+        422: {
+          description:
+            "CHANNEL_NOT_ENABLED: the customer's storefront does not enable `channel`; CHANNEL_MANAGED_EXTERNALLY: " +
+            "the channel's vendor creates its subscriptions (they arrive as notifications)",
+          content: { "application/problem+json": { schema: ProblemSchema } },
+        },
+      },
     }),
     async (c) => c.json(await c.get("services").subscriptions.create(scopeOf(c), c.req.valid("json")), 201),
   )

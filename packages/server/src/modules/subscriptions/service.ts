@@ -9,7 +9,7 @@ import {
   type SubscriptionStatus,
 } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
-import type { SubscriptionRow } from "../../db/types.js";
+import type { Db, SubscriptionRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import { type Page, toPage } from "../../lib/pagination.js";
@@ -21,8 +21,9 @@ import type { EventsService } from "../events/service.js";
 import type { PaymentsService } from "../payments/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { changePlan } from "./changes.js";
-import { checkSellable, createSubscription, paymentFailed } from "./create.js";
-import { toSubscription } from "./model.js";
+import { checkChannel, checkSellable, createSubscription, paymentFailed } from "./create.js";
+import { type ExternalChange, insertExternal, type NewExternal, writeExternal } from "./external.js";
+import { chargeMethod, toSubscription } from "./model.js";
 import * as repo from "./repo.js";
 import { StaleWrite, subscriptionStore, type Write } from "./store.js";
 
@@ -106,6 +107,12 @@ export function subscriptionsService(
   ): Promise<Subscription> {
     for (let round = 0; round < 3; round++) {
       const row = await requireRow(scope, id);
+      if (row.channel !== "direct") {
+        throw new ApiError(
+          "CHANNEL_MANAGED_EXTERNALLY",
+          `Subscription ${row.id} is run by the ${row.channel} channel: change it there, the change reaches us as a notification`,
+        );
+      }
       if (row.inflight_payment_id) {
         throw new ApiError("CONFLICT", `A payment for subscription ${row.id} is in progress; retry in a moment`);
       }
@@ -134,20 +141,7 @@ export function subscriptionsService(
       const { price, bundle } = await field(o.catalog.getPrice(scope, input.price), "price");
       const storefront = await o.storefronts.requireStorefront(scope, customer.storefront);
       checkSellable({ storefront, price, bundle });
-      if (!storefront.channels.includes(input.channel)) {
-        throw new ApiError(
-          "VALIDATION_FAILED",
-          `Storefront "${storefront.key}" does not sell on the ${input.channel} channel`,
-          {
-            errors: [
-              {
-                path: "channel",
-                message: `is not one of the storefront's channels (${storefront.channels.join(", ")})`,
-              },
-            ],
-          },
-        );
-      }
+      checkChannel(storefront, input.channel);
       return createSubscription(deps, { store, payments: o.payments }, scope, input, {
         customer,
         storefront,
@@ -244,7 +238,7 @@ export function subscriptionsService(
             amount: Number(unpaid.amount),
             currency: unpaid.currency,
             periodIndex: row.period_index,
-            paymentMethod: row.payment_method,
+            paymentMethod: chargeMethod(row),
             correlationId: scope.requestId ?? null,
             initiator: "api",
           },
@@ -269,6 +263,23 @@ export function subscriptionsService(
           cancel_at_period_end: row.cancel_at_period_end === 1,
           next_change_at: nextChangeAt(row),
         }));
+    },
+
+    /** For modules/channels: subscriptions a vendor runs, written in the caller's transaction. */
+    external: {
+      insert: (tx: Db, scope: Scope, input: NewExternal) => insertExternal(store, tx, scope, input),
+      /** undefined when the row changed since it was read in `tx` (the caller retries). */
+      async write(
+        tx: Db,
+        scope: Scope,
+        id: string,
+        change: ExternalChange,
+      ): Promise<{ before: SubscriptionRow; after: SubscriptionRow } | undefined> {
+        const before = await repo.findSubscription(tx, scope, id);
+        if (!before) throw notFound("subscription", id);
+        const after = await writeExternal(store, tx, scope, before, change);
+        return after && { before, after };
+      },
     },
 
     customerHasSubscriptions: (scope: Scope, customerId: string) =>

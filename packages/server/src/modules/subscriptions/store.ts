@@ -1,5 +1,7 @@
 import {
   type EventType,
+  INITIAL_STATUSES,
+  isExternalEvent,
   type StatusChange,
   type Subscription,
   type SubscriptionEvent,
@@ -76,10 +78,20 @@ export function subscriptionStore(
     let status = from;
     let history = row.status_history;
     if (w.move) {
+      // Our billing moves only what it runs; a vendor's reports move only what the vendor runs.
+      if (isExternalEvent(w.move.event) !== (row.channel !== "direct")) {
+        throw new ApiError(
+          "INVALID_STATE_TRANSITION",
+          `Subscription ${row.id} (channel ${row.channel}) does not accept "${w.move.event}"`,
+        );
+      }
       const t = transition(from, w.move.event);
       if (!t.ok) throw new ApiError("INVALID_STATE_TRANSITION", `Subscription ${row.id}: ${t.reason}`);
       status = t.to;
-      history = toJson([...historyOf(row), { status, at: now, reason: w.move.reason ?? w.move.event }]);
+      // A report of the state it is already in (a store's renewal of an active one) is no change.
+      if (status !== from) {
+        history = toJson([...historyOf(row), { status, at: now, reason: w.move.reason ?? w.move.event }]);
+      }
     }
     const next: SubscriptionRow = {
       ...row,
@@ -90,7 +102,8 @@ export function subscriptionStore(
       updated_at: now,
     };
     if (!(await repo.updateSubscriptionIf(tx, scope, next, row))) return undefined;
-    await announce(tx, scope, next, [...(w.move ? [statusEvent(from, status)] : []), ...(w.events ?? [])], w);
+    const moved = w.move !== undefined && status !== from;
+    await announce(tx, scope, next, [...(moved ? [statusEvent(from, status)] : []), ...(w.events ?? [])], w);
     await schedule(tx, scope, now, w.jobs);
     return next;
   }
@@ -105,6 +118,10 @@ export function subscriptionStore(
     /** A new subscription in its first status, with subscription.created and its status event. */
     async insert(tx: Db, scope: Scope, row: SubscriptionRow, w: Write): Promise<SubscriptionRow> {
       const status = row.status as SubscriptionStatus;
+      // Our billing starts in trial or active; a store's subscription starts where the store has it.
+      if (row.channel === "direct" && !INITIAL_STATUSES.includes(status)) {
+        throw new Error(`a direct subscription cannot start ${status}`);
+      }
       const now = scope.clock.now().toISOString();
       const history: StatusChange[] = [{ status, at: now, reason: "created" }];
       const stored = { ...row, status_history: toJson(history), version: 1, created_at: now, updated_at: now };

@@ -169,7 +169,8 @@ describe("creating and reading subscriptions", () => {
     const cases: Array<[unknown, number, string, string?]> = [
       [{}, 400, "VALIDATION_FAILED", "customer"],
       [{ ...base, payment_method: "card_4000" }, 400, "VALIDATION_FAILED", "payment_method"],
-      [{ ...base, channel: "app_store" }, 400, "VALIDATION_FAILED", "channel"],
+      [{ ...base, channel: "fax" }, 400, "VALIDATION_FAILED", "channel"],
+      [{ ...base, channel: "app_store" }, 422, "CHANNEL_NOT_ENABLED", "channel"],
       [{ ...base, trial_days: -1 }, 400, "VALIDATION_FAILED", "trial_days"],
       [{ ...base, surprise: true }, 400, "VALIDATION_FAILED"],
       [{ ...base, customer: "cus_01JNOTAREALCUSTOMER00000000" }, 400, "VALIDATION_FAILED", "customer"],
@@ -182,6 +183,29 @@ describe("creating and reading subscriptions", () => {
       expect({ status: res.status, code: res.body.code }, JSON.stringify(body)).toEqual({ status, code });
       if (path) expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
     }
+  });
+
+  it("answers 422 for a channel the storefront does not enable, and for a store-managed channel", async () => {
+    const app = await acme.api("POST", "/v1/storefronts", {
+      key: "ios-only",
+      name: "iOS",
+      type: "app",
+      bundles: [cat.bundles.pro],
+      channels: ["app_store"],
+      payment_providers: [{ name: "sandbox" }],
+    });
+    expect(app.status).toBe(201);
+    const customer = await newCustomer(acme.api, app.body.id);
+    const base = { customer, price: cat.prices.monthly, payment_method: "pm_sandbox_ok" };
+    const direct = await acme.api("POST", "/v1/subscriptions", base);
+    expect(direct.status).toBe(422);
+    expect(direct.body).toMatchObject({ code: "CHANNEL_NOT_ENABLED", errors: [{ path: "channel" }] });
+    const store = await acme.api("POST", "/v1/subscriptions", { ...base, channel: "app_store" });
+    expect(store.status).toBe(422);
+    expect(store.body).toMatchObject({ code: "CHANNEL_MANAGED_EXTERNALLY" });
+    // Nothing was charged or created.
+    expect((await acme.api("GET", `/v1/subscriptions?customer=${customer}`)).body.data).toEqual([]);
+    expect(await sandboxCharges(ctx, "")).not.toContainEqual(expect.objectContaining({ customer }));
   });
 
   it("refuses a bundle the storefront does not sell, archived prices, and storefronts without a usable provider", async () => {

@@ -1,0 +1,240 @@
+import type { ChannelName } from "@tessera/core";
+import type { Deps, Scope } from "../../context.js";
+import type { ChannelNotificationRow, ChannelNotificationStatus, Db } from "../../db/types.js";
+import { ApiError } from "../../errors.js";
+import { enqueueJob } from "../../jobs/queue.js";
+import type { JobRegistry } from "../../jobs/registry.js";
+import { newId } from "../../lib/ids.js";
+import type { StorefrontsService } from "../storefronts/service.js";
+import { type ApplyDeps, notificationApplier } from "./apply.js";
+import type { ChannelSettings, InboundRequest } from "./port.js";
+import * as repo from "./repo.js";
+
+export const APPLY_JOB = "channels.apply";
+
+export interface Received {
+  verified: boolean;
+  /** For a refused request: the adapter's reason (answered 4xx, kept unverified). */
+  code?: string;
+  reason?: string;
+  notifications: Array<{ id: string; vendor_event_id: string; duplicate: boolean }>;
+}
+
+/**
+ * Subscription channels: every push a vendor sends is verified by its adapter, kept in the inbox
+ * (raw, verified flag, what it changed), deduplicated on the vendor's event id, and applied by a
+ * job (apply.ts). Parked notifications are retried when a link or a product mapping is added.
+ */
+export function channelsService(
+  deps: Deps,
+  o: ApplyDeps & { storefronts: Pick<StorefrontsService, "requireStorefront">; jobs: JobRegistry },
+) {
+  const { db } = deps;
+  const apply = notificationApplier(deps, o);
+
+  async function enqueueApply(tx: Db, scope: Scope, id: string, correlationId: string | null) {
+    await enqueueJob(tx, scope.clock.now().toISOString(), {
+      type: APPLY_JOB,
+      payload: { notification: id, correlation_id: correlationId },
+      runAt: scope.clock.now().toISOString(),
+      scope,
+    });
+  }
+
+  async function retryParked(
+    scope: Scope,
+    filter: Parameters<typeof repo.listParked>[2],
+    correlationId: string | null,
+  ) {
+    const parked = await repo.listParked(db, scope, filter);
+    await db.transaction().execute(async (tx) => {
+      for (const n of parked) await enqueueApply(tx, scope, n.id, correlationId);
+    });
+    return parked.length;
+  }
+
+  async function applyAndFollow(scope: Scope, id: string, correlationId: string | null) {
+    const status = await apply(scope, id, correlationId);
+    if (status === "applied" || status === "superseded") {
+      // Notifications parked before the subscription existed are settled against it now.
+      const n = await repo.findNotification(db, scope, id);
+      if (n?.vendor_subscription_id) {
+        await retryParked(scope, { channel: n.channel, vendorSubscriptionId: n.vendor_subscription_id }, correlationId);
+      }
+    }
+    return status;
+  }
+
+  o.jobs.register(APPLY_JOB, async ({ payload, scope }) => {
+    if (!scope) throw new Error(`${APPLY_JOB} needs a scope`);
+    const p = payload as { notification: string; correlation_id: string | null };
+    await applyAndFollow(scope, p.notification, p.correlation_id);
+  });
+
+  return {
+    /**
+     * Verifies a vendor's push for one storefront and keeps what it carries; the apply jobs are
+     * scheduled in the same transaction. A duplicate delivery is answered like the first.
+     */
+    async receive(
+      scope: Scope,
+      input: { channel: ChannelName; storefrontId: string; request: InboundRequest; settings: ChannelSettings },
+    ): Promise<Received> {
+      const storefront = await o.storefronts.requireStorefront(scope, input.storefrontId);
+      if (!storefront.channels.includes(input.channel)) {
+        throw new ApiError("CHANNEL_NOT_ENABLED", `Storefront "${storefront.key}" does not enable ${input.channel}`);
+      }
+      const adapter = o.registry.get(input.channel);
+      if (!adapter) throw new ApiError("UNPROCESSABLE", `No adapter is registered for the ${input.channel} channel`);
+      const now = scope.clock.now().toISOString();
+      const correlationId = scope.requestId ?? null;
+      const common = {
+        tenant_id: scope.tenantId,
+        environment_id: scope.environmentId,
+        storefront_id: storefront.id,
+        channel: input.channel,
+        raw: input.request.body,
+        received_at: now,
+        link_id: null,
+        subscription_id: null,
+        changes: null,
+        applied_at: null,
+      };
+      const verification = await adapter.verify(input.request, input.settings);
+      if (!verification.verified) {
+        const id = newId("channel_notification");
+        // Kept, so a forged or misconfigured push can be seen; never applied.
+        await repo.insertNotification(db, {
+          ...common,
+          id,
+          vendor_event_id: `unverified:${id}`,
+          vendor_subscription_id: null,
+          vendor_type: "unverified",
+          vendor_subtype: null,
+          event: null,
+          occurred_at: now,
+          sequence: null,
+          product_id: null,
+          customer_hint: null,
+          period_start: null,
+          period_end: null,
+          verified: 0,
+          status: "rejected",
+          detail: `${verification.code}: ${verification.reason}`,
+        });
+        return { verified: false, code: verification.code, reason: verification.reason, notifications: [] };
+      }
+      const notifications = await db.transaction().execute(async (tx) => {
+        const out: Received["notifications"] = [];
+        for (const n of verification.notifications) {
+          const id = newId("channel_notification");
+          const inserted = await repo.insertNotification(tx, {
+            ...common,
+            id,
+            vendor_event_id: n.vendorEventId,
+            vendor_subscription_id: n.vendorSubscriptionId,
+            vendor_type: n.vendorType,
+            vendor_subtype: n.vendorSubtype,
+            event: adapter.map(n).event,
+            occurred_at: n.occurredAt,
+            sequence: n.sequence,
+            product_id: n.productId,
+            customer_hint: n.customerHint,
+            period_start: n.period?.start ?? null,
+            period_end: n.period?.end ?? null,
+            verified: 1,
+            status: "received",
+            detail: null,
+          });
+          if (inserted) await enqueueApply(tx, scope, id, correlationId);
+          const kept = inserted
+            ? id
+            : (await repo.findNotificationByVendorId(tx, scope, input.channel, n.vendorEventId))!.id;
+          out.push({ id: kept, vendor_event_id: n.vendorEventId, duplicate: !inserted });
+        }
+        return out;
+      });
+      return { verified: true, notifications };
+    },
+
+    /** Applies one notification now (the job does the same); its status after. */
+    apply: (scope: Scope, id: string): Promise<ChannelNotificationStatus | undefined> =>
+      applyAndFollow(scope, id, scope.requestId ?? null),
+
+    /** Ties a vendor subscription to our customer; its parked notifications are retried. */
+    async link(
+      scope: Scope,
+      input: { channel: ChannelName; storefrontId: string; vendorSubscriptionId: string; customerId: string },
+    ): Promise<{ retried: number }> {
+      const customer = await o.customers.requireCustomer(scope, input.customerId);
+      if (customer.storefront !== input.storefrontId) {
+        throw new ApiError("VALIDATION_FAILED", `Customer ${customer.id} belongs to another storefront`, {
+          errors: [{ path: "customer", message: "belongs to another storefront" }],
+        });
+      }
+      const now = scope.clock.now().toISOString();
+      const found = await repo.findLink(db, scope, input.channel, input.vendorSubscriptionId);
+      if (found?.customer_id && found.customer_id !== customer.id) {
+        throw new ApiError("CONFLICT", `${input.vendorSubscriptionId} is linked to another customer`);
+      }
+      if (found && !found.customer_id) {
+        if (!(await repo.updateLinkIf(db, scope, found, { customer_id: customer.id, updated_at: now }))) {
+          throw new ApiError("CONFLICT", "The link changed concurrently; retry");
+        }
+      } else if (!found) {
+        await repo.insertLink(db, {
+          id: newId("channel_link"),
+          tenant_id: scope.tenantId,
+          environment_id: scope.environmentId,
+          channel: input.channel,
+          vendor_subscription_id: input.vendorSubscriptionId,
+          vendor_customer_id: null,
+          storefront_id: input.storefrontId,
+          customer_id: customer.id,
+          subscription_id: null,
+          last_occurred_at: null,
+          last_sequence: null,
+          version: 1,
+          created_at: now,
+          updated_at: now,
+        });
+      }
+      const filter = { channel: input.channel, vendorSubscriptionId: input.vendorSubscriptionId };
+      return { retried: await retryParked(scope, filter, scope.requestId ?? null) };
+    },
+
+    /** Maps a vendor product to one of our prices for a storefront; its parked notifications are retried. */
+    async mapProduct(
+      scope: Scope,
+      input: { channel: ChannelName; storefrontId: string; vendorProductId: string; priceId: string },
+    ): Promise<{ retried: number }> {
+      await o.storefronts.requireStorefront(scope, input.storefrontId);
+      await o.catalog.getPrice(scope, input.priceId);
+      await repo.upsertProduct(db, {
+        id: newId("channel_product"),
+        tenant_id: scope.tenantId,
+        environment_id: scope.environmentId,
+        storefront_id: input.storefrontId,
+        channel: input.channel,
+        vendor_product_id: input.vendorProductId,
+        price_id: input.priceId,
+        created_at: scope.clock.now().toISOString(),
+      });
+      const filter = { channel: input.channel, productId: input.vendorProductId };
+      return { retried: await retryParked(scope, filter, scope.requestId ?? null) };
+    },
+
+    /** Every notification that concerned a subscription, in the vendor's order. */
+    async listNotifications(scope: Scope, subscriptionId: string): Promise<ChannelNotificationRow[]> {
+      const l = await repo.findLinkOfSubscription(db, scope, subscriptionId);
+      if (!l) return [];
+      return repo.listVendorHistory(db, scope, l.channel, l.vendor_subscription_id);
+    },
+
+    findNotification: (scope: Scope, id: string) => repo.findNotification(db, scope, id),
+    findLinkOfSubscription: (scope: Scope, subscriptionId: string) =>
+      repo.findLinkOfSubscription(db, scope, subscriptionId),
+  };
+}
+
+export type ChannelsService = ReturnType<typeof channelsService>;
