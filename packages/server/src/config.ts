@@ -34,10 +34,27 @@ export const ConfigSchema = z.object({
   TESSERA_WORKER: bool.default(true),
   TESSERA_WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /**
-   * How long a worker holds the jobs it claimed. A worker that dies leaves them locked this long
-   * before another takes them over; keep it above the longest job (a provider call with retries).
+   * How long a claim lives without its worker's heartbeat (renewed every third of it): a worker
+   * that dies leaves its jobs to others after this, however long a live worker's job runs.
    */
-  TESSERA_WORKER_LOCK_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
+  TESSERA_WORKER_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
+  /** Deprecated: the lease's old name (TESSERA_WORKER_LEASE_MS wins when both are set). */
+  TESSERA_WORKER_LOCK_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
+  /** Jobs one worker runs at once. */
+  TESSERA_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(8),
+  /** Caps per job type, `type=n,…` (e.g. `webhook.deliver=4`); unlisted types share the whole pool. */
+  TESSERA_WORKER_TYPE_CONCURRENCY: z
+    .string()
+    .regex(/^\s*([\w.:-]+=\d+\s*(,\s*|$))*$/, "must be type=n,type=n")
+    .optional(),
+  /** Jobs one worker runs at once for one target (a webhook endpoint): what a hanging receiver can hold. */
+  TESSERA_WORKER_TARGET_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(4),
+  /** A tenant's share of a worker while other tenants have due jobs; default half the concurrency. */
+  TESSERA_WORKER_TENANT_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
+  /** On SIGTERM, how long running jobs get to finish before they are released to other workers. */
+  TESSERA_WORKER_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** On SIGTERM, the latest a `tessera worker` exits (released or not; a lease covers the rest). */
+  TESSERA_WORKER_SHUTDOWN_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
   /**
    * Let webhooks go to loopback and private addresses (127.0.0.1, 10.x, 192.168.x, fc00::/7 …).
    * Off by default: endpoint URLs come from tenants, and the server must not become their way

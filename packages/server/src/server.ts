@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { baseUrlOf } from "./config.js";
 import { type DemoTenant, ensureDemoTenant } from "./demo.js";
+import { workerTuning } from "./jobs/settings.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 
 export interface RunningServer {
@@ -17,8 +18,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const runtime = await openRuntime({ env });
   const { config, logger } = runtime;
   const { app, services } = createApp(runtime.deps, {
-    workerPollMs: config.TESSERA_WORKER_POLL_MS,
-    workerLockMs: config.TESSERA_WORKER_LOCK_MS,
+    worker: workerTuning(config),
     webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
@@ -38,7 +38,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     demo,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await services.worker.stop();
+      // Running jobs get the grace, then go back to the queue for the next worker.
+      await services.worker.stop({ graceMs: config.TESSERA_WORKER_GRACE_MS });
       await runtime.database.close();
     },
   };

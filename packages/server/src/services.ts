@@ -1,6 +1,6 @@
 import type { Deps } from "./context.js";
 import { JobRegistry } from "./jobs/registry.js";
-import { createWorker } from "./jobs/worker.js";
+import { createWorker, type WorkerTuning } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { customersService } from "./modules/customers/service.js";
@@ -18,7 +18,13 @@ import { type WebhookOptions, webhooksService } from "./modules/webhooks/service
 /** Every domain service, built once per app from the same deps. */
 export function createServices(
   deps: Deps,
-  options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {},
+  options: {
+    workerPollMs?: number;
+    workerLockMs?: number;
+    /** Concurrency, leases and limits of the worker (jobs/settings.ts reads them from the config). */
+    worker?: WorkerTuning;
+    webhooks?: WebhookOptions;
+  } = {},
 ) {
   const jobs = new JobRegistry();
   const tenancy = tenancyService(deps);
@@ -45,6 +51,7 @@ export function createServices(
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
     ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
     ...(options.workerLockMs ? { lockMs: options.workerLockMs } : {}),
+    ...options.worker,
   });
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
