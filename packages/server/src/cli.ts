@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { ConfigError } from "./config.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { workerTuning } from "./jobs/settings.js";
+import { webhookOptions } from "./modules/webhooks/service.js";
 import { createLogger } from "./logger.js";
 import { provisionTenant } from "./modules/tenancy/provision.js";
 import { openRuntime } from "./runtime.js";
@@ -115,7 +116,7 @@ program
     const { config, logger } = runtime;
     const { worker } = createServices(runtime.deps, {
       worker: workerTuning(config),
-      webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
+      webhooks: webhookOptions(config),
     });
     worker.start();
     // The worker's timers are unref'd (so they never hold `serve` open); here it is the whole

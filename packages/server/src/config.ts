@@ -61,6 +61,16 @@ export const ConfigSchema = z.object({
    * into its own network. Turn on for local development or receivers on a private network.
    */
   TESSERA_WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  /** How long a webhook receiver has to answer one delivery attempt (default 10 s). */
+  TESSERA_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  /**
+   * The waits before each webhook retry, `5s,5m,30m,2h,…` (units ms, s, m, h, d). Default: the
+   * Standard Webhooks schedule, 5s,5m,30m,2h,5h,10h,10h,14h,14h,16h (11 attempts over ≈ 3 days).
+   */
+  TESSERA_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+\s*(ms|s|m|h|d)\s*(,\s*\d+\s*(ms|s|m|h|d)\s*)*$/, "must be waits such as 5s,5m,30m,2h")
+    .optional(),
   /** Longest life of an entitlement token; requests may ask for less. Retired keys stay published this long. */
   TESSERA_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   /** `iss` of entitlement tokens; default the public base URL (TESSERA_BASE_URL). */

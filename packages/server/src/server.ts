@@ -4,6 +4,7 @@ import { createApp } from "./app.js";
 import { baseUrlOf } from "./config.js";
 import { type DemoTenant, ensureDemoTenant } from "./demo.js";
 import { workerTuning } from "./jobs/settings.js";
+import { webhookOptions } from "./modules/webhooks/service.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 
 export interface RunningServer {
@@ -19,7 +20,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const { config, logger } = runtime;
   const { app, services } = createApp(runtime.deps, {
     worker: workerTuning(config),
-    webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
+    webhooks: webhookOptions(config),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {

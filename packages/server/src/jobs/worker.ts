@@ -182,6 +182,8 @@ export function createWorker(o: WorkerOptions): Worker {
   }
 
   function startReady(): number {
+    // A stopping worker starts nothing more: what it holds goes back to the queue.
+    if (shutdown.signal.aborted) return 0;
     return pool.startReady(({ job, memo }) =>
       runJob(job, memo).catch((error) => deps.logger.error({ err: error, job: job.id }, "job outcome not saved")),
     );
