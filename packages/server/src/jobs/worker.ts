@@ -181,6 +181,15 @@ export function createWorker(o: WorkerOptions): Worker {
     return jobs.length;
   }
 
+  /**
+   * Claim again when the ready jobs run low, or when slots are free that they cannot fill (they
+   * wait on a capped type or target): then the claim skips those and finds other work.
+   */
+  function wantsMore(): boolean {
+    startReady();
+    return pool.ready < concurrency || pool.running < concurrency;
+  }
+
   function startReady(): number {
     // A stopping worker starts nothing more: what it holds goes back to the queue.
     if (shutdown.signal.aborted) return 0;
@@ -194,7 +203,7 @@ export function createWorker(o: WorkerOptions): Worker {
     let ran = 0;
     while (!shutdown.signal.aborted) {
       let claimed = 0;
-      if (pool.ready < concurrency && ran < max) {
+      if (wantsMore() && ran < max) {
         claimed = await claimRound(options.environmentId, max - ran);
         ran += claimed;
       }
@@ -211,7 +220,7 @@ export function createWorker(o: WorkerOptions): Worker {
     const pollMs = o.pollMs ?? 1000;
     while (!shutdown.signal.aborted) {
       let claimed = 0;
-      if (pool.ready < concurrency) {
+      if (wantsMore()) {
         try {
           claimed = await claimRound(undefined, Number.POSITIVE_INFINITY);
         } catch (error) {
