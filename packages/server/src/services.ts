@@ -7,6 +7,7 @@ import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
 import { sandboxProvider } from "./modules/payments/providers/sandbox.js";
+import type { PaymentProvider } from "./modules/payments/provider.js";
 import { PaymentProviderRegistry } from "./modules/payments/registry.js";
 import { paymentsService } from "./modules/payments/service.js";
 import { storefrontsService } from "./modules/storefronts/service.js";
@@ -24,6 +25,8 @@ export function createServices(
     /** Concurrency, leases and limits of the worker (jobs/settings.ts reads them from the config). */
     worker?: WorkerTuning;
     webhooks?: WebhookOptions;
+    /** Payment providers to register instead of the built-in sandbox. */
+    providers?: PaymentProvider[];
   } = {},
 ) {
   const jobs = new JobRegistry();
@@ -35,7 +38,7 @@ export function createServices(
   const customers = customersService(deps, { storefronts, events });
   // Payment providers by name; a storefront routes to the registered ones it lists, in order.
   const paymentProviders = new PaymentProviderRegistry();
-  paymentProviders.register(sandboxProvider(deps.db));
+  for (const provider of options.providers ?? [sandboxProvider(deps.db)]) paymentProviders.register(provider);
   const payments = paymentsService(deps, { registry: paymentProviders, storefronts, events });
   const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs });
   // Effective entitlements merge granting subscriptions and manual grants.
