@@ -29,14 +29,19 @@ const dialects = (process.env.BENCH_DIALECTS ?? "sqlite,postgres").split(",");
 /** The sandbox, answering every charge only after `latencyMs`, like a PSP across the internet. */
 function slowSandbox(deps: Deps): PaymentProvider {
   const sandbox = sandboxProvider(deps.db);
-  const later = () => new Promise((r) => setTimeout(r, latencyMs));
+  const later =
+    <A, R>(call: (ctx: A, request: never) => Promise<R>) =>
+    async (ctx: A, request: never): Promise<R> => {
+      await new Promise((r) => setTimeout(r, latencyMs));
+      return call(ctx, request);
+    };
   return {
     name: sandbox.name,
-    authorize: async (ctx, r) => (await later(), sandbox.authorize(ctx, r)),
-    capture: async (ctx, r) => (await later(), sandbox.capture(ctx, r)),
-    charge: async (ctx, r) => (await later(), sandbox.charge(ctx, r)),
-    refund: async (ctx, r) => (await later(), sandbox.refund(ctx, r)),
-    retrieve: async (ctx, r) => (await later(), sandbox.retrieve(ctx, r)),
+    authorize: later(sandbox.authorize),
+    capture: later(sandbox.capture),
+    charge: later(sandbox.charge),
+    refund: later(sandbox.refund),
+    retrieve: later(sandbox.retrieve),
   };
 }
 
