@@ -175,6 +175,16 @@ export function createWorker(o: WorkerOptions): Worker {
       const more = { ...skip, tenants: [] };
       jobs.push(...(await claimDueJobs(deps.db, deps.dialect, { ...base, limit: want - jobs.length, skip: more })));
     }
+    if (shutdown.signal.aborted) {
+      // Claimed while the worker was being stopped: straight back to the queue.
+      await releaseJobs(
+        deps.db,
+        id,
+        jobs.map((j) => j.id),
+        deps.clock.now().toISOString(),
+      );
+      return 0;
+    }
     const memo = roundMemo();
     for (const job of jobs) pool.add(job, memo);
     beat();
