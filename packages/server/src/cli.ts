@@ -3,9 +3,12 @@ import { CreateTenant, Password, PLATFORM_ROLES } from "@tessera/core";
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { ConfigError } from "./config.js";
+import { migrateToLatest } from "./db/migrate.js";
+import { workerTuning } from "./jobs/settings.js";
 import { createLogger } from "./logger.js";
 import { paymentProvidersOf } from "./modules/payments/providers/index.js";
 import { provisionTenant } from "./modules/tenancy/provision.js";
+import { webhookOptions } from "./modules/webhooks/service.js";
 import { migrate, openRuntime } from "./runtime.js";
 import { startServer } from "./server.js";
 import { createServices } from "./services.js";
@@ -103,33 +106,53 @@ program
   .addOption(dbOption())
   .addOption(logOption())
   .option("--poll-ms <ms>", "how often to look for due jobs (TESSERA_WORKER_POLL_MS)")
-  .option("--lock-ms <ms>", "how long claimed jobs stay locked if this worker dies (TESSERA_WORKER_LOCK_MS)")
+  .option("--concurrency <n>", "jobs run at once (TESSERA_WORKER_CONCURRENCY)")
+  .option("--lease-ms <ms>", "how soon another worker takes over if this one dies (TESSERA_WORKER_LEASE_MS)")
+  .option("--lock-ms <ms>", "deprecated name of --lease-ms (TESSERA_WORKER_LOCK_MS)")
+  .option("--grace-ms <ms>", "on SIGTERM, how long running jobs may finish (TESSERA_WORKER_GRACE_MS)")
+  .option("--shutdown-ms <ms>", "on SIGTERM, the latest this process exits (TESSERA_WORKER_SHUTDOWN_MS)")
   .action(async (opts) => {
     const env = envWith({
       DATABASE_URL: opts.databaseUrl,
       LOG_LEVEL: opts.logLevel,
       TESSERA_WORKER_POLL_MS: opts.pollMs,
+      TESSERA_WORKER_CONCURRENCY: opts.concurrency,
+      TESSERA_WORKER_LEASE_MS: opts.leaseMs,
       TESSERA_WORKER_LOCK_MS: opts.lockMs,
+      TESSERA_WORKER_GRACE_MS: opts.graceMs,
+      TESSERA_WORKER_SHUTDOWN_MS: opts.shutdownMs,
     });
     const runtime = await openRuntime({ env });
+    const { config, logger } = runtime;
     const { worker } = createServices(runtime.deps, {
-      workerPollMs: runtime.config.TESSERA_WORKER_POLL_MS,
-      workerLockMs: runtime.config.TESSERA_WORKER_LOCK_MS,
-      webhooks: { allowPrivateAddresses: runtime.config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
+      worker: workerTuning(config),
+      webhooks: webhookOptions(config),
       providers: paymentProvidersOf(runtime.deps),
     });
     worker.start();
-    // The worker's poll timer is unref'd (so it never holds `serve` open); here it is the whole
+    // The worker's timers are unref'd (so they never hold `serve` open); here it is the whole
     // process, which must stay up until a signal.
     const keepAlive = setInterval(() => {}, 60_000);
-    const stop = async () => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      // A second signal means "now": claims not released yet expire with their lease.
+      if (stopping) process.exit(1);
+      stopping = true;
+      logger.info({ signal }, "worker shutting down");
+      setTimeout(() => {
+        logger.warn("worker shutdown deadline passed; exiting (unreleased jobs return after their lease)");
+        process.exit(1);
+      }, config.TESSERA_WORKER_SHUTDOWN_MS).unref();
       clearInterval(keepAlive);
-      await worker.stop();
+      // Unstarted claims go back at once; running jobs get the grace (within the deadline), then go back too.
+      const graceMs = Math.min(config.TESSERA_WORKER_GRACE_MS, Math.max(0, config.TESSERA_WORKER_SHUTDOWN_MS - 2_000));
+      const { released } = await worker.stop({ graceMs });
       await runtime.database.close();
+      logger.info({ released }, "worker stopped");
       process.exit(0);
     };
-    process.once("SIGINT", () => void stop());
-    process.once("SIGTERM", () => void stop());
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
   });
 
 program

@@ -34,16 +34,43 @@ export const ConfigSchema = z.object({
   TESSERA_WORKER: bool.default(true),
   TESSERA_WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /**
-   * How long a worker holds the jobs it claimed. A worker that dies leaves them locked this long
-   * before another takes them over; keep it above the longest job (a provider call with retries).
+   * How long a claim lives without its worker's heartbeat (renewed every third of it): a worker
+   * that dies leaves its jobs to others after this, however long a live worker's job runs.
    */
-  TESSERA_WORKER_LOCK_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
+  TESSERA_WORKER_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
+  /** Deprecated: the lease's old name (TESSERA_WORKER_LEASE_MS wins when both are set). */
+  TESSERA_WORKER_LOCK_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
+  /** Jobs one worker runs at once. */
+  TESSERA_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(8),
+  /** Caps per job type, `type=n,…` (e.g. `webhook.deliver=4`); unlisted types share the whole pool. */
+  TESSERA_WORKER_TYPE_CONCURRENCY: z
+    .string()
+    .regex(/^\s*([\w.:-]+=\d+\s*(,\s*|$))*$/, "must be type=n,type=n")
+    .optional(),
+  /** Jobs one worker runs at once for one target (a webhook endpoint): what a hanging receiver can hold. */
+  TESSERA_WORKER_TARGET_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(4),
+  /** A tenant's share of a worker while other tenants have due jobs; default half the concurrency. */
+  TESSERA_WORKER_TENANT_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
+  /** On SIGTERM, how long running jobs get to finish before they are released to other workers. */
+  TESSERA_WORKER_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** On SIGTERM, the latest a `tessera worker` exits (released or not; a lease covers the rest). */
+  TESSERA_WORKER_SHUTDOWN_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
   /**
    * Let webhooks go to loopback and private addresses (127.0.0.1, 10.x, 192.168.x, fc00::/7 …).
    * Off by default: endpoint URLs come from tenants, and the server must not become their way
    * into its own network. Turn on for local development or receivers on a private network.
    */
   TESSERA_WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  /** How long a webhook receiver has to answer one delivery attempt (default 10 s). */
+  TESSERA_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  /**
+   * The waits before each webhook retry, `5s,5m,30m,2h,…` (units ms, s, m, h, d). Default: the
+   * Standard Webhooks schedule, 5s,5m,30m,2h,5h,10h,10h,14h,14h,16h (11 attempts over ≈ 3 days).
+   */
+  TESSERA_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+\s*(ms|s|m|h|d)\s*(,\s*\d+\s*(ms|s|m|h|d)\s*)*$/, "must be waits such as 5s,5m,30m,2h")
+    .optional(),
   /** Longest life of an entitlement token; requests may ask for less. Retired keys stay published this long. */
   TESSERA_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   /** `iss` of entitlement tokens; default the public base URL (TESSERA_BASE_URL). */

@@ -28,7 +28,12 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const config = loadConfig(options.env);
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const database = connectDatabase(config.DATABASE_URL, databaseOptions(config, logger));
+  // A connection per job the worker runs at once, and some for requests: a job in a transaction
+  // that reads outside it needs a second one, and a pool smaller than the worker could deadlock.
+  const database = connectDatabase(config.DATABASE_URL, {
+    ...databaseOptions(config, logger),
+    poolSize: Math.max(10, config.TESSERA_WORKER_CONCURRENCY + 4),
+  });
   try {
     if (options.migrate ?? config.TESSERA_MIGRATE_ON_START) {
       const { applied } = await migrate(database, config, logger);

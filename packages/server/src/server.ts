@@ -4,7 +4,9 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { baseUrlOf, rateLimitsOf } from "./config.js";
 import { type DemoTenant, ensureDemoTenant } from "./demo.js";
+import { workerTuning } from "./jobs/settings.js";
 import { paymentProvidersOf } from "./modules/payments/providers/index.js";
+import { webhookOptions } from "./modules/webhooks/service.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 
 export interface RunningServer {
@@ -24,9 +26,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const runtime = await openRuntime({ env });
   const { config, logger } = runtime;
   const { app, services } = createApp(runtime.deps, {
-    workerPollMs: config.TESSERA_WORKER_POLL_MS,
-    workerLockMs: config.TESSERA_WORKER_LOCK_MS,
-    webhooks: { allowPrivateAddresses: config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
+    worker: workerTuning(config),
+    webhooks: webhookOptions(config),
     rateLimits: rateLimitsOf(config),
     readyzTimeoutMs: config.TESSERA_READYZ_TIMEOUT_MS,
     providers: paymentProvidersOf(runtime.deps),
@@ -47,7 +48,11 @@ export async function startServer(env: Record<string, string | undefined> = proc
     runtime,
     demo,
     async close(deadlineMs = config.TESSERA_SHUTDOWN_TIMEOUT_MS) {
-      await Promise.all([drainHttp(server as Server, deadlineMs, logger), services.worker.stop()]);
+      // Running jobs get the grace, then go back to the queue for the next worker.
+      await Promise.all([
+        drainHttp(server as Server, deadlineMs, logger),
+        services.worker.stop({ graceMs: config.TESSERA_WORKER_GRACE_MS }),
+      ]);
       await runtime.database.close();
     },
   };

@@ -1,7 +1,7 @@
 import type { Deps } from "./context.js";
 import { createRateLimits, DEFAULT_RATE_LIMITS, type RateLimitOptions } from "./http/rate-limit.js";
 import { JobRegistry } from "./jobs/registry.js";
-import { createWorker } from "./jobs/worker.js";
+import { createWorker, type WorkerTuning } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { directChannel } from "./modules/channels/direct/adapter.js";
@@ -27,8 +27,8 @@ import { type WebhookOptions, webhooksService } from "./modules/webhooks/service
 export function createServices(
   deps: Deps,
   options: {
-    workerPollMs?: number;
-    workerLockMs?: number;
+    /** Concurrency, leases and limits of the worker (jobs/settings.ts reads them from the config). */
+    worker?: WorkerTuning;
     webhooks?: WebhookOptions;
     /** Off unless given: the runtime turns them on from config (tests send bursts on purpose). */
     rateLimits?: RateLimitOptions;
@@ -71,8 +71,7 @@ export function createServices(
     deps,
     handlers: () => jobs.handlers(),
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
-    ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
-    ...(options.workerLockMs ? { lockMs: options.workerLockMs } : {}),
+    ...options.worker,
   });
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);

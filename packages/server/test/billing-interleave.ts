@@ -118,6 +118,7 @@ export async function runJob(
     job: claimed,
     payload: JSON.parse(claimed.payload),
     scope,
+    signal: new AbortController().signal,
     shared:
       options.shared ??
       (async <T>(key: string, load: () => Promise<T>) => {

@@ -6,6 +6,7 @@ import * as webhooks from "./migrations/2026-11-23-004-webhooks.js";
 import * as entitlements from "./migrations/2026-11-23-005-entitlements.js";
 import * as jobClaimIndexes from "./migrations/2026-11-23-006-job-claim-indexes.js";
 import * as health from "./migrations/2026-12-03-010-health.js";
+import * as jobLeases from "./migrations/2026-12-03-015-job-leases.js";
 import * as providerInbox from "./migrations/2026-12-03-020-provider-inbox.js";
 import * as channels from "./migrations/2026-12-03-030-channels.js";
 import * as rateLimits from "./migrations/2026-12-03-060-rate-limits.js";
@@ -28,6 +29,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-03-010-health": health,
   "2026-12-03-020-provider-inbox": providerInbox,
   "2026-12-03-030-channels": channels,
+  "2026-12-03-015-job-leases": jobLeases,
 };
 
 class StaticProvider implements MigrationProvider {

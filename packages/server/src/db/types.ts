@@ -250,6 +250,8 @@ export interface JobsTable {
   locked_until: string | null;
   last_error: string | null;
   dedupe_key: string | null;
+  /** What the job waits on (a webhook endpoint, a provider): the worker caps running jobs per target. */
+  target: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }

@@ -17,6 +17,8 @@ export interface EnqueueJob {
   /** At most one job ever exists per dedupe key: enqueueing a duplicate is a no-op. */
   dedupeKey?: string;
   maxAttempts?: number;
+  /** What the job waits on (`webhook:<endpoint>`): a worker runs only a few jobs per target at once. */
+  target?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function enqueueJob(db: Db, now: string, job: EnqueueJob): Promise<
     run_at: job.runAt,
     max_attempts: job.maxAttempts ?? 10,
     dedupe_key: job.dedupeKey ?? null,
+    target: job.target ?? null,
     now,
   });
   return Number(result.numAffectedRows ?? 0) > 0 ? id : undefined;
@@ -42,7 +45,19 @@ export async function enqueueJob(db: Db, now: string, job: EnqueueJob): Promise<
 
 // Every change that schedules follow-up work writes one: compiled once (see lib/prepared.ts).
 const jobInsert = preparedQuery(
-  ["id", "tenant_id", "environment_id", "type", "payload", "clock", "run_at", "max_attempts", "dedupe_key", "now"],
+  [
+    "id",
+    "tenant_id",
+    "environment_id",
+    "type",
+    "payload",
+    "clock",
+    "run_at",
+    "max_attempts",
+    "dedupe_key",
+    "target",
+    "now",
+  ],
   (db: Kysely<Database>, p) =>
     db
       .insertInto("jobs")
@@ -61,6 +76,7 @@ const jobInsert = preparedQuery(
         locked_until: null,
         last_error: null,
         dedupe_key: p.dedupe_key,
+        target: p.target,
         created_at: p.now,
         updated_at: p.now,
       })
@@ -75,6 +91,15 @@ export interface ClaimOptions {
   limit: number;
   /** Only this environment's environment-clock jobs (a test-clock advance). */
   environmentId?: string;
+  /** Skip jobs of these tenants, types and targets: the worker already runs its share of them. */
+  skip?: { tenants?: readonly string[]; types?: readonly string[]; targets?: readonly string[] };
+}
+
+function notIn(column: string, values: readonly string[] | undefined, nullable: boolean) {
+  if (!values?.length) return sql``;
+  const list = sql.join(values.map((v) => sql`${v}`));
+  const ref = sql.ref(`j.${column}`);
+  return nullable ? sql` and (${ref} is null or ${ref} not in (${list}))` : sql` and ${ref} not in (${list})`;
 }
 
 /**
@@ -92,6 +117,11 @@ export interface ClaimOptions {
  */
 export async function claimDueJobs(db: Db, dialect: DialectName, o: ClaimOptions): Promise<JobRow[]> {
   const lock = dialect === "postgres" ? sql`for update of j skip locked` : sql``;
+  const skip = sql`${notIn("tenant_id", o.skip?.tenants, true)}${notIn("type", o.skip?.types, false)}${notIn(
+    "target",
+    o.skip?.targets,
+    true,
+  )}`;
   const now = o.wallNow;
   const limit = o.limit;
   const candidates = o.environmentId
@@ -99,38 +129,38 @@ export async function claimDueJobs(db: Db, dialect: DialectName, o: ClaimOptions
       select * from (
         select j.id, j.run_at from jobs j
         where j.environment_id = ${o.environmentId} and j.status = 'pending' and j.clock = 'environment'
-          and j.run_at <= (select coalesce(e.test_clock_at, ${now}) from environments e where e.id = ${o.environmentId})
+          and j.run_at <= (select coalesce(e.test_clock_at, ${now}) from environments e where e.id = ${o.environmentId})${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) pending
       union all
       select * from (
         select j.id, j.run_at from jobs j left join environments e on e.id = j.environment_id
         where j.status = 'running' and j.locked_until < ${now}
           and j.environment_id = ${o.environmentId} and j.clock = 'environment'
-          and j.run_at <= coalesce(e.test_clock_at, ${now})
+          and j.run_at <= coalesce(e.test_clock_at, ${now})${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) expired`
     : sql`
       select * from (
         select j.id, j.run_at from jobs j
-        where j.status = 'pending' and j.clock = 'wall' and j.run_at <= ${now}
+        where j.status = 'pending' and j.clock = 'wall' and j.run_at <= ${now}${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) wall
       union all
       select * from (
         select j.id, j.run_at from jobs j left join environments e on e.id = j.environment_id
         where j.status = 'pending' and j.clock = 'environment' and j.run_at <= ${now}
-          and (e.test_clock_at is null or j.run_at <= e.test_clock_at)
+          and (e.test_clock_at is null or j.run_at <= e.test_clock_at)${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) env_now
       union all
       select * from (
         select j.id, j.run_at from environments e cross join jobs j
         where e.test_clock_at > ${now} and j.environment_id = e.id and j.status = 'pending' and j.clock = 'environment'
-          and j.run_at > ${now} and j.run_at <= e.test_clock_at
+          and j.run_at > ${now} and j.run_at <= e.test_clock_at${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) env_ahead
       union all
       select * from (
         select j.id, j.run_at from jobs j left join environments e on e.id = j.environment_id
         where j.status = 'running' and j.locked_until < ${now}
           and ((j.clock = 'wall' and j.run_at <= ${now})
-            or (j.clock = 'environment' and j.run_at <= coalesce(e.test_clock_at, ${now})))
+            or (j.clock = 'environment' and j.run_at <= coalesce(e.test_clock_at, ${now})))${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) expired`;
   const result = await sql<JobRow>`
     update jobs set status = 'running', locked_by = ${o.workerId}, locked_until = ${o.lockUntil},
@@ -152,6 +182,51 @@ const jobDone = preparedQuery(["id", "worker", "now"], (db: Kysely<Database>, p)
 export async function completeJob(db: Db, job: JobRow, workerId: string, now: string): Promise<boolean> {
   const r = await jobDone(db, { id: job.id, worker: workerId, now });
   return Number(r.numAffectedRows) > 0;
+}
+
+/**
+ * The heartbeat of a live worker: pushes the lease of the jobs it still runs to `lockUntil`, so a
+ * job longer than the lease is never taken over under it. Returns the ids it still holds (a job
+ * missing from them was taken over after this worker stalled past its lease).
+ */
+export async function renewLeases(
+  db: Db,
+  workerId: string,
+  ids: readonly string[],
+  lockUntil: string,
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .updateTable("jobs")
+    .set({ locked_until: lockUntil })
+    .where("status", "=", "running")
+    .where("locked_by", "=", workerId)
+    .where("id", "in", ids)
+    .returning("id")
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Hands jobs back unfinished (a shutdown): pending again at their own run_at, so due at once for
+ * the next worker, and the claim's attempt is given back, since the job did not fail.
+ */
+export async function releaseJobs(db: Db, workerId: string, ids: readonly string[], now: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await db
+    .updateTable("jobs")
+    .set((eb) => ({
+      status: "pending",
+      locked_by: null,
+      locked_until: null,
+      attempts: eb("attempts", "-", 1),
+      updated_at: now,
+    }))
+    .where("status", "=", "running")
+    .where("locked_by", "=", workerId)
+    .where("id", "in", ids)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /** Exponential backoff with full jitter, capped: 5 s, 10 s, 20 s … up to an hour. */

@@ -3,7 +3,8 @@ import type { Deps, Scope } from "../context.js";
 import type { Db, JobRow } from "../db/types.js";
 import { randomSecret } from "../lib/crypto.js";
 import { fromJson } from "../lib/json.js";
-import { claimDueJobs, completeJob, failJob } from "./queue.js";
+import { Pool, type PoolLimits } from "./pool.js";
+import { claimDueJobs, completeJob, failJob, releaseJobs, renewLeases } from "./queue.js";
 
 export interface JobContext {
   job: JobRow;
@@ -17,11 +18,14 @@ export interface JobContext {
    */
   complete(tx: Db): Promise<void>;
   /**
-   * A read shared by the jobs claimed in the same batch (settings many of them need, such as a
+   * A read shared by jobs claimed close together (settings many of them need, such as a
    * storefront's payment routing): `load` runs for the first job that asks for `key`, and the
-   * others get its result. Only for what is read, never for rows the job decides on.
+   * next jobs get its result, until the worker has started `batchSize` jobs under it (then the
+   * next job reads afresh). Only for what is read, never for rows the job decides on.
    */
   shared: Shared;
+  /** Aborted when the worker shuts down: a handler that can stop early (and be re-run) may. */
+  signal: AbortSignal;
 }
 
 export type Shared = <T>(key: string, load: () => Promise<T>) => Promise<T>;
@@ -32,44 +36,70 @@ export type Shared = <T>(key: string, load: () => Promise<T>) => Promise<T>;
  */
 export type JobHandler = (ctx: JobContext) => Promise<void>;
 
-export interface WorkerOptions {
+export interface WorkerTuning extends Partial<PoolLimits> {
+  /** Most jobs claimed in one round, and how many jobs share one `JobContext.shared` memo. */
+  batchSize?: number;
+  pollMs?: number;
+  /** How long a claim lives without a heartbeat: a dead worker's jobs are taken over after it. */
+  leaseMs?: number;
+  /** @deprecated the lease: `leaseMs` (kept for TESSERA_WORKER_LOCK_MS / --lock-ms). */
+  lockMs?: number;
+  /** How often a live worker renews its leases; a third of the lease by default. */
+  heartbeatMs?: number;
+}
+
+export interface WorkerOptions extends WorkerTuning {
   deps: Deps;
   handlers: () => Record<string, JobHandler>;
   scopeOf: (environmentId: string) => Promise<Scope | undefined>;
   workerId?: string;
-  batchSize?: number;
-  pollMs?: number;
-  lockMs?: number;
 }
 
 export interface Worker {
   readonly id: string;
-  /** Claims and runs due jobs until none are left (or `maxJobs`); returns how many ran. */
+  /** Claims and runs due jobs until none are left (or `maxJobs` ran); returns how many ran. */
   drain(options?: { environmentId?: string; maxJobs?: number }): Promise<number>;
   start(): void;
-  stop(): Promise<void>;
+  /**
+   * Stops claiming; running jobs get `graceMs` to finish (default: as long as they take), then
+   * the unfinished ones are released (due at once for the next worker, their attempt not counted).
+   */
+  stop(options?: { graceMs?: number }): Promise<{ released: number }>;
 }
+
+export const DEFAULT_LEASE_MS = 30_000;
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_TARGET_CONCURRENCY = 4;
 
 export function createWorker(o: WorkerOptions): Worker {
   const { deps } = o;
   const id = o.workerId ?? `${hostname()}:${process.pid}:${randomSecret(4)}`;
   const batchSize = o.batchSize ?? 50;
-  const lockMs = o.lockMs ?? 5 * 60_000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
+  const leaseMs = o.leaseMs ?? o.lockMs ?? DEFAULT_LEASE_MS;
+  const heartbeatMs = o.heartbeatMs ?? Math.max(10, Math.floor(leaseMs / 3));
+  const concurrency = Math.max(1, o.concurrency ?? DEFAULT_CONCURRENCY);
+  const pool = new Pool<Shared>({
+    concurrency,
+    perType: o.perType ?? {},
+    perTarget: o.perTarget ?? DEFAULT_TARGET_CONCURRENCY,
+    perTenant: o.perTenant ?? Math.max(1, Math.ceil(concurrency / 2)),
+  });
+  const shutdown = new AbortController();
+  let loop: Promise<void> | undefined;
+  let wakeLoop: (() => void) | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
 
-  /**
-   * Reads shared by the jobs claimed together (see JobContext.shared): each is made once per batch.
-   * The batch's jobs were found due by the clocks read at its claim, so each runs at its
-   * environment's clock as read for the batch (a test clock moved meanwhile applies from the next).
-   */
-  function batchMemo(): Shared {
-    const values = new Map<string, unknown>();
-    return async <T>(key: string, load: () => Promise<T>): Promise<T> => {
-      if (values.has(key)) return values.get(key) as T;
-      const value = await load();
-      values.set(key, value);
+  /** A memo for the jobs of one claim round (see JobContext.shared). */
+  function roundMemo(): Shared {
+    const values = new Map<string, Promise<unknown>>();
+    return <T>(key: string, load: () => Promise<T>): Promise<T> => {
+      let value = values.get(key) as Promise<T> | undefined;
+      if (!value) {
+        value = load();
+        values.set(key, value);
+        // A failed read is not remembered: the next job tries again.
+        value.catch(() => values.delete(key));
+      }
       return value;
     };
   }
@@ -77,13 +107,8 @@ export function createWorker(o: WorkerOptions): Worker {
   async function runJob(job: JobRow, shared: Shared): Promise<void> {
     const handler = o.handlers()[job.type];
     if (!handler) {
-      await failJob(
-        deps.db,
-        { ...job, attempts: job.max_attempts },
-        id,
-        new Error(`no handler for job type ${job.type}`),
-        deps.clock.now(),
-      );
+      const error = new Error(`no handler for job type ${job.type}`);
+      await failJob(deps.db, { ...job, attempts: job.max_attempts }, id, error, deps.clock.now());
       return;
     }
     try {
@@ -95,6 +120,7 @@ export function createWorker(o: WorkerOptions): Worker {
         payload: fromJson(job.payload, {}),
         scope,
         shared,
+        signal: shutdown.signal,
         async complete(tx) {
           await completeJob(tx, job, id, deps.clock.now().toISOString());
           completed = true;
@@ -107,54 +133,155 @@ export function createWorker(o: WorkerOptions): Worker {
     }
   }
 
-  async function drain(options: { environmentId?: string; maxJobs?: number } = {}): Promise<number> {
-    let ran = 0;
-    const max = options.maxJobs ?? Number.POSITIVE_INFINITY;
-    while (ran < max) {
-      const wallNow = deps.clock.now();
-      const jobs = await claimDueJobs(deps.db, deps.dialect, {
-        workerId: id,
-        wallNow: wallNow.toISOString(),
-        lockUntil: new Date(wallNow.getTime() + lockMs).toISOString(),
-        limit: Math.min(batchSize, max - ran),
-        ...(options.environmentId ? { environmentId: options.environmentId } : {}),
-      });
-      if (jobs.length === 0) break;
-      const shared = batchMemo();
-      for (const job of jobs) {
-        await runJob(job, shared);
-        ran++;
+  /** Renews the leases of every held job while any is held, so none expires under a live worker. */
+  function beat() {
+    if (heartbeat || pool.ids().length === 0) return;
+    heartbeat = setInterval(() => {
+      const ids = pool.ids();
+      if (ids.length === 0) {
+        clearInterval(heartbeat);
+        heartbeat = undefined;
+        return;
       }
+      const until = new Date(deps.clock.now().getTime() + leaseMs).toISOString();
+      renewLeases(deps.db, id, ids, until)
+        .then((held) => {
+          const lost = ids.filter((j) => !held.has(j) && pool.ids().includes(j));
+          if (lost.length) deps.logger.warn({ worker: id, jobs: lost }, "lease lost: jobs finished or taken over");
+        })
+        .catch((error) => deps.logger.error({ err: error, worker: id }, "lease renewal failed"));
+    }, heartbeatMs);
+    heartbeat.unref?.();
+  }
+
+  /**
+   * One claim round: up to a batch of due jobs, skipping types and targets that already hold
+   * their cap here. Tenants holding their share are skipped first, so another tenant's due job
+   * is claimed in this round; only if that leaves room does the round take more of theirs.
+   */
+  async function claimRound(environmentId: string | undefined, max: number): Promise<number> {
+    const want = Math.min(Math.max(batchSize, concurrency), max);
+    if (want <= 0) return 0;
+    const wallNow = deps.clock.now();
+    const base = {
+      workerId: id,
+      wallNow: wallNow.toISOString(),
+      lockUntil: new Date(wallNow.getTime() + leaseMs).toISOString(),
+      ...(environmentId ? { environmentId } : {}),
+    };
+    const skip = pool.saturated();
+    const jobs = await claimDueJobs(deps.db, deps.dialect, { ...base, limit: want, skip });
+    if (jobs.length < want && skip.tenants.length > 0) {
+      const more = { ...skip, tenants: [] };
+      jobs.push(...(await claimDueJobs(deps.db, deps.dialect, { ...base, limit: want - jobs.length, skip: more })));
     }
+    if (shutdown.signal.aborted) {
+      // Claimed while the worker was being stopped: straight back to the queue.
+      await releaseJobs(
+        deps.db,
+        id,
+        jobs.map((j) => j.id),
+        deps.clock.now().toISOString(),
+      );
+      return 0;
+    }
+    const memo = roundMemo();
+    for (const job of jobs) pool.add(job, memo);
+    beat();
+    return jobs.length;
+  }
+
+  /**
+   * Claim again when the ready jobs run low, or when slots are free that they cannot fill (they
+   * wait on a capped type or target): then the claim skips those and finds other work.
+   */
+  function wantsMore(): boolean {
+    startReady();
+    return pool.ready < concurrency || pool.running < concurrency;
+  }
+
+  function startReady(): number {
+    // A stopping worker starts nothing more: what it holds goes back to the queue.
+    if (shutdown.signal.aborted) return 0;
+    return pool.startReady(({ job, memo }) =>
+      runJob(job, memo).catch((error) => deps.logger.error({ err: error, job: job.id }, "job outcome not saved")),
+    );
+  }
+
+  async function drain(options: { environmentId?: string; maxJobs?: number } = {}): Promise<number> {
+    const max = options.maxJobs ?? Number.POSITIVE_INFINITY;
+    let ran = 0;
+    while (!shutdown.signal.aborted) {
+      let claimed = 0;
+      if (wantsMore() && ran < max) {
+        claimed = await claimRound(options.environmentId, max - ran);
+        ran += claimed;
+      }
+      startReady();
+      if (pool.running === 0 && pool.ready === 0 && (claimed === 0 || ran >= max)) break;
+      // Full, or nothing more due until a running job finishes (it may schedule more): wait for one.
+      if (claimed === 0 || pool.running >= concurrency) await pool.next();
+    }
+    while (pool.running > 0) await pool.next();
     return ran;
   }
 
-  function schedule() {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = drain()
-        .catch((error) => deps.logger.error({ err: error }, "worker loop failed"))
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
-    }, o.pollMs ?? 1000);
-    timer.unref?.();
+  async function background(): Promise<void> {
+    const pollMs = o.pollMs ?? 1000;
+    while (!shutdown.signal.aborted) {
+      let claimed = 0;
+      if (wantsMore()) {
+        try {
+          claimed = await claimRound(undefined, Number.POSITIVE_INFINITY);
+        } catch (error) {
+          deps.logger.error({ err: error, worker: id }, "claiming jobs failed");
+        }
+      }
+      startReady();
+      if (shutdown.signal.aborted) break;
+      if (claimed > 0 && pool.running < concurrency) continue;
+      // Idle or full: wait for a running job to finish, or the next poll.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wakeLoop = resolve;
+        if (pool.running > 0)
+          pool.next().then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+      });
+      wakeLoop = undefined;
+    }
   }
 
   return {
     id,
     drain,
     start() {
-      if (!stopped) return;
-      stopped = false;
-      deps.logger.info({ worker: id }, "worker started");
-      schedule();
+      if (loop || shutdown.signal.aborted) return;
+      deps.logger.info({ worker: id, concurrency, leaseMs }, "worker started");
+      loop = background().catch((error) => deps.logger.error({ err: error }, "worker loop failed"));
     },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+    async stop(options = {}) {
+      shutdown.abort();
+      wakeLoop?.();
+      await loop;
+      const now = () => deps.clock.now().toISOString();
+      // Claimed but not started: handed back at once.
+      let released = await releaseJobs(deps.db, id, pool.drop(), now());
+      const graceMs = options.graceMs ?? Number.POSITIVE_INFINITY;
+      if (graceMs === Number.POSITIVE_INFINITY) await pool.settled();
+      else if (pool.running > 0 && graceMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([pool.settled(), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+        clearTimeout(timer);
+      }
+      const left = pool.ids();
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = undefined;
+      released += await releaseJobs(deps.db, id, left, now());
+      if (left.length) deps.logger.info({ worker: id, released }, "worker stopped; unfinished jobs released");
+      return { released };
     },
   };
 }

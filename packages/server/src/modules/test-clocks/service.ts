@@ -1,5 +1,7 @@
 import { type AdvanceTestClock, addIsoDuration, type TestClock } from "@tessera/core";
+import { sql } from "kysely";
 import type { Deps, Scope } from "../../context.js";
+import type { Db } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { nextDueAt } from "../../jobs/queue.js";
 import type { Worker } from "../../jobs/worker.js";
@@ -40,6 +42,9 @@ export function testClocksService(
 
     async advance(scope: Scope, input: AdvanceTestClock): Promise<TestClock> {
       refuseProduction(scope);
+      // An advance that a crash interrupted is finished first, and its event written once.
+      const interrupted = await advanceInProgress(deps.db, scope.environmentId);
+      if (interrupted) await walk(scope, interrupted.from, interrupted.to);
       const { now } = await current(scope);
       const target = "to" in input ? new Date(input.to) : addIsoDuration(now, input.by);
       if (target.getTime() < now.getTime()) {
@@ -48,35 +53,57 @@ export function testClocksService(
         });
       }
       const until = target.toISOString();
-      let jobsRun = 0;
-      let clockAt = now.toISOString();
-      for (let step = 0; step < MAX_STEPS; step++) {
-        const due = await nextDueAt(deps.db, scope.environmentId, until);
-        if (!due) break;
-        if (due > clockAt) clockAt = due;
-        await tenancy.setTestClock(scope.environmentId, clockAt);
-        const ran = await worker.drain({ environmentId: scope.environmentId });
-        jobsRun += ran;
-        // Nothing ran although something is due: it is locked by another worker; let it finish.
-        if (ran === 0) await new Promise((r) => setTimeout(r, 20));
-      }
-      await tenancy.setTestClock(scope.environmentId, until);
-      const moved = (await tenancy.scopeForEnvironment(scope.environmentId)) ?? scope;
-      await deps.db.transaction().execute((tx) =>
-        events.record(tx, moved, {
-          type: "test_clock.advanced",
-          object: {
-            id: scope.environmentId,
-            object: "test_clock",
-            from: now.toISOString(),
-            to: until,
-            jobs_run: jobsRun,
-          },
-        }),
-      );
+      await markAdvance(deps.db, scope.environmentId, { from: now.toISOString(), to: until });
+      const jobsRun = await walk(scope, now.toISOString(), until);
       return { object: "test_clock", environment: scope.environment, frozen: true, now: until, jobs_run: jobsRun };
     },
   };
+
+  /**
+   * Moves the clock from `from` to `until` through every job due on the way, then, in one
+   * transaction, sets it to `until`, clears the advance in progress and records the event: an
+   * advance is done entirely or can be walked again (what already ran is done and is not run twice).
+   * A job claimed by another worker is waited for; a dead worker's claim returns after its lease.
+   */
+  async function walk(scope: Scope, from: string, until: string): Promise<number> {
+    let jobsRun = 0;
+    let clockAt = from;
+    for (let step = 0; step < MAX_STEPS; step++) {
+      const due = await nextDueAt(deps.db, scope.environmentId, until);
+      if (!due) break;
+      if (due > clockAt) clockAt = due;
+      await tenancy.setTestClock(scope.environmentId, clockAt);
+      const ran = await worker.drain({ environmentId: scope.environmentId });
+      jobsRun += ran;
+      // Nothing ran although something is due: another worker holds it; let it finish (or its lease pass).
+      if (ran === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    await deps.db.transaction().execute(async (tx) => {
+      await tenancy.setTestClock(scope.environmentId, until, tx);
+      await markAdvance(tx, scope.environmentId, undefined);
+      const moved = (await tenancy.scopeForEnvironment(scope.environmentId, tx)) ?? scope;
+      await events.record(tx, moved, {
+        type: "test_clock.advanced",
+        object: { id: scope.environmentId, object: "test_clock", from, to: until, jobs_run: jobsRun },
+      });
+    });
+    return jobsRun;
+  }
+}
+
+/** The advance in progress on an environment (columns of migration 015), if one never finished. */
+async function advanceInProgress(db: Db, environmentId: string): Promise<{ from: string; to: string } | undefined> {
+  const { rows } = await sql<{ advance_from: string | null; advance_to: string | null }>`
+    select test_clock_advance_from as advance_from, test_clock_advance_to as advance_to
+    from environments where id = ${environmentId}`.execute(db);
+  const row = rows[0];
+  return row?.advance_from && row.advance_to ? { from: row.advance_from, to: row.advance_to } : undefined;
+}
+
+async function markAdvance(db: Db, environmentId: string, advance: { from: string; to: string } | undefined) {
+  await sql`
+    update environments set test_clock_advance_from = ${advance?.from ?? null}, test_clock_advance_to = ${advance?.to ?? null}
+    where id = ${environmentId}`.execute(db);
 }
 
 export type TestClocksService = ReturnType<typeof testClocksService>;

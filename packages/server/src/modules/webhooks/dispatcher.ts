@@ -37,8 +37,12 @@ export const RETRY_JITTER = 0.1;
 export const MAX_AUTOMATIC_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
 
 /** The jittered wait after automatic attempt `attempt`, or undefined when it was the last. */
-export function retryDelayMs(attempt: number, random: () => number = Math.random): number | undefined {
-  const base = RETRY_SCHEDULE_MS[attempt - 1];
+export function retryDelayMs(
+  attempt: number,
+  random: () => number = Math.random,
+  schedule: readonly number[] = RETRY_SCHEDULE_MS,
+): number | undefined {
+  const base = schedule[attempt - 1];
   if (base === undefined) return undefined;
   return Math.round(base * (1 - RETRY_JITTER + random() * 2 * RETRY_JITTER));
 }
@@ -46,9 +50,15 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
 export interface WebhookOptions {
   /** TESSERA_WEBHOOKS_ALLOW_PRIVATE: deliver to loopback / private addresses too. Off by default. */
   allowPrivateAddresses?: boolean;
+  /** TESSERA_WEBHOOK_TIMEOUT_MS: how long a receiver has to answer (DELIVERY_TIMEOUT_MS by default). */
   timeoutMs?: number;
+  /** TESSERA_WEBHOOK_RETRY_SCHEDULE: the waits before each retry (RETRY_SCHEDULE_MS by default). */
+  retryScheduleMs?: readonly number[];
   random?: () => number;
 }
+
+/** The target of a delivery job: the worker runs only a few at once per endpoint (jobs/pool.ts). */
+export const webhookTarget = (endpointId: string) => `webhook:${endpointId}`;
 
 interface DeliverPayload {
   delivery_id: string;
@@ -70,8 +80,16 @@ export function createDispatcher(
   const { db, clock, secrets } = deps;
   const allowPrivate = options.allowPrivateAddresses ?? false;
   const random = options.random ?? Math.random;
+  const schedule = options.retryScheduleMs ?? RETRY_SCHEDULE_MS;
 
-  async function enqueueAttempt(tx: Db, scope: Scope, deliveryId: string, attempt: number, runAt: string) {
+  async function enqueueAttempt(
+    tx: Db,
+    scope: Scope,
+    endpointId: string,
+    deliveryId: string,
+    attempt: number,
+    runAt: string,
+  ) {
     const payload: DeliverPayload = { delivery_id: deliveryId, attempt };
     await enqueueJob(tx, isoNow(clock), {
       type: WEBHOOK_JOB,
@@ -80,6 +98,7 @@ export function createDispatcher(
       scope: { tenantId: scope.tenantId, environmentId: scope.environmentId },
       clock: "wall",
       dedupeKey: `${WEBHOOK_JOB}:${deliveryId}:${attempt}`,
+      target: webhookTarget(endpointId),
       // Only infrastructure failures (the database) use the queue's own retries; HTTP failures
       // are recorded and rescheduled here on RETRY_SCHEDULE_MS.
       maxAttempts: 5,
@@ -106,7 +125,7 @@ export function createDispatcher(
         created_at: now,
         updated_at: now,
       });
-      if (inserted) await enqueueAttempt(tx, scope, id, 1, now);
+      if (inserted) await enqueueAttempt(tx, scope, endpoint.id, id, 1, now);
     }
   });
 
@@ -229,7 +248,7 @@ export function createDispatcher(
     }
     const result = await attempt(scope, endpoint, delivery, event, "automatic");
     if (result.succeeded) return;
-    const delay = retryDelayMs(n, random);
+    const delay = retryDelayMs(n, random, schedule);
     const now = clock.now();
     await db.transaction().execute(async (tx) => {
       if (delay === undefined) {
@@ -240,7 +259,7 @@ export function createDispatcher(
       const runAt = new Date(now.getTime() + delay).toISOString();
       const set = { next_attempt_at: runAt, updated_at: now.toISOString() };
       if (await repo.updateDelivery(tx, scope, delivery.id, set, "pending")) {
-        await enqueueAttempt(tx, scope, delivery.id, n + 1, runAt);
+        await enqueueAttempt(tx, scope, endpoint.id, delivery.id, n + 1, runAt);
       }
     });
   });

@@ -23,6 +23,7 @@ import { privateLiteral, refusedDestination } from "./ssrf.js";
 import { toDelivery, toEndpoint } from "./views.js";
 
 export type { WebhookOptions } from "./dispatcher.js";
+export { parseRetrySchedule, webhookOptions } from "./retry-schedule.js";
 
 /**
  * Outbound webhooks (DESIGN §6, Standard Webhooks): endpoints with their signing secrets, the

@@ -1,0 +1,189 @@
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../test/harness.js";
+import { emitEvent, startReceiver } from "../../test/webhook-receiver.js";
+import { claimDueJobs, enqueueJob } from "./queue.js";
+import { createWorker, type WorkerOptions } from "./worker.js";
+
+/** Waits for a condition the test needs before its next step (never asserts on time). */
+async function until(what: string, check: () => boolean | Promise<boolean>, limitMs = 20_000) {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A gate a job waits on until the test opens it. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+describe("the worker pool: concurrency, leases, limits and release", () => {
+  let ctx: TestContext;
+  let acme: TestTenant;
+  let globex: TestTenant;
+  const runs = new Map<string, number>();
+  const started: string[] = [];
+  let slow = gate();
+
+  const workerWith = (o: Partial<WorkerOptions> = {}) =>
+    createWorker({
+      deps: ctx.deps,
+      handlers: () => ctx.services.jobs.handlers(),
+      scopeOf: (id) => ctx.services.tenancy.scopeForEnvironment(id),
+      pollMs: 10,
+      ...o,
+    });
+  const job = (id: string) => ctx.deps.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+  beforeAll(async () => {
+    // A receiver has a minute to answer: longer than this test waits, so only the caps keep things moving.
+    ctx = await createTestApp({}, { webhooks: { allowPrivateAddresses: true, timeoutMs: 60_000 } });
+    acme = await createTestTenant(ctx, "acme");
+    globex = await createTestTenant(ctx, "globex");
+    ctx.services.jobs.register("test.slow", async ({ job }) => {
+      runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
+      await slow.opened;
+    });
+    ctx.services.jobs.register("test.order", async ({ job }) => {
+      started.push(job.tenant_id ?? "");
+    });
+  });
+  afterAll(() => ctx.close());
+
+  async function enqueue(type: string, scope?: { tenantId: string; environmentId: string }, runAt?: string) {
+    const now = ctx.clock.now().toISOString();
+    return (await enqueueJob(ctx.deps.db, now, {
+      type,
+      payload: {},
+      runAt: runAt ?? now,
+      clock: "wall",
+      ...(scope ? { scope } : {}),
+    }))!;
+  }
+
+  it("a job longer than its lease keeps it (heartbeat): a second worker does not run it again", async () => {
+    slow = gate();
+    const id = await enqueue("test.slow");
+    const a = workerWith({ leaseMs: 1_000, heartbeatMs: 10 });
+    const b = workerWith();
+    const draining = a.drain();
+    await until("the job runs", () => runs.get(id) === 1);
+    // Past the lease on the wall clock: only the heartbeat can keep the claim alive now.
+    ctx.clock.advance(5_000);
+    const now = ctx.clock.now().toISOString();
+    await until("the lease was renewed", async () => ((await job(id)).locked_until ?? "") > now);
+    expect(await b.drain()).toBe(0);
+    slow.open();
+    expect(await draining).toBe(1);
+    expect(runs.get(id)).toBe(1);
+    expect(await job(id)).toMatchObject({ status: "done", attempts: 1, locked_by: null });
+  });
+
+  it("a dead worker's claims are taken over once its lease has passed, not before", async () => {
+    slow = gate();
+    slow.open();
+    const id = await enqueue("test.slow");
+    const now = ctx.clock.now();
+    // A worker claims and dies: nothing renews its lease.
+    const claimed = await claimDueJobs(ctx.deps.db, ctx.deps.dialect, {
+      workerId: "dead-worker",
+      wallNow: now.toISOString(),
+      lockUntil: new Date(now.getTime() + 2_000).toISOString(),
+      limit: 10,
+    });
+    expect(claimed.map((j) => j.id)).toEqual([id]);
+    const b = workerWith();
+    expect(await b.drain()).toBe(0);
+    ctx.clock.advance(2_001);
+    expect(await b.drain()).toBe(1);
+    expect(runs.get(id)).toBe(1);
+    expect(await job(id)).toMatchObject({ status: "done", attempts: 2 });
+  });
+
+  it("stop releases claimed jobs, running ones after the grace: due at once, their attempt given back", async () => {
+    slow = gate();
+    const ids = [await enqueue("test.slow"), await enqueue("test.slow"), await enqueue("test.slow")];
+    const a = workerWith({ concurrency: 1 });
+    const draining = a.drain();
+    await until("one job runs", () => ids.some((id) => runs.get(id) === 1));
+    const { released } = await a.stop({ graceMs: 0 });
+    expect(released).toBe(3);
+    for (const id of ids) expect(await job(id)).toMatchObject({ status: "pending", attempts: 0, locked_by: null });
+    // The abandoned run finishes late: it cannot mark a job it no longer holds.
+    slow.open();
+    await draining;
+    const b = workerWith();
+    expect(await b.drain()).toBe(3);
+    for (const id of ids) expect(await job(id)).toMatchObject({ status: "done", attempts: 1 });
+    // At least once: the job running at the stop ran again; the two never started ran once.
+    expect(ids.map((id) => runs.get(id)).sort()).toEqual([1, 1, 2]);
+  });
+
+  it("one tenant's flood does not hold another tenant's due job beyond the next claim round", async () => {
+    const flood = acme.scopes.development!;
+    const other = globex.scopes.development!;
+    const t0 = ctx.clock.now().getTime();
+    for (let i = 0; i < 40; i++) await enqueue("test.order", flood, new Date(t0 - 60_000 + i).toISOString());
+    // Due last of all: a first-come worker would run it 41st.
+    await enqueue("test.order", other, ctx.clock.now().toISOString());
+    const batchSize = 10;
+    const concurrency = 2;
+    const w = workerWith({ batchSize, concurrency, perTenant: 1 });
+    expect(await w.drain()).toBe(41);
+    expect(started).toHaveLength(41);
+    // Claimed in the second round (the first was all the flood's), then started at the next free slot.
+    expect(started.indexOf(globex.id)).toBeLessThanOrEqual(batchSize + concurrency);
+    expect(started.filter((t) => t === globex.id)).toHaveLength(1);
+  });
+
+  it("a hanging receiver holds only its own slots: the healthy endpoint's deliveries all complete meanwhile", async () => {
+    const hanging: IncomingMessage[] = [];
+    const stuck = createServer((req) => hanging.push(req));
+    await new Promise<void>((r) => stuck.listen(0, "127.0.0.1", r));
+    const healthy = await startReceiver();
+    const scope = acme.scopes.development!;
+    for (const url of [`http://127.0.0.1:${(stuck.address() as AddressInfo).port}/hooks`, healthy.url]) {
+      expect((await acme.api("POST", "/v1/webhook-endpoints", { url, enabled_events: ["*"] })).status).toBe(201);
+    }
+    const events = 12;
+    for (let i = 0; i < events; i++)
+      await emitEvent(ctx, scope, "customer.created", { id: `cus_${i}`, object: "customer" });
+
+    const worker = workerWith({ concurrency: 4, perTarget: 2 });
+    worker.start();
+    try {
+      await until("the healthy receiver got every event", () => healthy.received.length >= events);
+      // Every event reached the healthy endpoint once, while the hanging one holds exactly its cap.
+      expect(new Set(healthy.received.map((r) => r.id)).size).toBe(events);
+      expect(healthy.received).toHaveLength(events);
+      expect(hanging).toHaveLength(2);
+    } finally {
+      // The receiver goes away: the stuck attempts fail (and are rescheduled); the stop releases the rest.
+      stuck.close();
+      stuck.closeAllConnections();
+      await worker.stop();
+      await healthy.close();
+    }
+    const attempts = await ctx.deps.db
+      .selectFrom("webhook_attempts")
+      .select(["succeeded"])
+      .where("tenant_id", "=", acme.id)
+      .execute();
+    expect(attempts.filter((a) => a.succeeded === 1)).toHaveLength(events);
+    // The two stuck attempts failed when the receiver went away; the stop handed the rest back unrun.
+    expect(attempts.filter((a) => a.succeeded === 0)).toHaveLength(2);
+    const waiting = await ctx.deps.db
+      .selectFrom("jobs")
+      .select(["attempts"])
+      .where("type", "=", "webhook.deliver")
+      .where("status", "=", "pending")
+      .where("run_at", "<=", ctx.clock.now().toISOString())
+      .execute();
+    expect(waiting.map((j) => j.attempts)).toEqual(Array(events - 2).fill(0));
+  });
+});
