@@ -810,7 +810,26 @@ export type Event = {
     | "grant.created"
     | "grant.revoked"
     | "webhook_endpoint.disabled"
-    | "test_clock.advanced";
+    | "test_clock.advanced"
+    | "customer.entitlements_updated"
+    | "api_key.created"
+    | "api_key.revoked"
+    | "webhook_endpoint.created"
+    | "webhook_endpoint.updated"
+    | "webhook_endpoint.deleted"
+    | "webhook_endpoint.secret_rotated"
+    | "storefront.created"
+    | "storefront.updated"
+    | "storefront.credentials_updated"
+    | "entitlement.created"
+    | "entitlement.updated"
+    | "bundle.created"
+    | "bundle.updated"
+    | "price.created"
+    | "price.updated"
+    | "signing_key.rotated"
+    | "tenant.created"
+    | "environment.created";
   /** ISO-8601 UTC time */
   created_at: string;
   tenant: string;
@@ -821,6 +840,14 @@ export type Event = {
   /** Links request → decision → outcome. */
   correlation_id: string | null;
   request_id: string | null;
+  /** Who made the change (null on events older than actors). */
+  actor: {
+    type: "api_key" | "user" | "platform_key" | "system" | "channel" | "provider";
+    id: string;
+    label?: string;
+  } | null;
+  /** The event or request that directly caused this one (`evt_…` or a request id). */
+  causation_id: string | null;
 };
 
 /**

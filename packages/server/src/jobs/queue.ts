@@ -17,6 +17,9 @@ export interface EnqueueJob {
   /** At most one job ever exists per dedupe key: enqueueing a duplicate is a no-op. */
   dedupeKey?: string;
   maxAttempts?: number;
+  /** Lineage (events module): the correlation it continues and what caused it. */
+  correlationId?: string | null;
+  causationId?: string | null;
 }
 
 /**
@@ -35,6 +38,8 @@ export async function enqueueJob(db: Db, now: string, job: EnqueueJob): Promise<
     run_at: job.runAt,
     max_attempts: job.maxAttempts ?? 10,
     dedupe_key: job.dedupeKey ?? null,
+    correlation_id: job.correlationId ?? null,
+    causation_id: job.causationId ?? null,
     now,
   });
   return Number(result.numAffectedRows ?? 0) > 0 ? id : undefined;
@@ -42,7 +47,20 @@ export async function enqueueJob(db: Db, now: string, job: EnqueueJob): Promise<
 
 // Every change that schedules follow-up work writes one: compiled once (see lib/prepared.ts).
 const jobInsert = preparedQuery(
-  ["id", "tenant_id", "environment_id", "type", "payload", "clock", "run_at", "max_attempts", "dedupe_key", "now"],
+  [
+    "id",
+    "tenant_id",
+    "environment_id",
+    "type",
+    "payload",
+    "clock",
+    "run_at",
+    "max_attempts",
+    "dedupe_key",
+    "correlation_id",
+    "causation_id",
+    "now",
+  ],
   (db: Kysely<Database>, p) =>
     db
       .insertInto("jobs")
@@ -61,6 +79,8 @@ const jobInsert = preparedQuery(
         locked_until: null,
         last_error: null,
         dedupe_key: p.dedupe_key,
+        correlation_id: p.correlation_id,
+        causation_id: p.causation_id,
         created_at: p.now,
         updated_at: p.now,
       })

@@ -17,6 +17,9 @@ const EVENT_COLUMNS = [
   "correlation_id",
   "request_id",
   "created_at",
+  "actor",
+  "causation_id",
+  "fanned_out_at",
 ] as const satisfies ReadonlyArray<keyof EventRow>;
 
 // Every change writes one or more: compiled once (see lib/prepared.ts).

@@ -1,5 +1,5 @@
-import type { Event, EventListQuery, EventType } from "@tessera/core";
-import type { Deps, Scope } from "../../context.js";
+import type { Actor, Event, EventListQuery, EventType } from "@tessera/core";
+import { type Deps, type Scope, SYSTEM_ACTOR } from "../../context.js";
 import type { Db, EventRow } from "../../db/types.js";
 import { notFound } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
@@ -11,7 +11,10 @@ export interface RecordEvent {
   type: EventType;
   /** The API object the event is about, as a snapshot: `{ id, object, … }`. */
   object: { id: string; object: string } & Record<string, unknown>;
+  /** Overrides the scope's correlation (a payment keeps the one it was created under). */
   correlationId?: string | null;
+  /** Overrides the scope's cause. */
+  causationId?: string | null;
 }
 
 /** Called inside the transaction that writes the event: the transactional outbox. */
@@ -32,6 +35,8 @@ export function toEvent(
     data: { object },
     correlation_id: row.correlation_id,
     request_id: row.request_id,
+    actor: fromJson<Actor | null>(row.actor, null),
+    causation_id: row.causation_id,
   };
 }
 
@@ -58,9 +63,12 @@ export function eventsService({ db }: Deps) {
       object_type: input.object.object,
       object_id: input.object.id,
       data,
-      correlation_id: input.correlationId ?? scope.requestId ?? null,
+      correlation_id: input.correlationId ?? scope.correlationId ?? scope.requestId ?? null,
       request_id: scope.requestId ?? null,
       created_at: scope.clock.now().toISOString(),
+      actor: toJson(scope.actor ?? SYSTEM_ACTOR),
+      causation_id: input.causationId ?? scope.causationId ?? scope.requestId ?? null,
+      fanned_out_at: null,
     };
     await repo.insertEvent(tx, row);
     // The snapshot as given, not parsed back from the JSON just written (snapshots are plain JSON
