@@ -103,11 +103,12 @@ program
       TESSERA_WORKER_LOCK_MS: opts.lockMs,
     });
     const runtime = await openRuntime({ env });
-    const { worker } = createServices(runtime.deps, {
+    const { worker, events } = createServices(runtime.deps, {
       workerPollMs: runtime.config.TESSERA_WORKER_POLL_MS,
       workerLockMs: runtime.config.TESSERA_WORKER_LOCK_MS,
       webhooks: { allowPrivateAddresses: runtime.config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
     });
+    await events.scheduleSweep();
     worker.start();
     // The worker's poll timer is unref'd (so it never holds `serve` open); here it is the whole
     // process, which must stay up until a signal.

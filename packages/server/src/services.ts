@@ -24,7 +24,7 @@ export function createServices(
   const tenancy = tenancyService(deps);
   const auth = authService(deps);
   const catalog = catalogService(deps);
-  const events = eventsService(deps);
+  const events = eventsService(deps, { jobs });
   const storefronts = storefrontsService(deps, { catalog });
   const customers = customersService(deps, { storefronts, events });
   // Payment providers by name; a storefront routes to the registered ones it lists, in order.
@@ -43,6 +43,8 @@ export function createServices(
     deps,
     handlers: () => jobs.handlers(),
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
+    // A job's writes have committed: hand the events it recorded to their consumers.
+    afterJob: (scope) => events.afterCommit(scope),
     ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
     ...(options.workerLockMs ? { lockMs: options.workerLockMs } : {}),
   });

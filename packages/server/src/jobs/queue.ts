@@ -11,7 +11,7 @@ export interface EnqueueJob {
   /** When it becomes due, ISO-8601. */
   runAt: string;
   /** The tenant + environment it belongs to (its test clock decides when it is due). */
-  scope?: { tenantId: string; environmentId: string };
+  scope?: { tenantId: string; environmentId: string; correlationId?: string; causationId?: string };
   /** 'environment' (default when scoped): due by the environment's clock; 'wall': by real time. */
   clock?: "environment" | "wall";
   /** At most one job ever exists per dedupe key: enqueueing a duplicate is a no-op. */
@@ -38,8 +38,9 @@ export async function enqueueJob(db: Db, now: string, job: EnqueueJob): Promise<
     run_at: job.runAt,
     max_attempts: job.maxAttempts ?? 10,
     dedupe_key: job.dedupeKey ?? null,
-    correlation_id: job.correlationId ?? null,
-    causation_id: job.causationId ?? null,
+    // A job scheduled by a request or another job continues its lineage (a full Scope carries it).
+    correlation_id: job.correlationId ?? job.scope?.correlationId ?? null,
+    causation_id: job.causationId ?? job.scope?.causationId ?? null,
     now,
   });
   return Number(result.numAffectedRows ?? 0) > 0 ? id : undefined;

@@ -2,9 +2,12 @@ import type { Actor, Event, EventListQuery, EventType } from "@tessera/core";
 import { type Deps, type Scope, SYSTEM_ACTOR } from "../../context.js";
 import type { Db, EventRow } from "../../db/types.js";
 import { notFound } from "../../errors.js";
+import type { JobRegistry } from "../../jobs/registry.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, toPage } from "../../lib/pagination.js";
+import type { EventConsumer } from "./consumers.js";
+import { createFanOut } from "./fanout.js";
 import * as repo from "./repo.js";
 
 export interface RecordEvent {
@@ -16,9 +19,6 @@ export interface RecordEvent {
   /** Overrides the scope's cause. */
   causationId?: string | null;
 }
-
-/** Called inside the transaction that writes the event: the transactional outbox. */
-export type EventListener = (tx: Db, scope: Scope, event: Event) => Promise<void>;
 
 export function toEvent(
   row: EventRow,
@@ -42,11 +42,14 @@ export function toEvent(
 
 /**
  * Immutable lifecycle events. `record` must be given the transaction of the change it describes,
- * so the change and its event commit together or not at all; listeners (webhooks) enqueue their
- * work in that same transaction.
+ * so the change and its event commit together or not at all, and writes nothing else. Consumers
+ * (`subscribe`) are fed from committed events by jobs (fanout.ts); whoever commits calls
+ * `afterCommit` (the HTTP pipeline after each change, the worker after each job), and a periodic
+ * sweep catches what a crash left pending.
  */
-export function eventsService({ db }: Deps) {
-  const listeners: EventListener[] = [];
+export function eventsService(deps: Deps, { jobs }: { jobs: JobRegistry }) {
+  const { db } = deps;
+  const fanOut = createFanOut(deps, jobs, (row, scope) => toEvent(row, scope));
 
   async function write(
     tx: Db,
@@ -73,14 +76,23 @@ export function eventsService({ db }: Deps) {
     await repo.insertEvent(tx, row);
     // The snapshot as given, not parsed back from the JSON just written (snapshots are plain JSON
     // values, so it reads the same): a renewal's events would otherwise cost a parse each.
-    const event = toEvent(row, scope, input.object);
-    for (const listener of listeners) await listener(tx, scope, event);
-    return event;
+    return toEvent(row, scope, input.object);
   }
 
   return {
-    onEvent(listener: EventListener): void {
-      listeners.push(listener);
+    /** Feeds `consumer` every committed event of its types, at least once, in jobs (fanout.ts). */
+    subscribe(consumer: EventConsumer): void {
+      fanOut.register(consumer);
+    },
+
+    /** After a commit that may have recorded events: starts their fan-out. Cheap when none are pending. */
+    afterCommit(scope: Pick<Scope, "tenantId" | "environmentId">): Promise<void> {
+      return fanOut.kick(scope);
+    },
+
+    /** Starts the periodic sweep (the long-running worker does, once). */
+    scheduleSweep(): Promise<void> {
+      return fanOut.scheduleSweep();
     },
 
     record(tx: Db, scope: Scope, input: RecordEvent): Promise<Event> {
