@@ -21,11 +21,11 @@ export function createServices(
   options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {},
 ) {
   const jobs = new JobRegistry();
-  const tenancy = tenancyService(deps);
-  const auth = authService(deps);
-  const catalog = catalogService(deps);
   const events = eventsService(deps, { jobs });
-  const storefronts = storefrontsService(deps, { catalog });
+  const tenancy = tenancyService(deps);
+  const auth = authService(deps, { events });
+  const catalog = catalogService(deps, { events });
+  const storefronts = storefrontsService(deps, { catalog, events });
   const customers = customersService(deps, { storefronts, events });
   // Payment providers by name; a storefront routes to the registered ones it lists, in order.
   const paymentProviders = new PaymentProviderRegistry();

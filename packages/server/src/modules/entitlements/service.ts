@@ -27,7 +27,7 @@ export function entitlementsService(deps: Deps, services: EntitlementsServiceDep
     issuer: deps.tokens?.issuer,
   });
   const resolve = entitlementResolver(deps, services);
-  const keys = signingKeyOperations(deps, () => settings().ttlSeconds);
+  const keys = signingKeyOperations(deps, () => settings().ttlSeconds, services.events);
   return {
     resolve,
     async getEntitlements(scope: Scope, customerId: string) {

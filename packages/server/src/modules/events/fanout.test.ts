@@ -70,14 +70,12 @@ describe("events: actors, lineage and fan-out after commit", () => {
 
   it("finds an event that committed after a later one was fanned out (no id cursor)", async () => {
     const earlyId = newId("event");
-    const later = await ctx.deps.db
-      .transaction()
-      .execute((tx) =>
-        ctx.services.events.record(tx, scope, {
-          type: "customer.updated",
-          object: { id: "cus_x", object: "customer" },
-        }),
-      );
+    const later = await ctx.deps.db.transaction().execute((tx) =>
+      ctx.services.events.record(tx, scope, {
+        type: "customer.updated",
+        object: { id: "cus_x", object: "customer" },
+      }),
+    );
     await ctx.services.events.afterCommit(scope);
     await ctx.services.worker.drain();
     expect(seenIds()).toContain(later.id);
@@ -104,14 +102,12 @@ describe("events: actors, lineage and fan-out after commit", () => {
   });
 
   it("delivers once per consumer however often it is kicked, and the sweep finds a lost kick", async () => {
-    const event = await ctx.deps.db
-      .transaction()
-      .execute((tx) =>
-        ctx.services.events.record(tx, scope, {
-          type: "customer.updated",
-          object: { id: "cus_z", object: "customer" },
-        }),
-      );
+    const event = await ctx.deps.db.transaction().execute((tx) =>
+      ctx.services.events.record(tx, scope, {
+        type: "customer.updated",
+        object: { id: "cus_z", object: "customer" },
+      }),
+    );
     // No kick: the process "died" after the commit.
     await ctx.services.worker.drain();
     expect(seenIds()).not.toContain(event.id);

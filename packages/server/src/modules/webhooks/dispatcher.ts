@@ -104,8 +104,8 @@ export function createDispatcher(
           // Fan-out runs a little after the write: an endpoint made meanwhile gets only the events
           // recorded after it, as if the delivery had been decided at the write (ids are ULIDs).
           if (ulidOf(endpoint.id) > ulidOf(event.id)) continue;
-          // An endpoint's own disabling is news for the tenant's other endpoints, not for it.
-          if (event.type === "webhook_endpoint.disabled" && event.data.object.id === endpoint.id) continue;
+          // An endpoint's own changes (created, disabled, …) are news for the tenant's other endpoints.
+          if (event.type.startsWith("webhook_endpoint.") && event.data.object.id === endpoint.id) continue;
           const id = newId("webhook_delivery");
           const inserted = await repo.insertDelivery(tx, {
             id,

@@ -159,6 +159,10 @@ describe("webhook endpoints API", () => {
   });
 
   it("creates one delivery per enabled matching endpoint of the event's tenant and environment", async () => {
+    // The endpoints of earlier tests would get these events too (and be sent to): start clean.
+    for (const ep of (await acme.api("GET", "/v1/webhook-endpoints?limit=100")).body.data) {
+      await acme.api("DELETE", `/v1/webhook-endpoints/${ep.id}`);
+    }
     // A name that resolves to loopback: each send is refused at once (no network), and recorded.
     const make = async (api: TestTenant["api"], enabled_events: string[]) =>
       (await api("POST", "/v1/webhook-endpoints", { url: "http://localhost:9/f", enabled_events })).body.id as string;
@@ -182,13 +186,15 @@ describe("webhook endpoints API", () => {
       expect(res.status).toBe(200);
       return (res.body.data as { event_type: string; status: string }[]).map((d) => d.event_type).sort();
     };
-    // Disabling `off` is itself an event, and `*` receives it.
+    // Creating the other endpoints and disabling `off` are events too, and `*` receives them.
     expect(await typesOf(acme.api, all)).toEqual(
       [
         "customer.created",
         "invoice.paid",
         "payment.failed",
         "subscription.renewed",
+        ...Array(4).fill("webhook_endpoint.created"),
+        "webhook_endpoint.updated",
         "webhook_endpoint.disabled",
       ].sort(),
     );
