@@ -37,6 +37,7 @@ export function createServices(
     catalog,
     customers,
     events,
+    jobs,
     listEntitlementSources: (scope, customerId) => subscriptions.listEntitlementSources(scope, customerId),
   });
   const worker = createWorker({
