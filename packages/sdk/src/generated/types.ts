@@ -1121,6 +1121,33 @@ export type CustomerEntitlements = {
 };
 
 /**
+ * The object of a `customer.entitlements_updated` event: the customer's new effective entitlements and the keys added, removed or changed.
+ *
+ * @example
+ * if (isEntitlementsUpdatedEvent(event)) await refreshToken(event.data.object.customer, event.data.object.changed);
+ */
+export type CustomerEntitlementsUpdate = {
+  customer: string;
+  storefront: string;
+  entitlements: CustomerEntitlement[];
+  /** The subscriptions granting now. */
+  subscriptions: EntitlementSubscription[];
+  /** The next known change: a grant expiring, a subscription changing, a quota window resetting. */
+  next_change_at: string | null;
+  /** ISO-8601 UTC time */
+  as_of: string;
+  /** The customer id (the event's object). */
+  id: string;
+  object: "customer_entitlements";
+  /** Keys the customer has now and did not have. */
+  added: string[];
+  /** Keys the customer had and has no longer. */
+  removed: string[];
+  /** Keys whose value changed (level, limit, content, period). */
+  changed: string[];
+};
+
+/**
  * What `customerEntitlements.check` takes.
  *
  * @example
