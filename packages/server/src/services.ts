@@ -3,6 +3,7 @@ import { JobRegistry } from "./jobs/registry.js";
 import { createWorker } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
+import { personalDataVault } from "./modules/customers/personal-data.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
@@ -21,12 +22,14 @@ export function createServices(
   options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {},
 ) {
   const jobs = new JobRegistry();
-  const events = eventsService(deps, { jobs });
+  // Personal fields in immutable rows are sealed per customer, so erasure can destroy them.
+  const personalData = personalDataVault(deps);
+  const events = eventsService(deps, { jobs, personalData });
   const tenancy = tenancyService(deps);
   const auth = authService(deps, { events });
   const catalog = catalogService(deps, { events });
   const storefronts = storefrontsService(deps, { catalog, events });
-  const customers = customersService(deps, { storefronts, events });
+  const customers = customersService(deps, { storefronts, events, personalData });
   // Payment providers by name; a storefront routes to the registered ones it lists, in order.
   const paymentProviders = new PaymentProviderRegistry();
   paymentProviders.register(sandboxProvider(deps.db));

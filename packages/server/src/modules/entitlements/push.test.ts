@@ -67,7 +67,10 @@ describe("entitlement pushes", () => {
     });
 
     // A second grant of the same flag, usage of nothing, a drain again: nothing changed, nothing said.
-    const again = await acme.api("POST", `/v1/customers/${customer}/grants`, { entitlement: "export-pdf", reason: "x" });
+    const again = await acme.api("POST", `/v1/customers/${customer}/grants`, {
+      entitlement: "export-pdf",
+      reason: "x",
+    });
     await drain();
     expect(await updates()).toHaveLength(1);
     // Revoking one of the two changes nothing; revoking the last removes it.

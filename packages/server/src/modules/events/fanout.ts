@@ -30,7 +30,7 @@ interface ConsumePayload {
  * step: a kick before that joins the job (which scans after it), a kick after it starts another.
  * Event ids are made before commit, so pending events are found by their marker, not an id cursor.
  */
-export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: EventRow, scope: Scope) => Event) {
+export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: EventRow, scope: Scope) => Promise<Event>) {
   const { db, clock } = deps;
   const consumers = new Map<string, EventConsumer>();
 
@@ -93,7 +93,7 @@ export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: Event
     // Removed by retention: nothing left to hand over.
     if (!row) return;
     const scope: Scope = { ...ctx.scope, actor: { type: "system", id: `consumer:${name}` }, causationId: row.id };
-    await consumer.handle(scope, toEvent(row, scope), ctx);
+    await consumer.handle(scope, await toEvent(row, scope), ctx);
   });
 
   /** Catches events whose kick never ran, then schedules itself again. */

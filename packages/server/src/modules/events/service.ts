@@ -10,10 +10,26 @@ import type { EventConsumer } from "./consumers.js";
 import { createFanOut } from "./fanout.js";
 import * as repo from "./repo.js";
 
+type Snapshot = { id: string; object: string } & Record<string, unknown>;
+
+/**
+ * Keeps personal data out of immutable rows (customers/personal-data.ts): `seal` before an
+ * event is stored, `open` when it is read; after erasure the sealed fields read as null.
+ */
+export interface PersonalDataSealer {
+  seal(tx: Db, scope: Pick<Scope, "tenantId" | "environmentId">, object: Snapshot): Promise<Snapshot>;
+  open(
+    db: Db,
+    scope: Pick<Scope, "tenantId" | "environmentId">,
+    object: Snapshot,
+    keys?: Map<string, unknown>,
+  ): Promise<Snapshot>;
+}
+
 export interface RecordEvent {
   type: EventType;
   /** The API object the event is about, as a snapshot: `{ id, object, … }`. */
-  object: { id: string; object: string } & Record<string, unknown>;
+  object: Snapshot;
   /** Overrides the scope's correlation (a payment keeps the one it was created under). */
   correlationId?: string | null;
   /** Overrides the scope's cause. */
@@ -47,9 +63,23 @@ export function toEvent(
  * `afterCommit` (the HTTP pipeline after each change, the worker after each job), and a periodic
  * sweep catches what a crash left pending.
  */
-export function eventsService(deps: Deps, { jobs }: { jobs: JobRegistry }) {
+export function eventsService(
+  deps: Deps,
+  { jobs, personalData }: { jobs: JobRegistry; personalData?: PersonalDataSealer },
+) {
   const { db } = deps;
-  const fanOut = createFanOut(deps, jobs, (row, scope) => toEvent(row, scope));
+
+  /** The stored row as the API shows it, personal fields opened while their key exists. */
+  async function read(row: EventRow, scope: Scope, keys?: Map<string, unknown>): Promise<Event> {
+    const object = fromJson<Snapshot>(row.data, { id: row.object_id, object: row.object_type });
+    return toEvent(row, scope, personalData ? await personalData.open(db, scope, object, keys) : object);
+  }
+
+  async function stored(tx: Db, scope: Scope, object: Snapshot): Promise<string> {
+    return toJson(personalData ? await personalData.seal(tx, scope, object) : object);
+  }
+
+  const fanOut = createFanOut(deps, jobs, read);
 
   async function write(
     tx: Db,
@@ -95,27 +125,31 @@ export function eventsService(deps: Deps, { jobs }: { jobs: JobRegistry }) {
       return fanOut.scheduleSweep();
     },
 
-    record(tx: Db, scope: Scope, input: RecordEvent): Promise<Event> {
-      return write(tx, scope, input.type, input, toJson(input.object));
+    async record(tx: Db, scope: Scope, input: RecordEvent): Promise<Event> {
+      return write(tx, scope, input.type, input, await stored(tx, scope, input.object));
     },
 
     /** Several events about the same snapshot (a status change and what came with it): serialised once. */
     async recordEach(tx: Db, scope: Scope, types: readonly EventType[], input: Omit<RecordEvent, "type">) {
       if (types.length === 0) return [];
-      const data = toJson(input.object);
+      const data = await stored(tx, scope, input.object);
       const events: Event[] = [];
       for (const type of types) events.push(await write(tx, scope, type, input, data));
       return events;
     },
 
     async list(scope: Scope, query: EventListQuery): Promise<Page<Event>> {
-      return toPage(await repo.pageEvents(db, scope, query), (r) => toEvent(r, scope));
+      const page = await repo.pageEvents(db, scope, query);
+      const keys = new Map<string, unknown>();
+      const events = [];
+      for (const row of page.rows) events.push(await read(row, scope, keys));
+      return toPage({ ...page, rows: events }, (e) => e);
     },
 
     async get(scope: Scope, id: string): Promise<Event> {
       const row = await repo.findEvent(db, scope, id);
       if (!row) throw notFound("event", id);
-      return toEvent(row, scope);
+      return read(row, scope);
     },
   };
 }
