@@ -14,7 +14,9 @@ describe("erasing a customer's personal data", () => {
   let ctx: TestContext;
   let acme: TestTenant;
   let rx: Receiver;
-  const email = `erase-${randomSecret(9).toLowerCase().replace(/[^a-z0-9]/g, "x")}@example.com`;
+  const email = `erase-${randomSecret(9)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "x")}@example.com`;
   const name = `Name${randomSecret(9).replace(/[^A-Za-z0-9]/g, "x")}`;
   const external = `ext-${randomSecret(9).replace(/[^A-Za-z0-9]/g, "x")}`;
 
