@@ -17,7 +17,7 @@ const TRIGGERS: readonly EventType[] = [
   "subscription.created",
   "subscription.trial_started",
   "subscription.activated",
-  "subscription.renewed",
+  // Not `subscription.renewed`: a renewal alone keeps the bundle and a granting status.
   "subscription.grace_started",
   "subscription.recovered",
   "subscription.suspended",

@@ -4,7 +4,7 @@ import type { EventRow } from "../../db/types.js";
 import { enqueueJob } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import { isoNow } from "../../lib/clock.js";
-import { type EventConsumer, wants } from "./consumers.js";
+import { type EventConsumer, memoOf, wants } from "./consumers.js";
 import * as repo from "./repo.js";
 
 export const FAN_OUT_JOB = "events.fan_out";
@@ -54,26 +54,33 @@ export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: Event
   jobs.register(FAN_OUT_JOB, async ({ job, scope }) => {
     if (!scope) return;
     await repo.releaseDedupeKey(db, job.id);
+    const memo = memoOf();
     for (;;) {
       const pending = await repo.listPendingFanOut(db, scope.environmentId, BATCH);
       if (pending.length === 0) return;
+      // Decided before the transaction: on SQLite a read on `db` inside it would wait on itself.
+      const handOver: Array<[EventRow, EventConsumer]> = [];
+      for (const event of pending) {
+        for (const consumer of consumers.values()) {
+          if (!wants(consumer, event.type)) continue;
+          if (consumer.accepts && !(await consumer.accepts(scope, event, memo))) continue;
+          handOver.push([event, consumer]);
+        }
+      }
       await db.transaction().execute(async (tx) => {
         const now = isoNow(clock);
-        for (const event of pending) {
-          for (const consumer of consumers.values()) {
-            if (!wants(consumer, event.type)) continue;
-            const payload: ConsumePayload = { consumer: consumer.name, event_id: event.id };
-            await enqueueJob(tx, now, {
-              type: CONSUME_JOB,
-              payload,
-              runAt: now,
-              scope: { tenantId: event.tenant_id, environmentId: event.environment_id },
-              clock: "wall",
-              dedupeKey: `${CONSUME_JOB}:${consumer.name}:${event.id}`,
-              correlationId: event.correlation_id,
-              causationId: event.id,
-            });
-          }
+        for (const [event, consumer] of handOver) {
+          const payload: ConsumePayload = { consumer: consumer.name, event_id: event.id };
+          await enqueueJob(tx, now, {
+            type: CONSUME_JOB,
+            payload,
+            runAt: now,
+            scope: { tenantId: event.tenant_id, environmentId: event.environment_id },
+            clock: "wall",
+            dedupeKey: `${CONSUME_JOB}:${consumer.name}:${event.id}`,
+            correlationId: event.correlation_id,
+            causationId: event.id,
+          });
         }
         await repo.markFannedOut(
           tx,
