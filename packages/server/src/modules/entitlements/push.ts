@@ -8,6 +8,7 @@ import { fromJson, toJson } from "../../lib/json.js";
 import type { EventsService } from "../events/service.js";
 import { type Resolved, toCustomerEntitlements } from "./effective.js";
 import * as pushRepo from "./push-repo.js";
+import * as repo from "./repo.js";
 
 export const PUSH_JOB = "entitlements.push";
 export const RECHECK_JOB = "entitlements.recheck";
@@ -60,8 +61,8 @@ export function diffValues(before: Record<string, Value>, after: Record<string, 
  * the customer's effective entitlements and compares them with the set it last pushed; when they
  * differ it records one `customer.entitlements_updated` with the new set and what changed. It
  * always compares the *current* state, so duplicates and out-of-order events converge and say
- * nothing twice. Time-driven changes (a grant expiring, a cancel at period end) have no event of
- * their own: each push schedules a recheck at the next known change, by the environment's clock.
+ * nothing twice. A grant expiring has no event of its own: each push schedules a recheck at the
+ * next grant expiry, by the environment's clock.
  */
 export function createEntitlementPush(
   deps: Deps,
@@ -106,11 +107,21 @@ export function createEntitlementPush(
       await pushRepo.savePushedState(tx, customerId, toJson(after), event.id, isoNow(clock));
       return { event, resolved };
     });
-    if (resolved?.nextChangeAt) await scheduleRecheck(scope, customerId, resolved.nextChangeAt);
+    if (resolved) await scheduleRecheck(scope, customerId, resolved.asOf);
     return event;
   }
 
-  async function scheduleRecheck(scope: Scope, customerId: string, at: string) {
+  /**
+   * A grant expiring is the one change no event announces (subscription changes at period end
+   * come with their own events, quota resets are usage): recheck when the next grant expires.
+   */
+  async function scheduleRecheck(scope: Scope, customerId: string, now: string) {
+    const grants = await repo.listActiveGrants(db, scope, customerId, now);
+    const at = grants
+      .map((g) => g.expires_at)
+      .filter((t): t is string => t !== null)
+      .sort()[0];
+    if (!at) return;
     await enqueueJob(db, isoNow(clock), {
       type: RECHECK_JOB,
       payload: { customer_id: customerId },
