@@ -183,9 +183,13 @@ export function bundleOperations({ db, clock }: Deps, events: Pick<EventsService
         const row = await requireRow(tx, scope, ref);
         if (await isInUse(tx, scope, row.id)) {
           await repo.updateBundleRow(tx, scope, row.id, { status: "archived", updated_at: isoNow(clock) });
+          const archived = await loadOne(tx, scope, await requireRow(tx, scope, row.id));
+          await events.record(tx, scope, { type: "bundle.updated", object: archived });
           return { id: row.id, object: "bundle", deleted: false, archived: true };
         }
+        const before = await loadOne(tx, scope, row);
         await repo.deleteBundleRow(tx, scope, row.id);
+        await events.record(tx, scope, { type: "bundle.deleted", object: before });
         return { id: row.id, object: "bundle", deleted: true, archived: false };
       });
     },

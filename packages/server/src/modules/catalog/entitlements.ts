@@ -128,10 +128,14 @@ export function entitlementOperations({ db, clock }: Deps, events: Pick<EventsSe
         const row = await repo.findEntitlement(tx, scope, ref);
         if (!row) throw notFound("entitlement", ref);
         if (await repo.isEntitlementInUse(tx, scope, row.id)) {
-          await repo.updateEntitlementRow(tx, scope, row.id, { status: "archived", updated_at: isoNow(clock) });
+          const at = isoNow(clock);
+          await repo.updateEntitlementRow(tx, scope, row.id, { status: "archived", updated_at: at });
+          const archived = toEntitlement({ ...row, status: "archived", updated_at: at });
+          await events.record(tx, scope, { type: "entitlement.updated", object: archived });
           return { id: row.id, object: "entitlement", deleted: false, archived: true };
         }
         await repo.deleteEntitlementRow(tx, scope, row.id);
+        await events.record(tx, scope, { type: "entitlement.deleted", object: toEntitlement(row) });
         return { id: row.id, object: "entitlement", deleted: true, archived: false };
       });
     },

@@ -74,6 +74,13 @@ describe("configuration events", () => {
       expect(await events(type), type).toHaveLength(1);
     }
 
+    // Deleting what nothing uses deletes it; what is in use is archived, an update.
+    await acme.api("POST", "/v1/entitlements", { key: "tmp", name: "Temporary", kind: "flag" });
+    expect((await acme.api("DELETE", "/v1/entitlements/tmp")).body).toMatchObject({ deleted: true });
+    expect((await acme.api("DELETE", "/v1/entitlements/pro")).body).toMatchObject({ archived: true });
+    expect((await events("entitlement.deleted")).map((e) => e.data.object.key)).toEqual(["tmp"]);
+    expect((await events("entitlement.updated"))[0]!.data.object).toMatchObject({ key: "pro", status: "archived" });
+
     const ep = await acme.api("POST", "/v1/webhook-endpoints", { url: "https://hooks.example.com/c" });
     await acme.api("POST", `/v1/webhook-endpoints/${ep.body.id}/rotate-secret`, {});
     await acme.api("DELETE", `/v1/webhook-endpoints/${ep.body.id}`);

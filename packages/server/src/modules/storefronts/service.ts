@@ -250,10 +250,14 @@ export function storefrontsService(
         for (const check of usageChecks) {
           if (await check(tx, scope, row.id)) {
             await repo.updateStorefrontRow(tx, scope, row.id, { status: "archived", updated_at: isoNow(clock) });
+            const archived = await loadOne(tx, scope, await requireRow(tx, scope, row.id));
+            await events.record(tx, scope, { type: "storefront.updated", object: archived });
             return { id: row.id, object: "storefront", deleted: false, archived: true };
           }
         }
+        const before = await loadOne(tx, scope, row);
         await repo.deleteStorefrontRow(tx, scope, row.id);
+        await events.record(tx, scope, { type: "storefront.deleted", object: before });
         return { id: row.id, object: "storefront", deleted: true, archived: false };
       });
     },
