@@ -37,7 +37,7 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
       scope: {
         ...key.scope,
         requestId: c.get("requestId"),
-        actor: { type: "api_key", id: key.keyId },
+        actor: { type: "api_key", id: key.keyId, ...(key.name ? { label: key.name } : {}) },
         correlationId: c.get("requestId"),
         causationId: c.get("requestId"),
       },

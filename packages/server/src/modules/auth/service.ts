@@ -31,6 +31,8 @@ export function toApiKey(row: ApiKeyRow & { environment_name: string }): ApiKey 
 
 export interface AuthenticatedKey {
   keyId: string;
+  /** The key's name, shown as the actor's label on what it changes. */
+  name: string | null;
   scopes: string[];
   scope: Scope;
 }
@@ -129,6 +131,7 @@ export function authService(deps: Deps, { events }: { events: Pick<EventsService
       }
       return {
         keyId: row.id,
+        name: row.name,
         scopes: fromJson<string[]>(row.scopes, []),
         scope: {
           tenantId: row.tenant_id,

@@ -26,7 +26,11 @@ describe("configuration events", () => {
     expect((await acme.api("DELETE", `/v1/api-keys/${created.body.id}`)).status).toBe(200);
     expect((await acme.api("DELETE", `/v1/api-keys/${created.body.id}`)).status).toBe(200);
     const [made] = (await events("api_key.created")).filter((e) => e.data.object.id === created.body.id);
-    expect(made).toMatchObject({ actor: { type: "api_key", id: me }, data: { object: { name: "ci" } } });
+    // The acting key's name is the actor's label (provisioning names it "development default").
+    expect(made).toMatchObject({
+      actor: { type: "api_key", id: me, label: "development default" },
+      data: { object: { name: "ci" } },
+    });
     expect(made!.data.object).not.toHaveProperty("secret");
     // Revoking an already revoked key changes nothing, so it is one event.
     expect(await events("api_key.revoked")).toHaveLength(1);
