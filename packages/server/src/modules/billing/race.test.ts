@@ -60,7 +60,7 @@ describe.skipIf(dialect !== "postgres")("two workers racing on Postgres", () => 
         }),
       );
     }
-  });
+  }, 60_000); // Forty subscriptions and their fan-out through the API: slow on a loaded machine.
   afterAll(async () => {
     for (const pool of pools) await pool.close();
     await ctx.close();
