@@ -1,5 +1,5 @@
 import type { Event } from "@tessera/core";
-import type { Deps, Scope } from "../../context.js";
+import { causedBy, type Deps, type Scope } from "../../context.js";
 import type { EventRow } from "../../db/types.js";
 import { enqueueJob } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
@@ -99,7 +99,8 @@ export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: Event
     const row = await repo.findEvent(db, ctx.scope, event_id);
     // Removed by retention: nothing left to hand over.
     if (!row) return;
-    const scope: Scope = { ...ctx.scope, actor: { type: "system", id: `consumer:${name}` }, causationId: row.id };
+    // The consumer acts as itself, continuing the event's correlation, caused by the event.
+    const scope = causedBy(ctx.scope, row.id, { type: "system", id: `consumer:${name}` });
     await consumer.handle(scope, await toEvent(row, scope), ctx);
   });
 
