@@ -1,6 +1,7 @@
 /**
  * Every lifecycle event type, defined once. Webhook endpoints filter on these; docs/webhooks.md
- * is the catalog. An event is immutable and written in the same transaction as the change.
+ * is the catalog. An event is immutable and written in the same transaction as the change; consumers
+ * (webhooks, entitlement pushes) are fed from committed events by jobs.
  */
 export const EVENT_TYPES = [
   "customer.created",
@@ -32,7 +33,40 @@ export const EVENT_TYPES = [
   "grant.revoked",
   "webhook_endpoint.disabled",
   "test_clock.advanced",
+  // Pushed after commit whenever a customer's effective entitlements change (docs/webhooks.md).
+  "customer.entitlements_updated",
+  // Configuration changes: who changed what, never a secret value.
+  "api_key.created",
+  "api_key.revoked",
+  "webhook_endpoint.created",
+  "webhook_endpoint.updated",
+  "webhook_endpoint.deleted",
+  "webhook_endpoint.secret_rotated",
+  "storefront.created",
+  "storefront.updated",
+  "storefront.credentials_updated",
+  "storefront.deleted",
+  "entitlement.created",
+  "entitlement.updated",
+  "entitlement.deleted",
+  "bundle.created",
+  "bundle.updated",
+  "bundle.deleted",
+  "price.created",
+  "price.updated",
+  "signing_key.rotated",
+  "tenant.created",
+  "environment.created",
 ] as const;
+
+/** Who made a change: every event records its actor. */
+export const ACTOR_TYPES = ["api_key", "user", "platform_key", "system", "channel", "provider"] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+export interface Actor {
+  type: ActorType;
+  id: string;
+  label?: string | undefined;
+}
 
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -72,6 +72,7 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["CustomerEntitlement", core.CustomerEntitlement, "output"],
   ["EntitlementSubscription", core.EntitlementSubscription, "output"],
   ["CustomerEntitlements", core.CustomerEntitlements, "output"],
+  ["CustomerEntitlementsUpdate", core.CustomerEntitlementsUpdate, "output"],
   ["CheckEntitlementInput", core.CheckEntitlement, "input"],
   ["EntitlementCheck", core.EntitlementCheck, "output"],
   ["IssueTokenInput", core.IssueToken, "input"],
@@ -273,6 +274,10 @@ const DOCS: Record<string, [summary: string, example: string]> = {
     'await tessera.payments.refund("pay_123", { amount: 500, reason: "goodwill" });',
   ],
   Event: ["A lifecycle event.", 'const event: Event = await tessera.events.retrieve("evt_123");'],
+  CustomerEntitlementsUpdate: [
+    "The object of a `customer.entitlements_updated` event: the customer's new effective entitlements and the keys added, removed or changed.",
+    "if (isEntitlementsUpdatedEvent(event)) await refreshToken(event.data.object.customer, event.data.object.changed);",
+  ],
   EventListParams: [
     "Filters and paging of `events.list`.",
     'await tessera.events.list({ type: "subscription.*", object_id: "sub_123" });',

@@ -17,11 +17,14 @@ export type { VerifierOptions } from "./options.js";
 export type { JsonWebKeySet, PublicJwk, TokenAlgorithm } from "./platform/types.js";
 export type { CheckResult, Verifier } from "./verifier.js";
 export {
+  type EntitlementsUpdatedEvent,
+  isEntitlementsUpdatedEvent,
   isTesseraWebhookError,
   signWebhook,
   TesseraWebhookError,
   type VerifyWebhookOptions,
   verifyWebhook,
   type WebhookErrorCode,
+  type WebhookEvent,
   type WebhookHeaders,
 } from "./webhooks.js";

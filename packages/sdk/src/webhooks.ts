@@ -3,6 +3,44 @@
  * code runs on Node, edge runtimes and workers.
  */
 
+import type { CustomerEntitlementsUpdate, Event } from "./generated/types.js";
+
+/**
+ * The event a `customer.entitlements_updated` delivery carries: the customer's new effective
+ * entitlements and the keys added, removed or changed, pushed once per change.
+ *
+ * @example
+ * const event = await verifyWebhook<WebhookEvent>(secret, headers, body);
+ * if (isEntitlementsUpdatedEvent(event)) cache.delete(event.data.object.customer);
+ */
+export type EntitlementsUpdatedEvent = Omit<Event, "type" | "data"> & {
+  type: "customer.entitlements_updated";
+  data: { object: CustomerEntitlementsUpdate };
+};
+
+/**
+ * Any event a webhook delivers; narrow with `event.type` or a guard such as
+ * {@link isEntitlementsUpdatedEvent}.
+ *
+ * @example
+ * const event = await verifyWebhook<WebhookEvent>(secret, headers, body);
+ * console.log(event.type, event.actor?.type);
+ */
+export type WebhookEvent = EntitlementsUpdatedEvent | Event;
+
+/**
+ * True for a `customer.entitlements_updated` event, typing its `data.object`.
+ *
+ * @example
+ * const event = await verifyWebhook<WebhookEvent>(secret, headers, body);
+ * if (isEntitlementsUpdatedEvent(event)) {
+ *   const { customer, added, removed, changed } = event.data.object;
+ * }
+ */
+export function isEntitlementsUpdatedEvent(event: { type: string }): event is EntitlementsUpdatedEvent {
+  return event.type === "customer.entitlements_updated";
+}
+
 /**
  * Why a webhook delivery was refused.
  *

@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { isTesseraWebhookError, signWebhook, verifyWebhook } from "../src/webhooks.js";
+import {
+  isEntitlementsUpdatedEvent,
+  isTesseraWebhookError,
+  signWebhook,
+  verifyWebhook,
+  type WebhookEvent,
+} from "../src/webhooks.js";
 
 const secret = `whsec_${randomBytes(32).toString("base64")}`;
 const body = JSON.stringify({ id: "evt_1", type: "subscription.created", data: { object: { id: "sub_1" } } });
@@ -70,5 +76,23 @@ describe("verifyWebhook (Standard Webhooks)", () => {
 
   it("refuses a secret that is not base64", async () => {
     expect(await refusal(verifyWebhook("whsec_%%%", referenceHeaders(), body))).toBe("WEBHOOK_SECRET_INVALID");
+  });
+});
+
+describe("isEntitlementsUpdatedEvent", () => {
+  it("narrows a verified delivery to customer.entitlements_updated and its typed object", async () => {
+    const update = {
+      id: "evt_2",
+      object: "event",
+      type: "customer.entitlements_updated",
+      data: { object: { id: "cus_1", customer: "cus_1", added: ["pro"], removed: [], changed: [], entitlements: [] } },
+    };
+    const text = JSON.stringify(update);
+    const at = new Date();
+    const headers = await signWebhook(secret, { id: "msg_2", timestamp: at, body: text });
+    const event = await verifyWebhook<WebhookEvent>(secret, headers, text);
+    expect(isEntitlementsUpdatedEvent(event)).toBe(true);
+    if (isEntitlementsUpdatedEvent(event)) expect(event.data.object.added).toEqual(["pro"]);
+    expect(isEntitlementsUpdatedEvent({ type: "customer.created" })).toBe(false);
   });
 });

@@ -60,6 +60,16 @@ export function createApp(
     return next();
   });
   app.use(requestId());
+  // After a change committed, its events start their fan-out to consumers (webhooks, …). A failed
+  // kick loses nothing: the periodic sweep finds the pending events (modules/events/fanout.ts).
+  app.use(async (c, next) => {
+    await next();
+    const principal = c.get("principal");
+    if (principal?.kind !== "tenant" || c.req.method === "GET" || c.req.method === "HEAD") return;
+    await services.events
+      .afterCommit(principal.scope)
+      .catch((error) => c.get("logger").warn({ err: error }, "event fan-out kick failed"));
+  });
   // Reads a body once, size-limited; everything after it reads the text from Hono's body cache.
   app.use(readBody());
   // NUL bytes, JSON too deep to walk, oversized path segments: refused before anything walks them.

@@ -124,11 +124,12 @@ program
     });
     const runtime = await openRuntime({ env });
     const { config, logger } = runtime;
-    const { worker } = createServices(runtime.deps, {
+    const { worker, events } = createServices(runtime.deps, {
       worker: workerTuning(config),
       webhooks: webhookOptions(config),
       providers: paymentProvidersOf(runtime.deps),
     });
+    await events.scheduleSweep();
     worker.start();
     // The worker's timers are unref'd (so they never hold `serve` open); here it is the whole
     // process, which must stay up until a signal.

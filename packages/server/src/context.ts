@@ -1,3 +1,4 @@
+import type { Actor } from "@tessera/core";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { DialectName } from "./db/connect.js";
@@ -30,6 +31,26 @@ export interface Scope {
    */
   clock: Clock;
   requestId?: string;
+  /**
+   * Who acts: the API key of a request, the job run by the worker, the channel or provider whose
+   * notification is applied. Events record it; when absent they record the system.
+   */
+  actor?: Actor;
+  /**
+   * One id per originating request or job run (the request id, or the job's inherited one),
+   * carried into the jobs it schedules, so everything that followed from one action shares it.
+   */
+  correlationId?: string;
+  /** What directly caused this work: the request id, or the event a consumer is handling. */
+  causationId?: string;
+}
+
+/** The actor of work nobody asked for by name: a sweep, a migration, a test. */
+export const SYSTEM_ACTOR: Actor = { type: "system", id: "system" };
+
+/** The scope for work that `cause` (an event id or request id) led to, keeping its correlation. */
+export function causedBy(scope: Scope, cause: string, actor?: Actor): Scope {
+  return { ...scope, causationId: cause, ...(actor && { actor }) };
 }
 
 export type { Db };

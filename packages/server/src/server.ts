@@ -41,7 +41,11 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const url = baseUrlOf(config, port);
   runtime.deps.baseUrl = url;
   const demo = config.TESSERA_DEMO_TENANT ? await ensureDemoTenant(services, runtime) : undefined;
-  if (config.TESSERA_WORKER) services.worker.start();
+  if (config.TESSERA_WORKER) {
+    // The periodic fan-out sweep: events whose after-commit kick was lost (modules/events/fanout.ts).
+    await services.events.scheduleSweep();
+    services.worker.start();
+  }
   logger.info({ url, database: runtime.database.description }, "tessera listening");
   return {
     url,

@@ -8,6 +8,7 @@ import { directChannel } from "./modules/channels/direct/adapter.js";
 import type { ChannelAdapter } from "./modules/channels/port.js";
 import { ChannelRegistry } from "./modules/channels/registry.js";
 import { channelsService } from "./modules/channels/service.js";
+import { personalDataVault } from "./modules/customers/personal-data.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
@@ -39,13 +40,15 @@ export function createServices(
   } = {},
 ) {
   const jobs = new JobRegistry();
+  // Personal fields in immutable rows are sealed per customer, so erasure can destroy them.
+  const personalData = personalDataVault(deps);
+  const events = eventsService(deps, { jobs, personalData });
   const tenancy = tenancyService(deps);
-  const auth = authService(deps);
+  const auth = authService(deps, { events });
   const users = usersService(deps);
-  const catalog = catalogService(deps);
-  const events = eventsService(deps);
-  const storefronts = storefrontsService(deps, { catalog });
-  const customers = customersService(deps, { storefronts, events });
+  const catalog = catalogService(deps, { events });
+  const storefronts = storefrontsService(deps, { catalog, events });
+  const customers = customersService(deps, { storefronts, events, personalData });
   // Payment providers by name; a storefront routes to the registered ones it lists, in order.
   const paymentProviders = new PaymentProviderRegistry();
   for (const provider of options.providers ?? defaultPaymentProviders({ db: deps.db, fetch, clock: deps.clock }))
@@ -65,12 +68,15 @@ export function createServices(
     catalog,
     customers,
     events,
+    jobs,
     listEntitlementSources: (scope, customerId) => subscriptions.listEntitlementSources(scope, customerId),
   });
   const worker = createWorker({
     deps,
     handlers: () => jobs.handlers(),
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
+    // A job's writes have committed: hand the events it recorded to their consumers.
+    afterJob: (scope) => events.afterCommit(scope),
     ...options.worker,
   });
   const testClocks = testClocksService(deps, { tenancy, events, worker });

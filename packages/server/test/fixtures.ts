@@ -11,7 +11,8 @@ import type { ApiClient, ApiResult } from "./harness.js";
 export type FixtureParams = Record<string, string>;
 
 /** Creates one object (and whatever it needs) in the tenant `api` speaks for; returns path params. */
-export type Fixture = (api: ApiClient) => Promise<FixtureParams>;
+/** `drain` runs the worker: events reach their consumers (webhooks) through jobs, after commit. */
+export type Fixture = (api: ApiClient, drain: () => Promise<unknown>) => Promise<FixtureParams>;
 
 let counter = 0;
 /** Keys unique within a run, so fixtures can be called any number of times in one tenant. */
@@ -138,15 +139,17 @@ export const FIXTURES: Record<string, Fixture> = {
     if (!id) throw new Error(`fixture: no event for ${cus.id}: ${JSON.stringify(events.body)}`);
     return { id };
   },
-  "/v1/webhook-endpoints": async (api) => {
+  "/v1/webhook-endpoints": async (api, drain) => {
     const ep = created(
       await api("POST", "/v1/webhook-endpoints", {
-        url: "https://hooks.example.com/fixture",
+        // Resolves to loopback: the send is refused at once, no network (the delivery stays).
+        url: "http://localhost:9/fixture",
         enabled_events: ["customer.created"],
       }),
       "a webhook endpoint",
     );
     await customer(api); // its customer.created event becomes a delivery to the endpoint
+    await drain();
     const deliveries = await api("GET", `/v1/webhook-endpoints/${ep.id}/deliveries?limit=1`);
     const delivery_id = deliveries.body?.data?.[0]?.id;
     if (!delivery_id) throw new Error(`fixture: no delivery for ${ep.id}: ${JSON.stringify(deliveries.body)}`);

@@ -148,7 +148,9 @@ beforeAll(async () => {
   const alphaApi = recording(alpha.api);
   for (const prefix of needed) {
     const create = FIXTURES[prefix];
-    const result = create ? await create(alphaApi).catch((error: Error) => error) : new Error("not in FIXTURES");
+    const result = create
+      ? await create(alphaApi, () => ctx.services.worker.drain()).catch((error: Error) => error)
+      : new Error("not in FIXTURES");
     alphaFixtures.set(prefix, result);
   }
 

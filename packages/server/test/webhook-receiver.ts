@@ -8,15 +8,19 @@ import type { TestContext } from "./harness.js";
 
 /**
  * Records a lifecycle event the way a domain service does: in a transaction, through
- * `events.record`, so the webhook outbox listener runs inside it.
+ * `events.record`, then kicks its fan-out after the commit as the HTTP pipeline does.
  */
-export function emitEvent(
+export async function emitEvent(
   ctx: TestContext,
   scope: Scope,
   type: EventType,
   object: { id: string; object: string } & Record<string, unknown> = { id: "cus_test", object: "customer" },
 ): Promise<Event> {
-  return ctx.deps.db.transaction().execute((tx) => ctx.services.events.record(tx, scope, { type, object }));
+  const event = await ctx.deps.db
+    .transaction()
+    .execute((tx) => ctx.services.events.record(tx, scope, { type, object }));
+  await ctx.services.events.afterCommit(scope);
+  return event;
 }
 
 /** One request as a webhook receiver saw it: raw body and headers, and what it answered. */

@@ -230,3 +230,18 @@ export const Jwks = z
   .object({ keys: z.array(z.record(z.string(), z.unknown())) })
   .meta({ id: "Jwks", description: "RFC 7517 JSON Web Key Set of the public signing keys." });
 export type Jwks = z.infer<typeof Jwks>;
+
+/**
+ * The object of a `customer.entitlements_updated` event: the customer's new effective set and
+ * which keys changed since the last such event (usage within a quota window is not a change).
+ */
+export const CustomerEntitlementsUpdate = CustomerEntitlements.omit({ object: true })
+  .extend({
+    id: z.string().meta({ description: "The customer id (the event's object)." }),
+    object: z.literal("customer_entitlements"),
+    added: z.array(z.string()).meta({ description: "Keys the customer has now and did not have." }),
+    removed: z.array(z.string()).meta({ description: "Keys the customer had and has no longer." }),
+    changed: z.array(z.string()).meta({ description: "Keys whose value changed (level, limit, content, period)." }),
+  })
+  .meta({ id: "CustomerEntitlementsUpdate" });
+export type CustomerEntitlementsUpdate = z.infer<typeof CustomerEntitlementsUpdate>;

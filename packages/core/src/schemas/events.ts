@@ -1,9 +1,20 @@
 import { z } from "zod";
-import { EVENT_TYPES } from "../events.js";
+import { ACTOR_TYPES, EVENT_TYPES } from "../events.js";
 import { isIsoDuration } from "../time.js";
 import { ListQuery, Timestamp } from "./common.js";
 
 export const EventTypeSchema = z.enum(EVENT_TYPES);
+
+export const ActorSchema = z
+  .object({
+    type: z.enum(ACTOR_TYPES),
+    id: z.string(),
+    label: z.string().optional(),
+  })
+  .meta({
+    id: "Actor",
+    description: "Who made the change: an API key, a user, a platform key, a job, a channel or a provider.",
+  });
 
 /** The event as the API and webhook deliveries carry it (DESIGN §6). */
 export const Event = z
@@ -17,6 +28,11 @@ export const Event = z
     data: z.object({ object: z.record(z.string(), z.unknown()) }),
     correlation_id: z.string().nullable().meta({ description: "Links request → decision → outcome." }),
     request_id: z.string().nullable(),
+    actor: ActorSchema.nullable().meta({ description: "Who made the change (null on events older than actors)." }),
+    causation_id: z
+      .string()
+      .nullable()
+      .meta({ description: "The event or request that directly caused this one (`evt_…` or a request id)." }),
   })
   .meta({ id: "Event" });
 export type Event = z.infer<typeof Event>;

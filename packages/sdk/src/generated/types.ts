@@ -814,7 +814,29 @@ export type Event = {
     | "grant.created"
     | "grant.revoked"
     | "webhook_endpoint.disabled"
-    | "test_clock.advanced";
+    | "test_clock.advanced"
+    | "customer.entitlements_updated"
+    | "api_key.created"
+    | "api_key.revoked"
+    | "webhook_endpoint.created"
+    | "webhook_endpoint.updated"
+    | "webhook_endpoint.deleted"
+    | "webhook_endpoint.secret_rotated"
+    | "storefront.created"
+    | "storefront.updated"
+    | "storefront.credentials_updated"
+    | "storefront.deleted"
+    | "entitlement.created"
+    | "entitlement.updated"
+    | "entitlement.deleted"
+    | "bundle.created"
+    | "bundle.updated"
+    | "bundle.deleted"
+    | "price.created"
+    | "price.updated"
+    | "signing_key.rotated"
+    | "tenant.created"
+    | "environment.created";
   /** ISO-8601 UTC time */
   created_at: string;
   tenant: string;
@@ -825,6 +847,14 @@ export type Event = {
   /** Links request → decision → outcome. */
   correlation_id: string | null;
   request_id: string | null;
+  /** Who made the change (null on events older than actors). */
+  actor: {
+    type: "api_key" | "user" | "platform_key" | "system" | "channel" | "provider";
+    id: string;
+    label?: string;
+  } | null;
+  /** The event or request that directly caused this one (`evt_…` or a request id). */
+  causation_id: string | null;
 };
 
 /**
@@ -1095,6 +1125,33 @@ export type CustomerEntitlements = {
   next_change_at: string | null;
   /** ISO-8601 UTC time */
   as_of: string;
+};
+
+/**
+ * The object of a `customer.entitlements_updated` event: the customer's new effective entitlements and the keys added, removed or changed.
+ *
+ * @example
+ * if (isEntitlementsUpdatedEvent(event)) await refreshToken(event.data.object.customer, event.data.object.changed);
+ */
+export type CustomerEntitlementsUpdate = {
+  customer: string;
+  storefront: string;
+  entitlements: CustomerEntitlement[];
+  /** The subscriptions granting now. */
+  subscriptions: EntitlementSubscription[];
+  /** The next known change: a grant expiring, a subscription changing, a quota window resetting. */
+  next_change_at: string | null;
+  /** ISO-8601 UTC time */
+  as_of: string;
+  /** The customer id (the event's object). */
+  id: string;
+  object: "customer_entitlements";
+  /** Keys the customer has now and did not have. */
+  added: string[];
+  /** Keys the customer had and has no longer. */
+  removed: string[];
+  /** Keys whose value changed (level, limit, content, period). */
+  changed: string[];
 };
 
 /**

@@ -57,6 +57,8 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     const sqlite = new SQLite(path === ":memory:" ? ":memory:" : resolve(path));
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("foreign_keys = ON");
+    // Freed cells and pages are zeroed, so erased personal data does not linger in the file.
+    sqlite.pragma("secure_delete = ON");
     try {
       sqlite.pragma("journal_mode = WAL");
       sqlite.pragma("synchronous = NORMAL");

@@ -9,6 +9,7 @@ import * as health from "./migrations/2026-12-03-010-health.js";
 import * as jobLeases from "./migrations/2026-12-03-015-job-leases.js";
 import * as providerInbox from "./migrations/2026-12-03-020-provider-inbox.js";
 import * as channels from "./migrations/2026-12-03-030-channels.js";
+import * as eventLineage from "./migrations/2026-12-03-040-event-lineage.js";
 import * as rateLimits from "./migrations/2026-12-03-060-rate-limits.js";
 import * as users from "./migrations/2026-12-03-070-users.js";
 import type { Database } from "./types.js";
@@ -30,6 +31,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-03-020-provider-inbox": providerInbox,
   "2026-12-03-030-channels": channels,
   "2026-12-03-015-job-leases": jobLeases,
+  "2026-12-03-040-event-lineage": eventLineage,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -233,6 +233,11 @@ export interface EventsTable {
   correlation_id: string | null;
   request_id: string | null;
   created_at: string;
+  /** The Actor as JSON. */
+  actor: string | null;
+  causation_id: string | null;
+  /** Null until the fan-out job has handed the event to its consumers. */
+  fanned_out_at: string | null;
 }
 
 export interface JobsTable {
@@ -253,6 +258,28 @@ export interface JobsTable {
   /** What the job waits on (a webhook endpoint, a provider): the worker caps running jobs per target. */
   target: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
+  updated_at: string;
+  /** Lineage of the request or run that scheduled it, carried into what it does. */
+  correlation_id: string | null;
+  causation_id: string | null;
+}
+
+/** A customer's data key (sealed with the master key): destroying it erases what it encrypted. */
+export interface CustomerKeysTable {
+  customer_id: string;
+  tenant_id: string;
+  environment_id: string;
+  key_encrypted: string;
+  created_at: string;
+}
+
+/** The effective entitlements last pushed in `customer.entitlements_updated`. */
+export interface CustomerEntitlementStatesTable {
+  customer_id: string;
+  tenant_id: string;
+  environment_id: string;
+  entitlements: string;
+  event_id: string | null;
   updated_at: string;
 }
 
@@ -469,6 +496,8 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   jobs: JobsTable;
+  customer_keys: CustomerKeysTable;
+  customer_entitlement_states: CustomerEntitlementStatesTable;
   subscriptions: SubscriptionsTable;
   payments: PaymentsTable;
   sandbox_operations: SandboxOperationsTable;

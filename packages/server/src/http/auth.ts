@@ -37,7 +37,14 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
       kind: "tenant",
       keyId: key.keyId,
       scopes: key.scopes,
-      scope: { ...key.scope, requestId: c.get("requestId") },
+      // The request is its own correlation and the cause of what it changes directly.
+      scope: {
+        ...key.scope,
+        requestId: c.get("requestId"),
+        actor: { type: "api_key", id: key.keyId, ...(key.name ? { label: key.name } : {}) },
+        correlationId: c.get("requestId"),
+        causationId: c.get("requestId"),
+      },
     };
     c.set("principal", principal);
     await next();

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Db } from "../db/types.js";
 import { ApiError, isUniqueViolation } from "../errors.js";
-import { sha256Hex } from "../lib/crypto.js";
+import { type SecretBox, sha256Hex } from "../lib/crypto.js";
 import type { AppEnv } from "./env.js";
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -123,4 +123,31 @@ async function takeOver(
     .where("created_at", "=", seenCreatedAt)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Erasure: deletes the stored responses of one tenant environment that mention `needle` (a
+ * customer id), so a replay can never hand back personal data that was erased. They are sealed,
+ * so each is opened to look; retention keeps them few.
+ */
+export async function forgetIdempotentResponses(
+  db: Db,
+  secrets: SecretBox,
+  scope: { tenantId: string; environmentId: string },
+  needle: string,
+): Promise<number> {
+  const prefix = `${scope.tenantId}/${scope.environmentId}`;
+  const rows = await db
+    .selectFrom("idempotency_keys")
+    .select(["key", "response_body"])
+    .where("scope", "=", prefix)
+    .where("response_body", "is not", null)
+    .execute();
+  let forgotten = 0;
+  for (const row of rows) {
+    if (!secrets.open(row.response_body ?? "", `idempotency/${prefix}/${row.key}`).includes(needle)) continue;
+    await db.deleteFrom("idempotency_keys").where("scope", "=", prefix).where("key", "=", row.key).execute();
+    forgotten++;
+  }
+  return forgotten;
 }

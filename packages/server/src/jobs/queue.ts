@@ -11,7 +11,7 @@ export interface EnqueueJob {
   /** When it becomes due, ISO-8601. */
   runAt: string;
   /** The tenant + environment it belongs to (its test clock decides when it is due). */
-  scope?: { tenantId: string; environmentId: string };
+  scope?: { tenantId: string; environmentId: string; correlationId?: string; causationId?: string };
   /** 'environment' (default when scoped): due by the environment's clock; 'wall': by real time. */
   clock?: "environment" | "wall";
   /** At most one job ever exists per dedupe key: enqueueing a duplicate is a no-op. */
@@ -19,6 +19,9 @@ export interface EnqueueJob {
   maxAttempts?: number;
   /** What the job waits on (`webhook:<endpoint>`): a worker runs only a few jobs per target at once. */
   target?: string;
+  /** Lineage (events module): the correlation it continues and what caused it. */
+  correlationId?: string | null;
+  causationId?: string | null;
 }
 
 /**
@@ -38,6 +41,9 @@ export async function enqueueJob(db: Db, now: string, job: EnqueueJob): Promise<
     max_attempts: job.maxAttempts ?? 10,
     dedupe_key: job.dedupeKey ?? null,
     target: job.target ?? null,
+    // A job scheduled by a request or another job continues its lineage (a full Scope carries it).
+    correlation_id: job.correlationId ?? job.scope?.correlationId ?? null,
+    causation_id: job.causationId ?? job.scope?.causationId ?? null,
     now,
   });
   return Number(result.numAffectedRows ?? 0) > 0 ? id : undefined;
@@ -56,6 +62,8 @@ const jobInsert = preparedQuery(
     "max_attempts",
     "dedupe_key",
     "target",
+    "correlation_id",
+    "causation_id",
     "now",
   ],
   (db: Kysely<Database>, p) =>
@@ -77,6 +85,8 @@ const jobInsert = preparedQuery(
         last_error: null,
         dedupe_key: p.dedupe_key,
         target: p.target,
+        correlation_id: p.correlation_id,
+        causation_id: p.causation_id,
         created_at: p.now,
         updated_at: p.now,
       })

@@ -50,6 +50,8 @@ export interface WorkerTuning extends Partial<PoolLimits> {
 
 export interface WorkerOptions extends WorkerTuning {
   deps: Deps;
+  /** After each job that ran (its writes committed): the events module kicks its fan-out here. */
+  afterJob?: (scope: Scope) => Promise<void>;
   handlers: () => Record<string, JobHandler>;
   scopeOf: (environmentId: string) => Promise<Scope | undefined>;
   workerId?: string;
@@ -113,7 +115,15 @@ export function createWorker(o: WorkerOptions): Worker {
     }
     try {
       const env = job.environment_id;
-      const scope = env ? await shared(`scope:${env}`, () => o.scopeOf(env)) : undefined;
+      const base = env ? await shared(`scope:${env}`, () => o.scopeOf(env)) : undefined;
+      // Lineage: the job acts as the system, continues the correlation of whatever scheduled it
+      // (or starts its own), and was caused by its scheduler's cause, else by itself.
+      const scope: Scope | undefined = base && {
+        ...base,
+        actor: { type: "system", id: job.type },
+        correlationId: job.correlation_id ?? job.id,
+        causationId: job.causation_id ?? job.id,
+      };
       let completed = false;
       await handler({
         job,
@@ -127,6 +137,8 @@ export function createWorker(o: WorkerOptions): Worker {
         },
       });
       if (!completed) await completeJob(deps.db, job, id, deps.clock.now().toISOString());
+      if (scope && o.afterJob)
+        await o.afterJob(scope).catch((error) => deps.logger.warn({ err: error }, "after-job hook failed"));
     } catch (error) {
       const outcome = await failJob(deps.db, job, id, error, deps.clock.now());
       deps.logger.warn({ err: error, job: job.id, type: job.type, attempts: job.attempts, outcome }, "job failed");

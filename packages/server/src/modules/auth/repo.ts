@@ -18,6 +18,7 @@ const apiKeyByHash = preparedQuery(["hash"], (db: Kysely<Database>, p) =>
     .innerJoin("environments as e", "e.id", "k.environment_id")
     .select([
       "k.id",
+      "k.name",
       "k.tenant_id",
       "k.environment_id",
       "k.scopes",

@@ -8,6 +8,7 @@ import { randomSecret, sha256Hex } from "../../lib/crypto.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
+import type { EventsService } from "../events/service.js";
 import * as repo from "./repo.js";
 
 /** last_used_at is written at most this often per key, so authentication stays a read. */
@@ -45,11 +46,13 @@ export function toApiKey(row: ApiKeyRow & { environment_name: string }): ApiKey 
 
 export interface AuthenticatedKey {
   keyId: string;
+  /** The key's name, shown as the actor's label on what it changes. */
+  name: string | null;
   scopes: string[];
   scope: Scope;
 }
 
-export function authService(deps: Deps) {
+export function authService(deps: Deps, { events }: { events: Pick<EventsService, "record"> }) {
   const { db, clock } = deps;
 
   /**
@@ -95,7 +98,18 @@ export function authService(deps: Deps) {
           });
         }
       }
-      return insertKey(db, scope.tenantId, { id: scope.environmentId, name: scope.environment }, input);
+      return db.transaction().execute(async (tx) => {
+        const created = await insertKey(
+          tx,
+          scope.tenantId,
+          { id: scope.environmentId, name: scope.environment },
+          input,
+        );
+        // The key as listed: prefix and scopes, never the secret.
+        const { secret: _secret, ...key } = created;
+        await events.record(tx, scope, { type: "api_key.created", object: key });
+        return created;
+      });
     },
 
     async get(scope: Scope, id: string): Promise<ApiKey> {
@@ -109,10 +123,17 @@ export function authService(deps: Deps) {
     },
 
     async revoke(scope: Scope, id: string): Promise<ApiKey> {
-      await repo.revokeApiKey(db, scope.tenantId, scope.environmentId, id, isoNow(clock));
-      const row = await repo.findApiKey(db, scope.tenantId, scope.environmentId, id);
-      if (!row) throw notFound("api_key", id);
-      return toApiKey(row);
+      return db.transaction().execute(async (tx) => {
+        const before = await repo.findApiKey(tx, scope.tenantId, scope.environmentId, id);
+        if (!before) throw notFound("api_key", id);
+        await repo.revokeApiKey(tx, scope.tenantId, scope.environmentId, id, isoNow(clock));
+        const row = await repo.findApiKey(tx, scope.tenantId, scope.environmentId, id);
+        if (!row) throw notFound("api_key", id);
+        const key = toApiKey(row);
+        // Revoking twice changes nothing and says nothing.
+        if (!before.revoked_at) await events.record(tx, scope, { type: "api_key.revoked", object: key });
+        return key;
+      });
     },
 
     /** undefined for an unknown or revoked secret. */
@@ -125,6 +146,7 @@ export function authService(deps: Deps) {
       }
       return {
         keyId: row.id,
+        name: row.name,
         scopes: fromJson<string[]>(row.scopes, []),
         scope: {
           tenantId: row.tenant_id,

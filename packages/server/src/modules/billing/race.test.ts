@@ -32,6 +32,8 @@ describe.skipIf(dialect !== "postgres")("two workers racing on Postgres", () => 
     await freezeAt(acme.api, "2026-03-01T00:00:00.000Z");
     const cat = await billingCatalog(acme.api);
     for (let i = 0; i < COUNT; i++) await subscribe(acme.api, cat, {});
+    // The set-up's events reach their consumers now (after commit, by jobs): the race is the renewals'.
+    await ctx.services.worker.drain();
     // Due by the test clock, but not run: the racing workers will do it.
     await ctx.services.tenancy.setTestClock(acme.scopes.development!.environmentId, "2026-04-01T12:00:00.000Z");
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(ctx.deps.db);
@@ -58,7 +60,7 @@ describe.skipIf(dialect !== "postgres")("two workers racing on Postgres", () => 
         }),
       );
     }
-  });
+  }, 60_000); // Forty subscriptions and their fan-out through the API: slow on a loaded machine.
   afterAll(async () => {
     for (const pool of pools) await pool.close();
     await ctx.close();

@@ -15,6 +15,7 @@ import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
+import type { EventsService } from "../events/service.js";
 import { grantRows, type ResolvedGrant, toBundleEntitlement, toResolvedGrant } from "./bundle-grants.js";
 import { newPriceRow, pricePatch, toPrice } from "./prices.js";
 import * as repo from "./repo.js";
@@ -34,7 +35,7 @@ export interface BundleRef {
   status: Bundle["status"];
 }
 
-export function bundleOperations({ db, clock }: Deps) {
+export function bundleOperations({ db, clock }: Deps, events: Pick<EventsService, "record">) {
   const usageChecks: BundleUsageCheck[] = [];
 
   async function requireRow(d: Db, scope: Scope, ref: string): Promise<BundleRow> {
@@ -123,7 +124,9 @@ export function bundleOperations({ db, clock }: Deps) {
           await repo.insertBundle(tx, row);
           await repo.replaceBundleEntitlements(tx, scope, row.id, grants);
           await repo.insertPrices(tx, prices);
-          return loadOne(tx, scope, row);
+          const bundle = await loadOne(tx, scope, row);
+          await events.record(tx, scope, { type: "bundle.created", object: bundle });
+          return bundle;
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw new ApiError("ALREADY_EXISTS", `A bundle with key "${input.key}" exists`);
@@ -167,7 +170,10 @@ export function bundleOperations({ db, clock }: Deps) {
           updated_at: isoNow(clock),
         });
         if (grants) await repo.replaceBundleEntitlements(tx, scope, row.id, grants);
-        return loadOne(tx, scope, await requireRow(tx, scope, row.id));
+        const bundle = await loadOne(tx, scope, await requireRow(tx, scope, row.id));
+        // Its customers' effective entitlements are recomputed from this event (entitlement pushes).
+        await events.record(tx, scope, { type: "bundle.updated", object: bundle });
+        return bundle;
       });
     },
 
@@ -177,9 +183,13 @@ export function bundleOperations({ db, clock }: Deps) {
         const row = await requireRow(tx, scope, ref);
         if (await isInUse(tx, scope, row.id)) {
           await repo.updateBundleRow(tx, scope, row.id, { status: "archived", updated_at: isoNow(clock) });
+          const archived = await loadOne(tx, scope, await requireRow(tx, scope, row.id));
+          await events.record(tx, scope, { type: "bundle.updated", object: archived });
           return { id: row.id, object: "bundle", deleted: false, archived: true };
         }
+        const before = await loadOne(tx, scope, row);
         await repo.deleteBundleRow(tx, scope, row.id);
+        await events.record(tx, scope, { type: "bundle.deleted", object: before });
         return { id: row.id, object: "bundle", deleted: true, archived: false };
       });
     },
@@ -198,8 +208,12 @@ export function bundleOperations({ db, clock }: Deps) {
         throw new ApiError("OBJECT_ARCHIVED", `Bundle "${bundle.key}" is archived; reactivate it to add prices`);
       }
       const row = newPriceRow(scope, bundle.id, input, isoNow(clock));
-      await repo.insertPrices(db, [row]);
-      return toPrice(row);
+      const price = toPrice(row);
+      await db.transaction().execute(async (tx) => {
+        await repo.insertPrices(tx, [row]);
+        await events.record(tx, scope, { type: "price.created", object: price });
+      });
+      return price;
     },
 
     /** A price with the bundle it belongs to: what a subscription needs to start. */
@@ -215,8 +229,14 @@ export function bundleOperations({ db, clock }: Deps) {
       const row = await repo.findPrice(db, scope, priceId);
       if (!row || row.bundle_id !== bundle.id) throw notFound("price", priceId);
       const patch = pricePatch(input);
-      if (Object.keys(patch).length) await repo.updatePriceRow(db, scope, row.id, patch);
-      return toPrice({ ...row, ...patch });
+      const price = toPrice({ ...row, ...patch });
+      if (Object.keys(patch).length) {
+        await db.transaction().execute(async (tx) => {
+          await repo.updatePriceRow(tx, scope, row.id, patch);
+          await events.record(tx, scope, { type: "price.updated", object: price });
+        });
+      }
+      return price;
     },
   };
 }

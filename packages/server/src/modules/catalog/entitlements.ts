@@ -6,6 +6,7 @@ import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
+import type { EventsService } from "../events/service.js";
 import * as repo from "./repo.js";
 
 export function toEntitlement(row: EntitlementRow): Entitlement {
@@ -26,7 +27,7 @@ export function toEntitlement(row: EntitlementRow): Entitlement {
   };
 }
 
-export function entitlementOperations({ db, clock }: Deps) {
+export function entitlementOperations({ db, clock }: Deps, events: Pick<EventsService, "record">) {
   async function require(scope: Scope, ref: string): Promise<EntitlementRow> {
     const row = await repo.findEntitlement(db, scope, ref);
     if (!row) throw notFound("entitlement", ref);
@@ -60,7 +61,10 @@ export function entitlementOperations({ db, clock }: Deps) {
         updated_at: now,
       };
       try {
-        await repo.insertEntitlement(db, row);
+        await db.transaction().execute(async (tx) => {
+          await repo.insertEntitlement(tx, row);
+          await events.record(tx, scope, { type: "entitlement.created", object: toEntitlement(row) });
+        });
       } catch (error) {
         if (isUniqueViolation(error))
           throw new ApiError("ALREADY_EXISTS", `An entitlement with key "${input.key}" exists`);
@@ -100,16 +104,22 @@ export function entitlementOperations({ db, clock }: Deps) {
       }
       if (errors.length)
         throw new ApiError("VALIDATION_FAILED", "The update does not fit this entitlement's kind", { errors });
-      await repo.updateEntitlementRow(db, scope, row.id, {
-        ...(input.name !== undefined && { name: input.name }),
-        ...(input.description !== undefined && { description: input.description }),
-        ...(input.levels !== undefined && { levels: toJson(input.levels) }),
-        ...(input.content_ids !== undefined && { content_ids: toJson(input.content_ids) }),
-        ...(input.metadata !== undefined && { metadata: toJson(input.metadata) }),
-        ...(input.status !== undefined && { status: input.status }),
-        updated_at: isoNow(clock),
+      return db.transaction().execute(async (tx) => {
+        await repo.updateEntitlementRow(tx, scope, row.id, {
+          ...(input.name !== undefined && { name: input.name }),
+          ...(input.description !== undefined && { description: input.description }),
+          ...(input.levels !== undefined && { levels: toJson(input.levels) }),
+          ...(input.content_ids !== undefined && { content_ids: toJson(input.content_ids) }),
+          ...(input.metadata !== undefined && { metadata: toJson(input.metadata) }),
+          ...(input.status !== undefined && { status: input.status }),
+          updated_at: isoNow(clock),
+        });
+        const updated = await repo.findEntitlement(tx, scope, row.id);
+        if (!updated) throw notFound("entitlement", ref);
+        const entitlement = toEntitlement(updated);
+        await events.record(tx, scope, { type: "entitlement.updated", object: entitlement });
+        return entitlement;
       });
-      return toEntitlement(await require(scope, row.id));
     },
 
     /** Deleted when no bundle grants it; otherwise archived, so existing grants keep working. */
@@ -118,10 +128,14 @@ export function entitlementOperations({ db, clock }: Deps) {
         const row = await repo.findEntitlement(tx, scope, ref);
         if (!row) throw notFound("entitlement", ref);
         if (await repo.isEntitlementInUse(tx, scope, row.id)) {
-          await repo.updateEntitlementRow(tx, scope, row.id, { status: "archived", updated_at: isoNow(clock) });
+          const at = isoNow(clock);
+          await repo.updateEntitlementRow(tx, scope, row.id, { status: "archived", updated_at: at });
+          const archived = toEntitlement({ ...row, status: "archived", updated_at: at });
+          await events.record(tx, scope, { type: "entitlement.updated", object: archived });
           return { id: row.id, object: "entitlement", deleted: false, archived: true };
         }
         await repo.deleteEntitlementRow(tx, scope, row.id);
+        await events.record(tx, scope, { type: "entitlement.deleted", object: toEntitlement(row) });
         return { id: row.id, object: "entitlement", deleted: true, archived: false };
       });
     },

@@ -1,10 +1,12 @@
 import { TOKEN_DEFAULT_TTL_SECONDS } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
+import type { JobRegistry } from "../../jobs/registry.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
 import type { EventsService } from "../events/service.js";
 import { entitlementResolver, type ListEntitlementSources, toCustomerEntitlements } from "./effective.js";
 import { grantOperations } from "./grants.js";
+import { createEntitlementPush } from "./push.js";
 import { signingKeyOperations } from "./signing-keys.js";
 import { type TokenSettings, tokenOperations } from "./tokens.js";
 import { usageOperations } from "./usage.js";
@@ -12,7 +14,9 @@ import { usageOperations } from "./usage.js";
 export interface EntitlementsServiceDeps {
   catalog: Pick<CatalogService, "bundleEntitlements" | "findBundles" | "findEntitlementsByKeys">;
   customers: Pick<CustomersService, "requireCustomer">;
-  events: Pick<EventsService, "record">;
+  events: Pick<EventsService, "record" | "subscribe">;
+  /** Where the entitlement-push consumer registers its jobs (push.ts). */
+  jobs: JobRegistry;
   /** The subscriptions module's `listEntitlementSources`; without it only manual grants grant. */
   listEntitlementSources?: ListEntitlementSources | undefined;
 }
@@ -27,7 +31,8 @@ export function entitlementsService(deps: Deps, services: EntitlementsServiceDep
     issuer: deps.tokens?.issuer,
   });
   const resolve = entitlementResolver(deps, services);
-  const keys = signingKeyOperations(deps, () => settings().ttlSeconds);
+  const push = createEntitlementPush(deps, { resolve, events: services.events, jobs: services.jobs });
+  const keys = signingKeyOperations(deps, () => settings().ttlSeconds, services.events);
   return {
     resolve,
     async getEntitlements(scope: Scope, customerId: string) {
@@ -37,6 +42,7 @@ export function entitlementsService(deps: Deps, services: EntitlementsServiceDep
     ...usageOperations(deps, { catalog: services.catalog, resolve }),
     ...tokenOperations(deps, { resolve, keys, settings }),
     ...keys,
+    ...push,
   };
 }
 

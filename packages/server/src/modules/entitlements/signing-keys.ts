@@ -5,6 +5,7 @@ import { ApiError, isUniqueViolation } from "../../errors.js";
 import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
+import type { EventsService } from "../events/service.js";
 import type { SigningKeyRow } from "./repo.js";
 import * as repo from "./repo.js";
 
@@ -84,7 +85,11 @@ function makeSigner(kid: string, alg: TokenAlgorithm, key: KeyObject): Signer {
  * Signing keys per tenant AND environment, private halves sealed with the master key. Wall time
  * (deps.clock), not the environment's test clock: tokens expire by the verifiers' real clocks.
  */
-export function signingKeyOperations({ db, clock, secrets }: Deps, maxTtlSeconds: () => number) {
+export function signingKeyOperations(
+  { db, clock, secrets }: Deps,
+  maxTtlSeconds: () => number,
+  events: Pick<EventsService, "record">,
+) {
   // Decrypted keys by kid. Key material never changes for a kid, so this cache cannot go stale;
   // which key is active is read from the database on every token.
   const imported = new Map<string, Signer>();
@@ -155,6 +160,8 @@ export function signingKeyOperations({ db, clock, secrets }: Deps, maxTtlSeconds
           await repo.erasePrivateKeysRetiredBy(tx, scope, now);
           await repo.retireActiveKey(tx, scope, now, retiresAt);
           await repo.insertSigningKey(tx, created);
+          // The public key only: the private one never leaves its sealed column.
+          await events.record(tx, scope, { type: "signing_key.rotated", object: toSigningKey(created, now) });
           return created;
         });
       } catch (error) {

@@ -17,6 +17,9 @@ const EVENT_COLUMNS = [
   "correlation_id",
   "request_id",
   "created_at",
+  "actor",
+  "causation_id",
+  "fanned_out_at",
 ] as const satisfies ReadonlyArray<keyof EventRow>;
 
 // Every change writes one or more: compiled once (see lib/prepared.ts).
@@ -40,4 +43,54 @@ export function pageEvents(db: Db, scope: Scope, query: EventListQuery) {
   if (query.created_gte) q = q.where("created_at", ">=", new Date(query.created_gte).toISOString());
   if (query.created_lt) q = q.where("created_at", "<", new Date(query.created_lt).toISOString());
   return paginate(q, "id", query);
+}
+
+/** Whether the environment has events not yet fanned out (off the partial index of migration 040). */
+export async function hasPendingFanOut(db: Db, environmentId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("events")
+    .select("id")
+    .where("environment_id", "=", environmentId)
+    .where("fanned_out_at", "is", null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export function listPendingFanOut(db: Db, environmentId: string, limit: number): Promise<EventRow[]> {
+  return db
+    .selectFrom("events")
+    .selectAll()
+    .where("environment_id", "=", environmentId)
+    .where("fanned_out_at", "is", null)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+}
+
+export async function markFannedOut(db: Db, ids: string[], now: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable("events")
+    .set({ fanned_out_at: now })
+    .where("id", "in", ids)
+    .where("fanned_out_at", "is", null)
+    .execute();
+}
+
+export function listEnvironmentsPendingFanOut(db: Db): Promise<Array<{ tenantId: string; environmentId: string }>> {
+  return db
+    .selectFrom("events")
+    .select(["tenant_id as tenantId", "environment_id as environmentId"])
+    .where("fanned_out_at", "is", null)
+    .distinct()
+    .execute();
+}
+
+/**
+ * Frees a running fan-out job's dedupe key, so that a kick from now on enqueues a new job instead
+ * of joining this one, which may already have read past that kick's event.
+ */
+export async function releaseDedupeKey(db: Db, jobId: string): Promise<void> {
+  await db.updateTable("jobs").set({ dedupe_key: null }).where("id", "=", jobId).execute();
 }

@@ -1,21 +1,40 @@
-import type { Event, EventListQuery, EventType } from "@tessera/core";
-import type { Deps, Scope } from "../../context.js";
+import type { Actor, Event, EventListQuery, EventType } from "@tessera/core";
+import { type Deps, type Scope, SYSTEM_ACTOR } from "../../context.js";
 import type { Db, EventRow } from "../../db/types.js";
 import { notFound } from "../../errors.js";
+import type { JobRegistry } from "../../jobs/registry.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, toPage } from "../../lib/pagination.js";
+import type { EventConsumer } from "./consumers.js";
+import { createFanOut } from "./fanout.js";
 import * as repo from "./repo.js";
+
+type Snapshot = { id: string; object: string } & Record<string, unknown>;
+
+/**
+ * Keeps personal data out of immutable rows (customers/personal-data.ts): `seal` before an
+ * event is stored, `open` when it is read; after erasure the sealed fields read as null.
+ */
+export interface PersonalDataSealer {
+  seal(tx: Db, scope: Pick<Scope, "tenantId" | "environmentId">, object: Snapshot): Promise<Snapshot>;
+  open(
+    db: Db,
+    scope: Pick<Scope, "tenantId" | "environmentId">,
+    object: Snapshot,
+    keys?: Map<string, unknown>,
+  ): Promise<Snapshot>;
+}
 
 export interface RecordEvent {
   type: EventType;
   /** The API object the event is about, as a snapshot: `{ id, object, … }`. */
-  object: { id: string; object: string } & Record<string, unknown>;
+  object: Snapshot;
+  /** Overrides the scope's correlation (a payment keeps the one it was created under). */
   correlationId?: string | null;
+  /** Overrides the scope's cause. */
+  causationId?: string | null;
 }
-
-/** Called inside the transaction that writes the event: the transactional outbox. */
-export type EventListener = (tx: Db, scope: Scope, event: Event) => Promise<void>;
 
 export function toEvent(
   row: EventRow,
@@ -32,16 +51,35 @@ export function toEvent(
     data: { object },
     correlation_id: row.correlation_id,
     request_id: row.request_id,
+    actor: fromJson<Actor | null>(row.actor, null),
+    causation_id: row.causation_id,
   };
 }
 
 /**
  * Immutable lifecycle events. `record` must be given the transaction of the change it describes,
- * so the change and its event commit together or not at all; listeners (webhooks) enqueue their
- * work in that same transaction.
+ * so the change and its event commit together or not at all, and writes nothing else. Consumers
+ * (`subscribe`) are fed from committed events by jobs (fanout.ts); whoever commits calls
+ * `afterCommit` (the HTTP pipeline after each change, the worker after each job), and a periodic
+ * sweep catches what a crash left pending.
  */
-export function eventsService({ db }: Deps) {
-  const listeners: EventListener[] = [];
+export function eventsService(
+  deps: Deps,
+  { jobs, personalData }: { jobs: JobRegistry; personalData?: PersonalDataSealer },
+) {
+  const { db } = deps;
+
+  /** The stored row as the API shows it, personal fields opened while their key exists. */
+  async function read(row: EventRow, scope: Scope, keys?: Map<string, unknown>): Promise<Event> {
+    const object = fromJson<Snapshot>(row.data, { id: row.object_id, object: row.object_type });
+    return toEvent(row, scope, personalData ? await personalData.open(db, scope, object, keys) : object);
+  }
+
+  async function stored(tx: Db, scope: Scope, object: Snapshot): Promise<string> {
+    return toJson(personalData ? await personalData.seal(tx, scope, object) : object);
+  }
+
+  const fanOut = createFanOut(deps, jobs, read);
 
   async function write(
     tx: Db,
@@ -58,44 +96,60 @@ export function eventsService({ db }: Deps) {
       object_type: input.object.object,
       object_id: input.object.id,
       data,
-      correlation_id: input.correlationId ?? scope.requestId ?? null,
+      correlation_id: input.correlationId ?? scope.correlationId ?? scope.requestId ?? null,
       request_id: scope.requestId ?? null,
       created_at: scope.clock.now().toISOString(),
+      actor: toJson(scope.actor ?? SYSTEM_ACTOR),
+      causation_id: input.causationId ?? scope.causationId ?? scope.requestId ?? null,
+      fanned_out_at: null,
     };
     await repo.insertEvent(tx, row);
     // The snapshot as given, not parsed back from the JSON just written (snapshots are plain JSON
     // values, so it reads the same): a renewal's events would otherwise cost a parse each.
-    const event = toEvent(row, scope, input.object);
-    for (const listener of listeners) await listener(tx, scope, event);
-    return event;
+    return toEvent(row, scope, input.object);
   }
 
   return {
-    onEvent(listener: EventListener): void {
-      listeners.push(listener);
+    /** Feeds `consumer` every committed event of its types, at least once, in jobs (fanout.ts). */
+    subscribe(consumer: EventConsumer): void {
+      fanOut.register(consumer);
     },
 
-    record(tx: Db, scope: Scope, input: RecordEvent): Promise<Event> {
-      return write(tx, scope, input.type, input, toJson(input.object));
+    /** After a commit that may have recorded events: starts their fan-out. Cheap when none are pending. */
+    afterCommit(scope: Pick<Scope, "tenantId" | "environmentId">): Promise<void> {
+      return fanOut.kick(scope);
+    },
+
+    /** Starts the periodic sweep (the long-running worker does, once). */
+    scheduleSweep(): Promise<void> {
+      return fanOut.scheduleSweep();
+    },
+
+    async record(tx: Db, scope: Scope, input: RecordEvent): Promise<Event> {
+      return write(tx, scope, input.type, input, await stored(tx, scope, input.object));
     },
 
     /** Several events about the same snapshot (a status change and what came with it): serialised once. */
     async recordEach(tx: Db, scope: Scope, types: readonly EventType[], input: Omit<RecordEvent, "type">) {
       if (types.length === 0) return [];
-      const data = toJson(input.object);
+      const data = await stored(tx, scope, input.object);
       const events: Event[] = [];
       for (const type of types) events.push(await write(tx, scope, type, input, data));
       return events;
     },
 
     async list(scope: Scope, query: EventListQuery): Promise<Page<Event>> {
-      return toPage(await repo.pageEvents(db, scope, query), (r) => toEvent(r, scope));
+      const page = await repo.pageEvents(db, scope, query);
+      const keys = new Map<string, unknown>();
+      const events = [];
+      for (const row of page.rows) events.push(await read(row, scope, keys));
+      return toPage({ ...page, rows: events }, (e) => e);
     },
 
     async get(scope: Scope, id: string): Promise<Event> {
       const row = await repo.findEvent(db, scope, id);
       if (!row) throw notFound("event", id);
-      return toEvent(row, scope);
+      return read(row, scope);
     },
   };
 }

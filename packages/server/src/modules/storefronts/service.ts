@@ -7,6 +7,7 @@ import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
 import type { CatalogService } from "../catalog/service.js";
+import type { EventsService } from "../events/service.js";
 import {
   type Credentials,
   duplicateProviderErrors,
@@ -51,7 +52,10 @@ function toStorefront(row: StorefrontRow, bundleIds: string[]): Storefront {
 
 export function storefrontsService(
   { db, clock, secrets }: Deps,
-  { catalog }: { catalog: Pick<CatalogService, "findBundles" | "registerBundleUsage"> },
+  {
+    catalog,
+    events,
+  }: { catalog: Pick<CatalogService, "findBundles" | "registerBundleUsage">; events: Pick<EventsService, "record"> },
 ) {
   const usageChecks: StorefrontUsageCheck[] = [];
   // A bundle a storefront sells is in use: the catalog archives it instead of deleting it.
@@ -146,6 +150,8 @@ export function storefrontsService(
         await db.transaction().execute(async (tx) => {
           await repo.insertStorefront(tx, row);
           await repo.replaceStorefrontBundles(tx, scope, id, bundleIds);
+          // The storefront as the API shows it: provider names, never the credentials.
+          await events.record(tx, scope, { type: "storefront.created", object: toStorefront(row, bundleIds) });
         });
       } catch (error) {
         if (isUniqueViolation(error))
@@ -227,7 +233,13 @@ export function storefrontsService(
         }
         await repo.updateStorefrontRow(tx, scope, row.id, patch);
         if (bundleIds) await repo.replaceStorefrontBundles(tx, scope, row.id, bundleIds);
-        return loadOne(tx, scope, await requireRow(tx, scope, row.id));
+        const storefront = await loadOne(tx, scope, await requireRow(tx, scope, row.id));
+        await events.record(tx, scope, { type: "storefront.updated", object: storefront });
+        // Credentials changed (or providers with them): said apart, for audits; the values never.
+        if (patch.credentials_encrypted !== undefined) {
+          await events.record(tx, scope, { type: "storefront.credentials_updated", object: storefront });
+        }
+        return storefront;
       });
     },
 
@@ -238,10 +250,14 @@ export function storefrontsService(
         for (const check of usageChecks) {
           if (await check(tx, scope, row.id)) {
             await repo.updateStorefrontRow(tx, scope, row.id, { status: "archived", updated_at: isoNow(clock) });
+            const archived = await loadOne(tx, scope, await requireRow(tx, scope, row.id));
+            await events.record(tx, scope, { type: "storefront.updated", object: archived });
             return { id: row.id, object: "storefront", deleted: false, archived: true };
           }
         }
+        const before = await loadOne(tx, scope, row);
         await repo.deleteStorefrontRow(tx, scope, row.id);
+        await events.record(tx, scope, { type: "storefront.deleted", object: before });
         return { id: row.id, object: "storefront", deleted: true, archived: false };
       });
     },

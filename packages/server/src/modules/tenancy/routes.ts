@@ -1,8 +1,24 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { ApiKeyWithSecret, CreateEnvironment, CreateTenant, ListQuery, listOf, Tenant } from "@tessera/core";
+import {
+  type Actor,
+  ApiKeyWithSecret,
+  CreateEnvironment,
+  CreateTenant,
+  ListQuery,
+  listOf,
+  Tenant,
+} from "@tessera/core";
+import type { Context } from "hono";
+import { SYSTEM_ACTOR } from "../../context.js";
 import type { AppEnv } from "../../http/env.js";
 import { IdParam, json, jsonBody, platformRoute } from "../../http/route.js";
 import { provisionEnvironment, provisionTenant } from "./provision.js";
+
+/** The platform key that administers tenants, as the actor of what it creates. */
+function platformActor(c: Context<AppEnv>): Actor {
+  const principal = c.get("principal");
+  return principal?.kind === "platform" ? { type: "platform_key", id: principal.keyId } : SYSTEM_ACTOR;
+}
 
 const TenantWithKeys = Tenant.extend({ api_keys: ApiKeyWithSecret.array() }).meta({ id: "TenantWithKeys" });
 const tags = ["Tenants"];
@@ -17,7 +33,7 @@ export const tenancyRoutes = new OpenAPIHono<AppEnv>()
       request: { body: jsonBody(CreateTenant) },
       responses: { 201: json(TenantWithKeys, "The tenant; the key secrets are shown only here") },
     }),
-    async (c) => c.json(await provisionTenant(c.get("services"), c.req.valid("json")), 201),
+    async (c) => c.json(await provisionTenant(c.get("services"), c.req.valid("json"), platformActor(c)), 201),
   )
   .openapi(
     platformRoute({
@@ -51,5 +67,13 @@ export const tenancyRoutes = new OpenAPIHono<AppEnv>()
       responses: { 201: json(TenantWithKeys, "The tenant; `api_keys` holds the new environment's key, shown once") },
     }),
     async (c) =>
-      c.json(await provisionEnvironment(c.get("services"), c.req.valid("param").id, c.req.valid("json").name), 201),
+      c.json(
+        await provisionEnvironment(
+          c.get("services"),
+          c.req.valid("param").id,
+          c.req.valid("json").name,
+          platformActor(c),
+        ),
+        201,
+      ),
   );

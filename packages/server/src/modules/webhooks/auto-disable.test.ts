@@ -91,10 +91,12 @@ describe("retry schedule and auto-disable", () => {
 
     // A disabled endpoint gets no new deliveries until it is enabled again.
     await emitEvent(ctx, acme.scopes.development!, "customer.created");
+    await ctx.services.worker.drain();
     expect(await deliveries(dead)).toHaveLength(1);
     const enabled = await acme.api("PATCH", `/v1/webhook-endpoints/${dead}`, { status: "enabled" });
     expect(enabled.body).toMatchObject({ status: "enabled", disabled_reason: null });
     await emitEvent(ctx, acme.scopes.development!, "customer.created");
+    await ctx.services.worker.drain();
     expect(await deliveries(dead)).toHaveLength(2);
   });
 

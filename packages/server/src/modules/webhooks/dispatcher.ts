@@ -47,6 +47,11 @@ export function retryDelayMs(
   return Math.round(base * (1 - RETRY_JITTER + random() * 2 * RETRY_JITTER));
 }
 
+/** The time-ordered part of a prefixed id. */
+function ulidOf(id: string): string {
+  return id.slice(id.lastIndexOf("_") + 1);
+}
+
 export interface WebhookOptions {
   /** TESSERA_WEBHOOKS_ALLOW_PRIVATE: deliver to loopback / private addresses too. Off by default. */
   allowPrivateAddresses?: boolean;
@@ -67,8 +72,8 @@ interface DeliverPayload {
 }
 
 /**
- * The outbox side of webhooks: a listener that turns each event into deliveries inside the
- * event's own transaction, and the `webhook.deliver` job that sends them, records every attempt
+ * The outbox side of webhooks: an events consumer that turns each committed event into
+ * deliveries, and the `webhook.deliver` job that sends them, records every attempt
  * and schedules the next one. Jobs run on the wall clock: a test clock simulates business time,
  * but a receiver lives in real time.
  */
@@ -105,28 +110,49 @@ export function createDispatcher(
     });
   }
 
-  events.onEvent(async (tx, scope, event) => {
-    const now = isoNow(clock);
-    for (const endpoint of await repo.listEnabledEndpoints(tx, scope)) {
-      if (!eventMatchesFilters(fromJson<string[]>(endpoint.enabled_events, []), event.type)) continue;
-      // An endpoint's own disabling is news for the tenant's other endpoints, not for it.
-      if (event.type === "webhook_endpoint.disabled" && event.data.object.id === endpoint.id) continue;
-      const id = newId("webhook_delivery");
-      const inserted = await repo.insertDelivery(tx, {
-        id,
-        tenant_id: scope.tenantId,
-        environment_id: scope.environmentId,
-        endpoint_id: endpoint.id,
-        event_id: event.id,
-        event_type: event.type,
-        status: "pending",
-        attempt_count: 0,
-        next_attempt_at: now,
-        created_at: now,
-        updated_at: now,
+  // Fed from committed events by a job per event (modules/events/fanout.ts): a slow receiver or
+  // many endpoints never hold up the write. Idempotent: one delivery per (endpoint, event).
+  events.subscribe({
+    name: "webhooks",
+    types: "*",
+    // Most events of most tenants match no endpoint: they cost no job.
+    async accepts(scope, event, memo) {
+      const endpoints = await memo(`webhooks:${scope.environmentId}`, () => repo.listEnabledEndpoints(db, scope));
+      return endpoints.some(
+        (endpoint) =>
+          ulidOf(endpoint.id) <= ulidOf(event.id) &&
+          eventMatchesFilters(fromJson<string[]>(endpoint.enabled_events, []), event.type),
+      );
+    },
+    async handle(scope, event, job) {
+      await db.transaction().execute(async (tx) => {
+        const now = isoNow(clock);
+        for (const endpoint of await repo.listEnabledEndpoints(tx, scope)) {
+          if (!eventMatchesFilters(fromJson<string[]>(endpoint.enabled_events, []), event.type)) continue;
+          // Fan-out runs a little after the write: an endpoint made meanwhile gets only the events
+          // recorded after it, as if the delivery had been decided at the write (ids are ULIDs).
+          if (ulidOf(endpoint.id) > ulidOf(event.id)) continue;
+          // An endpoint's own changes (created, disabled, …) are news for the tenant's other endpoints.
+          if (event.type.startsWith("webhook_endpoint.") && event.data.object.id === endpoint.id) continue;
+          const id = newId("webhook_delivery");
+          const inserted = await repo.insertDelivery(tx, {
+            id,
+            tenant_id: scope.tenantId,
+            environment_id: scope.environmentId,
+            endpoint_id: endpoint.id,
+            event_id: event.id,
+            event_type: event.type,
+            status: "pending",
+            attempt_count: 0,
+            next_attempt_at: now,
+            created_at: now,
+            updated_at: now,
+          });
+          if (inserted) await enqueueAttempt(tx, scope, endpoint.id, id, 1, now);
+        }
+        await job.complete(tx);
       });
-      if (inserted) await enqueueAttempt(tx, scope, endpoint.id, id, 1, now);
-    }
+    },
   });
 
   /** Every secret that signs right now: the current one, plus the previous one during its overlap. */

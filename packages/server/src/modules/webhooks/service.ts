@@ -106,7 +106,11 @@ export function webhooksService(
         created_at: now,
         updated_at: now,
       };
-      await repo.insertEndpoint(db, row);
+      await db.transaction().execute(async (tx) => {
+        await repo.insertEndpoint(tx, row);
+        // toEndpoint never includes the secret.
+        await events.record(tx, scope, { type: "webhook_endpoint.created", object: toEndpoint(row) });
+      });
       return { ...toEndpoint(row), secret };
     },
 
@@ -138,6 +142,7 @@ export function webhooksService(
         }
         const updated = await repo.findEndpoint(tx, scope, row.id);
         if (!updated) throw notFound("webhook endpoint", id);
+        await events.record(tx, scope, { type: "webhook_endpoint.updated", object: toEndpoint(updated) });
         return toEndpoint(updated);
       });
     },
@@ -145,7 +150,10 @@ export function webhooksService(
     /** Deleting an endpoint deletes its delivery log; pending attempts find nothing and stop. */
     async deleteEndpoint(scope: Scope, id: string): Promise<{ id: string; object: string; deleted: true }> {
       const row = await require(scope, id);
-      await repo.deleteEndpoint(db, scope, row.id);
+      await db.transaction().execute(async (tx) => {
+        await repo.deleteEndpoint(tx, scope, row.id);
+        await events.record(tx, scope, { type: "webhook_endpoint.deleted", object: toEndpoint(row) });
+      });
       return { id: row.id, object: "webhook_endpoint", deleted: true };
     },
 
@@ -159,13 +167,19 @@ export function webhooksService(
       const now = clock.now();
       const secret = newWebhookSecret();
       const keepOld = input.expires_in_hours > 0;
-      await repo.updateEndpoint(db, scope, row.id, {
-        secret_encrypted: secrets.seal(secret, secretPurpose(row.id)),
-        previous_secret_encrypted: keepOld ? row.secret_encrypted : null,
-        previous_secret_expires_at: keepOld
-          ? new Date(now.getTime() + input.expires_in_hours * 3_600_000).toISOString()
-          : null,
-        updated_at: now.toISOString(),
+      await db.transaction().execute(async (tx) => {
+        await repo.updateEndpoint(tx, scope, row.id, {
+          secret_encrypted: secrets.seal(secret, secretPurpose(row.id)),
+          previous_secret_encrypted: keepOld ? row.secret_encrypted : null,
+          previous_secret_expires_at: keepOld
+            ? new Date(now.getTime() + input.expires_in_hours * 3_600_000).toISOString()
+            : null,
+          updated_at: now.toISOString(),
+        });
+        const rotated = await repo.findEndpoint(tx, scope, row.id);
+        // That it was rotated and when the old secret stops signing; never a secret.
+        if (rotated)
+          await events.record(tx, scope, { type: "webhook_endpoint.secret_rotated", object: toEndpoint(rotated) });
       });
       return { ...toEndpoint(await require(scope, row.id)), secret };
     },
