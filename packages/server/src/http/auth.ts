@@ -98,7 +98,13 @@ async function userInTenant(
     // The credential is the session: idempotent replays and rate limits are per session.
     keyId: session,
     scopes: [...access.permissions],
-    scope: { ...plain, requestId: c.get("requestId") },
+    scope: {
+      ...plain,
+      requestId: c.get("requestId"),
+      actor: { type: "user", id: user.id, label: user.email },
+      correlationId: c.get("requestId"),
+      causationId: c.get("requestId"),
+    },
     user: { id: user.id, role: access.role },
   };
 }
