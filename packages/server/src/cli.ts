@@ -2,6 +2,7 @@
 import { CreateTenant } from "@tessera/core";
 import { Command, Option } from "commander";
 import { ConfigError } from "./config.js";
+import { withSystemAccess } from "./db/access.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { provisionTenant } from "./modules/tenancy/provision.js";
@@ -32,7 +33,8 @@ async function withServices<T>(
     logger: createLogger(env.LOG_LEVEL ?? "warn", process.stderr),
   });
   try {
-    return await run(createServices(runtime.deps));
+    // Administration from the command line (tenants, platform keys) spans tenants.
+    return await withSystemAccess(() => run(createServices(runtime.deps)));
   } finally {
     await runtime.database.close();
   }

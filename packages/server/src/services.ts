@@ -1,6 +1,7 @@
 import type { Deps } from "./context.js";
+import { withSystemAccess } from "./db/access.js";
 import { JobRegistry } from "./jobs/registry.js";
-import { createWorker } from "./jobs/worker.js";
+import { createWorker, type Worker } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { customersService } from "./modules/customers/service.js";
@@ -39,13 +40,15 @@ export function createServices(
     events,
     listEntitlementSources: (scope, customerId) => subscriptions.listEntitlementSources(scope, customerId),
   });
-  const worker = createWorker({
-    deps,
-    handlers: () => jobs.handlers(),
-    scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
-    ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
-    ...(options.workerLockMs ? { lockMs: options.workerLockMs } : {}),
-  });
+  const worker = systemWorker(
+    createWorker({
+      deps,
+      handlers: () => jobs.handlers(),
+      scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
+      ...(options.workerPollMs ? { pollMs: options.workerPollMs } : {}),
+      ...(options.workerLockMs ? { lockMs: options.workerLockMs } : {}),
+    }),
+  );
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
   return {
@@ -66,3 +69,16 @@ export function createServices(
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+/**
+ * Claiming due jobs spans tenants, so the worker's loop runs with system access (its timers keep
+ * it); each scoped job's handler then runs in its own scope (JobRegistry).
+ */
+function systemWorker(worker: Worker): Worker {
+  return {
+    id: worker.id,
+    drain: (options) => withSystemAccess(() => worker.drain(options)),
+    start: () => withSystemAccess(() => worker.start()),
+    stop: () => worker.stop(),
+  };
+}

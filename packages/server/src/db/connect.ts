@@ -3,6 +3,8 @@ import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
 import pg from "pg";
+import { type Access, NO_ACCESS } from "./access.js";
+import { withRowLevelSecurity } from "./rls.js";
 import type { Database } from "./types.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -32,6 +34,11 @@ export interface ConnectOptions {
   /** Postgres: a schema to use instead of public (tests give every file its own). */
   schema?: string;
   poolSize?: number;
+  /**
+   * Postgres: the access of code that set none (db/access.ts). Default `none`, which sees no tenant
+   * row; test harnesses pass `system` so tests may call services and repos directly.
+   */
+  fallbackAccess?: Access;
 }
 
 /** Opens the database a `DATABASE_URL` names: `sqlite:./data/tessera.db`, `sqlite::memory:`, or `postgres://…`. */
@@ -56,7 +63,9 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     max: options.poolSize ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: withRowLevelSecurity(new PostgresDialect({ pool }), options.fallbackAccess ?? NO_ACCESS),
+  });
   return { db, dialect, description: redact(url), close: () => db.destroy() };
 }
 

@@ -1,5 +1,6 @@
 import { scopeAllows } from "@tessera/core";
 import type { Context, MiddlewareHandler } from "hono";
+import { withSystemAccess, withTenantAccess } from "../db/access.js";
 import { ApiError } from "../errors.js";
 import type { AppEnv, TenantPrincipal } from "./env.js";
 
@@ -36,7 +37,8 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
       scope: { ...key.scope, requestId: c.get("requestId") },
     };
     c.set("principal", principal);
-    await next();
+    // Everything after this runs in the key's scope: on Postgres, row-level security sees only it.
+    await withTenantAccess(principal.scope, next);
   };
 }
 
@@ -45,10 +47,11 @@ export function requirePlatformKey(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const secret = bearer(c);
     if (!secret) throw new ApiError("UNAUTHENTICATED", "Send a platform key as Authorization: Bearer tpk_…");
-    const key = await c.get("services").auth.authenticatePlatform(secret);
+    const key = await withSystemAccess(() => c.get("services").auth.authenticatePlatform(secret));
     if (!key) throw new ApiError("UNAUTHENTICATED", "The platform key is invalid or revoked");
     c.set("principal", { kind: "platform", keyId: key.keyId });
-    await next();
+    // Platform administration (tenants, their environments and first keys) spans tenants.
+    await withSystemAccess(next);
   };
 }
 

@@ -1,5 +1,6 @@
 import { type ApiKey, type CreateApiKey, scopeAllows } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
+import { withSystemAccess, withTenantAccess } from "../../db/access.js";
 import type { ApiKeyRow, Db } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import { environmentClock, isoNow } from "../../lib/clock.js";
@@ -102,11 +103,14 @@ export function authService(deps: Deps) {
 
     /** undefined for an unknown or revoked secret. */
     async authenticate(secret: string): Promise<AuthenticatedKey | undefined> {
-      const row = await repo.findApiKeyByHash(db, hashSecret(secret));
+      // Before the key is found its tenant is unknown: the lookup spans tenants.
+      const row = await withSystemAccess(() => repo.findApiKeyByHash(db, hashSecret(secret)));
       if (!row || row.revoked_at) return undefined;
       const now = clock.now();
       if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
-        await repo.touchApiKey(db, row.id, now.toISOString());
+        await withTenantAccess({ tenantId: row.tenant_id, environmentId: row.environment_id }, () =>
+          repo.touchApiKey(db, row.id, now.toISOString()),
+        );
       }
       return {
         keyId: row.id,
