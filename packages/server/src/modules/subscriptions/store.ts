@@ -3,7 +3,6 @@ import {
   type StatusChange,
   type Subscription,
   type SubscriptionEvent,
-  type SubscriptionStatus,
   transition,
 } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
@@ -72,7 +71,7 @@ export function subscriptionStore(
   /** Applies `w` to `row` as read; undefined when the row changed since (nothing is written). */
   async function write(tx: Db, scope: Scope, row: SubscriptionRow, w: Write): Promise<SubscriptionRow | undefined> {
     const now = scope.clock.now().toISOString();
-    const from = row.status as SubscriptionStatus;
+    const from = row.status;
     let status = from;
     let history = row.status_history;
     if (w.move) {
@@ -104,7 +103,7 @@ export function subscriptionStore(
 
     /** A new subscription in its first status, with subscription.created and its status event. */
     async insert(tx: Db, scope: Scope, row: SubscriptionRow, w: Write): Promise<SubscriptionRow> {
-      const status = row.status as SubscriptionStatus;
+      const status = row.status;
       const now = scope.clock.now().toISOString();
       const history: StatusChange[] = [{ status, at: now, reason: "created" }];
       const stored = { ...row, status_history: toJson(history), version: 1, created_at: now, updated_at: now };

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { inScope } from "../../../db/scope.js";
 import type { Database, SandboxOperationRow } from "../../../db/types.js";
 import { isUniqueViolation } from "../../../errors.js";
 import { newId } from "../../../lib/ids.js";
@@ -71,30 +72,30 @@ const insertOperation = preparedQuery(COLUMNS, (db: Kysely<Database>, p) =>
 );
 
 // The lookups of a charge (a replay, a resumed attempt, a refund): compiled once as well.
-const operationByKey = preparedQuery(["env", "provider", "key"], (db: Kysely<Database>, p) =>
+const operationByKey = preparedQuery(["tenant", "env", "provider", "key"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("sandbox_operations")
     .selectAll()
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("provider", "=", p.provider)
     .where("idempotency_key", "=", p.key),
 );
 
-const operationById = preparedQuery(["env", "provider", "id"], (db: Kysely<Database>, p) =>
+const operationById = preparedQuery(["tenant", "env", "provider", "id"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("sandbox_operations")
     .selectAll()
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("provider", "=", p.provider)
     .where("id", "=", p.id),
 );
 
 // Every charge with `pm_sandbox_ok_then_decline` asks whether the customer's first one went through.
-const firstCharge = preparedQuery(["env", "provider", "customer"], (db: Kysely<Database>, p) =>
+const firstCharge = preparedQuery(["tenant", "env", "provider", "customer"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("sandbox_operations")
     .select("id")
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("provider", "=", p.provider)
     .where("customer", "=", p.customer)
     // A literal, so both planners can match the partial index made for exactly this lookup.
@@ -132,11 +133,13 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
   }
 
   async function findByKey(ctx: ProviderContext, key: string) {
-    return (await operationByKey(db, { env: ctx.scope.environmentId, provider: name, key })).rows[0];
+    return (await operationByKey(db, { tenant: ctx.scope.tenantId, env: ctx.scope.environmentId, provider: name, key }))
+      .rows[0];
   }
 
   async function findById(ctx: ProviderContext, id: string) {
-    return (await operationById(db, { env: ctx.scope.environmentId, provider: name, id })).rows[0];
+    return (await operationById(db, { tenant: ctx.scope.tenantId, env: ctx.scope.environmentId, provider: name, id }))
+      .rows[0];
   }
 
   function sameRequest(row: SandboxOperationRow, operation: string, r: ChargeRequest): SandboxOperationRow {
@@ -162,7 +165,12 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     if (behaviour === "timeout") return { decline: null, timeout: true };
     if (behaviour !== "ok_then_decline") return { decline: behaviour, timeout: false };
     // The first charge of this customer with this token succeeds, every later one declines.
-    const earlier = await firstCharge(db, { env: ctx.scope.environmentId, provider: name, customer: r.customer });
+    const earlier = await firstCharge(db, {
+      tenant: ctx.scope.tenantId,
+      env: ctx.scope.environmentId,
+      provider: name,
+      customer: r.customer,
+    });
     return { decline: earlier.rows.length > 0 ? "insufficient_funds" : null, timeout: false };
   }
 
@@ -281,6 +289,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
         const u = await tx
           .updateTable("sandbox_operations")
           .set({ status: "succeeded", captured_amount: amount })
+          .where(inScope(ctx.scope))
           .where("id", "=", auth.id)
           .where("status", "=", "authorized")
           .executeTakeFirst();
@@ -315,6 +324,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
         const u = await tx
           .updateTable("sandbox_operations")
           .set({ refunded_amount: refunded + r.amount })
+          .where(inScope(ctx.scope))
           .where("id", "=", charge.id)
           .where("refunded_amount", "=", refunded)
           .executeTakeFirst();
