@@ -39,6 +39,8 @@ export interface ConnectOptions {
    * row; test harnesses pass `system` so tests may call services and repos directly.
    */
   fallbackAccess?: Access;
+  /** Postgres: false connects without the fence (policies apply only to roles they bind). For bench/rls.ts. */
+  rowLevelSecurity?: false;
 }
 
 /** Opens the database a `DATABASE_URL` names: `sqlite:./data/tessera.db`, `sqlite::memory:`, or `postgres://…`. */
@@ -64,7 +66,10 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   const db = new Kysely<Database>({
-    dialect: withRowLevelSecurity(new PostgresDialect({ pool }), options.fallbackAccess ?? NO_ACCESS),
+    dialect:
+      options.rowLevelSecurity === false
+        ? new PostgresDialect({ pool })
+        : withRowLevelSecurity(pool, options.fallbackAccess ?? NO_ACCESS),
   });
   return { db, dialect, description: redact(url), close: () => db.destroy() };
 }

@@ -4,10 +4,12 @@ import {
   type Dialect,
   type Driver,
   type Kysely,
+  PostgresDialect,
   type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import type pg from "pg";
 import { type Access, currentAccess } from "./access.js";
 
 /** The role tenant work runs as when the connecting role could bypass the policies. */
@@ -22,6 +24,11 @@ export const FENCED_ROLE = "tessera_app";
  * transaction. Every statement passes through here, so a connection left with one tenant's settings
  * is re-set before it serves anyone else; code with no access at all gets empty settings, which
  * the policies match to no row.
+ *
+ * System work (an API key's lookup, above all) and tenant work take connections from two pools, so
+ * a request does not switch its connection to system and back: with one pool every authenticated
+ * request cost two more round trips (≈ +60 % Node CPU per request measured, bench/rls.ts); with two,
+ * a connection changes settings only when it serves another tenant than last time.
  */
 
 interface Settings {
@@ -61,6 +68,7 @@ const FENCE =
 class ScopedConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
+    readonly driver: Driver,
     readonly state: ConnectionState,
     readonly fallback: Access,
   ) {}
@@ -120,21 +128,24 @@ class ScopedDriver implements Driver {
   readonly #states = new WeakMap<DatabaseConnection, ScopedConnection>();
 
   constructor(
-    readonly inner: Driver,
+    readonly tenant: Driver,
+    readonly system: Driver,
     readonly fallback: Access,
   ) {}
 
-  init() {
-    return this.inner.init();
+  async init() {
+    await Promise.all([this.tenant.init(), this.system.init()]);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const inner = await this.inner.acquireConnection();
+    const kind = (currentAccess() ?? this.fallback).kind;
+    const driver = kind === "system" || kind === "owner" ? this.system : this.tenant;
+    const inner = await driver.acquireConnection();
     // The pg driver hands out one connection object per pooled client, so its state lives on.
     let connection = this.#states.get(inner);
     if (!connection) {
       const state = { session: undefined, tx: undefined, inTransaction: false, fencedRole: undefined, generation };
-      connection = new ScopedConnection(inner, state, this.fallback);
+      connection = new ScopedConnection(inner, driver, state, this.fallback);
       this.#states.set(inner, connection);
     }
     return connection;
@@ -145,7 +156,7 @@ class ScopedDriver implements Driver {
     // Set before BEGIN, at session level: the transaction inherits it, and the next one on this
     // connection in the same access needs no statement at all.
     await c.apply();
-    await this.inner.beginTransaction(c.inner, settings);
+    await c.driver.beginTransaction(c.inner, settings);
     c.state.inTransaction = true;
     c.state.tx = c.state.session;
   }
@@ -153,28 +164,30 @@ class ScopedDriver implements Driver {
   async commitTransaction(connection: DatabaseConnection) {
     const c = connection as ScopedConnection;
     c.state.inTransaction = false;
-    await this.inner.commitTransaction(c.inner);
+    await c.driver.commitTransaction(c.inner);
   }
 
   async rollbackTransaction(connection: DatabaseConnection) {
     const c = connection as ScopedConnection;
     c.state.inTransaction = false;
-    await this.inner.rollbackTransaction(c.inner);
+    await c.driver.rollbackTransaction(c.inner);
   }
 
   async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler["compileQuery"]) {
-    await this.inner.savepoint?.((connection as ScopedConnection).inner, name, compile);
+    const c = connection as ScopedConnection;
+    await c.driver.savepoint?.(c.inner, name, compile);
   }
 
   async rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler["compileQuery"]) {
     const c = connection as ScopedConnection;
     // A set_config made after the savepoint is undone with it: look again before the next statement.
     c.state.tx = undefined;
-    await this.inner.rollbackToSavepoint?.(c.inner, name, compile);
+    await c.driver.rollbackToSavepoint?.(c.inner, name, compile);
   }
 
   async releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler["compileQuery"]) {
-    await this.inner.releaseSavepoint?.((connection as ScopedConnection).inner, name, compile);
+    const c = connection as ScopedConnection;
+    await c.driver.releaseSavepoint?.(c.inner, name, compile);
   }
 
   async releaseConnection(connection: DatabaseConnection) {
@@ -184,22 +197,30 @@ class ScopedDriver implements Driver {
       c.state.inTransaction = false;
       c.state.session = undefined;
     }
-    await this.inner.releaseConnection(c.inner);
+    await c.driver.releaseConnection(c.inner);
   }
 
-  destroy() {
-    return this.inner.destroy();
+  async destroy() {
+    await Promise.all([this.tenant.destroy(), this.system.destroy()]);
   }
 }
 
 /**
- * A Postgres dialect whose connections carry the caller's access (see above). `fallback` is the
- * access of code that set none: `none` (no rows) for the server; tests pick `system`.
+ * A Postgres dialect over `pool` whose connections carry the caller's access (see above). System
+ * work gets a second, smaller pool made with the same options; its errors are re-emitted on `pool`,
+ * so one handler serves both. `fallback` is the access of code that set none: `none` (no rows) for
+ * the server; tests pick `system`.
  */
-export function withRowLevelSecurity(dialect: Dialect, fallback: Access): Dialect {
+export function withRowLevelSecurity(pool: pg.Pool, fallback: Access): Dialect {
+  const dialect = new PostgresDialect({ pool });
+  const max = pool.options.max ?? 10;
+  const PoolClass = pool.constructor as new (options: pg.PoolConfig) => pg.Pool;
+  const systemPool = new PoolClass({ ...pool.options, max: Math.max(2, Math.ceil(max / 4)) });
+  systemPool.on("error", (error, client) => pool.emit("error", error, client));
+  const system = new PostgresDialect({ pool: systemPool });
   return {
     createAdapter: () => dialect.createAdapter(),
-    createDriver: () => new ScopedDriver(dialect.createDriver(), fallback),
+    createDriver: () => new ScopedDriver(dialect.createDriver(), system.createDriver(), fallback),
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createIntrospector: (db: Kysely<unknown>) => dialect.createIntrospector(db),
   };
