@@ -35,7 +35,8 @@ export interface SeededRenewals {
 const BATCH = 300;
 
 export async function seedDueRenewals(url: string, count: number): Promise<SeededRenewals> {
-  const database = connectDatabase(url);
+  // Seeding spans tenants (a new tenant, then bulk rows): system access on Postgres.
+  const database = connectDatabase(url, { fallbackAccess: { kind: "system" } });
   try {
     await migrateToLatest(database.db);
     const deps: Deps = {
