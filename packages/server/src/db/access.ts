@@ -16,6 +16,16 @@ export type Access =
 
 const storage = new AsyncLocalStorage<Access>();
 
+/*
+ * Until a Postgres connection with row-level security exists in this process there is nobody to read
+ * the access, so it is not carried: entering an AsyncLocalStorage turns on Node's promise hooks for
+ * the whole process, a cost SQLite need not pay.
+ */
+let carried = false;
+export function carryAccess(): void {
+  carried = true;
+}
+
 export const NO_ACCESS: Access = { kind: "none" };
 
 export function currentAccess(): Access | undefined {
@@ -24,6 +34,7 @@ export function currentAccess(): Access | undefined {
 
 /** Runs `fn` with one tenant + environment's rows visible, and no other's. */
 export function withTenantAccess<T>(scope: { tenantId: string; environmentId: string }, fn: () => T): T {
+  if (!carried) return fn();
   return storage.run({ kind: "tenant", tenantId: scope.tenantId, environmentId: scope.environmentId }, fn);
 }
 
@@ -32,10 +43,10 @@ export function withTenantAccess<T>(scope: { tenantId: string; environmentId: st
  * or spans tenants (the list is in docs/architecture.md); grep for it when auditing.
  */
 export function withSystemAccess<T>(fn: () => T): T {
-  return storage.run({ kind: "system" }, fn);
+  return carried ? storage.run({ kind: "system" }, fn) : fn();
 }
 
 /** Migrations only: as the connecting role (DDL needs the table owner). */
 export function withOwnerAccess<T>(fn: () => T): T {
-  return storage.run({ kind: "owner" }, fn);
+  return carried ? storage.run({ kind: "owner" }, fn) : fn();
 }

@@ -10,7 +10,7 @@ import {
   type TransactionSettings,
 } from "kysely";
 import type pg from "pg";
-import { type Access, currentAccess } from "./access.js";
+import { type Access, carryAccess, currentAccess } from "./access.js";
 
 /** The role tenant work runs as when the connecting role could bypass the policies. */
 export const FENCED_ROLE = "tessera_app";
@@ -212,6 +212,7 @@ class ScopedDriver implements Driver {
  * the server; tests pick `system`.
  */
 export function withRowLevelSecurity(pool: pg.Pool, fallback: Access): Dialect {
+  carryAccess();
   const dialect = new PostgresDialect({ pool });
   const max = pool.options.max ?? 10;
   const PoolClass = pool.constructor as new (options: pg.PoolConfig) => pg.Pool;
