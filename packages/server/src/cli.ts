@@ -3,6 +3,7 @@ import { CreateTenant, Password, PLATFORM_ROLES } from "@tessera/core";
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { ConfigError } from "./config.js";
+import { withSystemAccess } from "./db/access.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { workerTuning } from "./jobs/settings.js";
 import { createLogger } from "./logger.js";
@@ -36,7 +37,10 @@ async function withServices<T>(
     logger: createLogger(env.LOG_LEVEL ?? "warn", process.stderr),
   });
   try {
-    return await run(createServices(runtime.deps, { providers: paymentProvidersOf(runtime.deps) }));
+    // Administration from the command line (tenants, platform keys) spans tenants.
+    return await withSystemAccess(() =>
+      run(createServices(runtime.deps, { providers: paymentProvidersOf(runtime.deps) })),
+    );
   } finally {
     await runtime.database.close();
   }

@@ -33,9 +33,5 @@ export function notFound(type: string, ref: string): ApiError {
   return new ApiError("NOT_FOUND", `No ${type} "${shown}"`);
 }
 
-/** Turns a unique-constraint violation from either dialect into a 409 with a useful message. */
-export function isUniqueViolation(error: unknown): boolean {
-  if (!error || typeof error !== "object") return false;
-  const e = error as { code?: string; message?: string };
-  return e.code === "23505" || e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-}
+// Kept here for the callers that map it to a 409; the dialect knowledge is in db/dialect.ts.
+export { isUniqueViolation } from "./db/dialect.js";

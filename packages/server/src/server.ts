@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { baseUrlOf, rateLimitsOf } from "./config.js";
+import { withSystemAccess } from "./db/access.js";
 import { type DemoTenant, ensureDemoTenant } from "./demo.js";
 import { workerTuning } from "./jobs/settings.js";
 import { paymentProvidersOf } from "./modules/payments/providers/index.js";
@@ -40,10 +41,13 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const port = (server.address() as AddressInfo).port;
   const url = baseUrlOf(config, port);
   runtime.deps.baseUrl = url;
-  const demo = config.TESSERA_DEMO_TENANT ? await ensureDemoTenant(services, runtime) : undefined;
+  // Creating (or finding) the demo tenant is administration: it spans tenants.
+  const demo = config.TESSERA_DEMO_TENANT
+    ? await withSystemAccess(() => ensureDemoTenant(services, runtime))
+    : undefined;
   if (config.TESSERA_WORKER) {
     // The periodic fan-out sweep: events whose after-commit kick was lost (modules/events/fanout.ts).
-    await services.events.scheduleSweep();
+    await withSystemAccess(() => services.events.scheduleSweep());
     services.worker.start();
   }
   logger.info({ url, database: runtime.database.description }, "tessera listening");

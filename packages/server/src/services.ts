@@ -1,7 +1,8 @@
 import type { Deps } from "./context.js";
+import { withSystemAccess } from "./db/access.js";
 import { createRateLimits, DEFAULT_RATE_LIMITS, type RateLimitOptions } from "./http/rate-limit.js";
 import { JobRegistry } from "./jobs/registry.js";
-import { createWorker, type WorkerTuning } from "./jobs/worker.js";
+import { createWorker, type Worker, type WorkerTuning } from "./jobs/worker.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { directChannel } from "./modules/channels/direct/adapter.js";
@@ -71,14 +72,16 @@ export function createServices(
     jobs,
     listEntitlementSources: (scope, customerId) => subscriptions.listEntitlementSources(scope, customerId),
   });
-  const worker = createWorker({
-    deps,
-    handlers: () => jobs.handlers(),
-    scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
-    // A job's writes have committed: hand the events it recorded to their consumers.
-    afterJob: (scope) => events.afterCommit(scope),
-    ...options.worker,
-  });
+  const worker = systemWorker(
+    createWorker({
+      deps,
+      handlers: () => jobs.handlers(),
+      scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
+      // A job's writes have committed: hand the events it recorded to their consumers.
+      afterJob: (scope) => events.afterCommit(scope),
+      ...options.worker,
+    }),
+  );
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
   const rateLimits = createRateLimits(deps, options.rateLimits ?? { ...DEFAULT_RATE_LIMITS, enabled: false });
@@ -118,3 +121,16 @@ export function createServices(
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+/**
+ * Claiming due jobs spans tenants, so the worker's loop runs with system access (its timers keep
+ * it); each scoped job's handler then runs in its own scope (JobRegistry).
+ */
+function systemWorker(worker: Worker): Worker {
+  return {
+    id: worker.id,
+    drain: (options) => withSystemAccess(() => worker.drain(options)),
+    start: () => withSystemAccess(() => worker.start()),
+    stop: (options) => worker.stop(options),
+  };
+}

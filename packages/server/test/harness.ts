@@ -5,6 +5,7 @@ import { sql } from "kysely";
 import pino from "pino";
 import { createApp } from "../src/app.js";
 import type { Deps, Scope } from "../src/context.js";
+import type { Access } from "../src/db/access.js";
 import { connectDatabase, type DatabaseHandle, type DialectName } from "../src/db/connect.js";
 import { migrateToLatest } from "../src/db/migrate.js";
 import { ManualClock } from "../src/lib/clock.js";
@@ -17,23 +18,24 @@ export const dialect: DialectName = process.env.TESSERA_TEST_DIALECT === "postgr
  * A fresh, migrated database for one test: a real SQLite file in a temp folder, or a schema of
  * its own in the test Postgres server.
  */
-export async function testDatabase(): Promise<DatabaseHandle> {
+export async function testDatabase(fallback: Access = { kind: "system" }): Promise<DatabaseHandle> {
   if (dialect === "postgres") {
     const url = process.env.TESSERA_TEST_PG_URL;
     if (!url) throw new Error("TESSERA_TEST_PG_URL is not set: run the postgres project through vitest's global setup");
     const schema = `t_${randomSecret(9)
       .toLowerCase()
       .replace(/[^a-z0-9]/g, "x")}`;
-    const admin = connectDatabase(url, { poolSize: 1 });
+    const admin = connectDatabase(url, { poolSize: 1, fallbackAccess: { kind: "owner" } });
     await sql`create schema ${sql.id(schema)}`.execute(admin.db);
     await admin.close();
-    const handle = connectDatabase(url, { schema, poolSize: 5 });
+    // Tests call services and repos directly, outside any request: as system unless they say otherwise.
+    const handle = connectDatabase(url, { schema, poolSize: 5, fallbackAccess: fallback });
     await migrateToLatest(handle.db);
     return {
       ...handle,
       async close() {
         await handle.close();
-        const cleanup = connectDatabase(url, { poolSize: 1 });
+        const cleanup = connectDatabase(url, { poolSize: 1, fallbackAccess: { kind: "owner" } });
         await sql`drop schema ${sql.id(schema)} cascade`.execute(cleanup.db);
         await cleanup.close();
       },
@@ -67,8 +69,9 @@ export interface TestContext {
 export async function createTestApp(
   overrides: Partial<Deps> = {},
   options: Parameters<typeof createApp>[1] = {},
+  fallback?: Access,
 ): Promise<TestContext> {
-  const database = await testDatabase();
+  const database = await testDatabase(fallback);
   const clock = new ManualClock("2026-01-01T00:00:00.000Z");
   const deps: Deps = {
     db: database.db,

@@ -47,7 +47,8 @@ export async function seedDueRenewals(
   count: number,
   options: { hangAt?: number } = {},
 ): Promise<SeededRenewals> {
-  const database = connectDatabase(url);
+  // Seeding spans tenants (a new tenant, then bulk rows): system access on Postgres.
+  const database = connectDatabase(url, { fallbackAccess: { kind: "system" } });
   try {
     await migrateToLatest(database.db);
     const deps: Deps = {

@@ -1,5 +1,6 @@
 import { SCOPES, scopeAllows } from "@tessera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withSystemAccess } from "../src/db/access.js";
 import { BODIES, FIXTURES, type FixtureParams, fixtureFor, member, PUBLIC_ROUTES } from "./fixtures.js";
 import { type ApiClient, type ApiResult, client, createTestApp, createTestTenant, type TestTenant } from "./harness.js";
 
@@ -21,7 +22,9 @@ interface Operation {
 const METHODS = ["get", "post", "put", "patch", "delete"];
 const TENANT_PERMISSIONS = new Set<string>(SCOPES.filter((s) => s !== "*"));
 
-const ctx = await createTestApp();
+// No access unless the pipeline grants it (as in the server): on Postgres every route below runs
+// under row-level security in its key's scope.
+const ctx = await createTestApp({}, {}, { kind: "none" });
 const docResponse = await ctx.app.request("/openapi.json");
 const doc = (await docResponse.json()) as {
   paths?: Record<string, Record<string, { "x-permission"?: unknown; requestBody?: unknown }>>;
@@ -130,10 +133,12 @@ async function snapshotAlpha(): Promise<Map<string, unknown>> {
 }
 
 beforeAll(async () => {
-  alpha = await createTestTenant(ctx, "alpha");
-  bravo = await createTestTenant(ctx, "bravo");
-  charlie = await createTestTenant(ctx, "charlie");
-  platformSecret = (await ctx.services.auth.createPlatformKey("route-suite")).secret;
+  await withSystemAccess(async () => {
+    alpha = await createTestTenant(ctx, "alpha");
+    bravo = await createTestTenant(ctx, "bravo");
+    charlie = await createTestTenant(ctx, "charlie");
+    platformSecret = (await ctx.services.auth.createPlatformKey("route-suite")).secret;
+  });
 
   // The fixtures routes need for their path params, and those that BODIES refer to.
   const needed = new Set<string>();
@@ -168,7 +173,7 @@ beforeAll(async () => {
   revokedKey = revoked.body.secret;
 
   alphaSnapshot = await snapshotAlpha();
-});
+}, 60_000);
 afterAll(() => ctx.close());
 
 describe("every route is covered", () => {

@@ -3,8 +3,10 @@ import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
 import pg from "pg";
+import { type Access, NO_ACCESS } from "./access.js";
 import { unavailableCause } from "./errors.js";
 import { postgresPool } from "./postgres-pool.js";
+import { withRowLevelSecurity } from "./rls.js";
 import { walCheckpoints } from "./sqlite-wal.js";
 import type { Database } from "./types.js";
 
@@ -46,6 +48,13 @@ export interface ConnectOptions {
    * timed checkpoint. Without a listener pg would crash the process on them.
    */
   onBackgroundError?: (error: unknown, what: string) => void;
+  /**
+   * Postgres: the access of code that set none (db/access.ts). Default `none`, which sees no tenant
+   * row; test harnesses pass `system` so tests may call services and repos directly.
+   */
+  fallbackAccess?: Access;
+  /** Postgres: false connects without the fence (policies apply only to roles they bind). For bench/rls.ts. */
+  rowLevelSecurity?: false;
 }
 
 /** Opens the database a `DATABASE_URL` names: `sqlite:./data/tessera.db`, `sqlite::memory:`, or `postgres://…`. */
@@ -86,7 +95,18 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
       },
     };
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(url, options) }) });
+  const pool = postgresPool(url, options);
+  const max = options.poolSize ?? 10;
+  const db = new Kysely<Database>({
+    dialect:
+      options.rowLevelSecurity === false
+        ? new PostgresDialect({ pool })
+        : withRowLevelSecurity(
+            pool,
+            postgresPool(url, { ...options, poolSize: Math.max(2, Math.ceil(max / 4)) }),
+            options.fallbackAccess ?? NO_ACCESS,
+          ),
+  });
   return { db, dialect, description: redact(url), close: () => db.destroy() };
 }
 

@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter } from "kysely";
+import { withOwnerAccess } from "./access.js";
 import * as foundation from "./migrations/2026-11-23-001-foundation.js";
 import * as lifecycle from "./migrations/2026-11-23-002-lifecycle.js";
 import * as subscriptions from "./migrations/2026-11-23-003-subscriptions.js";
@@ -12,6 +13,7 @@ import * as channels from "./migrations/2026-12-03-030-channels.js";
 import * as eventLineage from "./migrations/2026-12-03-040-event-lineage.js";
 import * as rateLimits from "./migrations/2026-12-03-060-rate-limits.js";
 import * as users from "./migrations/2026-12-03-070-users.js";
+import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
 /**
@@ -44,7 +46,19 @@ export interface MigrationReport {
   applied: string[];
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
+/**
+ * Applies pending migrations as the connecting role, then (on Postgres) makes the row-level-security
+ * policies again, so a table added by any migration is covered.
+ */
+export function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
+  return withOwnerAccess(async () => {
+    const report = await migrate(db);
+    if (db.getExecutor().adapter instanceof PostgresAdapter) await applyRowLevelSecurity(db);
+    return report;
+  });
+}
+
+async function migrate(db: Kysely<Database>): Promise<MigrationReport> {
   const migrator = new Migrator({ db, provider: new StaticProvider() });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");

@@ -1,9 +1,20 @@
+import type {
+  CatalogStatus,
+  EntitlementKind,
+  Interval,
+  PaymentKind,
+  PaymentStatus,
+  StorefrontType,
+  SubscriptionStatus,
+} from "@tessera/core";
 import type { ColumnType, Insertable, Kysely, Selectable, Transaction, Updateable } from "kysely";
 
 /*
  * One interface per table. Timestamps are ISO-8601 UTC strings with milliseconds in both dialects
  * (fixed width, so they sort as text); JSON columns hold text and are parsed in the repos; flags are
- * integers 0/1. That keeps one representation whatever the dialect.
+ * integers 0/1. That keeps one representation whatever the dialect. A column with a closed set of
+ * values is typed as that union (the API's own, from @tessera/core, where it has one), so rows
+ * need no casts; environment names are not closed (a tenant may add its own).
  */
 
 export interface TenantsTable {
@@ -121,12 +132,12 @@ export interface EntitlementsTable {
   key: string;
   name: string;
   description: string | null;
-  kind: string;
+  kind: EntitlementKind;
   levels: string | null;
-  period: string | null;
+  period: Interval | null;
   content_ids: string | null;
   metadata: string;
-  status: string;
+  status: CatalogStatus;
   created_at: string;
   updated_at: string;
 }
@@ -139,7 +150,7 @@ export interface BundlesTable {
   name: string;
   description: string | null;
   metadata: string;
-  status: string;
+  status: CatalogStatus;
   created_at: string;
   updated_at: string;
 }
@@ -162,12 +173,12 @@ export interface PricesTable {
   bundle_id: string;
   currency: string;
   amount: number;
-  interval: string;
+  interval: Interval;
   interval_count: number;
   trial_days: number;
   term_count: number | null;
   nickname: string | null;
-  status: string;
+  status: CatalogStatus;
   created_at: string;
 }
 
@@ -177,7 +188,7 @@ export interface StorefrontsTable {
   environment_id: string;
   key: string;
   name: string;
-  type: string;
+  type: (typeof StorefrontType)["options"][number];
   channels: string;
   payment_providers: string;
   fiscal_provider: string | null;
@@ -185,7 +196,7 @@ export interface StorefrontsTable {
   credentials_encrypted: string | null;
   dunning: string;
   metadata: string;
-  status: string;
+  status: CatalogStatus;
   created_at: string;
   updated_at: string;
 }
@@ -340,9 +351,9 @@ export interface EntitlementGrantsTable {
   /** The entitlement's key at grant time (keys never change). */
   entitlement_key: string;
   /** The entitlement's kind (kinds never change either). */
-  kind: string;
+  kind: EntitlementKind;
   /** quota: the entitlement's period (fixed once created). */
-  period: string | null;
+  period: Interval | null;
   quota_limit: number | null;
   tier_level: string | null;
   content: string | null;
@@ -363,7 +374,7 @@ export interface UsageRecordsTable {
   occurred_at: string;
   idempotency_key: string | null;
   /** "usage" (POST /usage) or "check" (a consuming check). */
-  source: string;
+  source: "usage" | "check";
   created_at: string;
 }
 
@@ -384,7 +395,7 @@ export interface SigningKeysTable {
   alg: string;
   public_jwk: string;
   private_key_encrypted: string | null;
-  status: string;
+  status: "active" | "retiring" | "retired";
   created_at: string;
   rotated_at: string | null;
   retires_at: string | null;
@@ -399,7 +410,7 @@ export interface SubscriptionsTable {
   bundle_id: string;
   price_id: string;
   channel: string;
-  status: string;
+  status: SubscriptionStatus;
   /** Null for a subscription a store or partner manages (it charges; we never do). */
   payment_method: string | null;
   period_index: number;
@@ -435,10 +446,10 @@ export interface PaymentsTable {
   customer_id: string;
   storefront_id: string;
   subscription_id: string | null;
-  kind: string;
+  kind: PaymentKind;
   amount: number;
   currency: string;
-  status: string;
+  status: PaymentStatus;
   refunded_amount: number;
   provider: string;
   provider_reference: string | null;

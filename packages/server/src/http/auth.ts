@@ -1,5 +1,6 @@
 import { scopeAllows } from "@tessera/core";
 import type { Context, MiddlewareHandler } from "hono";
+import { withSystemAccess, withTenantAccess } from "../db/access.js";
 import { ApiError } from "../errors.js";
 import type { AppEnv, TenantPrincipal } from "./env.js";
 
@@ -22,8 +23,11 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
     const secret = bearer(c);
     if (!secret) throw new ApiError("UNAUTHENTICATED", "Send an API key as Authorization: Bearer tsk_…");
     if (looksLikeJwt(secret)) {
-      c.set("principal", await userInTenant(c, secret, tenantRef, permission));
-      return next();
+      // Resolving the user's tenant and environment reads across tenants; the route then runs in
+      // that tenant's scope only, as for an API key.
+      const principal = await withSystemAccess(() => userInTenant(c, secret, tenantRef, permission));
+      c.set("principal", principal);
+      return withTenantAccess(principal.scope, next);
     }
     const key = await c.get("services").auth.authenticate(secret);
     if (!key) throw new ApiError("UNAUTHENTICATED", "The API key is invalid or revoked");
@@ -47,7 +51,8 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
       },
     };
     c.set("principal", principal);
-    await next();
+    // Everything after this runs in the key's scope: on Postgres, row-level security sees only it.
+    await withTenantAccess(principal.scope, next);
   };
 }
 
@@ -117,7 +122,8 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
       throw new ApiError("UNAUTHENTICATED", "Sign in: Authorization: Bearer <access token>");
     const { user, session } = await signedInUser(c, secret);
     c.set("principal", { kind: "user", keyId: session, userId: user.id, user });
-    await next();
+    // The user's own records (sessions, two-factor) are not a tenant's: system access.
+    await withSystemAccess(next);
   };
 }
 
@@ -130,12 +136,13 @@ export function requirePlatformKey(): MiddlewareHandler<AppEnv> {
       const { user, session } = await signedInUser(c, secret);
       if (user.platform_role !== "platform_admin") throw new ApiError("FORBIDDEN", "This route needs a platform admin");
       c.set("principal", { kind: "platform", keyId: session });
-      return next();
+      return withSystemAccess(next);
     }
-    const key = await c.get("services").auth.authenticatePlatform(secret);
+    const key = await withSystemAccess(() => c.get("services").auth.authenticatePlatform(secret));
     if (!key) throw new ApiError("UNAUTHENTICATED", "The platform key is invalid or revoked");
     c.set("principal", { kind: "platform", keyId: key.keyId });
-    await next();
+    // Platform administration (tenants, their environments and first keys) spans tenants.
+    await withSystemAccess(next);
   };
 }
 

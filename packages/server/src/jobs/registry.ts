@@ -1,3 +1,4 @@
+import { withTenantAccess } from "../db/access.js";
 import type { JobHandler } from "./worker.js";
 
 /** Job types and their handlers: each module registers its own when its service is built. */
@@ -6,7 +7,8 @@ export class JobRegistry {
 
   register(type: string, handler: JobHandler): void {
     if (this.#handlers[type]) throw new Error(`job type ${type} is registered twice`);
-    this.#handlers[type] = handler;
+    // A scoped job sees its own tenant's rows only, whoever claimed it (claiming is system work).
+    this.#handlers[type] = (ctx) => (ctx.scope ? withTenantAccess(ctx.scope, () => handler(ctx)) : handler(ctx));
   }
 
   handlers(): Record<string, JobHandler> {

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { inScope } from "../../db/scope.js";
 import type { ApiKeyRow, Database, Db, PlatformKeyRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 import { preparedQuery } from "../../lib/prepared.js";
@@ -42,8 +43,7 @@ export function pageApiKeys(db: Db, tenantId: string, environmentId: string, pag
       .innerJoin("environments as e", "e.id", "k.environment_id")
       .selectAll("k")
       .select("e.name as environment_name")
-      .where("k.tenant_id", "=", tenantId)
-      .where("k.environment_id", "=", environmentId),
+      .where(inScope({ tenantId, environmentId }, "k")),
     "k.id",
     page,
   );
@@ -55,8 +55,7 @@ export async function findApiKey(db: Db, tenantId: string, environmentId: string
     .innerJoin("environments as e", "e.id", "k.environment_id")
     .selectAll("k")
     .select("e.name as environment_name")
-    .where("k.tenant_id", "=", tenantId)
-    .where("k.environment_id", "=", environmentId)
+    .where(inScope({ tenantId, environmentId }, "k"))
     .where("k.id", "=", id)
     .executeTakeFirst();
 }
@@ -65,8 +64,7 @@ export async function revokeApiKey(db: Db, tenantId: string, environmentId: stri
   await db
     .updateTable("api_keys")
     .set({ revoked_at: at })
-    .where("tenant_id", "=", tenantId)
-    .where("environment_id", "=", environmentId)
+    .where(inScope({ tenantId, environmentId }))
     .where("id", "=", id)
     .where("revoked_at", "is", null)
     .execute();

@@ -1,5 +1,6 @@
 import { type ApiKey, type CreateApiKey, scopeAllows } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
+import { withSystemAccess, withTenantAccess } from "../../db/access.js";
 import { unavailableCause } from "../../db/errors.js";
 import type { ApiKeyRow, Db } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
@@ -138,11 +139,14 @@ export function authService(deps: Deps, { events }: { events: Pick<EventsService
 
     /** undefined for an unknown or revoked secret. */
     async authenticate(secret: string): Promise<AuthenticatedKey | undefined> {
-      const row = await repo.findApiKeyByHash(db, hashSecret(secret));
+      // Before the key is found its tenant is unknown: the lookup spans tenants.
+      const row = await withSystemAccess(() => repo.findApiKeyByHash(db, hashSecret(secret)));
       if (!row || row.revoked_at) return undefined;
       const now = clock.now();
       if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
-        await bestEffort(repo.touchApiKey(db, row.id, now.toISOString()), deps.logger);
+        await withTenantAccess({ tenantId: row.tenant_id, environmentId: row.environment_id }, () =>
+          bestEffort(repo.touchApiKey(db, row.id, now.toISOString()), deps.logger),
+        );
       }
       return {
         keyId: row.id,

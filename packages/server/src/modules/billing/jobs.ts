@@ -1,4 +1,3 @@
-import type { PaymentKind } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { JobContext } from "../../jobs/worker.js";
@@ -149,7 +148,7 @@ export function billingJobs(j: JobDeps) {
         scope,
         row,
         {
-          kind: unpaid.kind as PaymentKind,
+          kind: unpaid.kind,
           amount: Number(unpaid.amount),
           currency: unpaid.currency,
           periodIndex: row.period_index,

@@ -38,7 +38,12 @@ describe.skipIf(dialect !== "postgres")("two workers racing on Postgres", () => 
     await ctx.services.tenancy.setTestClock(acme.scopes.development!.environmentId, "2026-04-01T12:00:00.000Z");
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(ctx.deps.db);
     for (const name of ["a", "b"]) {
-      const pool = connectDatabase(process.env.TESSERA_TEST_PG_URL!, { schema: rows[0]!.schema, poolSize: 4 });
+      // Workers built by hand, not through services.worker: claiming spans tenants, so system access.
+      const pool = connectDatabase(process.env.TESSERA_TEST_PG_URL!, {
+        schema: rows[0]!.schema,
+        poolSize: 4,
+        fallbackAccess: { kind: "system" },
+      });
       pools.push(pool);
       const deps: Deps = {
         db: pool.db,

@@ -92,7 +92,7 @@ export function toBundleEntitlement(row: BundleGrantRow): BundleEntitlement {
   return {
     key: row.key,
     entitlement_id: row.entitlement_id,
-    kind: row.kind as BundleEntitlement["kind"],
+    kind: row.kind,
     limit: row.quota_limit,
     level: row.tier_level,
     content: fromJson<string[] | null>(row.content, null),
@@ -103,6 +103,6 @@ export function toResolvedGrant(row: BundleGrantRow): ResolvedGrant {
   return {
     ...toBundleEntitlement(row),
     levels: fromJson<string[] | null>(row.levels, null),
-    period: (row.period as Interval | null) ?? null,
+    period: row.period ?? null,
   };
 }

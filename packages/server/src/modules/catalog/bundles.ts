@@ -1,6 +1,7 @@
 import type {
   Bundle,
   BundleEntitlementInput,
+  CatalogStatus,
   CreateBundle,
   CreatePrice,
   DeletionResult,
@@ -58,7 +59,7 @@ export function bundleOperations({ db, clock }: Deps, events: Pick<EventsService
       entitlements: grants.filter((g) => g.bundle_id === row.id).map(toBundleEntitlement),
       prices: prices.filter((p) => p.bundle_id === row.id).map(toPrice),
       metadata: fromJson(row.metadata, {}),
-      status: row.status as Bundle["status"],
+      status: row.status,
       created_at: row.created_at,
       updated_at: row.updated_at,
     }));
@@ -143,11 +144,11 @@ export function bundleOperations({ db, clock }: Deps, events: Pick<EventsService
       const rows = await repo.findBundlesByRefs(db, scope, [...new Set(refs)]);
       return refs.map((ref) => {
         const row = rows.find((r) => r.id === ref || r.key === ref);
-        return row && { id: row.id, key: row.key, status: row.status as Bundle["status"] };
+        return row && { id: row.id, key: row.key, status: row.status };
       });
     },
 
-    async listBundles(scope: Scope, page: PageQuery & { status?: string | undefined }): Promise<Page<Bundle>> {
+    async listBundles(scope: Scope, page: PageQuery & { status?: CatalogStatus | undefined }): Promise<Page<Bundle>> {
       const result = await repo.pageBundles(db, scope, page, page.status);
       const bundles = await load(db, scope, result.rows);
       return toPage({ ...result, rows: bundles }, (b) => b);

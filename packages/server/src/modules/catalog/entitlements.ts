@@ -1,4 +1,4 @@
-import type { CreateEntitlement, DeletionResult, Entitlement, UpdateEntitlement } from "@tessera/core";
+import type { CatalogStatus, CreateEntitlement, DeletionResult, Entitlement, UpdateEntitlement } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { EntitlementRow } from "../../db/types.js";
 import { ApiError, isUniqueViolation, notFound } from "../../errors.js";
@@ -16,12 +16,12 @@ export function toEntitlement(row: EntitlementRow): Entitlement {
     key: row.key,
     name: row.name,
     description: row.description,
-    kind: row.kind as Entitlement["kind"],
+    kind: row.kind,
     levels: fromJson<string[] | null>(row.levels, null),
     period: (row.period as Entitlement["period"]) ?? null,
     content_ids: fromJson<string[] | null>(row.content_ids, null),
     metadata: fromJson(row.metadata, {}),
-    status: row.status as Entitlement["status"],
+    status: row.status,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -79,7 +79,7 @@ export function entitlementOperations({ db, clock }: Deps, events: Pick<EventsSe
 
     async listEntitlements(
       scope: Scope,
-      page: PageQuery & { status?: string | undefined },
+      page: PageQuery & { status?: CatalogStatus | undefined },
     ): Promise<Page<Entitlement>> {
       return toPage(await repo.pageEntitlements(db, scope, page, page.status), toEntitlement);
     },

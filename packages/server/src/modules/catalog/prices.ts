@@ -10,12 +10,12 @@ export function toPrice(row: PriceRow): Price {
     bundle: row.bundle_id,
     currency: row.currency,
     amount: row.amount,
-    interval: row.interval as Price["interval"],
+    interval: row.interval,
     interval_count: row.interval_count,
     trial_days: row.trial_days,
     term_count: row.term_count,
     nickname: row.nickname,
-    status: row.status as Price["status"],
+    status: row.status,
     created_at: row.created_at,
   };
 }

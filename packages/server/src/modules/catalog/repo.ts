@@ -1,3 +1,4 @@
+import type { CatalogStatus } from "@tessera/core";
 import type { Scope } from "../../context.js";
 import { inScope } from "../../db/scope.js";
 import type { BundleEntitlementsTable, BundleRow, Db, EntitlementRow, PriceRow } from "../../db/types.js";
@@ -24,7 +25,7 @@ export async function findEntitlementsByKeys(db: Db, scope: Scope, keys: string[
   return db.selectFrom("entitlements").selectAll().where(inScope(scope)).where("key", "in", keys).execute();
 }
 
-export function pageEntitlements(db: Db, scope: Scope, page: PageQuery, status?: string) {
+export function pageEntitlements(db: Db, scope: Scope, page: PageQuery, status?: CatalogStatus) {
   let q = db.selectFrom("entitlements").selectAll().where(inScope(scope));
   if (status) q = q.where("status", "=", status);
   return paginate(q, "id", page);
@@ -60,13 +61,8 @@ export async function isEntitlementInUse(db: Db, scope: Scope, id: string): Prom
 export type BundleEntitlementRow = BundleEntitlementsTable;
 
 /** A bundle's grant joined with what it grants: the entitlement's key, kind, levels and period. */
-export type BundleGrantRow = BundleEntitlementRow & {
-  key: string;
-  kind: string;
-  levels: string | null;
-  period: string | null;
-  entitlement_status: string;
-};
+export type BundleGrantRow = BundleEntitlementRow &
+  Pick<EntitlementRow, "key" | "kind" | "levels" | "period"> & { entitlement_status: EntitlementRow["status"] };
 
 export async function insertBundle(db: Db, row: BundleRow): Promise<void> {
   await db.insertInto("bundles").values(row).execute();
@@ -93,7 +89,7 @@ export async function findBundlesByRefs(db: Db, scope: Scope, refs: string[]): P
     .execute();
 }
 
-export function pageBundles(db: Db, scope: Scope, page: PageQuery, status?: string) {
+export function pageBundles(db: Db, scope: Scope, page: PageQuery, status?: CatalogStatus) {
   let q = db.selectFrom("bundles").selectAll().where(inScope(scope));
   if (status) q = q.where("status", "=", status);
   return paginate(q, "id", page);
@@ -131,8 +127,8 @@ export async function listBundleGrants(db: Db, scope: Scope, bundleIds: string[]
     .innerJoin("entitlements as e", "e.id", "be.entitlement_id")
     .selectAll("be")
     .select(["e.key", "e.kind", "e.levels", "e.period", "e.status as entitlement_status"])
-    .where("be.tenant_id", "=", scope.tenantId)
-    .where("be.environment_id", "=", scope.environmentId)
+    .where(inScope(scope, "be"))
+    .where(inScope(scope, "e"))
     .where("be.bundle_id", "in", bundleIds)
     .orderBy("be.bundle_id")
     .orderBy("be.position")

@@ -16,8 +16,7 @@ const customerById = preparedQuery(["tenant", "env", "id"], (db: Kysely<Database
   db
     .selectFrom("customers")
     .selectAll()
-    .where("tenant_id", "=", p.tenant)
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("id", "=", p.id),
 );
 

@@ -100,7 +100,7 @@ export function entitlementResolver({ db }: Deps, { catalog, customers, listEnti
         source: g.id,
         key: g.entitlement_key,
         entitlementId: g.entitlement_id,
-        kind: g.kind as Contribution["kind"],
+        kind: g.kind,
         limit: g.quota_limit === null ? null : Number(g.quota_limit),
         level: g.tier_level,
         content: fromJson<string[] | null>(g.content, null),

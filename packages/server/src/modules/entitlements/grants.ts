@@ -25,7 +25,7 @@ export function toGrant(row: GrantRow, now: string): Grant {
     customer: row.customer_id,
     entitlement: row.entitlement_key,
     entitlement_id: row.entitlement_id,
-    kind: row.kind as EntitlementKind,
+    kind: row.kind,
     limit: row.quota_limit === null ? null : Number(row.quota_limit),
     level: row.tier_level,
     content: fromJson<string[] | null>(row.content, null),
@@ -49,7 +49,7 @@ const FIELD_OF_KIND: Record<EntitlementKind, ValueField | undefined> = {
 /** The same rules as a bundle's entitlement list, for one value. */
 function valueErrors(input: CreateGrant, entitlement: EntitlementRow): FieldError[] {
   const errors: FieldError[] = [];
-  const kind = entitlement.kind as EntitlementKind;
+  const kind = entitlement.kind;
   const wanted = FIELD_OF_KIND[kind];
   for (const field of ["limit", "level", "content"] as const) {
     if (field !== wanted && input[field] !== undefined) {

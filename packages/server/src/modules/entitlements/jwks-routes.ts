@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Jwks } from "@tessera/core";
 import type { Context } from "hono";
 import { z } from "zod";
+import { withSystemAccess, withTenantAccess } from "../../db/access.js";
 import { notFound } from "../../errors.js";
 import type { AppEnv } from "../../http/env.js";
 import { json, ProblemSchema, publicRoute } from "../../http/route.js";
@@ -22,10 +23,14 @@ const NOT_FOUND = {
 
 async function keySet(c: Context<AppEnv>, tenantRef: string, environment: string) {
   const { tenancy, entitlements } = c.get("services");
-  const tenant = await tenancy.find(tenantRef);
-  const env = tenant ? await tenancy.findEnvironment(tenant.id, environment) : undefined;
+  // No credentials name the tenant: finding it from the path spans tenants.
+  const { tenant, env } = await withSystemAccess(async () => {
+    const tenant = await tenancy.find(tenantRef);
+    return { tenant, env: tenant ? await tenancy.findEnvironment(tenant.id, environment) : undefined };
+  });
   if (!tenant || !env) throw notFound("key set", `${tenantRef}/${environment}`);
-  const jwks = await entitlements.jwks({ tenantId: tenant.id, environmentId: env.id });
+  const scope = { tenantId: tenant.id, environmentId: env.id };
+  const jwks = await withTenantAccess(scope, () => entitlements.jwks(scope));
   c.header("cache-control", CACHE_CONTROL);
   // Browsers may fetch it too (the SDK inspects tokens there); it is public by design.
   c.header("access-control-allow-origin", "*");

@@ -78,8 +78,7 @@ const activeGrants = preparedQuery(["tenant", "env", "customer", "now"], (db: Ky
       "content",
       "expires_at",
     ])
-    .where("tenant_id", "=", p.tenant)
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("customer_id", "=", p.customer)
     .where("revoked_at", "is", null)
     .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", p.now)]))
@@ -194,11 +193,10 @@ const counterByKey = preparedQuery(["tenant", "env", "customer", "entitlement", 
   db
     .selectFrom("usage_counters")
     .selectAll()
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("customer_id", "=", p.customer)
     .where("entitlement_id", "=", p.entitlement)
-    .where("window_start", "=", p.window)
-    .where("tenant_id", "=", p.tenant),
+    .where("window_start", "=", p.window),
 );
 
 /** The customer's counters of the given windows (e.g. every quota's current one): a primary-key read each. */
@@ -234,8 +232,7 @@ const activeKey = preparedQuery(["tenant", "env"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("signing_keys")
     .selectAll()
-    .where("environment_id", "=", p.env)
-    .where("tenant_id", "=", p.tenant)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where(sql.ref("status"), "=", sql.lit("active")),
 );
 
@@ -249,8 +246,7 @@ const activeKeyRef = preparedQuery(["tenant", "env"], (db: Kysely<Database>, p) 
   db
     .selectFrom("signing_keys")
     .select(["id", "alg"])
-    .where("environment_id", "=", p.env)
-    .where("tenant_id", "=", p.tenant)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where(sql.ref("status"), "=", sql.lit("active")),
 );
 

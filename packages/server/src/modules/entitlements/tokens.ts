@@ -4,7 +4,6 @@ import {
   type EntitlementClaim,
   type EntitlementClaims,
   type EntitlementToken,
-  type Interval,
   type IssueToken,
 } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
@@ -32,7 +31,7 @@ function claimOf(e: EffectiveEntitlement): EntitlementClaim {
         used: e.used ?? 0,
         remaining: e.remaining ?? 0,
         resets_at: epoch(e.resetsAt!),
-        period: (e.period ?? "month") as Interval,
+        period: e.period ?? "month",
       };
     case "content":
       return { ids: e.content ?? [] };

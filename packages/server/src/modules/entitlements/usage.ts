@@ -1,4 +1,4 @@
-import type { CheckEntitlement, EntitlementCheck, EntitlementKind, RecordUsage, UsageRecord } from "@tessera/core";
+import type { CheckEntitlement, EntitlementCheck, RecordUsage, UsageRecord } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { EntitlementRow } from "../../db/types.js";
 import { ApiError, isUniqueViolation } from "../../errors.js";
@@ -131,7 +131,7 @@ export function usageOperations({ db }: Deps, { catalog, resolve }: UsageDeps) {
       };
       const [catalogRow] = await catalog.findEntitlementsByKeys(scope, [input.entitlement]);
       if (!catalogRow) return { ...base, allowed: false, code: "UNKNOWN_ENTITLEMENT", kind: null };
-      const kind = catalogRow.kind as EntitlementKind;
+      const kind = catalogRow.kind;
       if (input.level !== undefined) {
         if (kind !== "tier") throw fieldError("level", `only for tier entitlements; "${catalogRow.key}" is a ${kind}`);
         if (!fromJson<string[]>(catalogRow.levels, []).includes(input.level)) {

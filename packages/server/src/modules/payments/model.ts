@@ -1,4 +1,4 @@
-import type { Payment, PaymentKind, PaymentStatus, ProviderConfig } from "@tessera/core";
+import type { Payment, PaymentKind, ProviderConfig } from "@tessera/core";
 import type { PaymentRow } from "../../db/types.js";
 import type { PaymentOutcome, RetrieveOutcome } from "./provider.js";
 
@@ -8,9 +8,9 @@ export function toPayment(row: PaymentRow): Payment {
     object: "payment",
     amount: Number(row.amount),
     currency: row.currency,
-    status: row.status as PaymentStatus,
+    status: row.status,
     refunded_amount: Number(row.refunded_amount),
-    kind: row.kind as PaymentKind,
+    kind: row.kind,
     provider: row.provider,
     provider_reference: row.provider_reference,
     failure_code: row.failure_code,

@@ -1,3 +1,4 @@
+import type { PaymentStatus } from "@tessera/core";
 import type { Kysely, Updateable } from "kysely";
 import type { Scope } from "../../context.js";
 import { inScope } from "../../db/scope.js";
@@ -48,8 +49,7 @@ const paymentById = preparedQuery(["tenant", "env", "id"], (db: Kysely<Database>
   db
     .selectFrom("payments")
     .selectAll()
-    .where("tenant_id", "=", p.tenant)
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("id", "=", p.id),
 );
 
@@ -65,7 +65,7 @@ export async function listPaymentsByIds(db: Db, scope: ScopeIds, ids: string[]):
 export interface PaymentFilter {
   customerId?: string | undefined;
   subscriptionId?: string | undefined;
-  status?: string | undefined;
+  status?: PaymentStatus | undefined;
 }
 
 export function pagePayments(db: Db, scope: ScopeIds, page: PageQuery, filter: PaymentFilter) {
@@ -76,7 +76,7 @@ export function pagePayments(db: Db, scope: ScopeIds, page: PageQuery, filter: P
   return paginate(q, "id", page);
 }
 
-type Expected = { status: string; refunded_amount?: number; provider?: string };
+type Expected = { status: PaymentStatus; refunded_amount?: number; provider?: string };
 
 // Settling a charge, a refund, a failover: one compiled statement per set of columns written and
 // conditions checked, compiled once.
@@ -98,10 +98,9 @@ const paymentUpdate = preparedShapes(
         let q = db
           .updateTable("payments")
           .set(Object.fromEntries(columns.map((c) => [c, p[c]!])))
-          .where("tenant_id", "=", p.$tenant!)
-          .where("environment_id", "=", p.$env!)
+          .where(inScope({ tenantId: p.$tenant!, environmentId: p.$env! }))
           .where("id", "=", p.$id!)
-          .where("status", "=", p.$status!);
+          .where("status", "=", p.$status as PaymentStatus);
         if (refunded) q = q.where("refunded_amount", "=", p.$refunded as unknown as number);
         if (provider) q = q.where("provider", "=", p.$provider!);
         return q;
@@ -159,8 +158,7 @@ const lastAttemptOf = preparedQuery(["tenant", "env", "subscription", "period"],
   db
     .selectFrom("payments")
     .select((eb) => eb.fn.max("attempt").as("attempt"))
-    .where("tenant_id", "=", p.tenant)
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("subscription_id", "=", p.subscription)
     .where("period_index", "=", p.period as unknown as number),
 );

@@ -1,3 +1,4 @@
+import type { CatalogStatus } from "@tessera/core";
 import type { Scope } from "../../context.js";
 import { inScope } from "../../db/scope.js";
 import type { Db, StorefrontRow } from "../../db/types.js";
@@ -19,7 +20,7 @@ export async function findStorefront(db: Db, scope: Scope, ref: string): Promise
     .executeTakeFirst();
 }
 
-export function pageStorefronts(db: Db, scope: Scope, page: PageQuery, status?: string) {
+export function pageStorefronts(db: Db, scope: Scope, page: PageQuery, status?: CatalogStatus) {
   let q = db.selectFrom("storefronts").selectAll().where(inScope(scope));
   if (status) q = q.where("status", "=", status);
   return paginate(q, "id", page);

@@ -1,4 +1,11 @@
-import type { CreateStorefront, DeletionResult, ProviderConfig, Storefront, UpdateStorefront } from "@tessera/core";
+import type {
+  CatalogStatus,
+  CreateStorefront,
+  DeletionResult,
+  ProviderConfig,
+  Storefront,
+  UpdateStorefront,
+} from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { Db, StorefrontRow } from "../../db/types.js";
 import { ApiError, type FieldError, isUniqueViolation, notFound } from "../../errors.js";
@@ -37,14 +44,14 @@ function toStorefront(row: StorefrontRow, bundleIds: string[]): Storefront {
     object: "storefront",
     key: row.key,
     name: row.name,
-    type: row.type as Storefront["type"],
+    type: row.type,
     bundles: bundleIds,
     channels: fromJson(row.channels, []),
     payment_providers: fromJson<ProviderConfig[]>(row.payment_providers, []).map(publicProvider),
     fiscal_provider: fiscal && publicProvider(fiscal),
     dunning: fromJson(row.dunning, DEFAULT_DUNNING),
     metadata: fromJson(row.metadata, {}),
-    status: row.status as Storefront["status"],
+    status: row.status,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -173,7 +180,7 @@ export function storefrontsService(
       const row = await requireRow(db, scope, ref);
       return {
         id: row.id,
-        status: row.status as Storefront["status"],
+        status: row.status,
         payment_providers: fromJson<ProviderConfig[]>(row.payment_providers, []).map(publicProvider),
         dunning: fromJson(row.dunning, DEFAULT_DUNNING),
       };
@@ -185,7 +192,10 @@ export function storefrontsService(
       return row && loadOne(db, scope, row);
     },
 
-    async listStorefronts(scope: Scope, page: PageQuery & { status?: string | undefined }): Promise<Page<Storefront>> {
+    async listStorefronts(
+      scope: Scope,
+      page: PageQuery & { status?: CatalogStatus | undefined },
+    ): Promise<Page<Storefront>> {
       const result = await repo.pageStorefronts(db, scope, page, page.status);
       return toPage({ ...result, rows: await load(db, scope, result.rows) }, (s) => s);
     },

@@ -116,7 +116,7 @@ export async function createSubscription(
     const trialEnd = addDays(now, trialDays);
     const row = {
       ...base,
-      status: "trial",
+      status: "trial" as const,
       period_index: 0,
       anchor_at: trialEnd,
       current_period_end: trialEnd,

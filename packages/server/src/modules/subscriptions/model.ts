@@ -33,7 +33,7 @@ export function toSubscription(row: SubscriptionRow, latestPayment: PaymentRow |
     bundle: row.bundle_id,
     price: row.price_id,
     channel: row.channel as Subscription["channel"],
-    status: row.status as SubscriptionStatus,
+    status: row.status,
     period_index: row.period_index,
     current_period_start: row.current_period_start,
     current_period_end: row.current_period_end,

@@ -19,8 +19,7 @@ const subscriptionById = preparedQuery(["tenant", "env", "id"], (db: Kysely<Data
   db
     .selectFrom("subscriptions")
     .selectAll()
-    .where("tenant_id", "=", p.tenant)
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("id", "=", p.id),
 );
 
@@ -37,8 +36,7 @@ const subscriptionUpdate = preparedShapes(
       db
         .updateTable("subscriptions")
         .set(Object.fromEntries(columns.map((c) => [c, p[c]!])))
-        .where("tenant_id", "=", p.$tenant!)
-        .where("environment_id", "=", p.$env!)
+        .where(inScope({ tenantId: p.$tenant!, environmentId: p.$env! }))
         .where("id", "=", p.$id!)
         .where("version", "=", p.$version as unknown as number),
     ),

@@ -3,7 +3,6 @@ import {
   type ChangePlan,
   type CreateSubscription,
   grantsEntitlements,
-  type PaymentKind,
   type Subscription,
   type SubscriptionListQuery,
   type SubscriptionStatus,
@@ -234,7 +233,7 @@ export function subscriptionsService(
           scope,
           row,
           {
-            kind: unpaid.kind as PaymentKind,
+            kind: unpaid.kind,
             amount: Number(unpaid.amount),
             currency: unpaid.currency,
             periodIndex: row.period_index,
@@ -254,11 +253,11 @@ export function subscriptionsService(
     async listEntitlementSources(scope: Scope, customerId: string): Promise<EntitlementSource[]> {
       const rows = await repo.listCustomerSubscriptions(db, scope, customerId, GRANTING);
       return rows
-        .filter((row) => grantsEntitlements(row.status as SubscriptionStatus))
+        .filter((row) => grantsEntitlements(row.status))
         .map((row) => ({
           id: row.id,
           bundle_id: row.bundle_id,
-          status: row.status as SubscriptionStatus,
+          status: row.status,
           current_period_end: row.current_period_end,
           cancel_at_period_end: row.cancel_at_period_end === 1,
           next_change_at: nextChangeAt(row),

@@ -5,7 +5,6 @@ import {
   type StatusChange,
   type Subscription,
   type SubscriptionEvent,
-  type SubscriptionStatus,
   transition,
 } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
@@ -74,7 +73,7 @@ export function subscriptionStore(
   /** Applies `w` to `row` as read; undefined when the row changed since (nothing is written). */
   async function write(tx: Db, scope: Scope, row: SubscriptionRow, w: Write): Promise<SubscriptionRow | undefined> {
     const now = scope.clock.now().toISOString();
-    const from = row.status as SubscriptionStatus;
+    const from = row.status;
     let status = from;
     let history = row.status_history;
     if (w.move) {
@@ -117,7 +116,7 @@ export function subscriptionStore(
 
     /** A new subscription in its first status, with subscription.created and its status event. */
     async insert(tx: Db, scope: Scope, row: SubscriptionRow, w: Write): Promise<SubscriptionRow> {
-      const status = row.status as SubscriptionStatus;
+      const status = row.status;
       // Our billing starts in trial or active; a store's subscription starts where the store has it.
       if (row.channel === "direct" && !INITIAL_STATUSES.includes(status)) {
         throw new Error(`a direct subscription cannot start ${status}`);

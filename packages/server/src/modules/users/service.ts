@@ -9,6 +9,7 @@ import {
 import { Secret, TOTP } from "otpauth";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import type { Deps } from "../../context.js";
+import { withSystemAccess } from "../../db/access.js";
 import type { InvitationRow, MembershipRow, UserRow, UserSessionRow } from "../../db/types.js";
 import { ApiError, isUniqueViolation, notFound } from "../../errors.js";
 import { randomSecret, sha256Hex } from "../../lib/crypto.js";
@@ -178,7 +179,9 @@ export function usersService(deps: Deps) {
     };
   }
 
-  return {
+  // Users, their memberships, sessions and invitations span tenants: the service checks a user's
+  // access per tenant itself, and reads these tables in system mode (db/access.ts) on Postgres.
+  return systemAccessFor({
     toUser,
 
     /** The first platform admin, or any user, made from the CLI. */
@@ -378,7 +381,19 @@ export function usersService(deps: Deps) {
     },
 
     rotateSigningKey: () => keys.rotate(),
-  };
+  });
+}
+
+/** Every method of `service`, run in system access. */
+function systemAccessFor<T extends Record<string, unknown>>(service: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(service)) {
+    wrapped[name] =
+      typeof value === "function"
+        ? (...args: unknown[]) => withSystemAccess(() => (value as (...a: unknown[]) => unknown)(...args))
+        : value;
+  }
+  return wrapped as T;
 }
 
 export type UsersService = ReturnType<typeof usersService>;

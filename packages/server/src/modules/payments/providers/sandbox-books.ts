@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { inScope, type ScopeIds } from "../../../db/scope.js";
 import type { Database, SandboxOperationRow } from "../../../db/types.js";
 import { preparedQuery } from "../../../lib/prepared.js";
 
@@ -34,30 +35,30 @@ export const insertOperation = preparedQuery(COLUMNS, (db: Kysely<Database>, p) 
 );
 
 // The lookups of a charge (a replay, a resumed attempt, a refund): compiled once as well.
-export const operationByKey = preparedQuery(["env", "provider", "key"], (db: Kysely<Database>, p) =>
+export const operationByKey = preparedQuery(["tenant", "env", "provider", "key"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("sandbox_operations")
     .selectAll()
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("provider", "=", p.provider)
     .where("idempotency_key", "=", p.key),
 );
 
-export const operationById = preparedQuery(["env", "provider", "id"], (db: Kysely<Database>, p) =>
+export const operationById = preparedQuery(["tenant", "env", "provider", "id"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("sandbox_operations")
     .selectAll()
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("provider", "=", p.provider)
     .where("id", "=", p.id),
 );
 
 // Every charge with `pm_sandbox_ok_then_decline` asks whether the customer's first one went through.
-export const firstCharge = preparedQuery(["env", "provider", "customer"], (db: Kysely<Database>, p) =>
+export const firstCharge = preparedQuery(["tenant", "env", "provider", "customer"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("sandbox_operations")
     .select("id")
-    .where("environment_id", "=", p.env)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where("provider", "=", p.provider)
     .where("customer", "=", p.customer)
     // A literal, so both planners can match the partial index made for exactly this lookup.
@@ -70,6 +71,7 @@ export const firstCharge = preparedQuery(["env", "provider", "customer"], (db: K
 /** Moves a charge from one status to another; false when someone else moved it first. */
 export async function moveOperation(
   db: Kysely<Database>,
+  scope: ScopeIds,
   id: string,
   from: string,
   set: Partial<Pick<SandboxOperationRow, "status" | "decline_code" | "captured_amount">>,
@@ -77,6 +79,7 @@ export async function moveOperation(
   const u = await db
     .updateTable("sandbox_operations")
     .set(set)
+    .where(inScope(scope))
     .where("id", "=", id)
     .where("status", "=", from)
     .executeTakeFirst();

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
+import { inScope } from "../../../db/scope.js";
 import type { Database, SandboxOperationRow } from "../../../db/types.js";
 import { isUniqueViolation } from "../../../errors.js";
 import { newId } from "../../../lib/ids.js";
@@ -87,11 +88,13 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
   }
 
   async function findByKey(ctx: ProviderContext, key: string) {
-    return (await operationByKey(db, { env: ctx.scope.environmentId, provider: name, key })).rows[0];
+    return (await operationByKey(db, { tenant: ctx.scope.tenantId, env: ctx.scope.environmentId, provider: name, key }))
+      .rows[0];
   }
 
   async function findById(ctx: ProviderContext, id: string) {
-    return (await operationById(db, { env: ctx.scope.environmentId, provider: name, id })).rows[0];
+    return (await operationById(db, { tenant: ctx.scope.tenantId, env: ctx.scope.environmentId, provider: name, id }))
+      .rows[0];
   }
 
   function sameRequest(row: SandboxOperationRow, operation: string, r: ChargeRequest): SandboxOperationRow {
@@ -119,7 +122,12 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
     if (behaviour === "three_d_secure") return { decline: null, timeout: false, action: true };
     if (behaviour !== "ok_then_decline") return { decline: behaviour, timeout: false };
     // The first charge of this customer with this token succeeds, every later one declines.
-    const earlier = await firstCharge(db, { env: ctx.scope.environmentId, provider: name, customer: r.customer });
+    const earlier = await firstCharge(db, {
+      tenant: ctx.scope.tenantId,
+      env: ctx.scope.environmentId,
+      provider: name,
+      customer: r.customer,
+    });
     return { decline: earlier.rows.length > 0 ? "insufficient_funds" : null, timeout: false };
   }
 
@@ -257,6 +265,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
         const ok = row.operation === "charge" ? "succeeded" : "authorized";
         await moveOperation(
           db,
+          ctx.scope,
           row.id,
           "requires_action",
           passed
@@ -280,7 +289,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
       if (amount <= 0 || amount > Number(auth.amount))
         return refused(auth.id, "amount_too_large", "More than authorized");
       const row = await follow(ctx, "capture", r.idempotencyKey, auth, amount, (tx) =>
-        moveOperation(tx, auth.id, "authorized", { status: "succeeded", captured_amount: amount }),
+        moveOperation(tx, ctx.scope, auth.id, "authorized", { status: "succeeded", captured_amount: amount }),
       );
       return replay(row, "capture", r.reference);
     },
@@ -296,7 +305,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
       if (auth.status !== "authorized")
         return refused(auth.id, "charge_not_voidable", `The authorization is ${auth.status}`);
       const row = await follow(ctx, "void", r.idempotencyKey, auth, Number(auth.amount), (tx) =>
-        moveOperation(tx, auth.id, "authorized", { status: "voided" }),
+        moveOperation(tx, ctx.scope, auth.id, "authorized", { status: "voided" }),
       );
       return replay(row, "void", r.reference);
     },
@@ -316,6 +325,7 @@ export function sandboxProvider(db: Kysely<Database>, name = "sandbox"): Payment
         const u = await tx
           .updateTable("sandbox_operations")
           .set({ refunded_amount: refunded + r.amount })
+          .where(inScope(ctx.scope))
           .where("id", "=", charge.id)
           .where("refunded_amount", "=", refunded)
           .executeTakeFirst();
