@@ -291,6 +291,8 @@ describe("Tessera API client: every endpoint of the server", () => {
       jwks: tessera.jwks.url("development"),
       tenant: acme.slug,
       storefront: web.id,
+      issuer: "http://tessera.test", // the harness server's public base URL
+      environment: "development",
       now,
     });
     const ent = await verifier.verify(issued.token);
@@ -299,7 +301,13 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(ent.tier("support")).toBe("priority");
     expect(ent.quota("api-calls")).toMatchObject({ limit: 1000, remaining: 1000 });
     expect(ent.subscriptions.map((s) => [s.id, s.status])).toEqual([[sub.id, "active"]]);
-    const elsewhere = createVerifier({ jwks: tessera.jwks.url("development"), tenant: "globex", now });
+    const elsewhere = createVerifier({
+      jwks: tessera.jwks.url("development"),
+      tenant: "globex",
+      storefront: "any",
+      issuer: "http://tessera.test",
+      now,
+    });
     expect(await elsewhere.check(issued.token)).toMatchObject({ valid: false, code: "TOKEN_TENANT_MISMATCH" });
 
     // A webhook endpoint: its secret once, then listed without it.

@@ -5,6 +5,9 @@ import { createTestApp, createTestTenant, type TestContext, type TestTenant } fr
 import * as nodeEntry from "../src/index.js";
 import * as webEntry from "../src/index.web.js";
 
+// The harness's server names this public base URL; tokens carry it as iss.
+const ISSUER = "http://tessera.test";
+
 // The contract in practice: the real server issues a token, and both SDK paths verify it
 // against the server's real JWKS endpoint over HTTP.
 describe("tokens issued by the server verify with the SDK", () => {
@@ -48,6 +51,8 @@ describe("tokens issued by the server verify with the SDK", () => {
         jwks,
         tenant,
         storefront: storefrontId,
+        issuer: ISSUER,
+        environment: "development",
         // Tokens carry the environment's (manual) test clock time.
         now: () => ctx.clock.now().getTime(),
       });
@@ -59,7 +64,13 @@ describe("tokens issued by the server verify with the SDK", () => {
       expect(ent.tier("support")).toBe("priority");
       expect(ent.environment).toBe("development");
     }
-    const stranger = sdk.createVerifier({ jwks, tenant: "globex", now: () => ctx.clock.now().getTime() });
+    const stranger = sdk.createVerifier({
+      jwks,
+      tenant: "globex",
+      storefront: "any",
+      issuer: ISSUER,
+      now: () => ctx.clock.now().getTime(),
+    });
     expect(await stranger.check(issued.token)).toMatchObject({ valid: false, code: "TOKEN_TENANT_MISMATCH" });
   });
 });
