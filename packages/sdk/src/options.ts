@@ -69,6 +69,12 @@ export interface ResolvedOptions {
 
 const SUPPORTED: readonly TokenAlgorithm[] = ["EdDSA", "ES256"];
 
+/**
+ * Least time between two key set fetches caused by an unknown kid. The server publishes a
+ * rotated-in key for longer than this plus its JWKS cache age before signing with it.
+ */
+export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
+
 /** Validates options once, so the hot path reads plain fields. Mistakes throw a TypeError. */
 export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (!options || typeof options.tenant !== "string" || options.tenant === "") {
@@ -106,7 +112,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     toleranceSeconds: tolerance,
     algorithms: new Set(algorithms),
     cacheSize: options.cacheSize ?? 10_000,
-    cooldownMs: options.jwksCooldown ?? 30_000,
+    cooldownMs: options.jwksCooldown ?? DEFAULT_JWKS_COOLDOWN_MS,
     maxAgeMs: options.jwksMaxAge ?? 600_000,
     timeoutMs: options.jwksTimeout ?? 5_000,
     now: options.now ?? Date.now,

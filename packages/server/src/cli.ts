@@ -233,7 +233,7 @@ const keys = program.command("keys").description("Entitlement-token signing keys
 keys
   .command("rotate")
   .description(
-    "Make a new signing key (published and signing at once); the old one stays published until its tokens expire",
+    "Make a new signing key: published at once, signing after the lead time (TESSERA_KEY_ROTATION_LEAD_SECONDS); the old one signs until then and stays published until its tokens expire",
   )
   .requiredOption("--tenant <slug>", "tenant slug or id")
   .requiredOption("--env <name>", "environment, e.g. production")
@@ -251,7 +251,9 @@ keys
     );
     if (opts.json) console.log(JSON.stringify(result, null, 2));
     else {
-      console.log(`New signing key ${result.key.id} (${result.key.alg}) is active.`);
+      console.log(
+        `New signing key ${result.key.id} (${result.key.alg}) is published; it signs from ${result.key.activates_at ?? "now"}.`,
+      );
       for (const k of result.previous.filter((p) => p.status === "retiring"))
         console.log(`  ${k.id} stays published until ${k.retires_at}`);
     }

@@ -46,6 +46,11 @@ export const ConfigSchema = z.object({
   TESSERA_WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
   /** Longest life of an entitlement token; requests may ask for less. Retired keys stay published this long. */
   TESSERA_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  /**
+   * How long a rotated-in signing key is published before it signs. Default 300: longer than the
+   * JWKS cache age (60 s) plus the SDK's refetch cooldown (30 s), with room for clock skew.
+   */
+  TESSERA_KEY_ROTATION_LEAD_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** `iss` of entitlement tokens; default the public base URL (TESSERA_BASE_URL). */
   TESSERA_TOKEN_ISSUER: z.string().min(1).optional(),
   NODE_ENV: z.string().default("development"),

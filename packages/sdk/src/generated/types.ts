@@ -1269,13 +1269,16 @@ export type SigningKey = {
   id: string;
   object: "signing_key";
   alg: "EdDSA" | "ES256";
-  /** active: signs; retiring: published until its last token expired; retired: gone from the JWKS. */
-  status: "active" | "retiring" | "retired";
+  /** pending: published, signs from activates_at; active: signs; retiring: published until its last token expired; retired: gone from the JWKS. */
+  status: "pending" | "active" | "retiring" | "retired";
   public_jwk: Record<string, unknown>;
   /** ISO-8601 UTC time */
   created_at: string;
+  /** When it stopped (or stops) signing. */
   rotated_at: string | null;
   retires_at: string | null;
+  /** When a rotated-in key starts signing; it is published from created_at. Null: from creation. */
+  activates_at: string | null;
 };
 
 /**
@@ -1287,6 +1290,8 @@ export type SigningKey = {
 export type RotateSigningKeyInput = {
   /** Default: the current key's algorithm, else EdDSA. */
   alg?: "EdDSA" | "ES256";
+  /** How long the new key is published before it signs. Default the server's TESSERA_KEY_ROTATION_LEAD_SECONDS (300), longer than any verifier's JWKS cache plus refetch cooldown. 0 only for a compromised key: verifiers holding a cached key set refuse the new key's tokens until they refetch. */
+  activate_after_seconds?: number;
 };
 
 /**

@@ -5,6 +5,7 @@ import * as subscriptions from "./migrations/2026-11-23-003-subscriptions.js";
 import * as webhooks from "./migrations/2026-11-23-004-webhooks.js";
 import * as entitlements from "./migrations/2026-11-23-005-entitlements.js";
 import * as jobClaimIndexes from "./migrations/2026-11-23-006-job-claim-indexes.js";
+import * as signingKeyLead from "./migrations/2026-12-03-007-signing-key-lead.js";
 import type { Database } from "./types.js";
 
 /**
@@ -18,6 +19,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-11-23-004-webhooks": webhooks,
   "2026-11-23-005-entitlements": entitlements,
   "2026-11-23-006-job-claim-indexes": jobClaimIndexes,
+  "2026-12-03-007-signing-key-lead": signingKeyLead,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -248,7 +248,7 @@ export async function findActiveSigningKey(db: Db, scope: Scope): Promise<Signin
 const activeKeyRef = preparedQuery(["tenant", "env"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("signing_keys")
-    .select(["id", "alg"])
+    .select(["id", "alg", "activates_at"])
     .where("environment_id", "=", p.env)
     .where("tenant_id", "=", p.tenant)
     .where(sql.ref("status"), "=", sql.lit("active")),
@@ -257,8 +257,24 @@ const activeKeyRef = preparedQuery(["tenant", "env"], (db: Kysely<Database>, p) 
 export async function findActiveSigningKeyRef(
   db: Db,
   scope: Scope,
-): Promise<Pick<SigningKeyRow, "id" | "alg"> | undefined> {
+): Promise<Pick<SigningKeyRow, "id" | "alg" | "activates_at"> | undefined> {
   return (await activeKeyRef(db, { tenant: scope.tenantId, env: scope.environmentId })).rows[0];
+}
+
+/**
+ * The key that signs while the active one waits out its lead time: the retiring key whose signing
+ * window (activates_at, rotated_at] holds `now`. Only read during a rotation's lead time.
+ */
+export async function findSigningPredecessor(db: Db, scope: Scope, now: string): Promise<SigningKeyRow | undefined> {
+  return db
+    .selectFrom("signing_keys")
+    .selectAll()
+    .where(inScope(scope))
+    .where("status", "=", "retiring")
+    .where("rotated_at", ">", now)
+    .where((eb) => eb.or([eb("activates_at", "is", null), eb("activates_at", "<=", now)]))
+    .orderBy("rotated_at", "asc")
+    .executeTakeFirst();
 }
 
 export async function findSigningKey(db: Db, scope: Scope, id: string): Promise<SigningKeyRow | undefined> {

@@ -5,7 +5,7 @@ import type { CustomersService } from "../customers/service.js";
 import type { EventsService } from "../events/service.js";
 import { entitlementResolver, type ListEntitlementSources, toCustomerEntitlements } from "./effective.js";
 import { grantOperations } from "./grants.js";
-import { signingKeyOperations } from "./signing-keys.js";
+import { ROTATION_LEAD_SECONDS, signingKeyOperations } from "./signing-keys.js";
 import { type TokenSettings, tokenOperations } from "./tokens.js";
 import { usageOperations } from "./usage.js";
 
@@ -27,7 +27,11 @@ export function entitlementsService(deps: Deps, services: EntitlementsServiceDep
     issuer: deps.tokens?.issuer,
   });
   const resolve = entitlementResolver(deps, services);
-  const keys = signingKeyOperations(deps, () => settings().ttlSeconds);
+  const keys = signingKeyOperations(
+    deps,
+    () => settings().ttlSeconds,
+    () => deps.tokens?.rotationLeadSeconds ?? ROTATION_LEAD_SECONDS,
+  );
   return {
     resolve,
     async getEntitlements(scope: Scope, customerId: string) {
