@@ -93,8 +93,9 @@ export function platformRoute<const R extends Omit<RouteConfig, "middleware">>(c
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });
 }
 
+/** A route anyone may call: `security: []` says so in the document, overriding any default. */
 export function publicRoute<const R extends RouteConfig>(config: R) {
-  return createRoute({ ...config, "x-permission": "public" } as R);
+  return createRoute({ ...config, security: [], "x-permission": "public" } as R);
 }
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
