@@ -32,6 +32,7 @@ export const EVENT_TYPES = [
   "grant.revoked",
   "webhook_endpoint.disabled",
   "test_clock.advanced",
+  "test_clock.reset",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -810,7 +810,8 @@ export type Event = {
     | "grant.created"
     | "grant.revoked"
     | "webhook_endpoint.disabled"
-    | "test_clock.advanced";
+    | "test_clock.advanced"
+    | "test_clock.reset";
   /** ISO-8601 UTC time */
   created_at: string;
   tenant: string;
@@ -839,6 +840,8 @@ export type EventListParams = {
   object_id?: string;
   created_gte?: string;
   created_lt?: string;
+  /** `desc`: newest first (the default). `asc`: oldest first, as a timeline reads. */
+  order?: "desc" | "asc";
 };
 
 /**
@@ -867,6 +870,7 @@ export type AdvanceTestClockInput =
       to: string;
     }
   | {
+      /** An ISO-8601 duration such as P8D or PT12H. */
       by: string;
     };
 

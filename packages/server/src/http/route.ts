@@ -17,7 +17,8 @@ export const ProblemSchema = z
   })
   .meta({ id: "Problem" });
 
-const problem = (description: string) => ({
+/** A problem+json response of an OpenAPI route, described. */
+export const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: ProblemSchema } },
 });
@@ -55,6 +56,19 @@ const IDEMPOTENCY_HEADER = {
 
 type Method = RouteConfig["method"];
 
+/**
+ * What any route can answer besides its own statuses: a failure of ours (500, logged, leaking
+ * nothing) and, where a body is read, one too large (413).
+ */
+function commonProblems(config: Pick<RouteConfig, "request">) {
+  const body = config.request?.body
+    ? {
+        413: problem("The request body is too large (PAYLOAD_TOO_LARGE)"),
+      }
+    : {};
+  return { ...body, 500: problem("Internal error (INTERNAL); the detail is in the server's log") };
+}
+
 function withIdempotency(method: Method, middleware: MiddlewareHandler<AppEnv>[]): MiddlewareHandler<AppEnv>[] {
   return method === "post" ? [...middleware, idempotency()] : middleware;
 }
@@ -72,7 +86,7 @@ export function tenantRoute<const R extends Omit<RouteConfig, "middleware">>(per
     security: [{ apiKey: [] }],
     "x-permission": permission,
     middleware: withIdempotency(config.method, [requireTenantKey(permission)]),
-    responses: { ...TENANT_ERRORS, ...config.responses },
+    responses: { ...TENANT_ERRORS, ...commonProblems(config), ...config.responses },
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });
 }
 
@@ -88,6 +102,7 @@ export function platformRoute<const R extends Omit<RouteConfig, "middleware">>(c
       401: problem("Missing or invalid platform key"),
       404: problem("Not found"),
       409: problem("Conflict"),
+      ...commonProblems(config),
       ...config.responses,
     },
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });
@@ -95,7 +110,12 @@ export function platformRoute<const R extends Omit<RouteConfig, "middleware">>(c
 
 /** A route anyone may call: `security: []` says so in the document, overriding any default. */
 export function publicRoute<const R extends RouteConfig>(config: R) {
-  return createRoute({ ...config, security: [], "x-permission": "public" } as R);
+  return createRoute({
+    ...config,
+    security: [],
+    "x-permission": "public",
+    responses: { ...commonProblems(config), ...config.responses },
+  } as R);
 }
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
+import { fixNullableRefs, requestDefaultsAsText } from "./normalize.js";
 import { OPERATION_IDS } from "./operation-ids.js";
 
 const require = createRequire(import.meta.url);
@@ -58,7 +59,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
       }
     }
   }
-  return document;
+  return requestDefaultsAsText(fixNullableRefs(document));
 }
 
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"] as const;
