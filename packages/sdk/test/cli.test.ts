@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -96,6 +96,21 @@ describe("tessera-token bin", { timeout: 60_000 }, () => {
     const other = await makeKey("ES256");
     const unknown = await cli(["verify", await sign(other, claimsFor(nowSeconds())), "--jwks", jwksFile, ...AT]);
     expect(unknown.stderr).toContain("TOKEN_KID_UNKNOWN");
+  });
+
+  it("runs from the repository root with the command docs/sdk.md gives", async () => {
+    const root = join(dirname(BIN), "..", "..", "..");
+    const command = "node packages/sdk/bin/tessera-token.mjs";
+    expect(readFileSync(join(root, "docs", "sdk.md"), "utf8")).toContain(`${command} inspect eyJ…`);
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [command.split(" ")[1] as string, "inspect", token, ...AT], { cwd: root });
+      let stdout = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/Status: expires in 15 minutes/);
   });
 
   it("explains usage mistakes with exit code 2", async () => {
