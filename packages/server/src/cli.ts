@@ -243,11 +243,19 @@ keys
       "ES256",
     ]),
   )
+  .option(
+    "--activate-after <seconds>",
+    "seconds the new key is published before it signs (default TESSERA_KEY_ROTATION_LEAD_SECONDS; 0 only for a compromised key)",
+  )
   .option("--json", "print JSON")
   .addOption(dbOption())
   .action(async (opts) => {
+    const lead = opts.activateAfter === undefined ? undefined : Number(opts.activateAfter);
+    if (lead !== undefined && !(Number.isInteger(lead) && lead >= 0 && lead <= 86_400)) {
+      throw new Error("--activate-after must be a whole number of seconds, 0–86400");
+    }
     const result = await withServices(opts, async (s) =>
-      s.entitlements.rotateSigningKey(await environmentScope(s, opts.tenant, opts.env), opts.alg),
+      s.entitlements.rotateSigningKey(await environmentScope(s, opts.tenant, opts.env), opts.alg, lead),
     );
     if (opts.json) console.log(JSON.stringify(result, null, 2));
     else {

@@ -300,6 +300,17 @@ export async function listPublishedKeys(
     .execute();
 }
 
+/** Keys still signing (or queued to) after `at` stop at `at`. */
+export async function endSigningBy(db: Db, scope: Scope, at: string): Promise<void> {
+  await db
+    .updateTable("signing_keys")
+    .set({ rotated_at: at })
+    .where(inScope(scope))
+    .where("status", "=", "retiring")
+    .where("rotated_at", ">", at)
+    .execute();
+}
+
 export async function retireActiveKey(db: Db, scope: Scope, at: string, retiresAt: string): Promise<void> {
   await db
     .updateTable("signing_keys")

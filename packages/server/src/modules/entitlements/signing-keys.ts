@@ -56,6 +56,8 @@ export function publishedJwk(row: Pick<SigningKeyRow, "id" | "alg" | "public_jwk
 
 /** What a key does at `now`, from its times: the stored status changes only at rotations. */
 function statusOf(row: SigningKeyRow, now: string): SigningKey["status"] {
+  const neverSigns = row.activates_at !== null && row.rotated_at !== null && row.rotated_at <= row.activates_at;
+  if (neverSigns) return row.retires_at !== null && row.retires_at > now ? "retiring" : "retired";
   if (row.activates_at !== null && row.activates_at > now) return "pending";
   if (row.status === "active") return "active";
   if (row.rotated_at !== null && row.rotated_at > now) return "active";
@@ -197,6 +199,8 @@ export function signingKeyOperations(
             lead > 0 ? activatesAt : null,
           );
           await repo.erasePrivateKeysRetiredBy(tx, scope, now);
+          // A switch sooner than one already queued (a compromised key) also ends the queued wait.
+          await repo.endSigningBy(tx, scope, activatesAt);
           // It signs until the new key takes over, so its tokens' clock starts then.
           await repo.retireActiveKey(tx, scope, activatesAt, retiresAt);
           await repo.insertSigningKey(tx, created);

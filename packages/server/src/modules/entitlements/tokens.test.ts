@@ -280,6 +280,23 @@ describe("entitlement tokens, JWKS and key rotation", () => {
     expect((await acme.api("POST", "/v1/signing-keys/rotate", { activate_after_seconds: -1 })).status).toBe(400);
   });
 
+  it("an immediate rotation during a lead time ends the wait: only the newest key signs", async () => {
+    ctx.clock.set("2026-01-05T00:00:00.000Z");
+    const k0 = (await issue(acme, "development", customerId)).kid;
+    const k1 = (await acme.api("POST", "/v1/signing-keys/rotate", {})).body.key.id;
+    const k2 = (await acme.api("POST", "/v1/signing-keys/rotate", { activate_after_seconds: 0 })).body.key.id;
+    expect((await issue(acme, "development", customerId)).kid).toBe(k2);
+    ctx.clock.set("2026-01-05T00:06:00.000Z"); // past k1's planned start: it never signs
+    expect((await issue(acme, "development", customerId)).kid).toBe(k2);
+    const status = new Map(
+      (await acme.api("GET", "/v1/signing-keys")).body.data.map((k: { id: string; status: string }) => [
+        k.id,
+        k.status,
+      ]),
+    );
+    expect([status.get(k0), status.get(k1), status.get(k2)]).toEqual(["retiring", "retiring", "active"]);
+  });
+
   it("rotates to ES256 on request and keeps the algorithm on later rotations", async () => {
     ctx.clock.set("2026-01-04T00:00:00.000Z");
     const es = await acme.api("POST", "/v1/signing-keys/rotate", { alg: "ES256", activate_after_seconds: 0 });
