@@ -105,7 +105,12 @@ async function benchAlg(alg: Alg) {
 async function benchCached(alg: Alg) {
   const key = await makeKey(alg);
   const token = await sign(key, claimsFor(Math.floor(Date.now() / 1000)));
-  const verifier = createVerifier({ jwks: { keys: [key.jwk as PublicJwk] }, tenant: "acme" });
+  const verifier = createVerifier({
+    jwks: { keys: [key.jwk as PublicJwk] },
+    tenant: "acme",
+    issuer: ISSUER,
+    storefront: STOREFRONT_ID,
+  });
   const first = await verifier.verify(token);
   const COPIES = 100_000;
   const sync: number[] = [];

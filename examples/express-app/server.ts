@@ -19,7 +19,8 @@ const verifier = createVerifier({
   jwksUrl: required("TESSERA_JWKS_URL"), // e.g. http://localhost:3000/v1/jwks/acme/production
   tenant: required("TESSERA_TENANT"), // the tenant's slug or id: tokens of other tenants are refused
   storefront: required("TESSERA_STOREFRONT"), // this app's storefront id (the token's `aud`)
-  ...(process.env.TESSERA_ISSUER ? { issuer: process.env.TESSERA_ISSUER } : {}),
+  issuer: required("TESSERA_ISSUER"), // the server's public base URL (the token's `iss`)
+  environment: process.env.TESSERA_ENVIRONMENT, // e.g. production; checked against `env` when set
 });
 
 const app = express();

@@ -11,7 +11,8 @@ export function getVerifier(): Verifier {
     jwksUrl: required("TESSERA_JWKS_URL"), // e.g. http://localhost:3000/v1/jwks/acme/production
     tenant: required("TESSERA_TENANT"),
     storefront: required("TESSERA_STOREFRONT"),
-    ...(process.env.TESSERA_ISSUER ? { issuer: process.env.TESSERA_ISSUER } : {}),
+    issuer: required("TESSERA_ISSUER"), // the server's public base URL (the token's `iss`)
+    environment: process.env.TESSERA_ENVIRONMENT, // e.g. production; checked against `env` when set
   });
   return verifier;
 }

@@ -57,6 +57,7 @@ export const EVENT_TYPES = [
   "signing_key.rotated",
   "tenant.created",
   "environment.created",
+  "test_clock.reset",
 ] as const;
 
 /** Who made a change: every event records its actor. */

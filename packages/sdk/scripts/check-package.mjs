@@ -93,11 +93,11 @@ try {
       import { createVerifier, Tessera, TesseraPlatform, verifyWebhook } from "@tessera/sdk";
       import { tessera, requireEntitlement } from "@tessera/sdk/express";
       import { withEntitlement, entitlementMiddleware } from "@tessera/sdk/next";
-      const v = createVerifier({ jwks: { keys: [] }, tenant: "acme" });
+      const v = createVerifier({ jwks: { keys: [] }, tenant: "acme", issuer: "https://t.example", storefront: "any" });
       if (![Tessera, TesseraPlatform, verifyWebhook, tessera, requireEntitlement, withEntitlement, entitlementMiddleware].every((f) => typeof f === "function")) process.exit(3);
       console.log(v.runtime);`;
     const cjs = `const sdk = require("@tessera/sdk"); require("@tessera/sdk/express"); require("@tessera/sdk/next");
-      console.log(sdk.createVerifier({ jwks: { keys: [] }, tenant: "acme" }).runtime);`;
+      console.log(sdk.createVerifier({ jwks: { keys: [] }, tenant: "acme", issuer: "https://t.example", storefront: "any" }).runtime);`;
     const cwd = join(work, "consumer");
     const out = (args) => run(process.execPath, args, { cwd }).trim();
     const results = [

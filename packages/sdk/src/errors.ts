@@ -19,8 +19,10 @@ export const TOKEN_ERROR_CODES = {
   TOKEN_ISSUER_MISMATCH: "The token was issued by another issuer",
   TOKEN_AUDIENCE_MISMATCH: "The token was issued for another storefront",
   TOKEN_TENANT_MISMATCH: "The token was issued for another tenant",
+  TOKEN_ENVIRONMENT_MISMATCH: "The token was issued for another environment",
   TOKEN_EXPIRED: "The token has expired",
   TOKEN_NOT_YET_VALID: "The token is not valid yet",
+  TOKEN_ISSUED_IN_FUTURE: "The token's issue time is in the future",
   JWKS_UNAVAILABLE: "The key set could not be loaded",
 } as const;
 

@@ -19,6 +19,7 @@ const bound = bindPlatform(webPlatform);
  *
  * const verifier = createVerifier({
  *   jwks: "https://tessera.example.com/v1/jwks/acme/production",
+ *   issuer: "https://tessera.example.com",
  *   tenant: "acme",
  *   storefront: "sf_01JD…",
  * });

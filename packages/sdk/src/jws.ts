@@ -1,5 +1,6 @@
 import { TesseraTokenError } from "./errors.js";
 import type { Platform } from "./platform/types.js";
+import { duplicateKey } from "./strict-json.js";
 
 /** A compact JWS cut into its three base64url parts; nothing is decoded or trusted yet. */
 export interface CompactParts {
@@ -17,11 +18,23 @@ export interface TokenHeader {
   kid?: string;
 }
 
-// The header and signature are checked as base64url here. The payload (most of the token) is
-// not scanned: it is covered by the signature, and decoding refuses what is not JSON. The
-// signature may be empty so that an unsigned (`alg: none`) token is refused for its algorithm.
-const HEADER = /^[A-Za-z0-9_-]+$/;
-const SIGNATURE = /^[A-Za-z0-9_-]*$/;
+// Every part must be base64url in its one canonical spelling: decoders ignore stray characters
+// and the unused low bits of the last character, so without this check one signature could be
+// written several ways and a token cached, logged or deduplicated by its string would not be
+// one token. The signature may be empty so that an unsigned (`alg: none`) token is refused for
+// its algorithm rather than its shape.
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** True when `s` is base64url without padding, with zero padding bits: the only spelling of its bytes. */
+export function isCanonicalBase64url(s: string): boolean {
+  const rest = s.length % 4;
+  if (rest === 1 || !BASE64URL.test(s)) return false;
+  if (rest === 0) return true;
+  // 2 characters left carry 1 byte (4 unused bits), 3 carry 2 bytes (2 unused bits).
+  const unused = rest === 2 ? 0b1111 : 0b11;
+  return (ALPHABET.indexOf(s.charAt(s.length - 1)) & unused) === 0;
+}
 
 /** Splits a compact JWS, or throws TOKEN_MALFORMED / TOKEN_TOO_LARGE. */
 export function splitCompact(token: unknown, maxBytes: number): CompactParts {
@@ -37,22 +50,42 @@ export function splitCompact(token: unknown, maxBytes: number): CompactParts {
   }
   const header = token.slice(0, first);
   const signature = token.slice(second + 1);
-  if (!HEADER.test(header) || !SIGNATURE.test(signature)) {
-    throw new TesseraTokenError("TOKEN_MALFORMED", "The token's header or signature is not base64url");
+  const payload = token.slice(first + 1, second);
+  if (
+    header === "" ||
+    !isCanonicalBase64url(header) ||
+    !isCanonicalBase64url(payload) ||
+    !isCanonicalBase64url(signature)
+  ) {
+    throw new TesseraTokenError("TOKEN_MALFORMED", "The token's parts are not canonical base64url");
   }
-  return { header, payload: token.slice(first + 1, second), signature, signingInput: token.slice(0, second) };
+  return { header, payload, signature, signingInput: token.slice(0, second) };
 }
 
-/** Decodes a base64url JSON object, or throws TOKEN_MALFORMED naming `what`. */
-export function decodeJsonObject(platform: Platform, segment: string, what: string): Record<string, unknown> {
+/**
+ * Decodes a base64url JSON object, or throws TOKEN_MALFORMED naming `what`. `strict` also refuses
+ * a key repeated in one object (verification; inspection shows what it can).
+ */
+export function decodeJsonObject(
+  platform: Platform,
+  segment: string,
+  what: string,
+  strict = true,
+): Record<string, unknown> {
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(platform.decode(segment));
+    text = platform.decode(segment);
+    value = JSON.parse(text);
   } catch (error) {
     throw new TesseraTokenError("TOKEN_MALFORMED", `The token's ${what} is not base64url JSON`, { cause: error });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TesseraTokenError("TOKEN_MALFORMED", `The token's ${what} is not a JSON object`);
+  }
+  const repeated = strict ? duplicateKey(text) : undefined;
+  if (repeated !== undefined) {
+    throw new TesseraTokenError("TOKEN_MALFORMED", `The token's ${what} repeats the key ${JSON.stringify(repeated)}`);
   }
   return value as Record<string, unknown>;
 }
@@ -82,7 +115,7 @@ export function decodeUnverified(
 ): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const parts = splitCompact(token.trim(), maxBytes);
   return {
-    header: decodeJsonObject(platform, parts.header, "header"),
-    payload: decodeJsonObject(platform, parts.payload, "payload"),
+    header: decodeJsonObject(platform, parts.header, "header", false),
+    payload: decodeJsonObject(platform, parts.payload, "payload", false),
   };
 }

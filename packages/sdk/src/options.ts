@@ -7,7 +7,9 @@ import type { JsonWebKeySet, TokenAlgorithm } from "./platform/types.js";
  * @example
  * const options: VerifierOptions = {
  *   jwks: "https://tessera.example.com/v1/jwks/acme/production",
+ *   issuer: "https://tessera.example.com",
  *   tenant: "acme",
+ *   environment: "production",
  *   storefront: "sf_01JD…",
  * };
  */
@@ -18,13 +20,19 @@ export interface VerifierOptions {
   jwksUrl?: string | URL;
   /** The tenant id (`ten_…`) or slug every token must be for. */
   tenant: string;
-  /** The storefront id every token must be for (checked against `aud`). */
+  /**
+   * The storefront id every token must be for (checked against `aud`). Required (or `audience`):
+   * a token for another storefront of the tenant is refused. `"any"` accepts every storefront of
+   * the tenant, for a service shared by several; it has to be said explicitly.
+   */
   storefront?: string;
-  /** The issuer (`iss`, the server's base URL) every token must name. */
-  issuer?: string;
   /** Same as `storefront`; for code that thinks in JWT terms. */
   audience?: string;
-  /** Seconds of clock skew allowed on `exp` and `nbf`. Default 5. */
+  /** Required: the issuer (`iss`, the server's public base URL) every token must name. */
+  issuer: string;
+  /** The environment (`env`, e.g. `production`) every token must be for. Not checked when absent. */
+  environment?: string;
+  /** Seconds of clock skew allowed on `exp`, `nbf` and `iat`. Default 5. */
   clockTolerance?: number;
   /** Narrows the accepted algorithms. Default and maximum `["EdDSA", "ES256"]`. */
   algorithms?: TokenAlgorithm[];
@@ -45,8 +53,10 @@ export interface VerifierOptions {
 export interface ResolvedOptions {
   source: JwksSource;
   tenant: string;
+  /** undefined only for an explicit `storefront: "any"`. */
   audience: string | undefined;
-  issuer: string | undefined;
+  issuer: string;
+  environment: string | undefined;
   toleranceSeconds: number;
   algorithms: ReadonlySet<string>;
   cacheSize: number;
@@ -59,6 +69,12 @@ export interface ResolvedOptions {
 
 const SUPPORTED: readonly TokenAlgorithm[] = ["EdDSA", "ES256"];
 
+/**
+ * Least time between two key set fetches caused by an unknown kid. The server publishes a
+ * rotated-in key for longer than this plus its JWKS cache age before signing with it.
+ */
+export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
+
 /** Validates options once, so the hot path reads plain fields. Mistakes throw a TypeError. */
 export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (!options || typeof options.tenant !== "string" || options.tenant === "") {
@@ -66,6 +82,18 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   }
   if (options.storefront && options.audience && options.storefront !== options.audience) {
     throw new TypeError("createVerifier: `storefront` and `audience` name the same claim and differ");
+  }
+  const audience = options.storefront || options.audience;
+  if (typeof audience !== "string" || audience === "") {
+    throw new TypeError(
+      'createVerifier: `storefront` (the storefront id, checked against aud) is required; pass storefront: "any" to accept every storefront of the tenant',
+    );
+  }
+  if (typeof options.issuer !== "string" || options.issuer === "") {
+    throw new TypeError("createVerifier: `issuer` (the server's public base URL, checked against iss) is required");
+  }
+  if (options.environment !== undefined && (typeof options.environment !== "string" || options.environment === "")) {
+    throw new TypeError("createVerifier: `environment` must be a non-empty string when given");
   }
   const algorithms = options.algorithms ?? SUPPORTED;
   for (const alg of algorithms) {
@@ -78,12 +106,13 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   return {
     source: sourceOf(options),
     tenant: options.tenant,
-    audience: options.storefront ?? options.audience,
+    audience: audience === "any" ? undefined : audience,
     issuer: options.issuer,
+    environment: options.environment,
     toleranceSeconds: tolerance,
     algorithms: new Set(algorithms),
     cacheSize: options.cacheSize ?? 10_000,
-    cooldownMs: options.jwksCooldown ?? 30_000,
+    cooldownMs: options.jwksCooldown ?? DEFAULT_JWKS_COOLDOWN_MS,
     maxAgeMs: options.jwksMaxAge ?? 600_000,
     timeoutMs: options.jwksTimeout ?? 5_000,
     now: options.now ?? Date.now,

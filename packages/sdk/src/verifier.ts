@@ -24,7 +24,12 @@ export type CheckResult =
  * the cache of verified tokens.
  *
  * @example
- * const verifier = createVerifier({ jwks: "./jwks.json", tenant: "acme", storefront: "sf_123" });
+ * const verifier = createVerifier({
+ *   jwks: "./jwks.json",
+ *   issuer: "https://tessera.example.com",
+ *   tenant: "acme",
+ *   storefront: "sf_123",
+ * });
  * const ent = await verifier.verify(token); // throws TesseraTokenError
  * const result = await verifier.check(token); // { valid: false, code: "TOKEN_EXPIRED", … }
  */
@@ -147,7 +152,7 @@ function checkClaims(payload: Record<string, unknown>, opts: ResolvedOptions, no
   const problem = claimsProblem(payload);
   if (problem) throw new TesseraTokenError("TOKEN_CLAIMS_INVALID", `Invalid claims: ${problem}`);
   const claims = asClaims(payload);
-  if (opts.issuer !== undefined && claims.iss !== opts.issuer) {
+  if (claims.iss !== opts.issuer) {
     throw new TesseraTokenError("TOKEN_ISSUER_MISMATCH", `Issued by ${claims.iss}, expected ${opts.issuer}`);
   }
   if (claims.tn !== opts.tenant && claims.tn_slug !== opts.tenant) {
@@ -159,12 +164,19 @@ function checkClaims(payload: Record<string, unknown>, opts: ResolvedOptions, no
   if (opts.audience !== undefined && claims.aud !== opts.audience) {
     throw new TesseraTokenError("TOKEN_AUDIENCE_MISMATCH", `Issued for ${claims.aud}, expected ${opts.audience}`);
   }
+  if (opts.environment !== undefined && claims.env !== opts.environment) {
+    throw new TesseraTokenError("TOKEN_ENVIRONMENT_MISMATCH", `Issued for ${claims.env}, expected ${opts.environment}`);
+  }
   const tolerance = opts.toleranceSeconds;
   if (nowSeconds >= claims.exp + tolerance) {
     throw new TesseraTokenError("TOKEN_EXPIRED", `Expired at ${new Date(claims.exp * 1000).toISOString()}`);
   }
   if (nowSeconds + tolerance < claims.nbf) {
     throw new TesseraTokenError("TOKEN_NOT_YET_VALID", `Valid from ${new Date(claims.nbf * 1000).toISOString()}`);
+  }
+  // A token from the future was signed by a clock (or a key holder) we should not trust.
+  if (nowSeconds + tolerance < claims.iat) {
+    throw new TesseraTokenError("TOKEN_ISSUED_IN_FUTURE", `Issued at ${new Date(claims.iat * 1000).toISOString()}`);
   }
   return claims;
 }

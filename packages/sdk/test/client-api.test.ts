@@ -281,6 +281,7 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(clock).toMatchObject({ object: "test_clock", frozen: true, environment: "development" });
     expect(clock.jobs_run).toBeGreaterThanOrEqual(1);
     expect(await tessera.testClocks.current()).toMatchObject({ frozen: true, now: clock.now });
+
     expect(await tessera.subscriptions.retrieve(sub.id)).toMatchObject({ status: "active", period_index: 2 });
     const payments = await tessera.payments.list({ subscription: sub.id });
     expect(payments.data.map((p) => [p.kind, p.period_index, p.status]).sort()).toEqual([
@@ -312,6 +313,8 @@ describe("Tessera API client: every endpoint of the server", () => {
       jwks: tessera.jwks.url("development"),
       tenant: acme.slug,
       storefront: web.id,
+      issuer: "http://tessera.test", // the harness server's public base URL
+      environment: "development",
       now,
     });
     const ent = await verifier.verify(issued.token);
@@ -320,7 +323,13 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(ent.tier("support")).toBe("priority");
     expect(ent.quota("api-calls")).toMatchObject({ limit: 1000, remaining: 1000 });
     expect(ent.subscriptions.map((s) => [s.id, s.status])).toEqual([[sub.id, "active"]]);
-    const elsewhere = createVerifier({ jwks: tessera.jwks.url("development"), tenant: "globex", now });
+    const elsewhere = createVerifier({
+      jwks: tessera.jwks.url("development"),
+      tenant: "globex",
+      storefront: "any",
+      issuer: "http://tessera.test",
+      now,
+    });
     expect(await elsewhere.check(issued.token)).toMatchObject({ valid: false, code: "TOKEN_TENANT_MISMATCH" });
 
     // A webhook endpoint: its secret once, then listed without it.
@@ -463,7 +472,11 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(rotation.previous.map((k) => k.id)).toEqual(
       before.data.filter((k) => k.status === "active").map((k) => k.id),
     );
-    expect((await tessera.signingKeys.list()).data.find((k) => k.status === "active")?.id).toBe(rotation.key.id);
+    // Published at once, signing after the lead time.
+    expect((await tessera.signingKeys.list()).data.find((k) => k.id === rotation.key.id)).toMatchObject({
+      status: "pending",
+      activates_at: expect.any(String),
+    });
     const jwks = await tessera.jwks.retrieve("development");
     expect(jwks.keys.map((k) => k.kid)).toContain(rotation.key.id);
     expect(await tessera.jwks.retrieveWellKnown("development", { tenant: acme.id })).toEqual(jwks);
@@ -490,6 +503,16 @@ describe("Tessera API client: every endpoint of the server", () => {
     const globexQa = client({ apiKey: qa.api_keys[0]!.secret, tenant: "globex" });
     expect((await globexQa.entitlements.list()).data).toEqual([]);
     expect(await failure(platform.tenants.retrieve("initech"))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+
+    // The test clock starts over; the events tell the story oldest first.
+    expect(await tessera.testClocks.reset()).toMatchObject({ object: "test_clock", frozen: false });
+    expect(await tessera.testClocks.current()).toMatchObject({ frozen: false });
+    const clockEvents = await tessera.events.list({ order: "asc", type: "test_clock.*", limit: 100 });
+    expect(clockEvents.data.map((e) => e.type).at(-1)).toBe("test_clock.reset");
+    const ids = clockEvents.data.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort());
+    const newest = await tessera.events.list({ type: "test_clock.*", limit: 100 });
+    expect(newest.data.map((e) => e.id)).toEqual([...ids].reverse());
 
     // Last: the webhook endpoint goes, with its log.
     expect(await tessera.webhookEndpoints.delete(endpoint!.id)).toMatchObject({ id: endpoint!.id, deleted: true });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -69,5 +71,33 @@ describe("public API documentation", () => {
       const wrong = names.filter((n) => exported.get(n)?.declarations?.[0]?.getSourceFile().fileName !== generated);
       expect(wrong).toEqual([]);
     }
+  });
+});
+
+describe("docs/sdk.md", () => {
+  const root = fileURLToPath(new URL("../../../", import.meta.url));
+  const read = (path: string) => readFileSync(join(root, path), "utf8");
+  const guide = read("docs/sdk.md");
+  // The option names are read from the interface itself, so a new option without docs fails here.
+  const body = /export interface VerifierOptions \{([\s\S]*?)\n\}/.exec(read("packages/sdk/src/options.ts"))?.[1] ?? "";
+  const options = [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1] as string);
+
+  it("has a row for every option of createVerifier", () => {
+    expect(options).toEqual(expect.arrayContaining(["jwks", "jwksUrl", "issuer", "storefront", "environment"]));
+    expect(options.filter((name) => !guide.includes(`| \`${name}\``))).toEqual([]);
+  });
+
+  it.each([
+    "README.md",
+    "packages/sdk/README.md",
+    "examples/express-app/server.ts",
+    "examples/next-app/lib/tessera.ts",
+    "docs/entitlements.md",
+  ])("documents every createVerifier option %s uses", (path) => {
+    const used = [...read(path).matchAll(/createVerifier\(\{([\s\S]*?)\n\s*\}\)/g)].flatMap((m) =>
+      [...(m[1] as string).matchAll(/^\s*(\w+):/gm)].map((k) => k[1] as string),
+    );
+    expect(used.length).toBeGreaterThan(2);
+    expect(used.filter((name) => !options.includes(name))).toEqual([]);
   });
 });

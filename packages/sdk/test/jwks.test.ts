@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as nodeEntry from "../src/index.js";
 import * as webEntry from "../src/index.web.js";
-import { claimsFor, makeKey, nowSeconds, sign, type TestKey } from "./support/tokens.js";
+import { claimsFor, EXPECTED, makeKey, nowSeconds, sign, type TestKey } from "./support/tokens.js";
 
 /** A real JWKS endpoint on a loopback port whose key list and status the test controls. */
 async function jwksServer() {
@@ -48,7 +48,7 @@ describe.each([
   it("reads a local JWKS file once and never fetches (Node), or says a file needs a file system (web)", async () => {
     const file = join(dir, "jwks.json");
     writeFileSync(file, JSON.stringify({ keys: [a.jwk] }));
-    const verifier = sdk.createVerifier({ jwks: file, tenant: "acme", fetch: noNetwork });
+    const verifier = sdk.createVerifier({ jwks: file, tenant: "acme", ...EXPECTED, fetch: noNetwork });
     if (runtime === "web") {
       const token = await sign(a, claimsFor(nowSeconds()));
       await expect(verifier.verify(token)).rejects.toThrow(/needs a file system/);
@@ -61,7 +61,12 @@ describe.each([
   });
 
   it("answers JWKS_UNAVAILABLE (thrown, also by check) for a missing file", async () => {
-    const verifier = sdk.createVerifier({ jwks: join(dir, "missing.json"), tenant: "acme", fetch: noNetwork });
+    const verifier = sdk.createVerifier({
+      jwks: join(dir, "missing.json"),
+      tenant: "acme",
+      ...EXPECTED,
+      fetch: noNetwork,
+    });
     const token = await sign(a, claimsFor(nowSeconds()));
     await expect(verifier.check(token)).rejects.toMatchObject({ code: "JWKS_UNAVAILABLE" });
   });
@@ -70,7 +75,7 @@ describe.each([
     server.state.keys = [a.jwk];
     server.state.requests = 0;
     let clock = Date.now();
-    const verifier = sdk.createVerifier({ jwks: server.url, tenant: "acme", now: () => clock });
+    const verifier = sdk.createVerifier({ jwks: server.url, tenant: "acme", ...EXPECTED, now: () => clock });
     const now = nowSeconds();
     await verifier.verify(await sign(a, claimsFor(now)));
     await verifier.verify(await sign(a, claimsFor(now)));
@@ -104,7 +109,13 @@ describe.each([
     server.state.keys = [a.jwk, b.jwk];
     server.state.requests = 0;
     let clock = Date.now();
-    const verifier = sdk.createVerifier({ jwksUrl: server.url, tenant: "acme", now: () => clock, cacheSize: 0 });
+    const verifier = sdk.createVerifier({
+      jwksUrl: server.url,
+      tenant: "acme",
+      ...EXPECTED,
+      now: () => clock,
+      cacheSize: 0,
+    });
     const tokenB = await sign(b, claimsFor(nowSeconds()));
     expect((await verifier.check(tokenB)).valid).toBe(true);
     server.state.keys = [a.jwk];
@@ -117,14 +128,20 @@ describe.each([
     server.state.keys = [a.jwk];
     server.state.status = 200;
     let clock = Date.now();
-    const verifier = sdk.createVerifier({ jwks: server.url, tenant: "acme", now: () => clock, cacheSize: 0 });
+    const verifier = sdk.createVerifier({
+      jwks: server.url,
+      tenant: "acme",
+      ...EXPECTED,
+      now: () => clock,
+      cacheSize: 0,
+    });
     const token = await sign(a, claimsFor(nowSeconds()));
     await verifier.verify(token);
     server.state.status = 503;
     clock += 601_000;
     expect((await verifier.check(token)).valid).toBe(true);
 
-    const cold = sdk.createVerifier({ jwks: server.url, tenant: "acme" });
+    const cold = sdk.createVerifier({ jwks: server.url, tenant: "acme", ...EXPECTED });
     await expect(cold.check(token)).rejects.toMatchObject({ name: "TesseraTokenError", code: "JWKS_UNAVAILABLE" });
     server.state.status = 200;
   });

@@ -5,6 +5,7 @@ import * as nodeEntry from "../src/index.js";
 import * as webEntry from "../src/index.web.js";
 import {
   claimsFor,
+  EXPECTED,
   ISSUER,
   makeKey,
   nowSeconds,
@@ -88,7 +89,11 @@ describe.each([
   });
 
   it("accepts the tenant by id as well as by slug", async () => {
-    const byId = sdk.createVerifier({ jwks: { keys: [ed.jwk as nodeEntry.PublicJwk] }, tenant: TENANT_ID });
+    const byId = sdk.createVerifier({
+      jwks: { keys: [ed.jwk as nodeEntry.PublicJwk] },
+      tenant: TENANT_ID,
+      ...EXPECTED,
+    });
     expect((await byId.verify(await sign(ed, claimsFor(nowSeconds())))).tenantId).toBe(TENANT_ID);
   });
 
@@ -114,12 +119,13 @@ describe.each([
     const edOnly = sdk.createVerifier({
       jwks: { keys: [es.jwk as nodeEntry.PublicJwk] },
       tenant: "acme",
+      ...EXPECTED,
       algorithms: ["EdDSA"],
     });
     expect(await refusal(await sign(es, claimsFor(nowSeconds())), edOnly)).toBe("TOKEN_ALG_NOT_ALLOWED");
-    expect(() => sdk.createVerifier({ jwks: { keys: [] }, tenant: "acme", algorithms: ["HS256" as "EdDSA"] })).toThrow(
-      TypeError,
-    );
+    expect(() =>
+      sdk.createVerifier({ jwks: { keys: [] }, tenant: "acme", ...EXPECTED, algorithms: ["HS256" as "EdDSA"] }),
+    ).toThrow(TypeError);
   });
 
   it("refuses an unknown kid", async () => {
@@ -145,6 +151,7 @@ describe.each([
     ["an unknown issuer", { iss: "https://evil.example" }, "TOKEN_ISSUER_MISMATCH"],
     ["an expired token", { exp: nowSeconds() - 60 }, "TOKEN_EXPIRED"],
     ["a token not valid yet", { nbf: nowSeconds() + 60 }, "TOKEN_NOT_YET_VALID"],
+    ["a token issued in the future", { iat: nowSeconds() + 60 }, "TOKEN_ISSUED_IN_FUTURE"],
     ["another claims version", { ver: 2 }, "TOKEN_VERSION_UNSUPPORTED"],
     ["a wrong claim shape", { ent: { x: { level: "a" } } }, "TOKEN_CLAIMS_INVALID"],
     ["a missing claim", { sub: undefined }, "TOKEN_CLAIMS_INVALID"],
@@ -157,6 +164,8 @@ describe.each([
     expect((await verifier.check(await sign(ed, claimsFor(now - 900, { exp: now - 3 })))).valid).toBe(true);
     expect(await refusal(await sign(ed, claimsFor(now - 900, { exp: now - 6 })))).toBe("TOKEN_EXPIRED");
     expect((await verifier.check(await sign(ed, claimsFor(now, { nbf: now + 3 })))).valid).toBe(true);
+    expect((await verifier.check(await sign(ed, claimsFor(now, { iat: now + 3 })))).valid).toBe(true);
+    expect(await refusal(await sign(ed, claimsFor(now, { iat: now + 6 })))).toBe("TOKEN_ISSUED_IN_FUTURE");
   });
 
   it("refuses another typ", async () => {
@@ -180,7 +189,12 @@ describe.each([
 
   it("caches a verified token until it expires", async () => {
     let clock = Date.now();
-    const v = sdk.createVerifier({ jwks: { keys: [ed.jwk as nodeEntry.PublicJwk] }, tenant: "acme", now: () => clock });
+    const v = sdk.createVerifier({
+      jwks: { keys: [ed.jwk as nodeEntry.PublicJwk] },
+      tenant: "acme",
+      ...EXPECTED,
+      now: () => clock,
+    });
     const now = Math.floor(clock / 1000);
     const token = await sign(ed, claimsFor(now, { exp: now + 60 }));
     const first = await v.verify(token);
@@ -207,6 +221,7 @@ describe.each([
     const v = sdk.createVerifier({
       jwks: { keys: [secret, { ...ed.jwk, kid: "leak", d: "AAAA" } as nodeEntry.PublicJwk] },
       tenant: "acme",
+      ...EXPECTED,
     });
     const hs = await new SignJWT(claimsFor(nowSeconds()))
       .setProtectedHeader({ alg: "HS256", typ: "tessera-ent+jwt", kid: "hmac" })
@@ -215,6 +230,7 @@ describe.each([
     const v2 = sdk.createVerifier({
       jwks: { keys: [{ ...ed.jwk, kid: "leak", d: "AAAA" } as nodeEntry.PublicJwk] },
       tenant: "acme",
+      ...EXPECTED,
     });
     expect(await refusal(await sign({ ...ed, kid: "leak" }, claimsFor(nowSeconds())), v2)).toBe("TOKEN_KID_UNKNOWN");
   });

@@ -323,7 +323,7 @@ const keys = program.command("keys").description("Entitlement-token signing keys
 keys
   .command("rotate")
   .description(
-    "Make a new signing key (published and signing at once); the old one stays published until its tokens expire",
+    "Make a new signing key: published at once, signing after the lead time (TESSERA_KEY_ROTATION_LEAD_SECONDS); the old one signs until then and stays published until its tokens expire",
   )
   .requiredOption("--tenant <slug>", "tenant slug or id")
   .requiredOption("--env <name>", "environment, e.g. production")
@@ -333,15 +333,25 @@ keys
       "ES256",
     ]),
   )
+  .option(
+    "--activate-after <seconds>",
+    "seconds the new key is published before it signs (default TESSERA_KEY_ROTATION_LEAD_SECONDS; 0 only for a compromised key)",
+  )
   .option("--json", "print JSON")
   .addOption(dbOption())
   .action(async (opts) => {
+    const lead = opts.activateAfter === undefined ? undefined : Number(opts.activateAfter);
+    if (lead !== undefined && !(Number.isInteger(lead) && lead >= 0 && lead <= 86_400)) {
+      throw new Error("--activate-after must be a whole number of seconds, 0–86400");
+    }
     const result = await withServices(opts, async (s) =>
-      s.entitlements.rotateSigningKey(await environmentScope(s, opts.tenant, opts.env), opts.alg),
+      s.entitlements.rotateSigningKey(await environmentScope(s, opts.tenant, opts.env), opts.alg, lead),
     );
     if (opts.json) console.log(JSON.stringify(result, null, 2));
     else {
-      console.log(`New signing key ${result.key.id} (${result.key.alg}) is active.`);
+      console.log(
+        `New signing key ${result.key.id} (${result.key.alg}) is published; it signs from ${result.key.activates_at ?? "now"}.`,
+      );
       for (const k of result.previous.filter((p) => p.status === "retiring"))
         console.log(`  ${k.id} stays published until ${k.retires_at}`);
     }

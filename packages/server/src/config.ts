@@ -73,6 +73,11 @@ export const ConfigSchema = z.object({
     .optional(),
   /** Longest life of an entitlement token; requests may ask for less. Retired keys stay published this long. */
   TESSERA_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  /**
+   * How long a rotated-in signing key is published before it signs. Default 300: longer than the
+   * JWKS cache age (60 s) plus the SDK's refetch cooldown (30 s), with room for clock skew.
+   */
+  TESSERA_KEY_ROTATION_LEAD_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** `iss` of entitlement tokens; default the public base URL (TESSERA_BASE_URL). */
   TESSERA_TOKEN_ISSUER: z.string().min(1).optional(),
   /** Request rate limits (docs/security.md): per API key by route class, per address on public routes. */

@@ -15,8 +15,11 @@ export interface Deps {
   secrets: SecretBox;
   /** Public base URL of this server, used in links such as the JWKS URL. */
   baseUrl: string;
-  /** Entitlement tokens: longest life (default 900 s) and `iss` (default baseUrl). */
-  tokens?: { ttlSeconds?: number | undefined; issuer?: string | undefined };
+  /**
+   * Entitlement tokens: longest life (default 900 s), `iss` (default baseUrl), and how long a
+   * rotated-in key is published before it signs (default ROTATION_LEAD_SECONDS).
+   */
+  tokens?: { ttlSeconds?: number | undefined; issuer?: string | undefined; rotationLeadSeconds?: number | undefined };
 }
 
 /** The tenant + environment a request acts in. Every repo query is filtered by both. */

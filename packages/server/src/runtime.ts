@@ -46,7 +46,11 @@ export async function openRuntime(
       logger,
       secrets: new SecretBox(resolveMasterKey(config, logger)),
       baseUrl: options.baseUrl ?? "",
-      tokens: { ttlSeconds: config.TESSERA_TOKEN_TTL_SECONDS, issuer: config.TESSERA_TOKEN_ISSUER },
+      tokens: {
+        ttlSeconds: config.TESSERA_TOKEN_TTL_SECONDS,
+        issuer: config.TESSERA_TOKEN_ISSUER,
+        rotationLeadSeconds: config.TESSERA_KEY_ROTATION_LEAD_SECONDS,
+      },
     };
     return { config, deps, database, logger };
   } catch (error) {

@@ -142,8 +142,9 @@ export const FIXTURES: Record<string, Fixture> = {
   "/v1/webhook-endpoints": async (api, drain) => {
     const ep = created(
       await api("POST", "/v1/webhook-endpoints", {
-        // Resolves to loopback: the send is refused at once, no network (the delivery stays).
-        url: "http://localhost:9/fixture",
+        // `.invalid` never resolves (RFC 6761): accepted when saved, the send fails at once with no
+        // network, and the delivery stays.
+        url: "http://receiver.invalid/fixture",
         enabled_events: ["customer.created"],
       }),
       "a webhook endpoint",

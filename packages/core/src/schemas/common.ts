@@ -15,7 +15,9 @@ export const Metadata = z
   .refine((m) => Object.keys(m).length <= 50, "at most 50 metadata keys")
   .meta({ description: "Up to 50 string key/value pairs for your own use." });
 
-export const Timestamp = z.string().meta({ description: "ISO-8601 UTC time", example: "2026-01-31T12:00:00.000Z" });
+export const Timestamp = z
+  .string()
+  .meta({ description: "ISO-8601 UTC time", format: "date-time", example: "2026-01-31T12:00:00.000Z" });
 
 /** ISO 4217 currency code, upper case. */
 export const Currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");

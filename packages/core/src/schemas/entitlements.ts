@@ -200,7 +200,7 @@ export const EntitlementToken = z
   .meta({ id: "EntitlementToken" });
 export type EntitlementToken = z.infer<typeof EntitlementToken>;
 
-export const SigningKeyStatus = z.enum(["active", "retiring", "retired"]);
+export const SigningKeyStatus = z.enum(["pending", "active", "retiring", "retired"]);
 
 export const SigningKey = z
   .object({
@@ -208,12 +208,16 @@ export const SigningKey = z
     object: z.literal("signing_key"),
     alg: TokenAlgorithmName,
     status: SigningKeyStatus.meta({
-      description: "active: signs; retiring: published until its last token expired; retired: gone from the JWKS.",
+      description:
+        "pending: published, signs from activates_at; active: signs; retiring: published until its last token expired; retired: gone from the JWKS.",
     }),
     public_jwk: z.record(z.string(), z.unknown()),
     created_at: Timestamp,
-    rotated_at: Timestamp.nullable(),
+    rotated_at: Timestamp.nullable().meta({ description: "When it stopped (or stops) signing." }),
     retires_at: Timestamp.nullable(),
+    activates_at: Timestamp.nullable().meta({
+      description: "When a rotated-in key starts signing; it is published from created_at. Null: from creation.",
+    }),
   })
   .meta({ id: "SigningKey" });
 export type SigningKey = z.infer<typeof SigningKey>;
@@ -221,6 +225,10 @@ export type SigningKey = z.infer<typeof SigningKey>;
 export const RotateSigningKey = z
   .object({
     alg: TokenAlgorithmName.optional().meta({ description: "Default: the current key's algorithm, else EdDSA." }),
+    activate_after_seconds: z.number().int().min(0).max(86_400).optional().meta({
+      description:
+        "How long the new key is published before it signs. Default the server's TESSERA_KEY_ROTATION_LEAD_SECONDS (300), longer than any verifier's JWKS cache plus refetch cooldown. 0 only for a compromised key: verifiers holding a cached key set refuse the new key's tokens until they refetch.",
+    }),
   })
   .strict()
   .meta({ id: "RotateSigningKey" });

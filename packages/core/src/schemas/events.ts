@@ -45,6 +45,9 @@ export const EventListQuery = ListQuery.extend({
   object_id: z.string().optional(),
   created_gte: z.iso.datetime().optional(),
   created_lt: z.iso.datetime().optional(),
+  order: z.enum(["desc", "asc"]).default("desc").meta({
+    description: "`desc`: newest first (the default). `asc`: oldest first, as a timeline reads.",
+  }),
 });
 export type EventListQuery = z.infer<typeof EventListQuery>;
 
@@ -62,7 +65,14 @@ export type TestClock = z.infer<typeof TestClock>;
 export const AdvanceTestClock = z
   .union([
     z.object({ to: z.iso.datetime({ offset: true }) }).strict(),
-    z.object({ by: z.string().refine(isIsoDuration, "an ISO-8601 duration such as P8D or PT12H") }).strict(),
+    z
+      .object({
+        by: z
+          .string()
+          .refine(isIsoDuration, "an ISO-8601 duration such as P8D or PT12H")
+          .meta({ format: "duration", description: "An ISO-8601 duration such as P8D or PT12H.", example: "P8D" }),
+      })
+      .strict(),
   ])
   .meta({ id: "AdvanceTestClock" });
 export type AdvanceTestClock = z.infer<typeof AdvanceTestClock>;

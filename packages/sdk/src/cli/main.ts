@@ -5,12 +5,15 @@ import { createVerifier, decodeToken } from "../index.js";
 import { formatToken } from "./format.js";
 
 const USAGE = `Usage:
-  tessera-token inspect <jwt|->  [--json]
+  tessera-token inspect <jwt|->  [--json] [--at <time>]
       Decode a token (no verification) and show header, claims, entitlements and expiry.
   tessera-token verify <jwt|-> --jwks <file|url> [--tenant <id|slug>] [--storefront <id>] [--issuer <url>]
-      Verify a token offline; exit 1 with the error code when it is invalid.
+                       [--environment <name>]
+      Verify a token offline; exit 1 with the error code when it is invalid. A flag left out
+      takes the token's own value, and the output lists what was therefore not checked.
 
-  Pass - to read the token from standard input.`;
+  Pass - to read the token from standard input. --at <ISO 8601 time> judges the token as of that
+  instant instead of now ("was this token valid when the request was refused?").`;
 
 interface Io {
   out(text: string): void;
@@ -43,6 +46,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 2;
   }
   const token = (tokenArg === "-" ? io.stdin() : tokenArg).trim();
+  const at = values.at === undefined ? undefined : Date.parse(values.at);
+  if (at !== undefined && Number.isNaN(at)) {
+    io.err(`--at ${values.at} is not an ISO 8601 time.\n\n${USAGE}`);
+    return 2;
+  }
+  const now = at === undefined ? io.now : () => at;
 
   let decoded: ReturnType<typeof decodeToken>;
   try {
@@ -53,7 +62,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 
   if (command === "inspect") {
-    io.out(values.json ? JSON.stringify(decoded, null, 2) : formatToken(decoded, Math.floor(io.now() / 1000)));
+    io.out(values.json ? JSON.stringify(decoded, null, 2) : formatToken(decoded, Math.floor(now() / 1000)));
     return 0;
   }
 
@@ -61,23 +70,33 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.err(`verify needs --jwks <file|url>.\n\n${USAGE}`);
     return 2;
   }
-  // Without --tenant the token's own tenant is taken, and the output says it was not checked.
-  const tenant = values.tenant ?? (typeof decoded.payload.tn === "string" ? decoded.payload.tn : "");
+  // A debugging tool: without a flag the token's own value is taken, and the output says it was
+  // not checked. An app's verifier has no such fallback.
+  const own = (claim: string) => {
+    const value = decoded.payload[claim];
+    return typeof value === "string" && value !== "" ? value : "(none)";
+  };
   try {
     const verifier = createVerifier({
       jwks: values.jwks,
-      tenant: tenant || "(none)",
-      ...(values.storefront ? { storefront: values.storefront } : {}),
-      ...(values.issuer ? { issuer: values.issuer } : {}),
-      now: io.now,
+      tenant: values.tenant ?? own("tn"),
+      storefront: values.storefront ?? "any",
+      issuer: values.issuer ?? own("iss"),
+      ...(values.environment ? { environment: values.environment } : {}),
+      now,
     });
     const ent = await verifier.verify(token);
-    const unchecked = [!values.tenant && "tenant", !values.storefront && "storefront", !values.issuer && "issuer"]
+    const unchecked = [
+      !values.tenant && "tenant",
+      !values.storefront && "storefront",
+      !values.issuer && "issuer",
+      !values.environment && "environment",
+    ]
       .filter(Boolean)
       .join(", ");
     const lines = [`VALID: signature, typ, claims and times check out (kid ${String(decoded.header.kid)})`];
     if (unchecked) lines.push(`Not checked (pass the flag to check): ${unchecked}`);
-    lines.push("", formatToken(decoded, Math.floor(io.now() / 1000)), "", `Customer ${ent.customerId}`);
+    lines.push("", formatToken(decoded, Math.floor(now() / 1000)), "", `Customer ${ent.customerId}`);
     io.out(lines.join("\n"));
     return 0;
   } catch (error) {
@@ -99,6 +118,8 @@ function parse(argv: string[]) {
       tenant: { type: "string" },
       storefront: { type: "string" },
       issuer: { type: "string" },
+      environment: { type: "string" },
+      at: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },

@@ -60,4 +60,14 @@ export class TestClocksApi extends Namespace {
   advance(input: AdvanceTestClockInput, options?: RequestOptions): Promise<TestClock> {
     return this.call("POST", "/v1/test-clocks/advance", { ...options, json: input });
   }
+
+  /**
+   * Unfreezes the environment's time: it follows real time again. Objects keep their times.
+   *
+   * @example
+   * const { frozen } = await tessera.testClocks.reset(); // false
+   */
+  reset(options?: RequestOptions): Promise<TestClock> {
+    return this.call("POST", "/v1/test-clocks/reset", options);
+  }
 }

@@ -836,7 +836,8 @@ export type Event = {
     | "price.updated"
     | "signing_key.rotated"
     | "tenant.created"
-    | "environment.created";
+    | "environment.created"
+    | "test_clock.reset";
   /** ISO-8601 UTC time */
   created_at: string;
   tenant: string;
@@ -873,6 +874,8 @@ export type EventListParams = {
   object_id?: string;
   created_gte?: string;
   created_lt?: string;
+  /** `desc`: newest first (the default). `asc`: oldest first, as a timeline reads. */
+  order?: "desc" | "asc";
 };
 
 /**
@@ -901,6 +904,7 @@ export type AdvanceTestClockInput =
       to: string;
     }
   | {
+      /** An ISO-8601 duration such as P8D or PT12H. */
       by: string;
     };
 
@@ -1330,13 +1334,16 @@ export type SigningKey = {
   id: string;
   object: "signing_key";
   alg: "EdDSA" | "ES256";
-  /** active: signs; retiring: published until its last token expired; retired: gone from the JWKS. */
-  status: "active" | "retiring" | "retired";
+  /** pending: published, signs from activates_at; active: signs; retiring: published until its last token expired; retired: gone from the JWKS. */
+  status: "pending" | "active" | "retiring" | "retired";
   public_jwk: Record<string, unknown>;
   /** ISO-8601 UTC time */
   created_at: string;
+  /** When it stopped (or stops) signing. */
   rotated_at: string | null;
   retires_at: string | null;
+  /** When a rotated-in key starts signing; it is published from created_at. Null: from creation. */
+  activates_at: string | null;
 };
 
 /**
@@ -1348,6 +1355,8 @@ export type SigningKey = {
 export type RotateSigningKeyInput = {
   /** Default: the current key's algorithm, else EdDSA. */
   alg?: "EdDSA" | "ES256";
+  /** How long the new key is published before it signs. Default the server's TESSERA_KEY_ROTATION_LEAD_SECONDS (300), longer than any verifier's JWKS cache plus refetch cooldown. 0 only for a compromised key: verifiers holding a cached key set refuse the new key's tokens until they refetch. */
+  activate_after_seconds?: number;
 };
 
 /**

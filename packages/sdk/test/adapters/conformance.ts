@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Requirement } from "../../src/gate.js";
 import type { Verifier } from "../../src/index.js";
-import { claimsFor, makeKey, nowSeconds, sign, type TestKey } from "../support/tokens.js";
+import { claimsFor, EXPECTED, makeKey, nowSeconds, sign, type TestKey } from "../support/tokens.js";
 
 /** The routes every adapter mounts: path → entitlement key and requirement. */
 export const ROUTES: Record<string, { key: string; requirement?: Requirement }> = {
@@ -39,7 +39,7 @@ export type Setup = (verifier: Verifier) => Promise<Adapter> | Adapter;
  */
 export function testFramework(
   name: string,
-  createVerifier: (options: { jwks: unknown; tenant: string }) => Verifier,
+  createVerifier: (options: { jwks: unknown; tenant: string; issuer: string; storefront: string }) => Verifier,
   setup: Setup,
 ): void {
   describe(`${name} adapter conformance`, () => {
@@ -49,7 +49,7 @@ export function testFramework(
 
     beforeAll(async () => {
       key = await makeKey("EdDSA");
-      adapter = await setup(createVerifier({ jwks: { keys: [key.jwk] }, tenant: "acme" }));
+      adapter = await setup(createVerifier({ jwks: { keys: [key.jwk] }, tenant: "acme", ...EXPECTED }));
       token = await sign(key, claimsFor(nowSeconds()));
     });
     afterAll(() => adapter.close?.());
@@ -119,7 +119,7 @@ export function testFramework(
     );
 
     it("answers 503 JWKS_UNAVAILABLE when the key set cannot be loaded", async () => {
-      const broken = await setup(createVerifier({ jwks: "http://127.0.0.1:9/jwks", tenant: "acme" }));
+      const broken = await setup(createVerifier({ jwks: "http://127.0.0.1:9/jwks", tenant: "acme", ...EXPECTED }));
       try {
         const res = await broken.request("/export", bearer());
         expect(res.status).toBe(503);

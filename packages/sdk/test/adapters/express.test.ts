@@ -3,7 +3,7 @@ import express from "express";
 import { describe, expect, it } from "vitest";
 import { requireEntitlement, tessera } from "../../src/express.js";
 import { createVerifier } from "../../src/index.js";
-import { claimsFor, makeKey, nowSeconds, sign } from "../support/tokens.js";
+import { claimsFor, EXPECTED, makeKey, nowSeconds, sign } from "../support/tokens.js";
 import { COOKIE, HEADER, ROUTES, testFramework, toAdapterResponse } from "./conformance.js";
 
 /** A real Express app on a random loopback port. */
@@ -33,7 +33,7 @@ describe("Express adapter specifics", () => {
   it("sets req.entitlements when a token is present and leaves it undefined otherwise", async () => {
     const key = await makeKey();
     const app = express();
-    app.use(tessera({ verifier: createVerifier({ jwks: { keys: [key.jwk] as never }, tenant: "acme" }) }));
+    app.use(tessera({ verifier: createVerifier({ jwks: { keys: [key.jwk] as never }, tenant: "acme", ...EXPECTED }) }));
     app.get("/me", (req, res) => {
       res.json({ customer: req.entitlements?.customerId ?? null, tier: req.entitlements?.tier("support") ?? null });
     });

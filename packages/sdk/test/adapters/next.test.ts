@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createVerifier } from "../../src/index.web.js";
 import { entitlementMiddleware, getEntitlements, withEntitlement } from "../../src/next.js";
-import { claimsFor, makeKey, nowSeconds, sign } from "../support/tokens.js";
+import { claimsFor, EXPECTED, makeKey, nowSeconds, sign } from "../support/tokens.js";
 import { COOKIE, HEADER, ROUTES, testFramework, toAdapterResponse } from "./conformance.js";
 
 const request = (path: string, headers: Record<string, string> = {}) =>
@@ -46,7 +46,7 @@ testFramework("Next middleware", createVerifier as never, (verifier) => {
 describe("Next helpers specifics", () => {
   it("lets unmatched paths through and redirects refused page visits when asked", async () => {
     const key = await makeKey();
-    const verifier = createVerifier({ jwks: { keys: [key.jwk] as never }, tenant: "acme" });
+    const verifier = createVerifier({ jwks: { keys: [key.jwk] as never }, tenant: "acme", ...EXPECTED });
     expect(verifier.runtime).toBe("web");
     const middleware = entitlementMiddleware({
       verifier,
@@ -67,7 +67,7 @@ describe("Next helpers specifics", () => {
 
   it("getEntitlements ignores an invalid token unless told to throw", async () => {
     const key = await makeKey();
-    const verifier = createVerifier({ jwks: { keys: [key.jwk] as never }, tenant: "acme" });
+    const verifier = createVerifier({ jwks: { keys: [key.jwk] as never }, tenant: "acme", ...EXPECTED });
     const requestHeaders = new Headers({ cookie: `${COOKIE}=garbage` });
     expect(await getEntitlements({ verifier, cookie: COOKIE, requestHeaders })).toBeUndefined();
     await expect(
@@ -85,7 +85,7 @@ describe("Next helpers specifics", () => {
   );
 
   it("getEntitlements reads next/headers: a clear error without Next.js, Next's own outside a request", async () => {
-    const verifier = createVerifier({ jwks: { keys: [] }, tenant: "acme" });
+    const verifier = createVerifier({ jwks: { keys: [] }, tenant: "acme", ...EXPECTED });
     const expected = (await nextInstalled) ? /outside a request scope/ : /needs Next\.js \(next\/headers\)/;
     await expect(getEntitlements({ verifier })).rejects.toThrow(expected);
   });

@@ -23,6 +23,9 @@ export const TENANT_ID = "ten_01JD0000000000000000000000";
 export const STOREFRONT_ID = "sf_01JD0000000000000000000000";
 export const ISSUER = "https://tessera.test";
 
+/** What a verifier of these test tokens must be told: their issuer and storefront. */
+export const EXPECTED = { issuer: ISSUER, storefront: STOREFRONT_ID } as const;
+
 /** Claims as the server issues them, for "now" (seconds), with overrides. */
 export function claimsFor(now: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

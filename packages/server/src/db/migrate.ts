@@ -6,6 +6,7 @@ import * as subscriptions from "./migrations/2026-11-23-003-subscriptions.js";
 import * as webhooks from "./migrations/2026-11-23-004-webhooks.js";
 import * as entitlements from "./migrations/2026-11-23-005-entitlements.js";
 import * as jobClaimIndexes from "./migrations/2026-11-23-006-job-claim-indexes.js";
+import * as signingKeyLead from "./migrations/2026-12-03-007-signing-key-lead.js";
 import * as health from "./migrations/2026-12-03-010-health.js";
 import * as jobLeases from "./migrations/2026-12-03-015-job-leases.js";
 import * as providerInbox from "./migrations/2026-12-03-020-provider-inbox.js";
@@ -34,6 +35,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-03-030-channels": channels,
   "2026-12-03-015-job-leases": jobLeases,
   "2026-12-03-040-event-lineage": eventLineage,
+  "2026-12-03-007-signing-key-lead": signingKeyLead,
 };
 
 class StaticProvider implements MigrationProvider {

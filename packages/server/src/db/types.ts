@@ -399,6 +399,8 @@ export interface SigningKeysTable {
   created_at: string;
   rotated_at: string | null;
   retires_at: string | null;
+  /** When a rotated-in key starts signing; null: from creation. */
+  activates_at: string | null;
 }
 
 export interface SubscriptionsTable {

@@ -18,6 +18,7 @@ export const ProblemSchema = z
   })
   .meta({ id: "Problem" });
 
+/** A problem+json response of an OpenAPI route, described. */
 export const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: ProblemSchema } },
@@ -57,6 +58,19 @@ const IDEMPOTENCY_HEADER = {
 
 type Method = RouteConfig["method"];
 
+/**
+ * What any route can answer besides its own statuses: a failure of ours (500, logged, leaking
+ * nothing) and, where a body is read, one too large (413).
+ */
+function commonProblems(config: Pick<RouteConfig, "request">) {
+  const body = config.request?.body
+    ? {
+        413: problem("The request body is too large (PAYLOAD_TOO_LARGE)"),
+      }
+    : {};
+  return { ...body, 500: problem("Internal error (INTERNAL); the detail is in the server's log") };
+}
+
 function withIdempotency(method: Method, middleware: MiddlewareHandler<AppEnv>[]): MiddlewareHandler<AppEnv>[] {
   return method === "post" ? [...middleware, idempotency()] : middleware;
 }
@@ -74,7 +88,7 @@ export function tenantRoute<const R extends Omit<RouteConfig, "middleware">>(per
     security: [{ apiKey: [] }, { session: [] }],
     "x-permission": permission,
     middleware: withIdempotency(config.method, [requireTenantKey(permission), rateLimit("credential")]),
-    responses: { ...TENANT_ERRORS, ...config.responses },
+    responses: { ...TENANT_ERRORS, ...commonProblems(config), ...config.responses },
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });
 }
 
@@ -91,6 +105,7 @@ export function platformRoute<const R extends Omit<RouteConfig, "middleware">>(c
       404: problem("Not found"),
       409: problem("Conflict"),
       429: problem("Rate limit reached for this credential"),
+      ...commonProblems(config),
       ...config.responses,
     },
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });
@@ -108,18 +123,27 @@ export function sessionRoute<const R extends Omit<RouteConfig, "middleware">>(co
       401: problem("Missing, invalid or expired access token"),
       404: problem("Not found"),
       429: problem("Rate limit reached for this session"),
+      ...commonProblems(config),
       ...config.responses,
     },
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });
 }
 
-/** An unauthenticated route (JWKS, notifications verified by signature): limited per client address. */
+/**
+ * A route anyone may call (JWKS, sign-in, notifications verified by signature): `security: []`
+ * says so in the document; limited per client address.
+ */
 export function publicRoute<const R extends Omit<RouteConfig, "middleware">>(config: R) {
   return createRoute({
     ...config,
+    security: [],
     "x-permission": "public",
     middleware: [rateLimit("public")],
-    responses: { 429: problem("Rate limit reached for this client address"), ...config.responses },
+    responses: {
+      429: problem("Rate limit reached for this client address"),
+      ...commonProblems(config),
+      ...config.responses,
+    },
   } as R & { middleware: MiddlewareHandler<AppEnv>[] });
 }
 

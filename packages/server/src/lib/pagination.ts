@@ -10,19 +10,23 @@ export interface Page<T> {
 export interface PageQuery {
   limit: number;
   starting_after?: string | undefined;
+  /** By id, so by creation: `desc` (newest first) unless a list offers `asc`. */
+  order?: "asc" | "desc" | undefined;
 }
 
 /**
- * Cursor pagination over a table whose `id` is a prefixed ULID: newest first, the cursor is the
- * last id of the previous page. Fetches one extra row to know whether there is more.
+ * Cursor pagination over a table whose `id` is a prefixed ULID: newest first (or oldest first
+ * with `order: "asc"`), the cursor is the last id of the previous page. Fetches one extra row to
+ * know whether there is more.
  */
 export async function paginate<DB, TB extends keyof DB, O extends { id: string }>(
   query: SelectQueryBuilder<DB, TB, O>,
   idColumn: string,
   page: PageQuery,
 ): Promise<{ rows: O[]; has_more: boolean; next_cursor: string | null }> {
-  let q = query.orderBy(idColumn as any, "desc").limit(page.limit + 1);
-  if (page.starting_after) q = q.where(idColumn as any, "<", page.starting_after);
+  const order = page.order ?? "desc";
+  let q = query.orderBy(idColumn as any, order).limit(page.limit + 1);
+  if (page.starting_after) q = q.where(idColumn as any, order === "desc" ? "<" : ">", page.starting_after);
   const rows = await q.execute();
   const has_more = rows.length > page.limit;
   const pageRows = has_more ? rows.slice(0, page.limit) : rows;

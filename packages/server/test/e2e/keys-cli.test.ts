@@ -4,8 +4,9 @@ import { type EntitledWorld, startEntitledWorld } from "./entitled-world.js";
 
 /*
  * `tessera keys rotate` in its own process while `tessera serve` runs on the same database: the
- * server signs with the new key from its very next token (it keeps no idea of "the active key"
- * between requests) and publishes both keys until the old one's tokens have expired.
+ * new key is published at once and signs after the lead time, or at once with --activate-after 0;
+ * the server reads the signing key on every token (it keeps no idea of "the active key" between
+ * requests) and publishes the old keys until their tokens have expired.
  */
 const header = (token: string) => JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString());
 
@@ -21,21 +22,38 @@ describe("tessera keys", () => {
     const first = header(await world.token(world.customers.entitled));
     expect(first.alg).toBe("EdDSA"); // made on the first token
 
+    // By default the new key is published first and signs after the lead time.
+    const queued = tesseraJson(["keys", "rotate", "--tenant", "shop", "--env", "production"], world.env);
+    expect(queued.key).toMatchObject({ alg: "EdDSA", status: "pending", activates_at: expect.any(String) });
+    expect(queued.previous).toEqual([expect.objectContaining({ id: first.kid, status: "active" })]);
+    expect(header(await world.token(world.customers.entitled)).kid).toBe(first.kid);
+    const published = await (await fetch(world.jwksUrl)).json();
+    expect(published.keys.map((k: { kid: string }) => k.kid)).toContain(queued.key.id);
+
+    // --activate-after 0 switches at once (a compromised key), and ends the queued wait.
     const rotated = tesseraJson(
-      ["keys", "rotate", "--tenant", "shop", "--env", "production", "--alg", "ES256"],
+      ["keys", "rotate", "--tenant", "shop", "--env", "production", "--alg", "ES256", "--activate-after", "0"],
       world.env,
     );
     expect(rotated.key).toMatchObject({ alg: "ES256", status: "active" });
-    expect(rotated.previous).toEqual([expect.objectContaining({ id: first.kid, status: "retiring" })]);
+    expect(rotated.previous).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: first.kid, status: "retiring" }),
+        expect.objectContaining({ id: queued.key.id, status: "retiring" }),
+      ]),
+    );
 
     const next = header(await world.token(world.customers.entitled));
     expect(next).toMatchObject({ alg: "ES256", kid: rotated.key.id });
     const jwks = await (await fetch(world.jwksUrl)).json();
-    expect(jwks.keys.map((k: { kid: string }) => k.kid).sort()).toEqual([first.kid, rotated.key.id].sort());
+    expect(jwks.keys.map((k: { kid: string }) => k.kid).sort()).toEqual(
+      [first.kid, queued.key.id, rotated.key.id].sort(),
+    );
 
     const listed = tesseraJson(["keys", "list", "--tenant", "shop", "--env", "production"], world.env);
     expect(listed.map((k: { id: string; status: string }) => [k.id, k.status])).toEqual([
       [rotated.key.id, "active"],
+      [queued.key.id, "retiring"],
       [first.kid, "retiring"],
     ]);
     // Development has keys of its own: none were touched.

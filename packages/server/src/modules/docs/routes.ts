@@ -5,22 +5,33 @@ import { join } from "node:path";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
+import { fixNullableRefs, requestDefaultsAsText } from "./normalize.js";
+import { OPERATION_IDS } from "./operation-ids.js";
 
 const require = createRequire(import.meta.url);
 
-export function openApiDocument(app: OpenAPIHono<AppEnv>): ReturnType<OpenAPIHono["getOpenAPI31Document"]> {
-  return app.getOpenAPI31Document({
+type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
+
+/**
+ * The OpenAPI 3.1 document of every route of `app`, served at `baseUrl` (the `servers` entry;
+ * relative when unknown). Operations without an `operationId` of their own get theirs from
+ * OPERATION_IDS.
+ */
+export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApiDocument {
+  const document = app.getOpenAPI31Document({
     openapi: "3.1.0",
+    servers: [{ url: baseUrl.replace(/\/$/, "") || "/", description: "This Tessera server" }],
     info: {
       title: "Tessera API",
       version: "0.1.0",
+      license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
       description:
         "Subscription orchestration: tenants, catalog, storefronts, customers, subscriptions, entitlements, webhooks. " +
         "Every tenant route needs `Authorization: Bearer tsk_…` and `x-tn`. Errors are RFC 9457 problem+json.",
     },
     tags: [
       { name: "Tenants", description: "Platform administration (platform key)." },
-      { name: "API keys" },
+      { name: "API keys", description: "Secret keys of one tenant environment, each with its permissions." },
       { name: "Catalog", description: "Entitlements, bundles and prices." },
       { name: "Storefronts", description: "Sales channels: the bundles they sell, payment and fiscal providers." },
       { name: "Customers", description: "The people who subscribe, each of one storefront." },
@@ -40,7 +51,19 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): ReturnType<OpenAPIHon
       { name: "Webhooks", description: "Signed event deliveries (Standard Webhooks), the delivery log and replay." },
     ],
   });
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const method of METHODS) {
+      const operation = item?.[method];
+      if (operation && !operation.operationId) {
+        const id = OPERATION_IDS[`${method} ${path}`];
+        if (id) operation.operationId = id;
+      }
+    }
+  }
+  return requestDefaultsAsText(fixNullableRefs(document));
 }
+
+const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"] as const;
 
 /** The swagger-ui-dist files the reference may load, with their content types. */
 const ASSETS = new Map([
@@ -59,7 +82,7 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>) {
   const assetDir = () => require("swagger-ui-dist").getAbsoluteFSPath() as string;
   return new Hono<AppEnv>()
     .get("/openapi.json", (c) => {
-      cached ??= JSON.stringify(openApiDocument(app));
+      cached ??= JSON.stringify(openApiDocument(app, c.get("deps")?.baseUrl));
       return c.body(cached, 200, { "content-type": "application/json" });
     })
     .get("/docs", (c) => c.html(DOCS_HTML, 200, DOCS_HEADERS))

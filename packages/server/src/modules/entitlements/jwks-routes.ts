@@ -6,15 +6,16 @@ import { withSystemAccess, withTenantAccess } from "../../db/access.js";
 import { notFound } from "../../errors.js";
 import type { AppEnv } from "../../http/env.js";
 import { json, ProblemSchema, publicRoute } from "../../http/route.js";
+import { JWKS_MAX_AGE_SECONDS } from "./signing-keys.js";
 
 const JwksParams = z.object({
   tenant: z.string().min(1).meta({ description: "Tenant slug or id." }),
   environment: z.string().min(1).meta({ description: "Environment name, e.g. production." }),
 });
 
-// Short: a rotated-in key signs at once, so a shared cache must not hide it for long (the SDK
-// also refetches on an unknown kid). stale-if-error keeps verifiers working through an outage.
-const CACHE_CONTROL = "public, max-age=60, stale-if-error=86400";
+// Short: a rotated-in key signs after ROTATION_LEAD_SECONDS, which must outlast this plus the
+// SDK's refetch cooldown. stale-if-error keeps verifiers working through an outage.
+const CACHE_CONTROL = `public, max-age=${JWKS_MAX_AGE_SECONDS}, stale-if-error=86400`;
 
 const NOT_FOUND = {
   description: "No such tenant or environment",

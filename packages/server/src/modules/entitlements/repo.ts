@@ -245,7 +245,7 @@ export async function findActiveSigningKey(db: Db, scope: Scope): Promise<Signin
 const activeKeyRef = preparedQuery(["tenant", "env"], (db: Kysely<Database>, p) =>
   db
     .selectFrom("signing_keys")
-    .select(["id", "alg"])
+    .select(["id", "alg", "activates_at"])
     .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
     .where(sql.ref("status"), "=", sql.lit("active")),
 );
@@ -253,8 +253,24 @@ const activeKeyRef = preparedQuery(["tenant", "env"], (db: Kysely<Database>, p) 
 export async function findActiveSigningKeyRef(
   db: Db,
   scope: Scope,
-): Promise<Pick<SigningKeyRow, "id" | "alg"> | undefined> {
+): Promise<Pick<SigningKeyRow, "id" | "alg" | "activates_at"> | undefined> {
   return (await activeKeyRef(db, { tenant: scope.tenantId, env: scope.environmentId })).rows[0];
+}
+
+/**
+ * The key that signs while the active one waits out its lead time: the retiring key whose signing
+ * window (activates_at, rotated_at] holds `now`. Only read during a rotation's lead time.
+ */
+export async function findSigningPredecessor(db: Db, scope: Scope, now: string): Promise<SigningKeyRow | undefined> {
+  return db
+    .selectFrom("signing_keys")
+    .selectAll()
+    .where(inScope(scope))
+    .where("status", "=", "retiring")
+    .where("rotated_at", ">", now)
+    .where((eb) => eb.or([eb("activates_at", "is", null), eb("activates_at", "<=", now)]))
+    .orderBy("rotated_at", "asc")
+    .executeTakeFirst();
 }
 
 export async function findSigningKey(db: Db, scope: Scope, id: string): Promise<SigningKeyRow | undefined> {
@@ -277,6 +293,17 @@ export async function listPublishedKeys(
     .where(inScope(scope))
     .where((eb) => eb.or([eb("status", "=", "active"), eb("retires_at", ">", now)]))
     .orderBy("id", "desc")
+    .execute();
+}
+
+/** Keys still signing (or queued to) after `at` stop at `at`. */
+export async function endSigningBy(db: Db, scope: Scope, at: string): Promise<void> {
+  await db
+    .updateTable("signing_keys")
+    .set({ rotated_at: at })
+    .where(inScope(scope))
+    .where("status", "=", "retiring")
+    .where("rotated_at", ">", at)
     .execute();
 }
 

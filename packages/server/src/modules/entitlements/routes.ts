@@ -178,11 +178,17 @@ export const entitlementRoutes = new OpenAPIHono<AppEnv>()
       path: "/v1/signing-keys/rotate",
       tags,
       summary:
-        "Rotate this environment's signing key: the new key is published and signs at once; the old one stays " +
-        "in the JWKS until every token it signed has expired",
+        "Rotate this environment's signing key: the new key is published at once and signs after the lead time " +
+        "(activate_after_seconds, default 300 s), so verifiers can fetch it first; the old one signs until then " +
+        "and stays in the JWKS until every token it signed has expired",
       request: { body: optionalBody(RotateSigningKey) },
       responses: { 200: json(RotationResult, "The new key and the previous ones") },
     }),
-    async (c) =>
-      c.json(await c.get("services").entitlements.rotateSigningKey(scopeOf(c), c.req.valid("json").alg), 200),
+    async (c) => {
+      const { alg, activate_after_seconds } = c.req.valid("json");
+      return c.json(
+        await c.get("services").entitlements.rotateSigningKey(scopeOf(c), alg, activate_after_seconds),
+        200,
+      );
+    },
   );

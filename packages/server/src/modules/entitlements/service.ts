@@ -7,7 +7,7 @@ import type { EventsService } from "../events/service.js";
 import { entitlementResolver, type ListEntitlementSources, toCustomerEntitlements } from "./effective.js";
 import { grantOperations } from "./grants.js";
 import { createEntitlementPush } from "./push.js";
-import { signingKeyOperations } from "./signing-keys.js";
+import { ROTATION_LEAD_SECONDS, signingKeyOperations } from "./signing-keys.js";
 import { type TokenSettings, tokenOperations } from "./tokens.js";
 import { usageOperations } from "./usage.js";
 
@@ -32,7 +32,12 @@ export function entitlementsService(deps: Deps, services: EntitlementsServiceDep
   });
   const resolve = entitlementResolver(deps, services);
   const push = createEntitlementPush(deps, { resolve, events: services.events, jobs: services.jobs });
-  const keys = signingKeyOperations(deps, () => settings().ttlSeconds, services.events);
+  const keys = signingKeyOperations(
+    deps,
+    () => settings().ttlSeconds,
+    services.events,
+    () => deps.tokens?.rotationLeadSeconds ?? ROTATION_LEAD_SECONDS,
+  );
   return {
     resolve,
     async getEntitlements(scope: Scope, customerId: string) {

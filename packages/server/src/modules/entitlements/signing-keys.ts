@@ -27,6 +27,19 @@ export interface Signer {
  */
 export const RETIRE_LEEWAY_SECONDS = 120;
 
+/**
+ * The JWKS routes' `Cache-Control: max-age`: how long a shared cache may serve a key set that
+ * lacks a freshly rotated-in key.
+ */
+export const JWKS_MAX_AGE_SECONDS = 60;
+
+/**
+ * How long a rotated-in key is published before it signs (DESIGN §5), by default. It must exceed
+ * the JWKS cache age plus the SDK's refetch cooldown on an unknown kid (30 s), so that a verifier
+ * meeting the new kid can always fetch it; the rest is room for skewed clocks.
+ */
+export const ROTATION_LEAD_SECONDS = 300;
+
 const purposeOf = (id: string) => `signing-key:${id}`;
 
 function generate(alg: TokenAlgorithm): { publicJwk: Record<string, unknown>; privatePem: string } {
@@ -42,8 +55,13 @@ export function publishedJwk(row: Pick<SigningKeyRow, "id" | "alg" | "public_jwk
   return { ...fromJson<Record<string, unknown>>(row.public_jwk, {}), kid: row.id, alg: row.alg, use: "sig" };
 }
 
+/** What a key does at `now`, from its times: the stored status changes only at rotations. */
 function statusOf(row: SigningKeyRow, now: string): SigningKey["status"] {
+  const neverSigns = row.activates_at !== null && row.rotated_at !== null && row.rotated_at <= row.activates_at;
+  if (neverSigns) return row.retires_at !== null && row.retires_at > now ? "retiring" : "retired";
+  if (row.activates_at !== null && row.activates_at > now) return "pending";
   if (row.status === "active") return "active";
+  if (row.rotated_at !== null && row.rotated_at > now) return "active";
   return row.retires_at !== null && row.retires_at > now ? "retiring" : "retired";
 }
 
@@ -57,6 +75,7 @@ export function toSigningKey(row: SigningKeyRow, now: string): SigningKey {
     created_at: row.created_at,
     rotated_at: row.rotated_at,
     retires_at: row.retires_at,
+    activates_at: row.activates_at,
   };
 }
 
@@ -89,6 +108,7 @@ export function signingKeyOperations(
   { db, clock, secrets }: Deps,
   maxTtlSeconds: () => number,
   events: Pick<EventsService, "record">,
+  leadSeconds: () => number = () => ROTATION_LEAD_SECONDS,
 ) {
   // Decrypted keys by kid. Key material never changes for a kid, so this cache cannot go stale;
   // which key is active is read from the database on every token.
@@ -104,7 +124,7 @@ export function signingKeyOperations(
     return signer;
   }
 
-  function newRow(scope: Scope, alg: TokenAlgorithm, now: string): SigningKeyRow {
+  function newRow(scope: Scope, alg: TokenAlgorithm, now: string, activatesAt: string | null = null): SigningKeyRow {
     const id = newId("signing_key");
     const { publicJwk, privatePem } = generate(alg);
     return {
@@ -118,13 +138,24 @@ export function signingKeyOperations(
       created_at: now,
       rotated_at: null,
       retires_at: null,
+      activates_at: activatesAt,
     };
   }
 
   return {
-    /** The environment's active key; created on first use (EdDSA) when there is none. */
+    /**
+     * The key that signs now: the active one, or while it is still being published, the one it
+     * replaces. Created on first use (EdDSA) when there is none.
+     */
     async activeSigner(scope: Scope): Promise<Signer> {
       const ref = await repo.findActiveSigningKeyRef(db, scope);
+      if (ref?.activates_at != null) {
+        const now = isoNow(clock);
+        if (ref.activates_at > now) {
+          const predecessor = await repo.findSigningPredecessor(db, scope, now);
+          if (predecessor) return signerFor(predecessor);
+        }
+      }
       if (ref) {
         const cached = imported.get(ref.id);
         if (cached) return cached;
@@ -145,20 +176,35 @@ export function signingKeyOperations(
     },
 
     /**
-     * A new key signs from now on and is published at once; the previous one stays published
-     * until every token it signed has expired (max TTL + leeway), then drops out of the JWKS.
+     * A new key is published at once and signs after the lead time (so every verifier can have
+     * fetched it first); the previous one signs until then and stays published until every token
+     * it signed has expired (max TTL + leeway), then drops out of the JWKS.
      */
-    async rotateSigningKey(scope: Scope, alg?: TokenAlgorithm): Promise<{ key: SigningKey; previous: SigningKey[] }> {
+    async rotateSigningKey(
+      scope: Scope,
+      alg?: TokenAlgorithm,
+      lead: number = leadSeconds(),
+    ): Promise<{ key: SigningKey; previous: SigningKey[] }> {
       const nowDate = clock.now();
       const now = nowDate.toISOString();
-      const retiresAt = new Date(nowDate.getTime() + (maxTtlSeconds() + RETIRE_LEEWAY_SECONDS) * 1000).toISOString();
+      const activatesMs = nowDate.getTime() + lead * 1000;
+      const activatesAt = new Date(activatesMs).toISOString();
+      const retiresAt = new Date(activatesMs + (maxTtlSeconds() + RETIRE_LEEWAY_SECONDS) * 1000).toISOString();
       let row: SigningKeyRow;
       try {
         row = await db.transaction().execute(async (tx) => {
           const current = await repo.findActiveSigningKey(tx, scope);
-          const created = newRow(scope, alg ?? (current?.alg as TokenAlgorithm | undefined) ?? "EdDSA", now);
+          const created = newRow(
+            scope,
+            alg ?? (current?.alg as TokenAlgorithm | undefined) ?? "EdDSA",
+            now,
+            lead > 0 ? activatesAt : null,
+          );
           await repo.erasePrivateKeysRetiredBy(tx, scope, now);
-          await repo.retireActiveKey(tx, scope, now, retiresAt);
+          // A switch sooner than one already queued (a compromised key) also ends the queued wait.
+          await repo.endSigningBy(tx, scope, activatesAt);
+          // It signs until the new key takes over, so its tokens' clock starts then.
+          await repo.retireActiveKey(tx, scope, activatesAt, retiresAt);
           await repo.insertSigningKey(tx, created);
           // The public key only: the private one never leaves its sealed column.
           await events.record(tx, scope, { type: "signing_key.rotated", object: toSigningKey(created, now) });

@@ -211,32 +211,95 @@ describe("entitlement tokens, JWKS and key rotation", () => {
     }
   });
 
-  it("rotates: the new key signs at once, the old one stays published until its tokens expired", async () => {
+  it("rotates: the new key is published first and signs after the lead time; the old one stays until its tokens expired", async () => {
     const before = await issue(acme, "development", customerId);
     const rotated = await acme.api("POST", "/v1/signing-keys/rotate", {});
     expect(rotated.status).toBe(200);
     const newKid = rotated.body.key.id;
-    expect(rotated.body.key).toMatchObject({ status: "active", alg: "EdDSA" });
-    expect(rotated.body.previous.find((k: { id: string }) => k.id === before.kid)).toMatchObject({
-      status: "retiring",
-      retires_at: "2026-01-01T00:17:00.000Z", // max TTL 900 s + 120 s leeway
+    // Default lead 300 s: published now, signing from 00:05.
+    expect(rotated.body.key).toMatchObject({
+      status: "pending",
+      alg: "EdDSA",
+      created_at: "2026-01-01T00:00:00.000Z",
+      activates_at: "2026-01-01T00:05:00.000Z",
     });
+    expect(rotated.body.previous.find((k: { id: string }) => k.id === before.kid)).toMatchObject({
+      status: "active",
+      rotated_at: "2026-01-01T00:05:00.000Z",
+      retires_at: "2026-01-01T00:22:00.000Z", // signs until 00:05, then max TTL 900 s + 120 s leeway
+    });
+    // No verifier can meet the new kid before it could have fetched it.
     expect((await jwks(acme.slug, "development")).map((k) => k.kid)).toEqual(
       expect.arrayContaining([newKid, before.kid]),
     );
+    expect((await issue(acme, "development", customerId)).kid).toBe(before.kid);
+    ctx.clock.set("2026-01-01T00:04:59.000Z");
+    expect((await issue(acme, "development", customerId)).kid).toBe(before.kid);
+
+    ctx.clock.set("2026-01-01T00:05:00.000Z");
     const after = await issue(acme, "development", customerId);
     expect(after.kid).toBe(newKid);
     await verify(after.token);
-    await verify(before.token); // still verifiable while it lives
+    const keys = (await acme.api("GET", "/v1/signing-keys")).body.data as Array<{ id: string; status: string }>;
+    expect(keys.find((k) => k.id === newKid)?.status).toBe("active");
+    expect(keys.find((k) => k.id === before.kid)?.status).toBe("retiring");
 
-    ctx.clock.set("2026-01-01T00:17:00.000Z");
+    ctx.clock.set("2026-01-01T00:22:00.000Z");
     expect((await jwks(acme.slug, "development")).map((k) => k.kid)).toEqual([newKid]);
     const list = await acme.api("GET", "/v1/signing-keys");
     expect(list.body.data.find((k: { id: string }) => k.id === before.kid).status).toBe("retired");
   });
 
+  it("a second rotation during the lead time hands over in order, each key published before it signs", async () => {
+    // A day later than the test before: the keys it left are all settled by then.
+    const day = (time: string) => `2026-01-02T${time}.000Z`;
+    ctx.clock.set(day("00:00:00"));
+    const k0 = (await issue(acme, "development", customerId)).kid;
+    const k1 = (await acme.api("POST", "/v1/signing-keys/rotate", {})).body.key.id; // signs from 00:05
+    ctx.clock.set(day("00:02:00"));
+    const k2 = (await acme.api("POST", "/v1/signing-keys/rotate", {})).body.key.id; // signs from 00:07
+    const published = (await jwks(acme.slug, "development")).map((k) => k.kid);
+    expect(published).toEqual(expect.arrayContaining([k0, k1, k2]));
+    const signerAt = async (at: string) => {
+      ctx.clock.set(at);
+      return (await issue(acme, "development", customerId)).kid;
+    };
+    expect(await signerAt(day("00:04:59"))).toBe(k0);
+    expect(await signerAt(day("00:05:00"))).toBe(k1);
+    expect(await signerAt(day("00:06:59"))).toBe(k1);
+    expect(await signerAt(day("00:07:00"))).toBe(k2);
+  });
+
+  it("rotates at once when asked to (a compromised key), and says so", async () => {
+    ctx.clock.set("2026-01-03T00:00:00.000Z");
+    const old = (await issue(acme, "development", customerId)).kid;
+    const now = await acme.api("POST", "/v1/signing-keys/rotate", { activate_after_seconds: 0 });
+    expect(now.body.key).toMatchObject({ status: "active", activates_at: null });
+    expect((await issue(acme, "development", customerId)).kid).toBe(now.body.key.id);
+    expect(now.body.previous.find((k: { id: string }) => k.id === old)).toMatchObject({ status: "retiring" });
+    expect((await acme.api("POST", "/v1/signing-keys/rotate", { activate_after_seconds: -1 })).status).toBe(400);
+  });
+
+  it("an immediate rotation during a lead time ends the wait: only the newest key signs", async () => {
+    ctx.clock.set("2026-01-05T00:00:00.000Z");
+    const k0 = (await issue(acme, "development", customerId)).kid;
+    const k1 = (await acme.api("POST", "/v1/signing-keys/rotate", {})).body.key.id;
+    const k2 = (await acme.api("POST", "/v1/signing-keys/rotate", { activate_after_seconds: 0 })).body.key.id;
+    expect((await issue(acme, "development", customerId)).kid).toBe(k2);
+    ctx.clock.set("2026-01-05T00:06:00.000Z"); // past k1's planned start: it never signs
+    expect((await issue(acme, "development", customerId)).kid).toBe(k2);
+    const status = new Map(
+      (await acme.api("GET", "/v1/signing-keys")).body.data.map((k: { id: string; status: string }) => [
+        k.id,
+        k.status,
+      ]),
+    );
+    expect([status.get(k0), status.get(k1), status.get(k2)]).toEqual(["retiring", "retiring", "active"]);
+  });
+
   it("rotates to ES256 on request and keeps the algorithm on later rotations", async () => {
-    const es = await acme.api("POST", "/v1/signing-keys/rotate", { alg: "ES256" });
+    ctx.clock.set("2026-01-04T00:00:00.000Z");
+    const es = await acme.api("POST", "/v1/signing-keys/rotate", { alg: "ES256", activate_after_seconds: 0 });
     expect(es.body.key).toMatchObject({ alg: "ES256", public_jwk: { kty: "EC", crv: "P-256", alg: "ES256" } });
     const token = await issue(acme, "development", customerId);
     expect(token.alg).toBe("ES256");

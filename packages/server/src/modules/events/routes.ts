@@ -12,7 +12,7 @@ export const eventsRoutes = new OpenAPIHono<AppEnv>()
       method: "get",
       path: "/v1/events",
       tags,
-      summary: "List lifecycle events, newest first (filter by type, object, time)",
+      summary: "List lifecycle events, newest first or with order=asc oldest first (filter by type, object, time)",
       request: { query: EventListQuery },
       responses: { 200: json(listOf(Event, "Event"), "A page of events") },
     }),

@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { listOf, Payment, PaymentListQuery, RefundPayment } from "@tessera/core";
 import { scopeOf } from "../../http/auth.js";
 import type { AppEnv } from "../../http/env.js";
-import { IdParam, json, tenantRoute } from "../../http/route.js";
+import { IdParam, json, problem, tenantRoute } from "../../http/route.js";
 
 const tags = ["Payments"];
 
@@ -39,7 +39,11 @@ export const paymentRoutes = new OpenAPIHono<AppEnv>()
         params: IdParam,
         body: { required: false, content: { "application/json": { schema: RefundPayment } } },
       },
-      responses: { 200: json(Payment, "The payment with its refunded amount") },
+      responses: {
+        200: json(Payment, "The payment with its refunded amount"),
+        422: problem("The provider refused the refund, or no provider can take it (UNPROCESSABLE)"),
+        503: problem("The payment's provider could not be reached (UNAVAILABLE)"),
+      },
     }),
     async (c) =>
       c.json(

@@ -19,6 +19,10 @@ const paymentProblems = {
     description: "The payment was declined (PAYMENT_FAILED; `payment`, `decline_code`, `retryable` say which and why)",
     content: { "application/problem+json": { schema: ProblemSchema } },
   },
+  422: {
+    description: "The storefront has no payment provider this server can use (UNPROCESSABLE)",
+    content: { "application/problem+json": { schema: ProblemSchema } },
+  },
   503: {
     description: "No payment provider could be reached (nothing was charged)",
     content: { "application/problem+json": { schema: ProblemSchema } },

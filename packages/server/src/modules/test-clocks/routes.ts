@@ -27,4 +27,15 @@ export const testClocksRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(TestClock, "The clock after the move, with how many jobs ran") },
     }),
     async (c) => c.json(await c.get("services").testClocks.advance(scopeOf(c), c.req.valid("json")), 200),
+  )
+  .openapi(
+    tenantRoute("test_clocks:write", {
+      method: "post",
+      path: "/v1/test-clocks/reset",
+      tags,
+      summary:
+        "Unfreeze this environment's time: it follows real time again; objects keep their times (not in production)",
+      responses: { 200: json(TestClock, "The clock, following real time") },
+    }),
+    async (c) => c.json(await c.get("services").testClocks.reset(scopeOf(c)), 200),
   );

@@ -57,6 +57,30 @@ export function testClocksService(
       const jobsRun = await walk(scope, now.toISOString(), until);
       return { object: "test_clock", environment: scope.environment, frozen: true, now: until, jobs_run: jobsRun };
     },
+
+    /**
+     * Unfreezes the environment: its time is real time again, so a developer can start over.
+     * Objects keep the times they were given; jobs scheduled for a simulated future wait for it.
+     */
+    async reset(scope: Scope): Promise<TestClock> {
+      refuseProduction(scope);
+      const { now: from, frozen } = await current(scope);
+      await deps.db.transaction().execute(async (tx) => {
+        await tenancy.setTestClock(scope.environmentId, null, tx);
+        if (!frozen) return;
+        const unfrozen = (await tenancy.scopeForEnvironment(scope.environmentId, tx)) ?? scope;
+        await events.record(tx, unfrozen, {
+          type: "test_clock.reset",
+          object: { id: scope.environmentId, object: "test_clock", from: from.toISOString() },
+        });
+      });
+      return {
+        object: "test_clock",
+        environment: scope.environment,
+        frozen: false,
+        now: deps.clock.now().toISOString(),
+      };
+    },
   };
 
   /**

@@ -163,9 +163,10 @@ describe("webhook endpoints API", () => {
     for (const ep of (await acme.api("GET", "/v1/webhook-endpoints?limit=100")).body.data) {
       await acme.api("DELETE", `/v1/webhook-endpoints/${ep.id}`);
     }
-    // A name that resolves to loopback: each send is refused at once (no network), and recorded.
+    // A name that never resolves (RFC 6761 .invalid): each send fails at once (no network), and is recorded.
     const make = async (api: TestTenant["api"], enabled_events: string[]) =>
-      (await api("POST", "/v1/webhook-endpoints", { url: "http://localhost:9/f", enabled_events })).body.id as string;
+      (await api("POST", "/v1/webhook-endpoints", { url: "http://receiver.invalid/f", enabled_events })).body
+        .id as string;
     const all = await make(acme.api, ["*"]);
     const subs = await make(acme.api, ["subscription.*"]);
     const cust = await make(acme.api, ["customer.created"]);
