@@ -4,6 +4,19 @@
  * it; `operation-ids.test.ts` fails, naming the operation, when a route has none.
  */
 export const OPERATION_IDS: Readonly<Record<string, string>> = {
+  "post /v1/auth/login": "login",
+  "post /v1/auth/refresh": "refreshSession",
+  "post /v1/auth/invitations/accept": "acceptInvitation",
+  "get /v1/auth/me": "getCurrentUser",
+  "get /v1/auth/sessions": "listSessions",
+  "delete /v1/auth/sessions/{id}": "revokeSession",
+  "post /v1/auth/totp": "setUpTotp",
+  "post /v1/auth/totp/enable": "enableTotp",
+  "post /v1/users/invitations": "inviteUser",
+  "get /v1/users": "listUsers",
+  "patch /v1/users/{id}": "updateUser",
+  "delete /v1/users/{id}": "removeUser",
+  "post /v1/providers/{provider}/webhooks/{storefront}": "receiveProviderWebhook",
   "post /v1/tenants": "createTenant",
   "get /v1/tenants": "listTenants",
   "get /v1/tenants/{id}": "getTenant",

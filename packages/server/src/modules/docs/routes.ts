@@ -31,6 +31,10 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
     },
     tags: [
       { name: "Tenants", description: "Platform administration (platform key)." },
+      {
+        name: "Users and sessions",
+        description: "People who sign in: sessions with rotating refresh tokens, two-factor, invitations and roles.",
+      },
       { name: "API keys", description: "Secret keys of one tenant environment, each with its permissions." },
       { name: "Catalog", description: "Entitlements, bundles and prices." },
       { name: "Storefronts", description: "Sales channels: the bundles they sell, payment and fiscal providers." },
