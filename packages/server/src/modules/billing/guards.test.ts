@@ -162,11 +162,9 @@ describe("money guards, each alone", () => {
     expect(subs).toEqual([]);
   });
 
-  // KNOWN GAP (docs/lifecycle.md, "Guards and the tests that hold them"): the settle job refunds at
-  // the provider before it compare-and-sets the payment, so a request still alive when its settle
-  // job runs can record a success whose money was given back. `it.fails` until that is fixed (claim
-  // the payment before refunding); then make this a plain `it`.
-  it.fails("a first charge recorded while its settle job is giving it back is not both paid and refunded", async () => {
+  // The settle job claims the payment (repo.ABANDONING) before it refunds at the provider, so a
+  // request still alive when its settle job runs cannot record a success whose money went back.
+  it("a first charge recorded while its settle job is giving it back is not both paid and refunded", async () => {
     const { api, cat } = await world();
     const customer = (await api("POST", "/v1/customers", { storefront: cat.storefront, external_id: "race-1" })).body
       .id as string;

@@ -117,6 +117,19 @@ export async function voidAbandoned(
   if (!isFinal(outcome)) throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
   if (outcome.status !== "succeeded" && outcome.status !== "authorized")
     return d.db.transaction().execute((tx) => d.settle(tx, scope, payment, outcome));
+  // Claim it before giving anything back: from here the request that charged can no longer record
+  // it (its compare-and-set expects an unclaimed payment). A re-run after a crash finds its claim.
+  if (payment.failure_code !== repo.ABANDONING) {
+    const claimed = await repo.updatePaymentIf(
+      d.db,
+      scope,
+      payment.id,
+      { status: "pending", abandoning: false },
+      { failure_code: repo.ABANDONING, updated_at: scope.clock.now().toISOString() },
+    );
+    // The request recorded its outcome first: nothing to give back.
+    if (!claimed) return undefined;
+  }
   const provider = d.adapters.get(payment.provider);
   const ctx = d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, payment.provider));
   // An authorization is released; captured money is refunded.
@@ -144,7 +157,8 @@ export async function voidAbandoned(
       updated_at: scope.clock.now().toISOString(),
     };
     const { id, tenant_id, environment_id, created_at, ...changes } = voided;
-    if (!(await repo.updatePaymentIf(tx, scope, payment.id, { status: "pending" }, changes))) return undefined;
+    if (!(await repo.updatePaymentIf(tx, scope, payment.id, { status: "pending", abandoning: true }, changes)))
+      return undefined;
     await d.events.record(tx, scope, {
       type: "payment.refunded",
       object: toPayment(voided),

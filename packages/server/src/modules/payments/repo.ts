@@ -1,5 +1,5 @@
 import type { PaymentStatus } from "@tessera/core";
-import type { Kysely, Updateable } from "kysely";
+import { type Kysely, sql, type Updateable } from "kysely";
 import type { Scope } from "../../context.js";
 import { inScope } from "../../db/scope.js";
 import type { Database, Db, PaymentRow, PaymentsTable } from "../../db/types.js";
@@ -76,14 +76,27 @@ export function pagePayments(db: Db, scope: ScopeIds, page: PageQuery, filter: P
   return paginate(q, "id", page);
 }
 
-type Expected = { status: PaymentStatus; refunded_amount?: number; provider?: string };
+/**
+ * The marker the settle job puts on a pending payment before it gives the money back
+ * (`failure_code`, while still `pending`): from then on the request that made the charge can no
+ * longer record it, so a payment is never both paid and refunded.
+ */
+export const ABANDONING = "abandoning";
+
+type Expected = {
+  status: PaymentStatus;
+  refunded_amount?: number;
+  provider?: string;
+  /** true: only a payment the settle job claimed; false: only one it did not claim. */
+  abandoning?: boolean;
+};
 
 // Settling a charge, a refund, a failover: one compiled statement per set of columns written and
 // conditions checked, compiled once.
 const paymentUpdate = preparedShapes(
-  (s: { columns: readonly string[]; refunded: boolean; provider: boolean }) =>
-    `${s.columns.join(",")}|${s.refunded ? "r" : ""}${s.provider ? "p" : ""}`,
-  ({ columns, refunded, provider }) =>
+  (s: { columns: readonly string[]; refunded: boolean; provider: boolean; abandoning: boolean | undefined }) =>
+    `${s.columns.join(",")}|${s.refunded ? "r" : ""}${s.provider ? "p" : ""}${s.abandoning === undefined ? "" : s.abandoning ? "A" : "a"}`,
+  ({ columns, refunded, provider, abandoning }) =>
     preparedQuery(
       [
         ...columns,
@@ -103,6 +116,9 @@ const paymentUpdate = preparedShapes(
           .where("status", "=", p.$status as PaymentStatus);
         if (refunded) q = q.where("refunded_amount", "=", p.$refunded as unknown as number);
         if (provider) q = q.where("provider", "=", p.$provider!);
+        if (abandoning === true) q = q.where("failure_code", "=", sql.lit(ABANDONING));
+        if (abandoning === false)
+          q = q.where((eb) => eb.or([eb("failure_code", "is", null), eb("failure_code", "!=", sql.lit(ABANDONING))]));
         return q;
       },
     ),
@@ -138,6 +154,7 @@ export async function updatePaymentIf(
     columns,
     refunded: expected.refunded_amount !== undefined,
     provider: expected.provider !== undefined,
+    abandoning: expected.abandoning,
   });
   const result = await query(db, values);
   return Number(result.numAffectedRows) === 1;

@@ -68,7 +68,9 @@ export function paymentsService(
     for (const key of Object.keys(next) as Array<keyof PaymentRow>) {
       if (next[key] !== payment[key]) (changes as Record<string, unknown>)[key] = next[key];
     }
-    if (!(await repo.updatePaymentIf(tx, scope, payment.id, { status: "pending" }, changes))) return undefined;
+    // Not once the settle job has claimed it to give the money back (repo.ABANDONING).
+    if (!(await repo.updatePaymentIf(tx, scope, payment.id, { status: "pending", abandoning: false }, changes)))
+      return undefined;
     const type =
       next.status === "succeeded"
         ? "payment.succeeded"
@@ -170,7 +172,7 @@ export function paymentsService(
           db,
           scope,
           current.id,
-          { status: "pending", provider: config.name },
+          { status: "pending", provider: config.name, abandoning: false },
           { provider: next.name, updated_at: now },
         );
         if (!moved) throw new Error(`payment ${current.id} changed while failing over`);
