@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Deps, Scope } from "../context.js";
+import { unavailableCause } from "../db/errors.js";
 import type { Db, JobRow } from "../db/types.js";
 import { randomSecret } from "../lib/crypto.js";
 import { fromJson } from "../lib/json.js";
@@ -140,6 +141,17 @@ export function createWorker(o: WorkerOptions): Worker {
       if (scope && o.afterJob)
         await o.afterJob(scope).catch((error) => deps.logger.warn({ err: error }, "after-job hook failed"));
     } catch (error) {
+      // The database went away under the job: that is no fault of the job, so it goes back to the
+      // queue with its attempt returned (an outage must not use up a renewal's retries). If even
+      // that write fails, its lease runs out and another worker takes it over.
+      if (unavailableCause(error)) {
+        const released = await releaseJobs(deps.db, id, [job.id], deps.clock.now().toISOString()).catch(() => 0);
+        deps.logger.warn(
+          { err: error, job: job.id, type: job.type, released },
+          "job interrupted: database unavailable",
+        );
+        return;
+      }
       const outcome = await failJob(deps.db, job, id, error, deps.clock.now());
       deps.logger.warn({ err: error, job: job.id, type: job.type, attempts: job.attempts, outcome }, "job failed");
     }
@@ -239,14 +251,18 @@ export function createWorker(o: WorkerOptions): Worker {
   }
 
   async function background(): Promise<void> {
-    const pollMs = o.pollMs ?? 1000;
+    const basePollMs = o.pollMs ?? 1000;
+    let pollMs = basePollMs;
     while (!shutdown.signal.aborted) {
       let claimed = 0;
       if (wantsMore()) {
         try {
           claimed = await claimRound(undefined, Number.POSITIVE_INFINITY);
+          pollMs = basePollMs;
         } catch (error) {
-          deps.logger.error({ err: error, worker: id }, "claiming jobs failed");
+          // During an outage, poll less and less often (up to 30 s) instead of logging every second.
+          deps.logger.error({ err: error, worker: id, retry_ms: pollMs }, "claiming jobs failed");
+          pollMs = Math.min(30_000, Math.max(basePollMs, pollMs * 2));
         }
       }
       startReady();
