@@ -3,16 +3,27 @@ import { defineConfig } from "vitest/config";
 const server = ["packages/server/src/**/*.test.ts", "packages/server/test/**/*.test.ts"];
 const e2e = ["packages/server/test/e2e/**/*.test.ts", "examples/**/*.test.ts"];
 
+// Inline projects do not inherit the root's test options: each states its own. Generous limits,
+// because a shared 2-core machine can be slow; tests assert outcomes, never time.
+const limits = { testTimeout: 60_000, hookTimeout: 120_000 };
+
 export default defineConfig({
   test: {
     reporters: ["default"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    ...limits,
     projects: [
-      { test: { name: "core", include: ["packages/core/src/**/*.test.ts"] } },
-      { test: { name: "sdk", include: ["packages/sdk/src/**/*.test.ts", "packages/sdk/test/**/*.test.ts"] } },
+      { test: { name: "core", include: ["packages/core/src/**/*.test.ts"], ...limits } },
       {
-        test: { name: "server:sqlite", include: server, exclude: e2e, env: { TESSERA_TEST_DIALECT: "sqlite" } },
+        test: { name: "sdk", include: ["packages/sdk/src/**/*.test.ts", "packages/sdk/test/**/*.test.ts"], ...limits },
+      },
+      {
+        test: {
+          name: "server:sqlite",
+          include: server,
+          exclude: e2e,
+          env: { TESSERA_TEST_DIALECT: "sqlite" },
+          ...limits,
+        },
       },
       {
         test: {
@@ -21,9 +32,10 @@ export default defineConfig({
           exclude: e2e,
           env: { TESSERA_TEST_DIALECT: "postgres" },
           globalSetup: ["packages/server/test/pg-global-setup.ts"],
+          ...limits,
         },
       },
-      { test: { name: "e2e", include: e2e, testTimeout: 120_000, hookTimeout: 120_000 } },
+      { test: { name: "e2e", include: e2e, testTimeout: 180_000, hookTimeout: 180_000 } },
     ],
   },
 });
