@@ -138,8 +138,9 @@ describe("the worker pool: concurrency, leases, limits and release", () => {
     const w = workerWith({ batchSize, concurrency, perTenant: 1 });
     expect(await w.drain()).toBe(41);
     expect(started).toHaveLength(41);
-    // Claimed in the second round (the first was all the flood's), then started at the next free slot.
-    expect(started.indexOf(globex.id)).toBeLessThanOrEqual(batchSize + concurrency);
+    // Claimed in the next round or the one after (the first was all the flood's: on Postgres a round
+    // can end early while the pool is full), then started at a free slot — never 41st, as FIFO would.
+    expect(started.indexOf(globex.id)).toBeLessThanOrEqual(2 * batchSize + concurrency);
     expect(started.filter((t) => t === globex.id)).toHaveLength(1);
   });
 
