@@ -128,7 +128,7 @@ describe("the API reference at /docs in Chromium", () => {
   });
 
   it.skipIf(noBrowser)(`an expanded operation shows its x-tn header and the Problem schema${skipNote}`, async () => {
-    const op = page.locator("#operations-Catalog-get_v1_entitlements");
+    const op = page.locator("#operations-Catalog-listEntitlements");
     await op.locator(".opblock-summary").click();
     const xtn = op.locator('table.parameters tr[data-param-name="x-tn"][data-param-in="header"]');
     await xtn.waitFor();
@@ -167,7 +167,7 @@ describe("the API reference at /docs in Chromium", () => {
       await page.locator(".dialog-ux button.close-modal").click();
       await page.locator(".dialog-ux").waitFor({ state: "detached" });
 
-      const op = page.locator("#operations-Catalog-get_v1_entitlements");
+      const op = page.locator("#operations-Catalog-listEntitlements");
       await op.locator("button.try-out__btn").click();
       await op.locator('tr[data-param-name="x-tn"] input').fill("demo");
       const [apiResponse] = await Promise.all([
