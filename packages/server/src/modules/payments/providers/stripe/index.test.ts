@@ -214,6 +214,10 @@ describe("stripe adapter beyond the contract", () => {
     expect(await s.provider.handleWebhook(s.context, rolled)).toMatchObject({ verified: true });
   });
 
+  it("is in the composition root's default list, so a storefront listing stripe routes to it", () => {
+    expect(s.app.services.payments.registry.get("stripe")?.capabilities).toEqual(s.provider.capabilities);
+  });
+
   it("an unknown intent is not found on retrieve", async () => {
     expect(await s.provider.retrieve(s.context, { idempotencyKey: "x", reference: "pi_does_not_exist" })).toMatchObject(
       { status: "not_found" },
