@@ -21,7 +21,11 @@ async function setup() {
     credentials: async () => ({ secret_key: fake.secretKey, webhook_secret: fake.webhookSecret }),
   };
   const provider = stripeProvider({ fetch: globalThis.fetch, clock: app.clock });
-  return { app, fake, context, provider, close: async () => (await fake.close(), await app.close()) };
+  const close = async () => {
+    await fake.close();
+    await app.close();
+  };
+  return { app, fake, context, provider, close };
 }
 
 testPaymentProvider("stripe", async () => {
