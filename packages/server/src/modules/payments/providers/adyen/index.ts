@@ -64,7 +64,6 @@ export function adyenProvider(deps: ProviderDeps, name = "adyen"): PaymentProvid
       shopperInteraction: r.onSession === false ? "ContAuth" : "Ecommerce",
       recurringProcessingModel: "Subscription",
       returnUrl: returnUrl(ctx, r),
-      ...(r.description && { shopperStatement: r.description.slice(0, 22) }),
       ...(authorizeOnly && { additionalData: { manualCapture: "true" } }),
     };
     return paymentAnswer(await post(ctx, "/payments", body, r.idempotencyKey), amount, authorizeOnly);
