@@ -10,29 +10,29 @@ import { adyenItemSignature, type NotificationItem } from "./webhooks.js";
  * asynchronous modifications /payments/{psp}/captures|cancels|refunds, which answer 201
  * `received` and decide at once what the later webhook will say. Idempotency as Adyen documents
  * it: a known Idempotency-Key gets the first answer back, whatever the body. Stored payment
- * method ids `spm_*` exist only here (Adyen's own test triggers are card numbers and holder names).
+ * method ids such as `ok` or `stolen` exist only here (Adyen's own test triggers are card numbers and holder names).
  */
 
 type Refusal = { code: string; reason: string; raw?: string; mac?: string };
 type Behaviour = { kind: "ok" } | { kind: "refuse"; refusal: Refusal } | { kind: "3ds" } | { kind: "hang" };
 
 export const ADYEN_TEST_METHODS: Record<string, Behaviour> = {
-  spm_ok: { kind: "ok" },
-  spm_not_enough_balance: {
+  ok: { kind: "ok" },
+  not_enough_balance: {
     kind: "refuse",
     refusal: { code: "12", reason: "Not enough balance", raw: "51 : Insufficient funds" },
   },
-  spm_refused: { kind: "refuse", refusal: { code: "2", reason: "Refused", raw: "05 : Do not honor" } },
-  spm_stolen: { kind: "refuse", refusal: { code: "5", reason: "Blocked Card", raw: "43 : Stolen card, pick up" } },
-  spm_issuer_unavailable: {
+  refused: { kind: "refuse", refusal: { code: "2", reason: "Refused", raw: "05 : Do not honor" } },
+  stolen: { kind: "refuse", refusal: { code: "5", reason: "Blocked Card", raw: "43 : Stolen card, pick up" } },
+  issuer_unavailable: {
     kind: "refuse",
     refusal: { code: "9", reason: "Issuer Unavailable", raw: "91 : Issuer or switch inoperative" },
   },
-  spm_mastercard_mac03: {
+  mastercard_mac03: {
     kind: "refuse",
     refusal: { code: "2", reason: "Refused", raw: "05 : Do not honor", mac: "03: Do Not Try Again" },
   },
-  spm_mastercard_mac24: {
+  mastercard_mac24: {
     kind: "refuse",
     refusal: {
       code: "12",
@@ -41,8 +41,8 @@ export const ADYEN_TEST_METHODS: Record<string, Behaviour> = {
       mac: "24: Retry after 1 hour",
     },
   },
-  spm_3ds: { kind: "3ds" },
-  spm_timeout: { kind: "hang" },
+  "3ds": { kind: "3ds" },
+  timeout: { kind: "hang" },
 };
 
 /** Adyen's test card numbers, sent unencrypted as `test_<number>` in the test environment. */

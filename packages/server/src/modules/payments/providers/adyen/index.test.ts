@@ -7,7 +7,7 @@ import type { OperationOutcome, PaymentProvider, ProviderContext } from "../../p
 import { type FakeAdyen, startFakeAdyen } from "./fake-adyen.js";
 import { adyenProvider } from "./index.js";
 
-// Generous for a loaded machine; only spm_timeout waits it out.
+// Generous for a loaded machine; only pm_timeout waits it out.
 const TIMEOUT_MS = 2000;
 
 async function setup() {
@@ -67,10 +67,10 @@ testPaymentProvider("adyen", async () => {
     context: s.context,
     currency: "EUR",
     methods: {
-      ok: "spm_ok",
-      softDecline: "spm_not_enough_balance",
-      hardDecline: "spm_stolen",
-      requiresAction: "spm_3ds",
+      ok: "pm_ok",
+      softDecline: "pm_not_enough_balance",
+      hardDecline: "pm_stolen",
+      requiresAction: "pm_3ds",
     },
     codes: { softDecline: "12", hardDecline: "5" },
     completeAction: async (o) => s.fake.completeRedirect(o.reference),
@@ -105,11 +105,11 @@ describe("adyen adapter beyond the contract", () => {
 
   it("a renewal is a merchant-initiated subscription payment with our key as merchant reference", async () => {
     const idempotencyKey = `adyen-renewal-${++n}`;
-    expect(await charge("spm_ok", { onSession: false, idempotencyKey })).toMatchObject({ status: "succeeded" });
+    expect(await charge("pm_ok", { onSession: false, idempotencyKey })).toMatchObject({ status: "succeeded" });
     expect(s.fake.lastPayment()).toMatchObject({
       shopperInteraction: "ContAuth",
       recurringProcessingModel: "Subscription",
-      paymentMethod: { type: "scheme", storedPaymentMethodId: "spm_ok" },
+      paymentMethod: { type: "scheme", storedPaymentMethodId: "ok" },
       shopperReference: "cus_tessera_1",
       reference: idempotencyKey,
       amount: { value: 1500, currency: "EUR" },
@@ -118,16 +118,16 @@ describe("adyen adapter beyond the contract", () => {
 
   it("a 429 is an error (not processed): failover is safe", async () => {
     s.fake.failNext(429);
-    expect(await charge("spm_ok")).toMatchObject({ status: "error", code: "429" });
+    expect(await charge("pm_ok")).toMatchObject({ status: "error", code: "429" });
   });
 
   it("a 500 may have charged: unknown, sent", async () => {
     s.fake.failNext(500);
-    expect(await charge("spm_ok")).toMatchObject({ status: "unknown", sent: true, vendor: { code: "905" } });
+    expect(await charge("pm_ok")).toMatchObject({ status: "unknown", sent: true, vendor: { code: "905" } });
   });
 
   it("a timeout after sending is unknown, sent", async () => {
-    expect(await charge("spm_timeout")).toMatchObject({ status: "unknown", sent: true });
+    expect(await charge("pm_timeout")).toMatchObject({ status: "unknown", sent: true });
   });
 
   it("a refused connection never left: unknown, not sent", async () => {
@@ -136,19 +136,19 @@ describe("adyen adapter beyond the contract", () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
     const context = { ...s.context, config: { api_base: `http://127.0.0.1:${port}` } };
-    expect(await charge("spm_ok", { context })).toMatchObject({ status: "unknown", sent: false });
+    expect(await charge("pm_ok", { context })).toMatchObject({ status: "unknown", sent: false });
   });
 
   it("keys longer than Adyen's 64 characters are sent hashed, and still replay", async () => {
     const idempotencyKey = `adyen-long-${"x".repeat(80)}-${++n}`;
-    const first = await charge("spm_ok", { idempotencyKey });
+    const first = await charge("pm_ok", { idempotencyKey });
     expect(first.status).toBe("succeeded");
-    expect(await charge("spm_ok", { idempotencyKey })).toEqual(first);
+    expect(await charge("pm_ok", { idempotencyKey })).toEqual(first);
     expect(s.fake.paymentsUnder(idempotencyKey)).toBe(1);
   });
 
   it("an off-session charge that needs authentication declines softly, retried only with the customer", async () => {
-    expect(await charge("spm_3ds", { onSession: false })).toMatchObject({
+    expect(await charge("pm_3ds", { onSession: false })).toMatchObject({
       status: "soft_decline",
       code: "38",
       retry: { allowed: false },
@@ -156,13 +156,13 @@ describe("adyen adapter beyond the contract", () => {
   });
 
   it("Mastercard merchant advice decides: 03 never retried, 24 not before an hour", async () => {
-    expect(await charge("spm_mastercard_mac03")).toMatchObject({
+    expect(await charge("pm_mastercard_mac03")).toMatchObject({
       status: "hard_decline",
       code: "2",
       retry: { allowed: false },
       vendor: { code: expect.stringContaining("mac 03") },
     });
-    expect(await charge("spm_mastercard_mac24")).toMatchObject({
+    expect(await charge("pm_mastercard_mac24")).toMatchObject({
       status: "soft_decline",
       code: "12",
       retry: { allowed: true, afterSeconds: 3600 },
@@ -170,7 +170,7 @@ describe("adyen adapter beyond the contract", () => {
   });
 
   it("an unavailable issuer may be tried through another acquirer at once", async () => {
-    expect(await charge("spm_issuer_unavailable")).toMatchObject({
+    expect(await charge("pm_issuer_unavailable")).toMatchObject({
       status: "soft_decline",
       code: "9",
       retry: { allowed: true, tryAnotherAcquirer: true },
@@ -190,7 +190,7 @@ describe("adyen adapter beyond the contract", () => {
   });
 
   it("webhooks: a refused refund is refund_failed; a wrong HMAC key or basic auth is refused", async () => {
-    const paid = await charge("spm_ok");
+    const paid = await charge("pm_ok");
     const refund = await s.provider.refund(s.context, {
       idempotencyKey: `adyen-refund-${++n}`,
       reference: paid.reference!,

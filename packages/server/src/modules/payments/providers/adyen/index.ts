@@ -40,6 +40,12 @@ export const ADYEN_CAPABILITIES: Capabilities = {
   webhooks: true,
 };
 
+/**
+ * Tessera's API takes payment method tokens as `pm_[A-Za-z0-9_]+`; Adyen's storedPaymentMethodIds
+ * are alphanumeric, so the token is `pm_<storedPaymentMethodId>` and the prefix is dropped here.
+ */
+export const storedId = (token: string) => token.replace(/^pm_/, "");
+
 const amountOf = (amount: number, currency: string): AdyenAmount => ({
   value: toVendorUnits(amount, currency, ADYEN_EXPONENTS),
   currency: currency.toUpperCase(),
@@ -58,7 +64,7 @@ export function adyenProvider(deps: ProviderDeps, name = "adyen"): PaymentProvid
       // Our key as merchant reference: webhooks name the payment even when its answer was lost.
       reference: r.idempotencyKey,
       amount,
-      paymentMethod: { type: "scheme", storedPaymentMethodId: r.paymentMethod },
+      paymentMethod: { type: "scheme", storedPaymentMethodId: storedId(r.paymentMethod) },
       shopperReference: r.customer,
       // Renewals are merchant-initiated (ContAuth); a present customer is Ecommerce and may do 3-D Secure.
       shopperInteraction: r.onSession === false ? "ContAuth" : "Ecommerce",
@@ -146,7 +152,7 @@ export function adyenProvider(deps: ProviderDeps, name = "adyen"): PaymentProvid
         return {
           status: "saved",
           method: {
-            token: stored,
+            token: `pm_${stored}`,
             brand: p.paymentMethod?.brand ?? null,
             last4: p.additionalData?.cardSummary ?? null,
             expMonth: month ? Number(month) : null,

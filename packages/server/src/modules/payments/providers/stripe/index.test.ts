@@ -171,7 +171,7 @@ describe("stripe adapter beyond the contract", () => {
     const c = await save("pm_card_mastercard");
     if (a.status !== "saved" || b.status !== "saved" || c.status !== "saved") throw new Error("expected saved");
     expect(a.method).toMatchObject({ brand: "visa", last4: "4242", expMonth: 12, expYear: 2034 });
-    expect(a.method.token).toMatch(/^cus_[^/]+\/pm_/);
+    expect(a.method.token).toMatch(/^pm_[A-Za-z0-9]+_cus_[A-Za-z0-9]+$/);
     expect(a.method.fingerprint).toBe(b.method.fingerprint);
     expect(c.method.fingerprint).not.toBe(a.method.fingerprint);
     // A vaulted method charges off-session with its customer.

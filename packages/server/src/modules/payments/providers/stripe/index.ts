@@ -53,12 +53,14 @@ export const STRIPE_CAPABILITIES: Capabilities = {
   webhooks: true,
 };
 
-/** A vaulted method is `cus_…/pm_…`: Stripe charges an attached method only with its customer. */
+/**
+ * A vaulted method is `pm_…_cus_…`: Stripe charges an attached method only together with its
+ * customer, and Tessera's API takes payment method tokens as `pm_[A-Za-z0-9_]+`. Stripe ids have
+ * no underscore after their prefix, so the split is unambiguous.
+ */
 export function splitToken(token: string): { customer?: string; paymentMethod: string } {
-  const slash = token.indexOf("/");
-  return slash > 0
-    ? { customer: token.slice(0, slash), paymentMethod: token.slice(slash + 1) }
-    : { paymentMethod: token };
+  const at = token.indexOf("_cus_");
+  return at > 0 ? { paymentMethod: token.slice(0, at), customer: token.slice(at + 1) } : { paymentMethod: token };
 }
 
 export const KEY_METADATA = "tessera_idempotency_key";
@@ -216,7 +218,7 @@ export function stripeProvider(deps: ProviderDeps, name = "stripe"): PaymentProv
       return {
         status: "saved",
         method: {
-          token: `${cus.id}/${pm.id}`,
+          token: `${pm.id}_${cus.id}`,
           brand: pm.card?.brand ?? null,
           last4: pm.card?.last4 ?? null,
           expMonth: pm.card?.exp_month ?? null,
