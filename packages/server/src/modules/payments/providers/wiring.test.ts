@@ -50,6 +50,14 @@ describe("stripe and adyen in the default provider list", () => {
     expect(await res.json()).toMatchObject({ received: 1, duplicates: 0 });
   });
 
+  it("a listed provider without credentials sends nothing, so routing moves on to the next", async () => {
+    const cat = await billingCatalog(acme.api, {
+      providers: [{ name: "stripe" }, { name: "adyen" }, { name: "sandbox" }],
+    });
+    const sub = await subscribe(acme.api, cat, { payment_method: "pm_sandbox_ok" });
+    expect(sub.latest_payment).toMatchObject({ provider: "sandbox", status: "succeeded" });
+  });
+
   it("a storefront listing adyen charges through Adyen", async () => {
     const cat = await billingCatalog(acme.api, {
       providers: [

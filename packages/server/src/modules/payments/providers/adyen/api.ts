@@ -48,11 +48,10 @@ export function adyenKey(key: string): string {
   return key.length <= ADYEN_KEY_LIMIT ? key : createHash("sha256").update(key).digest("hex");
 }
 
-export async function merchantAccountOf(ctx: ProviderContext): Promise<string> {
+export async function merchantAccountOf(ctx: ProviderContext): Promise<string | undefined> {
   const creds = await ctx.credentials();
   const account = creds.merchant_account ?? ctx.config.merchant_account;
-  if (!account) throw new Error("adyen: no merchant_account is configured for this storefront");
-  return String(account);
+  return account === undefined || account === "" ? undefined : String(account);
 }
 
 /** One JSON POST to Checkout with the storefront's `api_base`, `timeout_ms` and `api_key`. */
@@ -64,7 +63,10 @@ export async function callAdyen(
   idempotencyKey: string,
 ): Promise<Exchange> {
   const { api_key: apiKey } = await ctx.credentials();
-  if (!apiKey) throw new Error("adyen: no api_key credential is configured for this storefront");
+  // A storefront listing adyen without its credentials: nothing can be sent, so routing may move on.
+  if (!apiKey) return { kind: "not_sent", message: "adyen: no api_key credential is configured for this storefront" };
+  if (path !== "/payments/details" && !(body as { merchantAccount?: string }).merchantAccount)
+    return { kind: "not_sent", message: "adyen: no merchant_account is configured for this storefront" };
   const base = String(ctx.config.api_base ?? ADYEN_API_BASE).replace(/\/+$/, "");
   return exchange(
     fetchImpl,

@@ -97,7 +97,9 @@ export interface StripeCall {
 /** One call to Stripe with the storefront's settings (`api_base`, `timeout_ms`) and `secret_key`. */
 export async function callStripe(fetchImpl: typeof fetch, ctx: ProviderContext, call: StripeCall): Promise<Exchange> {
   const { secret_key: secretKey } = await ctx.credentials();
-  if (!secretKey) throw new Error("stripe: no secret_key credential is configured for this storefront");
+  // A storefront listing stripe without its key: nothing can be sent, so routing may move on.
+  if (!secretKey)
+    return { kind: "not_sent", message: "stripe: no secret_key credential is configured for this storefront" };
   const base = String(ctx.config.api_base ?? STRIPE_API_BASE).replace(/\/+$/, "");
   const form = call.params ? formEncode(call.params) : "";
   const url = call.method === "GET" && form ? `${base}${call.path}?${form}` : `${base}${call.path}`;
