@@ -121,7 +121,10 @@ export function stripeProvider(deps: ProviderDeps, name = "stripe"): PaymentProv
       const x = await call(ctx, {
         method: "POST",
         path: `/v1/payment_intents/${encodeURIComponent(r.reference)}/capture`,
-        params: r.amount === undefined ? {} : { amount_to_capture: r.amount },
+        params:
+          r.amount === undefined
+            ? {}
+            : { amount_to_capture: r.currency ? toVendorUnits(r.amount, r.currency, STRIPE_EXPONENTS) : r.amount },
         idempotencyKey: r.idempotencyKey,
       });
       return operationAnswer(
