@@ -147,6 +147,8 @@ export interface CaptureRequest {
   reference: string;
   /** Defaults to the authorized amount; less is a partial capture (if the adapter can). */
   amount?: number;
+  /** The authorization's currency: vendors whose capture names its amount (Adyen) need it. */
+  currency?: string;
 }
 
 export interface VoidRequest {

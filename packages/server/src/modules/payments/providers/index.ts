@@ -1,6 +1,8 @@
 import type { Deps } from "../../../context.js";
 import type { PaymentProvider, ProviderDeps } from "../provider.js";
+import { adyenProvider } from "./adyen/index.js";
 import { sandboxProvider } from "./sandbox.js";
+import { stripeProvider } from "./stripe/index.js";
 
 /**
  * The adapters a process runs with unless the composition root passes its own list
@@ -9,7 +11,7 @@ import { sandboxProvider } from "./sandbox.js";
  */
 export function defaultPaymentProviders(deps: ProviderDeps): PaymentProvider[] {
   if (!deps.db) throw new Error("the sandbox provider keeps its books in the database: pass db");
-  return [sandboxProvider(deps.db)];
+  return [sandboxProvider(deps.db), stripeProvider(deps), adyenProvider(deps)];
 }
 
 /** The production list for a process (serve, worker, CLI): the composition root's one place for it. */

@@ -1,0 +1,64 @@
+/*
+ * HTTP for the real adapters, through the injected fetch. What matters for money is whether a
+ * request that got no answer may have been processed: a refused connection or an unresolvable
+ * host never left us (`not_sent`, failover is safe); a timeout or a connection dropped after
+ * connecting may have reached the vendor (`lost`, the payment stays pending until retrieve).
+ */
+
+export type Exchange =
+  | { kind: "answer"; status: number; body: string; headers: Headers }
+  | { kind: "not_sent"; message: string }
+  | { kind: "lost"; message: string };
+
+/** Error codes that mean the connection was never made, so no byte of the request left. */
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+function causeCode(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "UND_ERR_SOCKET") return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export async function exchange(
+  fetchImpl: typeof fetch,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<Exchange> {
+  const controller = new AbortController();
+  // A wall-clock timer, not business time: it bounds how long we wait on a socket.
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetchImpl(url, { ...init, signal: controller.signal });
+    const body = await response.text();
+    return { kind: "answer", status: response.status, body, headers: response.headers };
+  } catch (error) {
+    const code = causeCode(error);
+    if (code && NEVER_CONNECTED.has(code)) return { kind: "not_sent", message: `${code}: ${url}` };
+    if (controller.signal.aborted) return { kind: "lost", message: `no answer within ${timeoutMs} ms` };
+    return { kind: "lost", message: error instanceof Error ? `${error.message}${code ? ` (${code})` : ""}` : "failed" };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Parses a JSON answer; a vendor's non-JSON answer (a proxy's HTML page) is `undefined`. */
+export function parseJson<T>(body: string): T | undefined {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Numeric provider settings arrive as numbers or strings from storefront config. */
+export function numberSetting(value: unknown, fallback: number): number {
+  const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
