@@ -19,6 +19,9 @@ export const ID_PREFIXES = {
   grant: "grt",
   usage: "use",
   signing_key: "sk",
+  audit_record: "aud",
+  audit_checkpoint: "ackp",
+  audit_key: "akey",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

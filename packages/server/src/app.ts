@@ -8,6 +8,7 @@ import { refuseCardData } from "./http/card-data.js";
 import type { AppEnv } from "./http/env.js";
 import { problemResponse, validationError } from "./http/problem.js";
 import { requestId } from "./http/request-id.js";
+import { auditRoutes } from "./modules/audit/routes.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { bundleRoutes } from "./modules/catalog/bundle-routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
@@ -90,6 +91,7 @@ export function createApp(deps: Deps, options: Parameters<typeof createServices>
     subscriptionRoutes,
     paymentRoutes,
     eventsRoutes,
+    auditRoutes,
     testClocksRoutes,
     webhookRoutes,
     entitlementRoutes,

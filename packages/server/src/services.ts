@@ -1,6 +1,7 @@
 import type { Deps } from "./context.js";
 import { JobRegistry } from "./jobs/registry.js";
 import { createWorker } from "./jobs/worker.js";
+import { auditService } from "./modules/audit/service.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { personalDataVault } from "./modules/customers/personal-data.js";
@@ -19,12 +20,24 @@ import { type WebhookOptions, webhooksService } from "./modules/webhooks/service
 /** Every domain service, built once per app from the same deps. */
 export function createServices(
   deps: Deps,
-  options: { workerPollMs?: number; workerLockMs?: number; webhooks?: WebhookOptions } = {},
+  options: {
+    workerPollMs?: number;
+    workerLockMs?: number;
+    webhooks?: WebhookOptions;
+    /** Audit records per tenant between checkpoints made by appends (default 100). */
+    auditCheckpointEvery?: number;
+  } = {},
 ) {
   const jobs = new JobRegistry();
   // Personal fields in immutable rows are sealed per customer, so erasure can destroy them.
   const personalData = personalDataVault(deps);
   const events = eventsService(deps, { jobs, personalData });
+  // Every committed event becomes an action in its tenant's hash chain; billing records decisions.
+  const audit = auditService(deps, {
+    events,
+    jobs,
+    ...(options.auditCheckpointEvery ? { checkpointEvery: options.auditCheckpointEvery } : {}),
+  });
   const tenancy = tenancyService(deps);
   const auth = authService(deps, { events });
   const catalog = catalogService(deps, { events });
@@ -34,7 +47,7 @@ export function createServices(
   const paymentProviders = new PaymentProviderRegistry();
   paymentProviders.register(sandboxProvider(deps.db));
   const payments = paymentsService(deps, { registry: paymentProviders, storefronts, events });
-  const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs });
+  const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs, audit });
   // Effective entitlements merge granting subscriptions and manual grants.
   const entitlements = entitlementsService(deps, {
     catalog,
@@ -65,6 +78,7 @@ export function createServices(
     payments,
     subscriptions,
     events,
+    audit,
     testClocks,
     webhooks,
     entitlements,

@@ -24,6 +24,7 @@ export const SCOPES = [
   "webhooks:write",
   "keys:manage",
   "test_clocks:write",
+  "audit:read",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

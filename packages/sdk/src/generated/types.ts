@@ -543,6 +543,7 @@ export type CreateApiKeyInput = {
     | "webhooks:write"
     | "keys:manage"
     | "test_clocks:write"
+    | "audit:read"
   )[];
 };
 

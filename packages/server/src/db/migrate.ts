@@ -6,6 +6,7 @@ import * as webhooks from "./migrations/2026-11-23-004-webhooks.js";
 import * as entitlements from "./migrations/2026-11-23-005-entitlements.js";
 import * as jobClaimIndexes from "./migrations/2026-11-23-006-job-claim-indexes.js";
 import * as eventLineage from "./migrations/2026-12-03-040-event-lineage.js";
+import * as audit from "./migrations/2026-12-03-080-audit.js";
 import type { Database } from "./types.js";
 
 /**
@@ -20,6 +21,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-11-23-005-entitlements": entitlements,
   "2026-11-23-006-job-claim-indexes": jobClaimIndexes,
   "2026-12-03-040-event-lineage": eventLineage,
+  "2026-12-03-080-audit": audit,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -11,6 +11,7 @@ import type { Db, PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { type EnqueueJob, enqueueJob } from "../../jobs/queue.js";
 import { toJson } from "../../lib/json.js";
+import type { AuditEntry, AuditRecorder } from "../audit/service.js";
 import type { EventsService } from "../events/service.js";
 import type { PaymentsService } from "../payments/service.js";
 import { historyOf, statusEvent, toSubscription } from "./model.js";
@@ -30,6 +31,12 @@ export interface Write {
   /** The latest payment when the caller has it, so the event snapshot needs no extra read. */
   latestPayment?: PaymentRow | null;
   correlationId: string | null;
+  /**
+   * Decisions and outcomes behind this write (a dunning step, a renewal charge's result), recorded
+   * in the audit trail in the same transaction, under the write's correlation, about the subscription
+   * unless they name another object.
+   */
+  audit?: AuditEntry[];
 }
 
 /** The write lost a compare-and-set race; the caller re-reads and decides again. */
@@ -45,7 +52,11 @@ export class StaleWrite extends Error {
  */
 export function subscriptionStore(
   { db }: Deps,
-  { events, payments }: { events: Pick<EventsService, "recordEach">; payments: Pick<PaymentsService, "find"> },
+  {
+    events,
+    payments,
+    audit,
+  }: { events: Pick<EventsService, "recordEach">; payments: Pick<PaymentsService, "find">; audit?: AuditRecorder },
 ) {
   async function snapshot(
     d: Db,
@@ -92,6 +103,13 @@ export function subscriptionStore(
     if (!(await repo.updateSubscriptionIf(tx, scope, next, row))) return undefined;
     await announce(tx, scope, next, [...(w.move ? [statusEvent(from, status)] : []), ...(w.events ?? [])], w);
     await schedule(tx, scope, now, w.jobs);
+    for (const entry of w.audit ?? []) {
+      await audit?.record(tx, scope, {
+        ...entry,
+        object: entry.object ?? { id: next.id, object: "subscription" },
+        correlationId: entry.correlationId ?? w.correlationId,
+      });
+    }
     return next;
   }
 
