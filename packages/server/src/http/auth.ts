@@ -29,6 +29,18 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
     if (!scopeAllows(key.scopes, permission)) {
       throw new ApiError("FORBIDDEN", `This route needs the "${permission}" permission`);
     }
+    const requestId = c.get("requestId");
+    const actor = { type: "api_key" as const, id: key.keyId };
+    // Every later line of this request (the access line too) names who acted where, under which
+    // correlation: one grep on the correlation id follows it into the jobs it scheduled.
+    const logger = c.get("logger").child({
+      correlation_id: requestId,
+      tenant: key.scope.tenantId,
+      environment: key.scope.environment,
+      actor: `${actor.type}:${actor.id}`,
+    });
+    c.set("logger", logger);
+    const idempotencyKey = c.req.header("idempotency-key");
     const principal: TenantPrincipal = {
       kind: "tenant",
       keyId: key.keyId,
@@ -36,10 +48,12 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
       // The request is its own correlation and the cause of what it changes directly.
       scope: {
         ...key.scope,
-        requestId: c.get("requestId"),
-        actor: { type: "api_key", id: key.keyId },
-        correlationId: c.get("requestId"),
-        causationId: c.get("requestId"),
+        requestId,
+        actor,
+        correlationId: requestId,
+        causationId: requestId,
+        logger,
+        ...(idempotencyKey && { idempotencyKey }),
       },
     };
     c.set("principal", principal);
@@ -55,6 +69,7 @@ export function requirePlatformKey(): MiddlewareHandler<AppEnv> {
     const key = await c.get("services").auth.authenticatePlatform(secret);
     if (!key) throw new ApiError("UNAUTHENTICATED", "The platform key is invalid or revoked");
     c.set("principal", { kind: "platform", keyId: key.keyId });
+    c.set("logger", c.get("logger").child({ correlation_id: c.get("requestId"), actor: `platform_key:${key.keyId}` }));
     await next();
   };
 }

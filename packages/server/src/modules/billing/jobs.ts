@@ -90,6 +90,14 @@ export function billingJobs(j: JobDeps) {
             decision.kind === "cancel" ? { event: "cancel", reason: "cancel_at_period_end" } : { event: "term_ended" },
           patch: { ended_at: row.current_period_end, pending_plan_change: null },
           correlationId,
+          audit: [
+            {
+              kind: "decision",
+              action: `period_end.${decision.kind}`,
+              reason: decision.kind === "cancel" ? "cancel scheduled for the period end" : "the fixed term ended",
+              data: { period_index: row.period_index, period_end: row.current_period_end },
+            },
+          ],
         };
         if (await write(scope, row, w, ctx)) return;
         continue;
