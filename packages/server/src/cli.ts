@@ -103,12 +103,13 @@ program
       TESSERA_WORKER_LOCK_MS: opts.lockMs,
     });
     const runtime = await openRuntime({ env });
-    const { worker, events } = createServices(runtime.deps, {
+    const { worker, events, audit } = createServices(runtime.deps, {
       workerPollMs: runtime.config.TESSERA_WORKER_POLL_MS,
       workerLockMs: runtime.config.TESSERA_WORKER_LOCK_MS,
       webhooks: { allowPrivateAddresses: runtime.config.TESSERA_WEBHOOKS_ALLOW_PRIVATE },
     });
     await events.scheduleSweep();
+    await audit.scheduleCheckpoints();
     worker.start();
     // The worker's poll timer is unref'd (so it never holds `serve` open); here it is the whole
     // process, which must stay up until a signal.
@@ -269,6 +270,40 @@ keys
     );
     if (opts.json) console.log(JSON.stringify(list, null, 2));
     else for (const k of list) console.log(`${k.id}  ${k.alg.padEnd(6)} ${k.status.padEnd(9)} ${k.retires_at ?? ""}`);
+  });
+
+const auditCommand = program.command("audit").description("The tamper-evident audit trail (docs/security.md)");
+auditCommand
+  .command("verify")
+  .description("Check every tenant's hash chain and signed checkpoints; exits 1 naming the first bad record")
+  .option("--tenant <slug>", "one tenant (slug or id)")
+  .option("--json", "print JSON")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const reports = await withServices(opts, async (s) => {
+      if (!opts.tenant) return s.audit.verify();
+      const found = await s.tenancy.find(opts.tenant);
+      if (!found) throw new Error(`no tenant "${opts.tenant}"`);
+      return s.audit.verify(found.id);
+    });
+    const bad = reports.filter((r) => !r.ok);
+    if (opts.json) console.log(JSON.stringify({ ok: bad.length === 0, tenants: reports }, null, 2));
+    else {
+      for (const r of reports) {
+        const status = r.ok ? "ok" : `TAMPERED: ${r.first_problem?.message}`;
+        console.log(`${r.tenant_id}  ${r.records} records, ${r.checkpoints} checkpoints  ${status}`);
+        for (const p of r.problems.slice(1)) console.log(`    also at seq ${p.seq}: ${p.message}`);
+      }
+    }
+    if (bad.length) process.exitCode = 1;
+  });
+auditCommand
+  .command("checkpoint")
+  .description("Sign the head of every chain that grew since its last checkpoint (the worker does it hourly)")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const signed = await withServices(opts, (s) => s.audit.checkpointAll());
+    console.log(`signed ${signed} checkpoint${signed === 1 ? "" : "s"}`);
   });
 
 function printBanner(server: Awaited<ReturnType<typeof startServer>>) {

@@ -40,7 +40,6 @@ export async function verifyChain(
 ): Promise<ChainReport> {
   const problems: ChainProblem[] = [];
   const hashAt = new Map<number, string>();
-  const seqOfHash = new Map<string, number>();
   let expected = 1;
   let prevHash = GENESIS_HASH;
   let records = 0;
@@ -49,10 +48,10 @@ export async function verifyChain(
   for (;;) {
     const batch = await repo.listChain(db, tenantId, after, BATCH);
     rows.push(...batch);
-    for (const r of batch) seqOfHash.set(r.hash, Number(r.seq));
     if (batch.length < BATCH) break;
     after = Number(batch.at(-1)!.seq);
   }
+  const writtenAt = positionsByLinks(rows);
   for (const row of rows) {
     const seq = Number(row.seq);
     records++;
@@ -66,16 +65,15 @@ export async function verifyChain(
     }
     const computed = recordHash(row);
     if (computed !== row.hash) {
-      // Contents that hash right at the position their link points to were moved, not edited.
-      const linkedSeq = seqOfHash.get(row.prev_hash);
-      const moved =
-        linkedSeq !== undefined && recordHash({ ...row, seq: linkedSeq + 1 }) === row.hash && linkedSeq + 1 !== seq;
+      // Contents that hash right at the position the links give them were moved, not edited.
+      const original = writtenAt.get(row.id);
+      const moved = original !== undefined && original !== seq && recordHash({ ...row, seq: original }) === row.hash;
       problems.push({
         kind: moved ? "reordered" : "edited",
         seq,
         record_id: row.id,
         message: moved
-          ? `record ${row.id} sits at seq ${seq} but was written at seq ${linkedSeq + 1}`
+          ? `record ${row.id} sits at seq ${seq} but was written at seq ${original} (records were reordered)`
           : `record ${row.id} at seq ${seq} does not match its hash (its contents were changed)`,
       });
     } else if (row.prev_hash !== prevHash && seq === expected) {
@@ -141,4 +139,18 @@ export async function verifyChain(
     first_problem: problems[0] ?? null,
     problems,
   };
+}
+
+/** Where each record was written, by following the prev_hash links from the genesis hash. */
+function positionsByLinks(rows: AuditRecordRow[]): Map<string, number> {
+  const byPrev = new Map(rows.map((r) => [r.prev_hash, r]));
+  const positions = new Map<string, number>();
+  let hash = GENESIS_HASH;
+  for (let position = 1; ; position++) {
+    const next = byPrev.get(hash);
+    if (!next || positions.has(next.id)) break;
+    positions.set(next.id, position);
+    hash = next.hash;
+  }
+  return positions;
 }
