@@ -53,6 +53,16 @@ export interface Scope {
   logger?: Logger;
 }
 
+/**
+ * The scope of work that starts a correlation of its own inside a job (a renewal: its payment,
+ * events, audit records and the dunning jobs it schedules share the period-end job's id), with
+ * the logger rebound to it so the log lines say the same.
+ */
+export function withCorrelation(deps: Pick<Deps, "logger">, scope: Scope, correlationId: string): Scope {
+  const bindings = scope.logger?.bindings() ?? {};
+  return { ...scope, correlationId, logger: deps.logger.child({ ...bindings, correlation_id: correlationId }) };
+}
+
 /** The scope's bound logger, else the process logger: what services log with. */
 export function loggerFor(deps: Pick<Deps, "logger">, scope: Pick<Scope, "logger"> | undefined): Logger {
   return scope?.logger ?? deps.logger;

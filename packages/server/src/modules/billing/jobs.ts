@@ -1,5 +1,5 @@
 import type { PaymentKind } from "@tessera/core";
-import type { Deps, Scope } from "../../context.js";
+import { type Deps, type Scope, withCorrelation } from "../../context.js";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { JobContext } from "../../jobs/worker.js";
 import { type PaymentsService, withOutcome } from "../payments/service.js";
@@ -63,9 +63,11 @@ export function billingJobs(j: JobDeps) {
 
   /** Renewal, trial end, scheduled cancel, fixed-term end: one decision per period end. */
   async function periodEnd(ctx: JobContext): Promise<void> {
-    const { job, payload, scope } = ctx;
+    const { job, payload } = ctx;
     const p = payload as PeriodEndPayload;
-    if (!scope) return;
+    if (!ctx.scope) return;
+    // A renewal is a story of its own: everything it leads to carries this job's id.
+    const scope = withCorrelation(j.deps, ctx.scope, job.id);
     for (let round = 0; round < ROUNDS; round++) {
       const row = await j.store.find(db, scope, p.subscription);
       if (!row || row.period_index !== p.period_index || row.current_period_end !== p.period_end) return;
