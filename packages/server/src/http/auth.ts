@@ -40,7 +40,9 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
       actor: `${actor.type}:${actor.id}`,
     });
     c.set("logger", logger);
-    const idempotencyKey = c.req.header("idempotency-key");
+    // Kept on events for the audit trail; the idempotency middleware refuses a malformed one on POST.
+    const header = c.req.header("idempotency-key");
+    const idempotencyKey = header && /^[\x20-\x7e]{1,255}$/.test(header) ? header : undefined;
     const principal: TenantPrincipal = {
       kind: "tenant",
       keyId: key.keyId,

@@ -78,6 +78,23 @@ describe("audit hash chain", () => {
     expect(again).toHaveLength(rows.length);
   });
 
+  it("serialises concurrent appends to one tenant's chain (Postgres: several connections at once)", async () => {
+    const tenant = await createTestTenant(ctx, "chain-concurrent");
+    const scope = { ...tenant.scopes.development!, actor: { type: "system" as const, id: "test" } };
+    const before = (await ctx.services.audit.verify(tenant.id))[0]!.last_seq;
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        ctx.deps.db
+          .transaction()
+          .execute((tx) =>
+            ctx.services.audit.record(tx, scope, { kind: "decision", action: "test.concurrent", data: { i } }),
+          ),
+      ),
+    );
+    const [report] = await ctx.services.audit.verify(tenant.id);
+    expect(report).toMatchObject({ ok: true, last_seq: before + 24, records: before + 24 });
+  });
+
   it.runIf(dialect === "postgres")("is append-only on Postgres: UPDATE, DELETE and TRUNCATE are refused", async () => {
     const tenant = await chainOf("chain-locked", 2);
     const row = await rowAt(tenant.id, 2);

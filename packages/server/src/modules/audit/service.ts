@@ -132,8 +132,9 @@ export function auditService(
   }
 
   async function scheduleCheckpoints(afterMs = 0): Promise<void> {
-    const at = new Date(deps.clock.now().getTime() + afterMs);
-    await enqueueJob(db, at.toISOString(), {
+    const now = deps.clock.now();
+    const at = new Date(now.getTime() + afterMs);
+    await enqueueJob(db, now.toISOString(), {
       type: CHECKPOINT_JOB,
       payload: {},
       runAt: at.toISOString(),
