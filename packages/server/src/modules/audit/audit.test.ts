@@ -184,11 +184,15 @@ describe("audit records", () => {
     const decisions = steps.filter(([kind]: string[]) => kind !== "action");
     expect(decisions).toEqual([
       ["decision", "period_end.charge"],
+      ["decision", "payment.routing"],
       ["outcome", "renewal.charge"],
       ["decision", "dunning.start"],
+      ["decision", "payment.routing"],
       ["outcome", "dunning.retry"],
       ["outcome", "dunning.recovered"],
     ]);
+    const routing = res.body.data.find((r: any) => r.action === "payment.routing");
+    expect(routing).toMatchObject({ object_type: "payment", data: { providers: ["sandbox"], chosen: "sandbox" } });
     // The changes they led to are in the same lineage, as actions of the jobs that made them.
     const actions = res.body.data.filter((r: any) => r.kind === "action");
     expect(actions.map((r: any) => r.action)).toEqual([
