@@ -94,7 +94,7 @@ describe("audit records", () => {
       "Alice Liddell",
       "Pleasance",
       "alice-ext-4711",
-      "7946",
+      "+44 20 7946 0958",
       key.body.secret,
     ]) {
       expect(text, `"${secret}" reached the audit trail`).not.toContain(secret);
