@@ -11,6 +11,8 @@ describe("durable jobs and test clocks", () => {
   beforeAll(async () => {
     ctx = await createTestApp();
     acme = await createTestTenant(ctx);
+    // Provisioning's events reach their consumers (the audit trail) by jobs: run those first.
+    await ctx.services.worker.drain();
     ctx.services.jobs.register("test.record", async ({ payload, scope }) => {
       seen.push({ type: "test.record", at: scope!.clock.now().toISOString(), payload });
     });
