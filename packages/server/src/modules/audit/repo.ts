@@ -96,6 +96,17 @@ export function listChainTenants(db: Db): Promise<Array<{ tenant_id: string; seq
   return db.selectFrom("audit_chain_heads").select(["tenant_id", "seq", "hash"]).orderBy("tenant_id").execute();
 }
 
+/** Every tenant with records or checkpoints: a chain whose head row was deleted is still verified. */
+export async function listTenantsWithRecords(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom("audit_records")
+    .select("tenant_id")
+    .distinct()
+    .union(db.selectFrom("audit_checkpoints").select("tenant_id").distinct())
+    .execute();
+  return rows.map((r) => r.tenant_id);
+}
+
 /** One tenant's chain in order, a batch after `afterSeq`. */
 export function listChain(db: Db, tenantId: string, afterSeq: number, limit: number): Promise<AuditRecordRow[]> {
   return db

@@ -216,11 +216,12 @@ export function auditService(
 
     /** Verifies every tenant's chain, or one tenant's (by id). */
     async verify(tenantId?: string): Promise<ChainReport[]> {
-      const heads = await repo.listChainTenants(db);
-      const wanted = tenantId ? heads.filter((h) => h.tenant_id === tenantId) : heads;
-      if (tenantId && wanted.length === 0) wanted.push({ tenant_id: tenantId, seq: 0, hash: "" });
+      const heads = new Map((await repo.listChainTenants(db)).map((h) => [h.tenant_id, Number(h.seq)]));
+      const tenants = tenantId
+        ? [tenantId]
+        : [...new Set([...heads.keys(), ...(await repo.listTenantsWithRecords(db))])].sort();
       const reports: ChainReport[] = [];
-      for (const head of wanted) reports.push(await verifyChain(db, keys, head.tenant_id, Number(head.seq)));
+      for (const t of tenants) reports.push(await verifyChain(db, keys, t, heads.get(t) ?? 0));
       return reports;
     },
 
