@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { CreateTenant } from "@tessera/core";
+import { type Actor, CreateTenant } from "@tessera/core";
 import { Command, Option } from "commander";
 import { ConfigError } from "./config.js";
 import { migrateToLatest } from "./db/migrate.js";
@@ -201,7 +201,7 @@ tenant
         `invalid tenant:\n${input.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
       );
     }
-    const created = await withServices(opts, (s) => provisionTenant(s, input.data));
+    const created = await withServices(opts, (s) => provisionTenant(s, input.data, cliActor("tenant create")));
     if (opts.json) {
       console.log(JSON.stringify(created, null, 2));
       return;
@@ -228,7 +228,12 @@ async function environmentScope(s: ReturnType<typeof createServices>, tenantRef:
   const env = await s.tenancy.findEnvironment(tenantRow.id, envName);
   const scope = env ? await s.tenancy.scopeForEnvironment(env.id) : undefined;
   if (!scope) throw new Error(`tenant "${tenantRow.slug}" has no environment "${envName}"`);
-  return scope;
+  return { ...scope, actor: cliActor(process.argv.slice(2, 4).join(" ")) };
+}
+
+/** Who changes things from the command line, as events and the audit trail record it. */
+function cliActor(command: string): Actor {
+  return { type: "system", id: "cli", label: `tessera ${command}` };
 }
 
 const keys = program.command("keys").description("Entitlement-token signing keys (one set per tenant and environment)");

@@ -63,6 +63,15 @@ describe("tessera audit verify", () => {
         .where("seq", "=", 2)
         .executeTakeFirstOrThrow();
       tampered = { id: row.id, seq: Number(row.seq) };
+      // What the CLI changed is recorded with the CLI as its actor.
+      const actors = await runtime.deps.db
+        .selectFrom("audit_records")
+        .select("actor")
+        .where("tenant_id", "=", shop.id)
+        .execute();
+      expect(actors.length).toBeGreaterThan(0);
+      for (const { actor } of actors)
+        expect(JSON.parse(actor!)).toEqual({ type: "system", id: "cli", label: "tessera tenant create" });
       await runtime.deps.db.updateTable("audit_records").set({ action: "forged" }).where("id", "=", row.id).execute();
     } finally {
       await runtime.database.close();
