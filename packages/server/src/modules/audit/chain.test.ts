@@ -95,6 +95,29 @@ describe("audit hash chain", () => {
     expect(report).toMatchObject({ ok: true, last_seq: before + 24, records: before + 24 });
   });
 
+  it("records a decision with its transaction: rolled back together, the chain does not move", async () => {
+    const tenant = await createTestTenant(ctx, "chain-rollback");
+    const scope = tenant.scopes.development!;
+    const before = (await ctx.services.audit.verify(tenant.id))[0]!.last_seq;
+    await expect(
+      ctx.deps.db.transaction().execute(async (tx) => {
+        await ctx.services.audit.record(tx, scope, { kind: "decision", action: "test.rolled_back" });
+        throw new Error("the change failed");
+      }),
+    ).rejects.toThrow("the change failed");
+    await ctx.deps.db
+      .transaction()
+      .execute((tx) => ctx.services.audit.record(tx, scope, { kind: "decision", action: "test.kept" }));
+    const rows = await ctx.deps.db
+      .selectFrom("audit_records")
+      .select(["action", "seq"])
+      .where("tenant_id", "=", tenant.id)
+      .where("action", "like", "test.%")
+      .execute();
+    expect(rows.map((r) => [r.action, Number(r.seq)])).toEqual([["test.kept", before + 1]]);
+    expect((await ctx.services.audit.verify(tenant.id))[0]).toMatchObject({ ok: true });
+  });
+
   it.runIf(dialect === "postgres")("is append-only on Postgres: UPDATE, DELETE and TRUNCATE are refused", async () => {
     const tenant = await chainOf("chain-locked", 2);
     const row = await rowAt(tenant.id, 2);
