@@ -74,7 +74,7 @@ function withRouting(w: Omit<Write, "correlationId">, route: Routing, reserved: 
     kind: "decision",
     action: "payment.routing",
     object: { id: charged.id, object: "payment" },
-    reason: reserved.provider === charged.provider ? "first provider in line" : `failover from ${reserved.provider}`,
+    reason: reserved.provider === charged.provider ? "no failover" : `failover from ${reserved.provider}`,
     data: { storefront: route.storefrontId, providers: route.providers.map((p) => p.name), chosen: charged.provider },
   };
   const firstOutcome = w.audit.findIndex((e) => e.kind === "outcome");
