@@ -119,6 +119,25 @@ export function listChain(db: Db, tenantId: string, afterSeq: number, limit: num
     .execute();
 }
 
+export interface ChainLink {
+  id: string;
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Only the links of a chain, to find where each record was written (verify.ts). */
+export function listChainLinks(db: Db, tenantId: string, afterSeq: number, limit: number): Promise<ChainLink[]> {
+  return db
+    .selectFrom("audit_records")
+    .select(["id", "seq", "prev_hash", "hash"])
+    .where("tenant_id", "=", tenantId)
+    .where("seq", ">", afterSeq)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+}
+
 export function listCheckpoints(db: Db, tenantId: string): Promise<AuditCheckpointRow[]> {
   return db.selectFrom("audit_checkpoints").selectAll().where("tenant_id", "=", tenantId).orderBy("seq").execute();
 }

@@ -39,20 +39,23 @@ export async function verifyChain(
   headSeq: number,
 ): Promise<ChainReport> {
   const problems: ChainProblem[] = [];
+  const checkpoints = await repo.listCheckpoints(db, tenantId);
+  // Only the hashes checkpoints signed are kept, and the links: the records themselves stream by.
+  const signed = new Set(checkpoints.map((c) => Number(c.seq)));
   const hashAt = new Map<number, string>();
+  const writtenAt = positionsByLinks(await allLinks(db, tenantId));
   let expected = 1;
   let prevHash = GENESIS_HASH;
   let records = 0;
   let after = 0;
-  const rows: AuditRecordRow[] = [];
   for (;;) {
     const batch = await repo.listChain(db, tenantId, after, BATCH);
-    rows.push(...batch);
+    for (const row of batch) check(row);
     if (batch.length < BATCH) break;
     after = Number(batch.at(-1)!.seq);
   }
-  const writtenAt = positionsByLinks(rows);
-  for (const row of rows) {
+
+  function check(row: AuditRecordRow) {
     const seq = Number(row.seq);
     records++;
     if (seq !== expected) {
@@ -84,7 +87,7 @@ export async function verifyChain(
         message: `record ${row.id} at seq ${seq} does not follow the record before it`,
       });
     }
-    hashAt.set(seq, row.hash);
+    if (signed.has(seq)) hashAt.set(seq, row.hash);
     prevHash = row.hash;
     expected = seq + 1;
   }
@@ -99,7 +102,6 @@ export async function verifyChain(
     });
   }
 
-  const checkpoints = await repo.listCheckpoints(db, tenantId);
   for (const cp of checkpoints) {
     const seq = Number(cp.seq);
     const valid = await keys.verify(db, cp.key_id, checkpointMessage(tenantId, seq, cp.hash), cp.signature);
@@ -141,8 +143,18 @@ export async function verifyChain(
   };
 }
 
+async function allLinks(db: Db, tenantId: string): Promise<repo.ChainLink[]> {
+  const links: repo.ChainLink[] = [];
+  for (let after = 0; ; ) {
+    const batch = await repo.listChainLinks(db, tenantId, after, BATCH * 10);
+    links.push(...batch);
+    if (batch.length < BATCH * 10) return links;
+    after = Number(batch.at(-1)!.seq);
+  }
+}
+
 /** Where each record was written, by following the prev_hash links from the genesis hash. */
-function positionsByLinks(rows: AuditRecordRow[]): Map<string, number> {
+function positionsByLinks(rows: repo.ChainLink[]): Map<string, number> {
   const byPrev = new Map(rows.map((r) => [r.prev_hash, r]));
   const positions = new Map<string, number>();
   let hash = GENESIS_HASH;
