@@ -25,6 +25,9 @@ export const ID_PREFIXES = {
   channel_link: "chl",
   channel_notification: "chn",
   channel_product: "chp",
+  audit_record: "aud",
+  audit_checkpoint: "ackp",
+  audit_key: "akey",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

@@ -4,6 +4,7 @@ export * from "./events.js";
 export * from "./ids.js";
 export * from "./proration.js";
 export * from "./schemas/api-keys.js";
+export * from "./schemas/audit.js";
 export * from "./schemas/catalog.js";
 export * from "./schemas/common.js";
 export * from "./schemas/customers.js";

@@ -9,6 +9,7 @@ import { readiness, unavailableResponse } from "./http/health.js";
 import { refuseUnsafeInput } from "./http/input-guard.js";
 import { problemResponse, validationError } from "./http/problem.js";
 import { requestId } from "./http/request-id.js";
+import { auditRoutes } from "./modules/audit/routes.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { bundleRoutes } from "./modules/catalog/bundle-routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
@@ -91,6 +92,7 @@ export function createApp(
     subscriptionRoutes,
     paymentRoutes,
     eventsRoutes,
+    auditRoutes,
     testClocksRoutes,
     webhookRoutes,
     entitlementRoutes,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { CreateTenant, Password, PLATFORM_ROLES } from "@tessera/core";
+import { type Actor, CreateTenant, Password, PLATFORM_ROLES } from "@tessera/core";
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { ConfigError } from "./config.js";
@@ -128,12 +128,13 @@ program
     });
     const runtime = await openRuntime({ env });
     const { config, logger } = runtime;
-    const { worker, events } = createServices(runtime.deps, {
+    const { worker, events, audit } = createServices(runtime.deps, {
       worker: workerTuning(config),
       webhooks: webhookOptions(config),
       providers: paymentProvidersOf(runtime.deps),
     });
     await events.scheduleSweep();
+    await audit.scheduleCheckpoints();
     worker.start();
     // The worker's timers are unref'd (so they never hold `serve` open); here it is the whole
     // process, which must stay up until a signal.
@@ -289,7 +290,7 @@ tenant
         `invalid tenant:\n${input.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
       );
     }
-    const created = await withServices(opts, (s) => provisionTenant(s, input.data));
+    const created = await withServices(opts, (s) => provisionTenant(s, input.data, cliActor("tenant create")));
     if (opts.json) {
       console.log(JSON.stringify(created, null, 2));
       return;
@@ -316,7 +317,12 @@ async function environmentScope(s: ReturnType<typeof createServices>, tenantRef:
   const env = await s.tenancy.findEnvironment(tenantRow.id, envName);
   const scope = env ? await s.tenancy.scopeForEnvironment(env.id) : undefined;
   if (!scope) throw new Error(`tenant "${tenantRow.slug}" has no environment "${envName}"`);
-  return scope;
+  return { ...scope, actor: cliActor(process.argv.slice(2, 4).join(" ")) };
+}
+
+/** Who changes things from the command line, as events and the audit trail record it. */
+function cliActor(command: string): Actor {
+  return { type: "system", id: "cli", label: `tessera ${command}` };
 }
 
 const keys = program.command("keys").description("Entitlement-token signing keys (one set per tenant and environment)");
@@ -368,6 +374,40 @@ keys
     );
     if (opts.json) console.log(JSON.stringify(list, null, 2));
     else for (const k of list) console.log(`${k.id}  ${k.alg.padEnd(6)} ${k.status.padEnd(9)} ${k.retires_at ?? ""}`);
+  });
+
+const auditCommand = program.command("audit").description("The tamper-evident audit trail (docs/security.md)");
+auditCommand
+  .command("verify")
+  .description("Check every tenant's hash chain and signed checkpoints; exits 1 naming the first bad record")
+  .option("--tenant <slug>", "one tenant (slug or id)")
+  .option("--json", "print JSON")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const reports = await withServices(opts, async (s) => {
+      if (!opts.tenant) return s.audit.verify();
+      const found = await s.tenancy.find(opts.tenant);
+      if (!found) throw new Error(`no tenant "${opts.tenant}"`);
+      return s.audit.verify(found.id);
+    });
+    const bad = reports.filter((r) => !r.ok);
+    if (opts.json) console.log(JSON.stringify({ ok: bad.length === 0, tenants: reports }, null, 2));
+    else {
+      for (const r of reports) {
+        const status = r.ok ? "ok" : `TAMPERED: ${r.first_problem?.message}`;
+        console.log(`${r.tenant_id}  ${r.records} records, ${r.checkpoints} checkpoints  ${status}`);
+        for (const p of r.problems.slice(1)) console.log(`    also at seq ${p.seq}: ${p.message}`);
+      }
+    }
+    if (bad.length) process.exitCode = 1;
+  });
+auditCommand
+  .command("checkpoint")
+  .description("Sign the head of every chain that grew since its last checkpoint (the worker does it hourly)")
+  .addOption(dbOption())
+  .action(async (opts) => {
+    const signed = await withServices(opts, (s) => s.audit.checkpointAll());
+    console.log(`signed ${signed} checkpoint${signed === 1 ? "" : "s"}`);
   });
 
 function printBanner(server: Awaited<ReturnType<typeof startServer>>) {

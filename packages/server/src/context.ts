@@ -46,6 +46,29 @@ export interface Scope {
   correlationId?: string;
   /** What directly caused this work: the request id, or the event a consumer is handling. */
   causationId?: string;
+  /** The request's Idempotency-Key, kept on its events for the audit trail. */
+  idempotencyKey?: string;
+  /**
+   * A logger bound to this request or job (request id, correlation id, tenant, environment, actor),
+   * so that one grep on the correlation id follows a renewal through routing, the PSP call and the
+   * webhook. Set by the HTTP pipeline (http/auth.ts) and the worker; use `loggerFor(deps, scope)`.
+   */
+  logger?: Logger;
+}
+
+/**
+ * The scope of work that starts a correlation of its own inside a job (a renewal: its payment,
+ * events, audit records and the dunning jobs it schedules share the period-end job's id), with
+ * the logger rebound to it so the log lines say the same.
+ */
+export function withCorrelation(deps: Pick<Deps, "logger">, scope: Scope, correlationId: string): Scope {
+  const bindings = scope.logger?.bindings() ?? {};
+  return { ...scope, correlationId, logger: deps.logger.child({ ...bindings, correlation_id: correlationId }) };
+}
+
+/** The scope's bound logger, else the process logger: what services log with. */
+export function loggerFor(deps: Pick<Deps, "logger">, scope: Pick<Scope, "logger"> | undefined): Logger {
+  return scope?.logger ?? deps.logger;
 }
 
 /** The actor of work nobody asked for by name: a sweep, a migration, a test. */

@@ -48,6 +48,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
   if (config.TESSERA_WORKER) {
     // The periodic fan-out sweep: events whose after-commit kick was lost (modules/events/fanout.ts).
     await withSystemAccess(() => services.events.scheduleSweep());
+    // Signs every grown audit chain hourly (modules/audit), besides every 100 records.
+    await withSystemAccess(() => services.audit.scheduleCheckpoints());
     services.worker.start();
   }
   logger.info({ url, database: runtime.database.description }, "tessera listening");

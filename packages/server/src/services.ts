@@ -3,6 +3,7 @@ import { withSystemAccess } from "./db/access.js";
 import { createRateLimits, DEFAULT_RATE_LIMITS, type RateLimitOptions } from "./http/rate-limit.js";
 import { JobRegistry } from "./jobs/registry.js";
 import { createWorker, type Worker, type WorkerTuning } from "./jobs/worker.js";
+import { auditService } from "./modules/audit/service.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { directChannel } from "./modules/channels/direct/adapter.js";
@@ -38,12 +39,20 @@ export function createServices(
     providers?: PaymentProvider[];
     /** Channel adapters beyond `direct` (App Store, Play, … or a test's in-memory vendor). */
     channels?: ChannelAdapter[];
+    /** Audit records per tenant between checkpoints made by appends (default 100). */
+    auditCheckpointEvery?: number;
   } = {},
 ) {
   const jobs = new JobRegistry();
   // Personal fields in immutable rows are sealed per customer, so erasure can destroy them.
   const personalData = personalDataVault(deps);
   const events = eventsService(deps, { jobs, personalData });
+  // Every committed event becomes an action in its tenant's hash chain; billing records decisions.
+  const audit = auditService(deps, {
+    events,
+    jobs,
+    ...(options.auditCheckpointEvery ? { checkpointEvery: options.auditCheckpointEvery } : {}),
+  });
   const tenancy = tenancyService(deps);
   const auth = authService(deps, { events });
   const users = usersService(deps);
@@ -63,7 +72,7 @@ export function createServices(
     jobs,
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
   });
-  const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs });
+  const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs, audit });
   // Effective entitlements merge granting subscriptions and manual grants.
   const entitlements = entitlementsService(deps, {
     catalog,
@@ -113,6 +122,7 @@ export function createServices(
     providerInbox,
     subscriptions,
     events,
+    audit,
     testClocks,
     webhooks,
     entitlements,

@@ -139,6 +139,15 @@ export const FIXTURES: Record<string, Fixture> = {
     if (!id) throw new Error(`fixture: no event for ${cus.id}: ${JSON.stringify(events.body)}`);
     return { id };
   },
+  // The audit consumer records the customer's creation once the worker ran; its request's lineage.
+  "/v1/audit/lineage": async (api, drain) => {
+    const { cus } = await customer(api);
+    await drain();
+    const records = await api("GET", `/v1/audit?limit=1&object_id=${cus.id}`);
+    const correlation_id = records.body?.data?.[0]?.correlation_id;
+    if (!correlation_id) throw new Error(`fixture: no audit record for ${cus.id}: ${JSON.stringify(records.body)}`);
+    return { correlation_id };
+  },
   "/v1/webhook-endpoints": async (api, drain) => {
     const ep = created(
       await api("POST", "/v1/webhook-endpoints", {

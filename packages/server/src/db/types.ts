@@ -249,6 +249,8 @@ export interface EventsTable {
   causation_id: string | null;
   /** Null until the fan-out job has handed the event to its consumers. */
   fanned_out_at: string | null;
+  /** The Idempotency-Key of the request that made it, for the audit trail. */
+  idempotency_key: string | null;
 }
 
 export interface JobsTable {
@@ -488,6 +490,61 @@ export interface SandboxOperationsTable {
   created_at: string;
 }
 
+/** One tenant's hash chain (modules/audit): append-only, Postgres refuses UPDATE/DELETE. */
+export interface AuditRecordsTable {
+  id: string;
+  tenant_id: string;
+  /** null for tenant-wide records (a platform read). */
+  environment_id: string | null;
+  seq: number;
+  kind: "action" | "decision" | "outcome";
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  /** The Actor as JSON. */
+  actor: string | null;
+  request_id: string | null;
+  idempotency_key: string | null;
+  correlation_id: string | null;
+  causation_id: string | null;
+  event_id: string | null;
+  /** Redacted snapshots as JSON. */
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+  data: string;
+  /** Business time (the environment's clock); recorded_at is the wall clock at append. */
+  created_at: string;
+  recorded_at: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditChainHeadsTable {
+  tenant_id: string;
+  seq: number;
+  hash: string;
+  updated_at: string;
+}
+
+/** Ed25519 keys signing checkpoints; the private half sealed with the master key. */
+export interface AuditKeysTable {
+  id: string;
+  public_key: string;
+  private_key_encrypted: string;
+  created_at: string;
+}
+
+export interface AuditCheckpointsTable {
+  id: string;
+  tenant_id: string;
+  seq: number;
+  hash: string;
+  key_id: string;
+  signature: string;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   environments: EnvironmentsTable;
@@ -521,6 +578,10 @@ export interface Database {
   usage_records: UsageRecordsTable;
   usage_counters: UsageCountersTable;
   signing_keys: SigningKeysTable;
+  audit_records: AuditRecordsTable;
+  audit_chain_heads: AuditChainHeadsTable;
+  audit_keys: AuditKeysTable;
+  audit_checkpoints: AuditCheckpointsTable;
   health: HealthTable;
 }
 
@@ -545,6 +606,8 @@ export type CustomerRow = Selectable<CustomersTable>;
 export type NewCustomer = Insertable<CustomersTable>;
 export type CustomerUpdate = Updateable<CustomersTable>;
 export type EventRow = Selectable<EventsTable>;
+export type AuditRecordRow = Selectable<AuditRecordsTable>;
+export type AuditCheckpointRow = Selectable<AuditCheckpointsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type PaymentRow = Selectable<PaymentsTable>;

@@ -37,6 +37,20 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
     if (!scopeAllows(key.scopes, permission)) {
       throw new ApiError("FORBIDDEN", `This route needs the "${permission}" permission`);
     }
+    const requestId = c.get("requestId");
+    const actor = { type: "api_key" as const, id: key.keyId, ...(key.name ? { label: key.name } : {}) };
+    // Every later line of this request (the access line too) names who acted where, under which
+    // correlation: one grep on the correlation id follows it into the jobs it scheduled.
+    const logger = c.get("logger").child({
+      correlation_id: requestId,
+      tenant: key.scope.tenantId,
+      environment: key.scope.environment,
+      actor: `${actor.type}:${actor.id}`,
+    });
+    c.set("logger", logger);
+    // Kept on events for the audit trail; the idempotency middleware refuses a malformed one on POST.
+    const header = c.req.header("idempotency-key");
+    const idempotencyKey = header && /^[\x20-\x7e]{1,255}$/.test(header) ? header : undefined;
     const principal: TenantPrincipal = {
       kind: "tenant",
       keyId: key.keyId,
@@ -44,10 +58,12 @@ export function requireTenantKey(permission: string): MiddlewareHandler<AppEnv> 
       // The request is its own correlation and the cause of what it changes directly.
       scope: {
         ...key.scope,
-        requestId: c.get("requestId"),
-        actor: { type: "api_key", id: key.keyId, ...(key.name ? { label: key.name } : {}) },
-        correlationId: c.get("requestId"),
-        causationId: c.get("requestId"),
+        requestId,
+        actor,
+        correlationId: requestId,
+        causationId: requestId,
+        logger,
+        ...(idempotencyKey && { idempotencyKey }),
       },
     };
     c.set("principal", principal);
@@ -98,6 +114,13 @@ async function userInTenant(
   const scope = await services.tenancy.scopeForEnvironment(env.id);
   if (!scope) throw new ApiError("TENANT_MISMATCH", "You have no access to that tenant and environment (x-tn, x-env)");
   const { testClockAt: _, ...plain } = scope;
+  const logger = c.get("logger").child({
+    correlation_id: c.get("requestId"),
+    tenant: tenant.id,
+    environment: envName,
+    actor: `user:${user.id}`,
+  });
+  c.set("logger", logger);
   return {
     kind: "tenant",
     // The credential is the session: idempotent replays and rate limits are per session.
@@ -106,9 +129,11 @@ async function userInTenant(
     scope: {
       ...plain,
       requestId: c.get("requestId"),
-      actor: { type: "user", id: user.id, label: user.email },
+      // The id only: events and audit records are immutable, and an email is personal data.
+      actor: { type: "user", id: user.id },
       correlationId: c.get("requestId"),
       causationId: c.get("requestId"),
+      logger,
     },
     user: { id: user.id, role: access.role },
   };
@@ -141,6 +166,7 @@ export function requirePlatformKey(): MiddlewareHandler<AppEnv> {
     const key = await withSystemAccess(() => c.get("services").auth.authenticatePlatform(secret));
     if (!key) throw new ApiError("UNAUTHENTICATED", "The platform key is invalid or revoked");
     c.set("principal", { kind: "platform", keyId: key.keyId });
+    c.set("logger", c.get("logger").child({ correlation_id: c.get("requestId"), actor: `platform_key:${key.keyId}` }));
     // Platform administration (tenants, their environments and first keys) spans tenants.
     await withSystemAccess(next);
   };

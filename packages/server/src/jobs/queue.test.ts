@@ -11,7 +11,7 @@ describe("durable jobs and test clocks", () => {
   beforeAll(async () => {
     ctx = await createTestApp();
     acme = await createTestTenant(ctx);
-    // Provisioning records events; their fan-out jobs run now, so the tests below count only theirs.
+    // Provisioning's events reach their consumers (the audit trail) by jobs: run those first.
     await ctx.services.worker.drain();
     ctx.services.jobs.register("test.record", async ({ payload, scope }) => {
       seen.push({ type: "test.record", at: scope!.clock.now().toISOString(), payload });

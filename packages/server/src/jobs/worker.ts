@@ -119,11 +119,21 @@ export function createWorker(o: WorkerOptions): Worker {
       const base = env ? await shared(`scope:${env}`, () => o.scopeOf(env)) : undefined;
       // Lineage: the job acts as the system, continues the correlation of whatever scheduled it
       // (or starts its own), and was caused by its scheduler's cause, else by itself.
+      const correlationId = job.correlation_id ?? job.id;
       const scope: Scope | undefined = base && {
         ...base,
         actor: { type: "system", id: job.type },
-        correlationId: job.correlation_id ?? job.id,
+        correlationId,
         causationId: job.causation_id ?? job.id,
+        // The job's lines carry its lineage like a request's (context.ts, Scope.logger).
+        logger: deps.logger.child({
+          job_id: job.id,
+          job_type: job.type,
+          correlation_id: correlationId,
+          tenant: base.tenantId,
+          environment: base.environment,
+          actor: `system:${job.type}`,
+        }),
       };
       let completed = false;
       await handler({
@@ -138,6 +148,7 @@ export function createWorker(o: WorkerOptions): Worker {
         },
       });
       if (!completed) await completeJob(deps.db, job, id, deps.clock.now().toISOString());
+      scope?.logger?.debug({ attempts: job.attempts }, "job done");
       if (scope && o.afterJob)
         await o.afterJob(scope).catch((error) => deps.logger.warn({ err: error }, "after-job hook failed"));
     } catch (error) {
@@ -153,7 +164,17 @@ export function createWorker(o: WorkerOptions): Worker {
         return;
       }
       const outcome = await failJob(deps.db, job, id, error, deps.clock.now());
-      deps.logger.warn({ err: error, job: job.id, type: job.type, attempts: job.attempts, outcome }, "job failed");
+      deps.logger.warn(
+        {
+          err: error,
+          job: job.id,
+          type: job.type,
+          attempts: job.attempts,
+          outcome,
+          correlation_id: job.correlation_id,
+        },
+        "job failed",
+      );
     }
   }
 

@@ -2,6 +2,7 @@ import type { PaymentKind } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { Db, PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { EnqueueJob } from "../../jobs/queue.js";
+import type { AuditEntry } from "../audit/service.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/store.js";
 
@@ -63,6 +64,24 @@ export function settleJob(payment: PaymentRow, wallNow: Date): EnqueueJob {
   };
 }
 
+/**
+ * The routing decision (which providers were in line, which one charged, after a failover or not)
+ * joins the write's audit entries, after the decisions that led to the charge and before its outcome.
+ */
+function withRouting(w: Omit<Write, "correlationId">, route: Routing, reserved: PaymentRow, charged: PaymentRow) {
+  if (!w.audit?.length) return w;
+  const routing: AuditEntry = {
+    kind: "decision",
+    action: "payment.routing",
+    object: { id: charged.id, object: "payment" },
+    reason: reserved.provider === charged.provider ? "no failover" : `failover from ${reserved.provider}`,
+    data: { storefront: route.storefrontId, providers: route.providers.map((p) => p.name), chosen: charged.provider },
+  };
+  const firstOutcome = w.audit.findIndex((e) => e.kind === "outcome");
+  const at = firstOutcome < 0 ? w.audit.length : firstOutcome;
+  return { ...w, audit: [...w.audit.slice(0, at), routing, ...w.audit.slice(at)] };
+}
+
 export function chargeProtocol(
   deps: Deps,
   { store, payments }: { store: SubscriptionStore; payments: PaymentsService },
@@ -83,7 +102,7 @@ export function chargeProtocol(
     if (outcome.status === "unavailable" && !failover)
       throw new Error(`${payment.provider} unavailable: ${outcome.message}`);
     const settledPreview = withOutcome(payment, outcome, scope.clock.now().toISOString());
-    const w = await apply(settledPreview, outcome, row);
+    const w = withRouting(await apply(settledPreview, outcome, row), route, reserved, payment);
     return db.transaction().execute(async (tx): Promise<Applied> => {
       const settled = await payments.settle(tx, scope, payment, outcome);
       if (!settled) return { status: "conflict" };

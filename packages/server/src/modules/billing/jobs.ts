@@ -1,4 +1,4 @@
-import type { Deps, Scope } from "../../context.js";
+import { type Deps, type Scope, withCorrelation } from "../../context.js";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { JobContext } from "../../jobs/worker.js";
 import { isFinal, type PaymentsService, withOutcome } from "../payments/service.js";
@@ -62,9 +62,11 @@ export function billingJobs(j: JobDeps) {
 
   /** Renewal, trial end, scheduled cancel, fixed-term end: one decision per period end. */
   async function periodEnd(ctx: JobContext): Promise<void> {
-    const { job, payload, scope } = ctx;
+    const { job, payload } = ctx;
     const p = payload as PeriodEndPayload;
-    if (!scope) return;
+    if (!ctx.scope) return;
+    // A renewal is a story of its own: everything it leads to carries this job's id.
+    const scope = withCorrelation(j.deps, ctx.scope, job.id);
     for (let round = 0; round < ROUNDS; round++) {
       const row = await j.store.find(db, scope, p.subscription);
       if (!row || row.period_index !== p.period_index || row.current_period_end !== p.period_end) return;
@@ -89,6 +91,14 @@ export function billingJobs(j: JobDeps) {
             decision.kind === "cancel" ? { event: "cancel", reason: "cancel_at_period_end" } : { event: "term_ended" },
           patch: { ended_at: row.current_period_end, pending_plan_change: null },
           correlationId,
+          audit: [
+            {
+              kind: "decision",
+              action: `period_end.${decision.kind}`,
+              reason: decision.kind === "cancel" ? "cancel scheduled for the period end" : "the fixed term ended",
+              data: { period_index: row.period_index, period_end: row.current_period_end },
+            },
+          ],
         };
         if (await write(scope, row, w, ctx)) return;
         continue;

@@ -1,5 +1,6 @@
 import type { EventType } from "@tessera/core";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
+import type { AuditEntry } from "../audit/service.js";
 import { historyOf } from "../subscriptions/model.js";
 import type { Patch, Write } from "../subscriptions/store.js";
 import type { Apply } from "./charge.js";
@@ -23,6 +24,36 @@ const CLEAR_DUNNING: Patch = {
   next_retry_at: null,
 };
 
+/** What a charge came to, for the audit trail (linked to its decision by the payment's correlation). */
+function chargeOutcome(action: string, payment: PaymentRow): AuditEntry {
+  return {
+    kind: "outcome",
+    action,
+    reason: payment.failure_code,
+    data: {
+      payment: payment.id,
+      status: payment.status,
+      provider: payment.provider,
+      amount: Number(payment.amount),
+      currency: payment.currency,
+      period_index: payment.period_index,
+      attempt: payment.attempt,
+      failure_code: payment.failure_code,
+      retryable: payment.retryable === null ? null : payment.retryable === 1,
+    },
+  };
+}
+
+/** The period-end decision that led to a charge. */
+function periodEndDecision(d: Extract<PeriodEndDecision, { kind: "charge" }>): AuditEntry {
+  return {
+    kind: "decision",
+    action: "period_end.charge",
+    reason: d.conversion ? "trial ended" : d.planChanged ? "renewal on the pending plan" : "renewal",
+    data: { period_index: d.periodIndex, price: d.price.id, amount: d.price.amount, currency: d.price.currency },
+  };
+}
+
 /** When the subscription entered grace: dunning days count from there. */
 export function graceStartedAt(row: SubscriptionRow): string {
   const entry = historyOf(row).findLast((h) => h.status === "grace");
@@ -39,7 +70,14 @@ export function startDunning(
 ): Change {
   const retryable = payment.retryable === 1;
   const step = dunningStep(now, retryDays, 0, retryable)!;
+  const decision: AuditEntry = {
+    kind: "decision",
+    action: "dunning.start",
+    reason: `payment ${payment.id} failed (${payment.failure_code ?? "unknown"}): grace, ${step.charge ? "retry" : "deadline"} at ${step.at}`,
+    data: { payment: payment.id, retryable, step: step.step, at: step.at, charge: step.charge, retry_days: retryDays },
+  };
   return {
+    audit: [decision],
     move: { event: "payment_failed", reason: `payment_failed: ${payment.failure_code ?? "unknown"}` },
     patch: {
       unpaid_payment_id: payment.id,
@@ -61,12 +99,23 @@ export function continueDunning(
   correlationId: string | null,
 ): Change {
   const next = nextDunningStep(graceStartedAt(row), retryDays, after, retryable);
+  const decision: AuditEntry = {
+    kind: "decision",
+    action: "dunning.step",
+    reason: next
+      ? `step ${after} did not pay: ${next.charge ? "retry" : "deadline"} at ${next.at}`
+      : `step ${after} did not pay: retries exhausted, suspend`,
+    data: { after_step: after, retryable, next: next ?? null, retry_days: retryDays },
+    correlationId,
+  };
   if (!next)
     return {
+      audit: [decision],
       move: { event: "retries_exhausted" },
       patch: { ...CLEAR_DUNNING, unpaid_payment_id: row.unpaid_payment_id, payment_check_at: null },
     };
   return {
+    audit: [decision],
     patch: {
       dunning_step: next.step,
       next_retry_at: next.at,
@@ -87,6 +136,14 @@ export function recover(row: SubscriptionRow, terms: PriceTerms, now: string): C
     ? periodBounds(now, row.period_index, terms, row.period_index)
     : { start: row.current_period_start, end: row.current_period_end };
   return {
+    audit: [
+      {
+        kind: "outcome",
+        action: "dunning.recovered",
+        reason: `the unpaid period is paid: ${row.status} → active`,
+        data: { unpaid_payment: row.unpaid_payment_id, reanchored: reanchor, period_end: bounds.end },
+      },
+    ],
     move: { event: row.status === "suspended" ? "payment_resolved" : "retry_succeeded" },
     patch: {
       ...CLEAR_DUNNING,
@@ -143,12 +200,22 @@ export function applyPeriodCharge(
       pending_plan_change: null,
     };
     const events: EventType[] = d.planChanged ? ["subscription.plan_changed"] : [];
+    const audit = [
+      periodEndDecision(d),
+      chargeOutcome(d.conversion ? "trial_conversion.charge" : "renewal.charge", payment),
+    ];
     if (payment.status === "failed") {
       const dunning = startDunning(row, payment, d.periodIndex, now, await retryDays());
-      return { ...dunning, patch: { ...advance, ...dunning.patch }, events };
+      return {
+        ...dunning,
+        patch: { ...advance, ...dunning.patch },
+        events,
+        audit: [...audit, ...(dunning.audit ?? [])],
+      };
     }
     const pending = payment.status === "pending";
     return {
+      audit,
       patch: { ...advance, payment_check_at: pending ? checkAt(now) : null },
       ...(d.conversion && { move: { event: "trial_paid" as const } }),
       events: d.conversion ? events : [...events, "subscription.renewed"],
@@ -172,16 +239,18 @@ export function applyRetry(
 ): Apply {
   return async (payment, outcome, row) => {
     if (outcome.status === "unavailable") return {};
-    if (payment.status === "succeeded") return recover(row, terms, now);
+    const tried = chargeOutcome("dunning.retry", payment);
+    const afterTry = (c: Change): Change => ({ ...c, audit: [tried, ...(c.audit ?? [])] });
+    if (payment.status === "succeeded") return afterTry(recover(row, terms, now));
     if (payment.status === "pending") {
       // Pause the schedule until the outcome is known; the check resumes it.
       const resume = row.status === "grace" ? (step ?? (row.dunning_step ?? 0) - 1) : null;
-      return {
+      return afterTry({
         patch: { payment_check_at: checkAt(now), dunning_step: null, next_retry_at: null },
         jobs: [checkJob(payment, "dunning", resume, checkAt(now))],
-      };
+      });
     }
-    if (row.status !== "grace" || step === null) return {};
-    return continueDunning(row, step, payment.retryable === 1, await retryDays(), payment.correlation_id);
+    if (row.status !== "grace" || step === null) return afterTry({});
+    return afterTry(continueDunning(row, step, payment.retryable === 1, await retryDays(), payment.correlation_id));
   };
 }

@@ -94,6 +94,7 @@ describe("events: actors, lineage and fan-out after commit", () => {
       actor: null,
       causation_id: null,
       fanned_out_at: null,
+      idempotency_key: null,
     });
     expect(earlyId < later.id).toBe(true);
     await ctx.services.events.afterCommit(scope);

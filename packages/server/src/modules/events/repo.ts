@@ -20,6 +20,7 @@ const EVENT_COLUMNS = [
   "actor",
   "causation_id",
   "fanned_out_at",
+  "idempotency_key",
 ] as const satisfies ReadonlyArray<keyof EventRow>;
 
 // Every change writes one or more: compiled once (see lib/prepared.ts).

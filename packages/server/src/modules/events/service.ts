@@ -102,6 +102,7 @@ export function eventsService(
       actor: toJson(scope.actor ?? SYSTEM_ACTOR),
       causation_id: input.causationId ?? scope.causationId ?? scope.requestId ?? null,
       fanned_out_at: null,
+      idempotency_key: scope.idempotencyKey ?? null,
     };
     await repo.insertEvent(tx, row);
     // The snapshot as given, not parsed back from the JSON just written (snapshots are plain JSON
@@ -144,6 +145,11 @@ export function eventsService(
       const events = [];
       for (const row of page.rows) events.push(await read(row, scope, keys));
       return toPage({ ...page, rows: events }, (e) => e);
+    },
+
+    /** The Idempotency-Key of the request that recorded an event (kept off the event's API shape). */
+    async idempotencyKeyOf(d: Db, scope: Scope, id: string): Promise<string | null> {
+      return (await repo.findEvent(d, scope, id))?.idempotency_key ?? null;
     },
 
     async get(scope: Scope, id: string): Promise<Event> {

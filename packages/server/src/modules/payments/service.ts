@@ -1,5 +1,5 @@
 import type { Payment, PaymentListQuery, ProviderConfig, RefundPayment } from "@tessera/core";
-import type { Deps, Scope } from "../../context.js";
+import { type Deps, loggerFor, type Scope } from "../../context.js";
 import type { Db, PaymentRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
@@ -28,7 +28,7 @@ export function paymentsService(
     events: Pick<EventsService, "record">;
   },
 ) {
-  const { db, logger } = deps;
+  const { db } = deps;
   const { registry, storefronts, events } = o;
   const adapters: Adapters = adaptersOf(registry, storefronts);
 
@@ -158,12 +158,17 @@ export function paymentsService(
             vendor: { code: null, raw: null },
           };
         }
+        // The request's or job's logger: this line carries its correlation id (context.ts).
+        loggerFor(deps, scope).info(
+          { payment: current.id, provider: config.name, amount: Number(current.amount), outcome: outcome.status },
+          "payment provider charge",
+        );
         // Only a request the provider certainly did not process may move on; never after it was sent.
         if (!notProcessed(outcome)) return { payment: current, outcome };
         const { message } = outcome;
         const next = chain[i + 1];
         if (!options.failover || !next) return { payment: current, outcome: { status: "unavailable", message } };
-        logger.warn(
+        loggerFor(deps, scope).warn(
           { payment: current.id, from: config.name, to: next.name, reason: message },
           "payment provider failover",
         );

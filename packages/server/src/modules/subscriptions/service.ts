@@ -12,6 +12,7 @@ import type { Db, SubscriptionRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import { type Page, toPage } from "../../lib/pagination.js";
+import type { AuditRecorder } from "../audit/service.js";
 import { applyRetry } from "../billing/outcomes.js";
 import { billingService } from "../billing/service.js";
 import type { CatalogService } from "../catalog/service.js";
@@ -67,10 +68,16 @@ export function subscriptionsService(
     events: Pick<EventsService, "record" | "recordEach">;
     payments: PaymentsService;
     jobs: JobRegistry;
+    /** Records billing's decisions and outcomes (dunning steps, renewal charges) in the audit trail. */
+    audit?: AuditRecorder;
   },
 ) {
   const { db } = deps;
-  const store = subscriptionStore(deps, { events: o.events, payments: o.payments });
+  const store = subscriptionStore(deps, {
+    events: o.events,
+    payments: o.payments,
+    ...(o.audit ? { audit: o.audit } : {}),
+  });
   const billing = billingService(deps, {
     store,
     payments: o.payments,

@@ -12,6 +12,7 @@ import type { Db, PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { type EnqueueJob, enqueueJob } from "../../jobs/queue.js";
 import { toJson } from "../../lib/json.js";
+import type { AuditEntry, AuditRecorder } from "../audit/service.js";
 import type { EventsService } from "../events/service.js";
 import type { PaymentsService } from "../payments/service.js";
 import { historyOf, statusEvent, toSubscription } from "./model.js";
@@ -31,6 +32,12 @@ export interface Write {
   /** The latest payment when the caller has it, so the event snapshot needs no extra read. */
   latestPayment?: PaymentRow | null;
   correlationId: string | null;
+  /**
+   * Decisions and outcomes behind this write (a dunning step, a renewal charge's result), recorded
+   * in the audit trail in the same transaction, under the write's correlation, about the subscription
+   * unless they name another object.
+   */
+  audit?: AuditEntry[];
 }
 
 /** The write lost a compare-and-set race; the caller re-reads and decides again. */
@@ -46,7 +53,11 @@ export class StaleWrite extends Error {
  */
 export function subscriptionStore(
   { db }: Deps,
-  { events, payments }: { events: Pick<EventsService, "recordEach">; payments: Pick<PaymentsService, "find"> },
+  {
+    events,
+    payments,
+    audit,
+  }: { events: Pick<EventsService, "recordEach">; payments: Pick<PaymentsService, "find">; audit?: AuditRecorder },
 ) {
   async function snapshot(
     d: Db,
@@ -104,6 +115,13 @@ export function subscriptionStore(
     const moved = w.move !== undefined && status !== from;
     await announce(tx, scope, next, [...(moved ? [statusEvent(from, status)] : []), ...(w.events ?? [])], w);
     await schedule(tx, scope, now, w.jobs);
+    for (const entry of w.audit ?? []) {
+      await audit?.record(tx, scope, {
+        ...entry,
+        object: entry.object ?? { id: next.id, object: "subscription" },
+        correlationId: entry.correlationId ?? w.correlationId,
+      });
+    }
     return next;
   }
 

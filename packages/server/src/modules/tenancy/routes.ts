@@ -55,7 +55,16 @@ export const tenancyRoutes = new OpenAPIHono<AppEnv>()
       request: { params: IdParam },
       responses: { 200: json(Tenant, "The tenant") },
     }),
-    async (c) => c.json(await c.get("services").tenancy.get(c.req.valid("param").id), 200),
+    async (c) => {
+      const tenant = await c.get("services").tenancy.get(c.req.valid("param").id);
+      // Platform support reading a tenant is on that tenant's audit trail.
+      await c.get("services").audit.recordPlatformRead(tenant.id, platformActor(c), {
+        action: "platform.tenant.read",
+        object: { id: tenant.id, object: "tenant" },
+        requestId: c.get("requestId"),
+      });
+      return c.json(tenant, 200);
+    },
   )
   .openapi(
     platformRoute({

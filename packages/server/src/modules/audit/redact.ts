@@ -1,0 +1,30 @@
+/*
+ * Audit rows are never rewritten nor erased, so no personal data or secret may enter them: the
+ * customer's personal fields are erasable elsewhere (crypto-shredding), and a copy here would
+ * outlive the erasure. Keys that always hold secrets or contact data are redacted in any object;
+ * the fields that are personal only on a customer (name, external id, country, metadata) are
+ * redacted in customer objects. String values that look like an e-mail address or one of our
+ * secrets are redacted wherever they are.
+ */
+
+export const REDACTED = "[redacted]";
+
+const ALWAYS =
+  /(^|_)(e?mail|email_address|phone|phone_number|mobile|address|line1|line2|street|city|postal_code|zip|token|tokens|secret|secrets|password|passphrase|credential|credentials|private_key|authorization|api_key|iban|card|card_number|cvc|cvv)$/i;
+const PERSONAL_ON_CUSTOMER = /^(name|first_name|last_name|external_id|country|metadata|birthdate|ip|ip_address)$/i;
+const EMAIL = /[^\s@"]+@[^\s@"]+\.[A-Za-z]{2,}/g;
+const SECRET = /\b(tsk|tpk|whsec|sk_live|sk_test)_[A-Za-z0-9_+/=-]{6,}/g;
+
+export function redact(value: unknown, inCustomer = false): unknown {
+  if (typeof value === "string") return value.replace(EMAIL, REDACTED).replace(SECRET, REDACTED);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, inCustomer));
+  const record = value as Record<string, unknown>;
+  const customer = inCustomer || record.object === "customer";
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(record)) {
+    if (v !== null && (ALWAYS.test(key) || (customer && PERSONAL_ON_CUSTOMER.test(key)))) out[key] = REDACTED;
+    else out[key] = redact(v, customer && key !== "object");
+  }
+  return out;
+}

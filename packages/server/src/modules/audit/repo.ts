@@ -1,0 +1,166 @@
+import type { AuditListQuery } from "@tessera/core";
+import { sql } from "kysely";
+import type { DialectName } from "../../db/connect.js";
+import type { AuditCheckpointRow, AuditRecordRow, Db } from "../../db/types.js";
+import { paginate } from "../../lib/pagination.js";
+import { GENESIS_HASH } from "./canonical.js";
+
+type EnvScope = { tenantId: string; environmentId: string };
+
+/**
+ * The tenant's chain head, locked until the transaction ends: appends to one chain are serialised
+ * (Postgres: the row lock; SQLite has one writer). Made on the tenant's first append.
+ */
+export async function lockChainHead(
+  tx: Db,
+  dialect: DialectName,
+  tenantId: string,
+  now: string,
+): Promise<{ seq: number; hash: string }> {
+  await tx
+    .insertInto("audit_chain_heads")
+    .values({ tenant_id: tenantId, seq: 0, hash: GENESIS_HASH, updated_at: now })
+    .onConflict((oc) => oc.column("tenant_id").doNothing())
+    .execute();
+  let q = tx.selectFrom("audit_chain_heads").select(["seq", "hash"]).where("tenant_id", "=", tenantId);
+  if (dialect === "postgres") q = q.forUpdate();
+  const head = await q.executeTakeFirstOrThrow();
+  return { seq: Number(head.seq), hash: head.hash };
+}
+
+export async function advanceChainHead(tx: Db, tenantId: string, seq: number, hash: string, now: string) {
+  await tx
+    .updateTable("audit_chain_heads")
+    .set({ seq, hash, updated_at: now })
+    .where("tenant_id", "=", tenantId)
+    .execute();
+}
+
+export async function insertRecord(tx: Db, row: AuditRecordRow): Promise<void> {
+  await tx.insertInto("audit_records").values(row).execute();
+}
+
+export async function hasEventRecord(tx: Db, eventId: string): Promise<boolean> {
+  const row = await tx.selectFrom("audit_records").select("id").where("event_id", "=", eventId).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The last snapshot recorded for an object: the `before` of its next change. */
+export async function findLastAfter(tx: Db, tenantId: string, objectId: string): Promise<string | null> {
+  const row = await tx
+    .selectFrom("audit_records")
+    .select("after")
+    .where("tenant_id", "=", tenantId)
+    .where("object_id", "=", objectId)
+    .where("after", "is not", null)
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.after ?? null;
+}
+
+/** Records of the environment, and the tenant's tenant-wide ones (environment null). */
+const visibleIn = (scope: EnvScope) =>
+  sql<boolean>`${sql.ref("tenant_id")} = ${scope.tenantId} and (${sql.ref("environment_id")} = ${scope.environmentId} or ${sql.ref("environment_id")} is null)`;
+
+export function pageRecords(db: Db, scope: EnvScope, query: AuditListQuery) {
+  let q = db.selectFrom("audit_records").selectAll().where(visibleIn(scope));
+  if (query.actor) {
+    // `type:id` matches exactly; a bare id matches any actor type.
+    const [type, id] = query.actor.includes(":") ? query.actor.split(/:(.*)/s) : [undefined, query.actor];
+    q = q.where("actor", "like", `%"id":${JSON.stringify(id)}%`);
+    if (type) q = q.where("actor", "like", `%"type":${JSON.stringify(type)}%`);
+  }
+  if (query.object_id) q = q.where("object_id", "=", query.object_id);
+  if (query.object_type) q = q.where("object_type", "=", query.object_type);
+  if (query.kind) q = q.where("kind", "=", query.kind);
+  if (query.action?.endsWith(".*")) q = q.where("action", "like", `${query.action.slice(0, -1)}%`);
+  else if (query.action) q = q.where("action", "=", query.action);
+  if (query.from) q = q.where("created_at", ">=", new Date(query.from).toISOString());
+  if (query.to) q = q.where("created_at", "<", new Date(query.to).toISOString());
+  return paginate(q, "id", query);
+}
+
+export function listByCorrelation(db: Db, scope: EnvScope, correlationId: string): Promise<AuditRecordRow[]> {
+  return db
+    .selectFrom("audit_records")
+    .selectAll()
+    .where(visibleIn(scope))
+    .where("correlation_id", "=", correlationId)
+    .orderBy("seq")
+    .limit(1000)
+    .execute();
+}
+
+export function listChainTenants(db: Db): Promise<Array<{ tenant_id: string; seq: number; hash: string }>> {
+  return db.selectFrom("audit_chain_heads").select(["tenant_id", "seq", "hash"]).orderBy("tenant_id").execute();
+}
+
+/** Every tenant with records or checkpoints: a chain whose head row was deleted is still verified. */
+export async function listTenantsWithRecords(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom("audit_records")
+    .select("tenant_id")
+    .distinct()
+    .union(db.selectFrom("audit_checkpoints").select("tenant_id").distinct())
+    .execute();
+  return rows.map((r) => r.tenant_id);
+}
+
+/** One tenant's chain in order, a batch after `afterSeq`. */
+export function listChain(db: Db, tenantId: string, afterSeq: number, limit: number): Promise<AuditRecordRow[]> {
+  return db
+    .selectFrom("audit_records")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("seq", ">", afterSeq)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+}
+
+export interface ChainLink {
+  id: string;
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Only the links of a chain, to find where each record was written (verify.ts). */
+export function listChainLinks(db: Db, tenantId: string, afterSeq: number, limit: number): Promise<ChainLink[]> {
+  return db
+    .selectFrom("audit_records")
+    .select(["id", "seq", "prev_hash", "hash"])
+    .where("tenant_id", "=", tenantId)
+    .where("seq", ">", afterSeq)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+}
+
+export function listCheckpoints(db: Db, tenantId: string): Promise<AuditCheckpointRow[]> {
+  return db.selectFrom("audit_checkpoints").selectAll().where("tenant_id", "=", tenantId).orderBy("seq").execute();
+}
+
+export async function insertCheckpoint(tx: Db, row: AuditCheckpointRow): Promise<void> {
+  await tx
+    .insertInto("audit_checkpoints")
+    .values(row)
+    .onConflict((oc) => oc.columns(["tenant_id", "seq"]).doNothing())
+    .execute();
+}
+
+export function findKey(db: Db, id: string) {
+  return db.selectFrom("audit_keys").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export function findAnyKey(db: Db) {
+  return db.selectFrom("audit_keys").selectAll().orderBy("id").limit(1).executeTakeFirst();
+}
+
+export async function insertKey(
+  tx: Db,
+  row: { id: string; public_key: string; private_key_encrypted: string; created_at: string },
+) {
+  await tx.insertInto("audit_keys").values(row).execute();
+}

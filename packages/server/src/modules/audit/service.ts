@@ -1,0 +1,237 @@
+import type { Actor, AuditKind, AuditLineage, AuditListQuery, AuditRecord, Event } from "@tessera/core";
+import { type Deps, type Scope, SYSTEM_ACTOR } from "../../context.js";
+import type { AuditRecordRow, Db } from "../../db/types.js";
+import { notFound } from "../../errors.js";
+import { enqueueJob } from "../../jobs/queue.js";
+import type { JobRegistry } from "../../jobs/registry.js";
+import { fromJson, toJson } from "../../lib/json.js";
+import { type Page, toPage } from "../../lib/pagination.js";
+import type { EventsService } from "../events/service.js";
+import { auditChain, DEFAULT_CHECKPOINT_EVERY, type NewRecord } from "./chain.js";
+import { checkpointKeys } from "./keys.js";
+import { redact } from "./redact.js";
+import * as repo from "./repo.js";
+import { type ChainReport, verifyChain } from "./verify.js";
+
+/** A decision or outcome the platform records itself (an action, when no event describes it). */
+export interface AuditEntry {
+  kind: AuditKind;
+  /** e.g. `dunning.step`, `renewal.charge`, `payment.routing`. */
+  action: string;
+  /** The object it is about: a snapshot `{ id, object, … }` or just those two. */
+  object?: { id: string; object: string } | null;
+  before?: unknown;
+  after?: unknown;
+  reason?: string | null;
+  data?: Record<string, unknown>;
+  /** Overrides the scope's correlation (billing keeps the one its payment was made under). */
+  correlationId?: string | null;
+  causationId?: string | null;
+}
+
+export const CHECKPOINT_JOB = "audit.checkpoint";
+/** How often the worker signs every chain that grew since its last checkpoint. */
+export const CHECKPOINT_INTERVAL_MS = 60 * 60_000;
+
+const json = (value: unknown) => (value === undefined || value === null ? null : toJson(redact(value)));
+
+/**
+ * The tenant-scoped, tamper-evident audit trail (docs/security.md "Audit trail"). Every committed
+ * event is recorded as an action by an events consumer; decisions and outcomes that are not
+ * events are recorded with `record`, in the transaction of the change they go with.
+ */
+export function auditService(
+  deps: Deps,
+  o: { events: Pick<EventsService, "subscribe" | "idempotencyKeyOf">; jobs: JobRegistry; checkpointEvery?: number },
+) {
+  const { db } = deps;
+  const keys = checkpointKeys(deps);
+  const chain = auditChain(deps, keys, o.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
+
+  function toApi(row: AuditRecordRow, scope: Pick<Scope, "environment">): AuditRecord {
+    return {
+      id: row.id,
+      object: "audit_record",
+      seq: Number(row.seq),
+      kind: row.kind,
+      action: row.action,
+      environment: row.environment_id === null ? null : scope.environment,
+      object_type: row.object_type,
+      object_id: row.object_id,
+      actor: fromJson<Actor | null>(row.actor, null),
+      request_id: row.request_id,
+      idempotency_key: row.idempotency_key,
+      correlation_id: row.correlation_id,
+      causation_id: row.causation_id,
+      event_id: row.event_id,
+      before: fromJson(row.before, null),
+      after: fromJson(row.after, null),
+      reason: row.reason,
+      data: fromJson(row.data, {}),
+      created_at: row.created_at,
+      recorded_at: row.recorded_at,
+      prev_hash: row.prev_hash,
+      hash: row.hash,
+    };
+  }
+
+  /** An event, as the action it records: who, what, which object, and the object before and after. */
+  async function recordEvent(tx: Db, event: Event, scope: Scope): Promise<void> {
+    const object = event.data.object as { id?: string; object?: string };
+    const idempotencyKey = await o.events.idempotencyKeyOf(tx, scope, event.id);
+    await chain.append(tx, scope.tenantId, async () => {
+      if (await repo.hasEventRecord(tx, event.id)) return undefined;
+      const before = object.id ? await repo.findLastAfter(tx, scope.tenantId, object.id) : null;
+      return {
+        tenant_id: scope.tenantId,
+        environment_id: scope.environmentId,
+        kind: "action",
+        action: event.type,
+        object_type: object.object ?? null,
+        object_id: object.id ?? null,
+        actor: toJson(event.actor ?? SYSTEM_ACTOR),
+        request_id: event.request_id,
+        idempotency_key: idempotencyKey,
+        correlation_id: event.correlation_id,
+        causation_id: event.causation_id,
+        event_id: event.id,
+        before,
+        after: json(object),
+        reason: null,
+        data: "{}",
+        created_at: event.created_at,
+      };
+    });
+  }
+
+  o.events.subscribe({
+    name: "audit",
+    types: "*",
+    async handle(scope, event, job) {
+      await db.transaction().execute(async (tx) => {
+        await recordEvent(tx, event, scope);
+        await job.complete(tx);
+      });
+    },
+  });
+
+  o.jobs.register(CHECKPOINT_JOB, async () => {
+    await checkpointAll();
+    await scheduleCheckpoints(CHECKPOINT_INTERVAL_MS);
+  });
+
+  /** Signs the head of every chain that grew since its last checkpoint. */
+  async function checkpointAll(): Promise<number> {
+    let signed = 0;
+    for (const head of await repo.listChainTenants(db)) {
+      const last = (await repo.listCheckpoints(db, head.tenant_id)).at(-1);
+      if (Number(head.seq) === 0 || (last && Number(last.seq) >= Number(head.seq))) continue;
+      if (await chain.checkpoint(head.tenant_id)) signed++;
+    }
+    return signed;
+  }
+
+  async function scheduleCheckpoints(afterMs = 0): Promise<void> {
+    const now = deps.clock.now();
+    const at = new Date(now.getTime() + afterMs);
+    await enqueueJob(db, now.toISOString(), {
+      type: CHECKPOINT_JOB,
+      payload: {},
+      runAt: at.toISOString(),
+      clock: "wall",
+      dedupeKey: `${CHECKPOINT_JOB}:${Math.floor(at.getTime() / CHECKPOINT_INTERVAL_MS)}`,
+    });
+  }
+
+  return {
+    /**
+     * Records a decision, an outcome, or an action no event describes, in `tx` (the transaction of
+     * the change it goes with, so both commit or neither). Before, after and data are redacted.
+     */
+    async record(tx: Db, scope: Scope, entry: AuditEntry): Promise<void> {
+      const row: NewRecord = {
+        tenant_id: scope.tenantId,
+        environment_id: scope.environmentId,
+        kind: entry.kind,
+        action: entry.action,
+        object_type: entry.object?.object ?? null,
+        object_id: entry.object?.id ?? null,
+        actor: toJson(scope.actor ?? SYSTEM_ACTOR),
+        request_id: scope.requestId ?? null,
+        idempotency_key: scope.idempotencyKey ?? null,
+        correlation_id: entry.correlationId ?? scope.correlationId ?? scope.requestId ?? null,
+        causation_id: entry.causationId ?? scope.causationId ?? null,
+        event_id: null,
+        before: json(entry.before),
+        after: json(entry.after),
+        reason: entry.reason ?? null,
+        data: toJson(redact(entry.data ?? {})),
+        created_at: scope.clock.now().toISOString(),
+      };
+      await chain.append(tx, scope.tenantId, async () => row);
+    },
+
+    /** A platform key read a tenant's data: recorded in that tenant's chain, tenant-wide. */
+    async recordPlatformRead(
+      tenantId: string,
+      actor: Actor,
+      what: { action: string; object: { id: string; object: string }; requestId?: string },
+    ): Promise<void> {
+      await db.transaction().execute((tx) =>
+        chain.append(tx, tenantId, async () => ({
+          tenant_id: tenantId,
+          environment_id: null,
+          kind: "action",
+          action: what.action,
+          object_type: what.object.object,
+          object_id: what.object.id,
+          actor: toJson(actor),
+          request_id: what.requestId ?? null,
+          idempotency_key: null,
+          correlation_id: what.requestId ?? null,
+          causation_id: what.requestId ?? null,
+          event_id: null,
+          before: null,
+          after: null,
+          reason: null,
+          data: "{}",
+          created_at: deps.clock.now().toISOString(),
+        })),
+      );
+    },
+
+    async list(scope: Scope, query: AuditListQuery): Promise<Page<AuditRecord>> {
+      return toPage(await repo.pageRecords(db, scope, query), (r) => toApi(r, scope));
+    },
+
+    /** Everything one request or job run led to: its actions, the decisions taken, their outcomes. */
+    async lineage(scope: Scope, correlationId: string): Promise<AuditLineage> {
+      const rows = await repo.listByCorrelation(db, scope, correlationId);
+      if (rows.length === 0) throw notFound("audit lineage", correlationId);
+      const data = rows.map((r) => toApi(r, scope));
+      // In business time; within one instant the chain's order (seq).
+      data.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.seq - b.seq));
+      return { object: "audit_lineage", correlation_id: correlationId, data };
+    },
+
+    /** Verifies every tenant's chain, or one tenant's (by id). */
+    async verify(tenantId?: string): Promise<ChainReport[]> {
+      const heads = new Map((await repo.listChainTenants(db)).map((h) => [h.tenant_id, Number(h.seq)]));
+      const tenants = tenantId
+        ? [tenantId]
+        : [...new Set([...heads.keys(), ...(await repo.listTenantsWithRecords(db))])].sort();
+      const reports: ChainReport[] = [];
+      for (const t of tenants) reports.push(await verifyChain(db, keys, t, heads.get(t) ?? 0));
+      return reports;
+    },
+
+    checkpoint: (tenantId: string) => chain.checkpoint(tenantId),
+    checkpointAll,
+    /** Starts the periodic checkpoint job (the long-running worker does, once). */
+    scheduleCheckpoints: () => scheduleCheckpoints(),
+  };
+}
+
+export type AuditService = ReturnType<typeof auditService>;
+/** What billing, payments and channels need: recording decisions and outcomes. */
+export type AuditRecorder = Pick<AuditService, "record">;
