@@ -98,10 +98,22 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["CreateInvitationInput", core.CreateInvitation, "input"],
   ["AcceptInvitationInput", core.AcceptInvitation, "input"],
   ["UpdateMembershipInput", core.UpdateMembership, "input"],
+  ["AuditRecord", core.AuditRecord, "output"],
+  ["AuditLineage", core.AuditLineage, "output"],
+  ["AuditListParams", core.AuditListQuery, "input"],
 ];
 
 /** Each type's doc comment: what it is, and an example of where it shows up. */
 const DOCS: Record<string, [summary: string, example: string]> = {
+  AuditRecord: [
+    "One record of the audit trail: an action, a decision or an outcome.",
+    'const { data }: { data: AuditRecord[] } = await tessera.audit.list({ object_id: "sub_123" });',
+  ],
+  AuditLineage: [
+    "Everything recorded under one correlation id, in order: action → decision → outcome.",
+    'const lineage: AuditLineage = await tessera.audit.lineage("req_123");',
+  ],
+  AuditListParams: ["Filters of the audit trail.", 'const params: AuditListParams = { kind: "decision", limit: 50 };'],
   User: ["A person who signs in, with their memberships.", "const me: User = await session.me();"],
   Member: ["A user of the tenant with their role.", "const { data }: { data: Member[] } = await tessera.users.list();"],
   Session: [

@@ -2,6 +2,7 @@
 // `decodeToken` differ between them, by the crypto they are built on.
 
 export type { JwksOptions, SigningKeyRotation } from "./client/access.js";
+export { AuditApi } from "./client/audit.js";
 export { type FieldError, isTesseraApiError, TesseraApiError } from "./client/errors.js";
 export type { Query, RequestOptions, RetryOptions, TesseraOptions } from "./client/http.js";
 export { type TenantWithKeys, TesseraPlatform, type TesseraPlatformOptions } from "./client/platform.js";

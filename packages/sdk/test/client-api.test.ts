@@ -553,6 +553,21 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect((await tessera.users.list()).data.map((m) => m.id)).not.toContain(member.id);
   });
 
+  it("reads the audit trail and one request's lineage over real HTTP", async () => {
+    const tessera = client();
+    const created = await tessera.entitlements.create({ key: "audited", name: "Audited", kind: "flag" });
+    // Records are written from committed events by the worker.
+    await ctx.services.worker.drain();
+    const page = await tessera.audit.list({ object_id: created.id });
+    expect(page.data.map((r) => r.action)).toContain("entitlement.created");
+    const record = page.data.find((r) => r.action === "entitlement.created")!;
+    const lineage = await tessera.audit.lineage(record.correlation_id!);
+    expect(lineage.data.map((r) => r.id)).toContain(record.id);
+    const all: string[] = [];
+    for await (const r of tessera.audit.all({ object_id: created.id, limit: 1 })) all.push(r.id);
+    expect(all).toContain(record.id);
+  });
+
   it("got a 2xx answer from the real server for every operation of /openapi.json in the tests above", () => {
     const ok = new Set(
       answered

@@ -1,4 +1,5 @@
 import { CustomerEntitlementsApi, GrantsApi, JwksApi, SigningKeysApi } from "./access.js";
+import { AuditApi } from "./audit.js";
 import { PaymentsApi, SubscriptionsApi } from "./billing.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
@@ -53,6 +54,8 @@ export class Tessera {
   readonly jwks: JwksApi;
   /** The tenant's users: invite, list, update, remove. */
   readonly users: UsersApi;
+  /** The audit trail: list, all, lineage. */
+  readonly audit: AuditApi;
   readonly #http: Http;
 
   constructor(options: TesseraOptions) {
@@ -72,6 +75,7 @@ export class Tessera {
     this.grants = new GrantsApi(this.#http);
     this.signingKeys = new SigningKeysApi(this.#http);
     this.users = new UsersApi(this.#http);
+    this.audit = new AuditApi(this.#http);
     this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }
 

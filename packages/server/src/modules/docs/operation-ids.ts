@@ -4,6 +4,8 @@
  * it; `operation-ids.test.ts` fails, naming the operation, when a route has none.
  */
 export const OPERATION_IDS: Readonly<Record<string, string>> = {
+  "get /v1/audit": "listAuditRecords",
+  "get /v1/audit/lineage/{correlation_id}": "getAuditLineage",
   "post /v1/auth/login": "login",
   "post /v1/auth/refresh": "refreshSession",
   "post /v1/auth/invitations/accept": "acceptInvitation",

@@ -32,6 +32,11 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
     tags: [
       { name: "Tenants", description: "Platform administration (platform key)." },
       {
+        name: "Audit",
+        description:
+          "The tamper-evident trail: actions, the platform's decisions and their outcomes, and their lineage.",
+      },
+      {
         name: "Users and sessions",
         description: "People who sign in: sessions with rotating refresh tokens, two-factor, invitations and roles.",
       },
