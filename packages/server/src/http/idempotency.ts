@@ -136,17 +136,18 @@ export async function forgetIdempotentResponses(
   scope: { tenantId: string; environmentId: string },
   needle: string,
 ): Promise<number> {
-  const prefix = `${scope.tenantId}/${scope.environmentId}`;
+  // Keys are scoped to a credential of the environment: `<tenant>/<environment>/<credential>`.
+  const prefix = `${scope.tenantId}/${scope.environmentId}/`;
   const rows = await db
     .selectFrom("idempotency_keys")
-    .select(["key", "response_body"])
-    .where("scope", "=", prefix)
+    .select(["scope", "key", "response_body"])
+    .where("scope", "like", `${prefix}%`)
     .where("response_body", "is not", null)
     .execute();
   let forgotten = 0;
   for (const row of rows) {
-    if (!secrets.open(row.response_body ?? "", `idempotency/${prefix}/${row.key}`).includes(needle)) continue;
-    await db.deleteFrom("idempotency_keys").where("scope", "=", prefix).where("key", "=", row.key).execute();
+    if (!secrets.open(row.response_body ?? "", `idempotency/${row.scope}/${row.key}`).includes(needle)) continue;
+    await db.deleteFrom("idempotency_keys").where("scope", "=", row.scope).where("key", "=", row.key).execute();
     forgotten++;
   }
   return forgotten;
