@@ -52,6 +52,11 @@ export function providerInboxService(
   const adapters = adaptersOf(o.registry, o.storefronts);
 
   /** A refund the provider reports (made in its dashboard, or ours echoed back): the total only grows. */
+  /**
+   * Refund totals of one payment can arrive together and be applied by concurrent jobs: a lost
+   * compare-and-set re-reads the payment and tries again at once (the totals only grow, so a few
+   * rounds settle it) rather than waiting for the job's backoff.
+   */
   async function refunded(
     scope: Scope,
     row: ProviderInboxRow,
@@ -59,6 +64,23 @@ export function providerInboxService(
     event: ProviderEvent,
     job: JobContext,
   ): Promise<Outcome | undefined> {
+    let current = payment;
+    for (let round = 0; round < 5; round++) {
+      const result = await refundedOnce(scope, row, current, event, job);
+      if (result !== "conflict") return result;
+      current = (await repo.findPayment(db, scope, payment.id)) ?? current;
+    }
+    // Still changing under us: the job runs again later and re-reads.
+    throw new Error(`payment ${payment.id} kept changing while applying ${row.id}; retrying`);
+  }
+
+  async function refundedOnce(
+    scope: Scope,
+    row: ProviderInboxRow,
+    payment: PaymentRow,
+    event: ProviderEvent,
+    job: JobContext,
+  ): Promise<Outcome | undefined | "conflict"> {
     const total = event.totals?.refunded;
     if (total === undefined)
       return { status: "applied", result: "no refunded total in the event: reconcile at the provider", payment };
@@ -102,9 +124,7 @@ export function providerInboxService(
       await job.complete(tx);
       return true;
     });
-    // Someone refunded at the same time: the job runs again and re-reads.
-    if (!done) throw new Error(`payment ${payment.id} changed while applying ${row.id}; retrying`);
-    return undefined;
+    return done ? undefined : "conflict";
   }
 
   async function decide(
