@@ -133,8 +133,11 @@ program
       webhooks: webhookOptions(config),
       providers: paymentProvidersOf(runtime.deps),
     });
-    await events.scheduleSweep();
-    await audit.scheduleCheckpoints();
+    // Periodic jobs of the whole installation (no tenant): system access on Postgres.
+    await withSystemAccess(async () => {
+      await events.scheduleSweep();
+      await audit.scheduleCheckpoints();
+    });
     worker.start();
     // The worker's timers are unref'd (so they never hold `serve` open); here it is the whole
     // process, which must stay up until a signal.

@@ -23,6 +23,9 @@ const TIMEOUTS = {
   TESSERA_DB_CONNECT_TIMEOUT_MS: "1000",
   TESSERA_DB_STATEMENT_TIMEOUT_MS: "1000",
   TESSERA_READYZ_TIMEOUT_MS: "500",
+  // A claim whose release was cut off with its connection is taken over when its lease runs out:
+  // short here, so recovery is seen within the test's wait (the default is 30 s).
+  TESSERA_WORKER_LEASE_MS: "2000",
 };
 
 let postgres: TestPostgres;

@@ -1,7 +1,7 @@
 import type { Event } from "@tessera/core";
 import { causedBy, type Deps, type Scope } from "../../context.js";
 import type { EventRow } from "../../db/types.js";
-import { enqueueJob } from "../../jobs/queue.js";
+import { enqueueJob, expediteJob } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import { isoNow } from "../../lib/clock.js";
 import { type EventConsumer, memoOf, wants } from "./consumers.js";
@@ -41,7 +41,7 @@ export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: Event
   async function kick(scope: Pick<Scope, "tenantId" | "environmentId">): Promise<void> {
     if (!(await repo.hasPendingFanOut(db, scope.environmentId))) return;
     const now = isoNow(clock);
-    await enqueueJob(db, now, {
+    const added = await enqueueJob(db, now, {
       type: FAN_OUT_JOB,
       payload: {},
       runAt: now,
@@ -49,6 +49,9 @@ export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: Event
       clock: "wall",
       dedupeKey: kickKey(scope.environmentId),
     });
+    // Joined a fan-out that is waiting out a retry's backoff (it failed, say, when the database
+    // went away): new events are news now, so it runs now.
+    if (!added) await expediteJob(db, kickKey(scope.environmentId), now);
   }
 
   jobs.register(FAN_OUT_JOB, async ({ job, scope }) => {

@@ -1,5 +1,6 @@
 import type { Actor, Event, EventListQuery, EventType } from "@tessera/core";
 import { type Deps, type Scope, SYSTEM_ACTOR } from "../../context.js";
+import { withTenantAccess } from "../../db/access.js";
 import type { Db, EventRow } from "../../db/types.js";
 import { notFound } from "../../errors.js";
 import type { JobRegistry } from "../../jobs/registry.js";
@@ -118,7 +119,11 @@ export function eventsService(
 
     /** After a commit that may have recorded events: starts their fan-out. Cheap when none are pending. */
     afterCommit(scope: Pick<Scope, "tenantId" | "environmentId">): Promise<void> {
-      return fanOut.kick(scope);
+      // Runs after the request's or job's scope has ended: on Postgres, row-level security must be
+      // told whose events these are again, or the kick would see none of them.
+      return withTenantAccess({ tenantId: scope.tenantId, environmentId: scope.environmentId }, () =>
+        fanOut.kick(scope),
+      );
     },
 
     /** Starts the periodic sweep (the long-running worker does, once). */
