@@ -141,6 +141,7 @@ function systemWorker(worker: Worker): Worker {
     id: worker.id,
     drain: (options) => withSystemAccess(() => worker.drain(options)),
     start: () => withSystemAccess(() => worker.start()),
-    stop: (options) => worker.stop(options),
+    // Releasing claims spans tenants too (stop is called from a signal handler, outside any access).
+    stop: (options) => withSystemAccess(() => worker.stop(options)),
   };
 }

@@ -102,7 +102,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A webhook endpoint for the seeded environment, made through the service as the API would. */
 async function addEndpoint(databaseUrl: string, environmentId: string, url: string) {
-  const database = connectDatabase(databaseUrl);
+  // Set-up and checks read across tenants: system access on Postgres (row-level security).
+  const database = connectDatabase(databaseUrl, { fallbackAccess: { kind: "system" } });
   try {
     const deps: Deps = {
       db: database.db,
@@ -126,7 +127,7 @@ describe.each(["sqlite", "postgres"] as const)("a worker stopped by SIGTERM mid-
     received = [];
     const seeded = await seedDueRenewals(url, COUNT);
     await addEndpoint(url, seeded.environmentId, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`);
-    const database = connectDatabase(url);
+    const database = connectDatabase(url, { fallbackAccess: { kind: "system" } });
     const db: Kysely<Database> = database.db;
     const count = async (query: RawBuilder<{ n: unknown }>) => Number((await query.execute(db)).rows[0]?.n ?? 0);
     const renewed = () => count(sql`select count(*) as n from payments where kind = 'renewal' and period_index = 2`);
