@@ -2,7 +2,12 @@ import type { AuditLineage, AuditListParams, AuditRecord } from "../generated/ty
 import { type RequestOptions, seg } from "./http.js";
 import { Namespace, type Page, paginate } from "./resources.js";
 
-/** The tamper-evident audit trail (`tessera.audit`): needs `audit:read`. */
+/**
+ * The tamper-evident audit trail (`tessera.audit`): needs `audit:read`.
+ *
+ * @example
+ * const { data } = await tessera.audit.list({ kind: "decision" });
+ */
 export class AuditApi extends Namespace {
   /**
    * One page of the trail, newest first, filtered by actor, object, action, kind or time.

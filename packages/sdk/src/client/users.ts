@@ -13,7 +13,12 @@ import type {
 import { createHttp, type Http, type RequestOptions, seg, type TesseraOptions } from "./http.js";
 import { Namespace, type Page } from "./resources.js";
 
-/** The tenant's users (`tessera.users`): invite, list, update, remove. Needs `users:manage`. */
+/**
+ * The tenant's users (`tessera.users`): invite, list, update, remove. Needs `users:manage`.
+ *
+ * @example
+ * await tessera.users.invite({ email: "ada@example.com", role: "viewer", environments: ["production"] });
+ */
 export class UsersApi extends Namespace {
   /**
    * Invites someone with a role; the one-time token in the answer is what they accept with.
@@ -56,7 +61,13 @@ export class UsersApi extends Namespace {
   }
 }
 
-/** Signing in: no credentials are sent, the body is the credential. */
+/**
+ * Signing in: no credentials are sent, the body is the credential.
+ *
+ * @example
+ * const auth = new TesseraAuth({ baseUrl: "https://tessera.example.com" });
+ * const { access_token } = await auth.login({ email: "ada@example.com", password });
+ */
 export class TesseraAuth {
   readonly #http: Http;
 
@@ -103,7 +114,12 @@ export class TesseraAuth {
   }
 }
 
-/** The signed-in user's sessions (`session.sessions`). */
+/**
+ * The signed-in user's sessions (`session.sessions`).
+ *
+ * @example
+ * const { data } = await session.sessions.list();
+ */
 export class SessionsApi extends Namespace {
   /**
    * Live sessions; `current` marks the one making the call.
@@ -126,7 +142,12 @@ export class SessionsApi extends Namespace {
   }
 }
 
-/** Two-factor authentication of the signed-in user (`session.totp`). */
+/**
+ * Two-factor authentication of the signed-in user (`session.totp`).
+ *
+ * @example
+ * const { otpauth_url } = await session.totp.setup();
+ */
 export class TotpApi extends Namespace {
   /**
    * A new secret for an authenticator app (not required until enabled).
