@@ -41,7 +41,10 @@ export function requestDefaultsAsText<T extends { paths?: unknown; components?: 
   const components = (doc.components?.schemas ?? {}) as Record<string, Schema>;
   const seen = new Set<Schema>();
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
     if (typeof node !== "object" || node === null || seen.has(node as Schema)) return;
     const schema = node as Schema;
     seen.add(schema);
