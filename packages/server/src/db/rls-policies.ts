@@ -14,7 +14,9 @@ export const POLICY = "tessera_scope";
 
 const SYSTEM = sql`current_setting('tessera.system', true) = 'on'`;
 const TENANT = sql`tenant_id = current_setting('tessera.tenant_id', true)`;
-const ENVIRONMENT = sql`environment_id = current_setting('tessera.environment_id', true)`;
+// A row of the tenant as a whole (environment_id null: a platform read on its audit trail, say) is
+// the tenant's in every one of its environments.
+const ENVIRONMENT = sql`(environment_id is null or environment_id = current_setting('tessera.environment_id', true))`;
 
 /** Tables with a tenant_id column in the current schema, and whether they have environment_id. */
 export async function tenantTables(db: Kysely<Database>): Promise<Array<{ table: string; environment: boolean }>> {

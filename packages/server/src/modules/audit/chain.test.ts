@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, dialect, type TestContext } from "../../../test/harness.js";
+import { withOwnerAccess } from "../../db/access.js";
 
 /*
  * The hash chain on both dialects: a clean chain verifies; an edited, deleted, reordered record or
@@ -42,12 +43,15 @@ const rowAt = (tenantId: string, seq: number) =>
 /** Runs `change` with the append-only trigger off (Postgres); SQLite has none. */
 async function tamper(change: () => Promise<unknown>) {
   if (dialect !== "postgres") return change();
-  await sql`alter table audit_records disable trigger audit_records_append_only`.execute(ctx.deps.db);
-  try {
-    return await change();
-  } finally {
-    await sql`alter table audit_records enable trigger audit_records_append_only`.execute(ctx.deps.db);
-  }
+  // As the database's owner would (the app's role has no right to turn a trigger off).
+  return withOwnerAccess(async () => {
+    await sql`alter table audit_records disable trigger audit_records_append_only`.execute(ctx.deps.db);
+    try {
+      return await change();
+    } finally {
+      await sql`alter table audit_records enable trigger audit_records_append_only`.execute(ctx.deps.db);
+    }
+  });
 }
 
 async function firstProblem(tenantId: string) {
@@ -118,32 +122,37 @@ describe("audit hash chain", () => {
     expect((await ctx.services.audit.verify(tenant.id))[0]).toMatchObject({ ok: true });
   });
 
-  it.runIf(dialect === "postgres")("is append-only on Postgres: UPDATE, DELETE and TRUNCATE are refused", async () => {
-    const tenant = await chainOf("chain-locked", 2);
-    const row = await rowAt(tenant.id, 2);
-    await expect(
-      ctx.deps.db.updateTable("audit_records").set({ action: "nothing" }).where("id", "=", row.id).execute(),
-    ).rejects.toThrow(/append-only/);
-    await expect(ctx.deps.db.deleteFrom("audit_records").where("id", "=", row.id).execute()).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(sql`truncate audit_records`.execute(ctx.deps.db)).rejects.toThrow(/append-only/);
-    await expect(ctx.deps.db.deleteFrom("audit_checkpoints").execute()).rejects.toThrow(/append-only/);
-    // The documented retention path (AUDIT-RETENTION-BYPASS) lets a DELETE through in its own
-    // transaction only, and never an UPDATE.
-    await expect(
-      ctx.deps.db.transaction().execute(async (tx) => {
+  it.runIf(dialect === "postgres")("is append-only on Postgres: UPDATE, DELETE and TRUNCATE are refused", () =>
+    // Even the table's owner, who is not fenced by grants or row-level security, is refused.
+    withOwnerAccess(async () => {
+      const tenant = await chainOf("chain-locked", 2);
+      const row = await rowAt(tenant.id, 2);
+      await expect(
+        ctx.deps.db.updateTable("audit_records").set({ action: "nothing" }).where("id", "=", row.id).execute(),
+      ).rejects.toThrow(/append-only/);
+      await expect(ctx.deps.db.deleteFrom("audit_records").where("id", "=", row.id).execute()).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(sql`truncate audit_records`.execute(ctx.deps.db)).rejects.toThrow(/append-only/);
+      await expect(ctx.deps.db.deleteFrom("audit_checkpoints").execute()).rejects.toThrow(/append-only/);
+      // The documented retention path (AUDIT-RETENTION-BYPASS) lets a DELETE through in its own
+      // transaction only, and never an UPDATE.
+      await expect(
+        ctx.deps.db.transaction().execute(async (tx) => {
+          await sql`set local tessera.audit_retention = 'on'`.execute(tx);
+          await tx.updateTable("audit_records").set({ action: "nothing" }).where("id", "=", row.id).execute();
+        }),
+      ).rejects.toThrow(/append-only/);
+      const deleted = await ctx.deps.db.transaction().execute(async (tx) => {
         await sql`set local tessera.audit_retention = 'on'`.execute(tx);
-        await tx.updateTable("audit_records").set({ action: "nothing" }).where("id", "=", row.id).execute();
-      }),
-    ).rejects.toThrow(/append-only/);
-    const deleted = await ctx.deps.db.transaction().execute(async (tx) => {
-      await sql`set local tessera.audit_retention = 'on'`.execute(tx);
-      return tx.deleteFrom("audit_records").where("id", "=", row.id).executeTakeFirst();
-    });
-    expect(Number(deleted.numDeletedRows)).toBe(1);
-    await expect(ctx.deps.db.deleteFrom("audit_records").where("seq", "=", 1).execute()).rejects.toThrow(/append-only/);
-  });
+        return tx.deleteFrom("audit_records").where("id", "=", row.id).executeTakeFirst();
+      });
+      expect(Number(deleted.numDeletedRows)).toBe(1);
+      await expect(ctx.deps.db.deleteFrom("audit_records").where("seq", "=", 1).execute()).rejects.toThrow(
+        /append-only/,
+      );
+    }),
+  );
 
   it("finds an edited record and names it", async () => {
     const tenant = await chainOf("chain-edit");
@@ -209,14 +218,18 @@ describe("audit hash chain", () => {
     await ctx.services.audit.checkpoint(tenant.id);
     const change = async () => {
       if (dialect === "postgres")
-        await sql`alter table audit_checkpoints disable trigger audit_checkpoints_append_only`.execute(ctx.deps.db);
+        await withOwnerAccess(() =>
+          sql`alter table audit_checkpoints disable trigger audit_checkpoints_append_only`.execute(ctx.deps.db),
+        );
       await ctx.deps.db
         .updateTable("audit_checkpoints")
         .set({ signature: Buffer.alloc(64, 1).toString("base64url") })
         .where("tenant_id", "=", tenant.id)
         .execute();
       if (dialect === "postgres")
-        await sql`alter table audit_checkpoints enable trigger audit_checkpoints_append_only`.execute(ctx.deps.db);
+        await withOwnerAccess(() =>
+          sql`alter table audit_checkpoints enable trigger audit_checkpoints_append_only`.execute(ctx.deps.db),
+        );
     };
     await change();
     expect((await firstProblem(tenant.id)).kind).toBe("bad_checkpoint");
