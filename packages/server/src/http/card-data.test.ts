@@ -154,3 +154,19 @@ describe("no card data reaches a handler, the idempotency store or a log", () =>
     expect(res.status).toBe(201);
   });
 });
+
+describe("no false alarms on identifiers", () => {
+  it("leaves UUIDs and digits glued to letters alone, even when their digits pass Luhn", () => {
+    // Digit groups of a UUID that add up to a Luhn-valid 16 digits: "8123" + "456789012349".
+    const digits = "8123456789012349";
+    expect(luhnValid(digits) || luhnValid(`${digits.slice(0, -1)}${(Number(digits.at(-1)) + 1) % 10}`)).toBe(true);
+    for (let d = 0; d < 10; d++) {
+      const uuid = `4f1c2a9e-3b7d-4e2a-8123-45678901234${d}`;
+      expect(containsCardNumber(uuid), uuid).toBe(false);
+      expect(containsCardNumber(`a456-4266141740${d}${d}`), "glued to a letter").toBe(false);
+    }
+    // The same digits standing alone are still a card number.
+    expect(containsCardNumber("4242-4242-4242-4242")).toBe(true);
+    expect(containsCardNumber("card:4242424242424242.")).toBe(true);
+  });
+});

@@ -13,7 +13,12 @@ import type { AppEnv } from "./env.js";
 
 // Digit groups separated by what a person types between them: spaces, tabs, dashes, dots, slashes,
 // underscores, in runs ("4242 4242 4242 4242", "4242-424242-42424", "4242.4242.4242.4242").
-const RUN = /\d+(?:[\s._/-]+\d+)*/g;
+// A run stands alone: digits glued to letters (`a456`, a hex id) are part of a token, not a number
+// a person typed, so a run neither starts nor ends inside one.
+const RUN = /(?<![\p{L}\p{N}])\d+(?:[\s._/-]+\d+)*(?![\p{L}\p{N}])/gu;
+// UUIDs (the SDK's automatic Idempotency-Keys, say) can hold all-digit groups that add up to a
+// Luhn-valid 16 digits: they are taken out before scanning.
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const SEPARATORS = /[\s._/-]+/;
 // Invisible characters pasted between digits (zero-width space/joiners, word joiner, BOM, soft hyphen).
 const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
@@ -48,7 +53,7 @@ export function luhnValid(digits: string): boolean {
  * such as "2026-01-01 2026-02-01" or phone numbers are not mistaken for one.
  */
 export function containsCardNumber(text: string): boolean {
-  for (const match of normalized(text).matchAll(RUN)) {
+  for (const match of normalized(text).replace(UUID, " ").matchAll(RUN)) {
     let digits = "";
     for (const group of [...match[0].split(SEPARATORS), ""]) {
       if (group.length >= 3) {
