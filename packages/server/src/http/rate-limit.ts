@@ -121,9 +121,10 @@ function setHeaders(c: Context<AppEnv>, routeClass: RouteClass, r: RateLimitResu
   c.header("RateLimit", `"${routeClass}";r=${r.remaining};t=${r.resetSeconds}`);
 }
 
-function clientAddress(c: Context<AppEnv>): string {
+/** The peer's address on @hono/node-server; undefined elsewhere (`app.request` in tests). */
+export function clientAddress(c: Context<AppEnv>): string | undefined {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? "unknown";
+  return incoming?.socket?.remoteAddress;
 }
 
 /**
@@ -136,7 +137,7 @@ export function rateLimit(kind: "credential" | "public"): MiddlewareHandler<AppE
     if (!limits.options.enabled) return next();
     const principal = kind === "credential" ? c.get("principal") : undefined;
     const routeClass: RouteClass = !principal ? "public" : c.req.method === "GET" ? "read" : "write";
-    const subject = principal ? `${principal.kind}:${principal.keyId}` : `ip:${clientAddress(c)}`;
+    const subject = principal ? `${principal.kind}:${principal.keyId}` : `ip:${clientAddress(c) ?? "unknown"}`;
     const r = await limits.consume(routeClass, subject);
     if (!r.allowed) {
       c.header("Retry-After", String(Math.max(1, r.resetSeconds)));

@@ -17,6 +17,7 @@ import type { Context } from "hono";
 import { ApiError } from "../../errors.js";
 import { scopeOf } from "../../http/auth.js";
 import type { AppEnv } from "../../http/env.js";
+import { clientAddress } from "../../http/rate-limit.js";
 import { IdParam, json, jsonBody, problem, publicRoute, sessionRoute, tenantRoute } from "../../http/route.js";
 
 const tags = ["Users and sessions"];
@@ -33,8 +34,7 @@ const list = <T extends z.ZodType>(item: T, name: string) =>
 const Ok = z.object({ ok: z.literal(true) }).meta({ id: "Ok" });
 
 function meta(c: Context<AppEnv>) {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return { ip: incoming?.socket?.remoteAddress ?? null, userAgent: c.req.header("user-agent") ?? null };
+  return { ip: clientAddress(c) ?? null, userAgent: c.req.header("user-agent") ?? null };
 }
 
 function signedIn(c: Context<AppEnv>) {
