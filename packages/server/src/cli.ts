@@ -4,7 +4,6 @@ import { Command, Option } from "commander";
 import { z } from "zod";
 import { ConfigError } from "./config.js";
 import { withSystemAccess } from "./db/access.js";
-import { migrateToLatest } from "./db/migrate.js";
 import { workerTuning } from "./jobs/settings.js";
 import { createLogger } from "./logger.js";
 import { paymentProvidersOf } from "./modules/payments/providers/index.js";

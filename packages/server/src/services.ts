@@ -54,7 +54,7 @@ export function createServices(
     ...(options.auditCheckpointEvery ? { checkpointEvery: options.auditCheckpointEvery } : {}),
   });
   const tenancy = tenancyService(deps);
-  const auth = authService(deps, { events });
+  const auth = authService(deps, { events, tenancy });
   const users = usersService(deps);
   const catalog = catalogService(deps, { events });
   const storefronts = storefrontsService(deps, { catalog, events });

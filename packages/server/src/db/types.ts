@@ -1,6 +1,8 @@
 import type {
   CatalogStatus,
+  ChannelName,
   EntitlementKind,
+  EventType,
   Interval,
   PaymentKind,
   PaymentStatus,
@@ -237,7 +239,7 @@ export interface EventsTable {
   id: string;
   tenant_id: string;
   environment_id: string;
-  type: string;
+  type: EventType;
   object_type: string;
   object_id: string;
   data: string;
@@ -275,6 +277,13 @@ export interface JobsTable {
   /** Lineage of the request or run that scheduled it, carried into what it does. */
   correlation_id: string | null;
   causation_id: string | null;
+}
+
+/** The queue's copy of a frozen test clock (jobs/queue.ts): one row per environment whose clock is set. */
+export interface JobClocksTable {
+  environment_id: string;
+  tenant_id: string;
+  clock_at: string;
 }
 
 /** A customer's data key (sealed with the master key): destroying it erases what it encrypted. */
@@ -413,7 +422,7 @@ export interface SubscriptionsTable {
   storefront_id: string;
   bundle_id: string;
   price_id: string;
-  channel: string;
+  channel: ChannelName;
   status: SubscriptionStatus;
   /** Null for a subscription a store or partner manages (it charges; we never do). */
   payment_method: string | null;
@@ -566,6 +575,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   jobs: JobsTable;
+  job_clocks: JobClocksTable;
   customer_keys: CustomerKeysTable;
   customer_entitlement_states: CustomerEntitlementStatesTable;
   subscriptions: SubscriptionsTable;

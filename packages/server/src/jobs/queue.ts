@@ -28,6 +28,23 @@ export interface EnqueueJob {
  * Adds a job, normally inside the transaction of the change that needs it (so the job exists
  * exactly when the change does). Returns the id, or undefined when the dedupe key was taken.
  */
+/**
+ * Freezes (or, with null, frees) the clock that an environment's jobs are due by. Tenancy calls it
+ * in the transaction that moves the environment's test clock, so the two never disagree.
+ */
+export async function setJobClock(
+  db: Db,
+  environment: { tenantId: string; environmentId: string },
+  at: string | null,
+): Promise<void> {
+  await db.deleteFrom("job_clocks").where("environment_id", "=", environment.environmentId).execute();
+  if (at === null) return;
+  await db
+    .insertInto("job_clocks")
+    .values({ environment_id: environment.environmentId, tenant_id: environment.tenantId, clock_at: at })
+    .execute();
+}
+
 export async function enqueueJob(db: Db, now: string, job: EnqueueJob): Promise<string | undefined> {
   const id = newId("job");
   const result = await jobInsert(db, {
@@ -114,14 +131,15 @@ function notIn(column: string, values: readonly string[] | undefined, nullable: 
 
 /**
  * Claims due jobs and locks them for this worker. A job is due when its run_at has passed by its
- * clock: the wall clock, or its environment's test clock when one is set. A 'running' job whose
+ * clock: the wall clock, or its environment's test clock when one is set (the queue's own copy in
+ * `job_clocks`, kept by `setJobClock`). A 'running' job whose
  * lock expired (its worker died) is due again. On Postgres, `FOR UPDATE SKIP LOCKED` lets any
  * number of workers claim concurrently without taking the same job; SQLite has one writer.
  *
  * Each kind of due job is read in (run_at, id) order off an index of pending (or running) jobs and
  * stops at the limit (migration 006), so a claim costs the same with a backlog of 100,000 as with
  * 10: wall-clock jobs due by now; environment-clock jobs due by now, unless their environment's
- * test clock is behind them; jobs between now and a test clock that is ahead of it (environments
+ * test clock is behind them; jobs between now and a test clock that is ahead of it (clocks
  * first — `cross join` keeps SQLite from walking every future job instead); and expired locks.
  * The first `limit` of those, merged in order, are claimed.
  */
@@ -139,14 +157,14 @@ export async function claimDueJobs(db: Db, dialect: DialectName, o: ClaimOptions
       select * from (
         select j.id, j.run_at from jobs j
         where j.environment_id = ${o.environmentId} and j.status = 'pending' and j.clock = 'environment'
-          and j.run_at <= (select coalesce(e.test_clock_at, ${now}) from environments e where e.id = ${o.environmentId})${skip}
+          and j.run_at <= coalesce((select c.clock_at from job_clocks c where c.environment_id = ${o.environmentId}), ${now})${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) pending
       union all
       select * from (
-        select j.id, j.run_at from jobs j left join environments e on e.id = j.environment_id
+        select j.id, j.run_at from jobs j left join job_clocks c on c.environment_id = j.environment_id
         where j.status = 'running' and j.locked_until < ${now}
           and j.environment_id = ${o.environmentId} and j.clock = 'environment'
-          and j.run_at <= coalesce(e.test_clock_at, ${now})${skip}
+          and j.run_at <= coalesce(c.clock_at, ${now})${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) expired`
     : sql`
       select * from (
@@ -155,22 +173,22 @@ export async function claimDueJobs(db: Db, dialect: DialectName, o: ClaimOptions
         order by j.run_at, j.id limit ${limit} ${lock}) wall
       union all
       select * from (
-        select j.id, j.run_at from jobs j left join environments e on e.id = j.environment_id
+        select j.id, j.run_at from jobs j left join job_clocks c on c.environment_id = j.environment_id
         where j.status = 'pending' and j.clock = 'environment' and j.run_at <= ${now}
-          and (e.test_clock_at is null or j.run_at <= e.test_clock_at)${skip}
+          and (c.clock_at is null or j.run_at <= c.clock_at)${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) env_now
       union all
       select * from (
-        select j.id, j.run_at from environments e cross join jobs j
-        where e.test_clock_at > ${now} and j.environment_id = e.id and j.status = 'pending' and j.clock = 'environment'
-          and j.run_at > ${now} and j.run_at <= e.test_clock_at${skip}
+        select j.id, j.run_at from job_clocks c cross join jobs j
+        where c.clock_at > ${now} and j.environment_id = c.environment_id and j.status = 'pending' and j.clock = 'environment'
+          and j.run_at > ${now} and j.run_at <= c.clock_at${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) env_ahead
       union all
       select * from (
-        select j.id, j.run_at from jobs j left join environments e on e.id = j.environment_id
+        select j.id, j.run_at from jobs j left join job_clocks c on c.environment_id = j.environment_id
         where j.status = 'running' and j.locked_until < ${now}
           and ((j.clock = 'wall' and j.run_at <= ${now})
-            or (j.clock = 'environment' and j.run_at <= coalesce(e.test_clock_at, ${now})))${skip}
+            or (j.clock = 'environment' and j.run_at <= coalesce(c.clock_at, ${now})))${skip}
         order by j.run_at, j.id limit ${limit} ${lock}) expired`;
   const result = await sql<JobRow>`
     update jobs set status = 'running', locked_by = ${o.workerId}, locked_until = ${o.lockUntil},

@@ -9,27 +9,14 @@ export async function insertApiKey(db: Db, row: ApiKeyRow): Promise<void> {
 }
 
 /**
- * The key with its tenant and environment, for authentication: one indexed lookup on every
- * request, so compiled once (never cached as a result: a revoked key must fail at once).
+ * The key, for authentication: one indexed lookup on every request, so compiled once (never cached
+ * as a result: a revoked key must fail at once). Its tenant and environment are tenancy's to tell.
  */
 const apiKeyByHash = preparedQuery(["hash"], (db: Kysely<Database>, p) =>
   db
-    .selectFrom("api_keys as k")
-    .innerJoin("tenants as t", "t.id", "k.tenant_id")
-    .innerJoin("environments as e", "e.id", "k.environment_id")
-    .select([
-      "k.id",
-      "k.name",
-      "k.tenant_id",
-      "k.environment_id",
-      "k.scopes",
-      "k.revoked_at",
-      "k.last_used_at",
-      "t.slug as tenant_slug",
-      "e.name as environment_name",
-      "e.test_clock_at",
-    ])
-    .where("k.secret_hash", "=", p.hash),
+    .selectFrom("api_keys")
+    .select(["id", "name", "tenant_id", "environment_id", "scopes", "revoked_at", "last_used_at"])
+    .where("secret_hash", "=", p.hash),
 );
 
 export async function findApiKeyByHash(db: Db, secretHash: string) {
@@ -37,26 +24,15 @@ export async function findApiKeyByHash(db: Db, secretHash: string) {
 }
 
 export function pageApiKeys(db: Db, tenantId: string, environmentId: string, page: PageQuery) {
-  return paginate(
-    db
-      .selectFrom("api_keys as k")
-      .innerJoin("environments as e", "e.id", "k.environment_id")
-      .selectAll("k")
-      .select("e.name as environment_name")
-      .where(inScope({ tenantId, environmentId }, "k")),
-    "k.id",
-    page,
-  );
+  return paginate(db.selectFrom("api_keys").selectAll().where(inScope({ tenantId, environmentId })), "id", page);
 }
 
 export async function findApiKey(db: Db, tenantId: string, environmentId: string, id: string) {
   return db
-    .selectFrom("api_keys as k")
-    .innerJoin("environments as e", "e.id", "k.environment_id")
-    .selectAll("k")
-    .select("e.name as environment_name")
-    .where(inScope({ tenantId, environmentId }, "k"))
-    .where("k.id", "=", id)
+    .selectFrom("api_keys")
+    .selectAll()
+    .where(inScope({ tenantId, environmentId }))
+    .where("id", "=", id)
     .executeTakeFirst();
 }
 

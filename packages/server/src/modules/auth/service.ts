@@ -4,12 +4,13 @@ import { withSystemAccess, withTenantAccess } from "../../db/access.js";
 import { unavailableCause } from "../../db/errors.js";
 import type { ApiKeyRow, Db } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
-import { environmentClock, isoNow } from "../../lib/clock.js";
+import { isoNow } from "../../lib/clock.js";
 import { randomSecret, sha256Hex } from "../../lib/crypto.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
 import type { EventsService } from "../events/service.js";
+import type { TenancyService } from "../tenancy/service.js";
 import * as repo from "./repo.js";
 
 /** last_used_at is written at most this often per key, so authentication stays a read. */
@@ -31,12 +32,13 @@ async function bestEffort(touch: Promise<unknown>, logger: Deps["logger"]): Prom
   }
 }
 
-export function toApiKey(row: ApiKeyRow & { environment_name: string }): ApiKey {
+/** `environment` is the key's environment name (the scope it was found in). */
+export function toApiKey(row: ApiKeyRow, environment: string): ApiKey {
   return {
     id: row.id,
     object: "api_key",
     name: row.name,
-    environment: row.environment_name,
+    environment,
     prefix: row.prefix,
     scopes: fromJson<string[]>(row.scopes, []),
     created_at: row.created_at,
@@ -53,7 +55,10 @@ export interface AuthenticatedKey {
   scope: Scope;
 }
 
-export function authService(deps: Deps, { events }: { events: Pick<EventsService, "record"> }) {
+export function authService(
+  deps: Deps,
+  { events, tenancy }: { events: Pick<EventsService, "record">; tenancy: Pick<TenancyService, "scopeForEnvironment"> },
+) {
   const { db, clock } = deps;
 
   /**
@@ -80,7 +85,7 @@ export function authService(deps: Deps, { events }: { events: Pick<EventsService
       revoked_at: null,
     };
     await repo.insertApiKey(tx, row);
-    return { ...toApiKey({ ...row, environment_name: environment.name }), secret };
+    return { ...toApiKey(row, environment.name), secret };
   }
 
   return {
@@ -116,11 +121,13 @@ export function authService(deps: Deps, { events }: { events: Pick<EventsService
     async get(scope: Scope, id: string): Promise<ApiKey> {
       const row = await repo.findApiKey(db, scope.tenantId, scope.environmentId, id);
       if (!row) throw notFound("api_key", id);
-      return toApiKey(row);
+      return toApiKey(row, scope.environment);
     },
 
     async list(scope: Scope, page: PageQuery): Promise<Page<ApiKey>> {
-      return toPage(await repo.pageApiKeys(db, scope.tenantId, scope.environmentId, page), toApiKey);
+      return toPage(await repo.pageApiKeys(db, scope.tenantId, scope.environmentId, page), (row) =>
+        toApiKey(row, scope.environment),
+      );
     },
 
     async revoke(scope: Scope, id: string): Promise<ApiKey> {
@@ -130,7 +137,7 @@ export function authService(deps: Deps, { events }: { events: Pick<EventsService
         await repo.revokeApiKey(tx, scope.tenantId, scope.environmentId, id, isoNow(clock));
         const row = await repo.findApiKey(tx, scope.tenantId, scope.environmentId, id);
         if (!row) throw notFound("api_key", id);
-        const key = toApiKey(row);
+        const key = toApiKey(row, scope.environment);
         // Revoking twice changes nothing and says nothing.
         if (!before.revoked_at) await events.record(tx, scope, { type: "api_key.revoked", object: key });
         return key;
@@ -142,6 +149,8 @@ export function authService(deps: Deps, { events }: { events: Pick<EventsService
       // Before the key is found its tenant is unknown: the lookup spans tenants.
       const row = await withSystemAccess(() => repo.findApiKeyByHash(db, hashSecret(secret)));
       if (!row || row.revoked_at) return undefined;
+      const environment = await withSystemAccess(() => tenancy.scopeForEnvironment(row.environment_id));
+      if (!environment) return undefined;
       const now = clock.now();
       if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
         await withTenantAccess({ tenantId: row.tenant_id, environmentId: row.environment_id }, () =>
@@ -153,11 +162,11 @@ export function authService(deps: Deps, { events }: { events: Pick<EventsService
         name: row.name,
         scopes: fromJson<string[]>(row.scopes, []),
         scope: {
-          tenantId: row.tenant_id,
-          tenantSlug: row.tenant_slug,
-          environmentId: row.environment_id,
-          environment: row.environment_name,
-          clock: environmentClock(clock, row.test_clock_at),
+          tenantId: environment.tenantId,
+          tenantSlug: environment.tenantSlug,
+          environmentId: environment.environmentId,
+          environment: environment.environment,
+          clock: environment.clock,
         },
       };
     },

@@ -4,7 +4,7 @@ import type { Db, PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { EnqueueJob } from "../../jobs/queue.js";
 import type { AuditEntry } from "../audit/service.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
-import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/store.js";
+import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/index.js";
 
 /*
  * The at-most-once charge protocol for an existing subscription:

@@ -2,8 +2,13 @@ import { type Deps, type Scope, withCorrelation } from "../../context.js";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { JobContext } from "../../jobs/worker.js";
 import { isFinal, type PaymentsService, withOutcome } from "../payments/service.js";
-import { chargeMethod, pendingChangeOf } from "../subscriptions/model.js";
-import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/store.js";
+import {
+  chargeMethod,
+  pendingChangeOf,
+  StaleWrite,
+  type SubscriptionStore,
+  type Write,
+} from "../subscriptions/index.js";
 import type { Applied, ChargeProtocol } from "./charge.js";
 import { decidePeriodEnd } from "./decisions.js";
 import { applyPeriodCharge, applyRetry, continueDunning, freePeriod, recover, startDunning } from "./outcomes.js";

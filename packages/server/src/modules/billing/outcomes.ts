@@ -1,8 +1,7 @@
 import type { EventType } from "@tessera/core";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { AuditEntry } from "../audit/service.js";
-import { historyOf } from "../subscriptions/model.js";
-import type { Patch, Write } from "../subscriptions/store.js";
+import { historyOf, type Patch, type Write } from "../subscriptions/index.js";
 import type { Apply } from "./charge.js";
 import type { PeriodEndDecision } from "./decisions.js";
 import { dunningStep, nextDunningStep } from "./dunning.js";

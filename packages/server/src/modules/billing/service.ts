@@ -4,7 +4,7 @@ import type { JobRegistry } from "../../jobs/registry.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { PaymentsService } from "../payments/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
-import type { SubscriptionStore } from "../subscriptions/store.js";
+import type { SubscriptionStore } from "../subscriptions/index.js";
 import { chargeProtocol, SETTLE_JOB } from "./charge.js";
 import { billingJobs } from "./jobs.js";
 import type { PriceTerms } from "./periods.js";

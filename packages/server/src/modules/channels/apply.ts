@@ -12,7 +12,7 @@ import type { ChannelLinkRow, ChannelNotificationRow, ChannelNotificationStatus,
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
-import { periodBounds } from "../billing/periods.js";
+import { periodBounds } from "../billing/index.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
 import type { SubscriptionsService } from "../subscriptions/service.js";

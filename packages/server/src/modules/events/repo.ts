@@ -1,5 +1,5 @@
 import type { EventListQuery } from "@tessera/core";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Scope } from "../../context.js";
 import { inScope } from "../../db/scope.js";
 import type { Database, Db, EventRow } from "../../db/types.js";
@@ -38,8 +38,10 @@ export async function findEvent(db: Db, scope: Scope, id: string): Promise<Event
 
 export function pageEvents(db: Db, scope: Scope, query: EventListQuery) {
   let q = db.selectFrom("events").selectAll().where(inScope(scope));
-  if (query.type?.endsWith(".*")) q = q.where("type", "like", `${query.type.slice(0, -1)}%`);
-  else if (query.type) q = q.where("type", "=", query.type);
+  // The filter is free text (a type or a `prefix.*`): compared as text, not as the closed EventType.
+  const type = sql.ref<string>("type");
+  if (query.type?.endsWith(".*")) q = q.where(type, "like", `${query.type.slice(0, -1)}%`);
+  else if (query.type) q = q.where(type, "=", query.type);
   if (query.object_id) q = q.where("object_id", "=", query.object_id);
   if (query.created_gte) q = q.where("created_at", ">=", new Date(query.created_gte).toISOString());
   if (query.created_lt) q = q.where("created_at", "<", new Date(query.created_lt).toISOString());

@@ -45,7 +45,7 @@ export function toEvent(
   return {
     id: row.id,
     object: "event",
-    type: row.type as EventType,
+    type: row.type,
     created_at: row.created_at,
     tenant: scope.tenantId,
     environment: scope.environment,

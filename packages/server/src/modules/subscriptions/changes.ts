@@ -3,10 +3,16 @@ import type { Scope } from "../../context.js";
 import type { SubscriptionRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { toJson } from "../../lib/json.js";
-import type { Apply } from "../billing/charge.js";
-import { type PriceTerms, periodBounds, sameCycle } from "../billing/periods.js";
-import { checkAt, checkJob, periodEndJob } from "../billing/schedule.js";
-import type { BillingService } from "../billing/service.js";
+import {
+  type Apply,
+  type BillingService,
+  checkAt,
+  checkJob,
+  type PriceTerms,
+  periodBounds,
+  periodEndJob,
+  sameCycle,
+} from "../billing/index.js";
 import { paymentFailed } from "./create.js";
 import { chargeMethod, pendingChangeOf } from "./model.js";
 import type { Patch, SubscriptionStore, Write } from "./store.js";

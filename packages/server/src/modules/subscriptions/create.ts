@@ -4,9 +4,7 @@ import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
-import { settleJob } from "../billing/charge.js";
-import { addDays, periodBounds } from "../billing/periods.js";
-import { checkAt, checkJob, periodEndJob } from "../billing/schedule.js";
+import { addDays, checkAt, checkJob, periodBounds, periodEndJob, settleJob } from "../billing/index.js";
 import { type PaymentsService, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
 

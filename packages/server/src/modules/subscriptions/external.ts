@@ -105,7 +105,7 @@ export async function writeExternal(
     patch.current_period_end = change.period.end;
   }
   const stays = !change.event || (change.trial === true && row.status === "trial");
-  const target = stays ? (row.status as SubscriptionStatus) : EXTERNAL_TARGETS[change.event!];
+  const target = stays ? row.status : EXTERNAL_TARGETS[change.event!];
   if (target !== row.status) {
     const ended = target === "cancelled" || target === "expired";
     patch.ended_at = ended ? change.at : null;

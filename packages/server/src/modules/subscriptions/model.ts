@@ -1,8 +1,8 @@
 import type { EventType, StatusChange, Subscription, SubscriptionStatus } from "@tessera/core";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { fromJson } from "../../lib/json.js";
-import type { PendingChange } from "../billing/decisions.js";
-import { toPayment } from "../payments/model.js";
+import type { PendingChange } from "../billing/index.js";
+import { toPayment } from "../payments/service.js";
 
 export function historyOf(row: Pick<SubscriptionRow, "status_history">): StatusChange[] {
   return fromJson<StatusChange[]>(row.status_history, []);

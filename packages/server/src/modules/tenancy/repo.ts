@@ -1,6 +1,7 @@
-import type { Insertable } from "kysely";
-import type { Db, EnvironmentRow, EnvironmentsTable, TenantRow } from "../../db/types.js";
+import type { Insertable, Kysely } from "kysely";
+import type { Database, Db, EnvironmentRow, EnvironmentsTable, TenantRow } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
+import { preparedQuery } from "../../lib/prepared.js";
 
 export async function insertTenant(db: Db, row: TenantRow): Promise<void> {
   await db.insertInto("tenants").values(row).execute();
@@ -37,16 +38,29 @@ export async function findEnvironment(db: Db, tenantId: string, name: string): P
     .executeTakeFirst();
 }
 
-/** An environment with its tenant's slug, for building a scope outside a request (workers). */
-export async function findEnvironmentWithTenant(db: Db, environmentId: string) {
-  return db
+/**
+ * An environment with its tenant's slug: the scope of an authenticated key on every request, and of
+ * work outside a request (workers). Compiled once; never cached, since a test clock moves.
+ */
+const environmentWithTenant = preparedQuery(["id"], (db: Kysely<Database>, p) =>
+  db
     .selectFrom("environments as e")
     .innerJoin("tenants as t", "t.id", "e.tenant_id")
     .select(["e.id", "e.name", "e.tenant_id", "e.test_clock_at", "t.slug"])
-    .where("e.id", "=", environmentId)
-    .executeTakeFirst();
+    .where("e.id", "=", p.id),
+);
+
+export async function findEnvironmentWithTenant(db: Db, environmentId: string) {
+  return (await environmentWithTenant(db, { id: environmentId })).rows[0];
 }
 
-export async function setTestClock(db: Db, environmentId: string, at: string | null): Promise<void> {
-  await db.updateTable("environments").set({ test_clock_at: at }).where("id", "=", environmentId).execute();
+/** Returns the environment's tenant, or undefined when there is no such environment. */
+export async function setTestClock(db: Db, environmentId: string, at: string | null): Promise<string | undefined> {
+  const row = await db
+    .updateTable("environments")
+    .set({ test_clock_at: at })
+    .where("id", "=", environmentId)
+    .returning("tenant_id")
+    .executeTakeFirst();
+  return row?.tenant_id;
 }

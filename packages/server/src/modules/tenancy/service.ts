@@ -2,6 +2,7 @@ import { type CreateTenant, DEFAULT_ENVIRONMENTS, type Tenant } from "@tessera/c
 import type { Deps, Scope } from "../../context.js";
 import type { Db, EnvironmentRow, TenantRow } from "../../db/types.js";
 import { ApiError, isUniqueViolation, notFound } from "../../errors.js";
+import { setJobClock } from "../../jobs/queue.js";
 import { environmentClock, isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
@@ -119,8 +120,13 @@ export function tenancyService(deps: Deps) {
       };
     },
 
-    setTestClock(environmentId: string, at: string | null, tx: Db = db) {
-      return repo.setTestClock(tx, environmentId, at);
+    /** Moves the environment's test clock and the job queue's copy of it, atomically. */
+    async setTestClock(environmentId: string, at: string | null, tx?: Db): Promise<void> {
+      const write = async (t: Db) => {
+        const tenantId = await repo.setTestClock(t, environmentId, at);
+        if (tenantId) await setJobClock(t, { tenantId, environmentId }, at);
+      };
+      await (tx ? write(tx) : db.transaction().execute(write));
     },
   };
 }
