@@ -120,6 +120,8 @@ function expected(
       if (a.days === b.days) {
         // Same cycle: the rest of the period at the new price minus the credit for the old one.
         if (b.amount < a.amount) return { statuses: [400], path: "proration" };
+        // Same amount (the trial price and monthly): nothing is owed, so nothing is charged.
+        if (b.amount === a.amount) return { statuses: [200] };
         return { statuses: chargeOutcomes(sub.payment_method) };
       }
       // Across cycles the proration depends on the instant; any of these is a correct answer.
@@ -293,7 +295,7 @@ describe(`random operation sequences follow the model (${dialect})`, () => {
       {
         numRuns: Number(process.env.PROPERTY_RUNS ?? (dialect === "sqlite" ? 300 : 40)),
         // A fixed seed in CI, so a run is repeatable; PROPERTY_SEED=random (or a number) explores.
-        // OPEN: seed 595619176 finds a disagreement on a plan change "now" (docs: closing note).
+        // Seed 595619176 once found the model wrong (a same-amount change "now" owes 0 and charges nothing).
         ...(process.env.PROPERTY_SEED === "random" ? {} : { seed: Number(process.env.PROPERTY_SEED ?? 20261203) }),
       },
     );
