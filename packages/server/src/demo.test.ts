@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../test/harness.js";
 import { client, createTestApp, type TestContext } from "../test/harness.js";
 import { loadConfig } from "./config.js";
 import { ensureDemoTenant } from "./demo.js";
@@ -21,18 +22,18 @@ describe("demo tenant", () => {
 
     const pro = await api("GET", "/v1/bundles/pro");
     expect(pro.status).toBe(200);
-    expect(pro.body.entitlements.map((e: any) => [e.key, e.limit ?? e.level])).toEqual([
+    expect(pro.body.entitlements.map((e: Json) => [e.key, e.limit ?? e.level])).toEqual([
       ["export-pdf", null],
       ["support", "priority"],
       ["api-calls", 10_000],
     ]);
-    expect(pro.body.prices.map((p: any) => [p.currency, p.amount, p.interval, p.trial_days])).toEqual([
+    expect(pro.body.prices.map((p: Json) => [p.currency, p.amount, p.interval, p.trial_days])).toEqual([
       ["EUR", 999, "month", 14],
       ["EUR", 9990, "year", 0],
     ]);
     const web = await api("GET", "/v1/storefronts/web");
     expect(web.body).toMatchObject({ type: "web", channels: ["direct"], bundles: [pro.body.id] });
-    expect(web.body.payment_providers.map((p: any) => p.name)).toEqual(["sandbox"]);
+    expect(web.body.payment_providers.map((p: Json) => p.name)).toEqual(["sandbox"]);
     const customer = await api("GET", `/v1/storefronts/web/customers/by-external-id/demo-user`);
     expect(customer.body).toMatchObject({ object: "customer", storefront: web.body.id });
 

@@ -1,4 +1,4 @@
-import type { ApiClient, ApiResult, TestContext } from "./harness.js";
+import type { ApiClient, ApiResult, Json, TestContext } from "./harness.js";
 
 /*
  * A small catalog for the subscription and billing tests, built through the API: two bundles
@@ -23,7 +23,7 @@ export interface BillingCatalog {
 
 let counter = 0;
 
-function created<T = any>(res: ApiResult<T>, what: string): T {
+function created<T = Json>(res: ApiResult<T>, what: string): T {
   if (res.status !== 201) throw new Error(`creating ${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
 }
@@ -129,14 +129,14 @@ export async function advance(api: ApiClient, by: string): Promise<{ jobs_run: n
 }
 
 /** Every payment of a subscription, oldest first. */
-export async function paymentsOf(api: ApiClient, subscription: string): Promise<any[]> {
+export async function paymentsOf(api: ApiClient, subscription: string): Promise<Json[]> {
   const res = await api("GET", `/v1/payments?subscription=${subscription}&limit=100`);
   if (res.status !== 200) throw new Error(`listing payments answered ${res.status}`);
   return [...res.body.data].reverse();
 }
 
 /** Every event about an object, oldest first. */
-export async function eventsOf(api: ApiClient, objectId: string): Promise<any[]> {
+export async function eventsOf(api: ApiClient, objectId: string): Promise<Json[]> {
   const res = await api("GET", `/v1/events?object_id=${objectId}&limit=100`);
   if (res.status !== 200) throw new Error(`listing events answered ${res.status}`);
   return [...res.body.data].reverse();

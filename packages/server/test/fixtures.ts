@@ -1,4 +1,4 @@
-import type { ApiClient, ApiResult } from "./harness.js";
+import type { ApiClient, ApiResult, Json } from "./harness.js";
 
 /*
  * Fixtures of the generic route suite (test/route-security.test.ts). For every route with path
@@ -18,7 +18,7 @@ let counter = 0;
 /** Keys unique within a run, so fixtures can be called any number of times in one tenant. */
 const unique = (base: string) => `${base}-${++counter}`;
 
-function created<T = any>(res: ApiResult<T>, what: string): T {
+function created<T = Json>(res: ApiResult<T>, what: string): T {
   if (res.status !== 201) {
     throw new Error(`fixture: creating ${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
   }

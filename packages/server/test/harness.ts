@@ -96,13 +96,21 @@ export interface TestTenant {
   as(environment: string): ApiClient;
 }
 
-export interface ApiResult<T = any> {
+/**
+ * A JSON response body read loosely in a test: its shape is what the assertions check (and
+ * openapi-responses.test.ts validates real bodies against the OpenAPI document). The one
+ * deliberate \`any\` outside migrations.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: test bodies are checked by assertions, not types
+export type Json = any;
+
+export interface ApiResult<T = Json> {
   status: number;
   body: T;
   headers: Headers;
 }
 
-export type ApiClient = <T = any>(
+export type ApiClient = <T = Json>(
   method: string,
   path: string,
   body?: unknown,
@@ -126,7 +134,7 @@ export function client(ctx: Pick<TestContext, "app">, key: string | undefined, t
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {}
-    return { status: res.status, body: parsed as any, headers: res.headers };
+    return { status: res.status, body: parsed as Json, headers: res.headers };
   };
 }
 

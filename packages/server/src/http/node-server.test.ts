@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../test/harness.js";
 import { MAX_BODY_BYTES } from "./body-size.js";
 
@@ -17,7 +18,7 @@ interface RawResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
-  json: any;
+  json: Json;
 }
 
 /** Sends raw bytes (optionally in pieces, with pauses) and reads one response on a fresh connection. */

@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from "kysely";
+import { type SelectQueryBuilder, sql } from "kysely";
 
 export interface Page<T> {
   object: "list";
@@ -25,8 +25,10 @@ export async function paginate<DB, TB extends keyof DB, O extends { id: string }
   page: PageQuery,
 ): Promise<{ rows: O[]; has_more: boolean; next_cursor: string | null }> {
   const order = page.order ?? "desc";
-  let q = query.orderBy(idColumn as any, order).limit(page.limit + 1);
-  if (page.starting_after) q = q.where(idColumn as any, order === "desc" ? "<" : ">", page.starting_after);
+  // The column is named at run time ("id", "k.id"): a reference, since its name is not in DB's types here.
+  const id = sql.ref<string>(idColumn);
+  let q = query.orderBy(id, order).limit(page.limit + 1);
+  if (page.starting_after) q = q.where(id, order === "desc" ? "<" : ">", page.starting_after);
   const rows = await q.execute();
   const has_more = rows.length > page.limit;
   const pageRows = has_more ? rows.slice(0, page.limit) : rows;

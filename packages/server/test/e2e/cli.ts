@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Json } from "../harness.js";
 
 /** Helpers of the end-to-end tests: the real `tessera` CLI as a child process, and fetch. */
 
@@ -25,7 +26,7 @@ export function tessera(args: string[], env: Record<string, string>, cwd = ROOT)
 }
 
 /** Parses a CLI command's JSON output, failing with its stderr when it did not succeed. */
-export function tesseraJson<T = any>(args: string[], env: Record<string, string>): T {
+export function tesseraJson<T = Json>(args: string[], env: Record<string, string>): T {
   const res = tessera([...args, "--json"], env);
   if (res.status !== 0) throw new Error(`tessera ${args.join(" ")} exited ${res.status}: ${res.stderr}`);
   return JSON.parse(res.stdout) as T;
@@ -99,7 +100,7 @@ async function waitForReady(url: string): Promise<void> {
   throw new Error(`${url}/readyz never answered 200`);
 }
 
-export interface HttpResult<T = any> {
+export interface HttpResult<T = Json> {
   status: number;
   body: T;
   headers: Headers;
@@ -107,7 +108,7 @@ export interface HttpResult<T = any> {
 
 /** A fetch bound to one server, key and tenant. */
 export function http(base: string, key?: string, tn?: string) {
-  return async <T = any>(
+  return async <T = Json>(
     method: string,
     path: string,
     body?: unknown,

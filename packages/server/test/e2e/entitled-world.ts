@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Json } from "../harness.js";
 import { http, type Served, serve, tesseraJson } from "./cli.js";
 
 /*
@@ -26,7 +27,7 @@ export interface EntitledWorld {
   close(): Promise<void>;
 }
 
-async function ok<T = any>(res: Promise<{ status: number; body: T }>, expected = 201): Promise<T> {
+async function ok<T = Json>(res: Promise<{ status: number; body: T }>, expected = 201): Promise<T> {
   const r = await res;
   if (r.status !== expected) throw new Error(`expected ${expected}, got ${r.status}: ${JSON.stringify(r.body)}`);
   return r.body;

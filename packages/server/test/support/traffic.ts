@@ -1,10 +1,12 @@
 /** Requests with a bound on how long each may take, and a record of what came back. */
 
+import type { Json } from "../harness.js";
+
 export interface Answer {
   status: number | "hang" | "network error";
   contentType: string | null;
   retryAfter: string | null;
-  body: any;
+  body: Json;
 }
 
 /** One request that gives up after `boundMs` (recorded as "hang": a fault must never make one). */

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advance, billingCatalog, freezeAt, subscribe } from "../../../test/billing-setup.js";
+import type { Json } from "../../../test/harness.js";
 import { client, createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 
 /*
@@ -22,7 +23,7 @@ const drain = () => ctx.services.worker.drain();
 const list = async (query: string, api = tenant.api) => {
   const res = await api("GET", `/v1/audit?${query}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body as { data: any[]; has_more: boolean; next_cursor: string | null };
+  return res.body as { data: Json[]; has_more: boolean; next_cursor: string | null };
 };
 
 /** Every stored audit row as text, all columns: what must never hold personal data. */
@@ -120,7 +121,7 @@ describe("audit records", () => {
     expect([first.status, second.status, third.status]).toEqual([201, 201, 201]);
     await drain();
 
-    const entitlementKeys = (page: { data: any[] }) => page.data.map((r) => r.after?.key);
+    const entitlementKeys = (page: { data: Json[] }) => page.data.map((r) => r.after?.key);
     expect(entitlementKeys(await list("action=entitlement.created", staging))).toEqual(["other", "late", "early"]);
     expect(entitlementKeys(await list("action=entitlement.*&kind=action", staging))).toEqual([
       "other",
@@ -186,7 +187,7 @@ describe("audit records", () => {
 
     const res = await shop.api("GET", `/v1/audit/lineage/${correlation}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const steps = res.body.data.map((r: any) => [r.kind, r.action]);
+    const steps = res.body.data.map((r: Json) => [r.kind, r.action]);
     const decisions = steps.filter(([kind]: string[]) => kind !== "action");
     expect(decisions).toEqual([
       ["decision", "period_end.charge"],
@@ -197,19 +198,19 @@ describe("audit records", () => {
       ["outcome", "dunning.retry"],
       ["outcome", "dunning.recovered"],
     ]);
-    const routing = res.body.data.find((r: any) => r.action === "payment.routing");
+    const routing = res.body.data.find((r: Json) => r.action === "payment.routing");
     expect(routing).toMatchObject({ object_type: "payment", data: { providers: ["sandbox"], chosen: "sandbox" } });
     // The changes they led to are in the same lineage, as actions of the jobs that made them.
-    const actions = res.body.data.filter((r: any) => r.kind === "action");
-    expect(actions.map((r: any) => r.action)).toEqual([
+    const actions = res.body.data.filter((r: Json) => r.kind === "action");
+    expect(actions.map((r: Json) => r.action)).toEqual([
       "payment.failed",
       "subscription.grace_started",
       "payment.succeeded",
       "subscription.recovered",
     ]);
-    expect(actions.every((r: any) => r.actor?.type === "system")).toBe(true);
-    expect(res.body.data.every((r: any) => r.correlation_id === correlation)).toBe(true);
-    const retry = res.body.data.find((r: any) => r.action === "dunning.retry");
+    expect(actions.every((r: Json) => r.actor?.type === "system")).toBe(true);
+    expect(res.body.data.every((r: Json) => r.correlation_id === correlation)).toBe(true);
+    const retry = res.body.data.find((r: Json) => r.action === "dunning.retry");
     expect(retry.data).toMatchObject({ status: "succeeded", attempt: 2 });
     // Unknown (or another tenant's) correlation ids are not found.
     expect((await tenant.api("GET", `/v1/audit/lineage/${correlation}`)).status).toBe(404);

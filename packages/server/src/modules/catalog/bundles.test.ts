@@ -1,5 +1,6 @@
 import type { CreateBundle } from "@tessera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../../../test/harness.js";
 import {
   type ApiResult,
   createTestApp,
@@ -30,7 +31,7 @@ const PRO = {
 describe("bundles API", () => {
   let ctx: TestContext;
   let acme: TestTenant;
-  let pro: any;
+  let pro: Json;
 
   beforeAll(async () => {
     ctx = await createTestApp();
@@ -134,7 +135,7 @@ describe("bundles API", () => {
         "entitlements.6.content",
       ].sort(),
     );
-    expect(res.body.errors.find((e: any) => e.path === "entitlements.3.level").message).toContain("basic, priority");
+    expect(res.body.errors.find((e: Json) => e.path === "entitlements.3.level").message).toContain("basic, priority");
     expect((await acme.api("GET", "/v1/bundles/broken")).status).toBe(404);
   });
 
@@ -196,7 +197,7 @@ describe("bundles API", () => {
     });
     expect(upd.status).toBe(200);
     expect(upd.body).toMatchObject({ name: "Pro plan", description: null, key: "pro" });
-    expect(upd.body.entitlements.map((e: any) => [e.key, e.limit])).toEqual([
+    expect(upd.body.entitlements.map((e: Json) => [e.key, e.limit])).toEqual([
       ["seats", 10],
       ["export-pdf", null],
     ]);
@@ -233,13 +234,13 @@ describe("bundles API", () => {
     await acme.api("PATCH", "/v1/bundles/b1", { status: "archived" });
     const first = await acme.api("GET", "/v1/bundles?limit=2");
     expect(first.body).toMatchObject({ object: "list", has_more: true });
-    expect(first.body.data.map((b: any) => b.key)).toEqual(["b3", "b2"]);
+    expect(first.body.data.map((b: Json) => b.key)).toEqual(["b3", "b2"]);
     const rest = await acme.api("GET", `/v1/bundles?limit=10&starting_after=${first.body.next_cursor}`);
-    expect(rest.body.data.map((b: any) => b.key)).toEqual(["b1", "basic", "pro"]);
+    expect(rest.body.data.map((b: Json) => b.key)).toEqual(["b1", "basic", "pro"]);
     expect(rest.body).toMatchObject({ has_more: false, next_cursor: null });
     expect(rest.body.data.at(-1).prices).toHaveLength(2);
     const archived = await acme.api("GET", "/v1/bundles?status=archived");
-    expect(archived.body.data.map((b: any) => b.key)).toEqual(["b1"]);
+    expect(archived.body.data.map((b: Json) => b.key)).toEqual(["b1"]);
     expect((await acme.api("GET", "/v1/bundles?status=gone")).status).toBe(400);
   });
 

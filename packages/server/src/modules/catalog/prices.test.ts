@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../../../test/harness.js";
 import {
   type ApiResult,
   client,
@@ -14,7 +15,7 @@ describe("prices API", () => {
   let ctx: TestContext;
   let acme: TestTenant;
   let bundleId: string;
-  let monthly: any;
+  let monthly: Json;
 
   beforeAll(async () => {
     ctx = await createTestApp();

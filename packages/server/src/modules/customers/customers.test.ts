@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../../../test/harness.js";
 import {
   type ApiResult,
   createTestApp,
@@ -14,7 +15,7 @@ describe("customers API", () => {
   let acme: TestTenant;
   let web: string;
   let app: string;
-  let alice: any;
+  let alice: Json;
 
   beforeAll(async () => {
     ctx = await createTestApp();
@@ -74,7 +75,7 @@ describe("customers API", () => {
     const filtered = await acme.api("GET", "/v1/customers?storefront=web&external_id=user-42");
     expect(filtered.body.data).toEqual([alice]);
     const everywhere = await acme.api("GET", "/v1/customers?external_id=user-42");
-    expect(everywhere.body.data.map((c: any) => c.storefront)).toEqual([app, web]);
+    expect(everywhere.body.data.map((c: Json) => c.storefront)).toEqual([app, web]);
     expect((await acme.api("GET", "/v1/customers?storefront=web&external_id=nobody")).body.data).toEqual([]);
     const unknown = await acme.api("GET", "/v1/customers?storefront=shop");
     expect(unknown.status).toBe(400);
@@ -97,11 +98,11 @@ describe("customers API", () => {
     const first = await acme.api("GET", "/v1/customers?limit=2");
     expect(first.body).toMatchObject({ object: "list", has_more: true });
     const rest = await acme.api("GET", `/v1/customers?limit=2&starting_after=${first.body.next_cursor}`);
-    const all = [...first.body.data, ...rest.body.data].map((c: any) => c.external_id);
+    const all = [...first.body.data, ...rest.body.data].map((c: Json) => c.external_id);
     expect(all).toEqual(["mail:carol@example.com/7 ü", "user-42", "bob", "user-42"]);
     expect(rest.body.has_more).toBe(false);
     const ofApp = await acme.api("GET", "/v1/customers?storefront=app");
-    expect(ofApp.body.data.map((c: any) => c.external_id)).toEqual(["user-42", "bob"]);
+    expect(ofApp.body.data.map((c: Json) => c.external_id)).toEqual(["user-42", "bob"]);
   });
 
   it("updates contact fields; null clears; storefront and external_id are fixed", async () => {
@@ -118,7 +119,7 @@ describe("customers API", () => {
   it("records customer events in the same transaction as the change", async () => {
     const events = await acme.api("GET", `/v1/events?object_id=${alice.id}`);
     expect(events.status).toBe(200);
-    expect(events.body.data.map((e: any) => e.type)).toEqual(["customer.updated", "customer.created"]);
+    expect(events.body.data.map((e: Json) => e.type)).toEqual(["customer.updated", "customer.created"]);
     expect(events.body.data[0].data.object).toMatchObject({ id: alice.id, email: "a@example.org" });
   });
 

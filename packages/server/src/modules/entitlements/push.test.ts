@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { created, setupCatalog } from "./test-setup.js";
 
@@ -33,7 +34,7 @@ describe("entitlement pushes", () => {
   async function updates(of = customer) {
     const res = await acme.api("GET", `/v1/events?type=customer.entitlements_updated&object_id=${of}&limit=100`);
     expect(res.status).toBe(200);
-    return (res.body.data as any[]).reverse();
+    return (res.body.data as Json[]).reverse();
   }
 
   it("pushes a grant once, with the new set and what changed, caused by the grant's event", async () => {

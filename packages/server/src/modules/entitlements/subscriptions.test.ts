@@ -1,5 +1,6 @@
 import { EntitlementClaims } from "@tessera/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { created, setupCatalog } from "./test-setup.js";
 
@@ -58,7 +59,7 @@ describe("entitlements from subscriptions", () => {
     });
   const effective = async (customer: string) => (await acme.api("GET", `/v1/customers/${customer}/entitlements`)).body;
   const byKey = (body: { entitlements: Array<{ key: string }> }) =>
-    Object.fromEntries(body.entitlements.map((e) => [e.key, e])) as Record<string, any>;
+    Object.fromEntries(body.entitlements.map((e) => [e.key, e])) as Record<string, Json>;
 
   it("merges two subscriptions and a grant, naming every source", async () => {
     const c = await newCustomer();

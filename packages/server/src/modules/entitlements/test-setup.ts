@@ -1,7 +1,7 @@
-import type { ApiClient } from "../../../test/harness.js";
+import type { ApiClient, Json } from "../../../test/harness.js";
 
 /** Test helper: answers the body of a create, or throws with what the API said. */
-export async function created<T = any>(api: ApiClient, path: string, body: unknown): Promise<T> {
+export async function created<T = Json>(api: ApiClient, path: string, body: unknown): Promise<T> {
   const res = await api<T>("POST", path, body);
   if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;

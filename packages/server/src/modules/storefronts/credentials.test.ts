@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, dialect, type TestContext, type TestTenant } from "../../../test/harness.js";
 
 const STRIPE_KEY = "sk_test_STRIPEKEY_9f8e7d6c5b4a";
@@ -100,7 +101,7 @@ describe("storefront provider credentials", () => {
       payment_providers: [{ name: "sandbox" }, { name: "stripe", credentials: {} }],
       fiscal_provider: { name: "fiskaly", config: { tse: "x" } },
     });
-    expect(cleared.body.payment_providers.map((p: any) => p.has_credentials)).toEqual([true, false]);
+    expect(cleared.body.payment_providers.map((p: Json) => p.has_credentials)).toEqual([true, false]);
     expect(cleared.body.fiscal_provider).toEqual({ name: "fiskaly", config: { tse: "x" }, has_credentials: true });
     expect(await creds("stripe")).toEqual({});
     expect(await creds("fiskaly", "fiscal")).toEqual({ token: FISCAL_TOKEN });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../../../test/harness.js";
 import {
   type ApiResult,
   createTestApp,
@@ -14,7 +15,7 @@ describe("storefronts API", () => {
   let acme: TestTenant;
   let pro: string;
   let basic: string;
-  let web: any;
+  let web: Json;
 
   beforeAll(async () => {
     ctx = await createTestApp();
@@ -133,13 +134,13 @@ describe("storefronts API", () => {
     await acme.api("POST", "/v1/storefronts", { key: "partner", name: "Partner", type: "partner" });
     await acme.api("PATCH", "/v1/storefronts/app", { status: "archived" });
     const first = await acme.api("GET", "/v1/storefronts?limit=2");
-    expect(first.body.data.map((s: any) => s.key)).toEqual(["partner", "app"]);
+    expect(first.body.data.map((s: Json) => s.key)).toEqual(["partner", "app"]);
     expect(first.body.has_more).toBe(true);
     const rest = await acme.api("GET", `/v1/storefronts?limit=2&starting_after=${first.body.next_cursor}`);
     expect(rest.body).toMatchObject({ has_more: false, next_cursor: null });
-    expect(rest.body.data.map((s: any) => [s.key, s.bundles])).toEqual([["web", [pro]]]);
+    expect(rest.body.data.map((s: Json) => [s.key, s.bundles])).toEqual([["web", [pro]]]);
     const archived = await acme.api("GET", "/v1/storefronts?status=archived");
-    expect(archived.body.data.map((s: any) => s.key)).toEqual(["app"]);
+    expect(archived.body.data.map((s: Json) => s.key)).toEqual(["app"]);
   });
 
   it("deletes a storefront without customers and archives one with customers", async () => {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog, eventsOf, freezeAt, paymentsOf } from "../../../test/billing-setup.js";
+import type { Json } from "../../../test/harness.js";
 import { type ApiClient, createTestApp, createTestTenant, dialect, type TestContext } from "../../../test/harness.js";
 
 /*
@@ -89,7 +90,7 @@ function chargeOutcomes(pm: string): number[] {
 /** The answers the model allows for `o` on the subscription as it was just read. */
 function expected(
   o: Op,
-  sub: any,
+  sub: Json,
   priceName: (id: string) => PriceName | undefined,
 ): { statuses: number[]; path?: string } {
   const s = sub.status as Status;

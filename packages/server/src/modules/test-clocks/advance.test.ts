@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import type { Scope } from "../../context.js";
 import { claimDueJobs, enqueueJob } from "../../jobs/queue.js";
@@ -34,7 +35,7 @@ describe("a test clock advance is done entirely or finished by the next one", ()
   }
   const advancedEvents = async () =>
     (await acme.as("staging")("GET", "/v1/events?type=test_clock.advanced&limit=100")).body.data.map(
-      (e: any) => e.data.object,
+      (e: Json) => e.data.object,
     );
 
   it("the next advance walks the rest of a crashed one first and records it once", async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { closedPortUrl, emitEvent, type Receiver, startReceiver } from "../../../test/webhook-receiver.js";
 import { MAX_AUTOMATIC_ATTEMPTS, RETRY_JITTER, RETRY_SCHEDULE_MS, retryDelayMs } from "./dispatcher.js";
@@ -37,7 +38,7 @@ describe("retry schedule and auto-disable", () => {
   }
   const get = async (id: string) => (await acme.api("GET", `/v1/webhook-endpoints/${id}`)).body;
   const deliveries = async (id: string) =>
-    (await acme.api("GET", `/v1/webhook-endpoints/${id}/deliveries?limit=100`)).body.data as any[];
+    (await acme.api("GET", `/v1/webhook-endpoints/${id}/deliveries?limit=100`)).body.data as Json[];
 
   it("spans about three days with jitter, then stops", () => {
     const total = RETRY_SCHEDULE_MS.reduce((a, b) => a + b, 0);

@@ -1,6 +1,7 @@
 import type { Event } from "@tessera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTesseraWebhookError, verifyWebhook } from "../../../../sdk/src/webhooks.js";
+import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { emitEvent, type ReceivedWebhook, startReceiver, verifyStandard } from "../../../test/webhook-receiver.js";
 import type { Scope } from "../../context.js";
@@ -33,7 +34,7 @@ describe("webhook deliveries to a real receiver", () => {
   async function deliveries(endpointId: string) {
     const res = await acme.api("GET", `/v1/webhook-endpoints/${endpointId}/deliveries?limit=100`);
     expect(res.status).toBe(200);
-    return res.body.data as any[];
+    return res.body.data as Json[];
   }
   async function deliveryOf(endpointId: string, eventId: string) {
     return (await deliveries(endpointId)).find((d) => d.event_id === eventId);
