@@ -1,9 +1,6 @@
 import { ApiError } from "../../../errors.js";
 import type { Clock } from "../../../lib/clock.js";
-import {
-  type PayPalSignatureVerifier,
-  payPalSignatureVerifier,
-} from "../../payments/providers/paypal/webhook-signature.js";
+import { createPayPalSignatureVerifier } from "../../payments/providers/paypal/webhook-signature.js";
 import { type ChannelAdapter, type ChannelNotification, mapByTable, type Verification } from "../port.js";
 import { type PayPalApi, type PayPalSale, type PayPalSubscription, payPalApi } from "./api.js";
 import { effectOfStatus, inTrial, PAYPAL_MAPPING, periodOf } from "./mapping.js";
@@ -50,7 +47,8 @@ function isEvent(value: unknown): value is PayPalEvent {
 const text = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : null);
 
 export function payPalChannel(options: PayPalChannelOptions): ChannelAdapter & { api: PayPalApi } {
-  const signature: PayPalSignatureVerifier = payPalSignatureVerifier(options);
+  // The same verifier as the PayPal payment adapter's (one certificate cache per channel instance).
+  const signature = createPayPalSignatureVerifier(options);
   const api = payPalApi(options);
 
   async function subscriptionOfSale(
@@ -81,8 +79,8 @@ export function payPalChannel(options: PayPalChannelOptions): ChannelAdapter & {
           reason: "the PayPal settings have no credentials.webhook_id",
         };
       }
-      const check = await signature({ headers: request.headers, body: request.body, webhookId });
-      if (!check.ok) return { verified: false, code: check.code, reason: check.reason };
+      const check = await signature.verify({ headers: { ...request.headers }, body: request.body }, webhookId);
+      if (!check.verified) return { verified: false, code: "SIGNATURE_REFUSED", reason: check.reason };
       let event: unknown;
       try {
         event = JSON.parse(request.body);

@@ -1,17 +1,16 @@
-import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Clock } from "../../../lib/clock.js";
-import { crc32 } from "../../../lib/crc32.js";
-import { issueCertificate } from "../../../lib/x509.js";
+import { PAYPAL_TEST_PKI, signPayPalDelivery } from "../../payments/providers/paypal/test-pki.js";
 import type { InboundRequest } from "../port.js";
 import type { PayPalSubscription } from "./api.js";
 
 /*
  * A local PayPal for the channel's tests and simulator: node:http answering in the shapes of
  * paypal/paypal-rest-api-specifications (oauth2 token, billing_subscriptions_v1, payments sale v1)
- * and signing webhook events as PayPal does, with a certificate chain of its own (a test root →
- * messageverificationcerts.sandbox.paypal.com). Its `fetch` sends requests for
+ * and signing webhook events as PayPal does, with the test PKI the PayPal payment adapter's tests
+ * use (a test root → intermediate → messageverificationcerts.sandbox.paypal.com). Its `fetch` sends requests for
  * https://api-m.sandbox.paypal.com (and the certificate URL there) to it, so the adapter's host
  * checks stay real.
  */
@@ -36,48 +35,18 @@ export interface FakePayPal {
   requests: Array<{ method: string; path: string; headers: Record<string, string>; body: string }>;
   /** A webhook delivery as PayPal signs it. */
   signed(event: Json, options?: { at?: Date; certUrl?: string; webhookId?: string }): InboundRequest;
-  /** Signs with a key whose certificate is not PayPal's (wrong chain). */
-  signedByStranger(event: Json, at: Date): InboundRequest;
+  /** Signed by a forger whose certificate carries PayPal's name under a root nobody trusts. */
+  signedByForger(event: Json, at: Date): InboundRequest;
   close(): Promise<void>;
 }
 
-function pemChain(...pems: string[]) {
-  return pems.join("");
-}
-
 export async function startFakePayPal(options: {
-  notBefore: Date;
-  notAfter: Date;
-  /** PayPal's own time for what it creates. */
+  /** PayPal's own time for what it creates and signs. */
   clock: Clock;
 }): Promise<FakePayPal> {
-  const validity = { notBefore: options.notBefore, notAfter: options.notAfter };
   const clientId = `AV${randomBytes(8).toString("hex")}`;
   const clientSecret = `EL${randomBytes(16).toString("hex")}`;
   const webhookId = `${randomBytes(8).toString("hex").toUpperCase()}`;
-  const root = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const leaf = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const stranger = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const rootPem = issueCertificate({
-    subject: "Tessera Test Root CA",
-    publicKey: root.publicKey,
-    privateKey: root.privateKey,
-    ...validity,
-    ca: true,
-  });
-  const leafPem = issueCertificate({
-    subject: "messageverificationcerts.sandbox.paypal.com",
-    publicKey: leaf.publicKey,
-    issuer: { subject: "Tessera Test Root CA", privateKey: root.privateKey },
-    ...validity,
-  });
-  // Self-signed under the same name: right host, wrong chain.
-  const strangerPem = issueCertificate({
-    subject: "messageverificationcerts.sandbox.paypal.com",
-    publicKey: stranger.publicKey,
-    privateKey: stranger.privateKey,
-    ...validity,
-  });
   const tokens = new Set<string>();
   const subscriptions = new Map<string, PayPalSubscription>();
   const sales = new Map<string, Json>();
@@ -97,8 +66,9 @@ export async function startFakePayPal(options: {
 
   function route(req: IncomingMessage, path: string, body: string): { status: number; body?: unknown; text?: string } {
     if (req.method === "GET" && path === new URL(FAKE_CERT_URL).pathname)
-      return { status: 200, text: pemChain(leafPem, rootPem) };
-    if (req.method === "GET" && path.endsWith("/stranger-cert")) return { status: 200, text: strangerPem };
+      return { status: 200, text: PAYPAL_TEST_PKI.chain };
+    if (req.method === "GET" && path.endsWith("/forger-cert"))
+      return { status: 200, text: PAYPAL_TEST_PKI.forgerChain };
     if (req.method === "POST" && path === "/v1/oauth2/token") {
       const basic = Buffer.from(`${clientId}:${clientSecret}`).toString("base64");
       if (req.headers.authorization !== `Basic ${basic}`) {
@@ -237,28 +207,15 @@ export async function startFakePayPal(options: {
     return fetch(url + target.slice(FAKE_PAYPAL_HOST.length), init);
   };
 
-  function signWith(
-    privateKey: Parameters<typeof sign>[2],
-    event: Json,
-    at: Date,
-    certUrl: string,
-    hook: string,
-  ): InboundRequest {
-    const body = JSON.stringify(event);
-    const transmissionId = randomBytes(16).toString("hex");
-    const transmissionTime = at.toISOString().replace(/\.\d+Z$/, "Z");
-    const message = `${transmissionId}|${transmissionTime}|${hook}|${crc32(body)}`;
-    return {
-      headers: {
-        "content-type": "application/json",
-        "paypal-auth-algo": "SHA256withRSA",
-        "paypal-cert-url": certUrl,
-        "paypal-transmission-id": transmissionId,
-        "paypal-transmission-sig": sign("sha256", Buffer.from(message), privateKey).toString("base64"),
-        "paypal-transmission-time": transmissionTime,
-      },
-      body,
-    };
+  function signWith(key: string, event: Json, at: Date, certUrl: string, hook: string): InboundRequest {
+    return signPayPalDelivery({
+      body: JSON.stringify(event),
+      webhookId: hook,
+      transmissionId: randomBytes(16).toString("hex"),
+      transmissionTime: at.toISOString().replace(/\.\d+Z$/, "Z"),
+      certUrl,
+      key,
+    });
   }
 
   return {
@@ -266,21 +223,27 @@ export async function startFakePayPal(options: {
     clientId,
     clientSecret,
     webhookId,
-    rootPem,
+    rootPem: PAYPAL_TEST_PKI.root,
     fetch: fakeFetch,
     subscriptions,
     sales,
     requests,
     signed: (event, o = {}) =>
       signWith(
-        leaf.privateKey,
+        PAYPAL_TEST_PKI.key,
         event,
         o.at ?? options.clock.now(),
         o.certUrl ?? FAKE_CERT_URL,
         o.webhookId ?? webhookId,
       ),
-    signedByStranger: (event, at) =>
-      signWith(stranger.privateKey, event, at, `${FAKE_PAYPAL_HOST}/v1/notifications/certs/stranger-cert`, webhookId),
+    signedByForger: (event, at) =>
+      signWith(
+        PAYPAL_TEST_PKI.forgerKey,
+        event,
+        at,
+        `${FAKE_PAYPAL_HOST}/v1/notifications/certs/forger-cert`,
+        webhookId,
+      ),
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,172 +1,203 @@
-import { verify, X509Certificate } from "node:crypto";
+import { createVerify, X509Certificate } from "node:crypto";
 import { rootCertificates } from "node:tls";
 import type { Clock } from "../../../../lib/clock.js";
-import { crc32 } from "../../../../lib/crc32.js";
+import { exchange } from "../http.js";
 
 /*
- * PayPal's webhook signature, checked locally (developer.paypal.com "Verify webhook signature",
- * and the `verify_webhook_signature` fields in paypal/paypal-rest-api-specifications
- * notifications_webhooks_v1.json): PayPal signs
- *   <PAYPAL-TRANSMISSION-ID>|<PAYPAL-TRANSMISSION-TIME>|<webhook id>|<CRC32 of the raw body, decimal>
- * with SHA256withRSA (PAYPAL-AUTH-ALGO) and names its certificate in PAYPAL-CERT-URL. The URL is
- * attacker-controlled, so the certificate is fetched only over https from PayPal's own hosts, its
- * chain must lead to a trusted root (the system's by default, a test CA in tests), it must be
- * valid now and issued to a paypal.com name. Certificates are cached per URL.
+ * PayPal webhook signatures, verified offline (developer.paypal.com/api/rest/webhooks/rest,
+ * "Verify the signature"). PayPal signs `<transmission id>|<transmission time>|<webhook id>|<CRC32 of
+ * the raw body, unsigned decimal>` with RSA-SHA256 (`paypal-auth-algo: SHA256withRSA`), base64 in
+ * `paypal-transmission-sig`, and names its certificate in `paypal-cert-url`. That URL arrives in
+ * the request an attacker controls, so it is only fetched over https from PayPal's own hosts, and
+ * the certificate must chain to a trusted root and be PayPal's signing certificate
+ * (CN=messageverificationcerts[.sandbox].paypal.com, the rule of PayPal's own SDKs).
+ *
+ * Used by the PayPal payment adapter and by the PayPal subscriptions channel: a refusal is data
+ * (`{ verified: false, reason }`), never a throw.
  */
 
-export type PayPalSignatureCheck = { ok: true } | { ok: false; code: PayPalSignatureFailure; reason: string };
+/** Hosts whose certificates we fetch: these domains and their subdomains, https only. */
+export const PAYPAL_CERT_HOSTS: readonly string[] = ["paypal.com", "paypalobjects.com"];
 
-export type PayPalSignatureFailure =
-  | "MISSING_SIGNATURE"
-  | "UNSUPPORTED_ALGORITHM"
-  | "CERT_URL_NOT_ALLOWED"
-  | "CERT_UNAVAILABLE"
-  | "CERT_CHAIN_INVALID"
-  | "STALE_TRANSMISSION"
-  | "BAD_SIGNATURE";
+/**
+ * How old a transmission may be. PayPal redelivers an unacknowledged webhook for up to three days;
+ * a genuine body replayed inside that window carries the same event id, which the inbox dedupes.
+ */
+export const PAYPAL_MAX_AGE_SECONDS = 3 * 86_400 + 3_600;
+/** How far in the future a transmission time may lie (clock skew). */
+const FUTURE_SKEW_SECONDS = 300;
+const CERT_TIMEOUT_MS = 10_000;
+const CERT_CACHE_LIMIT = 32;
 
 export interface PayPalSignatureOptions {
-  /** The HTTP client (tests reach a local PayPal through it; the URL's host is checked first). */
+  /** Fetches the certificate (injected: tests answer PayPal's cert URL locally). */
   fetch: typeof fetch;
   clock: Clock;
-  /** PEM roots the certificate chain must end in; Node's bundled roots by default. */
+  /** PEM root certificates to chain to; default: Node's bundled Mozilla roots. */
   trustedRoots?: readonly string[];
+  /** Refuse transmissions older than this (default PAYPAL_MAX_AGE_SECONDS). */
+  maxAgeSeconds?: number;
+}
+
+export interface PayPalTransmission {
+  transmissionId: string;
+  transmissionTime: string;
+  certUrl: string;
+}
+
+export type PayPalSignatureResult =
+  | { verified: true; transmission: PayPalTransmission }
+  | { verified: false; reason: string };
+
+export interface PayPalSignatureVerifier {
   /**
-   * How far the transmission time may be from now. PayPal sends every delivery attempt as a new
-   * transmission, so an old one seen again is a replay; the event id dedupe catches the rest.
+   * Verifies one delivery: lower-case `headers` and the raw `body` exactly as received, against the
+   * webhook id the listener was registered under (Developer Dashboard → app → webhooks).
    */
-  toleranceSeconds?: number;
+  verify(request: { headers: Record<string, string>; body: string }, webhookId: string): Promise<PayPalSignatureResult>;
 }
 
-export interface PayPalSignedRequest {
-  headers: Readonly<Record<string, string>>;
-  body: string;
-  /** The id PayPal gave the webhook subscription this storefront registered. */
-  webhookId: string;
+/** CRC-32 (IEEE), as PayPal computes it; zlib.crc32 is missing before Node 20.15. */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
-const DEFAULT_TOLERANCE_SECONDS = 15 * 60;
-const CACHE_LIMIT = 32;
+/** The string PayPal signs. */
+export function paypalSignedString(
+  transmissionId: string,
+  transmissionTime: string,
+  webhookId: string,
+  body: string,
+): string {
+  return `${transmissionId}|${transmissionTime}|${webhookId}|${crc32(Buffer.from(body, "utf8"))}`;
+}
 
-/** PayPal serves its message-verification certificates from api(-m)(.sandbox).paypal.com. */
-export function isPayPalCertUrl(raw: string): boolean {
+/** The URL may be fetched: https, no credentials, a PayPal host, default port. */
+export function isPayPalCertUrl(value: string): boolean {
   let url: URL;
   try {
-    url = new URL(raw);
+    url = new URL(value);
   } catch {
     return false;
   }
+  if (url.protocol !== "https:" || url.username || url.password || url.port) return false;
   const host = url.hostname.toLowerCase();
-  return (
-    url.protocol === "https:" &&
-    url.port === "" &&
-    url.username === "" &&
-    (host === "paypal.com" || host.endsWith(".paypal.com"))
-  );
+  return PAYPAL_CERT_HOSTS.some((h) => host === h || host.endsWith(`.${h}`));
 }
 
-function splitPem(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function certificatesIn(pem: string): X509Certificate[] {
+  return (pem.match(PEM_BLOCK) ?? []).map((block) => new X509Certificate(block));
 }
 
-/** A verifier with its own certificate cache (one per app, so tests do not share one). */
-export function payPalSignatureVerifier(options: PayPalSignatureOptions) {
+function commonNames(cert: X509Certificate): string[] {
+  return cert.subject
+    .split("\n")
+    .filter((rdn) => rdn.startsWith("CN="))
+    .map((rdn) => rdn.slice(3).toLowerCase());
+}
+
+const isPayPalSigningName = (cn: string) =>
+  cn === "messageverificationcerts.paypal.com" || cn === "messageverificationcerts.sandbox.paypal.com";
+
+function within(cert: X509Certificate, now: Date): boolean {
+  return new Date(cert.validFrom) <= now && now <= new Date(cert.validTo);
+}
+
+/**
+ * Checks leaf → intermediates → a trusted root, each link signed by the next, every one valid now
+ * and every issuer a CA. Answers the leaf when the chain holds, else why not.
+ */
+export function checkChain(
+  pem: string,
+  roots: readonly X509Certificate[],
+  now: Date,
+): { leaf: X509Certificate } | { reason: string } {
+  let chain: X509Certificate[];
+  try {
+    chain = certificatesIn(pem);
+  } catch {
+    return { reason: "the certificate does not parse" };
+  }
+  const leaf = chain[0];
+  if (!leaf) return { reason: "no certificate at the cert URL" };
+  if (!commonNames(leaf).some(isPayPalSigningName))
+    return { reason: "the certificate is not PayPal's signing certificate" };
+  let current = leaf;
+  for (let depth = 0; depth < 6; depth++) {
+    if (!within(current, now))
+      return { reason: `certificate ${current.subject.replace(/\n/g, ", ")} is not valid now` };
+    const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
+    if (root) return within(root, now) ? { leaf } : { reason: "the root certificate is not valid now" };
+    const issuer = chain.find((c) => c !== current && c.ca && current.checkIssued(c) && current.verify(c.publicKey));
+    if (!issuer) return { reason: "the certificate does not chain to a trusted root" };
+    current = issuer;
+  }
+  return { reason: "the certificate chain is too long" };
+}
+
+export function createPayPalSignatureVerifier(options: PayPalSignatureOptions): PayPalSignatureVerifier {
   const roots = (options.trustedRoots ?? rootCertificates).map((pem) => new X509Certificate(pem));
-  const tolerance = (options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS) * 1000;
-  const cache = new Map<string, X509Certificate[]>();
+  const maxAge = options.maxAgeSeconds ?? PAYPAL_MAX_AGE_SECONDS;
+  // Certificates are fetched once per URL (PayPal rotates them by URL), bounded so a flood of
+  // distinct URLs cannot grow memory; only chains that verified are kept.
+  const cache = new Map<string, X509Certificate>();
 
-  function chainProblem(chain: X509Certificate[], now: Date): string | undefined {
-    if (chain.length === 0) return "the certificate URL held no certificate";
-    for (const cert of chain) {
-      if (new Date(cert.validFrom) > now || new Date(cert.validTo) < now) {
-        return `${cert.subject.replace(/\n/g, ", ")} is not valid at ${now.toISOString()}`;
-      }
-    }
-    const leaf = chain[0]!;
-    const cn = /(?:^|\n)CN=([^\n]+)/.exec(leaf.subject)?.[1]?.toLowerCase() ?? "";
-    if (!cn.endsWith(".paypal.com")) return `the certificate is issued to "${cn}", not a paypal.com name`;
-    for (let i = 0; i < chain.length - 1; i++) {
-      const child = chain[i]!;
-      const parent = chain[i + 1]!;
-      if (!parent.ca || !child.checkIssued(parent) || !child.verify(parent.publicKey)) {
-        return `${child.subject.replace(/\n/g, ", ")} is not signed by the next certificate of the chain`;
-      }
-    }
-    const top = chain[chain.length - 1]!;
-    const anchored = roots.some(
-      (root) =>
-        root.fingerprint256 === top.fingerprint256 || (root.ca && top.checkIssued(root) && top.verify(root.publicKey)),
-    );
-    return anchored ? undefined : "the certificate chain does not lead to a trusted root";
-  }
-
-  async function certificate(
-    url: string,
-  ): Promise<X509Certificate[] | { code: PayPalSignatureFailure; reason: string }> {
+  async function certificate(url: string): Promise<{ leaf: X509Certificate } | { reason: string }> {
     const cached = cache.get(url);
-    if (cached) return cached;
-    let text: string;
-    try {
-      const response = await options.fetch(url, { redirect: "error" });
-      if (!response.ok) return { code: "CERT_UNAVAILABLE", reason: `${url} answered ${response.status}` };
-      text = await response.text();
-    } catch (error) {
-      return { code: "CERT_UNAVAILABLE", reason: `${url}: ${error instanceof Error ? error.message : "unreachable"}` };
+    if (cached && within(cached, options.clock.now())) return { leaf: cached };
+    const x = await exchange(options.fetch, url, { method: "GET", redirect: "error" }, CERT_TIMEOUT_MS);
+    if (x.kind !== "answer") return { reason: `the certificate could not be fetched: ${x.message}` };
+    if (x.status !== 200) return { reason: `the cert URL answered HTTP ${x.status}` };
+    const checked = checkChain(x.body, roots, options.clock.now());
+    if ("leaf" in checked) {
+      if (cache.size >= CERT_CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+      cache.set(url, checked.leaf);
     }
-    let chain: X509Certificate[];
-    try {
-      chain = splitPem(text).map((pem) => new X509Certificate(pem));
-    } catch {
-      return { code: "CERT_CHAIN_INVALID", reason: `${url} does not hold PEM certificates` };
-    }
-    const problem = chainProblem(chain, options.clock.now());
-    if (problem) return { code: "CERT_CHAIN_INVALID", reason: problem };
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-    cache.set(url, chain);
-    return chain;
+    return checked;
   }
 
-  return async function verifyPayPalSignature(request: PayPalSignedRequest): Promise<PayPalSignatureCheck> {
-    const h = request.headers;
-    const transmissionId = h["paypal-transmission-id"];
-    const transmissionTime = h["paypal-transmission-time"];
-    const signature = h["paypal-transmission-sig"];
-    const certUrl = h["paypal-cert-url"];
-    const algorithm = h["paypal-auth-algo"];
-    if (!transmissionId || !transmissionTime || !signature || !certUrl || !algorithm) {
-      return {
-        ok: false,
-        code: "MISSING_SIGNATURE",
-        reason: "the PAYPAL-TRANSMISSION-* / PAYPAL-CERT-URL headers are missing",
-      };
-    }
-    if (algorithm !== "SHA256withRSA") {
-      return { ok: false, code: "UNSUPPORTED_ALGORITHM", reason: `PAYPAL-AUTH-ALGO ${algorithm} is not SHA256withRSA` };
-    }
-    if (!isPayPalCertUrl(certUrl)) {
-      return {
-        ok: false,
-        code: "CERT_URL_NOT_ALLOWED",
-        reason: `PAYPAL-CERT-URL ${certUrl} is not an https URL on paypal.com`,
-      };
-    }
-    const sentAt = Date.parse(transmissionTime);
-    const now = options.clock.now().getTime();
-    if (Number.isNaN(sentAt) || Math.abs(now - sentAt) > tolerance) {
-      return {
-        ok: false,
-        code: "STALE_TRANSMISSION",
-        reason: `PAYPAL-TRANSMISSION-TIME ${transmissionTime} is more than ${tolerance / 1000}s from now: a replay or a wrong clock`,
-      };
-    }
-    const chain = await certificate(certUrl);
-    if (!Array.isArray(chain)) return { ok: false, ...chain };
-    const message = `${transmissionId}|${transmissionTime}|${request.webhookId}|${crc32(request.body)}`;
-    const valid = verify("sha256", Buffer.from(message), chain[0]!.publicKey, Buffer.from(signature, "base64"));
-    return valid
-      ? { ok: true }
-      : { ok: false, code: "BAD_SIGNATURE", reason: "PAYPAL-TRANSMISSION-SIG does not match this body and webhook id" };
+  return {
+    async verify(request, webhookId) {
+      const h = request.headers;
+      const transmissionId = h["paypal-transmission-id"];
+      const transmissionTime = h["paypal-transmission-time"];
+      const signature = h["paypal-transmission-sig"];
+      const certUrl = h["paypal-cert-url"];
+      const algorithm = h["paypal-auth-algo"];
+      if (!transmissionId || !transmissionTime || !signature || !certUrl)
+        return { verified: false, reason: "missing PayPal transmission headers" };
+      if (!webhookId) return { verified: false, reason: "no PayPal webhook id is configured" };
+      if (algorithm && algorithm.toUpperCase() !== "SHA256WITHRSA")
+        return { verified: false, reason: `unsupported paypal-auth-algo ${algorithm}` };
+      const sent = Date.parse(transmissionTime);
+      if (Number.isNaN(sent)) return { verified: false, reason: "paypal-transmission-time is not a time" };
+      const age = (options.clock.now().getTime() - sent) / 1000;
+      if (age > maxAge)
+        return { verified: false, reason: `transmission is ${Math.round(age)} s old, over the tolerance` };
+      if (age < -FUTURE_SKEW_SECONDS) return { verified: false, reason: "transmission time lies in the future" };
+      if (!isPayPalCertUrl(certUrl)) return { verified: false, reason: "paypal-cert-url is not a PayPal https URL" };
+      const cert = await certificate(certUrl);
+      if ("reason" in cert) return { verified: false, reason: cert.reason };
+      const verifier = createVerify("RSA-SHA256");
+      verifier.update(paypalSignedString(transmissionId, transmissionTime, webhookId, request.body), "utf8");
+      let ok = false;
+      try {
+        ok = verifier.verify(cert.leaf.publicKey, signature, "base64");
+      } catch {
+        ok = false;
+      }
+      if (!ok) return { verified: false, reason: "paypal-transmission-sig does not match" };
+      return { verified: true, transmission: { transmissionId, transmissionTime, certUrl } };
+    },
   };
 }
-
-export type PayPalSignatureVerifier = ReturnType<typeof payPalSignatureVerifier>;
