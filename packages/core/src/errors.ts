@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   },
   PAYMENT_FAILED: { status: 402, title: "The payment failed" },
   QUOTA_EXCEEDED: { status: 409, title: "The quota is exhausted" },
+  CHANNEL_VENDOR_REFUSED: { status: 422, title: "The channel's vendor refused the request" },
+  CHANNEL_VENDOR_UNAVAILABLE: { status: 502, title: "The channel's vendor could not be reached or failed" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   ACCOUNT_LOCKED: { status: 429, title: "Too many failed sign-ins: try again later" },
   TEST_CLOCK_FORBIDDEN: { status: 409, title: "Test clocks are not available in production environments" },

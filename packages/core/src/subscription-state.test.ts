@@ -37,6 +37,7 @@ const EXPECTED: ReadonlyArray<readonly [SubscriptionStatus, SubscriptionEvent, S
   ...ALL.map((from) => [from, "external_expired", "expired"] as const),
   ...ALL.map((from) => [from, "refunded", "cancelled"] as const),
   ...ALL.map((from) => [from, "revoked", "cancelled"] as const),
+  ...ALL.map((from) => [from, "external_cancelled", "cancelled"] as const),
   ...ALL.map((from) => [from, "resubscribed", "active"] as const),
 ];
 

@@ -47,6 +47,8 @@ export const EXTERNAL_EVENTS = [
   "refunded",
   /** The vendor revoked access (family sharing removed, chargeback, carrier barring). */
   "revoked",
+  /** The customer, the merchant or the vendor's care cancelled it at the vendor, ending it now (PayPal CANCELLED, carrier SMS STOP). */
+  "external_cancelled",
   /** The customer subscribed again at the vendor to the same vendor subscription after it ended. */
   "resubscribed",
 ] as const;
@@ -66,6 +68,7 @@ export const EXTERNAL_TARGETS: Readonly<Record<ExternalEvent, SubscriptionStatus
   external_expired: "expired",
   refunded: "cancelled",
   revoked: "cancelled",
+  external_cancelled: "cancelled",
   resubscribed: "active",
 };
 

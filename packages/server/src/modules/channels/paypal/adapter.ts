@@ -1,0 +1,143 @@
+import { ApiError } from "../../../errors.js";
+import type { Clock } from "../../../lib/clock.js";
+import { createPayPalSignatureVerifier } from "../../payments/providers/paypal/webhook-signature.js";
+import { type ChannelAdapter, type ChannelNotification, mapByTable, type Verification } from "../port.js";
+import { type PayPalApi, type PayPalSale, type PayPalSubscription, payPalApi } from "./api.js";
+import { effectOfStatus, inTrial, PAYPAL_MAPPING, periodOf } from "./mapping.js";
+
+/*
+ * The PayPal subscriptions channel. PayPal posts one event per webhook delivery (the `event`
+ * schema of notifications_webhooks_v1.json); the signature is checked locally with the webhook
+ * id the storefront registered (credentials.webhook_id). Subscription events carry the whole
+ * subscription; sale events carry the sale, whose billing_agreement_id is the subscription id
+ * (a refund carries only sale_id: the sale is looked up).
+ *
+ * Settings: config.api_base_url; credentials.client_id, client_secret, webhook_id.
+ */
+
+export interface PayPalChannelOptions {
+  fetch: typeof fetch;
+  clock: Clock;
+  /** PEM roots for PayPal's certificate chain; the system's by default (a test CA in tests). */
+  trustedRoots?: readonly string[];
+}
+
+interface PayPalEvent {
+  id: string;
+  event_type: string;
+  create_time: string;
+  resource_type?: string;
+  resource: Record<string, unknown>;
+}
+
+function isEvent(value: unknown): value is PayPalEvent {
+  const e = value as PayPalEvent | null;
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    typeof e.id === "string" &&
+    typeof e.event_type === "string" &&
+    typeof e.create_time === "string" &&
+    !Number.isNaN(Date.parse(e.create_time)) &&
+    typeof e.resource === "object" &&
+    e.resource !== null
+  );
+}
+
+const text = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : null);
+
+export function payPalChannel(options: PayPalChannelOptions): ChannelAdapter & { api: PayPalApi } {
+  // The same verifier as the PayPal payment adapter's (one certificate cache per channel instance).
+  const signature = createPayPalSignatureVerifier(options);
+  const api = payPalApi(options);
+
+  async function subscriptionOfSale(
+    resource: Record<string, unknown>,
+    settings: Parameters<ChannelAdapter["verify"]>[1],
+  ): Promise<string | null> {
+    const direct = text(resource.billing_agreement_id);
+    if (direct) return direct;
+    const saleId = text(resource.sale_id);
+    if (!saleId) return null;
+    const sale: PayPalSale = await api.getSale(settings, saleId);
+    return text(sale.billing_agreement_id);
+  }
+
+  return {
+    name: "paypal",
+    capabilities: { notifications: true, refetch: true, managedBy: "vendor" },
+    mapping: PAYPAL_MAPPING,
+    map: (n) => mapByTable(PAYPAL_MAPPING, n),
+    api,
+
+    async verify(request, settings): Promise<Verification> {
+      const webhookId = settings.credentials.webhook_id;
+      if (!webhookId) {
+        return {
+          verified: false,
+          code: "NOT_CONFIGURED",
+          reason: "the PayPal settings have no credentials.webhook_id",
+        };
+      }
+      const check = await signature.verify({ headers: { ...request.headers }, body: request.body }, webhookId);
+      if (!check.verified) return { verified: false, code: "SIGNATURE_REFUSED", reason: check.reason };
+      let event: unknown;
+      try {
+        event = JSON.parse(request.body);
+      } catch {
+        return { verified: false, code: "MALFORMED", reason: "the body is not JSON" };
+      }
+      if (!isEvent(event)) {
+        return { verified: false, code: "MALFORMED", reason: "the body is not a PayPal webhook event" };
+      }
+      const r = event.resource;
+      const isSubscription = event.event_type.startsWith("BILLING.SUBSCRIPTION.");
+      let vendorSubscriptionId: string | null;
+      let subtype: string | null = null;
+      let productId: string | null = null;
+      let customerHint: string | null = null;
+      let period: { start: string; end: string } | undefined;
+      if (isSubscription) {
+        const subscription = r as unknown as PayPalSubscription;
+        vendorSubscriptionId = text(subscription.id);
+        productId = text(subscription.plan_id);
+        customerHint = text(subscription.custom_id);
+        period = periodOf(subscription);
+        if (event.event_type === "BILLING.SUBSCRIPTION.UPDATED") subtype = text(subscription.status);
+        if (event.event_type === "BILLING.SUBSCRIPTION.ACTIVATED" && inTrial(subscription)) subtype = "TRIAL";
+      } else {
+        try {
+          vendorSubscriptionId = await subscriptionOfSale(r, settings);
+        } catch (error) {
+          // Answered 4xx so PayPal delivers it again later, when the lookup may succeed.
+          const reason = error instanceof ApiError ? error.message : "the sale could not be looked up";
+          return { verified: false, code: "SALE_LOOKUP_FAILED", reason };
+        }
+        customerHint = text(r.custom);
+      }
+      const notification: ChannelNotification = {
+        vendorEventId: event.id,
+        vendorSubscriptionId,
+        occurredAt: new Date(event.create_time).toISOString(),
+        sequence: null,
+        vendorType: event.event_type,
+        vendorSubtype: subtype,
+        productId,
+        customerHint,
+        period,
+        raw: event,
+      };
+      return { verified: true, notifications: [notification] };
+    },
+
+    async refetch(link, settings) {
+      const subscription = await api.getSubscription(settings, link.vendorSubscriptionId);
+      const observed = subscription.status_update_time ?? subscription.update_time;
+      return {
+        ...effectOfStatus(subscription),
+        observedAt: observed ? new Date(observed).toISOString() : options.clock.now().toISOString(),
+        period: periodOf(subscription),
+      };
+    },
+  };
+}
