@@ -14,6 +14,7 @@ import { personalDataVault } from "./modules/customers/personal-data.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
+import { metricsService } from "./modules/metrics/service.js";
 import { providerInboxService } from "./modules/payments/inbox.js";
 import type { PaymentProvider } from "./modules/payments/provider.js";
 import { defaultPaymentProviders } from "./modules/payments/providers/index.js";
@@ -108,6 +109,8 @@ export function createServices(
     subscriptions,
     jobs,
   });
+  // Read-only figures over billing's rows (docs/metrics.md).
+  const metrics = metricsService(deps);
   return {
     rateLimits,
     jobs,
@@ -127,6 +130,7 @@ export function createServices(
     webhooks,
     entitlements,
     channels,
+    metrics,
   };
 }
 

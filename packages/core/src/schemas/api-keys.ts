@@ -27,6 +27,7 @@ export const SCOPES = [
   "test_clocks:write",
   "users:manage",
   "audit:read",
+  "metrics:read",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -40,6 +40,7 @@ export const ROLE_PERMISSIONS: Record<TenantRole | PlatformRole, readonly Scope[
     "payments:refund",
     "events:read",
     "audit:read",
+    "metrics:read",
   ],
   support: [
     "catalog:read",

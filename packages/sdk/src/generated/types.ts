@@ -546,6 +546,7 @@ export type CreateApiKeyInput = {
     | "test_clocks:write"
     | "users:manage"
     | "audit:read"
+    | "metrics:read"
   )[];
 };
 

@@ -6,6 +6,8 @@
 export const OPERATION_IDS: Readonly<Record<string, string>> = {
   "get /v1/audit": "listAuditRecords",
   "get /v1/audit/lineage/{correlation_id}": "getAuditLineage",
+  "get /v1/metrics/summary": "getMetricsSummary",
+  "get /v1/metrics/history": "getMetricsHistory",
   "post /v1/auth/login": "login",
   "post /v1/auth/refresh": "refreshSession",
   "post /v1/auth/invitations/accept": "acceptInvitation",

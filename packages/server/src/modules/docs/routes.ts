@@ -56,6 +56,11 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
           "their signing keys and the public JWKS.",
       },
       { name: "Events", description: "Immutable lifecycle events." },
+      {
+        name: "Metrics",
+        description:
+          "Subscription metrics (MRR, churn, trial conversion, revenue, recovery) as docs/metrics.md defines them.",
+      },
       { name: "Test clocks", description: "Simulated time for non-production environments." },
       { name: "Webhooks", description: "Signed event deliveries (Standard Webhooks), the delivery log and replay." },
     ],
