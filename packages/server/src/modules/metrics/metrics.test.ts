@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advance, freezeAt } from "../../../test/billing-setup.js";
+import type { Json } from "../../../test/harness.js";
 import { type ApiClient, createTestApp, createTestTenant, type TestContext } from "../../../test/harness.js";
 
 /*
@@ -18,9 +19,9 @@ import { type ApiClient, createTestApp, createTestTenant, type TestContext } fro
 
 let ctx: TestContext;
 let api: ApiClient;
-const subs: Record<string, any> = {};
+const subs: Record<string, Json> = {};
 
-async function ok(res: { status: number; body: any }, status = 200) {
+async function ok(res: { status: number; body: Json }, status = 200) {
   if (res.status !== status) throw new Error(`${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
 }
