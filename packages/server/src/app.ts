@@ -24,6 +24,7 @@ import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
 import { testClocksRoutes } from "./modules/test-clocks/routes.js";
+import { memberRoutes } from "./modules/users/members-routes.js";
 import { userRoutes } from "./modules/users/routes.js";
 import { webhookRoutes } from "./modules/webhooks/routes.js";
 import { createServices, type Services } from "./services.js";
@@ -85,6 +86,7 @@ export function createApp(
     tenancyRoutes,
     authRoutes,
     userRoutes,
+    memberRoutes,
     catalogRoutes,
     bundleRoutes,
     storefrontRoutes,

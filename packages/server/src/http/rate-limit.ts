@@ -65,23 +65,37 @@ function kyselyClient(db: Kysely<Database>) {
   };
 }
 
+/**
+ * A counter of `points` per `durationSeconds` in the shared store: Postgres on Postgres (every
+ * replica sees one count: failed sign-ins, reset requests), memory on SQLite (one node).
+ */
+export function sharedCounter(
+  deps: Pick<Deps, "db" | "dialect">,
+  o: { keyPrefix: string; points: number; durationSeconds: number },
+): RateLimiterAbstract {
+  const common = { points: o.points, duration: o.durationSeconds, keyPrefix: o.keyPrefix };
+  return deps.dialect === "postgres"
+    ? new RateLimiterPostgres({
+        ...common,
+        storeClient: kyselyClient(deps.db),
+        storeType: "pool",
+        tableName: "rate_limits",
+        // Made by migration 060, like every other table.
+        tableCreated: true,
+      })
+    : new RateLimiterMemory(common);
+}
+
 export function createRateLimits(deps: Pick<Deps, "db" | "dialect" | "logger">, options: RateLimitOptions): RateLimits {
   const limiters = new Map<RouteClass, RateLimiterAbstract>();
   const limiter = (routeClass: RouteClass): RateLimiterAbstract => {
     let found = limiters.get(routeClass);
     if (!found) {
-      const common = { points: options[routeClass], duration: options.windowSeconds, keyPrefix: routeClass };
-      found =
-        deps.dialect === "postgres"
-          ? new RateLimiterPostgres({
-              ...common,
-              storeClient: kyselyClient(deps.db),
-              storeType: "pool",
-              tableName: "rate_limits",
-              // Made by migration 060, like every other table.
-              tableCreated: true,
-            })
-          : new RateLimiterMemory(common);
+      found = sharedCounter(deps, {
+        keyPrefix: routeClass,
+        points: options[routeClass],
+        durationSeconds: options.windowSeconds,
+      });
       limiters.set(routeClass, found);
     }
     return found;

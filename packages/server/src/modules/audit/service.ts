@@ -29,6 +29,13 @@ export interface AuditEntry {
   causationId?: string | null;
 }
 
+/** A tenant-wide action: who did it (and in which request), what, to which object. */
+export interface TenantWideEntry extends Omit<AuditEntry, "correlationId" | "causationId"> {
+  actor: Actor;
+  requestId?: string | undefined;
+  idempotencyKey?: string | undefined;
+}
+
 export const CHECKPOINT_JOB = "audit.checkpoint";
 /** How often the worker signs every chain that grew since its last checkpoint. */
 export const CHECKPOINT_INTERVAL_MS = 60 * 60_000;
@@ -143,6 +150,32 @@ export function auditService(
     });
   }
 
+  /**
+   * Records an action about the tenant as a whole (its members, roles, a platform read), in `tx`:
+   * `environment: null`, seen from every environment. Before, after and data are redacted.
+   */
+  async function recordTenantWide(tx: Db, tenantId: string, entry: TenantWideEntry): Promise<void> {
+    await chain.append(tx, tenantId, async () => ({
+      tenant_id: tenantId,
+      environment_id: null,
+      kind: entry.kind,
+      action: entry.action,
+      object_type: entry.object?.object ?? null,
+      object_id: entry.object?.id ?? null,
+      actor: toJson(entry.actor),
+      request_id: entry.requestId ?? null,
+      idempotency_key: entry.idempotencyKey ?? null,
+      correlation_id: entry.requestId ?? null,
+      causation_id: entry.requestId ?? null,
+      event_id: null,
+      before: json(entry.before),
+      after: json(entry.after),
+      reason: entry.reason ?? null,
+      data: toJson(redact(entry.data ?? {})),
+      created_at: deps.clock.now().toISOString(),
+    }));
+  }
+
   return {
     /**
      * Records a decision, an outcome, or an action no event describes, in `tx` (the transaction of
@@ -178,27 +211,17 @@ export function auditService(
       what: { action: string; object: { id: string; object: string }; requestId?: string },
     ): Promise<void> {
       await db.transaction().execute((tx) =>
-        chain.append(tx, tenantId, async () => ({
-          tenant_id: tenantId,
-          environment_id: null,
+        recordTenantWide(tx, tenantId, {
           kind: "action",
           action: what.action,
-          object_type: what.object.object,
-          object_id: what.object.id,
-          actor: toJson(actor),
-          request_id: what.requestId ?? null,
-          idempotency_key: null,
-          correlation_id: what.requestId ?? null,
-          causation_id: what.requestId ?? null,
-          event_id: null,
-          before: null,
-          after: null,
-          reason: null,
-          data: "{}",
-          created_at: deps.clock.now().toISOString(),
-        })),
+          object: what.object,
+          actor,
+          requestId: what.requestId,
+        }),
       );
     },
+
+    recordTenantWide,
 
     async list(scope: Scope, query: AuditListQuery): Promise<Page<AuditRecord>> {
       return toPage(await repo.pageRecords(db, scope, query), (r) => toApi(r, scope));
