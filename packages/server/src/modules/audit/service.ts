@@ -36,6 +36,10 @@ export interface TenantWideEntry extends Omit<AuditEntry, "correlationId" | "cau
   idempotencyKey?: string | undefined;
 }
 
+/** How far back one consume job looks for earlier events of its object (pages of CATCH_UP_PAGE). */
+const CATCH_UP_PAGE = 10;
+const MAX_CATCH_UP_PAGES = 100;
+
 export const CHECKPOINT_JOB = "audit.checkpoint";
 /** How often the worker signs every chain that grew since its last checkpoint. */
 export const CHECKPOINT_INTERVAL_MS = 60 * 60_000;
@@ -49,7 +53,11 @@ const json = (value: unknown) => (value === undefined || value === null ? null :
  */
 export function auditService(
   deps: Deps,
-  o: { events: Pick<EventsService, "subscribe" | "idempotencyKeyOf">; jobs: JobRegistry; checkpointEvery?: number },
+  o: {
+    events: Pick<EventsService, "subscribe" | "idempotencyKeyOf" | "list">;
+    jobs: JobRegistry;
+    checkpointEvery?: number;
+  },
 ) {
   const { db } = deps;
   const keys = checkpointKeys(deps);
@@ -111,11 +119,44 @@ export function auditService(
     });
   }
 
+  /**
+   * The events of the same object before `event` that the trail does not hold yet, oldest first.
+   * Jobs run concurrently and in any order, but two changes of one object commit in order (the
+   * object's row lock), so whichever job comes first appends the earlier ones before its own: the
+   * chain holds an object's changes in event order and each `before` is the previous `after`.
+   * Read before the transaction (SQLite has one connection); appended under the chain lock, where
+   * `recordEvent` skips any another job has appended meanwhile.
+   */
+  async function unrecordedBefore(scope: Scope, event: Event): Promise<Event[]> {
+    const objectId = (event.data.object as { id?: unknown }).id;
+    if (typeof objectId !== "string") return [];
+    const earlier: Event[] = [];
+    let cursor = event.id;
+    for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages++) {
+      const page = await o.events.list(scope, {
+        object_id: objectId,
+        order: "desc",
+        starting_after: cursor,
+        limit: CATCH_UP_PAGE,
+      });
+      for (const e of page.data) {
+        // Appended in order up to here: everything older is in the trail too.
+        if (await repo.hasEventRecord(db, e.id)) return earlier.reverse();
+        earlier.push(e);
+      }
+      if (!page.has_more || !page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    return earlier.reverse();
+  }
+
   o.events.subscribe({
     name: "audit",
     types: "*",
     async handle(scope, event, job) {
+      const earlier = await unrecordedBefore(scope, event);
       await db.transaction().execute(async (tx) => {
+        for (const e of earlier) await recordEvent(tx, e, scope);
         await recordEvent(tx, event, scope);
         await job.complete(tx);
       });
