@@ -22,6 +22,7 @@ import { paymentRoutes } from "./modules/payments/routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
+import { tenantPlanRoutes } from "./modules/tenancy/plan-routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
 import { testClocksRoutes } from "./modules/test-clocks/routes.js";
 import { memberRoutes } from "./modules/users/members-routes.js";
@@ -84,6 +85,7 @@ export function createApp(
 
   for (const routes of [
     tenancyRoutes,
+    tenantPlanRoutes,
     authRoutes,
     userRoutes,
     memberRoutes,

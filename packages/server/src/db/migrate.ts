@@ -17,6 +17,7 @@ import * as users from "./migrations/2026-12-03-070-users.js";
 import * as audit from "./migrations/2026-12-03-080-audit.js";
 import * as tenantRoles from "./migrations/2026-12-04-100-tenant-roles.js";
 import * as passwordResets from "./migrations/2026-12-04-101-password-resets.js";
+import * as tenantPlans from "./migrations/2026-12-04-102-tenant-plans.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -42,6 +43,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-03-080-audit": audit,
   "2026-12-04-100-tenant-roles": tenantRoles,
   "2026-12-04-101-password-resets": passwordResets,
+  "2026-12-04-102-tenant-plans": tenantPlans,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -22,6 +22,8 @@ export interface TenantsTable {
   slug: string;
   name: string;
   created_at: string;
+  /** The rate-limit plan (migration 102); null: the default limits. */
+  plan: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface EnvironmentsTable {

@@ -33,6 +33,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   "get /v1/tenants": "listTenants",
   "get /v1/tenants/{id}": "getTenant",
   "post /v1/tenants/{id}/environments": "createEnvironment",
+  "put /v1/tenants/{id}/plan": "setTenantPlan",
   "post /v1/api-keys": "createApiKey",
   "get /v1/api-keys": "listApiKeys",
   "get /v1/api-keys/{id}": "getApiKey",

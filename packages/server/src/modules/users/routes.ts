@@ -20,6 +20,8 @@ import { clientAddress } from "../../http/rate-limit.js";
 import { IdParam, json, jsonBody, problem, publicRoute, sessionRoute } from "../../http/route.js";
 
 export const tags = ["Users and sessions"];
+/** Sign-in, refresh, invitations and password reset: the tighter per-address budget. */
+const AUTH = { rateLimitClass: "auth" } as const;
 
 export const list = <T extends z.ZodType>(item: T, name: string) =>
   z
@@ -48,43 +50,52 @@ function signedIn(c: Context<AppEnv>) {
 
 export const userRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
-    publicRoute({
-      method: "post",
-      path: "/v1/auth/login",
-      tags,
-      summary: "Sign in with email, password (and a TOTP code when two-factor is on)",
-      security: [],
-      request: { body: jsonBody(Login) },
-      responses: {
-        200: json(SessionTokens, "An access token and a refresh token"),
-        400: problem("Invalid input"),
-        401: problem("Wrong email, password or code; 429 when locked"),
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/login",
+        tags,
+        summary: "Sign in with email, password (and a TOTP code when two-factor is on)",
+        security: [],
+        request: { body: jsonBody(Login) },
+        responses: {
+          200: json(SessionTokens, "An access token and a refresh token"),
+          400: problem("Invalid input"),
+          401: problem("Wrong email, password or code; 429 when locked"),
+        },
       },
-    }),
+      AUTH,
+    ),
     async (c) => c.json(await c.get("services").users.login(c.req.valid("json"), meta(c)), 200),
   )
   .openapi(
-    publicRoute({
-      method: "post",
-      path: "/v1/auth/refresh",
-      tags,
-      summary: "Trade a refresh token for new tokens (each refresh token works once)",
-      security: [],
-      request: { body: jsonBody(Refresh) },
-      responses: { 200: json(SessionTokens, "New tokens"), 401: problem("Invalid, used or expired") },
-    }),
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/refresh",
+        tags,
+        summary: "Trade a refresh token for new tokens (each refresh token works once)",
+        security: [],
+        request: { body: jsonBody(Refresh) },
+        responses: { 200: json(SessionTokens, "New tokens"), 401: problem("Invalid, used or expired") },
+      },
+      AUTH,
+    ),
     async (c) => c.json(await c.get("services").users.refresh(c.req.valid("json").refresh_token, meta(c)), 200),
   )
   .openapi(
-    publicRoute({
-      method: "post",
-      path: "/v1/auth/invitations/accept",
-      tags,
-      summary: "Accept an invitation: creates the account (or joins an existing one) and signs in",
-      security: [],
-      request: { body: jsonBody(AcceptInvitation) },
-      responses: { 200: json(SessionTokens, "Signed in"), 404: problem("Invalid, used or expired") },
-    }),
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/invitations/accept",
+        tags,
+        summary: "Accept an invitation: creates the account (or joins an existing one) and signs in",
+        security: [],
+        request: { body: jsonBody(AcceptInvitation) },
+        responses: { 200: json(SessionTokens, "Signed in"), 404: problem("Invalid, used or expired") },
+      },
+      AUTH,
+    ),
     async (c) => c.json(await c.get("services").users.acceptInvitation(c.req.valid("json"), meta(c)), 200),
   )
   .openapi(
@@ -177,29 +188,35 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
     },
   )
   .openapi(
-    publicRoute({
-      method: "post",
-      path: "/v1/auth/password/forgot",
-      tags,
-      summary: "Ask for a password reset token by e-mail; the answer is the same whether or not the email exists",
-      security: [],
-      request: { body: jsonBody(ForgotPassword) },
-      responses: { 202: json(Ok, "If the email has an account, a reset token is on its way") },
-    }),
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/password/forgot",
+        tags,
+        summary: "Ask for a password reset token by e-mail; the answer is the same whether or not the email exists",
+        security: [],
+        request: { body: jsonBody(ForgotPassword) },
+        responses: { 202: json(Ok, "If the email has an account, a reset token is on its way") },
+      },
+      AUTH,
+    ),
     async (c) => {
       await c.get("services").users.requestPasswordReset(c.req.valid("json").email, meta(c));
       return c.json({ ok: true as const }, 202);
     },
   )
   .openapi(
-    publicRoute({
-      method: "post",
-      path: "/v1/auth/password/reset",
-      tags,
-      summary: "Set a new password with a one-time reset token; every session of the user ends",
-      security: [],
-      request: { body: jsonBody(ResetPassword) },
-      responses: { 200: json(Ok, "Changed"), 404: problem("Invalid, used or expired token") },
-    }),
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/password/reset",
+        tags,
+        summary: "Set a new password with a one-time reset token; every session of the user ends",
+        security: [],
+        request: { body: jsonBody(ResetPassword) },
+        responses: { 200: json(Ok, "Changed"), 404: problem("Invalid, used or expired token") },
+      },
+      AUTH,
+    ),
     async (c) => c.json(await c.get("services").users.resetPassword(c.req.valid("json"), meta(c)), 200),
   );
