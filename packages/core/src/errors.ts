@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   ROUTE_NOT_FOUND: { status: 404, title: "No such route" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
   CONFLICT: { status: 409, title: "Conflict" },
+  ROLE_IMMUTABLE: { status: 409, title: "Built-in roles cannot be changed or deleted" },
   ALREADY_EXISTS: { status: 409, title: "An object with that key already exists" },
   IN_USE: { status: 409, title: "The object is in use" },
   OBJECT_ARCHIVED: { status: 409, title: "The object is archived and takes no new references" },

@@ -22,6 +22,8 @@ export const ID_PREFIXES = {
   user: "usr",
   session: "ses",
   invitation: "uinv",
+  role: "role",
+  password_reset: "pwr",
   channel_link: "chl",
   channel_notification: "chn",
   channel_product: "chp",

@@ -11,6 +11,8 @@ export * from "./schemas/customers.js";
 export * from "./schemas/entitlements.js";
 export * from "./schemas/events.js";
 export * from "./schemas/metrics.js";
+export * from "./schemas/plans.js";
+export * from "./schemas/roles.js";
 export * from "./schemas/storefronts.js";
 export * from "./schemas/subscriptions.js";
 export * from "./schemas/tenancy.js";

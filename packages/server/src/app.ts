@@ -23,8 +23,10 @@ import { paymentRoutes } from "./modules/payments/routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
+import { tenantPlanRoutes } from "./modules/tenancy/plan-routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
 import { testClocksRoutes } from "./modules/test-clocks/routes.js";
+import { memberRoutes } from "./modules/users/members-routes.js";
 import { userRoutes } from "./modules/users/routes.js";
 import { webhookRoutes } from "./modules/webhooks/routes.js";
 import { createServices, type Services } from "./services.js";
@@ -84,8 +86,10 @@ export function createApp(
 
   for (const routes of [
     tenancyRoutes,
+    tenantPlanRoutes,
     authRoutes,
     userRoutes,
+    memberRoutes,
     catalogRoutes,
     bundleRoutes,
     storefrontRoutes,

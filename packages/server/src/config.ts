@@ -85,6 +85,23 @@ export const ConfigSchema = z.object({
   TESSERA_RATE_LIMIT_READ: z.coerce.number().int().min(1).default(6000),
   TESSERA_RATE_LIMIT_WRITE: z.coerce.number().int().min(1).default(3000),
   TESSERA_RATE_LIMIT_PUBLIC: z.coerce.number().int().min(1).default(600),
+  TESSERA_RATE_LIMIT_AUTH: z.coerce.number().int().min(1).default(60),
+  /** JSON: plan name → { read?, write? } per window, e.g. {"free":{"read":600,"write":300}}. */
+  TESSERA_RATE_LIMIT_PLANS: z
+    .string()
+    .default("{}")
+    .transform((text, ctx) => {
+      const plan = z.record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/),
+        z.object({ read: z.number().int().min(1).optional(), write: z.number().int().min(1).optional() }).strict(),
+      );
+      try {
+        const parsed = plan.safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data;
+      } catch {}
+      ctx.addIssue({ code: "custom", message: 'must be JSON like {"free":{"read":600,"write":300}}' });
+      return z.NEVER;
+    }),
   TESSERA_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Postgres: longest wait for a database connection (new or from the pool); then 503. */
   TESSERA_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
@@ -146,6 +163,8 @@ export function rateLimitsOf(config: Config) {
     read: config.TESSERA_RATE_LIMIT_READ,
     write: config.TESSERA_RATE_LIMIT_WRITE,
     public: config.TESSERA_RATE_LIMIT_PUBLIC,
+    auth: config.TESSERA_RATE_LIMIT_AUTH,
+    plans: config.TESSERA_RATE_LIMIT_PLANS,
     windowSeconds: config.TESSERA_RATE_LIMIT_WINDOW_SECONDS,
   };
 }

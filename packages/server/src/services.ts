@@ -24,6 +24,7 @@ import { storefrontsService } from "./modules/storefronts/service.js";
 import { subscriptionsService } from "./modules/subscriptions/service.js";
 import { tenancyService } from "./modules/tenancy/service.js";
 import { testClocksService } from "./modules/test-clocks/service.js";
+import type { PasswordResetSender } from "./modules/users/password-resets.js";
 import { usersService } from "./modules/users/service.js";
 import { type WebhookOptions, webhooksService } from "./modules/webhooks/service.js";
 
@@ -40,6 +41,8 @@ export function createServices(
     providers?: PaymentProvider[];
     /** Channel adapters beyond `direct` (App Store, Play, … or a test's in-memory vendor). */
     channels?: ChannelAdapter[];
+    /** How password reset tokens reach users (e-mail); without it `forgot` sends nothing. */
+    sendPasswordReset?: PasswordResetSender;
     /** Audit records per tenant between checkpoints made by appends (default 100). */
     auditCheckpointEvery?: number;
   } = {},
@@ -56,7 +59,7 @@ export function createServices(
   });
   const tenancy = tenancyService(deps);
   const auth = authService(deps, { events, tenancy });
-  const users = usersService(deps);
+  const users = usersService(deps, { audit, sendPasswordReset: options.sendPasswordReset });
   const catalog = catalogService(deps, { events });
   const storefronts = storefrontsService(deps, { catalog, events });
   const customers = customersService(deps, { storefronts, events, personalData });

@@ -121,6 +121,12 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   "/v1/customers": async (api) => ({ id: (await customer(api)).cus.id }),
   "/v1/users": async (api) => ({ id: (await member(api)).user.id }),
+  "/v1/roles": async (api) => ({
+    id: created(
+      await api("POST", "/v1/roles", { name: unique("fx-role"), permissions: ["catalog:read"] }),
+      "a custom role",
+    ).id,
+  }),
   "/v1/subscriptions": async (api) => ({ id: (await subscription(api)).id }),
   "/v1/payments": async (api) => ({ id: (await subscription(api)).latest_payment.id }),
   "/v1/customers/{id}/grants": async (api) => {
@@ -220,6 +226,9 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set<string>([
   "POST /v1/auth/login",
   "POST /v1/auth/refresh",
   "POST /v1/auth/invitations/accept",
+  // Password reset: asked for by email (the answer never says whether it exists), used with a token.
+  "POST /v1/auth/password/forgot",
+  "POST /v1/auth/password/reset",
   // Payment providers push events here; the adapter verifies them the vendor's way (DESIGN §7).
   "POST /v1/providers/{provider}/webhooks/{storefront}",
 ]);

@@ -1,4 +1,4 @@
-import { PLATFORM_ROLES, ROLE_PERMISSIONS, roleAllows, SCOPES, TENANT_ROLES } from "@tessera/core";
+import { PLATFORM_ROLES, ROLE_PERMISSIONS, roleAllows, SCOPES, scopeAllows, TENANT_ROLES } from "@tessera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { member } from "./fixtures.js";
 import { client, createTestApp, createTestTenant, type TestTenant } from "./harness.js";
@@ -59,6 +59,36 @@ describe("the role × route matrix", () => {
       }
     }
     expect(mismatches, `role ${role} with ${ROLE_PERMISSIONS[role].join(", ")}`).toEqual([]);
+  });
+
+  it("admits a custom role exactly where its permissions allow, per environment", async () => {
+    const permissions = ["catalog:write", "payments:refund", "audit:read", "users:manage"];
+    const production = ["events:read", "customers:read"];
+    const role = await sandbox.api("POST", "/v1/roles", {
+      name: "matrix-custom",
+      permissions,
+      environment_permissions: { production },
+    });
+    expect(role.status).toBe(201);
+    const token = (await member(sandbox.api, role.body.id)).access_token;
+    const mismatches: string[] = [];
+    for (const [env, granted] of [
+      ["development", permissions],
+      ["production", production],
+    ] as const) {
+      for (const route of routes) {
+        const url = route.path.replace(/\{[^}]+\}/g, "does-not-exist");
+        const body = route.method === "GET" || route.method === "DELETE" ? undefined : "[";
+        const res = await client(ctx, token, sandbox.slug)(route.method, url, body, { "x-env": env });
+        const admitted = res.status !== 401 && res.status !== 403;
+        if (admitted !== scopeAllows(granted, route.permission)) {
+          mismatches.push(
+            `${env}: ${route.method} ${route.path} (${route.permission}): ${res.status} ${res.body?.code}`,
+          );
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 
   it("keeps the vocabulary closed: every role's permissions are known permissions", () => {

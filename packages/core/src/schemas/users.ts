@@ -62,6 +62,18 @@ export function roleAllows(role: TenantRole | PlatformRole, permission: string):
   return scopeAllows(ROLE_PERMISSIONS[role], permission);
 }
 
+/** A custom tenant role's id (`role_…`); built-in roles are named by their name. */
+export const CUSTOM_ROLE_ID = /^role_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A role a membership can hold: a built-in tenant role's name or a custom role's id. */
+export const RoleRef = z
+  .string()
+  .max(40)
+  .refine((v) => (TENANT_ROLES as readonly string[]).includes(v) || CUSTOM_ROLE_ID.test(v), {
+    message: `must be one of ${TENANT_ROLES.join(", ")} or a custom role's id (role_…)`,
+  })
+  .meta({ description: "A built-in role (owner, admin, developer, finance, support, viewer) or a custom role's id." });
+
 /** `all`, or the environments a membership reaches (e.g. production read-only is two memberships' worth). */
 export const EnvironmentAccess = z.union([z.literal("all"), z.array(z.string().min(1).max(64)).min(1)]);
 
@@ -69,7 +81,7 @@ export const Membership = z
   .object({
     tenant: z.string(),
     tenant_slug: z.string(),
-    role: z.enum(TENANT_ROLES),
+    role: z.string().meta({ description: "A built-in role's name or a custom role's id." }),
     environments: EnvironmentAccess,
   })
   .meta({ id: "Membership" });
@@ -95,7 +107,7 @@ export const Member = z
     object: z.literal("member"),
     email: z.string(),
     name: z.string().nullable(),
-    role: z.enum(TENANT_ROLES),
+    role: z.string().meta({ description: "A built-in role's name or a custom role's id." }),
     environments: EnvironmentAccess,
     created_at: Timestamp,
   })
@@ -153,7 +165,7 @@ export type Session = z.infer<typeof Session>;
 export const CreateInvitation = z
   .object({
     email: z.email().max(254),
-    role: z.enum(TENANT_ROLES),
+    role: RoleRef,
     environments: EnvironmentAccess.default("all"),
   })
   .strict()
@@ -165,7 +177,7 @@ export const Invitation = z
     id: z.string(),
     object: z.literal("invitation"),
     email: z.string(),
-    role: z.enum([...TENANT_ROLES, ...PLATFORM_ROLES]),
+    role: z.string().meta({ description: "A built-in role's name or a custom role's id." }),
     environments: EnvironmentAccess,
     expires_at: Timestamp,
     accepted_at: Timestamp.nullable(),
@@ -185,7 +197,7 @@ export const AcceptInvitation = z
 export type AcceptInvitation = z.infer<typeof AcceptInvitation>;
 
 export const UpdateMembership = z
-  .object({ role: z.enum(TENANT_ROLES).optional(), environments: EnvironmentAccess.optional() })
+  .object({ role: RoleRef.optional(), environments: EnvironmentAccess.optional() })
   .strict()
   .meta({ id: "UpdateMembership" });
 export type UpdateMembership = z.infer<typeof UpdateMembership>;
@@ -200,3 +212,37 @@ export const EnableTotp = z
   .strict()
   .meta({ id: "EnableTotp" });
 export type EnableTotp = z.infer<typeof EnableTotp>;
+
+export const ChangePassword = z
+  .object({ current_password: z.string().min(1).max(200), new_password: Password })
+  .strict()
+  .meta({ id: "ChangePassword" });
+export type ChangePassword = z.infer<typeof ChangePassword>;
+
+export const ForgotPassword = z
+  .object({ email: z.email().max(254) })
+  .strict()
+  .meta({ id: "ForgotPassword" });
+export type ForgotPassword = z.infer<typeof ForgotPassword>;
+
+export const ResetPassword = z
+  .object({ token: z.string().min(1).max(200), new_password: Password })
+  .strict()
+  .meta({ id: "ResetPassword" });
+export type ResetPassword = z.infer<typeof ResetPassword>;
+
+export const PasswordReset = z
+  .object({
+    object: z.literal("password_reset"),
+    user: z.string(),
+    expires_at: Timestamp,
+    token: z.string().meta({ description: "Shown once: hand it to the user, who sets a new password with it." }),
+  })
+  .meta({ id: "PasswordReset" });
+export type PasswordReset = z.infer<typeof PasswordReset>;
+
+export const DisableTotp = z
+  .object({ password: z.string().min(1).max(200), code: z.string().regex(/^\d{6}$/) })
+  .strict()
+  .meta({ id: "DisableTotp" });
+export type DisableTotp = z.infer<typeof DisableTotp>;

@@ -16,6 +16,9 @@ import * as rateLimits from "./migrations/2026-12-03-060-rate-limits.js";
 import * as users from "./migrations/2026-12-03-070-users.js";
 import * as audit from "./migrations/2026-12-03-080-audit.js";
 import * as jobClocks from "./migrations/2026-12-04-001-job-clocks.js";
+import * as tenantRoles from "./migrations/2026-12-04-100-tenant-roles.js";
+import * as passwordResets from "./migrations/2026-12-04-101-password-resets.js";
+import * as tenantPlans from "./migrations/2026-12-04-102-tenant-plans.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -40,6 +43,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-03-007-signing-key-lead": signingKeyLead,
   "2026-12-03-080-audit": audit,
   "2026-12-04-001-job-clocks": jobClocks,
+  "2026-12-04-100-tenant-roles": tenantRoles,
+  "2026-12-04-101-password-resets": passwordResets,
+  "2026-12-04-102-tenant-plans": tenantPlans,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -24,6 +24,8 @@ export interface TenantsTable {
   slug: string;
   name: string;
   created_at: string;
+  /** The rate-limit plan (migration 102); null: the default limits. */
+  plan: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface EnvironmentsTable {
@@ -62,7 +64,8 @@ export type UserRow = Selectable<UsersTable>;
 export interface MembershipsTable {
   user_id: string;
   tenant_id: string;
-  role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+  /** A built-in role's name or a custom role's id (tenant_roles). */
+  role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer" | `role_${string}`;
   /** JSON: "all" or a list of environment names. */
   environments: string;
   created_at: string;
@@ -97,6 +100,31 @@ export interface InvitationsTable {
   accepted_at: string | null;
 }
 export type InvitationRow = Selectable<InvitationsTable>;
+
+export interface TenantRolesTable {
+  id: `role_${string}`;
+  tenant_id: string;
+  name: string;
+  description: string | null;
+  /** JSON list of permissions (no `*`). */
+  permissions: string;
+  /** JSON object: environment name → list of permissions used there instead. */
+  environment_permissions: string;
+  created_at: string;
+  updated_at: string;
+}
+export type TenantRoleRow = Selectable<TenantRolesTable>;
+
+export interface PasswordResetsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  requested_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+export type PasswordResetRow = Selectable<PasswordResetsTable>;
 
 export interface SessionSigningKeysTable {
   kid: string;
@@ -562,6 +590,8 @@ export interface Database {
   rate_limits: RateLimitsTable;
   users: UsersTable;
   memberships: MembershipsTable;
+  tenant_roles: TenantRolesTable;
+  password_resets: PasswordResetsTable;
   user_sessions: UserSessionsTable;
   invitations: InvitationsTable;
   session_signing_keys: SessionSigningKeysTable;

@@ -7,7 +7,20 @@ describe("rate limits per credential and per address", () => {
   let globex: TestTenant;
 
   beforeAll(async () => {
-    ctx = await createTestApp({}, { rateLimits: { enabled: true, read: 3, write: 2, public: 2, windowSeconds: 60 } });
+    ctx = await createTestApp(
+      {},
+      {
+        rateLimits: {
+          enabled: true,
+          read: 3,
+          write: 2,
+          public: 2,
+          auth: 3,
+          windowSeconds: 60,
+          plans: { pro: { read: 5 } },
+        },
+      },
+    );
     acme = await createTestTenant(ctx, "acme");
     globex = await createTestTenant(ctx, "globex");
   });
@@ -35,6 +48,44 @@ describe("rate limits per credential and per address", () => {
     const other = await globex.api("GET", "/v1/entitlements");
     expect(other.status).toBe(200);
     expect(other.headers.get("ratelimit")).toMatch(/^"read";r=2;t=\d+$/);
+  });
+
+  it("gives a tenant on a plan its plan's budget, per route class", async () => {
+    const pro = await createTestTenant(ctx, "pro");
+    const platform = (await ctx.services.auth.createPlatformKey("plans")).secret;
+    const set = await ctx.app.request(`/v1/tenants/${pro.slug}/plan`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${platform}`, "content-type": "application/json" },
+      body: JSON.stringify({ plan: "pro" }),
+    });
+    expect(set.status).toBe(200);
+    const reads = [];
+    for (let i = 0; i < 6; i++) reads.push(await pro.api("GET", "/v1/entitlements"));
+    expect(reads.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(reads[0]!.headers.get("ratelimit-policy")).toBe('"read";q=5;w=60');
+    // The plan sets reads only: writes keep the default budget.
+    const writes = [];
+    for (let i = 0; i < 3; i++)
+      writes.push((await pro.api("POST", "/v1/entitlements", { key: `p${i}`, name: "p", kind: "flag" })).status);
+    expect(writes).toEqual([201, 201, 429]);
+    // The change is on the tenant's audit trail.
+    await ctx.services.worker.drain();
+    const trail = await pro.as("production")("GET", "/v1/audit?action=tenant.plan_changed");
+    expect(trail.body.data?.[0]).toMatchObject({ after: { plan: "pro" }, environment: null });
+  });
+
+  it("limits sign-in routes per address with a budget of their own", async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await ctx.app.request("/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "nobody@example.com", password: "x" }),
+      });
+      statuses.push(res.status);
+      if (i === 3) expect(res.headers.get("ratelimit-policy")).toBe('"auth";q=3;w=60');
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
   });
 
   it("limits unauthenticated routes per client address", async () => {

@@ -131,14 +131,18 @@ export function sessionRoute<const R extends Omit<RouteConfig, "middleware">>(co
 
 /**
  * A route anyone may call (JWKS, sign-in, notifications verified by signature): `security: []`
- * says so in the document; limited per client address.
+ * says so in the document; limited per client address, sign-in routes (`rateLimitClass: "auth"`)
+ * by a tighter budget of their own.
  */
-export function publicRoute<const R extends Omit<RouteConfig, "middleware">>(config: R) {
+export function publicRoute<const R extends Omit<RouteConfig, "middleware">>(
+  config: R,
+  o: { rateLimitClass?: "public" | "auth" } = {},
+) {
   return createRoute({
     ...config,
     security: [],
     "x-permission": "public",
-    middleware: [rateLimit("public")],
+    middleware: [rateLimit(o.rateLimitClass ?? "public")],
     responses: {
       429: problem("Rate limit reached for this client address"),
       ...commonProblems(config),

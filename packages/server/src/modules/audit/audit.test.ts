@@ -41,8 +41,6 @@ describe("audit records", () => {
       { "idempotency-key": "create-export-1", "x-request-id": "req-audit-1" },
     );
     expect(created.status).toBe(201);
-    // Each change is audited before the next (KNOWN LIMIT, docs/security.md: concurrent workers can
-    // append two events of one object out of order, and "before" then comes from the older one).
     await drain();
     const updated = await tenant.api("PATCH", `/v1/entitlements/${created.body.id}`, { name: "Export PDF" });
     expect(updated.status).toBe(200);
@@ -226,5 +224,45 @@ describe("audit records", () => {
       .where(sql<boolean>`coalesce(${sql.ref("after")}, '') like ${"%@example.com%"}`)
       .execute();
     expect(hits).toEqual([]);
+  });
+
+  it("appends an object's changes in event order even when their jobs run in the other order", async () => {
+    const created = await tenant.api("POST", "/v1/entitlements", { key: "ordered", name: "v1", kind: "flag" });
+    await drain();
+    await tenant.api("PATCH", `/v1/entitlements/${created.body.id}`, { name: "v2" });
+    await tenant.api("PATCH", `/v1/entitlements/${created.body.id}`, { name: "v3" });
+    // Fan out only: one consume job per event, not run yet.
+    await ctx.services.worker.drain({ maxJobs: 1 });
+    const events = await ctx.deps.db
+      .selectFrom("events")
+      .select("id")
+      .where("object_id", "=", created.body.id)
+      .where("type", "=", "entitlement.updated")
+      .orderBy("id")
+      .execute();
+    expect(events).toHaveLength(2);
+    const firstJob = ctx.deps.db
+      .updateTable("jobs")
+      .where("type", "=", "events.consume")
+      .where("payload", "like", `%"consumer":"audit"%`)
+      .where("payload", "like", `%${events[0]!.id}%`);
+    // The first change's job is held back: the second's runs first.
+    expect(Number((await firstJob.set({ run_at: "2999-01-01T00:00:00.000Z" }).executeTakeFirst()).numUpdatedRows)).toBe(
+      1,
+    );
+    await drain();
+    await firstJob.set({ run_at: "2000-01-01T00:00:00.000Z" }).execute();
+    await drain();
+
+    const { data } = await list(`object_id=${created.body.id}`);
+    const updates = data.filter((r) => r.action === "entitlement.updated").reverse();
+    expect(updates.map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+    expect(updates[0].seq).toBeLessThan(updates[1].seq);
+    expect(updates.map((r) => [r.before?.name, r.after?.name])).toEqual([
+      ["v1", "v2"],
+      ["v2", "v3"],
+    ]);
+    const reports = await ctx.services.audit.verify(tenant.id);
+    expect(reports.every((r) => r.ok)).toBe(true);
   });
 });

@@ -29,6 +29,17 @@ export interface AuditEntry {
   causationId?: string | null;
 }
 
+/** A tenant-wide action: who did it (and in which request), what, to which object. */
+export interface TenantWideEntry extends Omit<AuditEntry, "correlationId" | "causationId"> {
+  actor: Actor;
+  requestId?: string | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+/** How far back one consume job looks for earlier events of its object (pages of CATCH_UP_PAGE). */
+const CATCH_UP_PAGE = 10;
+const MAX_CATCH_UP_PAGES = 100;
+
 export const CHECKPOINT_JOB = "audit.checkpoint";
 /** How often the worker signs every chain that grew since its last checkpoint. */
 export const CHECKPOINT_INTERVAL_MS = 60 * 60_000;
@@ -42,7 +53,11 @@ const json = (value: unknown) => (value === undefined || value === null ? null :
  */
 export function auditService(
   deps: Deps,
-  o: { events: Pick<EventsService, "subscribe" | "idempotencyKeyOf">; jobs: JobRegistry; checkpointEvery?: number },
+  o: {
+    events: Pick<EventsService, "subscribe" | "idempotencyKeyOf" | "list">;
+    jobs: JobRegistry;
+    checkpointEvery?: number;
+  },
 ) {
   const { db } = deps;
   const keys = checkpointKeys(deps);
@@ -104,11 +119,44 @@ export function auditService(
     });
   }
 
+  /**
+   * The events of the same object before `event` that the trail does not hold yet, oldest first.
+   * Jobs run concurrently and in any order, but two changes of one object commit in order (the
+   * object's row lock), so whichever job comes first appends the earlier ones before its own: the
+   * chain holds an object's changes in event order and each `before` is the previous `after`.
+   * Read before the transaction (SQLite has one connection); appended under the chain lock, where
+   * `recordEvent` skips any another job has appended meanwhile.
+   */
+  async function unrecordedBefore(scope: Scope, event: Event): Promise<Event[]> {
+    const objectId = (event.data.object as { id?: unknown }).id;
+    if (typeof objectId !== "string") return [];
+    const earlier: Event[] = [];
+    let cursor = event.id;
+    for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages++) {
+      const page = await o.events.list(scope, {
+        object_id: objectId,
+        order: "desc",
+        starting_after: cursor,
+        limit: CATCH_UP_PAGE,
+      });
+      for (const e of page.data) {
+        // Appended in order up to here: everything older is in the trail too.
+        if (await repo.hasEventRecord(db, e.id)) return earlier.reverse();
+        earlier.push(e);
+      }
+      if (!page.has_more || !page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    return earlier.reverse();
+  }
+
   o.events.subscribe({
     name: "audit",
     types: "*",
     async handle(scope, event, job) {
+      const earlier = await unrecordedBefore(scope, event);
       await db.transaction().execute(async (tx) => {
+        for (const e of earlier) await recordEvent(tx, e, scope);
         await recordEvent(tx, event, scope);
         await job.complete(tx);
       });
@@ -141,6 +189,32 @@ export function auditService(
       clock: "wall",
       dedupeKey: `${CHECKPOINT_JOB}:${Math.floor(at.getTime() / CHECKPOINT_INTERVAL_MS)}`,
     });
+  }
+
+  /**
+   * Records an action about the tenant as a whole (its members, roles, a platform read), in `tx`:
+   * `environment: null`, seen from every environment. Before, after and data are redacted.
+   */
+  async function recordTenantWide(tx: Db, tenantId: string, entry: TenantWideEntry): Promise<void> {
+    await chain.append(tx, tenantId, async () => ({
+      tenant_id: tenantId,
+      environment_id: null,
+      kind: entry.kind,
+      action: entry.action,
+      object_type: entry.object?.object ?? null,
+      object_id: entry.object?.id ?? null,
+      actor: toJson(entry.actor),
+      request_id: entry.requestId ?? null,
+      idempotency_key: entry.idempotencyKey ?? null,
+      correlation_id: entry.requestId ?? null,
+      causation_id: entry.requestId ?? null,
+      event_id: null,
+      before: json(entry.before),
+      after: json(entry.after),
+      reason: entry.reason ?? null,
+      data: toJson(redact(entry.data ?? {})),
+      created_at: deps.clock.now().toISOString(),
+    }));
   }
 
   return {
@@ -178,27 +252,17 @@ export function auditService(
       what: { action: string; object: { id: string; object: string }; requestId?: string },
     ): Promise<void> {
       await db.transaction().execute((tx) =>
-        chain.append(tx, tenantId, async () => ({
-          tenant_id: tenantId,
-          environment_id: null,
+        recordTenantWide(tx, tenantId, {
           kind: "action",
           action: what.action,
-          object_type: what.object.object,
-          object_id: what.object.id,
-          actor: toJson(actor),
-          request_id: what.requestId ?? null,
-          idempotency_key: null,
-          correlation_id: what.requestId ?? null,
-          causation_id: what.requestId ?? null,
-          event_id: null,
-          before: null,
-          after: null,
-          reason: null,
-          data: "{}",
-          created_at: deps.clock.now().toISOString(),
-        })),
+          object: what.object,
+          actor,
+          requestId: what.requestId,
+        }),
       );
     },
+
+    recordTenantWide,
 
     async list(scope: Scope, query: AuditListQuery): Promise<Page<AuditRecord>> {
       return toPage(await repo.pageRecords(db, scope, query), (r) => toApi(r, scope));

@@ -40,6 +40,11 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
         name: "Users and sessions",
         description: "People who sign in: sessions with rotating refresh tokens, two-factor, invitations and roles.",
       },
+      {
+        name: "Roles",
+        description:
+          "Built-in roles (immutable) and a tenant's custom roles: named sets of permissions, per environment.",
+      },
       { name: "API keys", description: "Secret keys of one tenant environment, each with its permissions." },
       { name: "Catalog", description: "Entitlements, bundles and prices." },
       { name: "Storefronts", description: "Sales channels: the bundles they sell, payment and fiscal providers." },

@@ -31,7 +31,13 @@ export function tenancyService(deps: Deps) {
       afterCreate?: (tx: Db, tenant: TenantRow, envs: EnvironmentRow[]) => Promise<void>,
     ): Promise<Tenant> {
       const now = isoNow(clock);
-      const tenant: TenantRow = { id: newId("tenant"), slug: input.slug, name: input.name, created_at: now };
+      const tenant: TenantRow = {
+        id: newId("tenant"),
+        slug: input.slug,
+        name: input.name,
+        created_at: now,
+        plan: null,
+      };
       const names = [...new Set(input.environments ?? DEFAULT_ENVIRONMENTS)];
       const envs: EnvironmentRow[] = names.map((name) => ({
         id: newId("environment"),

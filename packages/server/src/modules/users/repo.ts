@@ -1,4 +1,4 @@
-import type { Db, InvitationRow, MembershipRow, UserRow, UserSessionRow } from "../../db/types.js";
+import type { Db, InvitationRow, MembershipRow, PasswordResetRow, UserRow, UserSessionRow } from "../../db/types.js";
 
 export function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
   return db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
@@ -113,25 +113,64 @@ export async function revokeFamily(db: Db, familyId: string, now: string): Promi
     .execute();
 }
 
+/** The live row of each of a user's sessions, with the family's first sign-in (`started_at`). */
 export function listLiveSessions(db: Db, userId: string, now: string) {
   return db
-    .selectFrom("user_sessions")
-    .selectAll()
-    .where("user_id", "=", userId)
-    .where("rotated_at", "is", null)
-    .where("revoked_at", "is", null)
-    .where("expires_at", ">", now)
-    .orderBy("created_at", "desc")
+    .selectFrom("user_sessions as s")
+    .selectAll("s")
+    .select((eb) =>
+      eb
+        .selectFrom("user_sessions as f")
+        .select((f) => f.fn.min<string>("f.created_at").as("started"))
+        .whereRef("f.family_id", "=", "s.family_id")
+        .as("started_at"),
+    )
+    .where("s.user_id", "=", userId)
+    .where("s.rotated_at", "is", null)
+    .where("s.revoked_at", "is", null)
+    .where("s.expires_at", ">", now)
+    .orderBy("s.created_at", "desc")
     .execute();
 }
 
-export function firstSessionOf(db: Db, familyId: string) {
-  return db
-    .selectFrom("user_sessions")
-    .select(["created_at"])
-    .where("family_id", "=", familyId)
-    .orderBy("created_at")
+/** Ends every session of a user but one (after a password change), or all of them (`keep` null). */
+export async function revokeOtherFamilies(db: Db, userId: string, keep: string | null, now: string): Promise<void> {
+  let q = db
+    .updateTable("user_sessions")
+    .set({ revoked_at: now })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null);
+  if (keep) q = q.where("family_id", "!=", keep);
+  await q.execute();
+}
+
+export async function insertPasswordReset(db: Db, row: PasswordResetRow): Promise<void> {
+  await db.insertInto("password_resets").values(row).execute();
+}
+
+export function findPasswordReset(db: Db, tokenHash: string): Promise<PasswordResetRow | undefined> {
+  return db.selectFrom("password_resets").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+}
+
+/** Uses a reset token once: of two racing uses, one wins. */
+export async function usePasswordReset(db: Db, id: string, now: string): Promise<boolean> {
+  const r = await db
+    .updateTable("password_resets")
+    .set({ used_at: now })
+    .where("id", "=", id)
+    .where("used_at", "is", null)
     .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** A new token makes the older unused ones of the user worthless. */
+export async function expirePasswordResets(db: Db, userId: string, now: string): Promise<void> {
+  await db
+    .updateTable("password_resets")
+    .set({ used_at: now })
+    .where("user_id", "=", userId)
+    .where("used_at", "is", null)
+    .execute();
 }
 
 export async function insertInvitation(db: Db, row: InvitationRow): Promise<void> {

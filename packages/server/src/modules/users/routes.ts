@@ -1,28 +1,29 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   AcceptInvitation,
-  CreateInvitation,
+  ChangePassword,
+  DisableTotp,
   EnableTotp,
-  Invitation,
+  ForgotPassword,
   Login,
-  Member,
   Refresh,
+  ResetPassword,
   Session,
   SessionTokens,
   TotpSetup,
-  UpdateMembership,
   User,
 } from "@tessera/core";
 import type { Context } from "hono";
 import { ApiError } from "../../errors.js";
-import { scopeOf } from "../../http/auth.js";
 import type { AppEnv } from "../../http/env.js";
 import { clientAddress } from "../../http/rate-limit.js";
-import { IdParam, json, jsonBody, problem, publicRoute, sessionRoute, tenantRoute } from "../../http/route.js";
+import { IdParam, json, jsonBody, problem, publicRoute, sessionRoute } from "../../http/route.js";
 
-const tags = ["Users and sessions"];
+export const tags = ["Users and sessions"];
+/** Sign-in, refresh, invitations and password reset: the tighter per-address budget. */
+const AUTH = { rateLimitClass: "auth" } as const;
 
-const list = <T extends z.ZodType>(item: T, name: string) =>
+export const list = <T extends z.ZodType>(item: T, name: string) =>
   z
     .object({
       object: z.literal("list"),
@@ -31,10 +32,14 @@ const list = <T extends z.ZodType>(item: T, name: string) =>
       next_cursor: z.string().nullable(),
     })
     .meta({ id: `${name}List` });
-const Ok = z.object({ ok: z.literal(true) }).meta({ id: "Ok" });
+export const Ok = z.object({ ok: z.literal(true) }).meta({ id: "Ok" });
 
 function meta(c: Context<AppEnv>) {
-  return { ip: clientAddress(c) ?? null, userAgent: c.req.header("user-agent") ?? null };
+  return {
+    ip: clientAddress(c) ?? null,
+    userAgent: c.req.header("user-agent") ?? null,
+    requestId: c.get("requestId"),
+  };
 }
 
 function signedIn(c: Context<AppEnv>) {
@@ -43,52 +48,54 @@ function signedIn(c: Context<AppEnv>) {
   return principal;
 }
 
-/** Owners, platform admins and keys holding every permission may hand out the owner role. */
-function ownerLevel(c: Context<AppEnv>): boolean {
-  const principal = c.get("principal");
-  if (principal.kind !== "tenant") return false;
-  return principal.user ? ["owner", "platform_admin"].includes(principal.user.role) : principal.scopes.includes("*");
-}
-
 export const userRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
-    publicRoute({
-      method: "post",
-      path: "/v1/auth/login",
-      tags,
-      summary: "Sign in with email, password (and a TOTP code when two-factor is on)",
-      security: [],
-      request: { body: jsonBody(Login) },
-      responses: {
-        200: json(SessionTokens, "An access token and a refresh token"),
-        400: problem("Invalid input"),
-        401: problem("Wrong email, password or code; 429 when locked"),
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/login",
+        tags,
+        summary: "Sign in with email, password (and a TOTP code when two-factor is on)",
+        security: [],
+        request: { body: jsonBody(Login) },
+        responses: {
+          200: json(SessionTokens, "An access token and a refresh token"),
+          400: problem("Invalid input"),
+          401: problem("Wrong email, password or code; 429 when locked"),
+        },
       },
-    }),
+      AUTH,
+    ),
     async (c) => c.json(await c.get("services").users.login(c.req.valid("json"), meta(c)), 200),
   )
   .openapi(
-    publicRoute({
-      method: "post",
-      path: "/v1/auth/refresh",
-      tags,
-      summary: "Trade a refresh token for new tokens (each refresh token works once)",
-      security: [],
-      request: { body: jsonBody(Refresh) },
-      responses: { 200: json(SessionTokens, "New tokens"), 401: problem("Invalid, used or expired") },
-    }),
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/refresh",
+        tags,
+        summary: "Trade a refresh token for new tokens (each refresh token works once)",
+        security: [],
+        request: { body: jsonBody(Refresh) },
+        responses: { 200: json(SessionTokens, "New tokens"), 401: problem("Invalid, used or expired") },
+      },
+      AUTH,
+    ),
     async (c) => c.json(await c.get("services").users.refresh(c.req.valid("json").refresh_token, meta(c)), 200),
   )
   .openapi(
-    publicRoute({
-      method: "post",
-      path: "/v1/auth/invitations/accept",
-      tags,
-      summary: "Accept an invitation: creates the account (or joins an existing one) and signs in",
-      security: [],
-      request: { body: jsonBody(AcceptInvitation) },
-      responses: { 200: json(SessionTokens, "Signed in"), 404: problem("Invalid, used or expired") },
-    }),
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/invitations/accept",
+        tags,
+        summary: "Accept an invitation: creates the account (or joins an existing one) and signs in",
+        security: [],
+        request: { body: jsonBody(AcceptInvitation) },
+        responses: { 200: json(SessionTokens, "Signed in"), 404: problem("Invalid, used or expired") },
+      },
+      AUTH,
+    ),
     async (c) => c.json(await c.get("services").users.acceptInvitation(c.req.valid("json"), meta(c)), 200),
   )
   .openapi(
@@ -124,7 +131,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(Ok, "Ended") },
     }),
     async (c) => {
-      await c.get("services").users.revokeSession(signedIn(c).userId, c.req.valid("param").id);
+      await c.get("services").users.revokeSession(signedIn(c).userId, c.req.valid("param").id, meta(c));
       return c.json({ ok: true as const }, 200);
     },
   )
@@ -147,68 +154,69 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
       request: { body: jsonBody(EnableTotp) },
       responses: { 200: json(User, "The user, totp_enabled") },
     }),
-    async (c) => c.json(await c.get("services").users.enableTotp(signedIn(c).userId, c.req.valid("json")), 200),
+    async (c) =>
+      c.json(await c.get("services").users.enableTotp(signedIn(c).userId, c.req.valid("json"), meta(c)), 200),
   )
   .openapi(
-    tenantRoute("users:manage", {
+    sessionRoute({
       method: "post",
-      path: "/v1/users/invitations",
+      path: "/v1/auth/totp/disable",
       tags,
-      summary: "Invite someone to this tenant with a role (the token is shown once)",
-      request: { body: jsonBody(CreateInvitation) },
-      responses: { 201: json(Invitation, "The invitation with its one-time token") },
+      summary: "Turn two-factor off (needs the password and a current code)",
+      request: { body: jsonBody(DisableTotp) },
+      responses: { 200: json(User, "The user, totp_enabled false"), 409: problem("Two-factor is not on") },
+    }),
+    async (c) =>
+      c.json(await c.get("services").users.disableTotp(signedIn(c).userId, c.req.valid("json"), meta(c)), 200),
+  )
+  .openapi(
+    sessionRoute({
+      method: "post",
+      path: "/v1/auth/password",
+      tags,
+      summary: "Change the password (needs the current one); every other session ends",
+      request: { body: jsonBody(ChangePassword) },
+      responses: {
+        200: json(Ok, "Changed"),
+        401: problem("The current password is not right"),
+        429: problem("Locked after failed attempts"),
+      },
     }),
     async (c) => {
-      const principal = c.get("principal");
-      const inviter = principal.kind === "tenant" ? (principal.user?.id ?? principal.keyId) : principal.keyId;
-      const scope = scopeOf(c);
-      return c.json(
-        await c
-          .get("services")
-          .users.invite(scope.tenantId, c.req.valid("json"), { id: inviter, ownerLevel: ownerLevel(c) }),
-        201,
-      );
+      const p = signedIn(c);
+      return c.json(await c.get("services").users.changePassword(p.userId, p.keyId, c.req.valid("json"), meta(c)), 200);
     },
   )
   .openapi(
-    tenantRoute("users:manage", {
-      method: "get",
-      path: "/v1/users",
-      tags,
-      summary: "The tenant's users and their roles",
-      responses: { 200: json(list(Member, "Member"), "Members") },
-    }),
-    async (c) => c.json(await c.get("services").users.listMembers(scopeOf(c).tenantId), 200),
-  )
-  .openapi(
-    tenantRoute("users:manage", {
-      method: "patch",
-      path: "/v1/users/{id}",
-      tags,
-      summary: "Change a user's role or environments in this tenant",
-      request: { params: IdParam, body: jsonBody(UpdateMembership) },
-      responses: { 200: json(Ok, "Changed") },
-    }),
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/password/forgot",
+        tags,
+        summary: "Ask for a password reset token by e-mail; the answer is the same whether or not the email exists",
+        security: [],
+        request: { body: jsonBody(ForgotPassword) },
+        responses: { 202: json(Ok, "If the email has an account, a reset token is on its way") },
+      },
+      AUTH,
+    ),
     async (c) => {
-      await c.get("services").users.updateMember(scopeOf(c).tenantId, c.req.valid("param").id, c.req.valid("json"), {
-        ownerLevel: ownerLevel(c),
-      });
-      return c.json({ ok: true as const }, 200);
+      await c.get("services").users.requestPasswordReset(c.req.valid("json").email, meta(c));
+      return c.json({ ok: true as const }, 202);
     },
   )
   .openapi(
-    tenantRoute("users:manage", {
-      method: "delete",
-      path: "/v1/users/{id}",
-      tags,
-      summary: "Remove a user from this tenant",
-      request: { params: IdParam },
-      responses: { 200: json(Ok, "Removed") },
-    }),
-    async (c) => {
-      await c
-        .get("services")
-        .users.removeMember(scopeOf(c).tenantId, c.req.valid("param").id, { ownerLevel: ownerLevel(c) });
-      return c.json({ ok: true as const }, 200);
-    },
+    publicRoute(
+      {
+        method: "post",
+        path: "/v1/auth/password/reset",
+        tags,
+        summary: "Set a new password with a one-time reset token; every session of the user ends",
+        security: [],
+        request: { body: jsonBody(ResetPassword) },
+        responses: { 200: json(Ok, "Changed"), 404: problem("Invalid, used or expired token") },
+      },
+      AUTH,
+    ),
+    async (c) => c.json(await c.get("services").users.resetPassword(c.req.valid("json"), meta(c)), 200),
   );

@@ -1,22 +1,26 @@
 import {
+  type Actor,
   type CreateInvitation,
   type EnableTotp,
   type PlatformRole,
   ROLE_PERMISSIONS,
-  type TenantRole,
   type User,
 } from "@tessera/core";
 import { Secret, TOTP } from "otpauth";
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import type { Deps } from "../../context.js";
 import { withSystemAccess } from "../../db/access.js";
-import type { InvitationRow, MembershipRow, UserRow, UserSessionRow } from "../../db/types.js";
+import type { Db, InvitationRow, MembershipRow, UserRow, UserSessionRow } from "../../db/types.js";
 import { ApiError, isUniqueViolation, notFound } from "../../errors.js";
+import { sharedCounter } from "../../http/rate-limit.js";
 import { randomSecret, sha256Hex } from "../../lib/crypto.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
+import type { AuditService } from "../audit/service.js";
+import { type MemberCaller, membersService } from "./members.js";
+import { type PasswordResetSender, passwordResets } from "./password-resets.js";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./passwords.js";
 import * as repo from "./repo.js";
+import { rolesService } from "./roles.js";
 import { ACCESS_TTL_SECONDS, sessionKeys } from "./session-keys.js";
 
 /** A session (a family of rotating refresh tokens) lasts this long without a new sign-in. */
@@ -30,6 +34,7 @@ const ATTEMPTS_PER_ADDRESS = 50;
 export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
+  requestId?: string | undefined;
 }
 
 export interface UserAccess {
@@ -40,20 +45,61 @@ export interface UserAccess {
 
 /** What a user may do in one tenant and environment. */
 export interface TenantAccess {
-  role: TenantRole | PlatformRole;
+  /** A built-in role's name or a custom role's id. */
+  role: string;
   permissions: readonly string[];
 }
 
 const FAILED = "The email, password or code is not right";
 
-export function usersService(deps: Deps) {
+export function usersService(
+  deps: Deps,
+  o: { audit: Pick<AuditService, "recordTenantWide">; sendPasswordReset?: PasswordResetSender | undefined },
+) {
   const { db, clock, secrets, logger } = deps;
   const keys = sessionKeys(deps);
-  // Per email and per address. In memory: a replica's own count is enough to stop guessing, and a
-  // lock that outlives a restart is not worth a write on every failed attempt.
-  const failedByEmail = new RateLimiterMemory({ points: MAX_FAILED_SIGN_INS, duration: LOCK_SECONDS });
-  const failedByAddress = new RateLimiterMemory({ points: ATTEMPTS_PER_ADDRESS, duration: LOCK_SECONDS });
+  const roles = rolesService(deps);
+  const members = membersService(deps, { roles, audit: o.audit });
+  // Per email (hashed: the store keeps no addresses) and per client address, in the shared store:
+  // on Postgres every replica counts the same failures, so a guesser gains nothing by spreading.
+  const failedByEmail = sharedCounter(deps, {
+    keyPrefix: "signin_email",
+    points: MAX_FAILED_SIGN_INS,
+    durationSeconds: LOCK_SECONDS,
+  });
+  const failedByAddress = sharedCounter(deps, {
+    keyPrefix: "signin_ip",
+    points: ATTEMPTS_PER_ADDRESS,
+    durationSeconds: LOCK_SECONDS,
+  });
+  const emailKey = (email: string) => sha256Hex(email.toLowerCase());
   const now = () => clock.now().toISOString();
+
+  /** Records a change of a user in every tenant they belong to (a user has no chain of their own). */
+  async function recordForUser(
+    tx: Db,
+    userId: string,
+    action: string,
+    meta: Pick<RequestMeta, "requestId">,
+    data: Record<string, unknown> = {},
+    actor: Actor = { type: "user", id: userId },
+  ) {
+    for (const m of await repo.listMemberships(tx, userId)) {
+      await o.audit.recordTenantWide(tx, m.tenant_id, {
+        kind: "action",
+        action,
+        object: { id: userId, object: "user" },
+        actor,
+        requestId: meta.requestId,
+        data,
+      });
+    }
+  }
+  const resets = passwordResets(deps, {
+    sender: o.sendPasswordReset,
+    recordForUser,
+    clearLockout: (email) => failedByEmail.delete(emailKey(email)).then(() => undefined),
+  });
 
   async function toUser(row: UserRow): Promise<User> {
     const memberships = await repo.listMemberships(db, row.id);
@@ -101,12 +147,12 @@ export function usersService(deps: Deps) {
   }
 
   async function locked(email: string): Promise<boolean> {
-    const state = await failedByEmail.get(email);
+    const state = await failedByEmail.get(emailKey(email));
     return state !== null && state.consumedPoints >= MAX_FAILED_SIGN_INS;
   }
 
   async function fail(email: string, meta: RequestMeta): Promise<never> {
-    await failedByEmail.penalty(email, 1);
+    await failedByEmail.penalty(emailKey(email), 1);
     if (meta.ip) await failedByAddress.penalty(meta.ip, 1);
     throw new ApiError("UNAUTHENTICATED", FAILED);
   }
@@ -149,6 +195,7 @@ export function usersService(deps: Deps) {
   }
 
   async function invitation(
+    d: Db,
     tenantId: string | null,
     input: { email: string; role: string; environments: "all" | string[] },
     createdBy: string | null,
@@ -166,12 +213,12 @@ export function usersService(deps: Deps) {
       expires_at: new Date(clock.now().getTime() + INVITATION_TTL_MS).toISOString(),
       accepted_at: null,
     };
-    await repo.insertInvitation(db, row);
+    await repo.insertInvitation(d, row);
     return {
       id: row.id,
       object: "invitation" as const,
       email: row.email,
-      role: input.role as TenantRole,
+      role: input.role,
       environments: input.environments,
       expires_at: row.expires_at,
       accepted_at: null,
@@ -179,9 +226,10 @@ export function usersService(deps: Deps) {
     };
   }
 
-  // Users, their memberships, sessions and invitations span tenants: the service checks a user's
-  // access per tenant itself, and reads these tables in system mode (db/access.ts) on Postgres.
-  return systemAccessFor({
+  // Users, their sessions and invitations span tenants: the service checks a user's access per
+  // tenant itself, and reads these tables in system mode (db/access.ts) on Postgres. What a tenant
+  // route does to its own members and roles (tenantScoped below) runs in that tenant's access.
+  const systemWide = systemAccessFor({
     toUser,
 
     /** The first platform admin, or any user, made from the CLI. */
@@ -195,7 +243,7 @@ export function usersService(deps: Deps) {
 
     /** A one-time invitation to become a platform user (the console's first-admin link). */
     invitePlatformUser(input: { email: string; role: PlatformRole }) {
-      return invitation(null, { ...input, environments: "all" }, null);
+      return invitation(db, null, { ...input, environments: "all" }, null);
     },
 
     async login(input: { email: string; password: string; totp?: string | undefined }, meta: RequestMeta) {
@@ -210,7 +258,7 @@ export function usersService(deps: Deps) {
       if (!user || !passwordOk) return fail(email, meta);
       const totp = user.totp_enabled ? totpOf(user) : undefined;
       if (totp && !(input.totp && codeValid(totp, input.totp))) return fail(email, meta);
-      await failedByEmail.delete(email);
+      await failedByEmail.delete(emailKey(email));
       return issue(user, meta);
     },
 
@@ -247,34 +295,76 @@ export function usersService(deps: Deps) {
       if (!membership) return undefined;
       const environments = fromJson<"all" | string[]>(membership.environments, "all");
       if (environments !== "all" && !environments.includes(environment)) return undefined;
-      return { role: membership.role, permissions: ROLE_PERMISSIONS[membership.role] };
+      const permissions = await roles.permissionsIn(db, tenantId, membership.role, environment);
+      return permissions ? { role: membership.role, permissions } : undefined;
     },
 
     async listSessions(userId: string, current: string) {
+      // One query: each live row with its family's first sign-in.
       const rows = await repo.listLiveSessions(db, userId, now());
       return {
         object: "list" as const,
-        data: await Promise.all(
-          rows.map(async (r) => ({
-            id: r.family_id,
-            object: "session" as const,
-            created_at: (await repo.firstSessionOf(db, r.family_id))?.created_at ?? r.created_at,
-            last_refreshed_at: r.created_at,
-            expires_at: r.expires_at,
-            user_agent: r.user_agent,
-            ip: r.ip,
-            current: r.family_id === current,
-          })),
-        ),
+        data: rows.map((r) => ({
+          id: r.family_id,
+          object: "session" as const,
+          created_at: r.started_at ?? r.created_at,
+          last_refreshed_at: r.created_at,
+          expires_at: r.expires_at,
+          user_agent: r.user_agent,
+          ip: r.ip,
+          current: r.family_id === current,
+        })),
         has_more: false,
         next_cursor: null,
       };
     },
 
-    async revokeSession(userId: string, familyId: string): Promise<void> {
+    async revokeSession(userId: string, familyId: string, meta: Pick<RequestMeta, "requestId"> = {}): Promise<void> {
       const live = await repo.findLiveSession(db, familyId);
       if (!live || live.user_id !== userId) throw notFound("session", familyId);
-      await repo.revokeFamily(db, familyId, now());
+      await db.transaction().execute(async (tx) => {
+        await repo.revokeFamily(tx, familyId, now());
+        await recordForUser(tx, userId, "user.session_revoked", meta, { session: familyId });
+      });
+    },
+
+    /** A new password for a signed-in user who knows the current one; their other sessions end. */
+    async changePassword(
+      userId: string,
+      currentSession: string,
+      input: { current_password: string; new_password: string },
+      meta: RequestMeta,
+    ) {
+      const user = await repo.findUser(db, userId);
+      if (!user) throw new ApiError("UNAUTHENTICATED");
+      if (await locked(user.email)) throw new ApiError("ACCOUNT_LOCKED", `Try again in ${LOCK_SECONDS / 60} minutes`);
+      // A wrong current password counts like a failed sign-in: a stolen session cannot guess it.
+      if (!(await verifyPassword(input.current_password, user.password_hash))) return fail(user.email, meta);
+      const hash = await hashPassword(input.new_password);
+      await db.transaction().execute(async (tx) => {
+        await repo.updateUser(tx, userId, { password_hash: hash, updated_at: now() });
+        await repo.revokeOtherFamilies(tx, userId, currentSession, now());
+        await recordForUser(tx, userId, "user.password_changed", meta, { other_sessions_revoked: true });
+      });
+      return { ok: true as const };
+    },
+
+    requestPasswordReset: (email: string, meta: RequestMeta) => resets.request(email, meta),
+    resetPassword: (input: { token: string; new_password: string }, meta: RequestMeta) => resets.reset(input, meta),
+
+    /** Turns two-factor off: needs the password and a current code, like a sign-in. */
+    async disableTotp(userId: string, input: { password: string; code: string }, meta: RequestMeta) {
+      const user = await repo.findUser(db, userId);
+      const totp = user?.totp_enabled ? totpOf(user) : undefined;
+      if (!user || !totp) throw new ApiError("CONFLICT", "Two-factor authentication is not on");
+      if (await locked(user.email)) throw new ApiError("ACCOUNT_LOCKED", `Try again in ${LOCK_SECONDS / 60} minutes`);
+      const ok = (await verifyPassword(input.password, user.password_hash)) && codeValid(totp, input.code);
+      if (!ok) return fail(user.email, meta);
+      await db.transaction().execute(async (tx) => {
+        await repo.updateUser(tx, userId, { totp_enabled: 0, totp_secret: null, updated_at: now() });
+        await recordForUser(tx, userId, "user.totp_disabled", meta);
+      });
+      return toUser({ ...user, totp_enabled: 0, totp_secret: null });
     },
 
     /** A new TOTP secret, not yet required: enabling it needs one valid code. */
@@ -289,21 +379,16 @@ export function usersService(deps: Deps) {
       return { object: "totp_setup" as const, secret: secret.base32, otpauth_url: totp.toString() };
     },
 
-    async enableTotp(userId: string, input: EnableTotp) {
+    async enableTotp(userId: string, input: EnableTotp, meta: Pick<RequestMeta, "requestId"> = {}) {
       const user = await repo.findUser(db, userId);
       const totp = user ? totpOf(user) : undefined;
       if (!user || !totp) throw new ApiError("CONFLICT", "Set up two-factor authentication first");
       if (!codeValid(totp, input.code)) throw new ApiError("VALIDATION_FAILED", "The code is not right");
-      await repo.updateUser(db, userId, { totp_enabled: 1, updated_at: now() });
+      await db.transaction().execute(async (tx) => {
+        await repo.updateUser(tx, userId, { totp_enabled: 1, updated_at: now() });
+        await recordForUser(tx, userId, "user.totp_enabled", meta);
+      });
       return toUser({ ...user, totp_enabled: 1 });
-    },
-
-    /** Invites someone to a tenant; only an owner-level caller can hand out the owner role. */
-    async invite(tenantId: string, input: CreateInvitation, inviter: { id: string; ownerLevel: boolean }) {
-      if (input.role === "owner" && !inviter.ownerLevel) {
-        throw new ApiError("FORBIDDEN", "Only an owner can invite another owner");
-      }
-      return invitation(tenantId, input, inviter.id);
     },
 
     async acceptInvitation(input: { token: string; name?: string | undefined; password: string }, meta: RequestMeta) {
@@ -325,63 +410,54 @@ export function usersService(deps: Deps) {
         (await createUserRow({ email: row.email, name: input.name, password: input.password }, platformRole));
       if (existing && platformRole)
         await repo.updateUser(db, existing.id, { platform_role: platformRole, updated_at: now() });
-      if (row.tenant_id) {
-        await repo.upsertMembership(db, {
+      const tenantId = row.tenant_id;
+      if (tenantId) {
+        const membership: MembershipRow = {
           user_id: user.id,
-          tenant_id: row.tenant_id,
+          tenant_id: tenantId,
           role: row.role as MembershipRow["role"],
           environments: row.environments,
           created_at: now(),
+        };
+        await db.transaction().execute(async (tx) => {
+          await repo.upsertMembership(tx, membership);
+          await o.audit.recordTenantWide(tx, tenantId, {
+            kind: "action",
+            action: existing ? "user.joined" : "user.created",
+            object: { id: user.id, object: "user" },
+            after: { id: user.id, object: "member", role: row.role, environments: fromJson(row.environments, "all") },
+            actor: { type: "user", id: user.id },
+            requestId: meta.requestId,
+            data: { invitation: row.id },
+          });
         });
       }
       return issue((await repo.findUser(db, user.id))!, meta);
     },
 
-    async listMembers(tenantId: string) {
-      const rows = await repo.listTenantMembers(db, tenantId);
-      return {
-        object: "list" as const,
-        data: rows.map((r) => ({
-          id: r.id,
-          object: "member" as const,
-          email: r.email,
-          name: r.name,
-          role: r.role,
-          environments: fromJson<"all" | string[]>(r.environments, "all"),
-          created_at: r.created_at,
-        })),
-        has_more: false,
-        next_cursor: null,
-      };
-    },
+    rotateSigningKey: () => keys.rotate(),
+  });
 
-    async updateMember(
-      tenantId: string,
-      userId: string,
-      patch: { role?: TenantRole | undefined; environments?: "all" | string[] | undefined },
-      caller: { ownerLevel: boolean },
-    ) {
-      const current = await repo.findMembership(db, userId, tenantId);
-      if (!current) throw notFound("user", userId);
-      if ((patch.role === "owner" || current.role === "owner") && !caller.ownerLevel) {
-        throw new ApiError("FORBIDDEN", "Only an owner can grant or take the owner role");
-      }
-      await repo.updateMembership(db, userId, tenantId, {
-        ...(patch.role ? { role: patch.role } : {}),
-        ...(patch.environments ? { environments: toJson(patch.environments) } : {}),
+  return {
+    ...systemWide,
+    roles,
+    members,
+
+    /** Invites someone to the caller's tenant: the role must be one the caller may hand out. */
+    async invite(tenantId: string, input: CreateInvitation, caller: MemberCaller & { id: string }) {
+      await members.assertInvitable(tenantId, input, caller);
+      return db.transaction().execute(async (tx) => {
+        const created = await invitation(tx, tenantId, input, caller.id);
+        const { token: _, ...shown } = created;
+        await members.recordInvited(tx, tenantId, caller, shown);
+        return created;
       });
     },
 
-    async removeMember(tenantId: string, userId: string, caller: { ownerLevel: boolean }) {
-      const current = await repo.findMembership(db, userId, tenantId);
-      if (!current) throw notFound("user", userId);
-      if (current.role === "owner" && !caller.ownerLevel)
-        throw new ApiError("FORBIDDEN", "Only an owner can remove an owner");
-      await repo.deleteMembership(db, userId, tenantId);
-    },
-
-    rotateSigningKey: () => keys.rotate(),
-  });
+    /** A one-time reset token issued by a tenant admin for one of the tenant's own users. */
+    issuePasswordReset: (tenantId: string, userId: string, caller: MemberCaller) =>
+      resets.issue(tenantId, userId, caller, members),
+  };
 }
 
 /** Every method of `service`, run in system access. */
