@@ -29,6 +29,7 @@ export const ERROR_CODES = {
     title: "Subscriptions of this channel are created and changed by the vendor, not through this API",
   },
   PAYMENT_FAILED: { status: 402, title: "The payment failed" },
+  PAYMENT_METHOD_REFUSED: { status: 422, title: "The payment provider refused to store the payment method" },
   QUOTA_EXCEEDED: { status: 409, title: "The quota is exhausted" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   ACCOUNT_LOCKED: { status: 429, title: "Too many failed sign-ins: try again later" },

@@ -10,6 +10,7 @@ export * from "./schemas/common.js";
 export * from "./schemas/customers.js";
 export * from "./schemas/entitlements.js";
 export * from "./schemas/events.js";
+export * from "./schemas/payment-routing.js";
 export * from "./schemas/storefronts.js";
 export * from "./schemas/subscriptions.js";
 export * from "./schemas/tenancy.js";
