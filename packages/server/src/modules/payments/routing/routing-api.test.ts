@@ -17,6 +17,8 @@ describe("payment routing", () => {
   let monthly: string;
   /** While true, "alpha" soft-declines every charge (issuer says no, not "try elsewhere"). */
   let alphaDeclines = false;
+  /** While true, "flaky" is down: every charge is refused before processing. */
+  let flakyDown = false;
 
   /** A sandbox that answers every charge with a soft decline first. */
   function declining(name: string, when: () => boolean, tryAnotherAcquirer: boolean): PaymentProvider {
@@ -44,10 +46,25 @@ describe("payment routing", () => {
     registry.register(declining("alpha", () => alphaDeclines, false));
     registry.register(sandboxProvider(ctx.deps.db, "beta"));
     registry.register(declining("elsewhere", () => true, true));
+    const flaky = sandboxProvider(ctx.deps.db, "flaky");
+    registry.register({
+      ...flaky,
+      async charge(c, r) {
+        if (!flakyDown) return flaky.charge(c, r);
+        const vendor = { code: null, raw: null };
+        return { status: "error", reference: null, code: "connection_refused", message: "flaky is down", vendor };
+      },
+    });
     const whole = sandboxProvider(ctx.deps.db, "no_partial");
     registry.register({ ...whole, capabilities: { ...whole.capabilities, partialRefund: false } });
     const cat = await billingCatalog(acme.api, {
-      providers: [{ name: "alpha" }, { name: "beta" }, { name: "elsewhere" }, { name: "no_partial" }],
+      providers: [
+        { name: "alpha" },
+        { name: "beta" },
+        { name: "elsewhere" },
+        { name: "no_partial" },
+        { name: "flaky" },
+      ],
     });
     storefront = cat.storefront;
     monthly = cat.prices.monthly;
@@ -111,7 +128,13 @@ describe("payment routing", () => {
     expect(big.body).toMatchObject({ rule: "big", chosen: "no_partial" });
     const none = await preview({ country: "DE" });
     expect(none.body.rule).toBeNull();
-    expect(none.body.candidates.map((c: any) => c.provider)).toEqual(["alpha", "beta", "elsewhere", "no_partial"]);
+    expect(none.body.candidates.map((c: any) => c.provider)).toEqual([
+      "alpha",
+      "beta",
+      "elsewhere",
+      "no_partial",
+      "flaky",
+    ]);
     expect(await sandboxCharges(ctx, "")).toEqual([]);
     const bad = await preview({ currency: "euro" });
     expect({ status: bad.status, path: bad.body.errors?.[0]?.path }).toEqual({ status: 400, path: "currency" });
@@ -220,5 +243,36 @@ describe("payment routing", () => {
     const pay = (await acme.api("GET", `/v1/payments/${after.body.latest_payment.id}`)).body;
     expect(pay.routing.candidates[0]).toMatchObject({ provider: "alpha" });
     expect(pay.routing.candidates[1].success_rate).toBeGreaterThan(0.8);
+  });
+
+  it("a PSP that keeps failing is demoted by its circuit breaker, probed when half-open, and recovers", async () => {
+    await put({ rules: [{ name: "pt", countries: ["PT"], providers: ["flaky", "beta"] }] });
+    flakyDown = true;
+    for (let i = 0; i < 5; i++) {
+      const res = await subscribeIn("PT");
+      const pay = (await acme.api("GET", `/v1/payments/${res.body.latest_payment.id}`)).body;
+      expect(pay.attempts.map((a: any) => [a.provider, a.result])).toEqual([
+        ["flaky", "error"],
+        ["beta", "succeeded"],
+      ]);
+    }
+    // Open: beta goes first, and flaky is not even asked.
+    const open = await preview({ country: "PT" });
+    expect(open.body.chosen).toBe("beta");
+    expect(open.body.reason).toContain("breaker open: flaky");
+    const demoted = await subscribeIn("PT");
+    const pay = (await acme.api("GET", `/v1/payments/${demoted.body.latest_payment.id}`)).body;
+    expect(pay.attempts.map((a: any) => a.provider)).toEqual(["beta"]);
+    // Outages are not the PSP's acceptance: its success rate is untouched.
+    expect(open.body.candidates.find((c: any) => c.provider === "flaky").observations).toBe(0);
+
+    // Half-open after the cool-down: the next payment probes flaky, which is back.
+    flakyDown = false;
+    ctx.clock.advance(31_000);
+    const probe = await subscribeIn("PT");
+    expect(probe.body.latest_payment).toMatchObject({ provider: "flaky", status: "succeeded" });
+    const closed = await preview({ country: "PT" });
+    expect(closed.body.chosen).toBe("flaky");
+    expect(closed.body.reason).not.toContain("breaker");
   });
 });
