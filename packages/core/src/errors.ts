@@ -30,6 +30,7 @@ export const ERROR_CODES = {
     title: "Subscriptions of this channel are created and changed by the vendor, not through this API",
   },
   PAYMENT_FAILED: { status: 402, title: "The payment failed" },
+  PAYMENT_METHOD_REFUSED: { status: 422, title: "The payment provider refused to store the payment method" },
   QUOTA_EXCEEDED: { status: 409, title: "The quota is exhausted" },
   CHANNEL_VENDOR_REFUSED: { status: 422, title: "The channel's vendor refused the request" },
   CHANNEL_VENDOR_UNAVAILABLE: { status: 502, title: "The channel's vendor could not be reached or failed" },

@@ -30,6 +30,7 @@ export const ID_PREFIXES = {
   audit_record: "aud",
   audit_checkpoint: "ackp",
   audit_key: "akey",
+  payment_method: "pm",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

@@ -13,6 +13,7 @@ export * from "./schemas/events.js";
 export * from "./schemas/metrics.js";
 export * from "./schemas/plans.js";
 export * from "./schemas/roles.js";
+export * from "./schemas/payment-routing.js";
 export * from "./schemas/storefronts.js";
 export * from "./schemas/subscriptions.js";
 export * from "./schemas/tenancy.js";

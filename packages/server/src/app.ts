@@ -19,7 +19,9 @@ import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
 import { entitlementRoutes } from "./modules/entitlements/routes.js";
 import { eventsRoutes } from "./modules/events/routes.js";
 import { metricsRoutes } from "./modules/metrics/routes.js";
+import { paymentMethodRoutes } from "./modules/payments/methods-routes.js";
 import { paymentRoutes } from "./modules/payments/routes.js";
+import { paymentRoutingRoutes } from "./modules/payments/routing-routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
@@ -95,7 +97,9 @@ export function createApp(
     storefrontRoutes,
     customerRoutes,
     subscriptionRoutes,
+    paymentRoutingRoutes,
     paymentRoutes,
+    paymentMethodRoutes,
     eventsRoutes,
     auditRoutes,
     testClocksRoutes,

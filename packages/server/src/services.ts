@@ -67,7 +67,7 @@ export function createServices(
   const paymentProviders = new PaymentProviderRegistry();
   for (const provider of options.providers ?? defaultPaymentProviders({ db: deps.db, fetch, clock: deps.clock }))
     paymentProviders.register(provider);
-  const payments = paymentsService(deps, { registry: paymentProviders, storefronts, events });
+  const payments = paymentsService(deps, { registry: paymentProviders, storefronts, customers, events });
   // What providers push to us: verified into an inbox, applied by a job.
   const providerInbox = providerInboxService(deps, {
     registry: paymentProviders,

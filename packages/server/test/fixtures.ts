@@ -129,6 +129,16 @@ export const FIXTURES: Record<string, Fixture> = {
   }),
   "/v1/subscriptions": async (api) => ({ id: (await subscription(api)).id }),
   "/v1/payments": async (api) => ({ id: (await subscription(api)).latest_payment.id }),
+  "/v1/customers/{id}/payment-methods": async (api) => {
+    const sub = await subscription(api);
+    const method = created(
+      await api("POST", `/v1/customers/${sub.customer}/payment-methods`, {
+        providers: [{ name: "sandbox", token: "tok_sandbox_ok" }],
+      }),
+      "a payment method",
+    );
+    return { id: sub.customer, method: method.id };
+  },
   "/v1/customers/{id}/grants": async (api) => {
     const { cus } = await customer(api);
     const ent = await entitlement(api);
@@ -206,6 +216,8 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
   "POST /v1/subscriptions/{id}/payment-method": () => ({ payment_method: "pm_sandbox_ok" }),
   // Valid bodies, so that the customer lookup (404) is what answers another tenant.
   "POST /v1/customers/{id}/grants": () => ({ entitlement: "fx-flag", reason: "intruder" }),
+  "POST /v1/customers/{id}/payment-methods": () => ({ providers: [{ name: "sandbox", token: "tok_sandbox_ok" }] }),
+  "POST /v1/payments/route-preview": (a) => ({ storefront: a("/v1/storefronts").id, amount: 100, currency: "EUR" }),
   "POST /v1/customers/{id}/usage": () => ({ entitlement: "fx-quota", quantity: 1 }),
   "POST /v1/customers/{id}/entitlements/check": () => ({ entitlement: "fx-flag", consume: true }),
   "PATCH /v1/webhook-endpoints/{id}": () => ({ description: "Changed by another tenant" }),

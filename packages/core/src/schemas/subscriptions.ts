@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SUBSCRIPTION_STATUSES } from "../subscription-state.js";
 import { ListQuery, Metadata, Timestamp } from "./common.js";
+import { PaymentAttempt, RoutingDecision } from "./payment-routing.js";
 import { ChannelName } from "./storefronts.js";
 
 export const SubscriptionStatusSchema = z.enum(SUBSCRIPTION_STATUSES);
@@ -41,7 +42,16 @@ export const Payment = z
     period_index: z.number().int().meta({ description: "The billing period it pays (1 = the first paid period)." }),
     attempt: z.number().int().meta({ description: "1 for the first try of this period, 2… for retries." }),
     payment_method: z.string(),
-    idempotency_key: z.string().meta({ description: "Sent to the provider: the same key never charges twice." }),
+    idempotency_key: z.string().meta({
+      description:
+        "Sent to the provider: the same key never charges twice. After a cascade, the current provider's key.",
+    }),
+    routing: RoutingDecision.nullable().meta({
+      description: "Where routing sent it and why (null for payments made before routing kept decisions).",
+    }),
+    attempts: z
+      .array(PaymentAttempt)
+      .meta({ description: "Every provider tried, in order; the last is the current one." }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })

@@ -631,8 +631,51 @@ export type Payment = {
   /** 1 for the first try of this period, 2… for retries. */
   attempt: number;
   payment_method: string;
-  /** Sent to the provider: the same key never charges twice. */
+  /** Sent to the provider: the same key never charges twice. After a cascade, the current provider's key. */
   idempotency_key: string;
+  /** Where routing sent it and why (null for payments made before routing kept decisions). */
+  routing: {
+    inputs: {
+      country: string | null;
+      currency: string;
+      amount: number;
+      method_type: "card";
+      channel: "ecommerce" | "recurring";
+    };
+    /** The rule that chose the candidates; null: none matched. */
+    rule: string | null;
+    /** Eligible ones in the order they are tried. */
+    candidates: {
+      provider: string;
+      eligible: boolean;
+      /** Why it could not take the payment. */
+      excluded: string | null;
+      score: number | null;
+      /** Decayed success rate (PSP × country × method). */
+      success_rate: number | null;
+      /** Decayed number of attempts behind the rate. */
+      observations: number | null;
+      /** Estimated fee, minor units. */
+      fee: number | null;
+      preferred: boolean;
+    }[];
+    chosen: string | null;
+    reason: string;
+    /** ISO-8601 UTC time */
+    decided_at: string;
+  } | null;
+  /** Every provider tried, in order; the last is the current one. */
+  attempts: {
+    provider: string;
+    /** Each PSP tried gets a key of its own. */
+    idempotency_key: string;
+    /** Attempts cascaded away from: `error` / `unknown` (never sent) / `soft_decline` (try another acquirer). The last attempt: the payment's status. */
+    result: "error" | "unknown" | "soft_decline" | "pending" | "succeeded" | "failed" | "refunded";
+    code: string | null;
+    message: string | null;
+    /** ISO-8601 UTC time */
+    at: string;
+  }[];
   /** ISO-8601 UTC time */
   created_at: string;
   /** ISO-8601 UTC time */
@@ -809,6 +852,9 @@ export type Event = {
     | "payment.failed"
     | "payment.pending"
     | "payment.refunded"
+    | "payment_method.attached"
+    | "payment_method.updated"
+    | "payment_method.detached"
     | "invoice.created"
     | "invoice.paid"
     | "entitlements.changed"
@@ -827,6 +873,7 @@ export type Event = {
     | "storefront.updated"
     | "storefront.credentials_updated"
     | "storefront.deleted"
+    | "storefront.payment_routing_updated"
     | "entitlement.created"
     | "entitlement.updated"
     | "entitlement.deleted"

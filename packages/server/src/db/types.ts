@@ -5,6 +5,7 @@ import type {
   EventType,
   Interval,
   PaymentKind,
+  PaymentMethodType,
   PaymentStatus,
   StorefrontType,
   SubscriptionStatus,
@@ -502,6 +503,10 @@ export interface PaymentsTable {
   payment_method: string;
   idempotency_key: string;
   correlation_id: string | null;
+  /** The routing decision (JSON RoutingDecision), null for payments made before routing kept one. */
+  routing: string | null;
+  /** JSON PaymentAttempt[]: the attempts it cascaded away from, oldest first (null: none). */
+  attempts: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -757,3 +762,65 @@ export interface Database {
 export type ChannelLinkRow = Selectable<ChannelLinksTable>;
 export type ChannelProductRow = Selectable<ChannelProductsTable>;
 export type ChannelNotificationRow = Selectable<ChannelNotificationsTable>;
+
+/* Payment orchestration (modules/payments): methods, routing settings and statistics. */
+
+export interface PaymentMethodsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  type: PaymentMethodType;
+  brand: string | null;
+  last4: string | null;
+  exp_month: number | null;
+  exp_year: number | null;
+  fingerprint: string | null;
+  is_default: number;
+  detached_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PaymentMethodTokensTable {
+  tenant_id: string;
+  environment_id: string;
+  payment_method_id: string;
+  provider: string;
+  token: string;
+  fingerprint: string | null;
+  created_at: string;
+}
+
+export interface PaymentRoutingTable {
+  tenant_id: string;
+  environment_id: string;
+  storefront_id: string;
+  /** JSON PaymentRoutingSettings. */
+  settings: string;
+  updated_at: string;
+}
+
+export interface RoutingStatsTable {
+  tenant_id: string;
+  environment_id: string;
+  provider: string;
+  /** ISO country of the payer, "" when unknown. */
+  country: string;
+  method_type: PaymentMethodType;
+  era: number;
+  weighted_ok: number;
+  weighted_all: number;
+  updated_at: string;
+}
+
+export interface Database {
+  payment_methods: PaymentMethodsTable;
+  payment_method_tokens: PaymentMethodTokensTable;
+  payment_routing: PaymentRoutingTable;
+  routing_stats: RoutingStatsTable;
+}
+
+export type PaymentMethodRow = Selectable<PaymentMethodsTable>;
+export type PaymentMethodTokenRow = Selectable<PaymentMethodTokensTable>;
+export type RoutingStatsRow = Selectable<RoutingStatsTable>;

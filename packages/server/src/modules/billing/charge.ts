@@ -1,7 +1,8 @@
-import type { PaymentKind } from "@tessera/core";
+import type { PaymentKind, RoutingDecision } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { Db, PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { EnqueueJob } from "../../jobs/queue.js";
+import { fromJson } from "../../lib/json.js";
 import type { AuditEntry } from "../audit/service.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/index.js";
@@ -70,12 +71,21 @@ export function settleJob(payment: PaymentRow, wallNow: Date): EnqueueJob {
  */
 function withRouting(w: Omit<Write, "correlationId">, route: Routing, reserved: PaymentRow, charged: PaymentRow) {
   if (!w.audit?.length) return w;
+  const decision = fromJson<RoutingDecision | null>(reserved.routing, null);
   const routing: AuditEntry = {
     kind: "decision",
     action: "payment.routing",
     object: { id: charged.id, object: "payment" },
-    reason: reserved.provider === charged.provider ? "no failover" : `failover from ${reserved.provider}`,
-    data: { storefront: route.storefrontId, providers: route.providers.map((p) => p.name), chosen: charged.provider },
+    reason:
+      (decision?.reason ?? "storefront order") +
+      (reserved.provider === charged.provider ? "" : `; failover from ${reserved.provider}`),
+    data: {
+      storefront: route.storefrontId,
+      providers: decision
+        ? decision.candidates.filter((c) => c.eligible).map((c) => c.provider)
+        : route.providers.map((p) => p.name),
+      chosen: charged.provider,
+    },
   };
   const firstOutcome = w.audit.findIndex((e) => e.kind === "outcome");
   const at = firstOutcome < 0 ? w.audit.length : firstOutcome;
@@ -126,7 +136,7 @@ export function chargeProtocol(
     /** Reserve, execute and apply one attempt. */
     async charge(scope: Scope, row: SubscriptionRow, a: Attempt, apply: Apply): Promise<Applied> {
       const route = a.route ?? (await payments.routing(scope, row.storefront_id));
-      const payment = payments.newAttempt(scope, route, {
+      const payment = await payments.newAttempt(scope, route, {
         customer: row.customer_id,
         subscription: row.id,
         kind: a.kind,

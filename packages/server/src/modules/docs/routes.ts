@@ -55,6 +55,15 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
       },
       { name: "Payments", description: "Every payment attempt, and refunds." },
       {
+        name: "Payment methods",
+        description:
+          "A customer's stored payment methods: one provider token per PSP that vaulted it, never card data.",
+      },
+      {
+        name: "Payment routing",
+        description: "Per-storefront rules, fees and preferences that score PSPs for each payment, and a dry run.",
+      },
+      {
         name: "Entitlements",
         description:
           "A customer's effective entitlements, manual grants, metered usage and checks, signed entitlement tokens, " +

@@ -1,5 +1,13 @@
-import type { Payment, PaymentKind, ProviderConfig } from "@tessera/core";
+import type {
+  Payment,
+  PaymentAttempt,
+  PaymentKind,
+  PaymentRoutingSettings,
+  ProviderConfig,
+  RoutingDecision,
+} from "@tessera/core";
 import type { PaymentRow } from "../../db/types.js";
+import { fromJson } from "../../lib/json.js";
 import type { PaymentOutcome, RetrieveOutcome } from "./provider.js";
 
 export function toPayment(row: PaymentRow): Payment {
@@ -22,15 +30,28 @@ export function toPayment(row: PaymentRow): Payment {
     attempt: row.attempt,
     payment_method: row.payment_method,
     idempotency_key: row.idempotency_key,
+    routing: fromJson<RoutingDecision | null>(row.routing, null),
+    attempts: [
+      ...fromJson<PaymentAttempt[]>(row.attempts, []),
+      {
+        provider: row.provider,
+        idempotency_key: row.idempotency_key,
+        result: row.status,
+        code: row.failure_code,
+        message: row.failure_message,
+        at: row.updated_at,
+      },
+    ],
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
 }
 
-/** Where a storefront's payments can go: its providers in routing order, registered ones only. */
+/** Where a storefront's payments can go: its registered providers (in its order) and its routing settings. */
 export interface Routing {
   storefrontId: string;
   providers: ProviderConfig[];
+  settings: PaymentRoutingSettings;
 }
 
 export interface NewAttempt {

@@ -32,6 +32,8 @@ const PAYMENT_COLUMNS = [
   "payment_method",
   "idempotency_key",
   "correlation_id",
+  "routing",
+  "attempts",
   "created_at",
   "updated_at",
 ] as const satisfies ReadonlyArray<keyof PaymentRow>;

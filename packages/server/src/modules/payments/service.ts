@@ -1,17 +1,40 @@
-import type { Payment, PaymentListQuery, ProviderConfig, RefundPayment } from "@tessera/core";
+import type {
+  Customer,
+  Payment,
+  PaymentAttempt,
+  PaymentChannel,
+  PaymentKind,
+  PaymentListQuery,
+  ProviderConfig,
+  RefundPayment,
+  RoutingDecision,
+} from "@tessera/core";
 import { type Deps, loggerFor, type Scope } from "../../context.js";
 import type { Db, PaymentRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
+import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, toPage } from "../../lib/pagination.js";
 import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type Adapters, adaptersOf } from "./adapters.js";
+import { paymentMethodsService } from "./methods.js";
 import { type ChargeOutcome, isFinal, type NewAttempt, type Routing, toPayment, withOutcome } from "./model.js";
 import { notProcessed, type PaymentOutcome, ProviderUnavailableError, type RetrieveOutcome } from "./provider.js";
 import { refundPayment, voidAbandoned } from "./refunds.js";
 import type { PaymentProviderRegistry } from "./registry.js";
 import * as repo from "./repo.js";
+import { routingAdmin } from "./routing/admin.js";
+import { failoverOrder } from "./routing/decide.js";
+import { paymentRouter } from "./routing/router.js";
+import { readRoutingSettings } from "./routing/settings.js";
+
+/** Outcomes that move a payment to the next candidate (when failover is allowed). */
+function cascades(
+  outcome: PaymentOutcome,
+): outcome is Extract<PaymentOutcome, { status: "error" | "unknown" }> | (PaymentOutcome & { status: "soft_decline" }) {
+  return notProcessed(outcome) || (outcome.status === "soft_decline" && outcome.retry.tryAnotherAcquirer === true);
+}
 
 export { type ChargeOutcome, isFinal, type NewAttempt, type Routing, toPayment, withOutcome };
 
@@ -25,12 +48,20 @@ export function paymentsService(
   o: {
     registry: PaymentProviderRegistry;
     storefronts: Pick<StorefrontsService, "paymentSettings" | "providerCredentials">;
+    customers: { requireCustomer(scope: Scope, id: string): Promise<Customer> };
     events: Pick<EventsService, "record">;
   },
 ) {
   const { db } = deps;
-  const { registry, storefronts, events } = o;
+  const { registry, storefronts, events, customers } = o;
   const adapters: Adapters = adaptersOf(registry, storefronts);
+  const methods = paymentMethodsService(deps, { registry, adapters, storefronts, customers, events });
+  const router = paymentRouter(deps, { registry });
+
+  /** The customer is there to authenticate only when subscribing; renewals and retries run without them. */
+  const channelOf = (kind: PaymentKind): PaymentChannel => (kind === "subscription_create" ? "ecommerce" : "recurring");
+
+  const decisionOf = (payment: PaymentRow): RoutingDecision | null => fromJson(payment.routing, null);
 
   async function requirePayment(scope: Scope, id: string): Promise<PaymentRow> {
     const row = await repo.findPayment(db, scope, id);
@@ -40,7 +71,11 @@ export function paymentsService(
 
   async function routing(scope: Scope, storefrontId: string): Promise<Routing> {
     const storefront = await storefronts.paymentSettings(scope, storefrontId);
-    return { storefrontId: storefront.id, providers: storefront.payment_providers.filter((p) => registry.has(p.name)) };
+    return {
+      storefrontId: storefront.id,
+      providers: storefront.payment_providers.filter((p) => registry.has(p.name)),
+      settings: await readRoutingSettings(db, scope, storefront.id),
+    };
   }
 
   function requireProvider(route: Routing): ProviderConfig {
@@ -85,13 +120,38 @@ export function paymentsService(
     registry,
     routing,
     settle,
+    methods,
+    router,
+    routingSettings: routingAdmin({
+      db,
+      router,
+      storefronts,
+      customers,
+      events,
+      routing,
+      resolveMethod: methods.resolve,
+    }),
 
     /** Refuses a storefront with no provider this server can route to. */
     requireProvider,
 
-    /** A new attempt, routed to the first provider; refused when the storefront has none we can use. */
-    newAttempt(scope: Scope, route: Routing, a: NewAttempt): PaymentRow {
+    /**
+     * A new attempt, routed: the decision (candidates, scores, reason) is kept on the row and its
+     * provider is the winner. Refused when the storefront has no provider we can use.
+     */
+    async newAttempt(scope: Scope, route: Routing, a: NewAttempt): Promise<PaymentRow> {
       const first = requireProvider(route);
+      const [customer, method] = await Promise.all([
+        customers.requireCustomer(scope, a.customer),
+        methods.resolve(db, scope, a.customer, a.paymentMethod),
+      ]);
+      const decision = await router.plan(db, scope, route, {
+        country: customer.country,
+        currency: a.currency,
+        amount: a.amount,
+        channel: channelOf(a.kind),
+        method,
+      });
       const now = scope.clock.now().toISOString();
       return {
         id: newId("payment"),
@@ -105,7 +165,7 @@ export function paymentsService(
         currency: a.currency,
         status: "pending",
         refunded_amount: 0,
-        provider: first.name,
+        provider: decision.chosen ?? first.name,
         provider_reference: null,
         failure_code: null,
         failure_message: null,
@@ -115,6 +175,8 @@ export function paymentsService(
         payment_method: a.paymentMethod,
         idempotency_key: `${a.keyOwner}:p${a.periodIndex}:a${a.attempt}`,
         correlation_id: a.correlationId,
+        routing: toJson(decision),
+        attempts: null,
         created_at: now,
         updated_at: now,
       };
@@ -123,9 +185,12 @@ export function paymentsService(
     insertAttempt: (tx: Db, row: PaymentRow) => repo.insertPayment(tx, row),
 
     /**
-     * Charges a reserved attempt. With `failover`, a provider that is certainly down hands the
-     * attempt to the next one (recorded on the row first). A resumed attempt (after a crash) must
-     * not fail over: its first provider may have charged before the crash.
+     * Charges a reserved attempt down its routing decision's candidates. With `failover`, an
+     * attempt the provider certainly did not process (`error`, `unknown` before sending) or a soft
+     * decline the vendor marks "try another acquirer" moves to the next candidate, under a key of
+     * its own, recorded on the row before it is sent. Never after an approval, a hard decline or
+     * an answer lost after sending. A resumed attempt (after a crash) must not fail over: its
+     * provider may have charged before the crash.
      */
     async execute(
       scope: Scope,
@@ -133,18 +198,38 @@ export function paymentsService(
       payment: PaymentRow,
       options: { failover: boolean },
     ): Promise<{ payment: PaymentRow; outcome: ChargeOutcome }> {
-      const start = route.providers.findIndex((p) => p.name === payment.provider);
-      const chain = start >= 0 ? route.providers.slice(start) : [adapters.fallbackConfig(payment.provider)];
+      const decision = decisionOf(payment);
+      if (decision && decision.chosen === null) {
+        // Nothing can charge this method here (detached, or vaulted only at PSPs the storefront
+        // does not use): a decline of ours, which retrying the same method cannot change.
+        const outcome: PaymentOutcome = {
+          status: "hard_decline",
+          reference: null,
+          code: "no_eligible_provider",
+          message: decision.reason,
+          retry: { allowed: false },
+          vendor: { code: null, raw: null },
+        };
+        return { payment, outcome };
+      }
+      const order = decision ? failoverOrder(decision) : route.providers.map((p) => p.name);
+      const start = order.indexOf(payment.provider);
+      const chain = start >= 0 ? order.slice(start) : [payment.provider];
+      const method = await methods.resolve(db, scope, payment.customer_id, payment.payment_method);
       let current = payment;
       for (let i = 0; i < chain.length; i++) {
-        const config = chain[i]!;
+        const config = adapters.configFor(route, chain[i]!);
+        const token = method ? method.tokens.get(config.name) : current.payment_method;
         let outcome: PaymentOutcome;
         try {
+          if (token === undefined)
+            throw new ProviderUnavailableError(`the payment method is no longer vaulted at ${config.name}`);
+          router.beforeCall(route.storefrontId, config.name);
           outcome = await adapters.get(config.name).charge(adapters.context(scope, route.storefrontId, config), {
             idempotencyKey: current.idempotency_key,
             amount: Number(current.amount),
             currency: current.currency,
-            paymentMethod: current.payment_method,
+            paymentMethod: token,
             customer: current.customer_id,
             onSession: false,
           });
@@ -163,25 +248,40 @@ export function paymentsService(
           { payment: current.id, provider: config.name, amount: Number(current.amount), outcome: outcome.status },
           "payment provider charge",
         );
-        // Only a request the provider certainly did not process may move on; never after it was sent.
-        if (!notProcessed(outcome)) return { payment: current, outcome };
-        const { message } = outcome;
+        await router.learn(scope, route.storefrontId, config.name, decision, outcome);
         const next = chain[i + 1];
-        if (!options.failover || !next) return { payment: current, outcome: { status: "unavailable", message } };
+        // Only a request the provider certainly did not process, or a decline another acquirer may
+        // approve, moves on; never after it was sent.
+        if (!cascades(outcome)) return { payment: current, outcome };
+        if (!options.failover || !next) {
+          if (outcome.status === "soft_decline") return { payment: current, outcome };
+          return { payment: current, outcome: { status: "unavailable", message: outcome.message } };
+        }
         loggerFor(deps, scope).warn(
-          { payment: current.id, from: config.name, to: next.name, reason: message },
+          { payment: current.id, from: config.name, to: next, reason: outcome.message },
           "payment provider failover",
         );
         const now = scope.clock.now().toISOString();
+        const hop: PaymentAttempt = {
+          provider: config.name,
+          idempotency_key: current.idempotency_key,
+          result: outcome.status,
+          code: outcome.status === "unknown" ? null : outcome.code,
+          message: outcome.message,
+          at: now,
+        };
+        const attempts = toJson([...fromJson<PaymentAttempt[]>(current.attempts, []), hop]);
+        // Each provider gets a key of its own: a key names one request to one provider.
+        const key = `${payment.idempotency_key}:c${i + 1 + Math.max(start, 0)}`;
         const moved = await repo.updatePaymentIf(
           db,
           scope,
           current.id,
           { status: "pending", provider: config.name, abandoning: false },
-          { provider: next.name, updated_at: now },
+          { provider: next, idempotency_key: key, attempts, updated_at: now },
         );
         if (!moved) throw new Error(`payment ${current.id} changed while failing over`);
-        current = { ...current, provider: next.name };
+        current = { ...current, provider: next, idempotency_key: key, attempts, updated_at: now };
       }
       throw new Error("unreachable: empty provider chain");
     },

@@ -140,7 +140,7 @@ export async function createSubscription(
   }
 
   if (!route) throw new Error("unreachable: a paid price has a route");
-  const reserved = payments.newAttempt(scope, route, {
+  const reserved = await payments.newAttempt(scope, route, {
     customer: r.customer.id,
     subscription: null,
     kind: "subscription_create",
