@@ -5,6 +5,9 @@
  * connecting may have reached the vendor (`lost`, the payment stays pending until retrieve).
  */
 
+import { createHash } from "node:crypto";
+import type { ProviderContext } from "../provider.js";
+
 export type Exchange =
   | { kind: "answer"; status: number; body: string; headers: Headers }
   | { kind: "not_sent"; message: string }
@@ -61,4 +64,49 @@ export function parseJson<T>(body: string): T | undefined {
 export function numberSetting(value: unknown, fallback: number): number {
   const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** A storefront's optional string setting (`return_url`, `merchant_account`…). */
+export function stringSetting(ctx: ProviderContext, name: string): string | undefined {
+  const value = ctx.config[name];
+  return value === undefined || value === "" ? undefined : String(value);
+}
+
+/** One request to a vendor's API, relative to the storefront's `api_base`. */
+export interface VendorRequest {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Appended to the base: `/v2/checkout/orders`, `/payment/auth`… */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * Sends a request the way every adapter does: to the storefront's `api_base` (or the vendor's
+ * default), bounded by its `timeout_ms`, through the injected fetch. Adapters only build headers
+ * and bodies; whether an answer may have moved money stays `exchange`'s one decision.
+ */
+export function sendToVendor(
+  fetchImpl: typeof fetch,
+  ctx: ProviderContext,
+  defaultBase: string,
+  request: VendorRequest,
+): Promise<Exchange> {
+  const base = String(ctx.config.api_base ?? defaultBase).replace(/\/+$/, "");
+  return exchange(
+    fetchImpl,
+    `${base}${request.path}`,
+    { method: request.method, headers: request.headers, ...(request.body !== undefined && { body: request.body }) },
+    numberSetting(ctx.config.timeout_ms, DEFAULT_TIMEOUT_MS),
+  );
+}
+
+/** A storefront that lists a vendor without its credentials: nothing can be sent, so routing may move on. */
+export function missingCredential(vendor: string, what: string): Exchange {
+  return { kind: "not_sent", message: `${vendor}: no ${what} is configured for this storefront` };
+}
+
+/** An idempotency key within a vendor's length limit: longer keys are sent as their SHA-256 (still unique, still stable). */
+export function boundedKey(key: string, limit: number): string {
+  return key.length <= limit ? key : createHash("sha256").update(key).digest("hex");
 }

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import type { ProviderContext } from "../../provider.js";
-import { DEFAULT_TIMEOUT_MS, type Exchange, exchange, numberSetting } from "../http.js";
+import { boundedKey, type Exchange, missingCredential, sendToVendor } from "../http.js";
 
 /* Adyen Checkout API v71 (docs.adyen.com/api-explorer/Checkout/71, Adyen/adyen-openapi CheckoutService-v71.json). */
 
@@ -44,9 +43,7 @@ export interface AdyenError {
   pspReference?: string;
 }
 
-export function adyenKey(key: string): string {
-  return key.length <= ADYEN_KEY_LIMIT ? key : createHash("sha256").update(key).digest("hex");
-}
+export const adyenKey = (key: string): string => boundedKey(key, ADYEN_KEY_LIMIT);
 
 export async function merchantAccountOf(ctx: ProviderContext): Promise<string | undefined> {
   const creds = await ctx.credentials();
@@ -63,19 +60,13 @@ export async function callAdyen(
   idempotencyKey: string,
 ): Promise<Exchange> {
   const { api_key: apiKey } = await ctx.credentials();
-  // A storefront listing adyen without its credentials: nothing can be sent, so routing may move on.
-  if (!apiKey) return { kind: "not_sent", message: "adyen: no api_key credential is configured for this storefront" };
+  if (!apiKey) return missingCredential("adyen", "api_key credential");
   if (path !== "/payments/details" && !(body as { merchantAccount?: string }).merchantAccount)
-    return { kind: "not_sent", message: "adyen: no merchant_account is configured for this storefront" };
-  const base = String(ctx.config.api_base ?? ADYEN_API_BASE).replace(/\/+$/, "");
-  return exchange(
-    fetchImpl,
-    `${base}/${ADYEN_VERSION}${path}`,
-    {
-      method: "POST",
-      headers: { "x-api-key": apiKey, "content-type": "application/json", "idempotency-key": adyenKey(idempotencyKey) },
-      body: JSON.stringify(body),
-    },
-    numberSetting(ctx.config.timeout_ms, DEFAULT_TIMEOUT_MS),
-  );
+    return missingCredential("adyen", "merchant_account");
+  return sendToVendor(fetchImpl, ctx, ADYEN_API_BASE, {
+    method: "POST",
+    path: `/${ADYEN_VERSION}${path}`,
+    headers: { "x-api-key": apiKey, "content-type": "application/json", "idempotency-key": adyenKey(idempotencyKey) },
+    body: JSON.stringify(body),
+  });
 }

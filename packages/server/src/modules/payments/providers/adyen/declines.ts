@@ -1,27 +1,13 @@
-import type { RetryAdvice } from "../../provider.js";
+import { customerOnly as customer, DAY, type DeclineRule, hard, later, withNetworkAdvice } from "../declines.js";
 
 /*
  * Adyen's refusal reasons (docs.adyen.com/development-resources/refusal-reasons) by
  * refusalReasonCode → soft or hard and when a retry is allowed. Card-network rules win over the
- * table: Mastercard merchant advice codes (additionalData.merchantAdviceCode) 01/03/21 forbid a
- * retry with the same data, 24–30 set the earliest retry; Visa category 1 answers arrive as
- * Blocked Card, Restricted Card, Revocation Of Auth… and are hard here.
+ * table (../declines.ts): Mastercard merchant advice arrives in additionalData.merchantAdviceCode;
+ * Visa category 1 answers arrive as Blocked Card, Restricted Card, Revocation Of Auth… and are hard here.
  */
 
-export interface DeclineRule {
-  hard: boolean;
-  retry: RetryAdvice;
-}
-
-const HOUR = 3_600;
-const DAY = 86_400;
-const hard: DeclineRule = { hard: true, retry: { allowed: false } };
-const later = (afterSeconds: number, tryAnotherAcquirer = false): DeclineRule => ({
-  hard: false,
-  retry: { allowed: true, afterSeconds, ...(tryAnotherAcquirer && { tryAnotherAcquirer }) },
-});
-/** Only the customer, on session, can fix it (3-D Secure). */
-const customer: DeclineRule = { hard: false, retry: { allowed: false } };
+export type { DeclineRule };
 
 export const ADYEN_DECLINES: Readonly<Record<string, DeclineRule & { reason: string }>> = {
   "2": { reason: "Refused", ...later(DAY) },
@@ -58,31 +44,7 @@ export const ADYEN_DECLINES: Readonly<Record<string, DeclineRule & { reason: str
 /** A code not in the table: Adyen's generic "Refused" (retry later). */
 export const UNKNOWN_DECLINE: DeclineRule = later(DAY);
 
-/** Mastercard merchant advice → rule; undefined when the code carries no retry advice. */
-const MERCHANT_ADVICE: Readonly<Record<string, DeclineRule>> = {
-  "01": hard, // new account information available: retry only with updated card data
-  "02": later(DAY),
-  "03": hard, // do not try again
-  "21": hard, // stop recurring payments
-  "24": later(HOUR),
-  "25": later(DAY),
-  "26": later(2 * DAY),
-  "27": later(4 * DAY),
-  "28": later(6 * DAY),
-  "29": later(8 * DAY),
-  "30": later(10 * DAY),
-};
-
-/** `additionalData.merchantAdviceCode` reads like "03: Do Not Try Again"; the two digits decide. */
-export function merchantAdvice(value: string | undefined): string | undefined {
-  return /^\s*(\d{2})/.exec(value ?? "")?.[1];
-}
-
 export function declineRule(refusalReasonCode: string, merchantAdviceCode?: string): DeclineRule {
-  const mac = merchantAdvice(merchantAdviceCode);
   const table = ADYEN_DECLINES[refusalReasonCode] ?? UNKNOWN_DECLINE;
-  const advised = mac ? MERCHANT_ADVICE[mac] : undefined;
-  // The network's advice overrides, but can never make a hard refusal retryable.
-  if (!advised || table.hard) return { hard: table.hard, retry: table.retry };
-  return advised;
+  return withNetworkAdvice({ hard: table.hard, retry: table.retry }, merchantAdviceCode);
 }

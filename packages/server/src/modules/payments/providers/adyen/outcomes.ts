@@ -1,18 +1,13 @@
-import {
-  IdempotencyMismatchError,
-  type OperationOutcome,
-  type PaymentOutcome,
-  rawExcerpt,
-  type VendorDetail,
-} from "../../provider.js";
+import { IdempotencyMismatchError, type OperationOutcome, type PaymentOutcome } from "../../provider.js";
 import type { Exchange } from "../http.js";
 import { parseJson } from "../http.js";
+import { noAnswer, vendorDetail } from "../outcomes.js";
 import type { AdyenAmount, AdyenError, AdyenModificationResponse, AdyenPaymentResponse } from "./api.js";
 import { declineRule } from "./declines.js";
 
 /* Adyen's answers → the port's outcomes (docs.adyen.com/online-payments/build-your-integration/payment-result-codes). */
 
-const vendor = (code: string | null, raw: string | null): VendorDetail => ({ code, raw: rawExcerpt(raw) });
+const vendor = vendorDetail;
 
 /**
  * Adyen replays the first answer for a known Idempotency-Key without comparing bodies, so a key
@@ -37,10 +32,7 @@ function notProcessed(x: Extract<Exchange, { kind: "answer" }>, e: AdyenError | 
 }
 
 function unknownOrError<T extends PaymentOutcome | OperationOutcome>(x: Exchange): T {
-  if (x.kind === "not_sent")
-    return { status: "unknown", sent: false, reference: null, message: x.message, vendor: vendor(null, null) } as T;
-  if (x.kind === "lost")
-    return { status: "unknown", sent: true, reference: null, message: x.message, vendor: vendor(null, null) } as T;
+  if (x.kind !== "answer") return noAnswer(x) as T;
   const e = parseJson<AdyenError>(x.body);
   const code = e?.errorCode ?? `http_${x.status}`;
   if (notProcessed(x, e))

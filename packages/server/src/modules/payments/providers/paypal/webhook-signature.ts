@@ -54,7 +54,12 @@ export interface PayPalSignatureVerifier {
    * Verifies one delivery: lower-case `headers` and the raw `body` exactly as received, against the
    * webhook id the listener was registered under (Developer Dashboard → app → webhooks).
    */
-  verify(request: { headers: Record<string, string>; body: string }, webhookId: string): Promise<PayPalSignatureResult>;
+  verify(
+    request: { headers: Record<string, string>; body: string },
+    webhookId: string,
+    /** Overrides the verifier's clock for this delivery (an environment's test clock). */
+    clock?: Clock,
+  ): Promise<PayPalSignatureResult>;
 }
 
 /** CRC-32 (IEEE), as PayPal computes it; zlib.crc32 is missing before Node 20.15. */
@@ -152,13 +157,13 @@ export function createPayPalSignatureVerifier(options: PayPalSignatureOptions): 
   // distinct URLs cannot grow memory; only chains that verified are kept.
   const cache = new Map<string, X509Certificate>();
 
-  async function certificate(url: string): Promise<{ leaf: X509Certificate } | { reason: string }> {
+  async function certificate(url: string, now: Date): Promise<{ leaf: X509Certificate } | { reason: string }> {
     const cached = cache.get(url);
-    if (cached && within(cached, options.clock.now())) return { leaf: cached };
+    if (cached && within(cached, now)) return { leaf: cached };
     const x = await exchange(options.fetch, url, { method: "GET", redirect: "error" }, CERT_TIMEOUT_MS);
     if (x.kind !== "answer") return { reason: `the certificate could not be fetched: ${x.message}` };
     if (x.status !== 200) return { reason: `the cert URL answered HTTP ${x.status}` };
-    const checked = checkChain(x.body, roots, options.clock.now());
+    const checked = checkChain(x.body, roots, now);
     if ("leaf" in checked) {
       if (cache.size >= CERT_CACHE_LIMIT) cache.delete(cache.keys().next().value!);
       cache.set(url, checked.leaf);
@@ -167,7 +172,8 @@ export function createPayPalSignatureVerifier(options: PayPalSignatureOptions): 
   }
 
   return {
-    async verify(request, webhookId) {
+    async verify(request, webhookId, clock = options.clock) {
+      const now = clock.now();
       const h = request.headers;
       const transmissionId = h["paypal-transmission-id"];
       const transmissionTime = h["paypal-transmission-time"];
@@ -181,12 +187,12 @@ export function createPayPalSignatureVerifier(options: PayPalSignatureOptions): 
         return { verified: false, reason: `unsupported paypal-auth-algo ${algorithm}` };
       const sent = Date.parse(transmissionTime);
       if (Number.isNaN(sent)) return { verified: false, reason: "paypal-transmission-time is not a time" };
-      const age = (options.clock.now().getTime() - sent) / 1000;
+      const age = (now.getTime() - sent) / 1000;
       if (age > maxAge)
         return { verified: false, reason: `transmission is ${Math.round(age)} s old, over the tolerance` };
       if (age < -FUTURE_SKEW_SECONDS) return { verified: false, reason: "transmission time lies in the future" };
       if (!isPayPalCertUrl(certUrl)) return { verified: false, reason: "paypal-cert-url is not a PayPal https URL" };
-      const cert = await certificate(certUrl);
+      const cert = await certificate(certUrl, now);
       if ("reason" in cert) return { verified: false, reason: cert.reason };
       const verifier = createVerify("RSA-SHA256");
       verifier.update(paypalSignedString(transmissionId, transmissionTime, webhookId, request.body), "utf8");

@@ -1,5 +1,5 @@
 import type { ProviderContext } from "../../provider.js";
-import { DEFAULT_TIMEOUT_MS, type Exchange, exchange, numberSetting } from "../http.js";
+import { type Exchange, missingCredential, sendToVendor } from "../http.js";
 
 /* Stripe's wire format: form-encoded requests, JSON answers (docs.stripe.com/api). */
 
@@ -97,22 +97,18 @@ export interface StripeCall {
 /** One call to Stripe with the storefront's settings (`api_base`, `timeout_ms`) and `secret_key`. */
 export async function callStripe(fetchImpl: typeof fetch, ctx: ProviderContext, call: StripeCall): Promise<Exchange> {
   const { secret_key: secretKey } = await ctx.credentials();
-  // A storefront listing stripe without its key: nothing can be sent, so routing may move on.
-  if (!secretKey)
-    return { kind: "not_sent", message: "stripe: no secret_key credential is configured for this storefront" };
-  const base = String(ctx.config.api_base ?? STRIPE_API_BASE).replace(/\/+$/, "");
+  if (!secretKey) return missingCredential("stripe", "secret_key credential");
   const form = call.params ? formEncode(call.params) : "";
-  const url = call.method === "GET" && form ? `${base}${call.path}?${form}` : `${base}${call.path}`;
   const headers: Record<string, string> = {
     authorization: `Bearer ${secretKey}`,
     "stripe-version": STRIPE_API_VERSION,
   };
   if (call.idempotencyKey) headers["idempotency-key"] = call.idempotencyKey;
   if (call.method === "POST") headers["content-type"] = "application/x-www-form-urlencoded";
-  return exchange(
-    fetchImpl,
-    url,
-    { method: call.method, headers, ...(call.method === "POST" && { body: form }) },
-    numberSetting(ctx.config.timeout_ms, DEFAULT_TIMEOUT_MS),
-  );
+  return sendToVendor(fetchImpl, ctx, STRIPE_API_BASE, {
+    method: call.method,
+    path: call.method === "GET" && form ? `${call.path}?${form}` : call.path,
+    headers,
+    ...(call.method === "POST" && { body: form }),
+  });
 }

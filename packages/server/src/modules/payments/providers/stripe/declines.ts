@@ -1,4 +1,4 @@
-import type { RetryAdvice } from "../../provider.js";
+import { customerOnly, DAY, type DeclineRule, HOUR, hard, later, withNetworkAdvice } from "../declines.js";
 
 /*
  * Stripe's decline codes (docs.stripe.com/declines/codes) → soft or hard, and when a retry is
@@ -7,17 +7,7 @@ import type { RetryAdvice } from "../../provider.js";
  * 03/21 ("do not try again", "stop recurring") must never be retried, whatever our dunning says.
  */
 
-export interface DeclineRule {
-  hard: boolean;
-  retry: RetryAdvice;
-}
-
-const DAY = 86_400;
-const hard: DeclineRule = { hard: true, retry: { allowed: false } };
-const later = (afterSeconds: number, tryAnotherAcquirer = false): DeclineRule => ({
-  hard: false,
-  retry: { allowed: true, afterSeconds, ...(tryAnotherAcquirer && { tryAnotherAcquirer }) },
-});
+export type { DeclineRule };
 
 export const STRIPE_DECLINES: Readonly<Record<string, DeclineRule>> = {
   // Soft: the issuer may approve later (Visa category 2/3, Mastercard 02).
@@ -26,14 +16,14 @@ export const STRIPE_DECLINES: Readonly<Record<string, DeclineRule>> = {
   generic_decline: later(DAY),
   card_velocity_exceeded: later(DAY),
   withdrawal_count_limit_exceeded: later(DAY),
-  try_again_later: later(3_600),
-  approve_with_id: later(3_600),
+  try_again_later: later(HOUR),
+  approve_with_id: later(HOUR),
   processing_error: later(300),
   reenter_transaction: later(300),
   // The issuer could not be reached: another acquirer may get through now.
   issuer_not_available: later(60, true),
   // Off-session charge needs 3-D Secure: only the customer, on session, can fix it.
-  authentication_required: { hard: false, retry: { allowed: false } },
+  authentication_required: customerOnly,
   // Hard: never retried with the same card details.
   lost_card: hard,
   stolen_card: hard,
@@ -71,15 +61,12 @@ export const STRIPE_DECLINES: Readonly<Record<string, DeclineRule>> = {
 /** A code not in the table: treated as Stripe documents generic_decline (retry later). */
 export const UNKNOWN_DECLINE: DeclineRule = later(DAY);
 
-/** Mastercard merchant advice codes that forbid any retry (03 do not try again, 21 stop recurring). */
-const MASTERCARD_NEVER = new Set(["03", "21"]);
-
 /**
  * The rule for a decline, with Stripe's per-charge advice taking precedence over the table:
- * `advice_code: do_not_try_again` and a Mastercard `network_advice_code` 03/21 make any decline hard.
+ * `advice_code: do_not_try_again` makes any decline hard, and the Mastercard `network_advice_code`
+ * applies the networks' rules (../declines.ts).
  */
 export function declineRule(code: string, advice?: { adviceCode?: string; networkAdviceCode?: string }): DeclineRule {
   if (advice?.adviceCode === "do_not_try_again") return hard;
-  if (advice?.networkAdviceCode && MASTERCARD_NEVER.has(advice.networkAdviceCode)) return hard;
-  return STRIPE_DECLINES[code] ?? UNKNOWN_DECLINE;
+  return withNetworkAdvice(STRIPE_DECLINES[code] ?? UNKNOWN_DECLINE, advice?.networkAdviceCode);
 }

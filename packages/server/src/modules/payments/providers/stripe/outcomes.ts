@@ -3,18 +3,17 @@ import {
   type NextAction,
   type OperationOutcome,
   type PaymentOutcome,
-  rawExcerpt,
-  type VendorDetail,
 } from "../../provider.js";
 import { fromVendorUnits } from "../currency.js";
 import type { Exchange } from "../http.js";
 import { parseJson } from "../http.js";
+import { noAnswer, vendorDetail } from "../outcomes.js";
 import { STRIPE_EXPONENTS, type StripeError, type StripePaymentIntent, type StripeRefund } from "./api.js";
 import { declineRule } from "./declines.js";
 
 /* Stripe's answers → the port's outcomes (docs.stripe.com/error-handling, /payments/paymentintents/lifecycle). */
 
-const vendor = (code: string | null, raw: string | null): VendorDetail => ({ code, raw: rawExcerpt(raw) });
+const vendor = vendorDetail;
 
 export function errorOf(body: string): StripeError | undefined {
   return parseJson<{ error?: StripeError }>(body)?.error;
@@ -76,10 +75,7 @@ export function intentOutcome(pi: StripePaymentIntent, raw: string | null): Paym
 
 /** An answer to a call that creates or moves a PaymentIntent. */
 export function paymentAnswer(x: Exchange): PaymentOutcome {
-  if (x.kind === "not_sent")
-    return { status: "unknown", sent: false, reference: null, message: x.message, vendor: vendor(null, null) };
-  if (x.kind === "lost")
-    return { status: "unknown", sent: true, reference: null, message: x.message, vendor: vendor(null, null) };
+  if (x.kind !== "answer") return noAnswer(x);
   if (x.status === 200) {
     const pi = parseJson<StripePaymentIntent>(x.body);
     if (pi?.object === "payment_intent") return intentOutcome(pi, x.body);
@@ -112,10 +108,7 @@ export function paymentAnswer(x: Exchange): PaymentOutcome {
 
 /** An answer to a capture, cancel or refund. */
 export function operationAnswer(x: Exchange, read: (body: string) => OperationOutcome | undefined): OperationOutcome {
-  if (x.kind === "not_sent")
-    return { status: "unknown", sent: false, reference: null, message: x.message, vendor: vendor(null, null) };
-  if (x.kind === "lost")
-    return { status: "unknown", sent: true, reference: null, message: x.message, vendor: vendor(null, null) };
+  if (x.kind !== "answer") return noAnswer(x);
   if (x.status === 200) {
     const done = read(x.body);
     if (done) return done;
