@@ -20,6 +20,7 @@ import * as tenantRoles from "./migrations/2026-12-04-100-tenant-roles.js";
 import * as passwordResets from "./migrations/2026-12-04-101-password-resets.js";
 import * as tenantPlans from "./migrations/2026-12-04-102-tenant-plans.js";
 import * as paymentRouting from "./migrations/2026-12-04-120-payment-routing.js";
+import * as channelSettings from "./migrations/2026-12-04-150-channel-settings.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -48,6 +49,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-101-password-resets": passwordResets,
   "2026-12-04-102-tenant-plans": tenantPlans,
   "2026-12-04-120-payment-routing": paymentRouting,
+  "2026-12-04-150-channel-settings": channelSettings,
 };
 
 class StaticProvider implements MigrationProvider {
