@@ -130,7 +130,7 @@ export async function startFakeAggregator(options: { clock: Clock }): Promise<Fa
     }
     if (req.method === "POST" && path === "/payments") {
       const a = authorisations.get(String(input.charging_token));
-      if (!a || a.state !== "verified") return error(400, "charging token is not verified");
+      if (a?.state !== "verified") return error(400, "charging token is not verified");
       return {
         status: 200,
         body: { transaction_state: "pending_charge", operation_reference: input.operation_reference },
