@@ -193,15 +193,20 @@ export function telecomApi(options: TelecomApiOptions) {
       )) as AuthorisationStarted;
     },
 
-    async confirmPin(settings: ChannelSettings, chargingToken: string, pin: string): Promise<void> {
-      await call(
+    /** Sends the PIN; the final state comes by callback (some aggregators also answer it at once). */
+    async confirmPin(
+      settings: ChannelSettings,
+      chargingToken: string,
+      pin: string,
+    ): Promise<{ authorisation_state?: string }> {
+      return (await call(
         settings,
         "api",
         "PUT",
         `/authorisations/${encodeURIComponent(chargingToken)}`,
         { merchant: merchantOf(settings), flow: { pin: { pin } } },
         "check the PIN",
-      );
+      )) as { authorisation_state?: string };
     },
 
     async charge(
