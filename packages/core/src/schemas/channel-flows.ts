@@ -63,14 +63,9 @@ export const StartTelecomAuthorisation = z
     customer: z.string().min(1),
     product: z.string().min(1).max(100).meta({ description: "The product id mapped to a price in the product map." }),
     flow: z.enum(["pin", "he"]).meta({ description: "pin: a PIN by SMS to `msisdn`; he: header enrichment." }),
-    msisdn: z
-      .string()
-      .min(7)
-      .max(20)
-      .optional()
-      .meta({
-        description: "For the PIN flow. Sent to the aggregator, never stored (only a masked form is returned).",
-      }),
+    msisdn: z.string().min(7).max(20).optional().meta({
+      description: "For the PIN flow. Sent to the aggregator, never stored (only a masked form is returned).",
+    }),
     country: z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2"),
     channel_code: z.string().min(1).max(64).meta({ description: "The aggregator's carrier route, e.g. sandbox-ee." }),
   })
