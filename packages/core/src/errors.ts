@@ -28,6 +28,11 @@ export const ERROR_CODES = {
     status: 422,
     title: "Subscriptions of this channel are created and changed by the vendor, not through this API",
   },
+  CHANNEL_NOTIFICATION_REFUSED: {
+    status: 401,
+    title: "The channel notification failed verification (signature, certificate chain, app or environment)",
+  },
+  CHANNEL_NOT_CONFIGURED: { status: 422, title: "The storefront has no settings for this subscription channel" },
   PAYMENT_FAILED: { status: 402, title: "The payment failed" },
   QUOTA_EXCEEDED: { status: 409, title: "The quota is exhausted" },
   CHANNEL_VENDOR_REFUSED: { status: 422, title: "The channel's vendor refused the request" },

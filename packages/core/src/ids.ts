@@ -25,6 +25,7 @@ export const ID_PREFIXES = {
   channel_link: "chl",
   channel_notification: "chn",
   channel_product: "chp",
+  channel_settings: "chs",
   audit_record: "aud",
   audit_checkpoint: "ackp",
   audit_key: "akey",

@@ -38,6 +38,13 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["Storefront", core.Storefront, "output"],
   ["CreateStorefrontInput", core.CreateStorefront, "input"],
   ["UpdateStorefrontInput", core.UpdateStorefront, "input"],
+  ["ChannelSettings", core.ChannelSettingsView, "output"],
+  ["ChannelSettingsInput", core.ChannelSettingsInput, "input"],
+  ["ChannelProduct", core.ChannelProduct, "output"],
+  ["ChannelProductInput", core.ChannelProductInput, "input"],
+  ["CreateChannelLinkInput", core.CreateChannelLink, "input"],
+  ["ChannelLinkResult", core.ChannelLinkResult, "output"],
+  ["ChannelNotification", core.ChannelNotification, "output"],
   ["Customer", core.Customer, "output"],
   ["CreateCustomerInput", core.CreateCustomer, "input"],
   ["UpdateCustomerInput", core.UpdateCustomer, "input"],
@@ -214,6 +221,34 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   UpdateStorefrontInput: [
     "What `storefronts.update` takes.",
     'await tessera.storefronts.update("web", { bundles: ["pro"] });',
+  ],
+  ChannelSettings: [
+    "A storefront's settings of a subscription channel (which secrets are set, never their values).",
+    'const settings: ChannelSettings = await tessera.channels.retrieveSettings("web", "app_store");',
+  ],
+  ChannelSettingsInput: [
+    "What `channels.setSettings` takes.",
+    'await tessera.channels.setSettings("web", "app_store", { config: { bundle_id: "com.example.app" } });',
+  ],
+  ChannelProduct: [
+    "A vendor product mapped to one of our prices.",
+    'const { data }: { data: ChannelProduct[] } = await tessera.channels.listProducts("web", "app_store");',
+  ],
+  ChannelProductInput: [
+    "What `channels.mapProduct` takes.",
+    'await tessera.channels.mapProduct("web", "app_store", "com.example.gold", { price: "price_123" });',
+  ],
+  CreateChannelLinkInput: [
+    "What `channels.link` takes.",
+    'await tessera.channels.link("web", "app_store", { vendor_subscription_id: "2000000000000001", customer: "cus_123" });',
+  ],
+  ChannelLinkResult: [
+    "A vendor subscription linked to a customer.",
+    'const { retried }: ChannelLinkResult = await tessera.channels.link("web", "app_store", input);',
+  ],
+  ChannelNotification: [
+    "A notification a vendor sent about a subscription, with what it changed.",
+    'const { data }: { data: ChannelNotification[] } = await tessera.subscriptions.notifications("sub_123");',
   ],
   Customer: [
     "A customer of a storefront.",

@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../server/test/harness.js";
+import { memoryChannel, signMemory } from "../../server/test/memory-channel.js";
 import { type Receiver, startReceiver } from "../../server/test/webhook-receiver.js";
 import {
   createVerifier,
@@ -28,7 +29,7 @@ import {
 
 interface OpenApiOperation {
   security?: Array<Record<string, string[]>>;
-  /** Who calls it when not our clients: `payment-provider` for vendors' webhooks (no client method). */
+  /** Who calls it when not our clients: `payment-provider` / `channel-vendor` for vendors' pushes (no client method). */
   "x-caller"?: string;
 }
 interface OpenApiDocument {
@@ -52,8 +53,8 @@ function operationsOf(doc: OpenApiDocument): Operation[] {
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method)) continue;
-      // Called by payment providers, never by an API client: the SDK has no method for it.
-      if (op["x-caller"] === "payment-provider") continue;
+      // Called by payment providers or channel vendors, never by an API client: no SDK method.
+      if (op["x-caller"] === "payment-provider" || op["x-caller"] === "channel-vendor") continue;
       const literal = path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"));
       const schemes = (op.security ?? doc.security ?? []).flatMap((s) => Object.keys(s));
       ops.push({
@@ -109,7 +110,17 @@ describe("Tessera API client: every endpoint of the server", () => {
 
   beforeAll(async () => {
     // The webhook receiver listens on 127.0.0.1, which the server refuses by default.
-    ctx = await createTestApp({}, { webhooks: { allowPrivateAddresses: true } });
+    ctx = await createTestApp(
+      {},
+      {
+        webhooks: { allowPrivateAddresses: true },
+        channels: [
+          memoryChannel("telecom", {
+            status: () => ({ event: "external_renewed", observedAt: "2026-01-02T00:00:00.000Z" }),
+          }),
+        ],
+      },
+    );
     acme = await createTestTenant(ctx);
     platformKey = (await ctx.services.auth.createPlatformKey("sdk tests")).secret;
     server = serve({
@@ -441,6 +452,48 @@ describe("Tessera API client: every endpoint of the server", () => {
     const subs: string[] = [];
     for await (const s of tessera.subscriptions.all({ limit: 1 })) subs.push(s.id);
     expect(subs.sort()).toEqual([sub!.id, shaky.id].sort());
+
+    // Subscription channels (a memory vendor stands in as the carrier): settings, product map, a
+    // link, a vendor's notification, the subscription's inbox and a repair from the vendor's status.
+    const settings = await tessera.channels.setSettings("web", "telecom", {
+      config: { aggregator: "memory" },
+      credentials: { secret: "s3cret" },
+    });
+    expect(settings).toMatchObject({ channel: "telecom", credential_names: ["secret"] });
+    expect((await tessera.channels.retrieveSettings("web", "telecom")).config).toEqual({ aggregator: "memory" });
+    await tessera.channels.mapProduct("web", "telecom", "gold", { price: teamMonthly.id });
+    expect((await tessera.channels.listProducts("web", "telecom")).data.map((p) => p.price)).toEqual([teamMonthly.id]);
+    expect(
+      await tessera.channels.link("web", "telecom", { vendor_subscription_id: "v-sdk", customer: bob.id }),
+    ).toMatchObject({ retried: 0 });
+    const scope = acme.scopes.development!;
+    await ctx.services.channels.receive(scope, {
+      channel: "telecom",
+      storefrontId: web.id,
+      request: signMemory("s3cret", [
+        {
+          id: "sdk-1",
+          subscription: "v-sdk",
+          at: "2026-01-01T00:00:00Z",
+          type: "SUBSCRIBED",
+          subtype: "INITIAL_BUY",
+          product: "gold",
+        },
+      ]),
+      settings: await ctx.services.channelSettings.load(scope, web.id, "telecom"),
+    });
+    await ctx.services.worker.drain({ environmentId: scope.environmentId });
+    const storeSub = (await tessera.subscriptions.list({ customer: bob.id })).data.find(
+      (s) => s.channel === "telecom",
+    )!;
+    expect((await tessera.subscriptions.notifications(storeSub.id)).data.map((n) => n.vendor_event_id)).toEqual([
+      "sdk-1",
+    ]);
+    expect(await tessera.subscriptions.refetch(storeSub.id)).toMatchObject({
+      vendor_type: "REFETCH",
+      status: "applied",
+    });
+    expect(await tessera.channels.unmapProduct("web", "telecom", "gold")).toMatchObject({ deleted: true });
     const evts: string[] = [];
     for await (const e of tessera.events.all({ object_id: shaky.id, limit: 2 })) evts.push(e.type);
     expect(evts).toEqual(expect.arrayContaining(["subscription.grace_started", "subscription.recovered"]));

@@ -13,6 +13,8 @@ import { auditRoutes } from "./modules/audit/routes.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { bundleRoutes } from "./modules/catalog/bundle-routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
+import { channelNotificationRoutes } from "./modules/channels/notification-routes.js";
+import { channelRoutes } from "./modules/channels/routes.js";
 import { customerRoutes } from "./modules/customers/routes.js";
 import { docsRoutes } from "./modules/docs/routes.js";
 import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
@@ -98,6 +100,8 @@ export function createApp(
     entitlementRoutes,
     jwksRoutes,
     providerWebhookRoutes,
+    channelRoutes,
+    ...channelNotificationRoutes,
   ]) {
     app.route("/", routes);
   }

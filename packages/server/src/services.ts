@@ -10,6 +10,7 @@ import { directChannel } from "./modules/channels/direct/adapter.js";
 import type { ChannelAdapter } from "./modules/channels/port.js";
 import { ChannelRegistry } from "./modules/channels/registry.js";
 import { channelsService } from "./modules/channels/service.js";
+import { channelSettingsService } from "./modules/channels/settings.js";
 import { personalDataVault } from "./modules/customers/personal-data.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
@@ -100,6 +101,7 @@ export function createServices(
   for (const builtIn of [directChannel])
     if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
   for (const adapter of extra) channelRegistry.register(adapter);
+  const channelSettings = channelSettingsService(deps, { registry: channelRegistry, storefronts, catalog });
   const channels = channelsService(deps, {
     registry: channelRegistry,
     catalog,
@@ -107,6 +109,8 @@ export function createServices(
     storefronts,
     subscriptions,
     jobs,
+    settings: channelSettings.load,
+    scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
   });
   return {
     rateLimits,
@@ -127,6 +131,7 @@ export function createServices(
     webhooks,
     entitlements,
     channels,
+    channelSettings,
   };
 }
 

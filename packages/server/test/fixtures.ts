@@ -25,6 +25,13 @@ function created<T = any>(res: ApiResult<T>, what: string): T {
   return res.body;
 }
 
+/** A PUT that set something answers 200. */
+function settled<T = any>(res: ApiResult<T>, what: string): T {
+  if (res.status !== 200)
+    throw new Error(`fixture: setting ${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
 async function entitlement(api: ApiClient) {
   return created(
     await api("POST", "/v1/entitlements", { key: unique("fx-flag"), name: "Fixture", kind: "flag" }),
@@ -115,6 +122,25 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   "/v1/prices": async (api) => ({ id: (await bundle(api)).prices[0].id }),
   "/v1/storefronts": async (api) => ({ id: (await storefront(api)).id }),
+  // A storefront with App Store settings and one mapped product.
+  "/v1/storefronts/{id}/channels": async (api) => {
+    const sf = await storefront(api);
+    const b = await bundle(api);
+    settled(
+      await api("PUT", `/v1/storefronts/${sf.id}/channels/app_store`, {
+        config: { bundle_id: "com.fixture.app" },
+        credentials: { private_key: "fixture" },
+      }),
+      "channel settings",
+    );
+    settled(
+      await api("PUT", `/v1/storefronts/${sf.id}/channels/app_store/products/com.fixture.gold`, {
+        price: b.prices[0].id,
+      }),
+      "a channel product",
+    );
+    return { id: sf.id, channel: "app_store", vendor_product_id: "com.fixture.gold" };
+  },
   "/v1/storefronts/{id}/customers": async (api) => {
     const { sf, external_id } = await customer(api);
     return { id: sf.id, external_id };
@@ -200,6 +226,13 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
   "POST /v1/subscriptions/{id}/payment-method": () => ({ payment_method: "pm_sandbox_ok" }),
   // Valid bodies, so that the customer lookup (404) is what answers another tenant.
   "POST /v1/customers/{id}/grants": () => ({ entitlement: "fx-flag", reason: "intruder" }),
+  // Valid bodies, so that the storefront lookup (404) is what answers another tenant.
+  "PUT /v1/storefronts/{id}/channels/{channel}": () => ({ config: { bundle_id: "intruder" } }),
+  "PUT /v1/storefronts/{id}/channels/{channel}/products/{vendor_product_id}": (a) => ({ price: a("/v1/prices").id }),
+  "POST /v1/storefronts/{id}/channels/{channel}/links": (a) => ({
+    vendor_subscription_id: "intruder",
+    customer: a("/v1/customers").id,
+  }),
   "POST /v1/customers/{id}/usage": () => ({ entitlement: "fx-quota", quantity: 1 }),
   "POST /v1/customers/{id}/entitlements/check": () => ({ entitlement: "fx-flag", consume: true }),
   "PATCH /v1/webhook-endpoints/{id}": () => ({ description: "Changed by another tenant" }),
@@ -222,4 +255,7 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set<string>([
   "POST /v1/auth/invitations/accept",
   // Payment providers push events here; the adapter verifies them the vendor's way (DESIGN §7).
   "POST /v1/providers/{provider}/webhooks/{storefront}",
+  // Subscription channels' vendors push here; the channel adapter verifies the vendor's signature.
+  "POST /v1/channels/app-store/{storefront_id}/notifications",
+  "POST /v1/channels/play-store/{storefront_id}/notifications",
 ]);

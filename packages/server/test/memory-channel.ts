@@ -6,6 +6,7 @@ import {
   type ChannelNotification,
   type InboundRequest,
   mapByTable,
+  type VendorStatus,
 } from "../src/modules/channels/port.js";
 
 /*
@@ -65,11 +66,23 @@ function toNotification(w: MemoryWire): ChannelNotification {
   };
 }
 
-export function memoryChannel(name: ChannelName): ChannelAdapter {
+/**
+ * `status`: what the vendor answers when asked (refetch) for a vendor subscription id; with it the
+ * adapter can refetch, and maps `CHANGED` (a push that says only "something changed") to a refetch.
+ */
+export function memoryChannel(
+  name: ChannelName,
+  options: { status?: (vendorSubscriptionId: string) => VendorStatus } = {},
+): ChannelAdapter {
+  const mapping: Record<string, ChannelEffect> = options.status
+    ? { ...MEMORY_MAPPING, CHANGED: { event: null, refetch: true } }
+    : MEMORY_MAPPING;
+  const status = options.status;
   return {
     name,
-    capabilities: { notifications: true, refetch: false, managedBy: "vendor" },
-    mapping: MEMORY_MAPPING,
+    capabilities: { notifications: true, refetch: status !== undefined, managedBy: "vendor" },
+    mapping,
+    ...(status && { refetch: async (link) => status(link.vendorSubscriptionId) }),
     async verify(request, settings) {
       const secret = settings.credentials.secret;
       if (!secret) return { verified: false, code: "NOT_CONFIGURED", reason: "the channel has no secret" };
@@ -89,6 +102,6 @@ export function memoryChannel(name: ChannelName): ChannelAdapter {
       }
       return { verified: true, notifications: parsed.notifications.map(toNotification) };
     },
-    map: (n) => mapByTable(MEMORY_MAPPING, n),
+    map: (n) => mapByTable(mapping, n),
   };
 }

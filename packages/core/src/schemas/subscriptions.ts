@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SUBSCRIPTION_STATUSES } from "../subscription-state.js";
+import { VendorIds } from "./channels.js";
 import { ListQuery, Metadata, Timestamp } from "./common.js";
 import { ChannelName } from "./storefronts.js";
 
@@ -86,6 +87,13 @@ export const Subscription = z
       description: "null for a subscription a store or partner manages (channel other than `direct`): it charges.",
     }),
     latest_payment: Payment.nullable(),
+    vendor: VendorIds.nullable()
+      .optional()
+      .meta({
+        description:
+          "GET by id: the vendor's ids (App Store originalTransactionId, Play purchase token …) of a subscription a " +
+          "store or partner manages (absent for `direct`; null until the vendor's first notification is linked).",
+      }),
     metadata: z.record(z.string(), z.string()),
     created_at: Timestamp,
     updated_at: Timestamp,

@@ -1,6 +1,7 @@
 import type {
   CancelSubscriptionInput,
   ChangePlanInput,
+  ChannelNotification,
   CreateSubscriptionInput,
   Payment,
   PaymentListParams,
@@ -109,6 +110,26 @@ export class SubscriptionsApi extends Namespace {
    */
   retry(id: string, options?: RequestOptions): Promise<Subscription> {
     return this.call("POST", `/v1/subscriptions/${seg(id)}/retry`, options);
+  }
+
+  /**
+   * Every notification a store or partner sent about a subscription, with what it changed.
+   *
+   * @example
+   * const { data } = await tessera.subscriptions.notifications("sub_123");
+   */
+  notifications(id: string, options?: RequestOptions): Promise<Page<ChannelNotification>> {
+    return this.call("GET", `/v1/subscriptions/${seg(id)}/notifications`, options);
+  }
+
+  /**
+   * Repairs a store-managed subscription from the vendor's current status.
+   *
+   * @example
+   * const { status } = await tessera.subscriptions.refetch("sub_123");
+   */
+  refetch(id: string, options?: RequestOptions): Promise<ChannelNotification> {
+    return this.call("POST", `/v1/subscriptions/${seg(id)}/refetch`, options);
   }
 }
 

@@ -1,6 +1,7 @@
 import { CustomerEntitlementsApi, GrantsApi, JwksApi, SigningKeysApi } from "./access.js";
 import { AuditApi } from "./audit.js";
 import { PaymentsApi, SubscriptionsApi } from "./billing.js";
+import { ChannelsApi } from "./channels.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
@@ -36,6 +37,8 @@ export class Tessera {
   readonly apiKeys: ApiKeysApi;
   /** Subscriptions: create, list, all, retrieve, cancel, resume, changePlan, updatePaymentMethod, retry. */
   readonly subscriptions: SubscriptionsApi;
+  /** Subscription channels of storefronts: settings, product map, links. */
+  readonly channels: ChannelsApi;
   /** Payment attempts: list, all, retrieve, refund. */
   readonly payments: PaymentsApi;
   /** Lifecycle events: list, all, retrieve. */
@@ -67,6 +70,7 @@ export class Tessera {
     this.customers = new CustomersApi(this.#http);
     this.apiKeys = new ApiKeysApi(this.#http);
     this.subscriptions = new SubscriptionsApi(this.#http);
+    this.channels = new ChannelsApi(this.#http);
     this.payments = new PaymentsApi(this.#http);
     this.events = new EventsApi(this.#http);
     this.testClocks = new TestClocksApi(this.#http);

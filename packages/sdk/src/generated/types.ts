@@ -422,6 +422,128 @@ export type UpdateStorefrontInput = {
 };
 
 /**
+ * A storefront's settings of a subscription channel (which secrets are set, never their values).
+ *
+ * @example
+ * const settings: ChannelSettings = await tessera.channels.retrieveSettings("web", "app_store");
+ */
+export type ChannelSettings = {
+  object: "channel_settings";
+  storefront: string;
+  channel: "direct" | "app_store" | "play_store" | "paypal" | "telecom";
+  config: Record<string, string | number | boolean>;
+  /** Which secrets are set (their values never leave). */
+  credential_names: string[];
+  /** Where to point the vendor's notifications. */
+  notification_url: string | null;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * What `channels.setSettings` takes.
+ *
+ * @example
+ * await tessera.channels.setSettings("web", "app_store", { config: { bundle_id: "com.example.app" } });
+ */
+export type ChannelSettingsInput = {
+  /** Public settings: App Store bundle_id, app_apple_id, environment, api_base_url; Play package_name, audience, api_base_url … (docs/channels.md lists each channel's). */
+  config?: Record<string, string | number | boolean>;
+  /** Secrets (App Store private_key, Play service_account_json …). Encrypted at rest, never returned. Omit to keep the stored ones; send {} to clear them. */
+  credentials?: Record<string, string>;
+};
+
+/**
+ * A vendor product mapped to one of our prices.
+ *
+ * @example
+ * const { data }: { data: ChannelProduct[] } = await tessera.channels.listProducts("web", "app_store");
+ */
+export type ChannelProduct = {
+  id: string;
+  object: "channel_product";
+  storefront: string;
+  channel: "direct" | "app_store" | "play_store" | "paypal" | "telecom";
+  /** App Store productId, Play productId/basePlanId, PayPal plan id… */
+  vendor_product_id: string;
+  price: string;
+  bundle: string;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * What `channels.mapProduct` takes.
+ *
+ * @example
+ * await tessera.channels.mapProduct("web", "app_store", "com.example.gold", { price: "price_123" });
+ */
+export type ChannelProductInput = {
+  /** Our price id; its bundle is what the product grants. */
+  price: string;
+};
+
+/**
+ * What `channels.link` takes.
+ *
+ * @example
+ * await tessera.channels.link("web", "app_store", { vendor_subscription_id: "2000000000000001", customer: "cus_123" });
+ */
+export type CreateChannelLinkInput = {
+  /** App Store originalTransactionId, Play purchase token, PayPal I-… */
+  vendor_subscription_id: string;
+  /** Our customer id. */
+  customer: string;
+};
+
+/**
+ * A vendor subscription linked to a customer.
+ *
+ * @example
+ * const { retried }: ChannelLinkResult = await tessera.channels.link("web", "app_store", input);
+ */
+export type ChannelLinkResult = {
+  object: "channel_link";
+  channel: "direct" | "app_store" | "play_store" | "paypal" | "telecom";
+  vendor_subscription_id: string;
+  customer: string;
+  /** Parked notifications queued again for applying. */
+  retried: number;
+};
+
+/**
+ * A notification a vendor sent about a subscription, with what it changed.
+ *
+ * @example
+ * const { data }: { data: ChannelNotification[] } = await tessera.subscriptions.notifications("sub_123");
+ */
+export type ChannelNotification = {
+  id: string;
+  object: "channel_notification";
+  channel: "direct" | "app_store" | "play_store" | "paypal" | "telecom";
+  storefront: string;
+  vendor_event_id: string;
+  vendor_subscription_id: string | null;
+  vendor_type: string;
+  vendor_subtype: string | null;
+  /** The state-machine event it maps to. */
+  event: string | null;
+  /** The vendor's time of the change. */
+  occurred_at: string;
+  verified: boolean;
+  /** applied; parked (unknown customer or product: retried on a link or product-map change); superseded (older than what was applied); ignored (nothing to change); rejected (failed verification). */
+  status: "received" | "applied" | "parked" | "superseded" | "ignored" | "rejected";
+  detail: string | null;
+  /** What applying it changed. */
+  changes: Record<string, unknown> | null;
+  /** The body as received. */
+  raw: string;
+  /** ISO-8601 UTC time */
+  received_at: string;
+  applied_at: string | null;
+};
+
+/**
  * A customer of a storefront.
  *
  * @example
@@ -670,6 +792,12 @@ export type Subscription = {
   /** null for a subscription a store or partner manages (channel other than `direct`): it charges. */
   payment_method: string | null;
   latest_payment: Payment | null;
+  /** GET by id: the vendor's ids (App Store originalTransactionId, Play purchase token …) of a subscription a store or partner manages (absent for `direct`; null until the vendor's first notification is linked). */
+  vendor?: {
+    channel: "direct" | "app_store" | "play_store" | "paypal" | "telecom";
+    vendor_subscription_id: string;
+    vendor_customer_id: string | null;
+  } | null;
   metadata: Record<string, string>;
   /** ISO-8601 UTC time */
   created_at: string;

@@ -706,9 +706,25 @@ export interface ChannelNotificationsTable {
   changes: string | null;
   received_at: string;
   applied_at: string | null;
+  /** JSON of the vendor's answer when the notification was completed by a refetch (migration 150). */
+  resolved_effect: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One storefront's settings of one channel: public config JSON, secrets sealed (migration 150). */
+export interface ChannelSettingsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  storefront_id: string;
+  channel: string;
+  config: string;
+  credentials_encrypted: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface Database {
+  channel_settings: ChannelSettingsTable;
   channel_links: ChannelLinksTable;
   channel_products: ChannelProductsTable;
   channel_notifications: ChannelNotificationsTable;
@@ -717,3 +733,4 @@ export interface Database {
 export type ChannelLinkRow = Selectable<ChannelLinksTable>;
 export type ChannelProductRow = Selectable<ChannelProductsTable>;
 export type ChannelNotificationRow = Selectable<ChannelNotificationsTable>;
+export type ChannelSettingsRow = Selectable<ChannelSettingsTable>;

@@ -118,6 +118,9 @@ function decoded(path: string): string {
   }
 }
 const PROVIDER_WEBHOOKS = "/v1/providers/";
+// Subscription channels' notifications (App Store, Play, …) are signed by the vendor the same way,
+// and carry long vendor ids (transaction ids, Pub/Sub message ids) that can pass Luhn by chance.
+const CHANNEL_NOTIFICATIONS = "/v1/channels/";
 
 export function refuseCardData(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -144,7 +147,7 @@ export function refuseCardData(): MiddlewareHandler<AppEnv> {
     // Payment providers' webhooks are refused unless their vendor's signature verifies, and vendors
     // never send card numbers, but they do send long references (Adyen's 16-digit pspReference)
     // that pass Luhn by chance: scanning them would drop one genuine event in ten.
-    if (c.req.path.startsWith(PROVIDER_WEBHOOKS)) return next();
+    if (c.req.path.startsWith(PROVIDER_WEBHOOKS) || c.req.path.startsWith(CHANNEL_NOTIFICATIONS)) return next();
     // Hono caches the body, so validators and the idempotency middleware still read it afterwards.
     const text = await c.req.text();
     if (!text) return next();

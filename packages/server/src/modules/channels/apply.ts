@@ -11,13 +11,13 @@ import type { Deps, Scope } from "../../context.js";
 import type { ChannelLinkRow, ChannelNotificationRow, ChannelNotificationStatus, Db } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { toJson } from "../../lib/json.js";
+import { fromJson, toJson } from "../../lib/json.js";
 import { periodBounds } from "../billing/periods.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
 import type { SubscriptionsService } from "../subscriptions/service.js";
 import { fold } from "./converge.js";
-import { type ChannelAdapter, type ChannelEffect, hasEffect } from "./port.js";
+import { type ChannelAdapter, type ChannelEffect, type ChannelSettings, hasEffect, type VendorStatus } from "./port.js";
 import type { ChannelRegistry } from "./registry.js";
 import * as repo from "./repo.js";
 
@@ -28,6 +28,8 @@ class StaleApply extends Error {
 
 export interface ApplyDeps {
   registry: ChannelRegistry;
+  /** A storefront's settings of a channel (secrets opened), for adapters that ask the vendor. */
+  settings: (scope: Scope, storefrontId: string, channel: ChannelName) => Promise<ChannelSettings>;
   catalog: Pick<CatalogService, "getPrice">;
   customers: Pick<CustomersService, "requireCustomer" | "getCustomerByExternalId">;
   subscriptions: Pick<SubscriptionsService, "external">;
@@ -49,8 +51,28 @@ interface Prepared {
 
 const RETRIED: ReadonlySet<ChannelNotificationStatus> = new Set(["received", "parked"]);
 
-function effectOf(adapter: ChannelAdapter, row: Pick<ChannelNotificationRow, "vendor_type" | "vendor_subtype">) {
+/** The vendor's answer when the notification was completed by asking it, else the mapping table's row. */
+export function effectOf(
+  adapter: ChannelAdapter,
+  row: Pick<ChannelNotificationRow, "vendor_type" | "vendor_subtype" | "resolved_effect">,
+): ChannelEffect {
+  if (row.resolved_effect) {
+    const { event, trial, cancelAtPeriodEnd } = fromJson<VendorStatus>(row.resolved_effect, {
+      event: null,
+      observedAt: "",
+    });
+    return {
+      event,
+      ...(trial !== undefined && { trial }),
+      ...(cancelAtPeriodEnd !== undefined && { cancelAtPeriodEnd }),
+    };
+  }
   return adapter.map({ vendorType: row.vendor_type, vendorSubtype: row.vendor_subtype });
+}
+
+/** Whether applying the row first needs the vendor's current status. */
+function needsRefetch(adapter: ChannelAdapter, row: ChannelNotificationRow): boolean {
+  return !row.resolved_effect && row.vendor_subscription_id !== null && effectOf(adapter, row).refetch === true;
 }
 
 function periodOf(row: ChannelNotificationRow) {
@@ -120,10 +142,22 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
    * holds the only connection): the customer the hint names and the price the product maps to.
    */
   async function prepare(scope: Scope, id: string): Promise<Prepared> {
-    const n = await repo.findNotification(db, scope, id);
+    let n = await repo.findNotification(db, scope, id);
     if (!n?.vendor_subscription_id) return {};
+    const vendorSubscriptionId = n.vendor_subscription_id;
+    const adapter = o.registry.get(n.channel as ChannelName);
+    if (adapter?.refetch && RETRIED.has(n.status) && needsRefetch(adapter, n)) {
+      // The notification says something changed, not what: the vendor's answer is kept on the row
+      // (a failure throws, and the job retries later).
+      const status = await adapter.refetch(
+        { channel: n.channel as ChannelName, vendorSubscriptionId, storefrontId: n.storefront_id },
+        await o.settings(scope, n.storefront_id, n.channel as ChannelName),
+      );
+      await repo.resolveNotification(db, scope, n.id, status);
+      n = (await repo.findNotification(db, scope, id))!;
+    }
     const customerId = await resolveCustomer(scope, n.customer_hint, n.storefront_id);
-    const history = await repo.listVendorHistory(db, scope, n.channel, n.vendor_subscription_id);
+    const history = await repo.listVendorHistory(db, scope, n.channel, vendorSubscriptionId);
     const productId = history.find((h) => h.product_id)?.product_id ?? null;
     const mapped = productId ? await repo.findProduct(db, scope, n.storefront_id, n.channel, productId) : undefined;
     return {
@@ -146,8 +180,9 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
     if (!adapter) return { status: "parked", detail: `no adapter is registered for channel ${n.channel}` };
     const effect = effectOf(adapter, n);
     if (!n.vendor_subscription_id || !hasEffect(effect)) return { status: "ignored" };
-    if (effect.refetch)
-      return { status: "parked", detail: "needs the vendor's current status (refetch is not wired yet)" };
+    if (needsRefetch(adapter, n)) {
+      return { status: "parked", detail: `the ${n.channel} adapter cannot ask the vendor for the current status` };
+    }
     if (effect.event && !isExternalEvent(effect.event)) {
       return { status: "ignored", detail: `${effect.event} is our own billing's event, not a vendor's` };
     }
@@ -162,7 +197,7 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
         occurredAt: h.occurred_at,
         sequence: h.sequence === null ? null : Number(h.sequence),
         vendorEventId: h.vendor_event_id,
-        effect: effectOf(adapter, h) as ChannelEffect,
+        effect: effectOf(adapter, h),
         period: periodOf(h),
       })),
     );

@@ -92,6 +92,11 @@ export interface ChannelAdapter {
   /** The effect of a notification; a type the table lacks changes nothing (it is kept, marked ignored). */
   map(notification: Pick<ChannelNotification, "vendorType" | "vendorSubtype">): ChannelEffect;
   refetch?(link: ChannelLinkRef, settings: ChannelSettings): Promise<VendorStatus>;
+  /**
+   * What is wrong with a storefront's settings for this channel (a missing bundle id, a sandbox
+   * environment in production); checked when they are set. Empty when they are usable.
+   */
+  checkSettings?(settings: ChannelSettings, context: { production: boolean }): Array<{ path: string; message: string }>;
 }
 
 const NO_EFFECT: ChannelEffect = Object.freeze({ event: null });

@@ -9,6 +9,7 @@ import type {
   ChannelProductRow,
   Db,
 } from "../../db/types.js";
+import { toJson } from "../../lib/json.js";
 
 /* Every query filters on tenant and environment (inScope). */
 
@@ -177,5 +178,24 @@ export async function upsertProduct(db: Db, row: ChannelProductRow): Promise<voi
         .columns(["tenant_id", "environment_id", "storefront_id", "channel", "vendor_product_id"])
         .doUpdateSet({ price_id: row.price_id }),
     )
+    .execute();
+}
+
+/** Keeps the vendor's answer for a notification completed by a refetch (and the period it states). */
+export async function resolveNotification(
+  db: Db,
+  scope: ScopeIds,
+  id: string,
+  status: { event: string | null; observedAt: string; period?: { start: string; end: string } | undefined },
+): Promise<void> {
+  await db
+    .updateTable("channel_notifications")
+    .set({
+      resolved_effect: toJson(status),
+      event: status.event,
+      ...(status.period && { period_start: status.period.start, period_end: status.period.end }),
+    })
+    .where(inScope(scope))
+    .where("id", "=", id)
     .execute();
 }

@@ -1,16 +1,23 @@
-import type { ChannelName } from "@tessera/core";
+import type { Actor, ChannelName } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
+import { withSystemAccess, withTenantAccess } from "../../db/access.js";
 import type { ChannelNotificationRow, ChannelNotificationStatus, Db } from "../../db/types.js";
-import { ApiError } from "../../errors.js";
+import { ApiError, notFound } from "../../errors.js";
 import { enqueueJob } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import { newId } from "../../lib/ids.js";
+import { toJson } from "../../lib/json.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type ApplyDeps, notificationApplier } from "./apply.js";
 import type { ChannelSettings, InboundRequest } from "./port.js";
 import * as repo from "./repo.js";
 
+/** Events applied from a vendor's notification name the channel as their actor. */
+export const channelActor = (channel: string): Actor => ({ type: "channel", id: channel });
+
 export const APPLY_JOB = "channels.apply";
+/** The inbox type of a status the vendor answered when asked (a repair), not one it pushed. */
+export const REFETCH_TYPE = "REFETCH";
 
 export interface Received {
   verified: boolean;
@@ -27,7 +34,11 @@ export interface Received {
  */
 export function channelsService(
   deps: Deps,
-  o: ApplyDeps & { storefronts: Pick<StorefrontsService, "requireStorefront">; jobs: JobRegistry },
+  o: ApplyDeps & {
+    storefronts: Pick<StorefrontsService, "requireStorefront" | "findOwner">;
+    jobs: JobRegistry;
+    scopeOf: (environmentId: string) => Promise<Scope | undefined>;
+  },
 ) {
   const { db } = deps;
   const apply = notificationApplier(deps, o);
@@ -53,7 +64,10 @@ export function channelsService(
     return parked.length;
   }
 
-  async function applyAndFollow(scope: Scope, id: string, correlationId: string | null) {
+  async function applyAndFollow(outer: Scope, id: string, correlationId: string | null) {
+    const found = await repo.findNotification(db, outer, id);
+    if (!found) return undefined;
+    const scope: Scope = { ...outer, actor: channelActor(found.channel) };
     const status = await apply(scope, id, correlationId);
     if (status === "applied" || status === "superseded") {
       // Notifications parked before the subscription existed are settled against it now.
@@ -71,7 +85,7 @@ export function channelsService(
     await applyAndFollow(scope, p.notification, p.correlation_id);
   });
 
-  return {
+  const service = {
     /**
      * Verifies a vendor's push for one storefront and keeps what it carries; the apply jobs are
      * scheduled in the same transaction. A duplicate delivery is answered like the first.
@@ -157,6 +171,86 @@ export function channelsService(
       return { verified: true, notifications };
     },
 
+    /**
+     * A vendor's push to a storefront's public notification route: the storefront names the tenant
+     * and environment (looked up across tenants: the vendor holds no key of ours), the
+     * storefront's settings verify it. A refused push is kept unverified and answered 401.
+     */
+    async receiveFor(
+      channel: ChannelName,
+      storefrontId: string,
+      request: InboundRequest,
+      requestId: string | undefined,
+    ): Promise<{ scope: Scope; received: Received }> {
+      const owner = await withSystemAccess(() => o.storefronts.findOwner(storefrontId));
+      const found = owner && (await withSystemAccess(() => o.scopeOf(owner.environmentId)));
+      if (!owner || !found) throw notFound("storefront", storefrontId);
+      const scope: Scope = {
+        ...found,
+        actor: channelActor(channel),
+        ...(requestId && { requestId, correlationId: requestId, causationId: requestId }),
+      };
+      const received = await withTenantAccess(scope, async () =>
+        service.receive(scope, {
+          channel,
+          storefrontId: owner.id,
+          request,
+          settings: await o.settings(scope, owner.id, channel),
+        }),
+      );
+      if (!received.verified) {
+        throw new ApiError("CHANNEL_NOTIFICATION_REFUSED", `${received.code}: ${received.reason}`);
+      }
+      return { scope, received };
+    },
+
+    /**
+     * Repairs a subscription from the vendor's current status (a missed notification): the answer
+     * is kept in the inbox like a notification, dated when it was observed, and applied now.
+     */
+    async refetch(scope: Scope, subscriptionId: string): Promise<ChannelNotificationRow> {
+      const l = await repo.findLinkOfSubscription(db, scope, subscriptionId);
+      if (!l) throw new ApiError("UNPROCESSABLE", `Subscription ${subscriptionId} is not run by a vendor's channel`);
+      const channel = l.channel as ChannelName;
+      const adapter = o.registry.get(channel);
+      if (!adapter?.refetch) throw new ApiError("UNPROCESSABLE", `The ${channel} channel cannot be asked for a status`);
+      const status = await adapter.refetch(
+        { channel, vendorSubscriptionId: l.vendor_subscription_id, storefrontId: l.storefront_id },
+        await o.settings(scope, l.storefront_id, channel),
+      );
+      const id = newId("channel_notification");
+      await repo.insertNotification(db, {
+        id,
+        tenant_id: scope.tenantId,
+        environment_id: scope.environmentId,
+        storefront_id: l.storefront_id,
+        channel,
+        vendor_event_id: `refetch:${id}`,
+        vendor_subscription_id: l.vendor_subscription_id,
+        vendor_type: REFETCH_TYPE,
+        vendor_subtype: null,
+        event: status.event,
+        occurred_at: status.observedAt,
+        sequence: null,
+        product_id: null,
+        customer_hint: null,
+        period_start: status.period?.start ?? null,
+        period_end: status.period?.end ?? null,
+        raw: toJson(status),
+        verified: 1,
+        status: "received",
+        detail: null,
+        link_id: l.id,
+        subscription_id: null,
+        changes: null,
+        received_at: scope.clock.now().toISOString(),
+        applied_at: null,
+        resolved_effect: toJson(status),
+      });
+      await applyAndFollow(scope, id, scope.requestId ?? null);
+      return (await repo.findNotification(db, scope, id))!;
+    },
+
     /** Applies one notification now (the job does the same); its status after. */
     apply: (scope: Scope, id: string): Promise<ChannelNotificationStatus | undefined> =>
       applyAndFollow(scope, id, scope.requestId ?? null),
@@ -235,6 +329,7 @@ export function channelsService(
     findLinkOfSubscription: (scope: Scope, subscriptionId: string) =>
       repo.findLinkOfSubscription(db, scope, subscriptionId),
   };
+  return service;
 }
 
 export type ChannelsService = ReturnType<typeof channelsService>;

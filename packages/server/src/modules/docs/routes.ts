@@ -45,6 +45,12 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
       { name: "Storefronts", description: "Sales channels: the bundles they sell, payment and fiscal providers." },
       { name: "Customers", description: "The people who subscribe, each of one storefront." },
       {
+        name: "Channels",
+        description:
+          "Subscriptions a store or partner runs (App Store, Google Play, PayPal, carriers): per-storefront " +
+          "settings, the product map, customer links, and the vendors' notifications (docs/channels.md).",
+      },
+      {
         name: "Subscriptions",
         description: "Subscriptions and their lifecycle: trials, renewals, dunning, plan changes, cancellation.",
       },

@@ -87,7 +87,21 @@ export const subscriptionRoutes = new OpenAPIHono<AppEnv>()
       request: { params: IdParam },
       responses: { 200: json(Subscription, "The subscription") },
     }),
-    async (c) => c.json(await c.get("services").subscriptions.get(scopeOf(c), c.req.valid("param").id), 200),
+    async (c) => {
+      const services = c.get("services");
+      const scope = scopeOf(c);
+      const sub = await services.subscriptions.get(scope, c.req.valid("param").id);
+      // A store-managed subscription shows the vendor's ids, from its channel link.
+      const link = sub.channel === "direct" ? undefined : await services.channels.findLinkOfSubscription(scope, sub.id);
+      const vendor = link
+        ? {
+            channel: sub.channel,
+            vendor_subscription_id: link.vendor_subscription_id,
+            vendor_customer_id: link.vendor_customer_id,
+          }
+        : null;
+      return c.json(vendor ? { ...sub, vendor } : sub, 200);
+    },
   )
   .openapi(
     action("cancel", "Cancel now, or at the end of the current period (undo that with /resume)", {

@@ -1,0 +1,117 @@
+import type {
+  ChannelLinkResult,
+  ChannelProduct,
+  ChannelProductInput,
+  ChannelSettings,
+  ChannelSettingsInput,
+  CreateChannelLinkInput,
+  Storefront,
+} from "../generated/types.js";
+import { type RequestOptions, seg } from "./http.js";
+import { type ListParams, Namespace, type Page } from "./resources.js";
+
+/** A subscription channel a storefront can enable: `app_store`, `play_store`, `paypal`, `telecom`. */
+export type ChannelName = Storefront["channels"][number];
+
+/**
+ * Subscription channels of storefronts (`tessera.channels`): settings, the product map and
+ * customer links. The vendors' notifications arrive at the channels' own public routes.
+ */
+export class ChannelsApi extends Namespace {
+  /**
+   * Sets a storefront's settings of a channel (and enables it). Credentials are write-only.
+   *
+   * @example
+   * await tessera.channels.setSettings("web", "app_store", {
+   *   config: { bundle_id: "com.example.app", environment: "Production", app_apple_id: 1234567890 },
+   *   credentials: { private_key: pem },
+   * });
+   */
+  setSettings(
+    storefront: string,
+    channel: ChannelName,
+    input: ChannelSettingsInput,
+    options?: RequestOptions,
+  ): Promise<ChannelSettings> {
+    return this.call("PUT", `/v1/storefronts/${seg(storefront)}/channels/${seg(channel)}`, { ...options, json: input });
+  }
+
+  /**
+   * A storefront's settings of a channel: which secrets are set, never their values.
+   *
+   * @example
+   * const { notification_url } = await tessera.channels.retrieveSettings("web", "app_store");
+   */
+  retrieveSettings(storefront: string, channel: ChannelName, options?: RequestOptions): Promise<ChannelSettings> {
+    return this.call("GET", `/v1/storefronts/${seg(storefront)}/channels/${seg(channel)}`, options);
+  }
+
+  /**
+   * One page of the product map of a storefront's channel.
+   *
+   * @example
+   * const { data } = await tessera.channels.listProducts("web", "app_store");
+   */
+  listProducts(
+    storefront: string,
+    channel: ChannelName,
+    params?: ListParams,
+    options?: RequestOptions,
+  ): Promise<Page<ChannelProduct>> {
+    return this.call("GET", `/v1/storefronts/${seg(storefront)}/channels/${seg(channel)}/products`, {
+      ...options,
+      query: params,
+    });
+  }
+
+  /**
+   * Maps a vendor product to one of our prices; notifications parked for it are applied again.
+   *
+   * @example
+   * await tessera.channels.mapProduct("web", "app_store", "com.example.gold.monthly", { price: "price_123" });
+   */
+  mapProduct(
+    storefront: string,
+    channel: ChannelName,
+    vendorProductId: string,
+    input: ChannelProductInput,
+    options?: RequestOptions,
+  ): Promise<ChannelProduct> {
+    const path = `/v1/storefronts/${seg(storefront)}/channels/${seg(channel)}/products/${seg(vendorProductId)}`;
+    return this.call("PUT", path, { ...options, json: input });
+  }
+
+  /**
+   * Removes a product mapping.
+   *
+   * @example
+   * await tessera.channels.unmapProduct("web", "app_store", "com.example.gold.monthly");
+   */
+  unmapProduct(
+    storefront: string,
+    channel: ChannelName,
+    vendorProductId: string,
+    options?: RequestOptions,
+  ): Promise<{ id: string; object: "channel_product"; deleted: true }> {
+    const path = `/v1/storefronts/${seg(storefront)}/channels/${seg(channel)}/products/${seg(vendorProductId)}`;
+    return this.call("DELETE", path, options);
+  }
+
+  /**
+   * Links a vendor subscription to a customer; its parked notifications are applied again.
+   *
+   * @example
+   * await tessera.channels.link("web", "app_store", { vendor_subscription_id: "2000000000000001", customer: "cus_123" });
+   */
+  link(
+    storefront: string,
+    channel: ChannelName,
+    input: CreateChannelLinkInput,
+    options?: RequestOptions,
+  ): Promise<ChannelLinkResult> {
+    return this.call("POST", `/v1/storefronts/${seg(storefront)}/channels/${seg(channel)}/links`, {
+      ...options,
+      json: input,
+    });
+  }
+}
