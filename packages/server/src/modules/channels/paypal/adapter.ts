@@ -103,6 +103,25 @@ export function payPalChannel(options: PayPalChannelOptions): ChannelAdapter & {
     map: (n) => mapByTable(PAYPAL_MAPPING, n),
     api,
 
+    checkSettings(settings, { production }) {
+      const errors: Array<{ path: string; message: string }> = [];
+      const base = settings.config.api_base_url;
+      if (typeof base !== "string" || !/^https?:\/\//.test(base)) {
+        errors.push({ path: "config.api_base_url", message: "PayPal's API base, e.g. https://api-m.paypal.com" });
+      } else if (production && !base.startsWith("https://")) {
+        errors.push({ path: "config.api_base_url", message: "https in production" });
+      }
+      for (const key of ["client_id", "client_secret", "webhook_id"]) {
+        if (!settings.credentials[key]) errors.push({ path: `credentials.${key}`, message: "required" });
+      }
+      for (const key of ["test_trusted_root", "test_certificate_origin"]) {
+        if (production && settings.config[key] !== undefined) {
+          errors.push({ path: `config.${key}`, message: "only outside production (simulator and tests)" });
+        }
+      }
+      return errors;
+    },
+
     async verify(request, settings): Promise<Verification> {
       const webhookId = settings.credentials.webhook_id;
       if (!webhookId) {

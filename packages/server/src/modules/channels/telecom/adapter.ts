@@ -65,6 +65,26 @@ export function telecomChannel(options: TelecomChannelOptions): ChannelAdapter &
     map: (n) => mapByTable(TELECOM_MAPPING, n),
     api,
 
+    checkSettings(settings, { production }) {
+      const errors: Array<{ path: string; message: string }> = [];
+      const base = settings.config.api_base_url;
+      if (typeof base !== "string" || !/^https?:\/\//.test(base)) {
+        errors.push({
+          path: "config.api_base_url",
+          message: "the aggregator's API base, e.g. https://api-jwt.fortumo.io",
+        });
+      } else if (production && !base.startsWith("https://")) {
+        errors.push({ path: "config.api_base_url", message: "https in production" });
+      }
+      if (typeof settings.config.merchant_id !== "string" || !settings.config.merchant_id) {
+        errors.push({ path: "config.merchant_id", message: "required" });
+      }
+      for (const key of ["private_key", "aggregator_public_key"]) {
+        if (!settings.credentials[key]) errors.push({ path: `credentials.${key}`, message: "required (PEM)" });
+      }
+      return errors;
+    },
+
     async verify(request, settings): Promise<Verification> {
       const publicKey = settings.credentials.aggregator_public_key;
       const merchant = typeof settings.config.merchant_id === "string" ? settings.config.merchant_id : null;
