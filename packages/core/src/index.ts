@@ -6,6 +6,7 @@ export * from "./proration.js";
 export * from "./schemas/api-keys.js";
 export * from "./schemas/audit.js";
 export * from "./schemas/catalog.js";
+export * from "./schemas/channel-flows.js";
 export * from "./schemas/channels.js";
 export * from "./schemas/common.js";
 export * from "./schemas/customers.js";

@@ -13,6 +13,7 @@ import { auditRoutes } from "./modules/audit/routes.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { bundleRoutes } from "./modules/catalog/bundle-routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
+import { channelFlowRoutes } from "./modules/channels/flow-routes.js";
 import { channelNotificationRoutes } from "./modules/channels/notification-routes.js";
 import { channelRoutes } from "./modules/channels/routes.js";
 import { customerRoutes } from "./modules/customers/routes.js";
@@ -111,6 +112,7 @@ export function createApp(
     providerWebhookRoutes,
     metricsRoutes,
     channelRoutes,
+    channelFlowRoutes,
     ...channelNotificationRoutes,
   ]) {
     app.route("/", routes);

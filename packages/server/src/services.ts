@@ -7,10 +7,13 @@ import { auditService } from "./modules/audit/service.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { directChannel } from "./modules/channels/direct/adapter.js";
+import { channelFlows } from "./modules/channels/flows.js";
+import { payPalChannel } from "./modules/channels/paypal/adapter.js";
 import type { ChannelAdapter } from "./modules/channels/port.js";
 import { ChannelRegistry } from "./modules/channels/registry.js";
 import { channelsService } from "./modules/channels/service.js";
 import { channelSettingsService } from "./modules/channels/settings.js";
+import { telecomChannel } from "./modules/channels/telecom/adapter.js";
 import { personalDataVault } from "./modules/customers/personal-data.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
@@ -102,7 +105,9 @@ export function createServices(
   const channelRegistry = new ChannelRegistry();
   // A test (or a deployment) may replace a built-in adapter by registering one of the same name.
   const extra = options.channels ?? [];
-  for (const builtIn of [directChannel])
+  const paypal = payPalChannel({ fetch, clock: deps.clock });
+  const telecom = telecomChannel({ fetch, clock: deps.clock });
+  for (const builtIn of [directChannel, paypal, telecom])
     if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
   for (const adapter of extra) channelRegistry.register(adapter);
   const channelSettings = channelSettingsService(deps, { registry: channelRegistry, storefronts, catalog });
@@ -118,6 +123,14 @@ export function createServices(
   });
   // Read-only figures over billing's rows (docs/metrics.md).
   const metrics = metricsService(deps);
+  const flows = channelFlows(deps, {
+    customers,
+    storefronts,
+    channels,
+    settings: channelSettings.load,
+    paypal: (channelRegistry.get("paypal") as typeof paypal | undefined)?.api ?? paypal.api,
+    telecom: (channelRegistry.get("telecom") as typeof telecom | undefined)?.api ?? telecom.api,
+  });
   return {
     rateLimits,
     jobs,
@@ -139,6 +152,7 @@ export function createServices(
     channels,
     metrics,
     channelSettings,
+    channelFlows: flows,
   };
 }
 

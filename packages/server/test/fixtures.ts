@@ -139,7 +139,14 @@ export const FIXTURES: Record<string, Fixture> = {
       }),
       "a channel product",
     );
-    return { id: sf.id, channel: "app_store", vendor_product_id: "com.fixture.gold" };
+    // The vendor ids only fill path parameters: the storefront lookup answers another tenant first.
+    return {
+      id: sf.id,
+      channel: "app_store",
+      vendor_product_id: "com.fixture.gold",
+      vendor_subscription_id: "I-FIXTURE0000",
+      charging_token: "fixture-charging-token",
+    };
   },
   "/v1/storefronts/{id}/customers": async (api) => {
     const { sf, external_id } = await customer(api);
@@ -251,6 +258,23 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
     vendor_subscription_id: "intruder",
     customer: a("/v1/customers").id,
   }),
+  "POST /v1/storefronts/{id}/channels/paypal/subscriptions": (a) => ({
+    customer: a("/v1/customers").id,
+    plan_id: "P-INTRUDER",
+    return_url: "https://intruder.example/return",
+    cancel_url: "https://intruder.example/cancel",
+  }),
+  "POST /v1/storefronts/{id}/channels/paypal/subscriptions/{vendor_subscription_id}/cancel": () => ({
+    reason: "intruder",
+  }),
+  "POST /v1/storefronts/{id}/channels/telecom/authorisations": (a) => ({
+    customer: a("/v1/customers").id,
+    product: "intruder",
+    flow: "he",
+    country: "EE",
+    channel_code: "sandbox-ee",
+  }),
+  "POST /v1/storefronts/{id}/channels/telecom/authorisations/{charging_token}/pin": () => ({ pin: "1234" }),
   "POST /v1/customers/{id}/usage": () => ({ entitlement: "fx-quota", quantity: 1 }),
   "POST /v1/customers/{id}/entitlements/check": () => ({ entitlement: "fx-flag", consume: true }),
   "PATCH /v1/webhook-endpoints/{id}": () => ({ description: "Changed by another tenant" }),
@@ -279,4 +303,6 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set<string>([
   // Subscription channels' vendors push here; the channel adapter verifies the vendor's signature.
   "POST /v1/channels/app-store/{storefront_id}/notifications",
   "POST /v1/channels/play-store/{storefront_id}/notifications",
+  "POST /v1/channels/paypal/{storefront_id}/webhooks",
+  "POST /v1/channels/telecom/{storefront_id}/callbacks",
 ]);

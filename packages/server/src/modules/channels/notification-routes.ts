@@ -8,4 +8,10 @@ export const channelNotificationRoutes = [
   notificationRoute("play_store", {
     summary: "Receive Google Play Real-Time Developer Notifications (a Pub/Sub push, OIDC-verified)",
   }),
+  notificationRoute("paypal", {
+    summary: "Receive PayPal webhooks (BILLING.SUBSCRIPTION.*, PAYMENT.SALE.*), verified by PayPal's signature",
+  }),
+  notificationRoute("telecom", {
+    summary: "Receive carrier-billing callbacks from the aggregator, verified by its RS256-signed JWT",
+  }),
 ];

@@ -1,7 +1,13 @@
 import { ApiError } from "../../../errors.js";
 import type { Clock } from "../../../lib/clock.js";
 import { createPayPalSignatureVerifier } from "../../payments/providers/paypal/webhook-signature.js";
-import { type ChannelAdapter, type ChannelNotification, mapByTable, type Verification } from "../port.js";
+import {
+  type ChannelAdapter,
+  type ChannelNotification,
+  type ChannelSettings,
+  mapByTable,
+  type Verification,
+} from "../port.js";
 import { type PayPalApi, type PayPalSale, type PayPalSubscription, payPalApi } from "./api.js";
 import { effectOfStatus, inTrial, PAYPAL_MAPPING, periodOf } from "./mapping.js";
 
@@ -49,7 +55,34 @@ const text = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : null);
 export function payPalChannel(options: PayPalChannelOptions): ChannelAdapter & { api: PayPalApi } {
   // The same verifier as the PayPal payment adapter's (one certificate cache per channel instance).
   const signature = createPayPalSignatureVerifier(options);
+  const testVerifiers = new Map<string, ReturnType<typeof createPayPalSignatureVerifier>>();
   const api = payPalApi(options);
+
+  /**
+   * Outside production a storefront may trust a local test root and fetch PayPal's certificate
+   * URL's path from a local origin (the simulator, end-to-end tests): the URL must still name a
+   * PayPal host and the chain must still verify. checkSettings refuses both in production.
+   */
+  function verifierFor(settings: ChannelSettings) {
+    const root = settings.config.test_trusted_root;
+    const origin = settings.config.test_certificate_origin;
+    if (typeof root !== "string" || typeof origin !== "string") return signature;
+    const key = `${origin}\n${root}`;
+    let verifier = testVerifiers.get(key);
+    if (!verifier) {
+      const local = origin.replace(/\/+$/, "");
+      verifier = createPayPalSignatureVerifier({
+        clock: options.clock,
+        trustedRoots: [root],
+        fetch: (input, init) => {
+          const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+          return options.fetch(`${local}${url.pathname}${url.search}`, init);
+        },
+      });
+      testVerifiers.set(key, verifier);
+    }
+    return verifier;
+  }
 
   async function subscriptionOfSale(
     resource: Record<string, unknown>,
@@ -70,6 +103,25 @@ export function payPalChannel(options: PayPalChannelOptions): ChannelAdapter & {
     map: (n) => mapByTable(PAYPAL_MAPPING, n),
     api,
 
+    checkSettings(settings, { production }) {
+      const errors: Array<{ path: string; message: string }> = [];
+      const base = settings.config.api_base_url;
+      if (typeof base !== "string" || !/^https?:\/\//.test(base)) {
+        errors.push({ path: "config.api_base_url", message: "PayPal's API base, e.g. https://api-m.paypal.com" });
+      } else if (production && !base.startsWith("https://")) {
+        errors.push({ path: "config.api_base_url", message: "https in production" });
+      }
+      for (const key of ["client_id", "client_secret", "webhook_id"]) {
+        if (!settings.credentials[key]) errors.push({ path: `credentials.${key}`, message: "required" });
+      }
+      for (const key of ["test_trusted_root", "test_certificate_origin"]) {
+        if (production && settings.config[key] !== undefined) {
+          errors.push({ path: `config.${key}`, message: "only outside production (simulator and tests)" });
+        }
+      }
+      return errors;
+    },
+
     async verify(request, settings): Promise<Verification> {
       const webhookId = settings.credentials.webhook_id;
       if (!webhookId) {
@@ -79,7 +131,10 @@ export function payPalChannel(options: PayPalChannelOptions): ChannelAdapter & {
           reason: "the PayPal settings have no credentials.webhook_id",
         };
       }
-      const check = await signature.verify({ headers: { ...request.headers }, body: request.body }, webhookId);
+      const check = await verifierFor(settings).verify(
+        { headers: { ...request.headers }, body: request.body },
+        webhookId,
+      );
       if (!check.verified) return { verified: false, code: "SIGNATURE_REFUSED", reason: check.reason };
       let event: unknown;
       try {
