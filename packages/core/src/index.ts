@@ -10,6 +10,8 @@ export * from "./schemas/common.js";
 export * from "./schemas/customers.js";
 export * from "./schemas/entitlements.js";
 export * from "./schemas/events.js";
+export * from "./schemas/invoices.js";
+export * from "./schemas/invoicing-parties.js";
 export * from "./schemas/storefronts.js";
 export * from "./schemas/subscriptions.js";
 export * from "./schemas/tenancy.js";

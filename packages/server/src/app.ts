@@ -18,6 +18,7 @@ import { docsRoutes } from "./modules/docs/routes.js";
 import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
 import { entitlementRoutes } from "./modules/entitlements/routes.js";
 import { eventsRoutes } from "./modules/events/routes.js";
+import { invoicingRoutes } from "./modules/invoicing/routes.js";
 import { paymentRoutes } from "./modules/payments/routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
@@ -91,6 +92,7 @@ export function createApp(
     customerRoutes,
     subscriptionRoutes,
     paymentRoutes,
+    invoicingRoutes,
     eventsRoutes,
     auditRoutes,
     testClocksRoutes,

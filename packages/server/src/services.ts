@@ -14,6 +14,10 @@ import { personalDataVault } from "./modules/customers/personal-data.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
+import { invoicingConsumer } from "./modules/invoicing/consumer.js";
+import type { FiscalProvider } from "./modules/invoicing/fiscal/port.js";
+import { FiscalProviderRegistry } from "./modules/invoicing/fiscal/registry.js";
+import { invoicingService } from "./modules/invoicing/service.js";
 import { providerInboxService } from "./modules/payments/inbox.js";
 import type { PaymentProvider } from "./modules/payments/provider.js";
 import { defaultPaymentProviders } from "./modules/payments/providers/index.js";
@@ -39,6 +43,8 @@ export function createServices(
     providers?: PaymentProvider[];
     /** Channel adapters beyond `direct` (App Store, Play, … or a test's in-memory vendor). */
     channels?: ChannelAdapter[];
+    /** Fiscal providers beyond `ubl` (tr-earsiv, or a test's), by name. */
+    fiscalProviders?: FiscalProvider[];
     /** Audit records per tenant between checkpoints made by appends (default 100). */
     auditCheckpointEvery?: number;
   } = {},
@@ -81,6 +87,17 @@ export function createServices(
     jobs,
     listEntitlementSources: (scope, customerId) => subscriptions.listEntitlementSources(scope, customerId),
   });
+  // Invoices and credit notes follow captured charges and refunds, after commit (docs/invoicing.md).
+  const invoicing = invoicingService(deps, {
+    storefronts,
+    customers,
+    subscriptions,
+    catalog,
+    events,
+    jobs,
+    fiscal: new FiscalProviderRegistry(options.fiscalProviders ?? []),
+  });
+  events.subscribe(invoicingConsumer(invoicing));
   const worker = systemWorker(
     createWorker({
       deps,
@@ -119,6 +136,7 @@ export function createServices(
     storefronts,
     customers,
     payments,
+    invoicing,
     providerInbox,
     subscriptions,
     events,
