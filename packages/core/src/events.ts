@@ -31,6 +31,11 @@ export const EVENT_TYPES = [
   "payment_method.detached",
   "invoice.created",
   "invoice.paid",
+  // Fiscal invoicing (docs/invoicing.md): one invoice per captured charge, one credit note per refund.
+  "invoice.issued",
+  "invoice.fiscalized",
+  "invoice.fiscalization_failed",
+  "credit_note.issued",
   "entitlements.changed",
   "grant.created",
   "grant.revoked",

@@ -12,6 +12,7 @@ export const ID_PREFIXES = {
   subscription: "sub",
   payment: "pay",
   invoice: "inv",
+  credit_note: "cn",
   event: "evt",
   webhook_endpoint: "we",
   webhook_delivery: "whd",

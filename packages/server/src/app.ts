@@ -21,6 +21,7 @@ import { docsRoutes } from "./modules/docs/routes.js";
 import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
 import { entitlementRoutes } from "./modules/entitlements/routes.js";
 import { eventsRoutes } from "./modules/events/routes.js";
+import { invoicingRoutes } from "./modules/invoicing/routes.js";
 import { metricsRoutes } from "./modules/metrics/routes.js";
 import { paymentMethodRoutes } from "./modules/payments/methods-routes.js";
 import { paymentRoutes } from "./modules/payments/routes.js";
@@ -103,6 +104,7 @@ export function createApp(
     paymentRoutingRoutes,
     paymentRoutes,
     paymentMethodRoutes,
+    invoicingRoutes,
     eventsRoutes,
     auditRoutes,
     testClocksRoutes,

@@ -18,6 +18,10 @@ import { personalDataVault } from "./modules/customers/personal-data.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
 import { eventsService } from "./modules/events/service.js";
+import { invoicingConsumer } from "./modules/invoicing/consumer.js";
+import type { FiscalProvider } from "./modules/invoicing/fiscal/port.js";
+import { FiscalProviderRegistry } from "./modules/invoicing/fiscal/registry.js";
+import { invoicingService } from "./modules/invoicing/service.js";
 import { metricsService } from "./modules/metrics/service.js";
 import { providerInboxService } from "./modules/payments/inbox.js";
 import type { PaymentProvider } from "./modules/payments/provider.js";
@@ -47,6 +51,8 @@ export function createServices(
     channels?: ChannelAdapter[];
     /** How password reset tokens reach users (e-mail); without it `forgot` sends nothing. */
     sendPasswordReset?: PasswordResetSender;
+    /** Fiscal providers beyond `ubl` (tr-earsiv, or a test's), by name. */
+    fiscalProviders?: FiscalProvider[];
     /** Audit records per tenant between checkpoints made by appends (default 100). */
     auditCheckpointEvery?: number;
   } = {},
@@ -89,6 +95,17 @@ export function createServices(
     jobs,
     listEntitlementSources: (scope, customerId) => subscriptions.listEntitlementSources(scope, customerId),
   });
+  // Invoices and credit notes follow captured charges and refunds, after commit (docs/invoicing.md).
+  const invoicing = invoicingService(deps, {
+    storefronts,
+    customers,
+    subscriptions,
+    catalog,
+    events,
+    jobs,
+    fiscal: new FiscalProviderRegistry(options.fiscalProviders ?? []),
+  });
+  events.subscribe(invoicingConsumer(invoicing));
   const worker = systemWorker(
     createWorker({
       deps,
@@ -142,6 +159,7 @@ export function createServices(
     storefronts,
     customers,
     payments,
+    invoicing,
     providerInbox,
     subscriptions,
     events,

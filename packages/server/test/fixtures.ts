@@ -99,6 +99,24 @@ async function subscription(api: ApiClient) {
   );
 }
 
+/** An invoice and a credit note of a refunded subscription payment, as `{ id }` params each. */
+async function invoiced(api: ApiClient, drain: () => Promise<unknown>) {
+  const sub = await subscription(api);
+  const legal = await api("PUT", `/v1/storefronts/${sub.storefront}/legal-entity`, {
+    legal_name: "Fixture GmbH",
+    address: { line1: "Weg 1", city: "Berlin", country: "DE" },
+    vat_id: "DE123456789",
+  });
+  if (legal.status !== 200) throw new Error(`fixture: legal entity answered ${legal.status}`);
+  // The legal entity came after the first charge: a refund event now issues both documents.
+  await api("POST", `/v1/payments/${sub.latest_payment.id}/refund`, { amount: 100 });
+  await drain();
+  const invoice = (await api("GET", `/v1/invoices?payment=${sub.latest_payment.id}`)).body?.data?.[0];
+  const note = (await api("GET", `/v1/credit-notes?payment=${sub.latest_payment.id}`)).body?.data?.[0];
+  if (!invoice || !note) throw new Error(`fixture: no invoice or credit note for ${sub.latest_payment.id}`);
+  return { invoice: { id: invoice.id as string }, creditNote: { id: note.id as string } };
+}
+
 /** A user invited to the tenant as a viewer, who accepted: `{ user, access_token, … }`. */
 export async function member(api: ApiClient, role = "viewer") {
   const email = `member-${Math.random().toString(36).slice(2)}@example.com`;
@@ -172,6 +190,28 @@ export const FIXTURES: Record<string, Fixture> = {
     );
     return { id: sub.customer, method: method.id };
   },
+  // A storefront that invoices (a legal entity), one paid subscription and a refund: the worker
+  // issues the invoice and the credit note from the payment events.
+  "/v1/invoices": async (api, drain) => (await invoiced(api, drain)).invoice,
+  "/v1/storefronts/{id}/legal-entity": async (api) => {
+    const sf = await storefront(api);
+    const res = await api("PUT", `/v1/storefronts/${sf.id}/legal-entity`, {
+      legal_name: "Fixture GmbH",
+      address: { line1: "Weg 1", city: "Berlin", country: "DE" },
+    });
+    if (res.status !== 200) throw new Error(`fixture: legal entity answered ${res.status}`);
+    return { id: sf.id };
+  },
+  "/v1/customers/{id}/billing-details": async (api) => {
+    const { cus } = await customer(api);
+    const res = await api("PUT", `/v1/customers/${cus.id}/billing-details`, {
+      name: "Fixture",
+      address: { line1: "Weg 1", city: "Berlin", country: "DE" },
+    });
+    if (res.status !== 200) throw new Error(`fixture: billing details answered ${res.status}`);
+    return { id: cus.id };
+  },
+  "/v1/credit-notes": async (api, drain) => (await invoiced(api, drain)).creditNote,
   "/v1/customers/{id}/grants": async (api) => {
     const { cus } = await customer(api);
     const ent = await entitlement(api);
@@ -278,6 +318,15 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
   "POST /v1/customers/{id}/usage": () => ({ entitlement: "fx-quota", quantity: 1 }),
   "POST /v1/customers/{id}/entitlements/check": () => ({ entitlement: "fx-flag", consume: true }),
   "PATCH /v1/webhook-endpoints/{id}": () => ({ description: "Changed by another tenant" }),
+  // Valid bodies, so that the storefront or customer lookup (404) is what answers another tenant.
+  "PUT /v1/storefronts/{id}/legal-entity": () => ({
+    legal_name: "Intruder",
+    address: { line1: "Weg 1", city: "Berlin", country: "DE" },
+  }),
+  "PUT /v1/customers/{id}/billing-details": () => ({
+    name: "Intruder",
+    address: { line1: "Weg 1", city: "Berlin", country: "DE" },
+  }),
   // Creating objects in B that point at A's objects must fail as if they did not exist.
   "POST /v1/customers": (a) => ({ storefront: a("/v1/storefronts").id, external_id: "intruder" }),
   "POST /v1/storefronts": (a) => ({ key: "intruder", name: "Intruder", type: "web", bundles: [a("/v1/bundles").id] }),

@@ -87,7 +87,11 @@ describe("responses match the OpenAPI document", () => {
     const covered = new Set<string>();
     for (const { method, url, res } of seen) {
       const path = url.split("?")[0] as string;
-      const op = ops.find((o) => o.method === method && o.pattern.test(path));
+      // The most specific template wins: `…/{id}.xml` over `…/{id}`, which also matches it.
+      const literal = (o: Op) => o.template.replace(/\{[^}]+\}/g, "").length;
+      const op = ops
+        .filter((o) => o.method === method && o.pattern.test(path))
+        .sort((a, b) => literal(b) - literal(a))[0];
       if (!op) {
         problems.push(`${method} ${url}: no such operation in the document`);
         continue;

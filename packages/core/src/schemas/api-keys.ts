@@ -18,6 +18,8 @@ export const SCOPES = [
   "payments:read",
   "payments:write",
   "payments:refund",
+  "invoices:read",
+  "invoices:write",
   "entitlements:read",
   "entitlements:write",
   "events:read",

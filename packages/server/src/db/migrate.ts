@@ -21,6 +21,7 @@ import * as passwordResets from "./migrations/2026-12-04-101-password-resets.js"
 import * as tenantPlans from "./migrations/2026-12-04-102-tenant-plans.js";
 import * as paymentRouting from "./migrations/2026-12-04-120-payment-routing.js";
 import * as channelSettings from "./migrations/2026-12-04-150-channel-settings.js";
+import * as invoicing from "./migrations/2026-12-04-200-invoicing.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -50,6 +51,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-102-tenant-plans": tenantPlans,
   "2026-12-04-120-payment-routing": paymentRouting,
   "2026-12-04-150-channel-settings": channelSettings,
+  "2026-12-04-200-invoicing": invoicing,
 };
 
 class StaticProvider implements MigrationProvider {

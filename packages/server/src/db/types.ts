@@ -841,3 +841,99 @@ export type PaymentMethodRow = Selectable<PaymentMethodsTable>;
 export type PaymentMethodTokenRow = Selectable<PaymentMethodTokensTable>;
 export type RoutingStatsRow = Selectable<RoutingStatsTable>;
 export type ChannelSettingsRow = Selectable<ChannelSettingsTable>;
+
+/* Fiscal invoicing (modules/invoicing). Merged into Database by declaration merging. */
+
+export interface InvoicingLegalEntitiesTable {
+  storefront_id: string;
+  tenant_id: string;
+  environment_id: string;
+  legal_name: string;
+  /** JSON PostalAddress. */
+  address: string;
+  vat_id: string | null;
+  tax_number: string | null;
+  tax_office: string | null;
+  email: string | null;
+  invoice_series: string;
+  credit_note_series: string;
+  numbering_reset: "never" | "yearly";
+  prices_include_tax: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InvoicingBillingDetailsTable {
+  customer_id: string;
+  tenant_id: string;
+  environment_id: string;
+  type: "individual" | "business";
+  name: string;
+  /** JSON PostalAddress. */
+  address: string;
+  vat_id: string | null;
+  tax_number: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InvoiceSequencesTable {
+  tenant_id: string;
+  environment_id: string;
+  storefront_id: string;
+  series: string;
+  /** 0 for a series that never resets. */
+  year: number;
+  last_number: number;
+}
+
+export interface InvoicesTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  kind: "invoice" | "credit_note";
+  /** `payment:<id>` for an invoice, `refund:<payment>:<from>` for a credit note: unique per environment. */
+  source_key: string;
+  storefront_id: string;
+  customer_id: string;
+  subscription_id: string | null;
+  payment_id: string;
+  /** A credit note's invoice. */
+  invoice_id: string | null;
+  series: string;
+  year: number;
+  sequence: number;
+  number: string;
+  uuid: string;
+  issue_date: string;
+  currency: string;
+  net_total: number;
+  tax_total: number;
+  rounding_amount: number;
+  total: number;
+  amount_paid: number;
+  credited_amount: number;
+  /** A credit note covers the payment's refunded total from `credit_from` to `credit_to`. */
+  credit_from: number | null;
+  credit_to: number | null;
+  /** JSON: lines, tax subtotals, seller, buyer, notes (the document as issued). */
+  document: string;
+  fiscal_provider: string | null;
+  fiscal_status: "none" | "pending" | "submitted" | "accepted" | "rejected";
+  fiscal_reference: string | null;
+  fiscal_reason: string | null;
+  fiscal_attempts: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  invoicing_legal_entities: InvoicingLegalEntitiesTable;
+  invoicing_billing_details: InvoicingBillingDetailsTable;
+  invoice_sequences: InvoiceSequencesTable;
+  invoices: InvoicesTable;
+}
+
+export type LegalEntityRow = Selectable<InvoicingLegalEntitiesTable>;
+export type BillingDetailsRow = Selectable<InvoicingBillingDetailsTable>;
+export type InvoiceRow = Selectable<InvoicesTable>;

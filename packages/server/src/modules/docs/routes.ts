@@ -70,6 +70,12 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
         description: "Per-storefront rules, fees and preferences that score PSPs for each payment, and a dry run.",
       },
       {
+        name: "Invoicing",
+        description:
+          "Fiscal invoices and credit notes tied to payments (EN 16931 UBL and PDF), the seller's legal entity per " +
+          "storefront and customers' billing details.",
+      },
+      {
         name: "Entitlements",
         description:
           "A customer's effective entitlements, manual grants, metered usage and checks, signed entitlement tokens, " +

@@ -1,0 +1,115 @@
+import type { Insertable } from "kysely";
+import type { ScopeIds } from "../../db/scope.js";
+import { inScope } from "../../db/scope.js";
+import type {
+  Db,
+  InvoiceRow,
+  InvoicesTable,
+  InvoicingBillingDetailsTable,
+  InvoicingLegalEntitiesTable,
+} from "../../db/types.js";
+import { type PageQuery, paginate } from "../../lib/pagination.js";
+
+export function findLegalEntity(db: Db, scope: ScopeIds, storefrontId: string) {
+  return db
+    .selectFrom("invoicing_legal_entities")
+    .selectAll()
+    .where(inScope(scope))
+    .where("storefront_id", "=", storefrontId)
+    .executeTakeFirst();
+}
+
+export async function upsertLegalEntity(db: Db, row: InvoicingLegalEntitiesTable) {
+  const { storefront_id, tenant_id, environment_id, created_at, ...changes } = row;
+  await db
+    .insertInto("invoicing_legal_entities")
+    .values(row)
+    .onConflict((oc) => oc.column("storefront_id").doUpdateSet(changes))
+    .execute();
+}
+
+export function findBillingDetails(db: Db, scope: ScopeIds, customerId: string) {
+  return db
+    .selectFrom("invoicing_billing_details")
+    .selectAll()
+    .where(inScope(scope))
+    .where("customer_id", "=", customerId)
+    .executeTakeFirst();
+}
+
+export async function upsertBillingDetails(db: Db, row: InvoicingBillingDetailsTable) {
+  const { customer_id, tenant_id, environment_id, created_at, ...changes } = row;
+  await db
+    .insertInto("invoicing_billing_details")
+    .values(row)
+    .onConflict((oc) => oc.column("customer_id").doUpdateSet(changes))
+    .execute();
+}
+
+export async function deleteBillingDetails(db: Db, scope: ScopeIds, customerId: string) {
+  await db
+    .deleteFrom("invoicing_billing_details")
+    .where(inScope(scope))
+    .where("customer_id", "=", customerId)
+    .execute();
+}
+
+export function findBySource(db: Db, scope: ScopeIds, sourceKey: string) {
+  return db
+    .selectFrom("invoices")
+    .selectAll()
+    .where(inScope(scope))
+    .where("source_key", "=", sourceKey)
+    .executeTakeFirst();
+}
+
+export function findDocument(db: Db, scope: ScopeIds, kind: InvoicesTable["kind"], id: string) {
+  return db
+    .selectFrom("invoices")
+    .selectAll()
+    .where(inScope(scope))
+    .where("kind", "=", kind)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** Every document about a payment: its invoice and credit notes. */
+export function listForPayment(db: Db, scope: ScopeIds, paymentId: string): Promise<InvoiceRow[]> {
+  return db
+    .selectFrom("invoices")
+    .selectAll()
+    .where(inScope(scope))
+    .where("payment_id", "=", paymentId)
+    .orderBy("id")
+    .execute();
+}
+
+export async function insertDocument(db: Db, row: Insertable<InvoicesTable>) {
+  await db.insertInto("invoices").values(row).execute();
+}
+
+export async function updateDocument(db: Db, scope: ScopeIds, id: string, changes: Partial<InvoiceRow>) {
+  await db.updateTable("invoices").set(changes).where(inScope(scope)).where("id", "=", id).execute();
+}
+
+export interface DocumentFilter {
+  customerId?: string | undefined;
+  subscriptionId?: string | undefined;
+  paymentId?: string | undefined;
+  storefrontId?: string | undefined;
+}
+
+export function pageDocuments(
+  db: Db,
+  scope: ScopeIds,
+  kind: InvoicesTable["kind"],
+  page: PageQuery,
+  filter: DocumentFilter,
+) {
+  let q = db.selectFrom("invoices").selectAll().where(inScope(scope)).where("kind", "=", kind);
+  if (filter.customerId) q = q.where("customer_id", "=", filter.customerId);
+  if (filter.subscriptionId) q = q.where("subscription_id", "=", filter.subscriptionId);
+  if (filter.paymentId) q = q.where("payment_id", "=", filter.paymentId);
+  if (filter.storefrontId) q = q.where("storefront_id", "=", filter.storefrontId);
+  return paginate(q, "id", page);
+}
