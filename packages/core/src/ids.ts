@@ -28,6 +28,10 @@ export const ID_PREFIXES = {
   audit_record: "aud",
   audit_checkpoint: "ackp",
   audit_key: "akey",
+  privacy_request: "prq",
+  consent: "cns",
+  retention_run: "rtr",
+  safe_mode: "sfm",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

@@ -13,6 +13,7 @@ import { auditRoutes } from "./modules/audit/routes.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { bundleRoutes } from "./modules/catalog/bundle-routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
+import { consentRoutes } from "./modules/consents/routes.js";
 import { customerRoutes } from "./modules/customers/routes.js";
 import { docsRoutes } from "./modules/docs/routes.js";
 import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
@@ -20,6 +21,7 @@ import { entitlementRoutes } from "./modules/entitlements/routes.js";
 import { eventsRoutes } from "./modules/events/routes.js";
 import { paymentRoutes } from "./modules/payments/routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
+import { privacyRoutes } from "./modules/privacy/routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
@@ -89,6 +91,8 @@ export function createApp(
     bundleRoutes,
     storefrontRoutes,
     customerRoutes,
+    privacyRoutes,
+    consentRoutes,
     subscriptionRoutes,
     paymentRoutes,
     eventsRoutes,

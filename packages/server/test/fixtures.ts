@@ -120,6 +120,16 @@ export const FIXTURES: Record<string, Fixture> = {
     return { id: sf.id, external_id };
   },
   "/v1/customers": async (api) => ({ id: (await customer(api)).cus.id }),
+  // An export whose archive the fixture downloads at once: the archive route hands it out once, so
+  // every later read (the suite's snapshots) answers the same 410.
+  "/v1/privacy-requests": async (api, drain) => {
+    const { cus } = await customer(api);
+    const request = await api("POST", `/v1/customers/${cus.id}/privacy/export`);
+    if (request.status !== 202) throw new Error(`fixture: export answered ${request.status}`);
+    await drain();
+    await api("GET", `/v1/privacy-requests/${request.body.id}/archive`);
+    return { id: request.body.id };
+  },
   "/v1/users": async (api) => ({ id: (await member(api)).user.id }),
   "/v1/subscriptions": async (api) => ({ id: (await subscription(api)).id }),
   "/v1/payments": async (api) => ({ id: (await subscription(api)).latest_payment.id }),
@@ -202,6 +212,12 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
   "POST /v1/customers/{id}/grants": () => ({ entitlement: "fx-flag", reason: "intruder" }),
   "POST /v1/customers/{id}/usage": () => ({ entitlement: "fx-quota", quantity: 1 }),
   "POST /v1/customers/{id}/entitlements/check": () => ({ entitlement: "fx-flag", consume: true }),
+  "POST /v1/customers/{id}/consents": () => ({
+    purpose: "marketing_email",
+    status: "granted",
+    text_version: "v1",
+    method: "api",
+  }),
   "PATCH /v1/webhook-endpoints/{id}": () => ({ description: "Changed by another tenant" }),
   // Creating objects in B that point at A's objects must fail as if they did not exist.
   "POST /v1/customers": (a) => ({ storefront: a("/v1/storefronts").id, external_id: "intruder" }),

@@ -27,6 +27,8 @@ export const SCOPES = [
   "test_clocks:write",
   "users:manage",
   "audit:read",
+  "privacy:read",
+  "privacy:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

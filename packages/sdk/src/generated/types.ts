@@ -436,6 +436,17 @@ export type Customer = {
   name: string | null;
   country: string | null;
   metadata: Record<string, string>;
+  /** On GET /v1/customers/{id}: per purpose, the latest consent record (docs/privacy.md). */
+  consents?: Record<
+    string,
+    {
+      status: "granted" | "withdrawn";
+      text_version: string;
+      /** ISO-8601 UTC time */
+      occurred_at: string;
+      record: string;
+    }
+  >;
   /** ISO-8601 UTC time */
   created_at: string;
   /** ISO-8601 UTC time */
@@ -546,6 +557,8 @@ export type CreateApiKeyInput = {
     | "test_clocks:write"
     | "users:manage"
     | "audit:read"
+    | "privacy:read"
+    | "privacy:write"
   )[];
 };
 
@@ -837,7 +850,12 @@ export type Event = {
     | "signing_key.rotated"
     | "tenant.created"
     | "environment.created"
-    | "test_clock.reset";
+    | "test_clock.reset"
+    | "customer.privacy_export_ready"
+    | "customer.erased"
+    | "consent.granted"
+    | "consent.withdrawn"
+    | "retention.applied";
   /** ISO-8601 UTC time */
   created_at: string;
   tenant: string;

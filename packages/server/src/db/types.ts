@@ -717,3 +717,51 @@ export interface Database {
 export type ChannelLinkRow = Selectable<ChannelLinksTable>;
 export type ChannelProductRow = Selectable<ChannelProductsTable>;
 export type ChannelNotificationRow = Selectable<ChannelNotificationsTable>;
+
+/* Privacy requests and consent records (modules/privacy, modules/consents). */
+
+export interface PrivacyRequestsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  kind: "export" | "erase";
+  status: "pending" | "ready" | "downloaded" | "expired" | "completed" | "failed";
+  /** JSON: the request's options (erase: what to do with active subscriptions). */
+  options: string;
+  /** Export: the archive, sealed with the master key; null once downloaded or expired. */
+  archive_encrypted: string | null;
+  /** Erase: JSON { module: { table: rows } }. */
+  report: string | null;
+  /** The Actor as JSON. */
+  actor: string | null;
+  created_at: string;
+  completed_at: string | null;
+  expires_at: string | null;
+  downloaded_at: string | null;
+}
+
+export interface ConsentRecordsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  purpose: string;
+  status: "granted" | "withdrawn";
+  text_version: string;
+  method: string;
+  occurred_at: string;
+  collected_by: string | null;
+  /** The Actor as JSON. */
+  actor: string | null;
+  metadata: string;
+  created_at: string;
+}
+
+export interface Database {
+  privacy_requests: PrivacyRequestsTable;
+  consent_records: ConsentRecordsTable;
+}
+
+export type PrivacyRequestRow = Selectable<PrivacyRequestsTable>;
+export type ConsentRecordRow = Selectable<ConsentRecordsTable>;

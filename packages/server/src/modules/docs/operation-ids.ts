@@ -5,6 +5,14 @@
  */
 export const OPERATION_IDS: Readonly<Record<string, string>> = {
   "get /v1/audit": "listAuditRecords",
+  "post /v1/customers/{id}/privacy/export": "exportCustomerData",
+  "post /v1/customers/{id}/privacy/erase": "eraseCustomer",
+  "get /v1/customers/{id}/privacy/requests": "listPrivacyRequests",
+  "get /v1/privacy-requests/{id}": "getPrivacyRequest",
+  "get /v1/privacy-requests/{id}/archive": "downloadPrivacyExport",
+  "post /v1/customers/{id}/consents": "recordConsent",
+  "get /v1/customers/{id}/consents": "getCurrentConsents",
+  "get /v1/customers/{id}/consents/history": "listConsentRecords",
   "get /v1/audit/lineage/{correlation_id}": "getAuditLineage",
   "post /v1/auth/login": "login",
   "post /v1/auth/refresh": "refreshSession",

@@ -45,6 +45,14 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
       { name: "Storefronts", description: "Sales channels: the bundles they sell, payment and fiscal providers." },
       { name: "Customers", description: "The people who subscribe, each of one storefront." },
       {
+        name: "Privacy",
+        description: "Exports and erasure of a customer's data across every module (docs/privacy.md).",
+      },
+      {
+        name: "Consents",
+        description: "What each customer agreed to, for which purpose and text version, with its history.",
+      },
+      {
         name: "Subscriptions",
         description: "Subscriptions and their lifecycle: trials, renewals, dunning, plan changes, cancellation.",
       },
