@@ -21,6 +21,7 @@ import { entitlementRoutes } from "./modules/entitlements/routes.js";
 import { eventsRoutes } from "./modules/events/routes.js";
 import { paymentRoutes } from "./modules/payments/routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
+import { retentionRoutes } from "./modules/privacy/retention-routes.js";
 import { privacyRoutes } from "./modules/privacy/routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
@@ -93,6 +94,7 @@ export function createApp(
     customerRoutes,
     privacyRoutes,
     consentRoutes,
+    retentionRoutes,
     subscriptionRoutes,
     paymentRoutes,
     eventsRoutes,

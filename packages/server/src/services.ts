@@ -21,6 +21,7 @@ import { defaultPaymentProviders } from "./modules/payments/providers/index.js";
 import { PaymentProviderRegistry } from "./modules/payments/registry.js";
 import { paymentsService } from "./modules/payments/service.js";
 import { registerPrivacyHandlers } from "./modules/privacy/handlers.js";
+import { retentionService } from "./modules/privacy/retention.js";
 import { privacyService } from "./modules/privacy/service.js";
 import { storefrontsService } from "./modules/storefronts/service.js";
 import { subscriptionsService } from "./modules/subscriptions/service.js";
@@ -97,6 +98,12 @@ export function createServices(
   // Exports and erasure across every module: each contributes one privacy handler.
   const privacy = privacyService(deps, { customers, subscriptions, events, jobs });
   const consents = consentsService(deps, { customers, events });
+  const retention = retentionService(deps, {
+    privacy,
+    events,
+    jobs,
+    scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
+  });
   registerPrivacyHandlers(privacy, deps, personalData);
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
@@ -136,6 +143,7 @@ export function createServices(
     channels,
     privacy,
     consents,
+    retention,
   };
 }
 

@@ -59,3 +59,45 @@ export const PrivacyExportArchive = z
   })
   .meta({ id: "PrivacyExportArchive" });
 export type PrivacyExportArchive = z.infer<typeof PrivacyExportArchive>;
+
+const Days = z.number().int().min(1).max(36_500).nullable();
+
+/** Per environment; null keeps forever (the default for every rule). */
+export const RetentionPolicy = z
+  .object({
+    object: z.literal("retention_policy"),
+    webhook_delivery_log_days: Days.meta({
+      description: "Delete finished webhook deliveries and their attempts after N days.",
+    }),
+    channel_raw_days: Days.meta({
+      description:
+        "Clear the raw body of channel notifications after N days (the mapped fields stay: they decide state).",
+    }),
+    usage_record_days: Days.meta({ description: "Delete usage records after N days (counters keep the totals)." }),
+    event_days: z.number().int().min(7).max(36_500).nullable().meta({
+      description: "Delete events after N days (at least 7), once fanned out and with no delivery log left.",
+    }),
+    anonymize_after_months: z.number().int().min(1).max(1200).nullable().meta({
+      description: "Erase customers whose last subscription ended N months ago (as POST …/privacy/erase does).",
+    }),
+    updated_at: Timestamp.nullable(),
+  })
+  .meta({ id: "RetentionPolicy" });
+export type RetentionPolicy = z.infer<typeof RetentionPolicy>;
+
+export const UpdateRetentionPolicy = RetentionPolicy.omit({ object: true, updated_at: true })
+  .partial()
+  .strict()
+  .meta({ id: "UpdateRetentionPolicy" });
+export type UpdateRetentionPolicy = z.infer<typeof UpdateRetentionPolicy>;
+
+export const RetentionRun = z
+  .object({
+    id: z.string(),
+    object: z.literal("retention_run"),
+    policy: RetentionPolicy,
+    report: z.record(z.string(), z.number().int()).meta({ description: "Rows removed or anonymized, per rule." }),
+    ran_at: Timestamp,
+  })
+  .meta({ id: "RetentionRun" });
+export type RetentionRun = z.infer<typeof RetentionRun>;

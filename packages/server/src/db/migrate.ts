@@ -17,6 +17,7 @@ import * as users from "./migrations/2026-12-03-070-users.js";
 import * as audit from "./migrations/2026-12-03-080-audit.js";
 import * as privacy from "./migrations/2026-12-04-230-privacy.js";
 import * as consents from "./migrations/2026-12-04-231-consents.js";
+import * as retention from "./migrations/2026-12-04-232-retention.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -42,6 +43,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-03-080-audit": audit,
   "2026-12-04-230-privacy": privacy,
   "2026-12-04-231-consents": consents,
+  "2026-12-04-232-retention": retention,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -765,3 +765,34 @@ export interface Database {
 
 export type PrivacyRequestRow = Selectable<PrivacyRequestsTable>;
 export type ConsentRecordRow = Selectable<ConsentRecordsTable>;
+
+/** Retention (modules/privacy/retention.ts): per environment; null keeps forever. */
+export interface RetentionPoliciesTable {
+  environment_id: string;
+  tenant_id: string;
+  webhook_delivery_log_days: number | null;
+  channel_raw_days: number | null;
+  usage_record_days: number | null;
+  event_days: number | null;
+  anonymize_after_months: number | null;
+  updated_at: string;
+}
+
+export interface RetentionRunsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  /** The policy applied, as JSON. */
+  policy: string;
+  /** JSON { rule: rows }. */
+  report: string;
+  ran_at: string;
+}
+
+export interface Database {
+  retention_policies: RetentionPoliciesTable;
+  retention_runs: RetentionRunsTable;
+}
+
+export type RetentionPolicyRow = Selectable<RetentionPoliciesTable>;
+export type RetentionRunRow = Selectable<RetentionRunsTable>;

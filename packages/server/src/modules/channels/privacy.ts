@@ -81,4 +81,22 @@ export const channelsPrivacyHandler: PrivacyHandler = {
       .executeTakeFirst();
     return { channel_links: Number(unlinked.numUpdatedRows), channel_notifications: notifications };
   },
+
+  retention: {
+    /**
+     * The vendor's raw body of notifications settled long ago. The mapped columns stay: converging
+     * a vendor subscription's state reads them, never the raw body. Parked or unapplied ones keep it.
+     */
+    async channel_raw(tx, scope, before) {
+      const result = await tx
+        .updateTable("channel_notifications")
+        .set({ raw: "{}" })
+        .where(inScope(scope))
+        .where("status", "in", ["applied", "superseded", "ignored", "rejected"])
+        .where("received_at", "<", before)
+        .where("raw", "!=", "{}")
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+  },
 };

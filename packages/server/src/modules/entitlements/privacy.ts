@@ -57,4 +57,16 @@ export const entitlementsPrivacyHandler: PrivacyHandler = {
   async erase(tx, scope, subject) {
     return { entitlement_grants: await scrubText(tx, scope, "entitlement_grants", ["reason"], subject.personalValues) };
   },
+
+  retention: {
+    /** The usage ledger; counters keep each window's total. */
+    async usage_records(tx, scope, before) {
+      const result = await tx
+        .deleteFrom("usage_records")
+        .where(inScope(scope))
+        .where("occurred_at", "<", before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  },
 };

@@ -44,5 +44,25 @@ export function eventsPrivacyHandler(personalData: PersonalDataSealer): PrivacyH
     async erase(tx, scope, subject) {
       return { events: await scrubText(tx, scope, "events", ["data"], subject.personalValues) };
     },
+
+    retention: {
+      /** Events handed to their consumers whose delivery logs are gone (deliveries list through them). */
+      async events(tx, scope, before) {
+        const result = await tx
+          .deleteFrom("events")
+          .where(inScope(scope))
+          .where("created_at", "<", before)
+          .where("fanned_out_at", "is not", null)
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb.selectFrom("webhook_deliveries as d").select("d.id").whereRef("d.event_id", "=", "events.id"),
+              ),
+            ),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      },
+    },
   };
 }

@@ -33,6 +33,8 @@ const NO_CUSTOMER_DATA: Record<string, string> = {
   audit_keys: "checkpoint signing keys",
   audit_checkpoints: "signatures over (tenant, seq, hash)",
   health: "readiness probe rows",
+  retention_policies: "per-environment settings",
+  retention_runs: "counts of what a run removed",
   kysely_migration: "migration bookkeeping",
   kysely_migration_lock: "migration bookkeeping",
 };

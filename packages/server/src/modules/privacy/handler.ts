@@ -17,6 +17,11 @@ export interface PrivacySubject {
 /** Rows erased or pseudonymized, per table. */
 export type ErasureCounts = Partial<Record<keyof Database, number>>;
 
+/** Retention rules a module applies to its own tables (privacy/retention.ts runs them daily). */
+export type RetentionRule = "webhook_delivery_logs" | "channel_raw" | "usage_records" | "events";
+/** Removes what is older than `before` under one rule; returns the rows affected. */
+export type Pruner = (tx: Db, scope: ScopeIds, before: string) => Promise<number>;
+
 /**
  * What a module contributes to privacy requests: one per module, registered with the privacy
  * service when the app is built. `tables` lists every table of the module that can hold data
@@ -38,4 +43,5 @@ export interface PrivacyHandler {
    * the erasure's transaction; records the law requires are kept with only what is required.
    */
   erase(tx: Db, scope: ScopeIds, subject: PrivacySubject): Promise<ErasureCounts>;
+  retention?: Partial<Record<RetentionRule, Pruner>>;
 }

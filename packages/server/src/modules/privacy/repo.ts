@@ -50,3 +50,15 @@ export async function expireArchives(db: Db, scope: ScopeIds, now: string): Prom
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** Customers an erasure has completed for: retention does not erase them twice. */
+export async function listErasedCustomers(db: Db, scope: ScopeIds): Promise<string[]> {
+  const rows = await db
+    .selectFrom("privacy_requests")
+    .select("customer_id")
+    .where(inScope(scope))
+    .where("kind", "=", "erase")
+    .where("status", "=", "completed")
+    .execute();
+  return rows.map((r) => r.customer_id);
+}

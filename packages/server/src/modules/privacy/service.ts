@@ -12,7 +12,7 @@ import { fromJson, toJson } from "../../lib/json.js";
 import type { CustomersService } from "../customers/service.js";
 import type { EventsService } from "../events/service.js";
 import type { SubscriptionsService } from "../subscriptions/service.js";
-import type { ErasureCounts, PrivacyHandler, PrivacySubject } from "./handler.js";
+import type { ErasureCounts, PrivacyHandler, PrivacySubject, Pruner, RetentionRule } from "./handler.js";
 import { privacyRequestsHandler } from "./privacy.js";
 import * as repo from "./repo.js";
 
@@ -108,6 +108,22 @@ export function privacyService(
           throw new Error(`tables ${shared.join(", ")} claimed by ${existing.module} and ${handler.module}`);
       }
       handlers.push(handler);
+    },
+
+    /** Each retention rule's pruners, from the handlers that own the tables. */
+    retentionRules(): Record<RetentionRule, Pruner[]> {
+      const rules: Record<RetentionRule, Pruner[]> = {
+        webhook_delivery_logs: [],
+        channel_raw: [],
+        usage_records: [],
+        events: [],
+      };
+      for (const h of handlers) {
+        for (const [rule, prune] of Object.entries(h.retention ?? {}) as Array<[RetentionRule, Pruner]>) {
+          if (prune) rules[rule].push(prune);
+        }
+      }
+      return rules;
     },
 
     /** Every table some handler exports and erases, with its module. */

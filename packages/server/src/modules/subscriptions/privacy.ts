@@ -1,4 +1,5 @@
-import { inScope } from "../../db/scope.js";
+import { inScope, type ScopeIds } from "../../db/scope.js";
+import type { Db } from "../../db/types.js";
 import type { PrivacyHandler } from "../privacy/handler.js";
 import { exportRows } from "../privacy/rows.js";
 
@@ -42,3 +43,27 @@ export const subscriptionsPrivacyHandler: PrivacyHandler = {
     return { subscriptions: Number(result.numUpdatedRows) };
   },
 };
+
+/**
+ * Customers whose every subscription has ended, the last before `before` (retention's
+ * anonymization rule). A customer with a live subscription, or none at all, is not one.
+ */
+export async function customersWhoseSubscriptionsEndedBefore(
+  d: Db,
+  scope: ScopeIds,
+  before: string,
+): Promise<string[]> {
+  const rows = await d
+    .selectFrom("subscriptions")
+    .select("customer_id")
+    .where(inScope(scope))
+    .groupBy("customer_id")
+    .having(
+      (eb) => eb.fn.count<number>("id"),
+      "=",
+      (eb) => eb.fn.count<number>("ended_at"),
+    )
+    .having((eb) => eb.fn.max("ended_at"), "<", before)
+    .execute();
+  return rows.map((r) => r.customer_id);
+}

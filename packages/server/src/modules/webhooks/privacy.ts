@@ -54,4 +54,24 @@ export const webhooksPrivacyHandler: PrivacyHandler = {
     );
     return { webhook_attempts: Number(answers.numUpdatedRows) + scrubbed };
   },
+
+  retention: {
+    /** Finished deliveries (succeeded or failed for good) older than the limit, with their attempts. */
+    async webhook_delivery_logs(tx, scope, before) {
+      const old = tx
+        .selectFrom("webhook_deliveries")
+        .select("id")
+        .where(inScope(scope))
+        .where("status", "!=", "pending")
+        .where("created_at", "<", before);
+      await tx.deleteFrom("webhook_attempts").where(inScope(scope)).where("delivery_id", "in", old).execute();
+      const result = await tx
+        .deleteFrom("webhook_deliveries")
+        .where(inScope(scope))
+        .where("status", "!=", "pending")
+        .where("created_at", "<", before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  },
 };
