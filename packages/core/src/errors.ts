@@ -42,6 +42,14 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   ACCOUNT_LOCKED: { status: 429, title: "Too many failed sign-ins: try again later" },
   TEST_CLOCK_FORBIDDEN: { status: 409, title: "Test clocks are not available in production environments" },
+  CUSTOMER_HAS_ACTIVE_SUBSCRIPTIONS: {
+    status: 409,
+    title: "The customer has active subscriptions: cancel them first, or ask for them to be cancelled",
+  },
+  EXPORT_NOT_AVAILABLE: {
+    status: 410,
+    title: "The export archive is not available (not ready, downloaded or expired)",
+  },
   INTERNAL: { status: 500, title: "Internal server error" },
   UNAVAILABLE: { status: 503, title: "Service unavailable" },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -67,6 +67,14 @@ export const EVENT_TYPES = [
   "tenant.created",
   "environment.created",
   "test_clock.reset",
+  // Privacy (docs/privacy.md): an export archive is ready to download once; a customer was erased.
+  "customer.privacy_export_ready",
+  "customer.erased",
+  // Consent records (docs/privacy.md "Consent"): one event per recorded change.
+  "consent.granted",
+  "consent.withdrawn",
+  // Retention (docs/privacy.md "Retention"): what a run removed or anonymized.
+  "retention.applied",
 ] as const;
 
 /** Who made a change: every event records its actor. */

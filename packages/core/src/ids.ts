@@ -33,6 +33,10 @@ export const ID_PREFIXES = {
   audit_checkpoint: "ackp",
   audit_key: "akey",
   payment_method: "pm",
+  privacy_request: "prq",
+  consent: "cns",
+  retention_run: "rtr",
+  safe_mode: "sfm",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

@@ -16,6 +16,7 @@ import { catalogRoutes } from "./modules/catalog/routes.js";
 import { channelFlowRoutes } from "./modules/channels/flow-routes.js";
 import { channelNotificationRoutes } from "./modules/channels/notification-routes.js";
 import { channelRoutes } from "./modules/channels/routes.js";
+import { consentRoutes } from "./modules/consents/routes.js";
 import { customerRoutes } from "./modules/customers/routes.js";
 import { docsRoutes } from "./modules/docs/routes.js";
 import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
@@ -27,6 +28,8 @@ import { paymentMethodRoutes } from "./modules/payments/methods-routes.js";
 import { paymentRoutes } from "./modules/payments/routes.js";
 import { paymentRoutingRoutes } from "./modules/payments/routing-routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
+import { retentionRoutes } from "./modules/privacy/retention-routes.js";
+import { privacyRoutes } from "./modules/privacy/routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
 import { tenantPlanRoutes } from "./modules/tenancy/plan-routes.js";
@@ -100,6 +103,9 @@ export function createApp(
     bundleRoutes,
     storefrontRoutes,
     customerRoutes,
+    privacyRoutes,
+    consentRoutes,
+    retentionRoutes,
     subscriptionRoutes,
     paymentRoutingRoutes,
     paymentRoutes,

@@ -127,7 +127,7 @@ program
     });
     const runtime = await openRuntime({ env });
     const { config, logger } = runtime;
-    const { worker, events, audit } = createServices(runtime.deps, {
+    const { worker, events, audit, retention } = createServices(runtime.deps, {
       worker: workerTuning(config),
       webhooks: webhookOptions(config),
       providers: paymentProvidersOf(runtime.deps),
@@ -136,6 +136,7 @@ program
     await withSystemAccess(async () => {
       await events.scheduleSweep();
       await audit.scheduleCheckpoints();
+      await retention.scheduleSweep();
     });
     worker.start();
     // The worker's timers are unref'd (so they never hold `serve` open); here it is the whole

@@ -50,6 +50,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await withSystemAccess(() => services.events.scheduleSweep());
     // Signs every grown audit chain hourly (modules/audit), besides every 100 records.
     await withSystemAccess(() => services.audit.scheduleCheckpoints());
+    // Applies each environment's retention policy daily (modules/privacy/retention.ts).
+    await withSystemAccess(() => services.retention.scheduleSweep());
     services.worker.start();
   }
   logger.info({ url, database: runtime.database.description }, "tessera listening");

@@ -14,6 +14,7 @@ import { ChannelRegistry } from "./modules/channels/registry.js";
 import { channelsService } from "./modules/channels/service.js";
 import { channelSettingsService } from "./modules/channels/settings.js";
 import { telecomChannel } from "./modules/channels/telecom/adapter.js";
+import { consentsService } from "./modules/consents/service.js";
 import { personalDataVault } from "./modules/customers/personal-data.js";
 import { customersService } from "./modules/customers/service.js";
 import { entitlementsService } from "./modules/entitlements/service.js";
@@ -28,6 +29,9 @@ import type { PaymentProvider } from "./modules/payments/provider.js";
 import { defaultPaymentProviders } from "./modules/payments/providers/index.js";
 import { PaymentProviderRegistry } from "./modules/payments/registry.js";
 import { paymentsService } from "./modules/payments/service.js";
+import { registerPrivacyHandlers } from "./modules/privacy/handlers.js";
+import { retentionService } from "./modules/privacy/retention.js";
+import { privacyService } from "./modules/privacy/service.js";
 import { storefrontsService } from "./modules/storefronts/service.js";
 import { subscriptionsService } from "./modules/subscriptions/service.js";
 import { tenancyService } from "./modules/tenancy/service.js";
@@ -72,7 +76,7 @@ export function createServices(
   const users = usersService(deps, { audit, sendPasswordReset: options.sendPasswordReset });
   const catalog = catalogService(deps, { events });
   const storefronts = storefrontsService(deps, { catalog, events });
-  const customers = customersService(deps, { storefronts, events, personalData });
+  const customers = customersService(deps, { storefronts, events });
   // Payment providers by name; a storefront routes to the registered ones it lists, in order.
   const paymentProviders = new PaymentProviderRegistry();
   for (const provider of options.providers ?? defaultPaymentProviders({ db: deps.db, fetch, clock: deps.clock }))
@@ -116,6 +120,16 @@ export function createServices(
       ...options.worker,
     }),
   );
+  // Exports and erasure across every module: each contributes one privacy handler.
+  const privacy = privacyService(deps, { customers, subscriptions, events, jobs });
+  const consents = consentsService(deps, { customers, events });
+  const retention = retentionService(deps, {
+    privacy,
+    events,
+    jobs,
+    scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
+  });
+  registerPrivacyHandlers(privacy, deps, personalData);
   const testClocks = testClocksService(deps, { tenancy, events, worker });
   const webhooks = webhooksService(deps, { events, jobs }, options.webhooks);
   const rateLimits = createRateLimits(deps, options.rateLimits ?? { ...DEFAULT_RATE_LIMITS, enabled: false });
@@ -171,6 +185,9 @@ export function createServices(
     metrics,
     channelSettings,
     channelFlows: flows,
+    privacy,
+    consents,
+    retention,
   };
 }
 

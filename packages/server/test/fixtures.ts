@@ -26,7 +26,7 @@ function created<T = Json>(res: ApiResult<T>, what: string): T {
 }
 
 /** A PUT that set something answers 200. */
-function settled<T = any>(res: ApiResult<T>, what: string): T {
+function settled<T = Json>(res: ApiResult<T>, what: string): T {
   if (res.status !== 200)
     throw new Error(`fixture: setting ${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
@@ -171,6 +171,16 @@ export const FIXTURES: Record<string, Fixture> = {
     return { id: sf.id, external_id };
   },
   "/v1/customers": async (api) => ({ id: (await customer(api)).cus.id }),
+  // An export whose archive the fixture downloads at once: the archive route hands it out once, so
+  // every later read (the suite's snapshots) answers the same 410.
+  "/v1/privacy-requests": async (api, drain) => {
+    const { cus } = await customer(api);
+    const request = await api("POST", `/v1/customers/${cus.id}/privacy/export`);
+    if (request.status !== 202) throw new Error(`fixture: export answered ${request.status}`);
+    await drain();
+    await api("GET", `/v1/privacy-requests/${request.body.id}/archive`);
+    return { id: request.body.id };
+  },
   "/v1/users": async (api) => ({ id: (await member(api)).user.id }),
   "/v1/roles": async (api) => ({
     id: created(
@@ -317,6 +327,12 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
   "POST /v1/storefronts/{id}/channels/telecom/authorisations/{charging_token}/pin": () => ({ pin: "1234" }),
   "POST /v1/customers/{id}/usage": () => ({ entitlement: "fx-quota", quantity: 1 }),
   "POST /v1/customers/{id}/entitlements/check": () => ({ entitlement: "fx-flag", consume: true }),
+  "POST /v1/customers/{id}/consents": () => ({
+    purpose: "marketing_email",
+    status: "granted",
+    text_version: "v1",
+    method: "api",
+  }),
   "PATCH /v1/webhook-endpoints/{id}": () => ({ description: "Changed by another tenant" }),
   // Valid bodies, so that the storefront or customer lookup (404) is what answers another tenant.
   "PUT /v1/storefronts/{id}/legal-entity": () => ({

@@ -127,7 +127,9 @@ async function snapshotAlpha(): Promise<Map<string, unknown>> {
       }
     }
     const res = await alpha.api("GET", url);
-    seen.set(`GET ${url}`, { status: res.status, body: res.body });
+    // A problem's request_id differs on every read (the export archive route answers 410 once taken).
+    const body = res.status >= 400 && res.body ? { ...res.body, request_id: "(any)" } : res.body;
+    seen.set(`GET ${url}`, { status: res.status, body });
   }
   return seen;
 }

@@ -30,6 +30,8 @@ export const SCOPES = [
   "users:manage",
   "audit:read",
   "metrics:read",
+  "privacy:read",
+  "privacy:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Metadata, Timestamp } from "./common.js";
+import { CurrentConsents } from "./consents.js";
 
 const Country = z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE");
 
@@ -37,6 +38,9 @@ export const Customer = z
     name: z.string().nullable(),
     country: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
+    consents: CurrentConsents.optional().meta({
+      description: "On GET /v1/customers/{id}: per purpose, the latest consent record (docs/privacy.md).",
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })

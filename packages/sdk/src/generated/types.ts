@@ -558,6 +558,17 @@ export type Customer = {
   name: string | null;
   country: string | null;
   metadata: Record<string, string>;
+  /** On GET /v1/customers/{id}: per purpose, the latest consent record (docs/privacy.md). */
+  consents?: Record<
+    string,
+    {
+      status: "granted" | "withdrawn";
+      text_version: string;
+      /** ISO-8601 UTC time */
+      occurred_at: string;
+      record: string;
+    }
+  >;
   /** ISO-8601 UTC time */
   created_at: string;
   /** ISO-8601 UTC time */
@@ -671,6 +682,8 @@ export type CreateApiKeyInput = {
     | "users:manage"
     | "audit:read"
     | "metrics:read"
+    | "privacy:read"
+    | "privacy:write"
   )[];
 };
 
@@ -1019,7 +1032,12 @@ export type Event = {
     | "signing_key.rotated"
     | "tenant.created"
     | "environment.created"
-    | "test_clock.reset";
+    | "test_clock.reset"
+    | "customer.privacy_export_ready"
+    | "customer.erased"
+    | "consent.granted"
+    | "consent.withdrawn"
+    | "retention.applied";
   /** ISO-8601 UTC time */
   created_at: string;
   tenant: string;
@@ -1621,7 +1639,8 @@ export type User = {
   memberships: {
     tenant: string;
     tenant_slug: string;
-    role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+    /** A built-in role's name or a custom role's id. */
+    role: string;
     environments: "all" | string[];
   }[];
   /** ISO-8601 UTC time */
@@ -1639,7 +1658,8 @@ export type Member = {
   object: "member";
   email: string;
   name: string | null;
-  role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+  /** A built-in role's name or a custom role's id. */
+  role: string;
   environments: "all" | string[];
   /** ISO-8601 UTC time */
   created_at: string;
@@ -1692,7 +1712,8 @@ export type Invitation = {
   id: string;
   object: "invitation";
   email: string;
-  role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer" | "platform_admin" | "platform_support";
+  /** A built-in role's name or a custom role's id. */
+  role: string;
   environments: "all" | string[];
   /** ISO-8601 UTC time */
   expires_at: string;
@@ -1733,7 +1754,8 @@ export type LoginInput = {
  */
 export type CreateInvitationInput = {
   email: string;
-  role: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+  /** A built-in role (owner, admin, developer, finance, support, viewer) or a custom role's id. */
+  role: string;
   environments?: "all" | string[];
 };
 
@@ -1756,7 +1778,8 @@ export type AcceptInvitationInput = {
  * const input: UpdateMembershipInput = { role: "admin" };
  */
 export type UpdateMembershipInput = {
-  role?: "owner" | "admin" | "developer" | "finance" | "support" | "viewer";
+  /** A built-in role (owner, admin, developer, finance, support, viewer) or a custom role's id. */
+  role?: string;
   environments?: "all" | string[];
 };
 

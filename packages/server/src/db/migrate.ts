@@ -22,6 +22,9 @@ import * as tenantPlans from "./migrations/2026-12-04-102-tenant-plans.js";
 import * as paymentRouting from "./migrations/2026-12-04-120-payment-routing.js";
 import * as channelSettings from "./migrations/2026-12-04-150-channel-settings.js";
 import * as invoicing from "./migrations/2026-12-04-200-invoicing.js";
+import * as privacy from "./migrations/2026-12-04-230-privacy.js";
+import * as consents from "./migrations/2026-12-04-231-consents.js";
+import * as retention from "./migrations/2026-12-04-232-retention.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -52,6 +55,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-120-payment-routing": paymentRouting,
   "2026-12-04-150-channel-settings": channelSettings,
   "2026-12-04-200-invoicing": invoicing,
+  "2026-12-04-230-privacy": privacy,
+  "2026-12-04-231-consents": consents,
+  "2026-12-04-232-retention": retention,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -937,3 +937,82 @@ export interface Database {
 export type LegalEntityRow = Selectable<InvoicingLegalEntitiesTable>;
 export type BillingDetailsRow = Selectable<InvoicingBillingDetailsTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
+
+/* Privacy requests and consent records (modules/privacy, modules/consents). */
+
+export interface PrivacyRequestsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  kind: "export" | "erase";
+  status: "pending" | "ready" | "downloaded" | "expired" | "completed" | "failed";
+  /** JSON: the request's options (erase: what to do with active subscriptions). */
+  options: string;
+  /** Export: the archive, sealed with the master key; null once downloaded or expired. */
+  archive_encrypted: string | null;
+  /** Erase: JSON { module: { table: rows } }. */
+  report: string | null;
+  /** The Actor as JSON. */
+  actor: string | null;
+  created_at: string;
+  completed_at: string | null;
+  expires_at: string | null;
+  downloaded_at: string | null;
+}
+
+export interface ConsentRecordsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  purpose: string;
+  status: "granted" | "withdrawn";
+  text_version: string;
+  method: string;
+  occurred_at: string;
+  collected_by: string | null;
+  /** The Actor as JSON. */
+  actor: string | null;
+  metadata: string;
+  created_at: string;
+}
+
+export interface Database {
+  privacy_requests: PrivacyRequestsTable;
+  consent_records: ConsentRecordsTable;
+}
+
+export type PrivacyRequestRow = Selectable<PrivacyRequestsTable>;
+export type ConsentRecordRow = Selectable<ConsentRecordsTable>;
+
+/** Retention (modules/privacy/retention.ts): per environment; null keeps forever. */
+export interface RetentionPoliciesTable {
+  environment_id: string;
+  tenant_id: string;
+  webhook_delivery_log_days: number | null;
+  channel_raw_days: number | null;
+  usage_record_days: number | null;
+  event_days: number | null;
+  anonymize_after_months: number | null;
+  updated_at: string;
+}
+
+export interface RetentionRunsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  /** The policy applied, as JSON. */
+  policy: string;
+  /** JSON { rule: rows }. */
+  report: string;
+  ran_at: string;
+}
+
+export interface Database {
+  retention_policies: RetentionPoliciesTable;
+  retention_runs: RetentionRunsTable;
+}
+
+export type RetentionPolicyRow = Selectable<RetentionPoliciesTable>;
+export type RetentionRunRow = Selectable<RetentionRunsTable>;

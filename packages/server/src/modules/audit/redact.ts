@@ -12,6 +12,13 @@ export const REDACTED = "[redacted]";
 const ALWAYS =
   /(^|_)(e?mail|email_address|phone|phone_number|mobile|address|line1|line2|street|city|postal_code|zip|token|tokens|secret|secrets|password|passphrase|credential|credentials|private_key|authorization|api_key|iban|card|card_number|cvc|cvv)$/i;
 const PERSONAL_ON_CUSTOMER = /^(name|first_name|last_name|external_id|country|metadata|birthdate|ip|ip_address)$/i;
+/*
+ * Free text the merchant writes about one customer's objects (a grant's reason, metadata, who
+ * collected a consent) may name the person, and no key could shred it here: redacted too.
+ * Free text on configuration objects (a bundle's description) is kept.
+ */
+const FREE_TEXT_ABOUT_CUSTOMER = /^(reason|metadata|collected_by|note|notes|comment)$/i;
+const ABOUT_A_CUSTOMER = new Set(["grant", "subscription", "payment", "consent"]);
 const EMAIL = /[^\s@"]+@[^\s@"]+\.[A-Za-z]{2,}/g;
 const SECRET = /\b(tsk|tpk|whsec|sk_live|sk_test)_[A-Za-z0-9_+/=-]{6,}/g;
 
@@ -21,9 +28,16 @@ export function redact(value: unknown, inCustomer = false): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, inCustomer));
   const record = value as Record<string, unknown>;
   const customer = inCustomer || record.object === "customer";
+  const aboutCustomer = typeof record.object === "string" && ABOUT_A_CUSTOMER.has(record.object);
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(record)) {
-    if (v !== null && (ALWAYS.test(key) || (customer && PERSONAL_ON_CUSTOMER.test(key)))) out[key] = REDACTED;
+    if (
+      v !== null &&
+      (ALWAYS.test(key) ||
+        (customer && PERSONAL_ON_CUSTOMER.test(key)) ||
+        (aboutCustomer && FREE_TEXT_ABOUT_CUSTOMER.test(key)))
+    )
+      out[key] = REDACTED;
     else out[key] = redact(v, customer && key !== "object");
   }
   return out;

@@ -48,7 +48,8 @@ describe("customers API", () => {
       created_at: "2026-01-01T00:00:00.000Z",
       updated_at: "2026-01-01T00:00:00.000Z",
     });
-    expect((await acme.api("GET", `/v1/customers/${alice.id}`)).body).toEqual(alice);
+    // A single customer read also shows the current consents (none yet).
+    expect((await acme.api("GET", `/v1/customers/${alice.id}`)).body).toEqual({ ...alice, consents: {} });
     const byId = await acme.api("POST", "/v1/customers", { storefront: app, external_id: "bob" });
     expect(byId.body).toMatchObject({ storefront: app, email: null, name: null, country: null, metadata: {} });
   });

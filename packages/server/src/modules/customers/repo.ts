@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
-import { inScope } from "../../db/scope.js";
+import { inScope, type ScopeIds } from "../../db/scope.js";
 import type { CustomerRow, CustomerUpdate, Database, Db } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 import { preparedQuery } from "../../lib/prepared.js";
@@ -20,7 +20,7 @@ const customerById = preparedQuery(["tenant", "env", "id"], (db: Kysely<Database
     .where("id", "=", p.id),
 );
 
-export async function findCustomer(db: Db, scope: Scope, id: string): Promise<CustomerRow | undefined> {
+export async function findCustomer(db: Db, scope: ScopeIds, id: string): Promise<CustomerRow | undefined> {
   return (await customerById(db, { tenant: scope.tenantId, env: scope.environmentId, id })).rows[0];
 }
 

@@ -66,7 +66,11 @@ export const customerRoutes = new OpenAPIHono<AppEnv>()
       request: { params: IdParam },
       responses: { 200: json(Customer, "The customer") },
     }),
-    async (c) => c.json(await c.get("services").customers.getCustomer(scopeOf(c), c.req.valid("param").id), 200),
+    async (c) => {
+      const { customers, consents } = c.get("services");
+      const customer = await customers.getCustomer(scopeOf(c), c.req.valid("param").id);
+      return c.json({ ...customer, consents: await consents.current(scopeOf(c), customer.id) }, 200);
+    },
   )
   .openapi(
     tenantRoute("customers:write", {

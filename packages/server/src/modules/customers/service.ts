@@ -8,8 +8,6 @@ import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
 import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
-import { eraseCustomerPersonalData } from "./erasure.js";
-import type { PersonalDataVault } from "./personal-data.js";
 import * as repo from "./repo.js";
 
 export function toCustomer(row: CustomerRow): Customer {
@@ -36,11 +34,7 @@ type StorefrontLookup = Pick<StorefrontsService, "findStorefront" | "requireStor
  */
 export function customersService(
   deps: Deps,
-  {
-    storefronts,
-    events,
-    personalData,
-  }: { storefronts: StorefrontLookup; events: Pick<EventsService, "record">; personalData: PersonalDataVault },
+  { storefronts, events }: { storefronts: StorefrontLookup; events: Pick<EventsService, "record"> },
 ) {
   const { db } = deps;
   // A storefront with customers is archived rather than deleted.
@@ -66,16 +60,6 @@ export function customersService(
   }
 
   return {
-    /**
-     * Internal (no route yet): erases the customer's personal data for good — the fields on the
-     * customer, their sealed copies in events and webhook payloads (by destroying the customer's
-     * key), stored idempotent replays. See erasure.ts.
-     */
-    async eraseCustomerPersonalData(scope: Scope, id: string): Promise<void> {
-      const row = await require(scope, id);
-      await eraseCustomerPersonalData(deps, personalData, scope, row.id);
-    },
-
     /** For modules whose records name customers; a customer they name cannot be deleted. Call once, when built. */
     registerCustomerUsage(check: (d: Db, scope: Scope, customerId: string) => Promise<boolean>): void {
       usageChecks.push(check);

@@ -5,6 +5,18 @@
  */
 export const OPERATION_IDS: Readonly<Record<string, string>> = {
   "get /v1/audit": "listAuditRecords",
+  "post /v1/customers/{id}/privacy/export": "exportCustomerData",
+  "post /v1/customers/{id}/privacy/erase": "eraseCustomer",
+  "get /v1/customers/{id}/privacy/requests": "listPrivacyRequests",
+  "get /v1/privacy-requests/{id}": "getPrivacyRequest",
+  "get /v1/privacy-requests/{id}/archive": "downloadPrivacyExport",
+  "post /v1/customers/{id}/consents": "recordConsent",
+  "get /v1/retention-policy": "getRetentionPolicy",
+  "patch /v1/retention-policy": "updateRetentionPolicy",
+  "post /v1/retention-runs": "runRetention",
+  "get /v1/retention-runs": "listRetentionRuns",
+  "get /v1/customers/{id}/consents": "getCurrentConsents",
+  "get /v1/customers/{id}/consents/history": "listConsentRecords",
   "get /v1/audit/lineage/{correlation_id}": "getAuditLineage",
   "get /v1/metrics/summary": "getMetricsSummary",
   "get /v1/metrics/history": "getMetricsHistory",

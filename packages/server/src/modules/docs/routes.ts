@@ -56,6 +56,14 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
           "settings, the product map, customer links, and the vendors' notifications (docs/channels.md).",
       },
       {
+        name: "Privacy",
+        description: "Exports and erasure of a customer's data across every module (docs/privacy.md).",
+      },
+      {
+        name: "Consents",
+        description: "What each customer agreed to, for which purpose and text version, with its history.",
+      },
+      {
         name: "Subscriptions",
         description: "Subscriptions and their lifecycle: trials, renewals, dunning, plan changes, cancellation.",
       },

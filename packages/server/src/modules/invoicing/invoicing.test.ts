@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog, newCustomer } from "../../../test/billing-setup.js";
 import { pdfText, saxonAvailable, validateEn16931 } from "../../../test/en16931.js";
+import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 
 const SELLER = {
@@ -50,7 +51,7 @@ describe("invoicing: invoices and credit notes from payments", () => {
     await ctx.services.worker.drain();
     const list = await acme.api("GET", `/v1/invoices?subscription=${sub.body.id}`);
     expect(list.status).toBe(200);
-    return { customer, subscription: sub.body, invoices: list.body.data as any[] };
+    return { customer, subscription: sub.body, invoices: list.body.data as Json[] };
   }
 
   it("validates the legal entity and billing details (ISO countries, VAT id per country, strict bodies)", async () => {
@@ -59,7 +60,7 @@ describe("invoicing: invoices and credit notes from payments", () => {
       vat_id: "FR123",
     });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((e: any) => e.path)).toContain("vat_id");
+    expect(bad.body.errors.map((e: Json) => e.path)).toContain("vat_id");
     const country = await acme.api("PUT", `/v1/storefronts/${catalog.storefront}/legal-entity`, {
       ...SELLER,
       address: { ...SELLER.address, country: "XX" },
@@ -112,7 +113,7 @@ describe("invoicing: invoices and credit notes from payments", () => {
     expect(inv.net_total + inv.tax_total + inv.rounding_amount).toBe(999);
     expect(inv.number).toMatch(/^INV-2026-\d{6}$/);
     const event = (await acme.api("GET", `/v1/events?object_id=${inv.id}`)).body.data;
-    expect(event.map((e: any) => e.type)).toEqual(["invoice.issued"]);
+    expect(event.map((e: Json) => e.type)).toEqual(["invoice.issued"]);
     // The event carries the document without the buyer's personal data (docs/invoicing.md).
     expect(event[0].data.object.buyer.name).toBeNull();
     expect((await acme.api("GET", `/v1/invoices/${inv.id}`)).body.buyer.name).toBe("Jürgen Ölçer");
@@ -161,7 +162,7 @@ describe("invoicing: invoices and credit notes from payments", () => {
     await ctx.services.invoicing.issueCreditNotes(acme.scopes.development!, { ...payment, refunded_amount: 300 });
     await ctx.services.invoicing.issueCreditNotes(acme.scopes.development!, payment);
     const notes = (await acme.api("GET", `/v1/credit-notes?payment=${inv.payment}`)).body.data.reverse();
-    expect(notes.map((n: any) => n.total)).toEqual([300, 699]);
+    expect(notes.map((n: Json) => n.total)).toEqual([300, 699]);
     expect(notes[0]).toMatchObject({
       object: "credit_note",
       type_code: 381,
@@ -170,20 +171,20 @@ describe("invoicing: invoices and credit notes from payments", () => {
     });
     expect(notes[0].number).toMatch(/^CN-2026-\d{6}$/);
     expect((await acme.api("GET", `/v1/invoices/${inv.id}`)).body.credited_amount).toBe(999);
-    const types = (await acme.api("GET", `/v1/events?object_id=${notes[1].id}`)).body.data.map((e: any) => e.type);
+    const types = (await acme.api("GET", `/v1/events?object_id=${notes[1].id}`)).body.data.map((e: Json) => e.type);
     expect(types).toEqual(["credit_note.issued"]);
   });
 
   it("numbers each series gaplessly", async () => {
-    const all = (await acme.api("GET", "/v1/invoices?limit=100")).body.data as any[];
+    const all = (await acme.api("GET", "/v1/invoices?limit=100")).body.data as Json[];
     const seq = all.map((i) => i.sequence).sort((a, b) => a - b);
     expect(seq).toEqual(seq.map((_, i) => i + 1));
     expect(new Set(all.map((i) => i.number)).size).toBe(all.length);
   });
 
   it("serves XML and PDF; every UBL document passes the EN 16931 schematron; the PDF shows the number", async () => {
-    const invoices = (await acme.api("GET", "/v1/invoices?limit=100")).body.data as any[];
-    const notes = (await acme.api("GET", "/v1/credit-notes?limit=100")).body.data as any[];
+    const invoices = (await acme.api("GET", "/v1/invoices?limit=100")).body.data as Json[];
+    const notes = (await acme.api("GET", "/v1/credit-notes?limit=100")).body.data as Json[];
     expect(invoices.length).toBeGreaterThanOrEqual(6);
     expect(notes.length).toBeGreaterThanOrEqual(2);
     const documents: Record<string, string> = {};

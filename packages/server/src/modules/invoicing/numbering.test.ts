@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog, newCustomer } from "../../../test/billing-setup.js";
+import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { createServices } from "../../services.js";
 
@@ -32,7 +33,7 @@ describe("invoicing: gapless numbers under two concurrent workers", () => {
 
   it("hands out 1…N once each, whoever wins each race", async () => {
     const N = 12;
-    const payments: any[] = [];
+    const payments: Json[] = [];
     for (let i = 0; i < N; i++) {
       const customer = await newCustomer(acme.api, catalog.storefront);
       const sub = await acme.api("POST", "/v1/subscriptions", {
@@ -53,7 +54,7 @@ describe("invoicing: gapless numbers under two concurrent workers", () => {
     ]);
     await Promise.all([ctx.services.worker.drain(), second.worker.drain()]);
 
-    const invoices = (await acme.api("GET", "/v1/invoices?limit=100")).body.data as any[];
+    const invoices = (await acme.api("GET", "/v1/invoices?limit=100")).body.data as Json[];
     expect(invoices.map((i) => i.payment).sort()).toEqual(payments.map((p) => p.id).sort());
     expect(invoices.map((i) => i.sequence).sort((a, b) => a - b)).toEqual([...Array(N).keys()].map((k) => k + 1));
     expect(invoices.every((i) => /^NUM-\d{6}$/.test(i.number))).toBe(true);

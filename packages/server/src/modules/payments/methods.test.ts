@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingCatalog, sandboxCharges } from "../../../test/billing-setup.js";
+import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { sandboxProvider } from "./providers/sandbox.js";
 
@@ -58,7 +59,7 @@ describe("payment methods", () => {
     const second = await vault(cus, [{ name: "sandbox", token: "tok_sandbox_declined" }], { default: true });
     expect(second.body).toMatchObject({ default: true, last4: "9995", providers: ["sandbox"] });
     const list = await acme.api("GET", `/v1/customers/${cus}/payment-methods`);
-    expect(list.body.data.map((m: any) => [m.id, m.default])).toEqual([
+    expect(list.body.data.map((m: Json) => [m.id, m.default])).toEqual([
       [res.body.id, false],
       [second.body.id, true],
     ]);
@@ -153,7 +154,7 @@ describe("payment methods", () => {
     const pm = (await vault(cus, [{ name: "sandbox", token: "tok_sandbox_ok" }])).body;
     await acme.api("DELETE", `/v1/customers/${cus}/payment-methods/${pm.id}`);
     const events = await acme.api("GET", `/v1/events?object_id=${pm.id}&limit=10`);
-    expect(events.body.data.map((e: any) => e.type).sort()).toEqual([
+    expect(events.body.data.map((e: Json) => e.type).sort()).toEqual([
       "payment_method.attached",
       "payment_method.detached",
     ]);

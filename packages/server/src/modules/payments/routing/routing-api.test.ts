@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingCatalog, sandboxCharges } from "../../../../test/billing-setup.js";
+import type { Json } from "../../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../../test/harness.js";
 import type { PaymentProvider } from "../provider.js";
 import { sandboxProvider } from "../providers/sandbox.js";
@@ -128,7 +129,7 @@ describe("payment routing", () => {
     expect(big.body).toMatchObject({ rule: "big", chosen: "no_partial" });
     const none = await preview({ country: "DE" });
     expect(none.body.rule).toBeNull();
-    expect(none.body.candidates.map((c: any) => c.provider)).toEqual([
+    expect(none.body.candidates.map((c: Json) => c.provider)).toEqual([
       "alpha",
       "beta",
       "elsewhere",
@@ -155,7 +156,7 @@ describe("payment routing", () => {
     });
     const cheap = await preview({ country: "FR" });
     expect(cheap.body.chosen).toBe("beta");
-    expect(cheap.body.candidates.map((c: any) => [c.provider, c.fee])).toEqual([
+    expect(cheap.body.candidates.map((c: Json) => [c.provider, c.fee])).toEqual([
       ["beta", 22],
       ["alpha", 59],
     ]);
@@ -189,11 +190,11 @@ describe("payment routing", () => {
     expect(res.status).toBe(201);
     const pay = (await acme.api("GET", `/v1/payments/${res.body.latest_payment.id}`)).body;
     expect(pay).toMatchObject({ status: "succeeded", provider: "beta", routing: { chosen: "elsewhere" } });
-    expect(pay.attempts.map((a: any) => [a.provider, a.result, a.code])).toEqual([
+    expect(pay.attempts.map((a: Json) => [a.provider, a.result, a.code])).toEqual([
       ["elsewhere", "soft_decline", "issuer_not_available"],
       ["beta", "succeeded", null],
     ]);
-    const [first, second] = pay.attempts.map((a: any) => a.idempotency_key);
+    const [first, second] = pay.attempts.map((a: Json) => a.idempotency_key);
     expect(first).not.toBe(second);
     expect(pay.idempotency_key).toBe(second);
     const charges = await sandboxCharges(ctx, first);
@@ -207,7 +208,7 @@ describe("payment routing", () => {
       const res = await subscribeIn("ES");
       expect({ status: res.status, decline: res.body.decline_code }).toEqual({ status: 402, decline: "do_not_honor" });
       const pay = (await acme.api("GET", `/v1/payments/${res.body.payment}`)).body;
-      expect(pay.attempts.map((a: any) => a.provider)).toEqual(["alpha"]);
+      expect(pay.attempts.map((a: Json) => a.provider)).toEqual(["alpha"]);
       expect(await sandboxCharges(ctx, pay.idempotency_key)).toEqual([]);
     } finally {
       alphaDeclines = false;
@@ -251,7 +252,7 @@ describe("payment routing", () => {
     for (let i = 0; i < 5; i++) {
       const res = await subscribeIn("PT");
       const pay = (await acme.api("GET", `/v1/payments/${res.body.latest_payment.id}`)).body;
-      expect(pay.attempts.map((a: any) => [a.provider, a.result])).toEqual([
+      expect(pay.attempts.map((a: Json) => [a.provider, a.result])).toEqual([
         ["flaky", "error"],
         ["beta", "succeeded"],
       ]);
@@ -262,9 +263,9 @@ describe("payment routing", () => {
     expect(open.body.reason).toContain("breaker open: flaky");
     const demoted = await subscribeIn("PT");
     const pay = (await acme.api("GET", `/v1/payments/${demoted.body.latest_payment.id}`)).body;
-    expect(pay.attempts.map((a: any) => a.provider)).toEqual(["beta"]);
+    expect(pay.attempts.map((a: Json) => a.provider)).toEqual(["beta"]);
     // Outages are not the PSP's acceptance: its success rate is untouched.
-    expect(open.body.candidates.find((c: any) => c.provider === "flaky").observations).toBe(0);
+    expect(open.body.candidates.find((c: Json) => c.provider === "flaky").observations).toBe(0);
 
     // Half-open after the cool-down: the next payment probes flaky, which is back.
     flakyDown = false;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Json } from "../../../../../test/harness.js";
 import type { WebhookRequest } from "../../provider.js";
 import { type FakeAnswer, type FakeRequest, ForcedFailures, startFakeServer } from "../fake-server.js";
 import { signPayPalDelivery } from "./test-pki.js";
@@ -220,7 +221,7 @@ export async function startFakePayPal(): Promise<FakePayPal> {
     return { status: 201, body: orderJson(o, decline) } satisfies FakeAnswer;
   }
 
-  function createOrder(b: any, requestId: string | undefined): FakeAnswer | "hang" {
+  function createOrder(b: Json, requestId: string | undefined): FakeAnswer | "hang" {
     const unit = b?.purchase_units?.[0];
     const currency = unit?.amount?.currency_code;
     const value = unit?.amount?.value;
@@ -275,7 +276,7 @@ export async function startFakePayPal(): Promise<FakePayPal> {
     return "hang";
   }
 
-  function captureAuth(a: Auth | undefined, b: any): FakeAnswer {
+  function captureAuth(a: Auth | undefined, b: Json): FakeAnswer {
     if (!a) return notFound();
     if (a.status === "CAPTURED")
       return unprocessable(
@@ -320,7 +321,7 @@ export async function startFakePayPal(): Promise<FakePayPal> {
     return { status: 200, body: authJson(a) };
   }
 
-  function refund(c: Capture | undefined, b: any): FakeAnswer {
+  function refund(c: Capture | undefined, b: Json): FakeAnswer {
     if (!c || c.status === "DECLINED") return notFound();
     if (c.refunded >= c.amount)
       return unprocessable("CAPTURE_FULLY_REFUNDED", "The capture has already been fully refunded");
@@ -356,7 +357,7 @@ export async function startFakePayPal(): Promise<FakePayPal> {
     };
   }
 
-  function saveToken(b: any): FakeAnswer {
+  function saveToken(b: Json): FakeAnswer {
     const setup = b?.payment_source?.token;
     if (setup?.type !== "SETUP_TOKEN" || typeof setup.id !== "string")
       return unprocessable("MISSING_REQUIRED_PARAMETER", "payment_source.token is required");
@@ -382,7 +383,7 @@ export async function startFakePayPal(): Promise<FakePayPal> {
     };
   }
 
-  function route(r: FakeRequest, b: any, requestId: string | undefined): FakeAnswer | "hang" {
+  function route(r: FakeRequest, b: Json, requestId: string | undefined): FakeAnswer | "hang" {
     const at = (re: RegExp, method: string) => (r.method === method ? re.exec(r.path)?.[1] : undefined);
     if (r.method === "POST" && r.path === "/v2/checkout/orders") return createOrder(b, requestId);
     if (r.method === "POST" && r.path === "/v3/vault/payment-tokens") return saveToken(b);
