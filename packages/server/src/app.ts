@@ -13,6 +13,7 @@ import { auditRoutes } from "./modules/audit/routes.js";
 import { authRoutes } from "./modules/auth/routes.js";
 import { bundleRoutes } from "./modules/catalog/bundle-routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
+import { consoleRoutes } from "./modules/console/routes.js";
 import { customerRoutes } from "./modules/customers/routes.js";
 import { docsRoutes } from "./modules/docs/routes.js";
 import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
@@ -122,6 +123,7 @@ export function createApp(
     description: "A platform administration key `tpk_…`, made with `tessera platform-key create`.",
   });
   app.route("/", docsRoutes(app));
+  app.route("/", consoleRoutes(app));
 
   app.notFound((c) => problemResponse(c, new ApiError("ROUTE_NOT_FOUND", `No route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

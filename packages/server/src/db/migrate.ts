@@ -15,6 +15,7 @@ import * as eventLineage from "./migrations/2026-12-03-040-event-lineage.js";
 import * as rateLimits from "./migrations/2026-12-03-060-rate-limits.js";
 import * as users from "./migrations/2026-12-03-070-users.js";
 import * as audit from "./migrations/2026-12-03-080-audit.js";
+import * as consoleSetup from "./migrations/2026-12-04-260-console-setup.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -38,6 +39,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-03-040-event-lineage": eventLineage,
   "2026-12-03-007-signing-key-lead": signingKeyLead,
   "2026-12-03-080-audit": audit,
+  "2026-12-04-260-console-setup": consoleSetup,
 };
 
 class StaticProvider implements MigrationProvider {
