@@ -21,6 +21,8 @@ export function Document(props: { title: string; children?: Child; bodyClass?: s
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <title>{`${props.title} · Tessera console`}</title>
           <link rel="stylesheet" href="/console/assets/console.css" />
+          {/* No favicon request (the console has none to serve). */}
+          <link rel="icon" href="data:," />
           <script src="/console/assets/htmx.min.js" defer />
         </head>
         <body class={props.bodyClass}>{props.children}</body>

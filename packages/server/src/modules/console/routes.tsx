@@ -31,7 +31,7 @@ const require = createRequire(import.meta.url);
 /**
  * Every console response: nothing but this origin's own files may load or run (no inline script,
  * no inline style), nothing may frame it, forms post only here, and no page is cached or leaks
- * its URL (which may hold a setup token) in a Referer.
+ * its URL (which may hold a setup token) to another origin.
  */
 const SECURITY_HEADERS = {
   "content-security-policy": [
@@ -46,7 +46,8 @@ const SECURITY_HEADERS = {
   ].join("; "),
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
+  // Never to another origin (a setup link's token is in its URL); same-origin keeps Origin on forms.
+  "referrer-policy": "same-origin",
   "cache-control": "no-store",
   "cross-origin-opener-policy": "same-origin",
 };

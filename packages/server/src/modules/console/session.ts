@@ -91,6 +91,8 @@ export function requireViewer(): MiddlewareHandler<ConsoleEnv> {
 /** Same-origin check of a state-changing request: Origin (or, without it, Sec-Fetch-Site). */
 function sameOrigin(c: Context): boolean {
   const origin = c.req.header("origin");
+  // "null": the browser hid the origin (a no-referrer policy); Sec-Fetch-Site still says where from.
+  if (origin === "null") return c.req.header("sec-fetch-site") === "same-origin";
   if (origin) {
     // The request URL's host is the Host header under @hono/node-server.
     try {

@@ -33,7 +33,8 @@ export const Status = (props: { value: string }) => <span class={`badge badge-${
 export function Table(props: { caption: string; head: string[]; rows: Child[][]; empty?: string }) {
   if (props.rows.length === 0) return <p class="empty">{props.empty ?? "Nothing yet."}</p>;
   return (
-    <div class="table-wrap">
+    // A region of its own, focusable, so a keyboard can scroll a table wider than the screen.
+    <section class="table-wrap" aria-label={props.caption} tabindex={0}>
       <table>
         <caption>{props.caption}</caption>
         <thead>
@@ -53,7 +54,7 @@ export function Table(props: { caption: string; head: string[]; rows: Child[][];
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

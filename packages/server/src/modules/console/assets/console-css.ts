@@ -65,8 +65,10 @@ button.danger { background: var(--danger); border-color: var(--danger); }
 button.link { background: none; border: none; color: var(--accent); padding: 0; text-decoration: underline; }
 form.inline { display: inline; }
 form.stack { display: block; max-width: 32rem; }
-.actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; }
-.actions form { display: flex; gap: .4rem; align-items: flex-end; flex-wrap: wrap; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; max-width: 100%; }
+.actions form, .actions form.inline { display: flex; gap: .4rem; align-items: flex-end; flex-wrap: wrap; max-width: 100%; }
+.actions .field { min-width: 0; max-width: 100%; }
+select { width: auto; max-width: 100%; }
 .notice { background: #dafbe1; color: var(--ok); padding: .6rem .8rem; border-radius: 6px; }
 .error { background: #ffebe9; color: var(--danger); padding: .6rem .8rem; border-radius: 6px; }
 .secret { font-family: ui-monospace, monospace; background: var(--warn-bg); color: var(--warn-fg); padding: .5rem; word-break: break-all; }
