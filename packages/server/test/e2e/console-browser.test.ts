@@ -59,7 +59,6 @@ describe("the admin console in Chromium", () => {
     await p.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     await p.evaluate(AXE);
     const violations = await p.evaluate(async () => {
-      // biome-ignore lint/suspicious/noExplicitAny: axe is injected above
       const result = await (window as any).axe.run(document, { resultTypes: ["violations"] });
       return result.violations
         .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
