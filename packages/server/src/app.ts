@@ -17,6 +17,7 @@ import { channelFlowRoutes } from "./modules/channels/flow-routes.js";
 import { channelNotificationRoutes } from "./modules/channels/notification-routes.js";
 import { channelRoutes } from "./modules/channels/routes.js";
 import { consentRoutes } from "./modules/consents/routes.js";
+import { consoleRoutes } from "./modules/console/routes.js";
 import { customerRoutes } from "./modules/customers/routes.js";
 import { docsRoutes } from "./modules/docs/routes.js";
 import { jwksRoutes } from "./modules/entitlements/jwks-routes.js";
@@ -144,6 +145,7 @@ export function createApp(
     description: "A platform administration key `tpk_…`, made with `tessera platform-key create`.",
   });
   app.route("/", docsRoutes(app));
+  app.route("/", consoleRoutes(app));
 
   app.notFound((c) => problemResponse(c, new ApiError("ROUTE_NOT_FOUND", `No route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

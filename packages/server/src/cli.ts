@@ -419,7 +419,15 @@ function printBanner(server: Awaited<ReturnType<typeof startServer>>) {
     `Tessera is running at ${server.url}`,
     `  API reference: ${server.url}/docs   (OpenAPI: ${server.url}/openapi.json)`,
     `  Database:      ${server.runtime.database.description}`,
+    `  Console:       ${server.url}/console`,
   ];
+  if (server.setupUrl) {
+    lines.push(
+      "",
+      "  No platform admin yet. Open this one-time link (valid 24 hours) to create the first:",
+      `    ${server.setupUrl}`,
+    );
+  }
   const demo = server.demo;
   if (demo) {
     lines.push(`  Demo tenant:   ${demo.tenant.slug} (${demo.tenant.id})${demo.created ? " — created now" : ""}`);

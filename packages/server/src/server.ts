@@ -6,12 +6,15 @@ import { baseUrlOf, rateLimitsOf } from "./config.js";
 import { withSystemAccess } from "./db/access.js";
 import { type DemoTenant, ensureDemoTenant } from "./demo.js";
 import { workerTuning } from "./jobs/settings.js";
+import { consoleSetup } from "./modules/console/setup.js";
 import { paymentProvidersOf } from "./modules/payments/providers/index.js";
 import { webhookOptions } from "./modules/webhooks/service.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 
 export interface RunningServer {
   url: string;
+  /** Printed on a start with no platform admin: a one-time link that creates the first (the console). */
+  setupUrl: string | undefined;
   runtime: Runtime;
   demo: DemoTenant | undefined;
   /**
@@ -54,9 +57,11 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await withSystemAccess(() => services.retention.scheduleSweep());
     services.worker.start();
   }
+  const setupUrl = await consoleSetup(runtime.deps, services.users).firstStartLink(url);
   logger.info({ url, database: runtime.database.description }, "tessera listening");
   return {
     url,
+    setupUrl,
     runtime,
     demo,
     async close(deadlineMs = config.TESSERA_SHUTDOWN_TIMEOUT_MS) {

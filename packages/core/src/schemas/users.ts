@@ -38,6 +38,8 @@ export const ROLE_PERMISSIONS: Record<TenantRole | PlatformRole, readonly Scope[
     "storefronts:read",
     "customers:read",
     "subscriptions:read",
+    // Reading payments comes with refunding them: a refund starts from the payment it gives back.
+    "payments:read",
     "payments:refund",
     "invoices:write",
     "events:read",

@@ -25,6 +25,7 @@ import * as invoicing from "./migrations/2026-12-04-200-invoicing.js";
 import * as privacy from "./migrations/2026-12-04-230-privacy.js";
 import * as consents from "./migrations/2026-12-04-231-consents.js";
 import * as retention from "./migrations/2026-12-04-232-retention.js";
+import * as consoleSetup from "./migrations/2026-12-04-260-console-setup.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -58,6 +59,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-230-privacy": privacy,
   "2026-12-04-231-consents": consents,
   "2026-12-04-232-retention": retention,
+  "2026-12-04-260-console-setup": consoleSetup,
 };
 
 class StaticProvider implements MigrationProvider {

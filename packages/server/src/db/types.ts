@@ -628,6 +628,15 @@ export interface Database {
   audit_keys: AuditKeysTable;
   audit_checkpoints: AuditCheckpointsTable;
   health: HealthTable;
+  console_setup_tokens: ConsoleSetupTokensTable;
+}
+
+/** A one-time link that creates the first platform admin (modules/console/setup.ts). */
+export interface ConsoleSetupTokensTable {
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 /** Written by /readyz: proof that the database commits, not only answers. */

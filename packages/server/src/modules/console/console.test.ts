@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { billingCatalog, subscribe } from "../../../test/billing-setup.js";
+import { member } from "../../../test/fixtures.js";
+import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
+import { consoleSetup } from "./setup.js";
+
+/*
+ * The console over HTTP without a browser (test/e2e/console-browser.test.ts drives Chromium): the
+ * first-admin link, sign-in, CSRF and origin checks, the permission gate shared with the API, and
+ * the security headers. On both dialects: the console's cross-tenant reads run in system access.
+ */
+
+const ORIGIN = "http://tessera.test";
+const PASSWORD = "correct horse battery staple";
+
+/** A browser in miniature: keeps cookies, sends the Origin a browser would. */
+function browser(ctx: TestContext) {
+  const jar = new Map<string, string>();
+  const request = async (method: string, path: string, form?: Record<string, string>, origin = ORIGIN) => {
+    const res = await ctx.app.request(`${ORIGIN}${path}`, {
+      method,
+      headers: {
+        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "),
+        ...(form ? { "content-type": "application/x-www-form-urlencoded", origin } : {}),
+      },
+      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const [name, value] = pair!.split("=");
+      if (/max-age=0/i.test(line) || value === "") jar.delete(name!);
+      else jar.set(name!, value!);
+    }
+    return { status: res.status, html: await res.text(), headers: res.headers };
+  };
+  const csrf = () => jar.get("tessera_console_csrf") ?? "";
+  return { request, csrf, jar };
+}
+
+let ctx: TestContext;
+let acme: TestTenant;
+
+beforeAll(async () => {
+  ctx = await createTestApp();
+  acme = await createTestTenant(ctx, "console");
+});
+afterAll(() => ctx?.close());
+
+describe("first start", () => {
+  it("makes a one-time link that creates the first platform admin, then no more links", async () => {
+    const setup = consoleSetup(ctx.deps, ctx.services.users);
+    const link = await setup.firstStartLink("http://tessera.test/");
+    expect(link).toMatch(/^http:\/\/tessera\.test\/console\/setup\?token=tst_/);
+    const token = new URL(link!).searchParams.get("token")!;
+    const b = browser(ctx);
+    const page = await b.request("GET", `/console/setup?token=${token}`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain("Create the platform admin");
+    const weak = await b.request("POST", "/console/setup", {
+      _csrf: b.csrf(),
+      token,
+      email: "root@example.com",
+      password: "short",
+    });
+    expect(weak.status).toBe(400);
+    const made = await b.request("POST", "/console/setup", {
+      _csrf: b.csrf(),
+      token,
+      email: "root@example.com",
+      password: PASSWORD,
+    });
+    expect(made.status).toBe(303);
+    expect(made.headers.get("location")).toBe("/console");
+    // Signed in: the console opens the (only) tenant.
+    const home = await b.request("GET", "/console");
+    expect(home.headers.get("location")).toBe("/console/t/console/development/");
+    // Used once; and with an admin there, no new link is made.
+    const again = await browser(ctx).request("GET", `/console/setup?token=${token}`);
+    expect(again.status).toBe(404);
+    expect(await setup.firstStartLink("http://tessera.test")).toBeUndefined();
+  });
+});
+
+describe("signing in", () => {
+  it("refuses a wrong password with the page, and signs in and out with the right one", async () => {
+    const b = browser(ctx);
+    const login = await b.request("GET", "/console/login");
+    expect(login.status).toBe(200);
+    const wrong = await b.request("POST", "/console/login", {
+      _csrf: b.csrf(),
+      email: "root@example.com",
+      password: "not the password at all",
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.html).toContain('role="alert"');
+    const ok = await b.request("POST", "/console/login", {
+      _csrf: b.csrf(),
+      email: "root@example.com",
+      password: PASSWORD,
+      next: "/console/t/console/development/customers",
+    });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).toBe("/console/t/console/development/customers");
+    const cookie = ok.headers.getSetCookie().find((c) => c.startsWith("tessera_console_at="))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Path=\/console/);
+    const customers = await b.request("GET", "/console/t/console/development/customers");
+    expect(customers.status).toBe(200);
+    await b.request("POST", "/console/logout", { _csrf: b.csrf() });
+    const after = await b.request("GET", "/console/t/console/development/customers");
+    expect(after.status).toBe(303);
+    expect(after.headers.get("location")).toMatch(/^\/console\/login\?next=/);
+  });
+
+  it("never redirects outside the console after sign-in", async () => {
+    const b = browser(ctx);
+    await b.request("GET", "/console/login");
+    const res = await b.request("POST", "/console/login", {
+      _csrf: b.csrf(),
+      email: "root@example.com",
+      password: PASSWORD,
+      next: "//evil.example/console",
+    });
+    expect(res.headers.get("location")).toBe("/console");
+  });
+
+  it("sends every page with a strict CSP and no inline script", async () => {
+    const b = browser(ctx);
+    const page = await b.request("GET", "/console/login");
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(page.headers.get("content-security-policy")).not.toContain("unsafe-inline");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.html.startsWith("<!doctype html>")).toBe(true);
+    expect(page.html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(page.html).not.toMatch(/\sstyle=/);
+  });
+});
+
+describe("actions and permissions", () => {
+  let sub: any;
+  let finance: ReturnType<typeof browser>;
+  let viewer: ReturnType<typeof browser>;
+
+  const signIn = async (email: string) => {
+    const b = browser(ctx);
+    await b.request("GET", "/console/login");
+    const res = await b.request("POST", "/console/login", { _csrf: b.csrf(), email, password: PASSWORD });
+    expect(res.status).toBe(303);
+    return b;
+  };
+
+  beforeAll(async () => {
+    sub = await subscribe(acme.api, await billingCatalog(acme.api), {});
+    finance = await signIn((await member(acme.api, "finance")).user.email);
+    viewer = await signIn((await member(acme.api, "viewer")).user.email);
+  });
+
+  it("refuses a POST without the CSRF token or from another origin", async () => {
+    const path = `/console/t/console/development/subscriptions/${sub.id}/refund`;
+    const form = { payment: sub.latest_payment.id, amount: "100" };
+    expect((await finance.request("POST", path, form)).status).toBe(403);
+    expect(
+      (await finance.request("POST", path, { ...form, _csrf: finance.csrf() }, "http://evil.example")).status,
+    ).toBe(403);
+    const payment = await acme.api("GET", `/v1/payments/${sub.latest_payment.id}`);
+    expect(payment.body.refunded_amount).toBe(0);
+  });
+
+  it("lets finance refund from the subscription page", async () => {
+    const page = await finance.request("GET", `/console/t/console/development/subscriptions/${sub.id}`);
+    expect(page.html).toContain(">Refund</button>");
+    const res = await finance.request("POST", `/console/t/console/development/subscriptions/${sub.id}/refund`, {
+      _csrf: finance.csrf(),
+      payment: sub.latest_payment.id,
+      amount: "100",
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toContain("notice=Refunded");
+    const payment = await acme.api("GET", `/v1/payments/${sub.latest_payment.id}`);
+    expect(payment.body.refunded_amount).toBe(100);
+    // The refund is the user's, in the audit trail's actor and the event's.
+    const events = await acme.api("GET", `/v1/events?object_id=${sub.latest_payment.id}`);
+    expect(events.body.data.some((e: any) => e.actor?.type === "user")).toBe(true);
+  });
+
+  it("shows a viewer no refund button and refuses the viewer's hand-made POST", async () => {
+    const page = await viewer.request("GET", `/console/t/console/development/subscriptions/${sub.id}`);
+    expect(page.status).toBe(200);
+    expect(page.html).not.toContain(">Refund</button>");
+    expect(page.html).not.toContain(">Cancel now</button>");
+    const res = await viewer.request("POST", `/console/t/console/development/subscriptions/${sub.id}/refund`, {
+      _csrf: viewer.csrf(),
+      payment: sub.latest_payment.id,
+      amount: "50",
+    });
+    expect(res.status).toBe(403);
+    const payment = await acme.api("GET", `/v1/payments/${sub.latest_payment.id}`);
+    expect(payment.body.refunded_amount).toBe(100);
+    // Pages the role lacks are neither listed nor served.
+    const keys = await viewer.request("GET", "/console/t/console/development/developers/api-keys");
+    expect(keys.status).toBe(403);
+    expect(page.html).not.toContain("/developers/api-keys");
+  });
+
+  it("marks production unmistakably and hides the test clock there", async () => {
+    const b = await signIn("root@example.com");
+    const prod = await b.request("GET", "/console/t/console/production/overview");
+    expect(prod.status).toBe(200);
+    expect(prod.html).toContain("env-banner production");
+    expect(prod.html).toContain("PRODUCTION");
+    expect(prod.html).not.toContain("settings/test-clock");
+    expect((await b.request("GET", "/console/t/console/production/settings/test-clock")).status).toBe(403);
+  });
+
+  it("keeps a member out of another tenant", async () => {
+    await createTestTenant(ctx, "other");
+    const res = await viewer.request("GET", "/console/t/other/development/overview");
+    expect(res.status).toBe(403);
+  });
+});

@@ -1,0 +1,147 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+import type { Customer, CustomerEntitlements, Event, Payment, Subscription, WebhookDelivery } from "@tessera/core";
+import { Field, Money, PostForm, problemText, Status, Table, Time } from "../ui.js";
+import type { ConsolePanel, PageContext } from "./registry.js";
+
+/*
+ * The sections of a customer's page. A later module (invoices, consents, channel notifications)
+ * adds its own panel to CUSTOMER_PANELS; each is shown only to roles holding its permission.
+ */
+
+export interface CustomerSubject {
+  customer: Customer;
+  subscriptions: Subscription[];
+}
+
+const entitlements: ConsolePanel<CustomerSubject> = {
+  id: "entitlements",
+  title: "Entitlements",
+  permission: "entitlements:read",
+  async render({ api, can, csrf, href }, { customer }) {
+    const res = await api<CustomerEntitlements>("GET", `/v1/customers/${customer.id}/entitlements`);
+    if (!res.ok) return <p class="error">{problemText(res.body)}</p>;
+    return (
+      <>
+        <Table
+          caption="Effective entitlements and where each comes from"
+          head={["Entitlement", "Kind", "Level / quota", "Sources"]}
+          rows={res.body.entitlements.map((e) => [
+            e.key,
+            e.kind,
+            e.kind === "quota" ? `${e.used ?? 0} of ${e.limit ?? 0} used` : (e.level ?? "—"),
+            e.sources.join(", "),
+          ])}
+          empty="No entitlements."
+        />
+        {can("entitlements:write") ? (
+          <details>
+            <summary>Grant a comp</summary>
+            <PostForm action={href(`customers/${customer.id}/grant`)} csrf={csrf} class="stack">
+              <Field label="Entitlement key" name="entitlement" required />
+              <Field label="Reason" name="reason" required hint="Kept in the audit trail." />
+              <Field label="Expires at (optional, ISO 8601)" name="expires_at" />
+              <button type="submit">Grant</button>
+            </PostForm>
+          </details>
+        ) : null}
+      </>
+    );
+  },
+};
+
+const payments: ConsolePanel<CustomerSubject> = {
+  id: "payments",
+  title: "Payments",
+  permission: "payments:read",
+  async render({ api, href }, { customer }) {
+    const res = await api<{ data: Payment[] }>("GET", `/v1/payments?customer=${customer.id}&limit=20`);
+    if (!res.ok) return <p class="error">{problemText(res.body)}</p>;
+    return (
+      <Table
+        caption="Newest payments"
+        head={["Payment", "Amount", "Status", "Kind", "Subscription", "Created"]}
+        rows={res.body.data.map((p) => [
+          p.id,
+          <Money amount={p.amount} currency={p.currency} />,
+          <Status value={p.status} />,
+          p.kind,
+          p.subscription ? <a href={href(`subscriptions/${p.subscription}`)}>{p.subscription}</a> : "—",
+          <Time at={p.created_at} />,
+        ])}
+        empty="No payments."
+      />
+    );
+  },
+};
+
+interface TimelineItem {
+  at: string;
+  kind: string;
+  text: string;
+  link?: string | undefined;
+}
+
+async function timelineOf(ctx: PageContext, subject: CustomerSubject): Promise<TimelineItem[]> {
+  const { api, can, href } = ctx;
+  const payments = can("payments:read")
+    ? await api<{ data: Payment[] }>("GET", `/v1/payments?customer=${subject.customer.id}&limit=50`)
+    : undefined;
+  const objects = [
+    subject.customer.id,
+    ...subject.subscriptions.map((s) => s.id),
+    ...(payments?.ok ? payments.body.data.map((p) => p.id) : []),
+  ];
+  const events = new Map<string, Event>();
+  for (const id of objects) {
+    const res = await api<{ data: Event[] }>("GET", `/v1/events?object_id=${id}&limit=100`);
+    if (res.ok) for (const e of res.body.data) events.set(e.id, e);
+  }
+  const items: TimelineItem[] = [...events.values()].map((e) => ({
+    at: e.created_at,
+    kind: "event",
+    text: e.type,
+    link: href(`developers/events/${e.id}`),
+  }));
+  if (can("webhooks:read")) {
+    const endpoints = await api<{ data: Array<{ id: string; url: string }> }>("GET", "/v1/webhook-endpoints?limit=100");
+    for (const ep of endpoints.ok ? endpoints.body.data : []) {
+      const deliveries = await api<{ data: WebhookDelivery[] }>(
+        "GET",
+        `/v1/webhook-endpoints/${ep.id}/deliveries?limit=100`,
+      );
+      for (const d of deliveries.ok ? deliveries.body.data : []) {
+        if (!events.has(d.event_id)) continue;
+        items.push({
+          at: d.created_at,
+          kind: "webhook",
+          text: `${d.event_type} → ${ep.url}: ${d.status} after ${d.attempt_count} attempt(s)`,
+          link: href(`developers/webhooks/${ep.id}/deliveries/${d.id}`),
+        });
+      }
+    }
+  }
+  return items.sort((a, b) => b.at.localeCompare(a.at) || a.kind.localeCompare(b.kind));
+}
+
+const timeline: ConsolePanel<CustomerSubject> = {
+  id: "timeline",
+  title: "Timeline",
+  permission: "events:read",
+  async render(ctx, subject) {
+    const items = await timelineOf(ctx, subject);
+    if (items.length === 0) return <p class="empty">Nothing happened yet.</p>;
+    return (
+      <ol class="timeline" aria-label="Events and webhook deliveries, newest first">
+        {items.map((item) => (
+          <li>
+            <Time at={item.at} /> <span class="kind">{item.kind}</span>{" "}
+            {item.link ? <a href={item.link}>{item.text}</a> : item.text}
+          </li>
+        ))}
+      </ol>
+    );
+  },
+};
+
+export const CUSTOMER_PANELS: ConsolePanel<CustomerSubject>[] = [entitlements, payments, timeline];

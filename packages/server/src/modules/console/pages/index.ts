@@ -1,0 +1,41 @@
+import { auditPage, lineagePage } from "./audit.js";
+import { catalogPage } from "./catalog.js";
+import { customerPage } from "./customer.js";
+import { customersPage } from "./customers.js";
+import {
+  apiKeysPage,
+  eventPage,
+  eventsPage,
+  signingKeysPage,
+  webhookDeliveryPage,
+  webhookEndpointPage,
+  webhooksPage,
+} from "./developers.js";
+import { overviewPage } from "./overview.js";
+import type { ConsolePage } from "./registry.js";
+import { sessionsPage, testClockPage, usersPage } from "./settings.js";
+import { subscriptionPage } from "./subscription.js";
+
+/**
+ * Every console page, in navigation order. A module that lands later (invoices, payments list,
+ * channels, privacy, campaigns) adds its page file and one line here.
+ */
+export const CONSOLE_PAGES: readonly ConsolePage[] = [
+  overviewPage,
+  customersPage,
+  customerPage,
+  subscriptionPage,
+  catalogPage,
+  apiKeysPage,
+  webhooksPage,
+  webhookEndpointPage,
+  webhookDeliveryPage,
+  eventsPage,
+  eventPage,
+  signingKeysPage,
+  auditPage,
+  lineagePage,
+  usersPage,
+  sessionsPage,
+  testClockPage,
+];

@@ -1,0 +1,61 @@
+import type { Context } from "hono";
+import type { Child } from "hono/jsx";
+import type { Api } from "../api.js";
+import type { ConsoleEnv } from "../session.js";
+
+/*
+ * The console's pages and panels are data: a later module adds a page (one file exporting a
+ * ConsolePage, one line in pages/index.ts) or a panel on the customer or subscription page (one
+ * ConsolePanel) without touching the shell, the navigation or the permission gate.
+ */
+
+/** Where a page runs: the tenant and environment of its URL, the viewer's role there, the API. */
+export interface PageContext {
+  c: Context<ConsoleEnv>;
+  api: Api;
+  tenant: { id: string; slug: string; name: string };
+  environment: string;
+  role: string;
+  /** Whether the viewer's role allows a permission (the API checks it again on every call). */
+  can(permission: string | null): boolean;
+  /** A console URL inside this tenant and environment: href("customers") → /console/t/acme/development/customers. */
+  href(path: string): string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  csrf: string;
+}
+
+export interface PageResult {
+  title: string;
+  body: Child;
+}
+
+export interface ConsolePage {
+  /** The path under /console/t/:tenant/:env/, with :params (e.g. "customers/:id"). */
+  path: string;
+  /** Shown in the navigation when set; pages reached from others (a customer) have none. */
+  nav?: string;
+  /**
+   * The permission the page's main read needs; without it the page is not listed nor served.
+   * null: any member (the viewer's own sessions).
+   */
+  permission: string | null;
+  /** Development-only pages (test clocks) are hidden in production. */
+  nonProduction?: boolean;
+  render(ctx: PageContext): Promise<PageResult>;
+  /** Form posts to `<path>/<action>`: each returns a redirect target or a page to show. */
+  actions?: Record<string, ConsoleAction>;
+}
+
+export interface ConsoleAction {
+  permission: string | null;
+  handle(ctx: PageContext, form: Record<string, string>): Promise<{ redirect: string } | PageResult>;
+}
+
+/** A section of the customer or subscription page (entitlements, invoices, consents, …). */
+export interface ConsolePanel<T> {
+  id: string;
+  title: string;
+  permission: string;
+  render(ctx: PageContext, subject: T): Promise<Child>;
+}

@@ -1,0 +1,252 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+import { type Bundle, type Payment, type Price, quoteChange, type Subscription, type TestClock } from "@tessera/core";
+import { formatMoney, Money, PostForm, problemText, Section, Select, Status, Table, Time, withMessage } from "../ui.js";
+import type { ConsolePage, PageContext } from "./registry.js";
+
+/*
+ * One subscription: status history, period, payments with their attempts, dunning, channel, and
+ * the actions the viewer's role allows. Every action is the API's own route (same permission).
+ */
+
+async function planOptions(api: PageContext["api"], current: Price) {
+  const res = await api<{ data: Bundle[] }>("GET", "/v1/bundles?limit=100");
+  const prices: Array<{ price: Price; bundle: Bundle }> = [];
+  for (const bundle of res.ok ? res.body.data : [])
+    for (const price of bundle.prices)
+      if (price.id !== current.id && price.currency === current.currency && price.status === "active")
+        prices.push({ price, bundle });
+  return prices;
+}
+
+const intervalText = (p: Price) => `${p.interval_count > 1 ? `${p.interval_count} ` : ""}${p.interval}`;
+
+export const subscriptionPage: ConsolePage = {
+  path: "subscriptions/:id",
+  permission: "subscriptions:read",
+  async render({ api, params, href, can, csrf }) {
+    const res = await api<Subscription>("GET", `/v1/subscriptions/${encodeURIComponent(params.id!)}`);
+    if (!res.ok) return { title: "Subscription", body: <p class="error">{problemText(res.body)}</p> };
+    const sub = res.body;
+    const [priceRes, paymentsRes, clock] = await Promise.all([
+      api<Price>("GET", `/v1/prices/${sub.price}`),
+      can("payments:read")
+        ? api<{ data: Payment[] }>("GET", `/v1/payments?subscription=${sub.id}&limit=100`)
+        : undefined,
+      api<TestClock>("GET", "/v1/test-clocks/current"),
+    ]);
+    const price = priceRes.ok ? priceRes.body : undefined;
+    const payments = paymentsRes?.ok ? paymentsRes.body.data : [];
+    const base = `subscriptions/${sub.id}`;
+    const live = !["cancelled", "expired"].includes(sub.status);
+    const options = price && can("subscriptions:write") && live ? await planOptions(api, price) : [];
+    const now = clock.ok ? Date.parse(clock.body.now) : undefined;
+    // The proration preview is billing's own formula (core's quoteChange) at the environment's now.
+    const previews = options.map(({ price: next, bundle }) => {
+      const sameCycle = price!.interval === next.interval && price!.interval_count === next.interval_count;
+      const quote =
+        now !== undefined && sub.status !== "trial"
+          ? quoteChange({
+              paid: price!.amount,
+              newAmount: next.amount,
+              window: {
+                startMs: Date.parse(sub.current_period_start),
+                endMs: Date.parse(sub.current_period_end),
+                atMs: now,
+              },
+              sameCycle,
+            })
+          : undefined;
+      const due = quote ? `due now ${formatMoney(quote.amount_due, next.currency)}` : "no charge during a trial";
+      return [
+        next.id,
+        `${bundle.name}: ${formatMoney(next.amount, next.currency)} / ${intervalText(next)} (${due}${
+          quote && quote.amount_due < 0 ? ": a downgrade, switch at period end" : ""
+        })`,
+      ] as [string, string];
+    });
+    return {
+      title: `Subscription ${sub.id}`,
+      body: (
+        <>
+          <Section title="Summary" id="summary">
+            <dl class="props">
+              <dt>Status</dt>
+              <dd>
+                <Status value={sub.status} />
+                {sub.cancel_at_period_end ? " (cancels at period end)" : ""}
+              </dd>
+              <dt>Customer</dt>
+              <dd>
+                <a href={href(`customers/${sub.customer}`)}>{sub.customer}</a>
+              </dd>
+              <dt>Price</dt>
+              <dd>
+                {price ? (
+                  <>
+                    <Money amount={price.amount} currency={price.currency} /> / {intervalText(price)}
+                  </>
+                ) : (
+                  sub.price
+                )}
+              </dd>
+              <dt>Channel</dt>
+              <dd>{sub.channel}</dd>
+              <dt>Period</dt>
+              <dd>
+                #{sub.period_index}: <Time at={sub.current_period_start} /> → <Time at={sub.current_period_end} />
+              </dd>
+              <dt>Trial ends</dt>
+              <dd>
+                <Time at={sub.trial_end} />
+              </dd>
+              <dt>Dunning</dt>
+              <dd>
+                {sub.next_retry_at ? (
+                  <>
+                    next retry <Time at={sub.next_retry_at} />
+                  </>
+                ) : (
+                  "none scheduled"
+                )}
+              </dd>
+              <dt>Pending plan change</dt>
+              <dd>
+                {sub.pending_plan_change ? (
+                  <>
+                    {sub.pending_plan_change.price} at <Time at={sub.pending_plan_change.effective_at} />
+                  </>
+                ) : (
+                  "none"
+                )}
+              </dd>
+            </dl>
+          </Section>
+          {can("subscriptions:write") && live ? (
+            <Section title="Actions" id="actions">
+              <div class="actions">
+                {sub.cancel_at_period_end ? (
+                  <PostForm action={href(`${base}/resume`)} csrf={csrf}>
+                    <button type="submit">Resume</button>
+                  </PostForm>
+                ) : (
+                  <PostForm action={href(`${base}/cancel`)} csrf={csrf}>
+                    <input type="hidden" name="at_period_end" value="true" />
+                    <button type="submit" class="secondary">
+                      Cancel at period end
+                    </button>
+                  </PostForm>
+                )}
+                <PostForm action={href(`${base}/cancel`)} csrf={csrf}>
+                  <input type="hidden" name="at_period_end" value="false" />
+                  <button type="submit" class="danger">
+                    Cancel now
+                  </button>
+                </PostForm>
+                {sub.status === "grace" || sub.status === "suspended" ? (
+                  <PostForm action={href(`${base}/retry`)} csrf={csrf}>
+                    <button type="submit">Retry payment</button>
+                  </PostForm>
+                ) : null}
+                {previews.length > 0 ? (
+                  <PostForm action={href(`${base}/change-plan`)} csrf={csrf}>
+                    <Select label="Change plan to" name="price" options={previews} />
+                    <Select
+                      label="When"
+                      name="proration"
+                      options={[
+                        ["now", "now (prorated, charged at once)"],
+                        ["period_end", "at period end"],
+                      ]}
+                    />
+                    <button type="submit">Change plan</button>
+                  </PostForm>
+                ) : null}
+              </div>
+            </Section>
+          ) : null}
+          <Section title="Status history" id="history">
+            <Table
+              caption="Every status change, oldest first"
+              head={["When", "Status", "Reason"]}
+              rows={sub.status_history.map((h) => [<Time at={h.at} />, <Status value={h.status} />, h.reason])}
+            />
+          </Section>
+          {can("payments:read") ? (
+            <Section title="Payments and attempts" id="payments">
+              <Table
+                caption="Every charge of this subscription, newest first"
+                head={["Payment", "Period", "Attempt", "Amount", "Status", "Provider", "Failure", "Refunded", ""]}
+                rows={payments.map((p) => [
+                  p.id,
+                  String(p.period_index),
+                  String(p.attempt),
+                  <Money amount={p.amount} currency={p.currency} />,
+                  <Status value={p.status} />,
+                  `${p.provider}${p.provider_reference ? ` ${p.provider_reference}` : ""}`,
+                  p.failure_code ?? "—",
+                  <Money amount={p.refunded_amount} currency={p.currency} />,
+                  can("payments:refund") && p.status === "succeeded" && p.refunded_amount < p.amount ? (
+                    <PostForm action={href(`${base}/refund`)} csrf={csrf}>
+                      <input type="hidden" name="payment" value={p.id} />
+                      <label for={`refund-${p.id}`}>Amount (minor units)</label>
+                      <input
+                        id={`refund-${p.id}`}
+                        name="amount"
+                        inputmode="numeric"
+                        pattern="[0-9]*"
+                        value={String(p.amount - p.refunded_amount)}
+                      />
+                      <button type="submit" class="danger">
+                        Refund
+                      </button>
+                    </PostForm>
+                  ) : (
+                    ""
+                  ),
+                ])}
+                empty="No payments."
+              />
+            </Section>
+          ) : null}
+        </>
+      ),
+    };
+  },
+  actions: {
+    cancel: {
+      permission: "subscriptions:write",
+      handle: (ctx, form) =>
+        act(ctx, "cancel", { at_period_end: form.at_period_end === "true" }, "Cancellation recorded"),
+    },
+    resume: { permission: "subscriptions:write", handle: (ctx) => act(ctx, "resume", undefined, "Resumed") },
+    retry: { permission: "subscriptions:write", handle: (ctx) => act(ctx, "retry", undefined, "Payment retried") },
+    "change-plan": {
+      permission: "subscriptions:write",
+      handle: (ctx, form) =>
+        act(ctx, "change-plan", { price: form.price, proration: form.proration }, "Plan change recorded"),
+    },
+    refund: {
+      permission: "payments:refund",
+      async handle({ api, params, href }, form) {
+        const url = href(`subscriptions/${params.id}`);
+        const amount = Number(form.amount);
+        if (!/^pay_[A-Za-z0-9]+$/.test(form.payment ?? "") || !Number.isSafeInteger(amount) || amount < 1) {
+          return { redirect: withMessage(url, "error", "Enter a whole amount in minor units (1 or more).") };
+        }
+        const res = await api<Payment>("POST", `/v1/payments/${form.payment}/refund`, { amount });
+        return {
+          redirect: res.ok
+            ? withMessage(url, "notice", `Refunded ${formatMoney(amount, res.body.currency)} of ${form.payment}`)
+            : withMessage(url, "error", problemText(res.body)),
+        };
+      },
+    },
+  },
+};
+
+async function act(ctx: PageContext, action: string, body: unknown, done: string) {
+  const url = ctx.href(`subscriptions/${ctx.params.id}`);
+  const res = await ctx.api("POST", `/v1/subscriptions/${encodeURIComponent(ctx.params.id!)}/${action}`, body);
+  return { redirect: res.ok ? withMessage(url, "notice", done) : withMessage(url, "error", problemText(res.body)) };
+}
