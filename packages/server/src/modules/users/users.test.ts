@@ -176,4 +176,22 @@ describe("users and sessions", () => {
     const viewer = await member(acme.api);
     expect((await client(ctx, viewer.access_token, undefined)("GET", "/v1/tenants")).status).toBe(403);
   });
+
+  it("puts every access of platform support to a tenant on that tenant's audit trail", async () => {
+    await ctx.services.users.createUser({
+      email: "support-desk@example.com",
+      password: PASSWORD,
+      platformRole: "platform_support",
+    });
+    const desk = (await anon()("POST", "/v1/auth/login", { email: "support-desk@example.com", password: PASSWORD }))
+      .body;
+    expect((await client(ctx, desk.access_token, globex.slug)("GET", "/v1/customers")).status).toBe(200);
+    const trail = await globex.api("GET", "/v1/audit?action=platform.support.access");
+    expect(trail.body.data).toHaveLength(1);
+    expect(trail.body.data[0]).toMatchObject({
+      actor: { type: "user", id: desk.user.id },
+      environment: null,
+      data: { environment: "development", permission: "customers:read", method: "GET", path: "/v1/customers" },
+    });
+  });
 });
