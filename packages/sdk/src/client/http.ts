@@ -62,7 +62,7 @@ export interface RequestOptions {
 export type Query = Record<string, string | number | boolean | undefined>;
 
 /** An HTTP method of the API. */
-export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface Http {
   request<T>(method: Method, path: string, init?: CallInit): Promise<T>;
