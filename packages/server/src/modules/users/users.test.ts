@@ -59,7 +59,13 @@ describe("users and sessions", () => {
     const { email } = await invited("viewer");
     const a = (await anon()("POST", "/v1/auth/login", { email, password: PASSWORD })).body;
     const b = (await anon()("POST", "/v1/auth/login", { email, password: PASSWORD })).body;
+    // A refresh keeps the session's first sign-in time (read in the same query as the live row).
+    ctx.clock.advance(60_000);
+    const b2 = (await anon()("POST", "/v1/auth/refresh", { refresh_token: b.refresh_token })).body;
     const list = await client(ctx, a.access_token, undefined)("GET", "/v1/auth/sessions");
+    const refreshed = list.body.data.find((s: { id: string }) => s.id === b.session);
+    expect(refreshed.created_at < refreshed.last_refreshed_at).toBe(true);
+    expect(b2.session).toBe(b.session);
     expect(list.body.data.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining([a.session, b.session]));
     expect(list.body.data.find((s: { id: string }) => s.id === a.session).current).toBe(true);
     expect((await client(ctx, a.access_token, undefined)("DELETE", `/v1/auth/sessions/${b.session}`)).status).toBe(200);
