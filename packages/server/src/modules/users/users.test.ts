@@ -53,6 +53,12 @@ describe("users and sessions", () => {
     expect(reused.status).toBe(401);
     expect((await anon()("POST", "/v1/auth/refresh", { refresh_token: second.body.refresh_token })).status).toBe(401);
     expect((await client(ctx, second.body.access_token, undefined)("GET", "/v1/auth/me")).status).toBe(401);
+    // The revocation is on the trail of the user's tenant, by the system, saying why.
+    const trail = await acme.api("GET", `/v1/audit?object_id=${first.user.id}&action=user.session_revoked`);
+    expect(trail.body.data[0]).toMatchObject({
+      actor: { type: "system" },
+      data: { session: first.session, reason: "refresh_token_reused" },
+    });
   });
 
   it("lists sessions and ends one at once", async () => {
