@@ -105,6 +105,14 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["CreateInvitationInput", core.CreateInvitation, "input"],
   ["AcceptInvitationInput", core.AcceptInvitation, "input"],
   ["UpdateMembershipInput", core.UpdateMembership, "input"],
+  ["Role", core.Role, "output"],
+  ["CreateRoleInput", core.CreateRole, "input"],
+  ["UpdateRoleInput", core.UpdateRole, "input"],
+  ["ChangePasswordInput", core.ChangePassword, "input"],
+  ["ResetPasswordInput", core.ResetPassword, "input"],
+  ["DisableTotpInput", core.DisableTotp, "input"],
+  ["PasswordReset", core.PasswordReset, "output"],
+  ["TenantPlan", core.TenantPlan, "output"],
   ["AuditRecord", core.AuditRecord, "output"],
   ["AuditLineage", core.AuditLineage, "output"],
   ["AuditListParams", core.AuditListQuery, "input"],
@@ -151,6 +159,35 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   UpdateMembershipInput: [
     "A new role or environments for a user.",
     'const input: UpdateMembershipInput = { role: "admin" };',
+  ],
+  Role: [
+    "A role: built-in (immutable) or the tenant's own, with its permissions per environment.",
+    'const role: Role = await tessera.roles.retrieve("viewer");',
+  ],
+  CreateRoleInput: [
+    "A custom role: permissions from the one vocabulary, optionally others per environment.",
+    'const input: CreateRoleInput = { name: "catalog-dev", permissions: ["catalog:write"], environment_permissions: { production: ["catalog:read"] } };',
+  ],
+  UpdateRoleInput: ["A change of a custom role.", 'const input: UpdateRoleInput = { permissions: ["catalog:read"] };'],
+  ChangePasswordInput: [
+    "Changing the signed-in user's password: the current one and the new one.",
+    'const input: ChangePasswordInput = { current_password: "…", new_password: "a new long password" };',
+  ],
+  ResetPasswordInput: [
+    "Setting a new password with a one-time reset token.",
+    'const input: ResetPasswordInput = { token, new_password: "a new long password" };',
+  ],
+  DisableTotpInput: [
+    "Turning two-factor off: the password and a current code.",
+    'const input: DisableTotpInput = { password: "…", code: "123456" };',
+  ],
+  PasswordReset: [
+    "A one-time password reset token issued by a tenant admin (shown once).",
+    'const { token }: PasswordReset = await tessera.users.issuePasswordReset("usr_123");',
+  ],
+  TenantPlan: [
+    "A tenant's plan, which picks its rate limits.",
+    'const { plan }: TenantPlan = await platform.tenants.setPlan("acme", "pro");',
   ],
   EntitlementClaims: [
     "The payload of an entitlement token.",

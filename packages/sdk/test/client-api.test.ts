@@ -549,6 +549,7 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(qa.environments.map((e) => e.name).sort()).toEqual(["development", "qa"]);
     expect(qa.api_keys.map((k) => k.environment)).toEqual(["qa"]);
     expect((await platform.tenants.retrieve(globex.id)).slug).toBe("globex");
+    expect(await platform.tenants.setPlan("globex", "pro")).toMatchObject({ tenant: globex.id, plan: "pro" });
     expect((await platform.tenants.list()).data.map((t) => t.slug).sort()).toEqual(["acme", "globex"]);
     const tenants: string[] = [];
     for await (const t of platform.tenants.all({ limit: 1 })) tenants.push(t.slug);
@@ -599,8 +600,28 @@ describe("Tessera API client: every endpoint of the server", () => {
     // A signed-in user calls tenant routes through the same client, with the access token.
     const asUser = client({ apiKey: refreshed.access_token });
     expect((await asUser.customers.list()).object).toBe("list");
+    expect((await session.totp.disable({ password, code })).totp_enabled).toBe(false);
+    const newPassword = "another long passphrase";
+    expect(await session.changePassword({ current_password: password, new_password: newPassword })).toEqual({
+      ok: true,
+    });
     const member = (await tessera.users.list()).data.find((m) => m.email === "ada@sdk.test")!;
+    const reset = await tessera.users.issuePasswordReset(member.id);
+    expect(reset.token).toMatch(/^tpr_/);
+    await auth.resetPassword({ token: reset.token, new_password: "a third long passphrase" });
+    expect(await failure(session.me())).toMatchObject({ status: 401 });
+    expect(await auth.forgotPassword("ada@sdk.test")).toEqual({ ok: true });
+    // Custom roles.
+    const role = await tessera.roles.create({ name: "sdk-reader", permissions: ["catalog:read"] });
+    expect((await tessera.roles.list()).data.map((r) => r.id)).toContain(role.id);
+    expect((await tessera.roles.retrieve("viewer")).built_in).toBe(true);
+    expect((await tessera.roles.update(role.id, { permissions: ["events:read"] })).permissions).toEqual([
+      "events:read",
+    ]);
+    await tessera.users.update(member.id, { role: role.id });
+    expect((await tessera.users.list()).data.find((m) => m.id === member.id)?.role).toBe(role.id);
     await tessera.users.update(member.id, { role: "viewer" });
+    expect((await tessera.roles.delete(role.id)).id).toBe(role.id);
     expect((await tessera.users.list()).data.find((m) => m.id === member.id)?.role).toBe("viewer");
     await tessera.users.remove(member.id);
     expect((await tessera.users.list()).data.map((m) => m.id)).not.toContain(member.id);

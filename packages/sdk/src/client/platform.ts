@@ -1,4 +1,10 @@
-import type { ApiKeyWithSecret, CreateEnvironmentInput, CreateTenantInput, Tenant } from "../generated/types.js";
+import type {
+  ApiKeyWithSecret,
+  CreateEnvironmentInput,
+  CreateTenantInput,
+  Tenant,
+  TenantPlan,
+} from "../generated/types.js";
 import { createHttp, type Http, type Query, type RequestOptions, seg, type TesseraOptions } from "./http.js";
 import { type ListParams, Namespace, type Page, paginate } from "./resources.js";
 
@@ -63,6 +69,16 @@ export class TenantsApi extends Namespace {
    */
   retrieve(idOrSlug: string, options?: RequestOptions): Promise<Tenant> {
     return this.call("GET", `/v1/tenants/${seg(idOrSlug)}`, options);
+  }
+
+  /**
+   * Sets a tenant's plan, which picks its rate limits; `null` for the defaults.
+   *
+   * @example
+   * await platform.tenants.setPlan("acme", "pro");
+   */
+  setPlan(idOrSlug: string, plan: string | null, options?: RequestOptions): Promise<TenantPlan> {
+    return this.call("PUT", `/v1/tenants/${seg(idOrSlug)}/plan`, { ...options, json: { plan } });
   }
 }
 

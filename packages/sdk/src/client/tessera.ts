@@ -5,7 +5,7 @@ import { ChannelsApi } from "./channels.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
-import { UsersApi } from "./users.js";
+import { RolesApi, UsersApi } from "./users.js";
 import { WebhookEndpointsApi } from "./webhook-endpoints.js";
 
 /**
@@ -57,6 +57,8 @@ export class Tessera {
   readonly jwks: JwksApi;
   /** The tenant's users: invite, list, update, remove. */
   readonly users: UsersApi;
+  /** Built-in and custom roles: list, create, change, delete. */
+  readonly roles: RolesApi;
   /** The audit trail: list, all, lineage. */
   readonly audit: AuditApi;
   readonly #http: Http;
@@ -79,6 +81,7 @@ export class Tessera {
     this.grants = new GrantsApi(this.#http);
     this.signingKeys = new SigningKeysApi(this.#http);
     this.users = new UsersApi(this.#http);
+    this.roles = new RolesApi(this.#http);
     this.audit = new AuditApi(this.#http);
     this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }

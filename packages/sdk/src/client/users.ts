@@ -1,13 +1,20 @@
 import type {
   AcceptInvitationInput,
+  ChangePasswordInput,
   CreateInvitationInput,
+  CreateRoleInput,
+  DisableTotpInput,
   Invitation,
   LoginInput,
   Member,
+  PasswordReset,
+  ResetPasswordInput,
+  Role,
   Session,
   SessionTokens,
   TotpSetup,
   UpdateMembershipInput,
+  UpdateRoleInput,
   User,
 } from "../generated/types.js";
 import { createHttp, type Http, type RequestOptions, seg, type TesseraOptions } from "./http.js";
@@ -58,6 +65,74 @@ export class UsersApi extends Namespace {
    */
   remove(user: string, options?: RequestOptions): Promise<{ ok: true }> {
     return this.call("DELETE", `/v1/users/${seg(user)}`, options);
+  }
+
+  /**
+   * A one-time password reset token for a user who belongs to this tenant only (shown once).
+   *
+   * @example
+   * const { token } = await tessera.users.issuePasswordReset("usr_123");
+   */
+  issuePasswordReset(user: string, options?: RequestOptions): Promise<PasswordReset> {
+    return this.call("POST", `/v1/users/${seg(user)}/password-reset`, options);
+  }
+}
+
+/**
+ * The built-in roles and the tenant's custom roles (`tessera.roles`). Needs `users:manage`.
+ *
+ * @example
+ * const role = await tessera.roles.create({ name: "catalog-dev", permissions: ["catalog:write"] });
+ */
+export class RolesApi extends Namespace {
+  /**
+   * Built-in roles (immutable) and the tenant's own.
+   *
+   * @example
+   * const { data } = await tessera.roles.list();
+   */
+  list(options?: RequestOptions): Promise<Page<Role>> {
+    return this.call("GET", "/v1/roles", options);
+  }
+
+  /**
+   * A custom role by id, or a built-in role by name.
+   *
+   * @example
+   * const viewer = await tessera.roles.retrieve("viewer");
+   */
+  retrieve(id: string, options?: RequestOptions): Promise<Role> {
+    return this.call("GET", `/v1/roles/${seg(id)}`, options);
+  }
+
+  /**
+   * Creates a custom role; it cannot grant what the caller does not hold.
+   *
+   * @example
+   * await tessera.roles.create({ name: "readonly-prod", permissions: ["catalog:read"] });
+   */
+  create(input: CreateRoleInput, options?: RequestOptions): Promise<Role> {
+    return this.call("POST", "/v1/roles", { ...options, json: input });
+  }
+
+  /**
+   * Changes a custom role (built-in roles are immutable).
+   *
+   * @example
+   * await tessera.roles.update("role_123", { permissions: ["catalog:read", "events:read"] });
+   */
+  update(id: string, input: UpdateRoleInput, options?: RequestOptions): Promise<Role> {
+    return this.call("PATCH", `/v1/roles/${seg(id)}`, { ...options, json: input });
+  }
+
+  /**
+   * Deletes a custom role that nobody holds.
+   *
+   * @example
+   * await tessera.roles.delete("role_123");
+   */
+  delete(id: string, options?: RequestOptions): Promise<Role> {
+    return this.call("DELETE", `/v1/roles/${seg(id)}`, options);
   }
 }
 
@@ -111,6 +186,26 @@ export class TesseraAuth {
    */
   acceptInvitation(input: AcceptInvitationInput, options?: RequestOptions): Promise<SessionTokens> {
     return this.#http.request("POST", "/v1/auth/invitations/accept", { ...options, json: input, anonymous: true });
+  }
+
+  /**
+   * Asks for a password reset e-mail; the answer is the same whether or not the email has an account.
+   *
+   * @example
+   * await auth.forgotPassword("ada@example.com");
+   */
+  forgotPassword(email: string, options?: RequestOptions): Promise<{ ok: true }> {
+    return this.#http.request("POST", "/v1/auth/password/forgot", { ...options, json: { email }, anonymous: true });
+  }
+
+  /**
+   * Sets a new password with a one-time reset token; every session of the user ends.
+   *
+   * @example
+   * await auth.resetPassword({ token, new_password: "a new long password" });
+   */
+  resetPassword(input: ResetPasswordInput, options?: RequestOptions): Promise<{ ok: true }> {
+    return this.#http.request("POST", "/v1/auth/password/reset", { ...options, json: input, anonymous: true });
   }
 }
 
@@ -168,6 +263,16 @@ export class TotpApi extends Namespace {
   enable(code: string, options?: RequestOptions): Promise<User> {
     return this.call("POST", "/v1/auth/totp/enable", { ...options, json: { code } });
   }
+
+  /**
+   * Turns two-factor off with the password and a current code.
+   *
+   * @example
+   * await session.totp.disable({ password, code: "123456" });
+   */
+  disable(input: DisableTotpInput, options?: RequestOptions): Promise<User> {
+    return this.call("POST", "/v1/auth/totp/disable", { ...options, json: input });
+  }
 }
 
 /**
@@ -197,5 +302,15 @@ export class TesseraSession {
    */
   me(options?: RequestOptions): Promise<User> {
     return this.#http.request("GET", "/v1/auth/me", options);
+  }
+
+  /**
+   * Changes the password (the current one is needed); every other session ends.
+   *
+   * @example
+   * await session.changePassword({ current_password: old, new_password: "a new long password" });
+   */
+  changePassword(input: ChangePasswordInput, options?: RequestOptions): Promise<{ ok: true }> {
+    return this.#http.request("POST", "/v1/auth/password", { ...options, json: input });
   }
 }

@@ -1784,6 +1784,203 @@ export type UpdateMembershipInput = {
 };
 
 /**
+ * A role: built-in (immutable) or the tenant's own, with its permissions per environment.
+ *
+ * @example
+ * const role: Role = await tessera.roles.retrieve("viewer");
+ */
+export type Role = {
+  /** A custom role's id (role_…), or a built-in role's name. */
+  id: string;
+  object: "role";
+  name: string;
+  description: string | null;
+  built_in: boolean;
+  permissions: string[];
+  environment_permissions: Record<string, string[]>;
+  created_at: string | null;
+  updated_at: string | null;
+};
+
+/**
+ * A custom role: permissions from the one vocabulary, optionally others per environment.
+ *
+ * @example
+ * const input: CreateRoleInput = { name: "catalog-dev", permissions: ["catalog:write"], environment_permissions: { production: ["catalog:read"] } };
+ */
+export type CreateRoleInput = {
+  name: string;
+  description?: string;
+  permissions: (
+    | "catalog:read"
+    | "catalog:write"
+    | "storefronts:read"
+    | "storefronts:write"
+    | "customers:read"
+    | "customers:write"
+    | "subscriptions:read"
+    | "subscriptions:write"
+    | "payments:read"
+    | "payments:write"
+    | "payments:refund"
+    | "entitlements:read"
+    | "entitlements:write"
+    | "events:read"
+    | "webhooks:read"
+    | "webhooks:write"
+    | "keys:manage"
+    | "test_clocks:write"
+    | "users:manage"
+    | "audit:read"
+  )[];
+  /** Per environment name, the permissions the role has there instead of `permissions` (e.g. `{ "production": ["catalog:read"] }` for production read-only). */
+  environment_permissions?: Record<
+    string,
+    (
+      | "catalog:read"
+      | "catalog:write"
+      | "storefronts:read"
+      | "storefronts:write"
+      | "customers:read"
+      | "customers:write"
+      | "subscriptions:read"
+      | "subscriptions:write"
+      | "payments:read"
+      | "payments:write"
+      | "payments:refund"
+      | "entitlements:read"
+      | "entitlements:write"
+      | "events:read"
+      | "webhooks:read"
+      | "webhooks:write"
+      | "keys:manage"
+      | "test_clocks:write"
+      | "users:manage"
+      | "audit:read"
+    )[]
+  >;
+};
+
+/**
+ * A change of a custom role.
+ *
+ * @example
+ * const input: UpdateRoleInput = { permissions: ["catalog:read"] };
+ */
+export type UpdateRoleInput = {
+  name?: string;
+  description?: string | null;
+  permissions?: (
+    | "catalog:read"
+    | "catalog:write"
+    | "storefronts:read"
+    | "storefronts:write"
+    | "customers:read"
+    | "customers:write"
+    | "subscriptions:read"
+    | "subscriptions:write"
+    | "payments:read"
+    | "payments:write"
+    | "payments:refund"
+    | "entitlements:read"
+    | "entitlements:write"
+    | "events:read"
+    | "webhooks:read"
+    | "webhooks:write"
+    | "keys:manage"
+    | "test_clocks:write"
+    | "users:manage"
+    | "audit:read"
+  )[];
+  /** Per environment name, the permissions the role has there instead of `permissions` (e.g. `{ "production": ["catalog:read"] }` for production read-only). */
+  environment_permissions?: Record<
+    string,
+    (
+      | "catalog:read"
+      | "catalog:write"
+      | "storefronts:read"
+      | "storefronts:write"
+      | "customers:read"
+      | "customers:write"
+      | "subscriptions:read"
+      | "subscriptions:write"
+      | "payments:read"
+      | "payments:write"
+      | "payments:refund"
+      | "entitlements:read"
+      | "entitlements:write"
+      | "events:read"
+      | "webhooks:read"
+      | "webhooks:write"
+      | "keys:manage"
+      | "test_clocks:write"
+      | "users:manage"
+      | "audit:read"
+    )[]
+  >;
+};
+
+/**
+ * Changing the signed-in user's password: the current one and the new one.
+ *
+ * @example
+ * const input: ChangePasswordInput = { current_password: "…", new_password: "a new long password" };
+ */
+export type ChangePasswordInput = {
+  current_password: string;
+  new_password: string;
+};
+
+/**
+ * Setting a new password with a one-time reset token.
+ *
+ * @example
+ * const input: ResetPasswordInput = { token, new_password: "a new long password" };
+ */
+export type ResetPasswordInput = {
+  token: string;
+  new_password: string;
+};
+
+/**
+ * Turning two-factor off: the password and a current code.
+ *
+ * @example
+ * const input: DisableTotpInput = { password: "…", code: "123456" };
+ */
+export type DisableTotpInput = {
+  password: string;
+  code: string;
+};
+
+/**
+ * A one-time password reset token issued by a tenant admin (shown once).
+ *
+ * @example
+ * const { token }: PasswordReset = await tessera.users.issuePasswordReset("usr_123");
+ */
+export type PasswordReset = {
+  object: "password_reset";
+  user: string;
+  /** ISO-8601 UTC time */
+  expires_at: string;
+  /** Shown once: hand it to the user, who sets a new password with it. */
+  token: string;
+};
+
+/**
+ * A tenant's plan, which picks its rate limits.
+ *
+ * @example
+ * const { plan }: TenantPlan = await platform.tenants.setPlan("acme", "pro");
+ */
+export type TenantPlan = {
+  object: "tenant_plan";
+  tenant: string;
+  plan: string | null;
+};
+
+/**
  * One record of the audit trail: an action, a decision or an outcome.
  *
  * @example
