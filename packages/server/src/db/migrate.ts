@@ -16,6 +16,7 @@ import * as rateLimits from "./migrations/2026-12-03-060-rate-limits.js";
 import * as users from "./migrations/2026-12-03-070-users.js";
 import * as audit from "./migrations/2026-12-03-080-audit.js";
 import * as paymentRouting from "./migrations/2026-12-04-120-payment-routing.js";
+import * as paymentDisputes from "./migrations/2026-12-04-121-payment-disputes.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -40,6 +41,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-03-007-signing-key-lead": signingKeyLead,
   "2026-12-03-080-audit": audit,
   "2026-12-04-120-payment-routing": paymentRouting,
+  "2026-12-04-121-payment-disputes": paymentDisputes,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -177,6 +177,9 @@ export function paymentsService(
         correlation_id: a.correlationId,
         routing: toJson(decision),
         attempts: null,
+        dispute_status: null,
+        disputed_amount: null,
+        dispute_reason: null,
         created_at: now,
         updated_at: now,
       };

@@ -6,7 +6,7 @@ import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
 import { settleJob } from "../billing/charge.js";
 import { addDays, periodBounds } from "../billing/periods.js";
-import { checkAt, checkJob, periodEndJob } from "../billing/schedule.js";
+import { checkAt, checkJob, periodEndJob, pspTarget } from "../billing/schedule.js";
 import { type PaymentsService, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
 
@@ -173,7 +173,7 @@ export async function createSubscription(
       { ...row, latest_payment_id: settled.id, payment_check_at: pending ? checkAt(now) : null },
       {
         jobs: [
-          periodEndJob(id, 1, bounds.end),
+          periodEndJob(id, 1, bounds.end, pspTarget(settled)),
           ...(pending ? [checkJob(settled, "provisional", null, checkAt(now))] : []),
         ],
         latestPayment: settled,
