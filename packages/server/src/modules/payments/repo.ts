@@ -221,3 +221,24 @@ export async function updateDisputeIf(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** Declines of one payment method of a customer since `since` (outages are not declines). */
+export async function countDeclines(
+  db: Db,
+  scope: ScopeIds,
+  customerId: string,
+  paymentMethod: string,
+  since: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom("payments")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where(inScope(scope))
+    .where("customer_id", "=", customerId)
+    .where("payment_method", "=", paymentMethod)
+    .where("status", "=", "failed")
+    .where("failure_code", "!=", "provider_unavailable")
+    .where("created_at", ">=", since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
