@@ -26,6 +26,8 @@ export const EVENT_TYPES = [
   "payment.failed",
   "payment.pending",
   "payment.refunded",
+  "payment.disputed",
+  "payment.dispute_closed",
   "payment_method.attached",
   "payment_method.updated",
   "payment_method.detached",

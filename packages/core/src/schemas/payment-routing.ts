@@ -120,6 +120,15 @@ export const PROVIDER_FEATURES = [
 export const ProviderFeature = z.enum(PROVIDER_FEATURES);
 export type ProviderFeature = z.infer<typeof ProviderFeature>;
 
+/**
+ * Card networks cap how often a declined card may be retried (Visa: 15 reattempts in 30 days;
+ * Mastercard: 35). Dunning stops charging a stored card of that brand once its declines in the
+ * last 30 days reach the cap + 1 (the first decline and its reattempts).
+ */
+export const NetworkRetryCaps = z
+  .record(z.string().regex(/^[a-z_]{2,30}$/, "a card brand such as visa"), z.number().int().min(0).max(100))
+  .meta({ id: "NetworkRetryCaps", description: "Reattempts of a declined card allowed per 30 days, by card brand." });
+
 export const PaymentRoutingSettings = z
   .object({
     rules: z.array(Rule).max(50).default([]).meta({
@@ -137,6 +146,7 @@ export const PaymentRoutingSettings = z
       }),
     required_features: z.array(ProviderFeature).max(PROVIDER_FEATURES.length).default([]),
     weights: RoutingWeights.default({ success: 60, cost: 25, geography: 25, order: 15 }),
+    network_retry_caps: NetworkRetryCaps.default({ visa: 15, mastercard: 35 }),
   })
   .strict()
   .meta({ id: "PaymentRoutingSettings" });
@@ -221,6 +231,7 @@ export const PaymentRouting = z
     geography: z.array(z.object({ countries: z.array(z.string()), providers: z.array(z.string()) })),
     required_features: z.array(ProviderFeature),
     weights: RoutingWeights,
+    network_retry_caps: NetworkRetryCaps,
   })
   .meta({ id: "PaymentRouting" });
 export type PaymentRouting = z.infer<typeof PaymentRouting>;

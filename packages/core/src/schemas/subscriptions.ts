@@ -50,6 +50,14 @@ export const Payment = z
     routing: RoutingDecision.nullable().meta({
       description: "Where routing sent it and why (null for payments made before routing kept decisions).",
     }),
+    dispute: z
+      .object({
+        status: z.enum(["open", "won", "lost"]),
+        amount: z.number().int().nullable().meta({ description: "Disputed amount in minor units, when the PSP says." }),
+        reason: z.string().nullable(),
+      })
+      .nullable()
+      .meta({ description: "A chargeback reported by the PSP: open, then won or lost." }),
     attempts: z
       .array(PaymentAttempt)
       .meta({ description: "Every provider tried, in order; the last is the current one." }),

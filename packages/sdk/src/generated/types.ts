@@ -801,6 +801,13 @@ export type Payment = {
     /** ISO-8601 UTC time */
     decided_at: string;
   } | null;
+  /** A chargeback reported by the PSP: open, then won or lost. */
+  dispute: {
+    status: "open" | "won" | "lost";
+    /** Disputed amount in minor units, when the PSP says. */
+    amount: number | null;
+    reason: string | null;
+  } | null;
   /** Every provider tried, in order; the last is the current one. */
   attempts: {
     provider: string;
@@ -995,6 +1002,8 @@ export type Event = {
     | "payment.failed"
     | "payment.pending"
     | "payment.refunded"
+    | "payment.disputed"
+    | "payment.dispute_closed"
     | "payment_method.attached"
     | "payment_method.updated"
     | "payment_method.detached"

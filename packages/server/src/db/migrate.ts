@@ -20,6 +20,7 @@ import * as tenantRoles from "./migrations/2026-12-04-100-tenant-roles.js";
 import * as passwordResets from "./migrations/2026-12-04-101-password-resets.js";
 import * as tenantPlans from "./migrations/2026-12-04-102-tenant-plans.js";
 import * as paymentRouting from "./migrations/2026-12-04-120-payment-routing.js";
+import * as paymentDisputes from "./migrations/2026-12-04-121-payment-disputes.js";
 import * as channelSettings from "./migrations/2026-12-04-150-channel-settings.js";
 import * as invoicing from "./migrations/2026-12-04-200-invoicing.js";
 import * as privacy from "./migrations/2026-12-04-230-privacy.js";
@@ -60,6 +61,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-231-consents": consents,
   "2026-12-04-232-retention": retention,
   "2026-12-04-260-console-setup": consoleSetup,
+  "2026-12-04-121-payment-disputes": paymentDisputes,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -507,6 +507,10 @@ export interface PaymentsTable {
   routing: string | null;
   /** JSON PaymentAttempt[]: the attempts it cascaded away from, oldest first (null: none). */
   attempts: string | null;
+  /** A chargeback the PSP reported: null, open, won or lost. */
+  dispute_status: "open" | "won" | "lost" | null;
+  disputed_amount: number | null;
+  dispute_reason: string | null;
   created_at: string;
   updated_at: string;
 }

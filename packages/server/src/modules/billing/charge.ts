@@ -6,6 +6,7 @@ import { fromJson } from "../../lib/json.js";
 import type { AuditEntry } from "../audit/service.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/index.js";
+import { pspTarget } from "./schedule.js";
 
 /*
  * The at-most-once charge protocol for an existing subscription:
@@ -62,6 +63,7 @@ export function settleJob(payment: PaymentRow, wallNow: Date): EnqueueJob {
     runAt: new Date(wallNow.getTime() + SETTLE_AFTER_MS).toISOString(),
     clock: "wall",
     dedupeKey: `${SETTLE_JOB}:${payment.id}`,
+    target: pspTarget(payment),
   };
 }
 

@@ -7,5 +7,5 @@ export { type Apply, settleJob } from "./charge.js";
 export type { PendingChange } from "./decisions.js";
 export { applyRetry } from "./outcomes.js";
 export { addDays, type PriceTerms, periodBounds, sameCycle } from "./periods.js";
-export { checkAt, checkJob, periodEndJob } from "./schedule.js";
+export { checkAt, checkJob, periodEndJob, pspTarget } from "./schedule.js";
 export { type BillingService, billingService } from "./service.js";

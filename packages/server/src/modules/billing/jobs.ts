@@ -1,6 +1,7 @@
 import { type Deps, type Scope, withCorrelation } from "../../context.js";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { JobContext } from "../../jobs/worker.js";
+import type { AuditEntry } from "../audit/service.js";
 import { isFinal, type PaymentsService, withOutcome } from "../payments/service.js";
 import {
   chargeMethod,
@@ -157,6 +158,26 @@ export function billingJobs(j: JobDeps) {
       if (row.dunning_retryable !== 1) {
         const w = continueDunning(row, p.step, false, await storefront.retryDays(), p.correlation_id);
         if (await write(scope, row, { ...w, correlationId: p.correlation_id }, ctx)) return;
+        continue;
+      }
+      // The card network's cap on reattempts: no more charges of this card, the grace runs out.
+      const cap = await j.payments.networkRetryCapReached(
+        scope,
+        await storefront.route(),
+        row.customer_id,
+        chargeMethod(row),
+      );
+      if (cap.reached) {
+        const w = continueDunning(row, p.step, false, await storefront.retryDays(), p.correlation_id);
+        const capped: AuditEntry = {
+          kind: "decision",
+          action: "dunning.network_cap",
+          reason: `${cap.brand} allows ${cap.cap} reattempts in 30 days; ${cap.declines} declines: no retry`,
+          data: { brand: cap.brand, cap: cap.cap, declines: cap.declines },
+          correlationId: p.correlation_id,
+        };
+        const audited = { ...w, audit: [capped, ...(w.audit ?? [])], correlationId: p.correlation_id };
+        if (await write(scope, row, audited, ctx)) return;
         continue;
       }
       const result = await j.protocol.charge(

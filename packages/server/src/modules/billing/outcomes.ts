@@ -6,7 +6,7 @@ import type { Apply } from "./charge.js";
 import type { PeriodEndDecision } from "./decisions.js";
 import { dunningStep, nextDunningStep } from "./dunning.js";
 import { type PriceTerms, periodBounds } from "./periods.js";
-import { checkAt, checkJob, dunningJob, periodEndJob } from "./schedule.js";
+import { checkAt, checkJob, dunningJob, periodEndJob, pspTarget } from "./schedule.js";
 
 /*
  * What each payment outcome does to a subscription, as data (a Write) for the store. A pending
@@ -85,7 +85,7 @@ export function startDunning(
       next_retry_at: step.at,
       payment_check_at: null,
     },
-    jobs: [dunningJob(row.id, periodIndex, step, payment.correlation_id)],
+    jobs: [dunningJob(row.id, periodIndex, step, payment.correlation_id, pspTarget(payment))],
   };
 }
 
@@ -96,6 +96,8 @@ export function continueDunning(
   retryable: boolean,
   retryDays: readonly number[],
   correlationId: string | null,
+  /** The PSP of the payment that failed (see pspTarget). */
+  target?: string,
 ): Change {
   const next = nextDunningStep(graceStartedAt(row), retryDays, after, retryable);
   const decision: AuditEntry = {
@@ -121,7 +123,7 @@ export function continueDunning(
       dunning_retryable: next.charge ? 1 : 0,
       payment_check_at: null,
     },
-    jobs: [dunningJob(row.id, row.period_index, next, correlationId)],
+    jobs: [dunningJob(row.id, row.period_index, next, correlationId, target)],
   };
 }
 
@@ -129,7 +131,7 @@ export function continueDunning(
  * The unpaid period is paid: back to active. If that period already ended (a long dunning, or a
  * suspension), the customer paid for a full period without having had one, so it starts now.
  */
-export function recover(row: SubscriptionRow, terms: PriceTerms, now: string): Change {
+export function recover(row: SubscriptionRow, terms: PriceTerms, now: string, target?: string): Change {
   const reanchor = now >= row.current_period_end;
   const bounds = reanchor
     ? periodBounds(now, row.period_index, terms, row.period_index)
@@ -154,7 +156,7 @@ export function recover(row: SubscriptionRow, terms: PriceTerms, now: string): C
         current_period_end: bounds.end,
       }),
     },
-    jobs: [periodEndJob(row.id, row.period_index, bounds.end)],
+    jobs: [periodEndJob(row.id, row.period_index, bounds.end, target)],
   };
 }
 
@@ -219,7 +221,7 @@ export function applyPeriodCharge(
       ...(d.conversion && { move: { event: "trial_paid" as const } }),
       events: d.conversion ? events : [...events, "subscription.renewed"],
       jobs: [
-        periodEndJob(row.id, d.periodIndex, d.bounds.end),
+        periodEndJob(row.id, d.periodIndex, d.bounds.end, pspTarget(payment)),
         ...(pending ? [checkJob(payment, "provisional", null, checkAt(now))] : []),
       ],
     };
@@ -240,7 +242,7 @@ export function applyRetry(
     if (outcome.status === "unavailable") return {};
     const tried = chargeOutcome("dunning.retry", payment);
     const afterTry = (c: Change): Change => ({ ...c, audit: [tried, ...(c.audit ?? [])] });
-    if (payment.status === "succeeded") return afterTry(recover(row, terms, now));
+    if (payment.status === "succeeded") return afterTry(recover(row, terms, now, pspTarget(payment)));
     if (payment.status === "pending") {
       // Pause the schedule until the outcome is known; the check resumes it.
       const resume = row.status === "grace" ? (step ?? (row.dunning_step ?? 0) - 1) : null;
@@ -250,6 +252,15 @@ export function applyRetry(
       });
     }
     if (row.status !== "grace" || step === null) return afterTry({});
-    return afterTry(continueDunning(row, step, payment.retryable === 1, await retryDays(), payment.correlation_id));
+    return afterTry(
+      continueDunning(
+        row,
+        step,
+        payment.retryable === 1,
+        await retryDays(),
+        payment.correlation_id,
+        pspTarget(payment),
+      ),
+    );
   };
 }

@@ -35,13 +35,23 @@ export interface CheckPayload {
   resume_step: number | null;
 }
 
-export function periodEndJob(subscription: string, periodIndex: number, end: string): EnqueueJob {
+/**
+ * The worker's concurrency target of a job that calls a PSP: a PSP that hangs then holds at most
+ * the worker's per-target slots, and delays only its own jobs (jobs/pool.ts). The PSP of a future
+ * charge is the one of the payment before it (routing may pick another; the target only groups).
+ */
+export function pspTarget(payment: Pick<PaymentRow, "storefront_id" | "provider">): string {
+  return `psp:${payment.storefront_id}:${payment.provider}`;
+}
+
+export function periodEndJob(subscription: string, periodIndex: number, end: string, target?: string): EnqueueJob {
   const payload: PeriodEndPayload = { subscription, period_index: periodIndex, period_end: end };
   return {
     type: PERIOD_END_JOB,
     payload,
     runAt: end,
     dedupeKey: `${PERIOD_END_JOB}:${subscription}:${periodIndex}:${end}`,
+    ...(target ? { target } : {}),
   };
 }
 
@@ -50,6 +60,7 @@ export function dunningJob(
   periodIndex: number,
   step: DunningStep,
   correlationId: string | null,
+  target?: string,
 ): EnqueueJob {
   const payload: DunningPayload = {
     subscription,
@@ -62,6 +73,7 @@ export function dunningJob(
     payload,
     runAt: step.at,
     dedupeKey: `${DUNNING_JOB}:${subscription}:${periodIndex}:${step.step}:${step.at}`,
+    ...(target ? { target } : {}),
   };
 }
 
@@ -72,7 +84,7 @@ export function checkJob(
   runAt: string,
 ): EnqueueJob {
   const payload: CheckPayload = { payment: payment.id, mode, resume_step: resumeStep };
-  return { type: CHECK_JOB, payload, runAt, dedupeKey: `${CHECK_JOB}:${payment.id}` };
+  return { type: CHECK_JOB, payload, runAt, dedupeKey: `${CHECK_JOB}:${payment.id}`, target: pspTarget(payment) };
 }
 
 export function checkAt(now: string): string {

@@ -186,4 +186,44 @@ describe("provider webhooks and the inbox", () => {
     });
     await expect(ctx.services.providerInbox.replay(scope, "pin_nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
+
+  it("applies disputes (opened, then won or lost) whatever the order, as the provider's doing", async () => {
+    const won = (await subscribe(acme.api, cat, {})).latest_payment;
+    const opened = event("charge.dispute.created", {
+      charge: won.provider_reference,
+      amount: 999,
+      currency: "EUR",
+      reason: "fraudulent",
+      dispute: "dp_sbx_1",
+    });
+    expect((await post(opened)).status).toBe(200);
+    await ctx.services.worker.drain();
+    expect((await payment(won.id)).dispute).toEqual({ status: "open", amount: 999, reason: "fraudulent" });
+    const closed = event("charge.dispute.closed", {
+      charge: won.provider_reference,
+      amount: 999,
+      currency: "EUR",
+      dispute: "dp_sbx_1",
+      dispute_status: "won",
+    });
+    await post(closed);
+    await post(closed);
+    await ctx.services.worker.drain();
+    expect((await payment(won.id)).dispute).toEqual({ status: "won", amount: 999, reason: "fraudulent" });
+    const events = (await eventsOf(acme.api, won.id)).filter((e) => e.type.startsWith("payment.dispute"));
+    expect(events.map((e) => e.type)).toEqual(["payment.disputed", "payment.dispute_closed"]);
+    for (const e of events) expect(e.actor).toEqual({ type: "provider", id: "sandbox" });
+
+    // Closed (lost) arrives before opened: it stays lost, and the late "opened" changes nothing.
+    const lost = (await subscribe(acme.api, cat, {})).latest_payment;
+    const data = { charge: lost.provider_reference, amount: 500, currency: "EUR", dispute: "dp_sbx_2" };
+    await post(event("charge.dispute.closed", { ...data, dispute_status: "lost" }));
+    await ctx.services.worker.drain();
+    await post(event("charge.dispute.created", data));
+    await ctx.services.worker.drain();
+    expect((await payment(lost.id)).dispute).toMatchObject({ status: "lost", amount: 500 });
+    const lostEvents = (await eventsOf(acme.api, lost.id)).filter((e) => e.type.startsWith("payment.dispute"));
+    expect(lostEvents.map((e) => e.type)).toEqual(["payment.dispute_closed"]);
+    expect((await payment(won.id)).status).toBe("succeeded");
+  });
 });

@@ -127,6 +127,52 @@ export function providerInboxService(
     return done ? undefined : "conflict";
   }
 
+  /**
+   * A chargeback: opened, then won or lost. Applied by compare-and-set on the dispute's state, so
+   * duplicates and reordering change nothing (a late "opened" never reopens a closed dispute; a
+   * "closed" arriving first closes it at once).
+   */
+  async function disputed(
+    scope: Scope,
+    row: ProviderInboxRow,
+    payment: PaymentRow,
+    event: ProviderEvent,
+    job: JobContext,
+  ): Promise<Outcome | undefined> {
+    const closing = event.type === "payment.dispute_closed";
+    const status = closing ? (event.dispute?.status === "won" ? "won" : "lost") : "open";
+    const current = payment.dispute_status;
+    if (current === "won" || current === "lost" || current === status)
+      return { status: "applied", result: `dispute already ${current}`, payment };
+    const now = scope.clock.now().toISOString();
+    const patch = {
+      dispute_status: status,
+      disputed_amount: event.amount ?? payment.disputed_amount,
+      dispute_reason: event.dispute?.reason ?? payment.dispute_reason,
+      updated_at: now,
+    } as const;
+    const updated: PaymentRow = { ...payment, ...patch };
+    const done = await db.transaction().execute(async (tx) => {
+      if (!(await repo.updateDisputeIf(tx, scope, payment.id, current, patch))) return false;
+      await o.events.record(tx, scope, {
+        type: closing ? "payment.dispute_closed" : "payment.disputed",
+        object: toPayment(updated),
+        correlationId: payment.correlation_id,
+      });
+      await inbox.finishInboxRow(tx, scope, row.id, {
+        status: "applied",
+        result: `dispute ${status}`,
+        payment_id: payment.id,
+        applied_at: now,
+      });
+      await job.complete(tx);
+      return true;
+    });
+    // Lost to a concurrent job applying another event of this dispute: the queue runs this one again.
+    if (!done) throw new Error(`payment ${payment.id}'s dispute changed while applying ${row.id}; retrying`);
+    return undefined;
+  }
+
   async function decide(
     scope: Scope,
     row: ProviderInboxRow,
@@ -137,6 +183,9 @@ export function providerInboxService(
     switch (event.type) {
       case "payment.refunded":
         return refunded(scope, row, payment, event, job);
+      case "payment.disputed":
+      case "payment.dispute_closed":
+        return disputed(scope, row, payment, event, job);
       case "payment.authorized":
       case "payment.captured":
       case "payment.settled":
@@ -153,16 +202,18 @@ export function providerInboxService(
         };
       }
       default:
-        // Disputes, voids and failed refunds are kept for the modules that will act on them.
+        // Voids and failed refunds are kept for the modules that will act on them.
         return { status: "applied", result: `${event.type} recorded`, payment };
     }
   }
 
   async function apply(job: JobContext): Promise<void> {
-    const { payload, scope } = job;
-    if (!scope) return;
-    const row = await inbox.findInboxRow(db, scope, (payload as { inbox: string }).inbox);
+    const { payload } = job;
+    if (!job.scope) return;
+    const row = await inbox.findInboxRow(db, job.scope, (payload as { inbox: string }).inbox);
     if (row?.status !== "pending") return;
+    // What the event changes, the provider did: its events name it as the actor, not the job.
+    const scope: Scope = { ...job.scope, actor: { type: "provider", id: row.provider } };
     const event = JSON.parse(row.event) as ProviderEvent;
     const payment = await inbox.findPaymentOfEvent(db, scope, row.provider, event);
     const outcome: Outcome | undefined = payment

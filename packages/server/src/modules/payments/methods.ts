@@ -36,6 +36,8 @@ function toPaymentMethod(row: PaymentMethodRow, tokens: PaymentMethodTokenRow[])
 /** What charging a payment method needs: its type and its token at each PSP holding it. */
 export interface ResolvedMethod {
   type: PaymentMethod["type"];
+  /** The card network, as the PSP reported it (network retry caps apply by it). */
+  brand: string | null;
   /** PSP name → its token. Empty for a detached method: nothing may charge it. */
   tokens: Map<string, string>;
 }
@@ -67,7 +69,7 @@ export function paymentMethodsService(
     providers: Awaited<ReturnType<typeof o.storefronts.paymentSettings>>["payment_providers"],
     input: CreatePaymentMethod["providers"][number],
     index: number,
-    key: string,
+    owner: { customer: string; method: string },
   ): Promise<SavedPaymentMethod> {
     const path = `providers.${index}.name`;
     const config = providers.find((p) => p.name === input.name);
@@ -81,8 +83,8 @@ export function paymentMethodsService(
         errors: [{ path, message: "this provider does not vault payment methods" }],
       });
     const outcome = await adapter.savePaymentMethod(o.adapters.context(scope, storefrontId, config), {
-      idempotencyKey: `${key}:vault:${input.name}`,
-      customer: key.split(":")[0]!,
+      idempotencyKey: `${owner.method}:vault:${input.name}`,
+      customer: owner.customer,
       token: input.token,
     });
     if (outcome.status === "saved") return outcome.method;
@@ -105,7 +107,10 @@ export function paymentMethodsService(
       for (const [i, p] of input.providers.entries())
         saved.push({
           provider: p.name,
-          method: await vault(scope, storefront.id, storefront.payment_providers, p, i, `${customer.id}:${id}`),
+          method: await vault(scope, storefront.id, storefront.payment_providers, p, i, {
+            customer: customer.id,
+            method: id,
+          }),
         });
       const first = saved[0]!.method;
       const at = now(scope);
@@ -186,9 +191,9 @@ export function paymentMethodsService(
       if (!looksLikeId(paymentMethod, "payment_method")) return undefined;
       const row = await repo.findMethod(d, scope, customerId, paymentMethod);
       if (!row) return undefined;
-      if (row.detached_at !== null) return { type: row.type, tokens: new Map() };
+      if (row.detached_at !== null) return { type: row.type, brand: row.brand, tokens: new Map() };
       const tokens = await repo.listTokens(d, scope, [row.id]);
-      return { type: row.type, tokens: new Map(tokens.map((t) => [t.provider, t.token])) };
+      return { type: row.type, brand: row.brand, tokens: new Map(tokens.map((t) => [t.provider, t.token])) };
     },
   };
 }

@@ -31,6 +31,14 @@ export function toPayment(row: PaymentRow): Payment {
     payment_method: row.payment_method,
     idempotency_key: row.idempotency_key,
     routing: fromJson<RoutingDecision | null>(row.routing, null),
+    dispute:
+      row.dispute_status === null
+        ? null
+        : {
+            status: row.dispute_status,
+            amount: row.disputed_amount === null ? null : Number(row.disputed_amount),
+            reason: row.dispute_reason,
+          },
     attempts: [
       ...fromJson<PaymentAttempt[]>(row.attempts, []),
       {

@@ -230,6 +230,12 @@ export interface ProviderEvent {
    * event order-independent (a refund total only grows), so adapters fill them whenever they can.
    */
   totals?: { captured?: number; refunded?: number };
+  /**
+   * For payment.disputed / payment.dispute_closed: the dispute as the vendor reports it (optional,
+   * so adapters written before disputes were applied still conform): `open` while it runs, `won`
+   * (the merchant keeps the money) or `lost` when it closes.
+   */
+  dispute?: { id: string | null; status: "open" | "won" | "lost"; reason: string | null };
   occurredAt: string;
   vendor: VendorDetail;
 }

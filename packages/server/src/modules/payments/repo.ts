@@ -34,6 +34,9 @@ const PAYMENT_COLUMNS = [
   "correlation_id",
   "routing",
   "attempts",
+  "dispute_status",
+  "disputed_amount",
+  "dispute_reason",
   "created_at",
   "updated_at",
 ] as const satisfies ReadonlyArray<keyof PaymentRow>;
@@ -196,4 +199,46 @@ export async function lastAttempt(
     period: periodIndex,
   });
   return Number(rows[0]?.attempt ?? 0);
+}
+
+/**
+ * Compare-and-set on a payment's dispute: only when it is still `expected` (null: none yet), so a
+ * late "opened" never reopens a dispute already closed, and two jobs never both apply one event.
+ */
+export async function updateDisputeIf(
+  db: Db,
+  scope: ScopeIds,
+  id: string,
+  expected: PaymentRow["dispute_status"],
+  patch: Pick<PaymentRow, "dispute_status" | "disputed_amount" | "dispute_reason" | "updated_at">,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("payments")
+    .set(patch)
+    .where(inScope(scope))
+    .where("id", "=", id)
+    .where("dispute_status", expected === null ? "is" : "=", expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Declines of one payment method of a customer since `since` (outages are not declines). */
+export async function countDeclines(
+  db: Db,
+  scope: ScopeIds,
+  customerId: string,
+  paymentMethod: string,
+  since: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom("payments")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where(inScope(scope))
+    .where("customer_id", "=", customerId)
+    .where("payment_method", "=", paymentMethod)
+    .where("status", "=", "failed")
+    .where("failure_code", "!=", "provider_unavailable")
+    .where("created_at", ">=", since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }

@@ -177,6 +177,9 @@ export function paymentsService(
         correlation_id: a.correlationId,
         routing: toJson(decision),
         attempts: null,
+        dispute_status: null,
+        disputed_amount: null,
+        dispute_reason: null,
         created_at: now,
         updated_at: now,
       };
@@ -284,6 +287,25 @@ export function paymentsService(
         current = { ...current, provider: next, idempotency_key: key, attempts, updated_at: now };
       }
       throw new Error("unreachable: empty provider chain");
+    },
+
+    /**
+     * Whether the card network forbids another retry of this method now (Visa, Mastercard caps
+     * per 30 days, the storefront's `network_retry_caps`). Only stored methods have a known brand.
+     */
+    async networkRetryCapReached(
+      scope: Scope,
+      route: Routing,
+      customerId: string,
+      paymentMethod: string,
+    ): Promise<{ reached: boolean; brand: string | null; declines: number; cap: number | null }> {
+      const method = await methods.resolve(db, scope, customerId, paymentMethod);
+      const brand = method?.brand ?? null;
+      const cap = brand === null ? undefined : route.settings.network_retry_caps[brand];
+      if (cap === undefined) return { reached: false, brand, declines: 0, cap: null };
+      const since = new Date(scope.clock.now().getTime() - 30 * 24 * 3_600_000).toISOString();
+      const declines = await repo.countDeclines(db, scope, customerId, paymentMethod, since);
+      return { reached: declines - 1 >= cap, brand, declines, cap };
     },
 
     /** What the provider says now about an attempt (resolves `pending`). */

@@ -4,7 +4,7 @@ import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
-import { addDays, checkAt, checkJob, periodBounds, periodEndJob, settleJob } from "../billing/index.js";
+import { addDays, checkAt, checkJob, periodBounds, periodEndJob, pspTarget, settleJob } from "../billing/index.js";
 import { type PaymentsService, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
 
@@ -171,7 +171,7 @@ export async function createSubscription(
       { ...row, latest_payment_id: settled.id, payment_check_at: pending ? checkAt(now) : null },
       {
         jobs: [
-          periodEndJob(id, 1, bounds.end),
+          periodEndJob(id, 1, bounds.end, pspTarget(settled)),
           ...(pending ? [checkJob(settled, "provisional", null, checkAt(now))] : []),
         ],
         latestPayment: settled,

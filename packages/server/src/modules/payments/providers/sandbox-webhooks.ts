@@ -47,6 +47,9 @@ export interface SandboxEventBody {
     amount_captured?: number;
     amount_refunded?: number;
     reason?: string;
+    /** charge.dispute.*: the dispute's id, and how a closed one ended. */
+    dispute?: string;
+    dispute_status?: "won" | "lost";
   };
 }
 
@@ -76,6 +79,13 @@ function toEvent(e: SandboxEventBody, raw: string): ProviderEvent | undefined {
     amount: typeof e.data.amount === "number" ? e.data.amount : null,
     currency: e.data.currency ?? null,
     ...(Object.keys(totals).length > 0 && { totals }),
+    ...((type === "payment.disputed" || type === "payment.dispute_closed") && {
+      dispute: {
+        id: e.data.dispute ?? null,
+        status: type === "payment.disputed" ? "open" : e.data.dispute_status === "won" ? "won" : "lost",
+        reason: e.data.reason ?? null,
+      },
+    }),
     occurredAt: new Date(e.created).toISOString(),
     vendor: { code: e.data.reason ?? e.type, raw: rawExcerpt(raw) },
   };

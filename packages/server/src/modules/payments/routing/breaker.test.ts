@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BASE_OPEN_MS, CircuitBreakers, FAILURE_THRESHOLD, MAX_OPEN_MS } from "./breaker.js";
+import { BASE_OPEN_MS, CircuitBreakers, FAILURE_THRESHOLD, MAX_OPEN_MS, PROBE_TIMEOUT_MS } from "./breaker.js";
 
 describe("circuit breaker", () => {
   it("opens after consecutive outages, lets one probe through when half-open, and recovers", () => {
@@ -16,6 +16,8 @@ describe("circuit breaker", () => {
     b.beforeCall("sf:psp", now);
     // One probe at a time: the next payment goes elsewhere until the probe answers.
     expect(b.demoted("sf:psp", now)).toBe(true);
+    // A probe that never answers frees the breaker for another after a while.
+    expect(b.demoted("sf:psp", now + PROBE_TIMEOUT_MS)).toBe(false);
     b.success("sf:psp");
     expect(b.state("sf:psp", now)).toBe("closed");
     expect(b.demoted("sf:psp", now)).toBe(false);

@@ -10,6 +10,8 @@
 export const FAILURE_THRESHOLD = 5;
 export const BASE_OPEN_MS = 30_000;
 export const MAX_OPEN_MS = 10 * 60_000;
+/** A probe that never answered (a hung call, a crash) frees the half-open breaker for another after this. */
+export const PROBE_TIMEOUT_MS = 60_000;
 
 export type BreakerState = "closed" | "open" | "half_open";
 
@@ -17,7 +19,8 @@ interface Entry {
   failures: number;
   openUntil: number;
   openMs: number;
-  probing: boolean;
+  /** When the half-open breaker's probe went out (null: none out). */
+  probingSince: number | null;
 }
 
 export class CircuitBreakers {
@@ -26,7 +29,7 @@ export class CircuitBreakers {
   #entry(key: string): Entry {
     let e = this.#entries.get(key);
     if (!e) {
-      e = { failures: 0, openUntil: 0, openMs: 0, probing: false };
+      e = { failures: 0, openUntil: 0, openMs: 0, probingSince: null };
       this.#entries.set(key, e);
     }
     return e;
@@ -41,12 +44,14 @@ export class CircuitBreakers {
   /** Whether routing should put the PSP behind the others now (open, or half-open with its probe out). */
   demoted(key: string, nowMs: number): boolean {
     const state = this.state(key, nowMs);
-    return state === "open" || (state === "half_open" && this.#entry(key).probing);
+    if (state === "open") return true;
+    const since = state === "half_open" ? this.#entry(key).probingSince : null;
+    return since !== null && nowMs - since < PROBE_TIMEOUT_MS;
   }
 
   /** A payment is about to go to the PSP: a half-open breaker lets this one through as its probe. */
   beforeCall(key: string, nowMs: number): void {
-    if (this.state(key, nowMs) === "half_open") this.#entry(key).probing = true;
+    if (this.state(key, nowMs) === "half_open" && !this.demoted(key, nowMs)) this.#entry(key).probingSince = nowMs;
   }
 
   success(key: string): void {
@@ -56,7 +61,7 @@ export class CircuitBreakers {
   failure(key: string, nowMs: number): void {
     const e = this.#entry(key);
     const state = this.state(key, nowMs);
-    e.probing = false;
+    e.probingSince = null;
     if (state === "half_open") {
       e.openMs = Math.min(e.openMs * 2, MAX_OPEN_MS);
       e.openUntil = nowMs + e.openMs;

@@ -90,6 +90,13 @@ function toEvent(n: NotificationItem, raw: string): ProviderEvent | undefined {
     amount: typeof n.amount?.value === "number" ? n.amount.value : null,
     currency: n.amount?.currency ?? null,
     occurredAt: new Date(n.eventDate).toISOString(),
+    ...((type === "payment.disputed" || type === "payment.dispute_closed") && {
+      dispute: {
+        id: n.pspReference,
+        status: type === "payment.disputed" ? "open" : n.eventCode === "PREARBITRATION_LOST" ? "lost" : "won",
+        reason: n.reason ?? null,
+      },
+    }),
     vendor: { code: `${n.eventCode}:${n.success}${n.reason ? `:${n.reason}` : ""}`, raw: rawExcerpt(raw) },
   };
 }

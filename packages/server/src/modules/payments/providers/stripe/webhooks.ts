@@ -78,6 +78,14 @@ function toEvent(e: StripeEvent, raw: string): ProviderEvent | undefined {
     amount: o.object === "charge" ? null : (units(o.amount) ?? null),
     currency,
     ...(Object.keys(totals).length > 0 && { totals }),
+    ...(o.object === "dispute" && {
+      dispute: {
+        id: str(o.id) ?? null,
+        // A closed inquiry (warning_closed) took no money: the merchant keeps it, as when won.
+        status: type === "payment.disputed" ? "open" : str(o.status) === "lost" ? "lost" : "won",
+        reason: str(o.reason) ?? null,
+      },
+    }),
     occurredAt: new Date(e.created * 1000).toISOString(),
     vendor: { code: e.type, raw: rawExcerpt(raw) },
   };
