@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createTestTenant, type TestContext } from "../../../../../test/harness.js";
 import { testPaymentProvider } from "../../contract.js";
-import type { ProviderContext, WebhookRequest } from "../../provider.js";
+import type { WebhookRequest } from "../../provider.js";
+import { adapterTestSetup, chargeWith } from "../adapter-test-setup.js";
 import { tokenOf } from "./api.js";
 import { braintreeTestMethod, startFakeBraintree } from "./fake-braintree.js";
 import { braintreeProvider } from "./index.js";
@@ -11,20 +11,15 @@ const TIMEOUT_MS = 2000;
 const method = (name: string) => tokenOf(braintreeTestMethod(name));
 
 async function setup() {
-  const app: TestContext = await createTestApp();
-  const tenant = await createTestTenant(app, "braintree");
-  const fake = await startFakeBraintree();
-  const context: ProviderContext = {
-    scope: tenant.scopes.development!,
-    config: { api_base: fake.url, timeout_ms: TIMEOUT_MS, merchant_account_id: "tessera_test" },
-    credentials: async () => ({ public_key: fake.publicKey, private_key: fake.privateKey }),
-  };
-  const provider = braintreeProvider({ fetch: globalThis.fetch, clock: app.clock });
-  const close = async () => {
-    await fake.close();
-    await app.close();
-  };
-  return { app, fake, context, provider, close };
+  const s = await adapterTestSetup(
+    "braintree",
+    () => startFakeBraintree(),
+    (fake) => ({
+      config: { api_base: fake.url, timeout_ms: TIMEOUT_MS, merchant_account_id: "tessera_test" },
+      credentials: { public_key: fake.publicKey, private_key: fake.privateKey },
+    }),
+  );
+  return { ...s, provider: braintreeProvider({ fetch: globalThis.fetch, clock: s.app.clock }) };
 }
 
 /** Alters the notification inside the base64 payload, keeping Braintree's signature. */
@@ -70,18 +65,11 @@ describe("braintree adapter beyond the contract", () => {
     s = await setup();
   });
   afterAll(() => s?.close());
-  const charge = (
-    paymentMethod: string,
-    extra: { amount?: number; idempotencyKey?: string; onSession?: boolean } = {},
-  ) =>
-    s.provider.charge(s.context, {
-      idempotencyKey: extra.idempotencyKey ?? `braintree-extra-${++n}`,
-      amount: extra.amount ?? 1500,
-      currency: "EUR",
-      paymentMethod,
-      customer: "cus_tessera_1",
-      ...(extra.onSession !== undefined && { onSession: extra.onSession }),
-    });
+  const charge = chargeWith(
+    () => s.provider,
+    () => s.context,
+    "braintree-extra",
+  );
 
   it("declines by Braintree's sandbox test amounts: 2000.00 Do Not Honor is soft, 2004.00 Expired Card hard", async () => {
     expect(await charge(method("fake-valid"), { amount: 200_000 })).toMatchObject({

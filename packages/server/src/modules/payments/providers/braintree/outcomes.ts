@@ -1,7 +1,7 @@
 import { IdempotencyMismatchError, type OperationOutcome, type PaymentOutcome } from "../../provider.js";
 import { fromDecimalString } from "../currency.js";
 import { type Exchange, parseJson } from "../http.js";
-import { noAnswer, unreadable, vendorDetail as vendor } from "../outcomes.js";
+import { noAnswer, notProcessedError, unreadable, vendorDetail as vendor } from "../outcomes.js";
 import type { BraintreeError, BraintreeMoney, BraintreeTransaction, GraphQLAnswer } from "./api.js";
 import { declineRule } from "./declines.js";
 
@@ -117,20 +117,14 @@ export function errorsOutcome(x: Answer, e: BraintreeError | undefined): Payment
       retry: { allowed: false },
       vendor: vendor(code, x.body),
     };
-  if (
-    (e?.extensions?.errorClass && NOT_PROCESSED.has(e.extensions.errorClass)) ||
-    x.status === 401 ||
-    x.status === 403 ||
-    x.status === 429
-  )
-    return {
-      status: "error",
-      reference: null,
-      code,
-      message: e?.message ?? `HTTP ${x.status}`,
-      vendor: vendor(code, x.body),
-    };
-  // INTERNAL, SERVICE_AVAILABILITY, a 5xx, anything unreadable: it may have been processed.
+  return errorOrUnknown(x, e, code);
+}
+
+/** Refused before processing (failover is safe), or — INTERNAL, SERVICE_AVAILABILITY, a 5xx, anything unreadable — maybe processed. */
+function errorOrUnknown(x: Answer, e: BraintreeError | undefined, code: string) {
+  const cls = e?.extensions?.errorClass;
+  if ((cls && NOT_PROCESSED.has(cls)) || x.status === 401 || x.status === 403 || x.status === 429)
+    return notProcessedError(code, e?.message ?? `HTTP ${x.status}`, x.body);
   return unreadable("braintree", x, code);
 }
 
@@ -155,15 +149,7 @@ export function operationRefused(x: Exchange): OperationOutcome {
   const cls = e?.extensions?.errorClass;
   if (cls === "VALIDATION" || cls === "NOT_FOUND")
     return { status: "refused", reference: null, code, message: e?.message ?? code, vendor: vendor(code, x.body) };
-  if ((cls && NOT_PROCESSED.has(cls)) || x.status === 401 || x.status === 403 || x.status === 429)
-    return {
-      status: "error",
-      reference: null,
-      code,
-      message: e?.message ?? `HTTP ${x.status}`,
-      vendor: vendor(code, x.body),
-    };
-  return unreadable("braintree", x, code);
+  return errorOrUnknown(x, e, code);
 }
 
 export const minorOf = (m: BraintreeMoney | null | undefined, fallback: number) =>
