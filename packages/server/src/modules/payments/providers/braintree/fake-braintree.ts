@@ -91,8 +91,11 @@ export interface FakeBraintree {
   close(): Promise<void>;
 }
 
-export async function startFakeBraintree(options: { currency?: string } = {}): Promise<FakeBraintree> {
-  const currency = options.currency ?? "EUR";
+/** Merchant accounts and their currencies; an unnamed account is the gateway's default. */
+const ACCOUNTS: Record<string, string> = { tessera_test: "EUR", tessera_usd: "USD", tessera_jpy: "JPY" };
+
+export async function startFakeBraintree(): Promise<FakeBraintree> {
+  const accountCurrency = (id: unknown) => ACCOUNTS[String(id ?? "tessera_test")];
   const publicKey = randomBytes(8).toString("hex");
   const privateKey = randomBytes(16).toString("hex");
   const txns = new Map<string, Txn>();
@@ -148,6 +151,8 @@ export async function startFakeBraintree(options: { currency?: string } = {}): P
 
   function create(root: string, input: any, submit: boolean): FakeAnswer | "hang" {
     const value = input?.transaction?.amount;
+    const currency = accountCurrency(input?.transaction?.merchantAccountId);
+    if (!currency) return fail(root, "VALIDATION", "Merchant account ID is invalid.", "91513");
     if (typeof value !== "string" || !/^\d+(\.\d{1,3})?$/.test(value) || Number(value) <= 0)
       return fail(root, "VALIDATION", "Amount is an invalid format.", "81503");
     if ((value.split(".")[1]?.length ?? 0) > places(currency))

@@ -228,6 +228,13 @@ describe("braintree adapter beyond the contract", () => {
     ).toMatchObject({ status: "refused", code: "2000" });
   });
 
+  it("charges each currency through its merchant account; a wrong account's currency is refused loudly", async () => {
+    const context = { ...s.context, config: { ...s.context.config, merchant_account_id_usd: "tessera_usd" } };
+    expect(await charge(method("fake-valid"), { currency: "USD", context })).toMatchObject({ status: "succeeded" });
+    // No USD account configured: Braintree would charge the EUR account's currency.
+    await expect(charge(method("fake-valid"), { currency: "USD" })).rejects.toThrow(/merchant_account_id_usd/);
+  });
+
   it("is in the composition root's default list", () => {
     expect(s.app.services.payments.registry.get("braintree")?.capabilities).toEqual(s.provider.capabilities);
   });

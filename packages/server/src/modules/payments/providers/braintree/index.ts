@@ -37,7 +37,8 @@ import { verifyBraintreeWebhook } from "./webhooks.js";
 /*
  * Braintree through its GraphQL API over the injected fetch. Settings: `api_base` (default the
  * sandbox, https://payments.sandbox.braintree-api.com; live is https://payments.braintree-api.com),
- * `merchant_account_id` (its currency is the charge's), `timeout_ms`; credentials: `public_key`,
+ * `merchant_account_id_<currency>` (e.g. `merchant_account_id_eur`) or `merchant_account_id`
+ * (Braintree charges in the merchant account's currency), `timeout_ms`; credentials: `public_key`,
  * `private_key`.
  *
  * Why not the `braintree` npm SDK: it sends through node's https module with its own retries, so
@@ -90,6 +91,13 @@ const VAULT = mutation(
    verification { status processorResponse { legacyCode message } }`,
 );
 const LEGACY = "query ($legacyId: ID!) { idFromLegacyId(legacyId: $legacyId, type: TRANSACTION) }";
+
+/** The merchant account for a currency: `merchant_account_id_<cur>`, else `merchant_account_id`, else the gateway's default. */
+export function merchantAccount(ctx: ProviderContext, currency: string): string | undefined {
+  return (
+    stringSetting(ctx, `merchant_account_id_${currency.toLowerCase()}`) ?? stringSetting(ctx, "merchant_account_id")
+  );
+}
 
 const CAPTURED = new Set([
   "SUBMITTED_FOR_SETTLEMENT",
@@ -157,9 +165,7 @@ export function braintreeProvider(deps: ProviderDeps, name = "braintree"): Payme
     const transaction = {
       amount: amount.value,
       orderId: r.idempotencyKey,
-      ...(stringSetting(ctx, "merchant_account_id") && {
-        merchantAccountId: stringSetting(ctx, "merchant_account_id"),
-      }),
+      ...(merchantAccount(ctx, r.currency) && { merchantAccountId: merchantAccount(ctx, r.currency) }),
       // Renewals are merchant-initiated recurring charges on a stored credential.
       ...(r.onSession === false && { paymentInitiator: "RECURRING" }),
     };

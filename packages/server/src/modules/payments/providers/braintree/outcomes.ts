@@ -32,7 +32,13 @@ export function firstError(a: GraphQLAnswer<unknown> | undefined): BraintreeErro
 }
 
 export function checkSame(sent: BraintreeMoney, answered: BraintreeMoney | null | undefined) {
-  if (answered && (answered.value !== sent.value || answered.currencyCode !== sent.currencyCode))
+  // Braintree charges in the merchant account's currency, whatever we asked: a misconfigured
+  // account, not a reused key. Loud, because money moved in another currency.
+  if (answered && answered.currencyCode !== sent.currencyCode)
+    throw new Error(
+      `braintree charged ${answered.value} ${answered.currencyCode} for a ${sent.currencyCode} request: set merchant_account_id_${sent.currencyCode.toLowerCase()} to a ${sent.currencyCode} merchant account`,
+    );
+  if (answered && answered.value !== sent.value)
     throw new IdempotencyMismatchError(
       `braintree holds ${answered.value} ${answered.currencyCode} under this key, asked for ${sent.value} ${sent.currencyCode}`,
     );
