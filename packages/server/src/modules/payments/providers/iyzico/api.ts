@@ -48,7 +48,8 @@ export async function callIyzico(
   const { api_key: apiKey, secret_key: secretKey } = await ctx.credentials();
   if (!apiKey || !secretKey) return missingCredential("iyzico", "api_key/secret_key credential");
   const json = JSON.stringify(body);
-  const randomKey = `${Date.now()}${randomBytes(6).toString("hex")}`;
+  // A nonce, not a time: iyzico only needs it unique per request.
+  const randomKey = randomBytes(12).toString("hex");
   return sendToVendor(fetchImpl, ctx, IYZICO_API_BASE, {
     method: "POST",
     path,

@@ -75,6 +75,14 @@ describe("paypal adapter beyond the contract", () => {
     expect(s.fake.tokensIssued()).toBeGreaterThan(before);
   });
 
+  it("concurrent charges share one token request", async () => {
+    s.fake.expireTokens();
+    const before = s.fake.tokensIssued();
+    const all = await Promise.all([1, 2, 3, 4].map(() => charge("pm_card_ok")));
+    expect(all.map((o) => o.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    expect(s.fake.tokensIssued() - before).toBe(1);
+  });
+
   it("wrong client credentials: no token, so the charge never left (failover is safe)", async () => {
     const context = {
       ...s.context,
