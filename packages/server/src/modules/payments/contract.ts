@@ -39,6 +39,15 @@ export interface ContractDriver {
   completeAction?(outcome: Extract<PaymentOutcome, { status: "requires_action" }>): Promise<Record<string, string>>;
   /** A genuine webhook about a refund of `reference`, signed the vendor's way. */
   signedWebhook?(reference: string, eventId: string): Promise<WebhookRequest>;
+  /** The event id the adapter reads from that webhook, when the vendor derives it (default: `eventId`). */
+  eventIdOf?(eventId: string): string;
+  /**
+   * The genuine webhook with `reference` altered, for vendors whose body does not carry it in clear
+   * (Braintree's base64 payload); default: the reference replaced in the raw body.
+   */
+  tamper?(genuine: WebhookRequest, reference: string): WebhookRequest;
+  /** The genuine webhook without its signature, for vendors that sign inside the body (Braintree's bt_signature); default: no headers. */
+  unsigned?(genuine: WebhookRequest): WebhookRequest;
   /** A single-use client token that vaulting turns into a chargeable method. */
   vaultToken?: string;
   /**
@@ -214,10 +223,14 @@ export function testPaymentProvider(name: string, factory: () => Promise<Contrac
       const eventId = `evt_contract_${run}_${++n}`;
       const genuine = await d.signedWebhook!(reference, eventId);
       const read = await d.provider.handleWebhook(d.context, genuine);
-      expect(read).toMatchObject({ verified: true, events: [{ id: eventId, reference }] });
-      const tampered = { ...genuine, body: genuine.body.replace(reference, `${reference}x`) };
+      expect(read).toMatchObject({ verified: true, events: [{ id: d.eventIdOf?.(eventId) ?? eventId, reference }] });
+      const tampered = d.tamper
+        ? d.tamper(genuine, reference)
+        : { ...genuine, body: genuine.body.replace(reference, `${reference}x`) };
+      expect(tampered.body).not.toBe(genuine.body);
       expect(await d.provider.handleWebhook(d.context, tampered)).toMatchObject({ verified: false });
-      expect(await d.provider.handleWebhook(d.context, { headers: {}, body: genuine.body })).toMatchObject({
+      const unsigned = d.unsigned ? d.unsigned(genuine) : { headers: {}, body: genuine.body };
+      expect(await d.provider.handleWebhook(d.context, unsigned)).toMatchObject({
         verified: false,
       });
     });

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ADYEN_EXPONENTS } from "./adyen/index.js";
 import { fromDecimalString, fromVendorUnits, isoExponent, toDecimalString, toVendorUnits } from "./currency.js";
+import { iyzicoPrice } from "./iyzico/api.js";
 import { PAYPAL_EXPONENTS } from "./paypal/api.js";
 import { STRIPE_EXPONENTS } from "./stripe/api.js";
 
@@ -88,6 +89,8 @@ describe("money round-trips every ISO 4217 currency through each vendor's format
         expect(fromDecimalString(text, c)).toBe(a);
         // iyzico answers prices as JSON numbers (10.5): below 2^53 they read back exactly.
         expect(fromDecimalString(Number(text), c)).toBe(a);
+        // iyzico's own price format drops trailing zeros ("10.5", "22.0") and still reads back.
+        expect(fromDecimalString(iyzicoPrice(a, c), c)).toBe(a);
       }),
       runs,
     );

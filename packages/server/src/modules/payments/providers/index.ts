@@ -1,6 +1,7 @@
 import type { Deps } from "../../../context.js";
 import type { PaymentProvider, ProviderDeps } from "../provider.js";
 import { adyenProvider } from "./adyen/index.js";
+import { braintreeProvider } from "./braintree/index.js";
 import { paypalProvider } from "./paypal/index.js";
 import { sandboxProvider } from "./sandbox.js";
 import { stripeProvider } from "./stripe/index.js";
@@ -12,7 +13,13 @@ import { stripeProvider } from "./stripe/index.js";
  */
 export function defaultPaymentProviders(deps: ProviderDeps): PaymentProvider[] {
   if (!deps.db) throw new Error("the sandbox provider keeps its books in the database: pass db");
-  return [sandboxProvider(deps.db), stripeProvider(deps), adyenProvider(deps), paypalProvider(deps)];
+  return [
+    sandboxProvider(deps.db),
+    stripeProvider(deps),
+    adyenProvider(deps),
+    braintreeProvider(deps),
+    paypalProvider(deps),
+  ];
 }
 
 /** The production list for a process (serve, worker, CLI): the composition root's one place for it. */

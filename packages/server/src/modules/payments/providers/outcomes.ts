@@ -41,3 +41,8 @@ export function unreadable(vendor: string, x: Extract<Exchange, { kind: "answer"
     vendor: vendorDetail(code ?? `http_${x.status}`, x.body),
   };
 }
+
+/** The vendor refused the request before processing it (credentials, rate limit, validation): failover is safe. */
+export function notProcessedError(code: string, message: string, raw: string | null) {
+  return { status: "error" as const, reference: null, code, message, vendor: vendorDetail(code, raw) };
+}

@@ -1,9 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createTestTenant, type TestContext } from "../../../../../test/harness.js";
 import { testPaymentProvider } from "../../contract.js";
 import type { OperationOutcome, PaymentProvider, ProviderContext } from "../../provider.js";
+import { adapterTestSetup } from "../adapter-test-setup.js";
 import { type FakeAdyen, startFakeAdyen } from "./fake-adyen.js";
 import { adyenProvider } from "./index.js";
 
@@ -11,26 +11,17 @@ import { adyenProvider } from "./index.js";
 const TIMEOUT_MS = 2000;
 
 async function setup() {
-  const app: TestContext = await createTestApp();
-  const tenant = await createTestTenant(app, "adyen");
-  const fake: FakeAdyen = await startFakeAdyen();
-  const context: ProviderContext = {
-    scope: tenant.scopes.development!,
+  const s = await adapterTestSetup("adyen", startFakeAdyen, (fake) => ({
     config: { api_base: `${fake.url}/`, timeout_ms: TIMEOUT_MS, return_url: "https://shop.example/return" },
-    credentials: async () => ({
+    credentials: {
       api_key: fake.apiKey,
       merchant_account: fake.merchantAccount,
       hmac_key: fake.hmacKey,
       webhook_username: fake.webhookAuth.username,
       webhook_password: fake.webhookAuth.password,
-    }),
-  };
-  const provider = adyenProvider({ fetch: globalThis.fetch, clock: app.clock });
-  const close = async () => {
-    await fake.close();
-    await app.close();
-  };
-  return { app, fake, context, provider, close };
+    },
+  }));
+  return { ...s, provider: adyenProvider({ fetch: globalThis.fetch, clock: s.app.clock }) };
 }
 
 /** The webhook that settles an asynchronous modification, read through the adapter. */

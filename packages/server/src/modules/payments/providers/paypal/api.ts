@@ -101,6 +101,8 @@ const TOKEN_MARGIN_SECONDS = 60;
  */
 export class PayPalTokens {
   readonly #cache = new Map<string, { token: string; expiresAt: number }>();
+  /** One token request per key at a time: concurrent charges share it instead of each asking PayPal. */
+  readonly #inFlight = new Map<string, Promise<{ token: string } | Exchange>>();
   constructor(
     private readonly fetchImpl: typeof fetch,
     private readonly clock: Clock,
@@ -112,6 +114,19 @@ export class PayPalTokens {
     const key = `${String(ctx.config.api_base ?? PAYPAL_API_BASE)}|${clientId}`;
     const cached = this.#cache.get(key);
     if (cached && cached.expiresAt > this.clock.now().getTime()) return { token: cached.token };
+    const running = this.#inFlight.get(key);
+    if (running) return running;
+    const request = this.#fetchToken(ctx, key, clientId, secret).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, request);
+    return request;
+  }
+
+  async #fetchToken(
+    ctx: ProviderContext,
+    key: string,
+    clientId: string,
+    secret: string,
+  ): Promise<{ token: string } | Exchange> {
     const x = await sendToVendor(this.fetchImpl, ctx, PAYPAL_API_BASE, {
       method: "POST",
       path: "/v1/oauth2/token",
@@ -137,8 +152,10 @@ export class PayPalTokens {
     return { token: t.access_token };
   }
 
-  forget(ctx: ProviderContext, clientId: string): void {
-    this.#cache.delete(`${String(ctx.config.api_base ?? PAYPAL_API_BASE)}|${clientId}`);
+  /** Drops a token PayPal refused; a newer one that another call already fetched is kept. */
+  forget(ctx: ProviderContext, clientId: string, token: string): void {
+    const key = `${String(ctx.config.api_base ?? PAYPAL_API_BASE)}|${clientId}`;
+    if (this.#cache.get(key)?.token === token) this.#cache.delete(key);
   }
 }
 
@@ -174,7 +191,7 @@ export async function callPayPal(
       ...(call.body !== undefined && { body: JSON.stringify(call.body) }),
     });
     if (x.kind === "answer" && x.status === 401 && attempt === 0) {
-      tokens.forget(ctx, (await ctx.credentials()).client_id ?? "");
+      tokens.forget(ctx, (await ctx.credentials()).client_id ?? "", t.token);
       continue;
     }
     return x;

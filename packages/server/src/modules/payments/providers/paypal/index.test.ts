@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createTestTenant, type TestContext } from "../../../../../test/harness.js";
 import { testPaymentProvider } from "../../contract.js";
-import type { ProviderContext } from "../../provider.js";
+import { adapterTestSetup, chargeWith } from "../adapter-test-setup.js";
 import { startFakePayPal } from "./fake-paypal.js";
 import { paypalProvider } from "./index.js";
 import { certificateFetch, PAYPAL_TEST_PKI, TEST_CERT_URL } from "./test-pki.js";
@@ -19,24 +18,12 @@ function fetchVia(): typeof fetch {
 }
 
 async function setup() {
-  const app: TestContext = await createTestApp();
-  const tenant = await createTestTenant(app, "paypal");
-  const fake = await startFakePayPal();
-  const context: ProviderContext = {
-    scope: tenant.scopes.development!,
+  const s = await adapterTestSetup("paypal", startFakePayPal, (fake) => ({
     config: { api_base: fake.url, timeout_ms: TIMEOUT_MS, return_url: "https://shop.example/return" },
-    credentials: async () => ({
-      client_id: fake.clientId,
-      client_secret: fake.clientSecret,
-      webhook_id: fake.webhookId,
-    }),
-  };
-  const provider = paypalProvider({ fetch: fetchVia(), clock: app.clock }, { trustedRoots: [PAYPAL_TEST_PKI.root] });
-  const close = async () => {
-    await fake.close();
-    await app.close();
-  };
-  return { app, fake, context, provider, close };
+    credentials: { client_id: fake.clientId, client_secret: fake.clientSecret, webhook_id: fake.webhookId },
+  }));
+  const provider = paypalProvider({ fetch: fetchVia(), clock: s.app.clock }, { trustedRoots: [PAYPAL_TEST_PKI.root] });
+  return { ...s, provider };
 }
 
 testPaymentProvider("paypal", async () => {
@@ -72,18 +59,11 @@ describe("paypal adapter beyond the contract", () => {
     s = await setup();
   });
   afterAll(() => s?.close());
-  const charge = (
-    paymentMethod: string,
-    extra: { onSession?: boolean; idempotencyKey?: string; amount?: number; currency?: string } = {},
-  ) =>
-    s.provider.charge(s.context, {
-      idempotencyKey: extra.idempotencyKey ?? `paypal-extra-${++n}`,
-      amount: extra.amount ?? 1500,
-      currency: extra.currency ?? "EUR",
-      paymentMethod,
-      customer: "cus_tessera_1",
-      ...(extra.onSession !== undefined && { onSession: extra.onSession }),
-    });
+  const charge = chargeWith(
+    () => s.provider,
+    () => s.context,
+    "paypal-extra",
+  );
 
   it("fetches one OAuth token and reuses it until PayPal stops accepting it", async () => {
     const before = s.fake.tokensIssued();
@@ -93,6 +73,14 @@ describe("paypal adapter beyond the contract", () => {
     s.fake.expireTokens();
     expect(await charge("pm_card_ok")).toMatchObject({ status: "succeeded" });
     expect(s.fake.tokensIssued()).toBeGreaterThan(before);
+  });
+
+  it("concurrent charges share one token request", async () => {
+    s.fake.expireTokens();
+    const before = s.fake.tokensIssued();
+    const all = await Promise.all([1, 2, 3, 4].map(() => charge("pm_card_ok")));
+    expect(all.map((o) => o.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    expect(s.fake.tokensIssued() - before).toBe(1);
   });
 
   it("wrong client credentials: no token, so the charge never left (failover is safe)", async () => {

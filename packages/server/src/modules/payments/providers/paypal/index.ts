@@ -8,7 +8,7 @@ import {
   rawExcerpt,
   type SavePaymentMethodOutcome,
 } from "../../provider.js";
-import { toDecimalString } from "../currency.js";
+import { fromDecimalString, toDecimalString } from "../currency.js";
 import { type Exchange, parseJson, stringSetting } from "../http.js";
 import { noAnswer } from "../outcomes.js";
 import {
@@ -196,7 +196,7 @@ export function paypalProvider(deps: ProviderDeps, options: PayPalOptions = {}):
       const currency = authorized.currency_code;
       const amount = r.amount === undefined ? authorized : money(r.amount, currency);
       // PayPal may allow capturing up to 115% of an authorization; Tessera never captures more than it authorized.
-      if (toDecimalOrder(amount) > toDecimalOrder(authorized))
+      if (fromDecimalString(amount.value, currency) > fromDecimalString(authorized.value, currency))
         return refused("AMOUNT_EXCEEDS_AUTHORIZATION", `Cannot capture ${amount.value} of ${authorized.value}`, p.raw);
       const x = await call(ctx, {
         method: "POST",
@@ -301,10 +301,4 @@ export function paypalProvider(deps: ProviderDeps, options: PayPalOptions = {}):
 
     handleWebhook: (ctx, request) => verify(ctx, request),
   };
-}
-
-/** Compares two PayPal amounts of one currency exactly (decimal strings as scaled integers). */
-function toDecimalOrder(m: PayPalMoney): bigint {
-  const [whole, fraction = ""] = m.value.split(".");
-  return BigInt(`${whole}${fraction.padEnd(8, "0")}`);
 }

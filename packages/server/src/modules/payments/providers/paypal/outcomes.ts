@@ -1,7 +1,7 @@
 import { IdempotencyMismatchError, type OperationOutcome, type PaymentOutcome } from "../../provider.js";
 import { fromDecimalString } from "../currency.js";
 import { type Exchange, parseJson } from "../http.js";
-import { noAnswer, unreadable, vendorDetail as vendor } from "../outcomes.js";
+import { noAnswer, notProcessedError, unreadable, vendorDetail as vendor } from "../outcomes.js";
 import {
   issueOf,
   type PayPalAuthorization,
@@ -39,13 +39,7 @@ function notProcessed(x: Answer): boolean {
 function refusedBeforeProcessing(x: Answer) {
   const e = errorOf(x.body);
   const code = issueOf(e) ?? `http_${x.status}`;
-  return {
-    status: "error" as const,
-    reference: null,
-    code,
-    message: e?.message ?? `HTTP ${x.status}`,
-    vendor: vendor(code, x.body),
-  };
+  return notProcessedError(code, e?.message ?? `HTTP ${x.status}`, x.body);
 }
 
 function declined(

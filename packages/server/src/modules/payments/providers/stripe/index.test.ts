@@ -1,9 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createTestTenant, type TestContext } from "../../../../../test/harness.js";
 import { testPaymentProvider } from "../../contract.js";
 import type { PaymentProvider, ProviderContext } from "../../provider.js";
+import { adapterTestSetup } from "../adapter-test-setup.js";
 import { startFakeStripe } from "./fake-stripe.js";
 import { stripeProvider } from "./index.js";
 import { stripeSignature } from "./webhooks.js";
@@ -12,20 +12,11 @@ import { stripeSignature } from "./webhooks.js";
 const TIMEOUT_MS = 2000;
 
 async function setup() {
-  const app: TestContext = await createTestApp();
-  const tenant = await createTestTenant(app, "stripe");
-  const fake = await startFakeStripe();
-  const context: ProviderContext = {
-    scope: tenant.scopes.development!,
+  const s = await adapterTestSetup("stripe", startFakeStripe, (fake) => ({
     config: { api_base: fake.url, timeout_ms: TIMEOUT_MS },
-    credentials: async () => ({ secret_key: fake.secretKey, webhook_secret: fake.webhookSecret }),
-  };
-  const provider = stripeProvider({ fetch: globalThis.fetch, clock: app.clock });
-  const close = async () => {
-    await fake.close();
-    await app.close();
-  };
-  return { app, fake, context, provider, close };
+    credentials: { secret_key: fake.secretKey, webhook_secret: fake.webhookSecret },
+  }));
+  return { ...s, provider: stripeProvider({ fetch: globalThis.fetch, clock: s.app.clock }) };
 }
 
 testPaymentProvider("stripe", async () => {
