@@ -9,7 +9,7 @@ import {
   type TotpSetup,
   type User,
 } from "@tessera/core";
-import { Field, PostForm, problemText, Section, Select, Table, Time, withMessage } from "../ui.js";
+import { backTo, Field, PostForm, problemText, Section, Select, Table, Time, withMessage } from "../ui.js";
 import type { ConsolePage } from "./registry.js";
 
 /* Settings: users and roles with invitations, the viewer's own sessions, the test clock. */
@@ -81,11 +81,7 @@ export const usersPage: ConsolePage = {
       permission: "users:manage",
       async handle({ api, href }, form) {
         const res = await api("PATCH", `/v1/users/${encodeURIComponent(form.id ?? "")}`, { role: form.role });
-        return {
-          redirect: res.ok
-            ? withMessage(href("settings/users"), "notice", "Role changed")
-            : withMessage(href("settings/users"), "error", problemText(res.body)),
-        };
+        return backTo(href("settings/users"), res, "Role changed");
       },
     },
   },
@@ -177,22 +173,14 @@ export const sessionsPage: ConsolePage = {
       permission: null,
       async handle({ api, href }, form) {
         const res = await api("POST", "/v1/auth/totp/enable", { code: form.code });
-        return {
-          redirect: res.ok
-            ? withMessage(href("settings/sessions"), "notice", "Two-factor authentication is on")
-            : withMessage(href("settings/sessions"), "error", problemText(res.body)),
-        };
+        return backTo(href("settings/sessions"), res, "Two-factor authentication is on");
       },
     },
     revoke: {
       permission: null,
       async handle({ api, href }, form) {
         const res = await api("DELETE", `/v1/auth/sessions/${encodeURIComponent(form.id ?? "")}`);
-        return {
-          redirect: res.ok
-            ? withMessage(href("settings/sessions"), "notice", "Session ended")
-            : withMessage(href("settings/sessions"), "error", problemText(res.body)),
-        };
+        return backTo(href("settings/sessions"), res, "Session ended");
       },
     },
   },
