@@ -2,7 +2,7 @@ import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingCatalog, subscribe } from "../../../test/billing-setup.js";
 import { member } from "../../../test/fixtures.js";
-import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
+import { client, createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { consoleSetup } from "./setup.js";
 
 /*
@@ -261,5 +261,32 @@ describe("actions and permissions", () => {
       totp: code(),
     });
     expect(withCode.status).toBe(303);
+  });
+
+  it("creates an API key whose secret is shown once and works, then revokes it", async () => {
+    const b = await signIn("root@example.com");
+    const made = await b.request("POST", "/console/t/console/development/developers/api-keys/create", {
+      _csrf: b.csrf(),
+      name: "from the console",
+      "scope:catalog:read": "on",
+    });
+    expect(made.status).toBe(200);
+    const secret = /<p class="secret">(tsk_development_[^<]+)<\/p>/.exec(made.html)?.[1];
+    expect(secret).toBeDefined();
+    const keyApi = client(ctx, secret, "console");
+    expect((await keyApi("GET", "/v1/entitlements")).status).toBe(200);
+    expect((await keyApi("GET", "/v1/customers")).status).toBe(403);
+    const list = await acme.api("GET", "/v1/api-keys?limit=100");
+    const key = list.body.data.find((k: any) => k.name === "from the console");
+    expect(key.scopes).toEqual(["catalog:read"]);
+    // The list page never shows the secret again.
+    const page = await b.request("GET", "/console/t/console/development/developers/api-keys");
+    expect(page.html).not.toContain(secret);
+    const revoked = await b.request("POST", "/console/t/console/development/developers/api-keys/revoke", {
+      _csrf: b.csrf(),
+      id: key.id,
+    });
+    expect(revoked.headers.get("location")).toContain("notice=");
+    expect((await keyApi("GET", "/v1/entitlements")).status).toBe(401);
   });
 });
