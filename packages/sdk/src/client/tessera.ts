@@ -3,6 +3,7 @@ import { AuditApi } from "./audit.js";
 import { PaymentsApi, SubscriptionsApi } from "./billing.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
+import { MetricsApi } from "./metrics.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
 import { UsersApi } from "./users.js";
 import { WebhookEndpointsApi } from "./webhook-endpoints.js";
@@ -56,6 +57,8 @@ export class Tessera {
   readonly users: UsersApi;
   /** The audit trail: list, all, lineage. */
   readonly audit: AuditApi;
+  /** Subscription metrics: summary, history. */
+  readonly metrics: MetricsApi;
   readonly #http: Http;
 
   constructor(options: TesseraOptions) {
@@ -76,6 +79,7 @@ export class Tessera {
     this.signingKeys = new SigningKeysApi(this.#http);
     this.users = new UsersApi(this.#http);
     this.audit = new AuditApi(this.#http);
+    this.metrics = new MetricsApi(this.#http);
     this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }
 
