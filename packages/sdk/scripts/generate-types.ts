@@ -116,6 +116,8 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["AuditRecord", core.AuditRecord, "output"],
   ["AuditLineage", core.AuditLineage, "output"],
   ["AuditListParams", core.AuditListQuery, "input"],
+  ["MetricsSummary", core.MetricsSummary, "output"],
+  ["MetricsHistory", core.MetricsHistory, "output"],
 ];
 
 /** Each type's doc comment: what it is, and an example of where it shows up. */
@@ -129,6 +131,14 @@ const DOCS: Record<string, [summary: string, example: string]> = {
     'const lineage: AuditLineage = await tessera.audit.lineage("req_123");',
   ],
   AuditListParams: ["Filters of the audit trail.", 'const params: AuditListParams = { kind: "decision", limit: 50 };'],
+  MetricsSummary: [
+    "MRR, ARR, churn, conversion, revenue and recovery at the environment's now (docs/metrics.md).",
+    "const summary: MetricsSummary = await tessera.metrics.summary();",
+  ],
+  MetricsHistory: [
+    "MRR and active subscriptions once a week, oldest first.",
+    "const { points }: MetricsHistory = await tessera.metrics.history({ weeks: 12 });",
+  ],
   User: ["A person who signs in, with their memberships.", "const me: User = await session.me();"],
   Member: ["A user of the tenant with their role.", "const { data }: { data: Member[] } = await tessera.users.list();"],
   Session: [

@@ -5,6 +5,7 @@ export type { JwksOptions, SigningKeyRotation } from "./client/access.js";
 export { AuditApi } from "./client/audit.js";
 export { type FieldError, isTesseraApiError, TesseraApiError } from "./client/errors.js";
 export type { Query, RequestOptions, RetryOptions, TesseraOptions } from "./client/http.js";
+export { MetricsApi } from "./client/metrics.js";
 export { type TenantWithKeys, TesseraPlatform, type TesseraPlatformOptions } from "./client/platform.js";
 export type { CatalogListParams, CustomerListParams, ListParams, Page } from "./client/resources.js";
 export { Tessera } from "./client/tessera.js";

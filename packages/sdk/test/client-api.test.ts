@@ -642,6 +642,16 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(all).toContain(record.id);
   });
 
+  it("reads the subscription metrics over real HTTP", async () => {
+    const tessera = client();
+    const summary = await tessera.metrics.summary();
+    expect(summary.object).toBe("metrics_summary");
+    expect(summary.active_subscriptions).toBeGreaterThanOrEqual(0);
+    const history = await tessera.metrics.history({ weeks: 4 });
+    expect(history.points).toHaveLength(5);
+    expect(history.points.at(-1)?.at).toBe(summary.as_of);
+  });
+
   it("got a 2xx answer from the real server for every operation of /openapi.json in the tests above", () => {
     const ok = new Set(
       answered

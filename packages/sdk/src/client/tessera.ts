@@ -4,6 +4,7 @@ import { PaymentsApi, SubscriptionsApi } from "./billing.js";
 import { ChannelsApi } from "./channels.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
+import { MetricsApi } from "./metrics.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
 import { RolesApi, UsersApi } from "./users.js";
 import { WebhookEndpointsApi } from "./webhook-endpoints.js";
@@ -61,6 +62,8 @@ export class Tessera {
   readonly roles: RolesApi;
   /** The audit trail: list, all, lineage. */
   readonly audit: AuditApi;
+  /** Subscription metrics: summary, history. */
+  readonly metrics: MetricsApi;
   readonly #http: Http;
 
   constructor(options: TesseraOptions) {
@@ -83,6 +86,7 @@ export class Tessera {
     this.users = new UsersApi(this.#http);
     this.roles = new RolesApi(this.#http);
     this.audit = new AuditApi(this.#http);
+    this.metrics = new MetricsApi(this.#http);
     this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }
 

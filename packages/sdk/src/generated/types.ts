@@ -2067,3 +2067,73 @@ export type AuditListParams = {
   /** created_at < to */
   to?: string;
 };
+
+/**
+ * MRR, ARR, churn, conversion, revenue and recovery at the environment's now (docs/metrics.md).
+ *
+ * @example
+ * const summary: MetricsSummary = await tessera.metrics.summary();
+ */
+export type MetricsSummary = {
+  object: "metrics_summary";
+  /** The environment's now (its test clock when frozen). */
+  as_of: string;
+  mrr: {
+    currency: string;
+    amount: number;
+  }[];
+  arr: {
+    currency: string;
+    amount: number;
+  }[];
+  active_subscriptions: number;
+  active_trials: number;
+  trial_conversion_30d: {
+    /** numerator / denominator, 0…1; null when the denominator is 0. */
+    rate: number | null;
+    numerator: number;
+    denominator: number;
+  };
+  customer_churn_30d: {
+    /** numerator / denominator, 0…1; null when the denominator is 0. */
+    rate: number | null;
+    numerator: number;
+    denominator: number;
+  };
+  mrr_churn_30d: {
+    currency: string;
+    rate: number | null;
+    churned: number;
+    base: number;
+  }[];
+  new_customers_30d: number;
+  revenue_28d: {
+    currency: string;
+    amount: number;
+  }[];
+  payment_recovery_30d: {
+    /** numerator / denominator, 0…1; null when the denominator is 0. */
+    rate: number | null;
+    numerator: number;
+    denominator: number;
+  };
+};
+
+/**
+ * MRR and active subscriptions once a week, oldest first.
+ *
+ * @example
+ * const { points }: MetricsHistory = await tessera.metrics.history({ weeks: 12 });
+ */
+export type MetricsHistory = {
+  object: "metrics_history";
+  points: {
+    /** ISO-8601 UTC time */
+    at: string;
+    mrr: {
+      currency: string;
+      amount: number;
+    }[];
+    active_subscriptions: number;
+  }[];
+};

@@ -193,9 +193,10 @@ describe("the admin console in Chromium", () => {
     subscriptionId = sub.body.id;
 
     await page.goto(`${base}/customers`);
+    // Typing searches as you type (htmx swaps the results in; the URL follows).
     await page.fill("#q", "grace@example");
-    await page.press("#q", "Enter");
-    await page.click("a:has-text('Grace')");
+    await page.waitForURL(/customers\?q=grace%40example/);
+    await page.click("#results a:has-text('Grace')");
     await page.waitForURL(`${base}/customers/${customerId}`);
     await reloadUntil(page, "subscription.created");
     await review(page, "03-customer");

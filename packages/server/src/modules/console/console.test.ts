@@ -1,7 +1,8 @@
+import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingCatalog, subscribe } from "../../../test/billing-setup.js";
 import { member } from "../../../test/fixtures.js";
-import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
+import { client, createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { consoleSetup } from "./setup.js";
 
 /*
@@ -217,5 +218,75 @@ describe("actions and permissions", () => {
     await createTestTenant(ctx, "other");
     const res = await viewer.request("GET", "/console/t/other/development/overview");
     expect(res.status).toBe(403);
+  });
+
+  it("lists payments with the API's status filter", async () => {
+    const b = await signIn("root@example.com");
+    const all = await b.request("GET", "/console/t/console/development/payments");
+    expect(all.status).toBe(200);
+    expect(all.html).toContain(sub.latest_payment.id);
+    const failed = await b.request("GET", "/console/t/console/development/payments?status=failed");
+    expect(failed.html).not.toContain(sub.latest_payment.id);
+    expect(failed.html).toContain("No payments match.");
+  });
+
+  it("turns two-factor on from My account, and sign-in then asks for the code", async () => {
+    const { user } = await member(acme.api, "support");
+    const b = await signIn(user.email);
+    const setup = await b.request("POST", "/console/t/console/development/settings/sessions/totp-setup", {
+      _csrf: b.csrf(),
+    });
+    expect(setup.status).toBe(200);
+    const secret = /<p class="secret">([A-Z2-7]+)<\/p>/.exec(setup.html)?.[1];
+    expect(secret).toBeDefined();
+    const totp = new TOTP({ secret: Secret.fromBase32(secret!) });
+    const code = () => totp.generate({ timestamp: ctx.clock.now().getTime() });
+    const enabled = await b.request("POST", "/console/t/console/development/settings/sessions/totp-enable", {
+      _csrf: b.csrf(),
+      code: code(),
+    });
+    expect(enabled.headers.get("location")).toContain("notice=");
+    const other = browser(ctx);
+    await other.request("GET", "/console/login");
+    const withoutCode = await other.request("POST", "/console/login", {
+      _csrf: other.csrf(),
+      email: user.email,
+      password: PASSWORD,
+    });
+    expect(withoutCode.status).toBe(401);
+    const withCode = await other.request("POST", "/console/login", {
+      _csrf: other.csrf(),
+      email: user.email,
+      password: PASSWORD,
+      totp: code(),
+    });
+    expect(withCode.status).toBe(303);
+  });
+
+  it("creates an API key whose secret is shown once and works, then revokes it", async () => {
+    const b = await signIn("root@example.com");
+    const made = await b.request("POST", "/console/t/console/development/developers/api-keys/create", {
+      _csrf: b.csrf(),
+      name: "from the console",
+      "scope:catalog:read": "on",
+    });
+    expect(made.status).toBe(200);
+    const secret = /<p class="secret">(tsk_development_[^<]+)<\/p>/.exec(made.html)?.[1];
+    expect(secret).toBeDefined();
+    const keyApi = client(ctx, secret, "console");
+    expect((await keyApi("GET", "/v1/entitlements")).status).toBe(200);
+    expect((await keyApi("GET", "/v1/customers")).status).toBe(403);
+    const list = await acme.api("GET", "/v1/api-keys?limit=100");
+    const key = list.body.data.find((k: any) => k.name === "from the console");
+    expect(key.scopes).toEqual(["catalog:read"]);
+    // The list page never shows the secret again.
+    const page = await b.request("GET", "/console/t/console/development/developers/api-keys");
+    expect(page.html).not.toContain(secret);
+    const revoked = await b.request("POST", "/console/t/console/development/developers/api-keys/revoke", {
+      _csrf: b.csrf(),
+      id: key.id,
+    });
+    expect(revoked.headers.get("location")).toContain("notice=");
+    expect((await keyApi("GET", "/v1/entitlements")).status).toBe(401);
   });
 });

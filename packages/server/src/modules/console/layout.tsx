@@ -106,20 +106,29 @@ export function Shell(props: ShellProps) {
         </nav>
         <main id="main" tabindex={-1}>
           <h1>{props.title}</h1>
-          {props.notice ? (
-            <p class="notice" role="status">
-              {props.notice}
-            </p>
-          ) : null}
-          {props.error ? (
-            <p class="error" role="alert">
-              {props.error}
-            </p>
-          ) : null}
+          <Messages notice={props.notice} error={props.error} />
           {props.children}
         </main>
       </div>
     </Document>
+  );
+}
+
+/** The one-line outcome of the last action: announced politely when it worked, at once when not. */
+function Messages(props: { notice?: string | undefined; error?: string | undefined }) {
+  return (
+    <>
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+    </>
   );
 }
 
@@ -129,11 +138,7 @@ export function Bare(props: { title: string; children?: Child; error?: string | 
     <Document title={props.title} bodyClass="bare">
       <main id="main" class="narrow">
         <h1>{props.title}</h1>
-        {props.error ? (
-          <p class="error" role="alert">
-            {props.error}
-          </p>
-        ) : null}
+        <Messages error={props.error} />
         {props.children}
       </main>
     </Document>

@@ -4,10 +4,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Login, Password } from "@tessera/core";
 import { type Context, Hono } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import { withSystemAccess } from "../../db/access.js";
 import { ApiError } from "../../errors.js";
-import { randomSecret } from "../../lib/crypto.js";
 import { apiFor } from "./api.js";
 import { CONSOLE_CSS } from "./assets/console-css.js";
 import { Bare, Shell } from "./layout.js";
@@ -17,6 +16,7 @@ import {
   type ConsoleEnv,
   checkCsrf,
   endSession,
+  preSessionCsrf,
   refreshCookie,
   requestMeta,
   requireViewer,
@@ -51,17 +51,6 @@ const SECURITY_HEADERS = {
   "cache-control": "no-store",
   "cross-origin-opener-policy": "same-origin",
 };
-
-const CSRF_PRE = "tessera_console_csrf";
-
-/** A sign-in form needs a CSRF token before there is a session (login CSRF). */
-function preSessionCsrf(c: Context): string {
-  const known = getCookie(c, CSRF_PRE);
-  if (known) return known;
-  const token = randomSecret(24);
-  setCookie(c, CSRF_PRE, token, { httpOnly: true, sameSite: "Strict", path: "/console" });
-  return token;
-}
 
 /** Only a path inside the console: never an absolute or protocol-relative URL (open redirect). */
 function safeNext(next: string | undefined): string {

@@ -49,6 +49,15 @@ export function startSession(c: Context, tokens: { access_token: string; refresh
   setCookie(c, CSRF, randomSecret(24), options(c, REFRESH_MAX_AGE));
 }
 
+/** A sign-in or setup form needs a CSRF token before there is a session (login CSRF). */
+export function preSessionCsrf(c: Context): string {
+  const known = getCookie(c, CSRF);
+  if (known) return known;
+  const token = randomSecret(24);
+  setCookie(c, CSRF, token, options(c, REFRESH_MAX_AGE));
+  return token;
+}
+
 export function endSession(c: Context) {
   for (const name of [ACCESS, REFRESH, CSRF]) deleteCookie(c, name, { path: PATH, secure: secure(c) });
 }

@@ -142,3 +142,8 @@ export const Pre = (props: { value: unknown }) => (
 /** A console URL with a one-line message shown on the page it leads to. */
 export const withMessage = (url: string, key: "notice" | "error", text: string) =>
   `${url}${url.includes("?") ? "&" : "?"}${key}=${encodeURIComponent(text)}`;
+
+/** Where an action leads: back to `url`, saying `done`, or the API's problem when it refused. */
+export function backTo(url: string, res: { ok: boolean; body: unknown }, done: string) {
+  return { redirect: res.ok ? withMessage(url, "notice", done) : withMessage(url, "error", problemText(res.body)) };
+}

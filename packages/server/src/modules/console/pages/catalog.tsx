@@ -1,10 +1,14 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import type { Bundle, Entitlement, Storefront } from "@tessera/core";
-import { Field, Money, PostForm, problemText, Section, Select, Status, Table, withMessage } from "../ui.js";
+import { backTo, Field, Money, PostForm, problemText, Section, Select, Status, Table, withMessage } from "../ui.js";
 import type { ConsolePage } from "./registry.js";
 
 /* Catalog: entitlements, bundles with their prices (archived, never deleted), storefronts. */
+
+/** A provider as the API shows it: its name and whether credentials are set, never their values. */
+const providerText = (p: { name: string; has_credentials: boolean }) =>
+  `${p.name}${p.has_credentials ? " (credentials set)" : ""}`;
 
 export const catalogPage: ConsolePage = {
   path: "catalog",
@@ -118,14 +122,15 @@ export const catalogPage: ConsolePage = {
             <Section title="Storefronts" id="storefronts">
               <Table
                 caption="Sales channels with their payment providers (credentials are write-only)"
-                head={["Storefront", "Key", "Bundles", "Payment providers", "Status"]}
+                head={["Storefront", "Key", "Bundles", "Channels", "Payment providers", "Fiscal", "Dunning", "Status"]}
                 rows={sfs.map((s) => [
                   s.name,
                   s.key,
                   String(s.bundles.length),
-                  s.payment_providers
-                    .map((p) => `${p.name}${p.has_credentials ? " (credentials set)" : ""}`)
-                    .join(", "),
+                  s.channels.join(", "),
+                  s.payment_providers.map(providerText).join(", "),
+                  s.fiscal_provider ? providerText(s.fiscal_provider) : "—",
+                  `retries on days ${s.dunning.retry_days.join(", ") || "none"}`,
                   <Status value={s.status} />,
                 ])}
                 empty="No storefronts yet."
@@ -176,11 +181,7 @@ export const catalogPage: ConsolePage = {
       permission: "catalog:write",
       async handle({ api, href }, form) {
         const res = await api("POST", "/v1/entitlements", { key: form.key, name: form.name, kind: "flag" });
-        return {
-          redirect: res.ok
-            ? withMessage(href("catalog"), "notice", `Entitlement ${form.key} created`)
-            : withMessage(href("catalog"), "error", problemText(res.body)),
-        };
+        return backTo(href("catalog"), res, `Entitlement ${form.key} created`);
       },
     },
     "archive-price": {
@@ -191,11 +192,7 @@ export const catalogPage: ConsolePage = {
           `/v1/bundles/${encodeURIComponent(form.bundle ?? "")}/prices/${encodeURIComponent(form.price ?? "")}`,
           { status: "archived" },
         );
-        return {
-          redirect: res.ok
-            ? withMessage(href("catalog"), "notice", "Price archived")
-            : withMessage(href("catalog"), "error", problemText(res.body)),
-        };
+        return backTo(href("catalog"), res, "Price archived");
       },
     },
   },

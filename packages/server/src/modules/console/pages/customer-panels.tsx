@@ -93,10 +93,10 @@ async function timelineOf(ctx: PageContext, subject: CustomerSubject): Promise<T
     ...(payments?.ok ? payments.body.data.map((p) => p.id) : []),
   ];
   const events = new Map<string, Event>();
-  for (const id of objects) {
-    const res = await api<{ data: Event[] }>("GET", `/v1/events?object_id=${id}&limit=100`);
-    if (res.ok) for (const e of res.body.data) events.set(e.id, e);
-  }
+  const pages = await Promise.all(
+    objects.map((id) => api<{ data: Event[] }>("GET", `/v1/events?object_id=${id}&limit=100`)),
+  );
+  for (const res of pages) if (res.ok) for (const e of res.body.data) events.set(e.id, e);
   const items: TimelineItem[] = [...events.values()].map((e) => ({
     at: e.created_at,
     kind: "event",

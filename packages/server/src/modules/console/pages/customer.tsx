@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import type { Customer, Subscription } from "@tessera/core";
-import { problemText, Section, Status, Table, Time, withMessage } from "../ui.js";
+import { backTo, problemText, Section, Status, Table, Time } from "../ui.js";
 import { CUSTOMER_PANELS } from "./customer-panels.js";
 import type { ConsolePage } from "./registry.js";
 
@@ -78,11 +78,7 @@ export const customerPage: ConsolePage = {
           reason: form.reason,
           ...(form.expires_at ? { expires_at: form.expires_at } : {}),
         });
-        return {
-          redirect: res.ok
-            ? withMessage(url, "notice", `Granted ${form.entitlement}`)
-            : withMessage(url, "error", problemText(res.body)),
-        };
+        return backTo(url, res, `Granted ${form.entitlement}`);
       },
     },
   },

@@ -9,7 +9,7 @@ import {
   type WebhookEndpoint,
   type WebhookEndpointWithSecret,
 } from "@tessera/core";
-import { Field, PostForm, Pre, problemText, Section, Status, Table, Time, withMessage } from "../ui.js";
+import { backTo, Field, PostForm, Pre, problemText, Section, Select, Status, Table, Time, withMessage } from "../ui.js";
 import type { ConsolePage, PageResult } from "./registry.js";
 
 /*
@@ -102,11 +102,7 @@ export const apiKeysPage: ConsolePage = {
       permission: "keys:manage",
       async handle({ api, href }, form) {
         const res = await api("DELETE", `/v1/api-keys/${encodeURIComponent(form.id ?? "")}`);
-        return {
-          redirect: res.ok
-            ? withMessage(href("developers/api-keys"), "notice", "Key revoked")
-            : withMessage(href("developers/api-keys"), "error", problemText(res.body)),
-        };
+        return backTo(href("developers/api-keys"), res, "Key revoked");
       },
     },
   },
@@ -177,11 +173,15 @@ export const webhooksPage: ConsolePage = {
 export const webhookEndpointPage: ConsolePage = {
   path: "developers/webhooks/:id",
   permission: "webhooks:read",
-  async render({ api, params, href, can, csrf }) {
+  async render({ api, params, href, can, csrf, query }) {
     const id = encodeURIComponent(params.id!);
+    const status = ["pending", "succeeded", "failed"].includes(query.status ?? "") ? query.status! : "";
     const [endpoint, deliveries] = await Promise.all([
       api<WebhookEndpoint>("GET", `/v1/webhook-endpoints/${id}`),
-      api<{ data: WebhookDelivery[] }>("GET", `/v1/webhook-endpoints/${id}/deliveries?limit=100`),
+      api<{ data: WebhookDelivery[] }>(
+        "GET",
+        `/v1/webhook-endpoints/${id}/deliveries?limit=100${status ? `&status=${status}` : ""}`,
+      ),
     ]);
     if (!endpoint.ok) return { title: "Webhook endpoint", body: <p class="error">{problemText(endpoint.body)}</p> };
     return {
@@ -206,6 +206,20 @@ export const webhookEndpointPage: ConsolePage = {
             ) : null}
           </Section>
           <Section title="Delivery log" id="deliveries">
+            <form method="get" action={href(`developers/webhooks/${params.id}`)} class="actions">
+              <Select
+                label="Status"
+                name="status"
+                value={status}
+                options={[
+                  ["", "any"],
+                  ["pending", "pending"],
+                  ["succeeded", "succeeded"],
+                  ["failed", "failed"],
+                ]}
+              />
+              <button type="submit">Filter</button>
+            </form>
             <Table
               caption="Newest deliveries"
               head={["Event", "Status", "Attempts", "Created", ""]}
@@ -308,11 +322,7 @@ export const webhookDeliveryPage: ConsolePage = {
           "POST",
           `/v1/webhook-endpoints/${encodeURIComponent(params.id!)}/deliveries/${encodeURIComponent(params.delivery!)}/retry`,
         );
-        return {
-          redirect: res.ok
-            ? withMessage(back, "notice", "Replayed")
-            : withMessage(back, "error", problemText(res.body)),
-        };
+        return backTo(back, res, "Replayed");
       },
     },
   },
@@ -427,11 +437,7 @@ export const signingKeysPage: ConsolePage = {
       permission: "entitlements:write",
       async handle({ api, href }) {
         const res = await api("POST", "/v1/signing-keys/rotate", {});
-        return {
-          redirect: res.ok
-            ? withMessage(href("developers/signing-keys"), "notice", "Rotated")
-            : withMessage(href("developers/signing-keys"), "error", problemText(res.body)),
-        };
+        return backTo(href("developers/signing-keys"), res, "Rotated");
       },
     },
   },

@@ -12,6 +12,7 @@ import {
   webhooksPage,
 } from "./developers.js";
 import { overviewPage } from "./overview.js";
+import { paymentsPage } from "./payments.js";
 import type { ConsolePage } from "./registry.js";
 import { sessionsPage, testClockPage, usersPage } from "./settings.js";
 import { subscriptionPage } from "./subscription.js";
@@ -25,6 +26,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   customersPage,
   customerPage,
   subscriptionPage,
+  paymentsPage,
   catalogPage,
   apiKeysPage,
   webhooksPage,

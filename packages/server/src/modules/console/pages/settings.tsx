@@ -1,7 +1,15 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import { type Invitation, type Member, type Session, TENANT_ROLES, type TestClock } from "@tessera/core";
-import { Field, PostForm, problemText, Section, Select, Table, Time, withMessage } from "../ui.js";
+import {
+  type Invitation,
+  type Member,
+  type Session,
+  TENANT_ROLES,
+  type TestClock,
+  type TotpSetup,
+  type User,
+} from "@tessera/core";
+import { backTo, Field, PostForm, problemText, Section, Select, Table, Time, withMessage } from "../ui.js";
 import type { ConsolePage } from "./registry.js";
 
 /* Settings: users and roles with invitations, the viewer's own sessions, the test clock. */
@@ -73,11 +81,7 @@ export const usersPage: ConsolePage = {
       permission: "users:manage",
       async handle({ api, href }, form) {
         const res = await api("PATCH", `/v1/users/${encodeURIComponent(form.id ?? "")}`, { role: form.role });
-        return {
-          redirect: res.ok
-            ? withMessage(href("settings/users"), "notice", "Role changed")
-            : withMessage(href("settings/users"), "error", problemText(res.body)),
-        };
+        return backTo(href("settings/users"), res, "Role changed");
       },
     },
   },
@@ -85,48 +89,98 @@ export const usersPage: ConsolePage = {
 
 export const sessionsPage: ConsolePage = {
   path: "settings/sessions",
-  nav: "My sessions",
+  nav: "My account",
   permission: null,
   async render({ api, csrf, href }) {
-    const res = await api<{ data: Session[] }>("GET", "/v1/auth/sessions");
+    const [res, me] = await Promise.all([
+      api<{ data: Session[] }>("GET", "/v1/auth/sessions"),
+      api<User>("GET", "/v1/auth/me"),
+    ]);
     return {
-      title: "My sessions",
+      title: "My account",
       body: res.ok ? (
-        <Table
-          caption="Where you are signed in"
-          head={["Started", "Last refreshed", "Address", "Browser", ""]}
-          rows={res.body.data.map((s) => [
-            <Time at={s.created_at} />,
-            <Time at={s.last_refreshed_at} />,
-            s.ip ?? "—",
-            s.user_agent ?? "—",
-            s.current ? (
-              "this session"
+        <>
+          <Section title="Two-factor authentication" id="totp">
+            {me.ok && me.body.totp_enabled ? (
+              <p>On: signing in asks for a code of your authenticator app.</p>
             ) : (
-              <PostForm action={href("settings/sessions/revoke")} csrf={csrf}>
-                <input type="hidden" name="id" value={s.id} />
-                <button type="submit" class="danger">
-                  Sign out
-                </button>
+              <PostForm action={href("settings/sessions/totp-setup")} csrf={csrf}>
+                <p>Off. Turn it on to ask for a 6-digit code at every sign-in.</p>
+                <button type="submit">Set up two-factor</button>
               </PostForm>
-            ),
-          ])}
-        />
+            )}
+          </Section>
+          <Section title="Sessions" id="sessions">
+            <Table
+              caption="Where you are signed in"
+              head={["Started", "Last refreshed", "Address", "Browser", ""]}
+              rows={res.body.data.map((s) => [
+                <Time at={s.created_at} />,
+                <Time at={s.last_refreshed_at} />,
+                s.ip ?? "—",
+                s.user_agent ?? "—",
+                s.current ? (
+                  "this session"
+                ) : (
+                  <PostForm action={href("settings/sessions/revoke")} csrf={csrf}>
+                    <input type="hidden" name="id" value={s.id} />
+                    <button type="submit" class="danger">
+                      Sign out
+                    </button>
+                  </PostForm>
+                ),
+              ])}
+            />
+          </Section>
+        </>
       ) : (
         <p class="error">{problemText(res.body)}</p>
       ),
     };
   },
   actions: {
+    "totp-setup": {
+      permission: null,
+      async handle({ api, href, csrf }) {
+        const res = await api<TotpSetup>("POST", "/v1/auth/totp");
+        if (!res.ok) return { redirect: withMessage(href("settings/sessions"), "error", problemText(res.body)) };
+        return {
+          title: "Set up two-factor",
+          body: (
+            <Section title="Add this key to your authenticator app" id="totp-setup">
+              <p>Shown once. Enter it (or open the otpauth link on this device), then confirm with a code.</p>
+              <p class="secret">{res.body.secret}</p>
+              <p>
+                <a href={res.body.otpauth_url}>otpauth link</a>
+              </p>
+              <PostForm action={href("settings/sessions/totp-enable")} csrf={csrf} class="stack">
+                <Field
+                  label="Code from the app"
+                  name="code"
+                  inputmode="numeric"
+                  pattern="[0-9]{6}"
+                  autocomplete="one-time-code"
+                  required
+                />
+                <button type="submit">Turn on</button>
+              </PostForm>
+            </Section>
+          ),
+        };
+      },
+    },
+    "totp-enable": {
+      permission: null,
+      async handle({ api, href }, form) {
+        const res = await api("POST", "/v1/auth/totp/enable", { code: form.code });
+        return backTo(href("settings/sessions"), res, "Two-factor authentication is on");
+      },
+    },
     revoke: {
       permission: null,
       async handle({ api, href }, form) {
         const res = await api("DELETE", `/v1/auth/sessions/${encodeURIComponent(form.id ?? "")}`);
-        return {
-          redirect: res.ok
-            ? withMessage(href("settings/sessions"), "notice", "Session ended")
-            : withMessage(href("settings/sessions"), "error", problemText(res.body)),
-        };
+        return backTo(href("settings/sessions"), res, "Session ended");
       },
     },
   },

@@ -1,7 +1,19 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import { type Bundle, type Payment, type Price, quoteChange, type Subscription, type TestClock } from "@tessera/core";
-import { formatMoney, Money, PostForm, problemText, Section, Select, Status, Table, Time, withMessage } from "../ui.js";
+import {
+  backTo,
+  formatMoney,
+  Money,
+  PostForm,
+  problemText,
+  Section,
+  Select,
+  Status,
+  Table,
+  Time,
+  withMessage,
+} from "../ui.js";
 import type { ConsolePage, PageContext } from "./registry.js";
 
 /*
@@ -235,11 +247,7 @@ export const subscriptionPage: ConsolePage = {
           return { redirect: withMessage(url, "error", "Enter a whole amount in minor units (1 or more).") };
         }
         const res = await api<Payment>("POST", `/v1/payments/${form.payment}/refund`, { amount });
-        return {
-          redirect: res.ok
-            ? withMessage(url, "notice", `Refunded ${formatMoney(amount, res.body.currency)} of ${form.payment}`)
-            : withMessage(url, "error", problemText(res.body)),
-        };
+        return backTo(url, res, `Refunded ${formatMoney(amount, res.body.currency)} of ${form.payment}`);
       },
     },
   },
@@ -248,5 +256,5 @@ export const subscriptionPage: ConsolePage = {
 async function act(ctx: PageContext, action: string, body: unknown, done: string) {
   const url = ctx.href(`subscriptions/${ctx.params.id}`);
   const res = await ctx.api("POST", `/v1/subscriptions/${encodeURIComponent(ctx.params.id!)}/${action}`, body);
-  return { redirect: res.ok ? withMessage(url, "notice", done) : withMessage(url, "error", problemText(res.body)) };
+  return backTo(url, res, done);
 }

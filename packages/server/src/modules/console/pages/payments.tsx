@@ -1,0 +1,82 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+import type { Payment } from "@tessera/core";
+import { Money, problemText, Select, Status, Table, Time } from "../ui.js";
+import type { ConsolePage } from "./registry.js";
+
+/*
+ * Payments across customers, filtered by status (the API's filters). Routing decisions and the
+ * attempts per provider join this page when payments routing lands; invoices get a page of their own.
+ */
+
+const STATUSES = ["", "pending", "succeeded", "failed", "refunded"] as const;
+
+export const paymentsPage: ConsolePage = {
+  path: "payments",
+  nav: "Payments",
+  permission: "payments:read",
+  async render({ api, query, href }) {
+    const status = STATUSES.includes(query.status as (typeof STATUSES)[number]) ? (query.status ?? "") : "";
+    const filter = new URLSearchParams({ limit: "50" });
+    if (status) filter.set("status", status);
+    if (query.starting_after) filter.set("starting_after", query.starting_after);
+    const res = await api<{ data: Payment[]; next_cursor: string | null }>("GET", `/v1/payments?${filter}`);
+    return {
+      title: "Payments",
+      body: (
+        <>
+          <form method="get" action={href("payments")} class="actions">
+            <Select
+              label="Status"
+              name="status"
+              value={status}
+              options={STATUSES.map((s) => [s, s || "any"] as [string, string])}
+            />
+            <button type="submit">Filter</button>
+          </form>
+          {res.ok ? (
+            <>
+              <Table
+                caption="Newest payments"
+                head={[
+                  "Payment",
+                  "Amount",
+                  "Status",
+                  "Kind",
+                  "Period / attempt",
+                  "Provider",
+                  "Failure",
+                  "Customer",
+                  "Created",
+                ]}
+                rows={res.body.data.map((p) => [
+                  p.subscription ? <a href={href(`subscriptions/${p.subscription}`)}>{p.id}</a> : p.id,
+                  <Money amount={p.amount} currency={p.currency} />,
+                  <Status value={p.status} />,
+                  p.kind,
+                  `${p.period_index} / ${p.attempt}`,
+                  p.provider,
+                  p.failure_code ?? "—",
+                  <a href={href(`customers/${p.customer}`)}>{p.customer}</a>,
+                  <Time at={p.created_at} />,
+                ])}
+                empty="No payments match."
+              />
+              {res.body.next_cursor ? (
+                <p>
+                  <a
+                    href={`${href("payments")}?${new URLSearchParams({ ...(status ? { status } : {}), starting_after: res.body.next_cursor })}`}
+                  >
+                    Older payments
+                  </a>
+                </p>
+              ) : null}
+            </>
+          ) : (
+            <p class="error">{problemText(res.body)}</p>
+          )}
+        </>
+      ),
+    };
+  },
+};
