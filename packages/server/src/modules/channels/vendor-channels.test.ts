@@ -6,7 +6,7 @@ import { type BillingCatalog, billingCatalog, eventsOf, newCustomer } from "../.
 import { client, createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { PAYPAL_TEST_PKI } from "../payments/providers/paypal/test-pki.js";
 import { activeSubscription, subscriptionEvent } from "./paypal/events.js";
-import { FAKE_PAYPAL_HOST, type FakePayPal, startFakePayPal } from "./paypal/fake-paypal.js";
+import { type FakePayPal, startFakePayPal } from "./paypal/fake-paypal.js";
 import { type FakeAggregator, startFakeAggregator, subscriptionCallback } from "./telecom/fake-aggregator.js";
 
 /*
