@@ -7,6 +7,7 @@ import { withSystemAccess } from "./db/access.js";
 import { migrateToLatest } from "./db/migrate.js";
 import { workerTuning } from "./jobs/settings.js";
 import { createLogger } from "./logger.js";
+import { registerVendorSimulators } from "./modules/channels/simulate-cli.js";
 import { paymentProvidersOf } from "./modules/payments/providers/index.js";
 import { provisionTenant } from "./modules/tenancy/provision.js";
 import { webhookOptions } from "./modules/webhooks/service.js";
@@ -436,6 +437,13 @@ function printBanner(server: Awaited<ReturnType<typeof startServer>>) {
   }
   console.error(`${lines.join("\n")}\n`);
 }
+
+const simulate = program
+  .command("simulate")
+  .description(
+    "Drive a subscription channel on a development storefront, signed with keys it trusts (docs/channels.md)",
+  );
+registerVendorSimulators(simulate);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -1,4 +1,7 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeJwt } from "jose";
@@ -12,7 +15,7 @@ import {
   subscriptionCallback,
 } from "../../src/modules/channels/telecom/fake-aggregator.js";
 import { PAYPAL_TEST_PKI } from "../../src/modules/payments/providers/paypal/test-pki.js";
-import { http, type Served, serve, tesseraJson } from "./cli.js";
+import { http, ROOT, type Served, serve, tesseraJson } from "./cli.js";
 
 /*
  * The real `tessera serve` (with its worker) on a temp SQLite file, a local PayPal and a local
@@ -29,6 +32,7 @@ describe("vendor channels end to end, over real HTTP", () => {
   let api: ReturnType<typeof http>;
   let storefront: string;
   let price: string;
+  let env: Record<string, string>;
 
   async function ok<T = any>(res: Promise<{ status: number; body: T }>, expected = 201): Promise<T> {
     const r = await res;
@@ -38,7 +42,7 @@ describe("vendor channels end to end, over real HTTP", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tessera-channels-"));
-    const env = {
+    env = {
       DATABASE_URL: `sqlite:${join(dir, "tessera.db")}`,
       TESSERA_MASTER_KEY: "channels-e2e-master-key-channels-e2e-0123",
       TESSERA_WORKER_POLL_MS: "50",
@@ -96,6 +100,17 @@ describe("vendor channels end to end, over real HTTP", () => {
     await aggregator?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+
+  /** The CLI without blocking this process (the server's keep-alive sockets stay serviced). */
+  const tessera = (args: string[], e: Record<string, string>) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(ROOT, "packages/server/bin/tessera.mjs"), ...args],
+        { cwd: ROOT, env: { ...process.env, LOG_LEVEL: "warn", ...e }, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
 
   const push = (path: string, request: { headers: Record<string, string>; body: string }) =>
     fetch(`${server.url}${path}`, { method: "POST", headers: request.headers, body: request.body });
@@ -193,5 +208,78 @@ describe("vendor channels end to end, over real HTTP", () => {
     const stop = await callback("cancelled", "charged", new Date(t0.getTime() + 1000));
     expect((await push(`/v1/channels/telecom/${storefront}/callbacks`, stop)).status).toBe(200);
     expect(hasPremium(await tokenClaims(customer, (c) => !hasPremium(c)))).toBe(false);
+  });
+
+  it("tessera simulate telecom|paypal drive a development storefront that trusts the simulators' keys", async () => {
+    const sf = (
+      await ok(api("POST", "/v1/storefronts", { key: "sim", name: "Simulated", type: "carrier", bundles: [] }))
+    ).id;
+    const bundles = (await ok(api("GET", "/v1/bundles"), 200)).data.map((b: { id: string }) => b.id);
+    await ok(api("PATCH", `/v1/storefronts/${sf}`, { bundles }), 200);
+    const customer = (await ok(api("POST", "/v1/customers", { storefront: sf, external_id: "sim" }))).id;
+
+    const keyFile = join(dir, "aggregator.key");
+    const setup = await tessera(["simulate", "telecom", "setup", "--key-file", keyFile], env);
+    expect(setup.status, setup.stderr).toBe(0);
+    await ok(
+      api("PUT", `/v1/storefronts/${sf}/channels/telecom`, {
+        config: { aggregator: "fortumo", api_base_url: aggregator.url, merchant_id: "sim-merchant" },
+        credentials: { private_key: aggregator.merchantPrivateKey, ...JSON.parse(setup.stdout).credentials },
+      }),
+      200,
+    );
+    await ok(api("PUT", `/v1/storefronts/${sf}/channels/telecom/products/premium-monthly`, { price }), 200);
+    const common = ["--url", server.url, "--storefront", sf, "--merchant", "sim-merchant", "--key-file", keyFile];
+    const sent = await tessera(
+      ["simulate", "telecom", "active/charged", ...common, "--product", "premium-monthly", "--customer", customer],
+      env,
+    );
+    expect(sent.status, sent.stdout + sent.stderr).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ status: 200 });
+    expect(hasPremium(await tokenClaims(customer, hasPremium))).toBe(true);
+
+    // PayPal: the simulator serves the test certificate while it posts, at the storefront's test origin.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const origin = `http://127.0.0.1:${port}`;
+    const ppSetup = await tessera(["simulate", "paypal", "setup", "--cert-origin", origin], env);
+    expect(ppSetup.status, ppSetup.stderr).toBe(0);
+    await ok(
+      api("PUT", `/v1/storefronts/${sf}/channels/paypal`, {
+        config: { api_base_url: paypal.url, ...JSON.parse(ppSetup.stdout).config },
+        credentials: { client_id: "sim", client_secret: "sim", webhook_id: "SIMWEBHOOK1" },
+      }),
+      200,
+    );
+    await ok(api("PUT", `/v1/storefronts/${sf}/channels/paypal/products/P-SIM000000000001`, { price }), 200);
+    const buyer = (await ok(api("POST", "/v1/customers", { storefront: sf, external_id: "sim-paypal" }))).id;
+    const pp = await tessera(
+      [
+        "simulate",
+        "paypal",
+        "ACTIVATED",
+        "--url",
+        server.url,
+        "--storefront",
+        sf,
+        "--webhook-id",
+        "SIMWEBHOOK1",
+        "--subscription",
+        "I-SIMULATED00001",
+        "--plan",
+        "P-SIM000000000001",
+        "--customer",
+        buyer,
+        "--cert-origin",
+        origin,
+      ],
+      env,
+    );
+    expect(pp.status, pp.stdout + pp.stderr).toBe(0);
+    expect(hasPremium(await tokenClaims(buyer, hasPremium))).toBe(true);
   });
 });
