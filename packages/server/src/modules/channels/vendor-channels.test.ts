@@ -272,6 +272,24 @@ describe("vendor channels over HTTP", () => {
     expect(replay.body.detail).toMatch(/^EXPIRED/);
   });
 
+  it("a phone number that passes Luhn is not taken for a card number; a card number elsewhere still is", async () => {
+    const customer = await newCustomer(acme.api, cat.storefront);
+    const body = { customer, product: "premium-weekly", flow: "pin", country: "DE", channel_code: "sandbox-de" };
+    // 4915112345678 passes Luhn, like one phone number in ten.
+    const phone = await acme.api("POST", `/v1/storefronts/${cat.storefront}/channels/telecom/authorisations`, {
+      ...body,
+      msisdn: "+49 1511 2345678",
+    });
+    expect(phone.status, JSON.stringify(phone.body)).toBe(201);
+    const card = await acme.api("POST", `/v1/storefronts/${cat.storefront}/channels/telecom/authorisations`, {
+      ...body,
+      product: "4242 4242 4242 4242",
+      msisdn: "+49 1511 2345678",
+    });
+    expect(card.status).toBe(400);
+    expect(card.body).toMatchObject({ code: "PAYMENT_DATA_FORBIDDEN", errors: [{ path: "product" }] });
+  });
+
   it("no table and no log line holds the phone number", async () => {
     const db = ctx.deps.db;
     const tables = await db.introspection.getTables();
@@ -280,10 +298,12 @@ describe("vendor channels over HTTP", () => {
       const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table.name)}`.execute(db);
       const text = JSON.stringify(rows.rows);
       scanned += rows.rows.length;
-      expect(text.includes(MSISDN_DIGITS) || text.includes("5123 4567"), table.name).toBe(false);
+      for (const digits of [MSISDN_DIGITS, "5123 4567", "4915112345678", "1511 2345678"])
+        expect(text.includes(digits), `${table.name} holds ${digits}`).toBe(false);
     }
     expect(scanned).toBeGreaterThan(0);
     expect(logs.length).toBeGreaterThan(0);
-    expect(logs.some((l) => l.includes(MSISDN_DIGITS) || l.includes("5123 4567"))).toBe(false);
+    for (const digits of [MSISDN_DIGITS, "5123 4567", "4915112345678", "1511 2345678"])
+      expect(logs.some((l) => l.includes(digits))).toBe(false);
   });
 });
