@@ -8,6 +8,7 @@ import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { appStoreChannel } from "./modules/channels/app-store/adapter.js";
 import { directChannel } from "./modules/channels/direct/adapter.js";
+import { playStoreChannel } from "./modules/channels/play-store/adapter.js";
 import type { ChannelAdapter } from "./modules/channels/port.js";
 import { ChannelRegistry } from "./modules/channels/registry.js";
 import { channelsService } from "./modules/channels/service.js";
@@ -99,7 +100,7 @@ export function createServices(
   const channelRegistry = new ChannelRegistry();
   // A test (or a deployment) may replace a built-in adapter by registering one of the same name.
   const extra = options.channels ?? [];
-  for (const builtIn of [directChannel, appStoreChannel()])
+  for (const builtIn of [directChannel, appStoreChannel(), playStoreChannel()])
     if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
   for (const adapter of extra) channelRegistry.register(adapter);
   const channelSettings = channelSettingsService(deps, { registry: channelRegistry, storefronts, catalog });

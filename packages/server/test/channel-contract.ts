@@ -16,6 +16,8 @@ export interface ChannelFixture {
   sample?: () => { request: InboundRequest; vendorEventIds: string[] };
   /** The same push altered in transit (body or signature). */
   tampered?: (request: InboundRequest) => InboundRequest;
+  /** Settings that must not accept the sample; by default the same config without credentials. */
+  wronglyKeyed?: ChannelSettings;
   /** The same push without its signature; by default its headers are dropped (for vendors that sign in the body, say how). */
   unsigned?: (request: InboundRequest) => InboundRequest;
 }
@@ -81,7 +83,7 @@ export function testChannel(label: string, fixture: () => ChannelFixture): void 
           f.unsigned?.(request) ?? { headers: { "content-type": "application/json" }, body: request.body },
           f.settings,
         ),
-        await adapter.verify(request, { config: f.settings.config, credentials: {} }),
+        await adapter.verify(request, f.wronglyKeyed ?? { config: f.settings.config, credentials: {} }),
       ];
       for (const r of refusals) expect(r).toMatchObject({ verified: false, code: expect.any(String) });
     });
