@@ -361,6 +361,8 @@ export function channelsService(
     },
 
     findNotification: (scope: Scope, id: string) => repo.findNotification(db, scope, id),
+    findLink: (scope: Scope, channel: ChannelName, vendorSubscriptionId: string) =>
+      repo.findLink(db, scope, channel, vendorSubscriptionId),
     findLinkOfSubscription: (scope: Scope, subscriptionId: string) =>
       repo.findLinkOfSubscription(db, scope, subscriptionId),
   };

@@ -11,6 +11,9 @@ const APPLE_ROOT_CA_G3_DER_BASE64 =
 
 export const APPLE_ROOT_CA_G3 = Buffer.from(APPLE_ROOT_CA_G3_DER_BASE64, "base64");
 
+/** The same root as PEM, for a bundle of trusted roots that keeps Apple's beside a local one. */
+export const APPLE_ROOT_CA_G3_PEM = new X509Certificate(APPLE_ROOT_CA_G3).toString();
+
 const FINGERPRINT = "63:34:3A:BF:B8:9A:6A:03:EB:B5:7E:9B:3F:5F:A7:BE:7C:4F:5C:75:6F:30:17:B3:A8:C4:88:C3:65:3E:91:79";
 if (new X509Certificate(APPLE_ROOT_CA_G3).fingerprint256 !== FINGERPRINT) {
   throw new Error("the bundled Apple Root CA - G3 does not match its published fingerprint");

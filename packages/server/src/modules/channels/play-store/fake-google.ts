@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importSPKI, type JWK, jwtVerify, SignJWT } from "jose";
@@ -99,7 +99,6 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  let message = 4_300_000_000;
 
   return {
     url,
@@ -113,8 +112,9 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     purchase: (token) => purchases.get(token),
     acknowledged,
     async push(notification, options = {}) {
-      // Pub/Sub message ids are decimal strings.
-      const messageId = options.messageId ?? String(++message);
+      // Pub/Sub message ids are decimal strings, unique per topic (random here: two local Googles must not collide).
+      const messageId =
+        options.messageId ?? `${randomInt(1, 1_000_000)}${String(randomInt(0, 10_000_000)).padStart(7, "0")}`;
       const body = JSON.stringify({
         message: {
           data: Buffer.from(JSON.stringify(notification)).toString("base64"),

@@ -259,6 +259,32 @@ describe("Play through the API: push → subscriptionsv2 → entitlements, ackno
     expect(inbox.map((n: { vendor_type: string }) => n.vendor_type)).toContain("SUBSCRIPTION_REVOKED");
   });
 
+  it("converges on Google's state when notifications come late, out of order, or twice", async () => {
+    const token = "purchase-token-late.AO-J1Oz";
+    const customerHint = { externalAccountIdentifiers: { obfuscatedExternalAccountId: "play-user-1" } };
+    // Google's pushes, oldest first; by the time any is read, the purchase is in grace.
+    const pushes = [];
+    for (const [i, type] of [4, 2, 6].entries()) {
+      pushes.push(await google.push(rtdn(type, token, at + (i + 1) * 1000), { audience: AUDIENCE }));
+    }
+    google.setPurchase(token, purchase("SUBSCRIPTION_STATE_IN_GRACE_PERIOD", customerHint));
+    for (const push of [pushes[2]!, pushes[0]!, pushes[2]!, pushes[1]!]) {
+      expect((await post(push)).status).toBe(200);
+      await drain();
+    }
+    const subs = (await acme.api("GET", `/v1/subscriptions?customer=${customer}`)).body.data as Array<
+      Record<string, any>
+    >;
+    const late = subs.find((s) => s.status !== "cancelled")!;
+    expect(late.status).toBe("grace");
+    const inbox = (await acme.api("GET", `/v1/subscriptions/${late.id}/notifications`)).body.data;
+    expect(inbox.map((n: { vendor_type: string }) => n.vendor_type)).toEqual([
+      "SUBSCRIPTION_PURCHASED",
+      "SUBSCRIPTION_RENEWED",
+      "SUBSCRIPTION_IN_GRACE_PERIOD",
+    ]);
+  });
+
   it("answers a push for another audience 401", async () => {
     const res = await post(await google.push(rtdn(2, TOKEN, at), { audience: "https://other.example" }));
     expect([res.status, res.body.code]).toEqual([401, "CHANNEL_NOTIFICATION_REFUSED"]);
