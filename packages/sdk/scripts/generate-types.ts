@@ -45,6 +45,13 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["CreateChannelLinkInput", core.CreateChannelLink, "input"],
   ["ChannelLinkResult", core.ChannelLinkResult, "output"],
   ["ChannelNotification", core.ChannelNotification, "output"],
+  ["StartPayPalSubscriptionInput", core.StartPayPalSubscription, "input"],
+  ["PayPalSubscriptionStarted", core.PayPalSubscriptionStarted, "output"],
+  ["CancelVendorSubscriptionInput", core.CancelVendorSubscription, "input"],
+  ["VendorCancelRequested", core.VendorCancelRequested, "output"],
+  ["StartTelecomAuthorisationInput", core.StartTelecomAuthorisation, "input"],
+  ["TelecomAuthorisation", core.TelecomAuthorisation, "output"],
+  ["TelecomPinInput", core.TelecomPin, "input"],
   ["Customer", core.Customer, "output"],
   ["CreateCustomerInput", core.CreateCustomer, "input"],
   ["UpdateCustomerInput", core.UpdateCustomer, "input"],
@@ -268,6 +275,34 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   UpdateStorefrontInput: [
     "What `storefronts.update` takes.",
     'await tessera.storefronts.update("web", { bundles: ["pro"] });',
+  ],
+  StartPayPalSubscriptionInput: [
+    "What `channels.startPayPalSubscription` takes.",
+    'await tessera.channels.startPayPalSubscription("web", { customer: "cus_123", plan_id: "P-5ML4271244454362WXNWU5NQ", return_url: "https://example.com/ok", cancel_url: "https://example.com/no" });',
+  ],
+  PayPalSubscriptionStarted: [
+    "A PayPal subscription created at PayPal, waiting for the buyer's approval.",
+    'const { approval_url }: PayPalSubscriptionStarted = await tessera.channels.startPayPalSubscription("web", input);',
+  ],
+  CancelVendorSubscriptionInput: [
+    "What `channels.cancelPayPalSubscription` takes.",
+    'await tessera.channels.cancelPayPalSubscription("web", "I-BW452GLLEP1G", { reason: "Asked by the customer" });',
+  ],
+  VendorCancelRequested: [
+    "A cancel the vendor accepted; the subscription moves when its notification arrives.",
+    'const done: VendorCancelRequested = await tessera.channels.cancelTelecomSubscription("web", "fbc53c9a-…");',
+  ],
+  StartTelecomAuthorisationInput: [
+    "What `channels.startTelecomAuthorisation` takes.",
+    'await tessera.channels.startTelecomAuthorisation("web", { customer: "cus_123", product: "premium-weekly", flow: "pin", msisdn: "+37251234567", country: "EE", channel_code: "sandbox-ee" });',
+  ],
+  TelecomAuthorisation: [
+    "A carrier-billing authorisation started at the aggregator (its state follows by callback).",
+    'const { charging_token }: TelecomAuthorisation = await tessera.channels.startTelecomAuthorisation("web", input);',
+  ],
+  TelecomPinInput: [
+    "What `channels.confirmTelecomPin` takes.",
+    'await tessera.channels.confirmTelecomPin("web", chargingToken, { pin: "1234" });',
   ],
   ChannelSettings: [
     "A storefront's settings of a subscription channel (which secrets are set, never their values).",

@@ -2,6 +2,8 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakePayPal } from "../../server/src/modules/channels/paypal/fake-paypal.js";
+import { startFakeAggregator } from "../../server/src/modules/channels/telecom/fake-aggregator.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../server/test/harness.js";
 import { memoryChannel, signMemory } from "../../server/test/memory-channel.js";
 import { type Receiver, startReceiver } from "../../server/test/webhook-receiver.js";
@@ -494,6 +496,62 @@ describe("Tessera API client: every endpoint of the server", () => {
       status: "applied",
     });
     expect(await tessera.channels.unmapProduct("web", "telecom", "gold")).toMatchObject({ deleted: true });
+
+    // Flows started from the API at a local PayPal and a local carrier-billing aggregator.
+    const paypal = await startFakePayPal({ clock: ctx.clock });
+    const aggregator = await startFakeAggregator({ clock: ctx.clock });
+    try {
+      await tessera.channels.setSettings("web", "paypal", {
+        config: { api_base_url: paypal.url },
+        credentials: { client_id: paypal.clientId, client_secret: paypal.clientSecret, webhook_id: paypal.webhookId },
+      });
+      const started = await tessera.channels.startPayPalSubscription("web", {
+        customer: bob.id,
+        plan_id: "P-5ML4271244454362WXNWU5NQ",
+        return_url: "https://example.com/paypal/return",
+        cancel_url: "https://example.com/paypal/cancel",
+      });
+      expect(started).toMatchObject({ status: "APPROVAL_PENDING", approval_url: expect.stringContaining("ba_token=") });
+      paypal.approve(started.vendor_subscription_id);
+      expect(
+        await tessera.channels.cancelPayPalSubscription("web", started.vendor_subscription_id, { reason: "sdk test" }),
+      ).toMatchObject({ status: "requested" });
+
+      // The carrier: its own storefront (the memory vendor stands in for telecom on "web").
+      await tessera.storefronts.create({ key: "mobile", name: "Mobile", type: "carrier" });
+      const caller = await tessera.customers.create({ storefront: "mobile", external_id: "caller-1" });
+      await tessera.channels.setSettings("mobile", "telecom", {
+        config: { aggregator: "fortumo", api_base_url: aggregator.url, merchant_id: aggregator.merchantId },
+        credentials: {
+          private_key: aggregator.merchantPrivateKey,
+          aggregator_public_key: aggregator.aggregatorPublicKey,
+        },
+      });
+      const auth = await tessera.channels.startTelecomAuthorisation("mobile", {
+        customer: caller.id,
+        product: "premium-weekly",
+        flow: "pin",
+        msisdn: "+37251234567",
+        country: "EE",
+        channel_code: "sandbox-ee",
+      });
+      expect(auth).toMatchObject({ state: "pending", msisdn: "+37*******67" });
+      const pin = aggregator.authorisations.get(auth.charging_token!)!.pin;
+      expect(await tessera.channels.confirmTelecomPin("mobile", auth.charging_token!, { pin })).toMatchObject({
+        state: "verified",
+      });
+      aggregator.subscriptions.set(auth.operation_reference, {
+        subscription_uuid: "fbc53c9a-0040-4303-9b91-eb3d305be0d7",
+        operation_reference: auth.operation_reference,
+        subscription_status: "active",
+      });
+      expect(
+        await tessera.channels.cancelTelecomSubscription("mobile", "fbc53c9a-0040-4303-9b91-eb3d305be0d7"),
+      ).toMatchObject({ channel: "telecom", status: "requested" });
+    } finally {
+      await paypal.close();
+      await aggregator.close();
+    }
     const evts: string[] = [];
     for await (const e of tessera.events.all({ object_id: shaky.id, limit: 2 })) evts.push(e.type);
     expect(evts).toEqual(expect.arrayContaining(["subscription.grace_started", "subscription.recovered"]));

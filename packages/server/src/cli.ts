@@ -6,6 +6,8 @@ import { ConfigError } from "./config.js";
 import { withSystemAccess } from "./db/access.js";
 import { workerTuning } from "./jobs/settings.js";
 import { createLogger } from "./logger.js";
+import { APP_STORE_EVENTS, PLAY_EVENTS, simulateAppStore, simulatePlayStore } from "./modules/channels/simulate.js";
+import { registerVendorSimulators } from "./modules/channels/simulate-cli.js";
 import { paymentProvidersOf } from "./modules/payments/providers/index.js";
 import { provisionTenant } from "./modules/tenancy/provision.js";
 import { webhookOptions } from "./modules/webhooks/service.js";
@@ -444,6 +446,50 @@ function printBanner(server: Awaited<ReturnType<typeof startServer>>) {
   }
   console.error(`${lines.join("\n")}\n`);
 }
+
+const simulate = program
+  .command("simulate")
+  .description("Drive a store subscription on a development environment without a store account (docs/channels.md)");
+for (const [name, events] of [
+  ["app-store", APP_STORE_EVENTS],
+  ["play-store", PLAY_EVENTS],
+] as const) {
+  simulate
+    .command(`${name} <event>`)
+    .description(`Send a ${name} notification: ${Object.keys(events).join(", ")}`)
+    .requiredOption("--tenant <slug>", "tenant slug or id")
+    .requiredOption("--storefront <id>", "storefront id or key")
+    .option("--env <name>", "a development environment (never production)", "development")
+    .requiredOption("--subscription <id>", "the vendor's subscription id (originalTransactionId / purchase token)")
+    .option("--product <id>", "the vendor product id, as mapped in the storefront's product map", "gold")
+    .option("--customer <ref>", "our customer id or external id (appAccountToken / obfuscatedExternalAccountId)")
+    .option("--server <url>", "send over HTTP to this running server (app-store only); else received here")
+    .option("--json", "print JSON")
+    .addOption(dbOption())
+    .action(async (event: string, opts) => {
+      if (!Object.hasOwn(events, event))
+        throw new Error(`unknown ${name} event "${event}": ${Object.keys(events).join(", ")}`);
+      if (opts.server && name === "play-store") throw new Error("play-store simulations run in-process (no --server)");
+      const result = await withServices(opts, async (s) => {
+        const scope = await environmentScope(s, opts.tenant, opts.env);
+        const run = name === "app-store" ? simulateAppStore : simulatePlayStore;
+        return run(s, scope, event as never, {
+          storefront: opts.storefront,
+          subscription: opts.subscription,
+          product: opts.product,
+          customer: opts.customer,
+          server: opts.server,
+        });
+      });
+      if (opts.json) console.log(JSON.stringify(result, null, 2));
+      else {
+        console.log(`${name} ${event}: ${result.vendor_event_id} delivered ${result.delivered}`);
+        if (result.subscription) console.log(`subscription ${result.subscription.id} is ${result.subscription.status}`);
+      }
+    });
+}
+// PayPal and telecom: signed with keys the development storefront trusts, posted to a running server.
+registerVendorSimulators(simulate);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError) {

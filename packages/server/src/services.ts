@@ -6,9 +6,11 @@ import { createWorker, type Worker, type WorkerTuning } from "./jobs/worker.js";
 import { auditService } from "./modules/audit/service.js";
 import { authService } from "./modules/auth/service.js";
 import { catalogService } from "./modules/catalog/service.js";
+import { appStoreChannel } from "./modules/channels/app-store/adapter.js";
 import { directChannel } from "./modules/channels/direct/adapter.js";
 import { channelFlows } from "./modules/channels/flows.js";
 import { payPalChannel } from "./modules/channels/paypal/adapter.js";
+import { playStoreChannel } from "./modules/channels/play-store/adapter.js";
 import type { ChannelAdapter } from "./modules/channels/port.js";
 import { ChannelRegistry } from "./modules/channels/registry.js";
 import { channelsService } from "./modules/channels/service.js";
@@ -138,7 +140,7 @@ export function createServices(
   const extra = options.channels ?? [];
   const paypal = payPalChannel({ fetch, clock: deps.clock });
   const telecom = telecomChannel({ fetch, clock: deps.clock });
-  for (const builtIn of [directChannel, paypal, telecom])
+  for (const builtIn of [directChannel, appStoreChannel(), playStoreChannel(), paypal, telecom])
     if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
   for (const adapter of extra) channelRegistry.register(adapter);
   const channelSettings = channelSettingsService(deps, { registry: channelRegistry, storefronts, catalog });

@@ -16,6 +16,10 @@ export interface ChannelFixture {
   sample?: () => { request: InboundRequest; vendorEventIds: string[] };
   /** The same push altered in transit (body or signature). */
   tampered?: (request: InboundRequest) => InboundRequest;
+  /** Settings that must not accept the sample; by default the same config without credentials. */
+  wronglyKeyed?: ChannelSettings;
+  /** The same push without its signature; by default its headers are dropped (for vendors that sign in the body, say how). */
+  unsigned?: (request: InboundRequest) => InboundRequest;
 }
 
 export function testChannel(label: string, fixture: () => ChannelFixture): void {
@@ -75,8 +79,11 @@ export function testChannel(label: string, fixture: () => ChannelFixture): void 
       const { request } = f.sample!();
       const refusals = [
         await adapter.verify(f.tampered!(request), f.settings),
-        await adapter.verify({ headers: { "content-type": "application/json" }, body: request.body }, f.settings),
-        await adapter.verify(request, { config: f.settings.config, credentials: {} }),
+        await adapter.verify(
+          f.unsigned?.(request) ?? { headers: { "content-type": "application/json" }, body: request.body },
+          f.settings,
+        ),
+        await adapter.verify(request, f.wronglyKeyed ?? { config: f.settings.config, credentials: {} }),
       ];
       for (const r of refusals) expect(r).toMatchObject({ verified: false, code: expect.any(String) });
     });

@@ -146,7 +146,7 @@ export const FIXTURES: Record<string, Fixture> = {
     const b = await bundle(api);
     settled(
       await api("PUT", `/v1/storefronts/${sf.id}/channels/app_store`, {
-        config: { bundle_id: "com.fixture.app" },
+        config: { bundle_id: "com.fixture.app", environment: "Sandbox" },
         credentials: { private_key: "fixture" },
       }),
       "channel settings",

@@ -1,11 +1,18 @@
 import type {
+  CancelVendorSubscriptionInput,
   ChannelLinkResult,
   ChannelProduct,
   ChannelProductInput,
   ChannelSettings,
   ChannelSettingsInput,
   CreateChannelLinkInput,
+  PayPalSubscriptionStarted,
+  StartPayPalSubscriptionInput,
+  StartTelecomAuthorisationInput,
   Storefront,
+  TelecomAuthorisation,
+  TelecomPinInput,
+  VendorCancelRequested,
 } from "../generated/types.js";
 import { type RequestOptions, seg } from "./http.js";
 import { type ListParams, Namespace, type Page } from "./resources.js";
@@ -113,5 +120,100 @@ export class ChannelsApi extends Namespace {
       ...options,
       json: input,
     });
+  }
+
+  /**
+   * Starts a PayPal subscription: created at PayPal and linked to the customer. Send the buyer to
+   * `approval_url`; the subscription appears when PayPal reports it active.
+   *
+   * @example
+   * const { approval_url } = await tessera.channels.startPayPalSubscription("web", {
+   *   customer: "cus_123",
+   *   plan_id: "P-5ML4271244454362WXNWU5NQ",
+   *   return_url: "https://example.com/paypal/return",
+   *   cancel_url: "https://example.com/paypal/cancel",
+   * });
+   */
+  startPayPalSubscription(
+    storefront: string,
+    input: StartPayPalSubscriptionInput,
+    options?: RequestOptions,
+  ): Promise<PayPalSubscriptionStarted> {
+    return this.call("POST", `/v1/storefronts/${seg(storefront)}/channels/paypal/subscriptions`, {
+      ...options,
+      json: input,
+    });
+  }
+
+  /**
+   * Cancels a PayPal subscription at PayPal; PayPal's CANCELLED webhook then ends ours.
+   *
+   * @example
+   * await tessera.channels.cancelPayPalSubscription("web", "I-BW452GLLEP1G", { reason: "Asked by the customer" });
+   */
+  cancelPayPalSubscription(
+    storefront: string,
+    vendorSubscriptionId: string,
+    input: CancelVendorSubscriptionInput,
+    options?: RequestOptions,
+  ): Promise<VendorCancelRequested> {
+    const path = `/v1/storefronts/${seg(storefront)}/channels/paypal/subscriptions/${seg(vendorSubscriptionId)}/cancel`;
+    return this.call("POST", path, { ...options, json: input });
+  }
+
+  /**
+   * Starts a carrier-billing authorisation (a PIN by SMS, or header enrichment). The phone number is
+   * passed to the aggregator and never stored.
+   *
+   * @example
+   * const auth = await tessera.channels.startTelecomAuthorisation("web", {
+   *   customer: "cus_123",
+   *   product: "premium-weekly",
+   *   flow: "pin",
+   *   msisdn: "+37251234567",
+   *   country: "EE",
+   *   channel_code: "sandbox-ee",
+   * });
+   */
+  startTelecomAuthorisation(
+    storefront: string,
+    input: StartTelecomAuthorisationInput,
+    options?: RequestOptions,
+  ): Promise<TelecomAuthorisation> {
+    return this.call("POST", `/v1/storefronts/${seg(storefront)}/channels/telecom/authorisations`, {
+      ...options,
+      json: input,
+    });
+  }
+
+  /**
+   * Sends the PIN the consumer received by SMS (three attempts per authorisation).
+   *
+   * @example
+   * const { state } = await tessera.channels.confirmTelecomPin("web", auth.charging_token!, { pin: "1234" });
+   */
+  confirmTelecomPin(
+    storefront: string,
+    chargingToken: string,
+    input: TelecomPinInput,
+    options?: RequestOptions,
+  ): Promise<{ object: "telecom_pin"; charging_token: string; state: string }> {
+    const path = `/v1/storefronts/${seg(storefront)}/channels/telecom/authorisations/${seg(chargingToken)}/pin`;
+    return this.call("POST", path, { ...options, json: input });
+  }
+
+  /**
+   * Cancels a carrier-billing subscription at the aggregator, by its subscription_uuid.
+   *
+   * @example
+   * await tessera.channels.cancelTelecomSubscription("web", "fbc53c9a-0040-4303-9b91-eb3d305be0d7");
+   */
+  cancelTelecomSubscription(
+    storefront: string,
+    subscriptionUuid: string,
+    options?: RequestOptions,
+  ): Promise<VendorCancelRequested> {
+    const path = `/v1/storefronts/${seg(storefront)}/channels/telecom/subscriptions/${seg(subscriptionUuid)}/cancel`;
+    return this.call("POST", path, options);
   }
 }

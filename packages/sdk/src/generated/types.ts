@@ -544,6 +544,115 @@ export type ChannelNotification = {
 };
 
 /**
+ * What `channels.startPayPalSubscription` takes.
+ *
+ * @example
+ * await tessera.channels.startPayPalSubscription("web", { customer: "cus_123", plan_id: "P-5ML4271244454362WXNWU5NQ", return_url: "https://example.com/ok", cancel_url: "https://example.com/no" });
+ */
+export type StartPayPalSubscriptionInput = {
+  /** Our customer id; PayPal echoes it as custom_id. */
+  customer: string;
+  /** The PayPal plan (P-…), mapped to a price in the product map. */
+  plan_id: string;
+  /** Where PayPal sends the buyer after approving. */
+  return_url: string;
+  /** Where PayPal sends the buyer after declining. */
+  cancel_url: string;
+  brand_name?: string;
+};
+
+/**
+ * A PayPal subscription created at PayPal, waiting for the buyer's approval.
+ *
+ * @example
+ * const { approval_url }: PayPalSubscriptionStarted = await tessera.channels.startPayPalSubscription("web", input);
+ */
+export type PayPalSubscriptionStarted = {
+  object: "paypal_subscription";
+  /** PayPal's subscription id (I-…). */
+  vendor_subscription_id: string;
+  /** PayPal's status: APPROVAL_PENDING until the buyer approves. */
+  status: string;
+  /** Send the buyer here to approve the subscription. */
+  approval_url: string | null;
+  customer: string;
+  plan_id: string;
+};
+
+/**
+ * What `channels.cancelPayPalSubscription` takes.
+ *
+ * @example
+ * await tessera.channels.cancelPayPalSubscription("web", "I-BW452GLLEP1G", { reason: "Asked by the customer" });
+ */
+export type CancelVendorSubscriptionInput = {
+  /** Told to the vendor (PayPal requires one). */
+  reason: string;
+};
+
+/**
+ * A cancel the vendor accepted; the subscription moves when its notification arrives.
+ *
+ * @example
+ * const done: VendorCancelRequested = await tessera.channels.cancelTelecomSubscription("web", "fbc53c9a-…");
+ */
+export type VendorCancelRequested = {
+  object: "vendor_cancel";
+  channel: string;
+  vendor_subscription_id: string;
+  /** The vendor accepted; the subscription moves when its notification arrives. */
+  status: "requested";
+};
+
+/**
+ * What `channels.startTelecomAuthorisation` takes.
+ *
+ * @example
+ * await tessera.channels.startTelecomAuthorisation("web", { customer: "cus_123", product: "premium-weekly", flow: "pin", msisdn: "+37251234567", country: "EE", channel_code: "sandbox-ee" });
+ */
+export type StartTelecomAuthorisationInput = {
+  customer: string;
+  /** The product id mapped to a price in the product map. */
+  product: string;
+  /** pin: a PIN by SMS to `msisdn`; he: header enrichment. */
+  flow: "pin" | "he";
+  /** For the PIN flow. Sent to the aggregator, never stored (only a masked form is returned). */
+  msisdn?: string;
+  country: string;
+  /** The aggregator's carrier route, e.g. sandbox-ee. */
+  channel_code: string;
+};
+
+/**
+ * A carrier-billing authorisation started at the aggregator (its state follows by callback).
+ *
+ * @example
+ * const { charging_token }: TelecomAuthorisation = await tessera.channels.startTelecomAuthorisation("web", input);
+ */
+export type TelecomAuthorisation = {
+  object: "telecom_authorisation";
+  /** Names the subscription in every callback. */
+  operation_reference: string;
+  charging_token: string | null;
+  /** new, pending (PIN sent), confirmed, verified, failed or invalidated. */
+  state: string;
+  /** Header enrichment: the URL the consumer's browser opens. */
+  he_url: string | null;
+  /** Masked: country code and last two digits. */
+  msisdn: string | null;
+};
+
+/**
+ * What `channels.confirmTelecomPin` takes.
+ *
+ * @example
+ * await tessera.channels.confirmTelecomPin("web", chargingToken, { pin: "1234" });
+ */
+export type TelecomPinInput = {
+  pin: string;
+};
+
+/**
  * A customer of a storefront.
  *
  * @example

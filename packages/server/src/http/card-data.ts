@@ -121,6 +121,7 @@ const PROVIDER_WEBHOOKS = "/v1/providers/";
 // Subscription channels' notifications (App Store, Play, …) are signed by the vendor the same way,
 // and carry long vendor ids (transaction ids, Pub/Sub message ids) that can pass Luhn by chance.
 const CHANNEL_NOTIFICATIONS = "/v1/channels/";
+const TELECOM_AUTHORISATION = /^\/v1\/storefronts\/[^/]+\/channels\/telecom\/authorisations$/;
 
 export function refuseCardData(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -157,6 +158,15 @@ export function refuseCardData(): MiddlewareHandler<AppEnv> {
     } catch {
       // Not JSON: the route refuses it anyway, but a number in it must still not reach a log.
       if (containsCardNumber(text)) throw refuse("(body)");
+      return next();
+    }
+    // A carrier-billing authorisation carries the consumer's phone number (E.164, up to 15 digits),
+    // which passes Luhn one time in ten: that one field is passed to the aggregator, never kept.
+    const phone = (parsed as { msisdn?: unknown } | null)?.msisdn;
+    if (TELECOM_AUTHORISATION.test(c.req.path) && typeof phone === "string" && /^\+?[\d\s().-]{7,24}$/.test(phone)) {
+      const { msisdn: _phone, ...rest } = parsed as Record<string, unknown>;
+      const path = findCardNumber(rest) ?? (containsCardNumber(JSON.stringify(rest)) ? "(body)" : undefined);
+      if (path) throw refuse(path);
       return next();
     }
     // Numbers beyond 2^53 lose digits when parsed, so the raw text is scanned as well.

@@ -17,7 +17,14 @@ import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
 import type { SubscriptionsService } from "../subscriptions/service.js";
 import { fold } from "./converge.js";
-import { type ChannelAdapter, type ChannelEffect, type ChannelSettings, hasEffect, type VendorStatus } from "./port.js";
+import {
+  type ChannelAdapter,
+  type ChannelEffect,
+  type ChannelLinkRef,
+  type ChannelSettings,
+  hasEffect,
+  type VendorStatus,
+} from "./port.js";
 import type { ChannelRegistry } from "./registry.js";
 import * as repo from "./repo.js";
 
@@ -30,6 +37,8 @@ export interface ApplyDeps {
   registry: ChannelRegistry;
   /** A storefront's settings of a channel (secrets opened), for adapters that ask the vendor. */
   settings: (scope: Scope, storefrontId: string, channel: ChannelName) => Promise<ChannelSettings>;
+  /** Schedules an adapter's follow-up (a retried job) for a vendor subscription. */
+  followUp: (scope: Scope, link: ChannelLinkRef, name: string) => Promise<void>;
   catalog: Pick<CatalogService, "getPrice">;
   customers: Pick<CustomersService, "requireCustomer" | "getCustomerByExternalId">;
   subscriptions: Pick<SubscriptionsService, "external">;
@@ -68,6 +77,17 @@ export function effectOf(
     };
   }
   return adapter.map({ vendorType: row.vendor_type, vendorSubtype: row.vendor_subtype });
+}
+
+/**
+ * A notification completed by asking the vendor holds the vendor's state when it was asked, which
+ * may be later than the notification itself (a late retry): it is ordered by that time.
+ */
+function orderedAt(row: Pick<ChannelNotificationRow, "occurred_at" | "resolved_effect">): string {
+  const observed = row.resolved_effect
+    ? fromJson<VendorStatus>(row.resolved_effect, { event: null }).observedAt
+    : undefined;
+  return observed && observed > row.occurred_at ? observed : row.occurred_at;
 }
 
 /** Whether applying the row first needs the vendor's current status. */
@@ -149,11 +169,11 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
     if (adapter?.refetch && RETRIED.has(n.status) && needsRefetch(adapter, n)) {
       // The notification says something changed, not what: the vendor's answer is kept on the row
       // (a failure throws, and the job retries later).
-      const status = await adapter.refetch(
-        { channel: n.channel as ChannelName, vendorSubscriptionId, storefrontId: n.storefront_id },
-        await o.settings(scope, n.storefront_id, n.channel as ChannelName),
-      );
-      await repo.resolveNotification(db, scope, n.id, status);
+      const ref = { channel: n.channel as ChannelName, vendorSubscriptionId, storefrontId: n.storefront_id };
+      const status = await adapter.refetch(ref, await o.settings(scope, n.storefront_id, ref.channel));
+      const observedAt = status.observedAt ?? scope.clock.now().toISOString();
+      await repo.resolveNotification(db, scope, n.id, { ...status, observedAt }, n);
+      for (const name of status.followUps ?? []) await o.followUp(scope, ref, name);
       n = (await repo.findNotification(db, scope, id))!;
     }
     const customerId = await resolveCustomer(scope, n.customer_hint, n.storefront_id);
@@ -194,7 +214,7 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
     );
     const folded = fold(
       history.map((h) => ({
-        occurredAt: h.occurred_at,
+        occurredAt: orderedAt(h),
         sequence: h.sequence === null ? null : Number(h.sequence),
         vendorEventId: h.vendor_event_id,
         effect: effectOf(adapter, h),

@@ -61,8 +61,17 @@ export interface ChannelEffect {
 
 /** The vendor's current view of one subscription, when it can be asked (Play subscriptionsv2.get). */
 export interface VendorStatus extends ChannelEffect {
-  observedAt: string;
+  /**
+   * When the vendor says this state held (Apple's signedDate); absent when it does not date its
+   * answer (Play): then our clock stamps it. Refetched states are ordered by this time.
+   */
+  observedAt?: string | undefined;
   period?: { start: string; end: string } | undefined;
+  /** What the notification itself did not carry (Play's product and obfuscated account id). */
+  productId?: string | undefined;
+  customerHint?: string | undefined;
+  /** Follow-up work the adapter must do for this subscription (a key of `followUps`), retried as jobs. */
+  followUps?: string[] | undefined;
 }
 
 export interface ChannelLinkRef {
@@ -92,6 +101,11 @@ export interface ChannelAdapter {
   /** The effect of a notification; a type the table lacks changes nothing (it is kept, marked ignored). */
   map(notification: Pick<ChannelNotification, "vendorType" | "vendorSubtype">): ChannelEffect;
   refetch?(link: ChannelLinkRef, settings: ChannelSettings): Promise<VendorStatus>;
+  /**
+   * Work a vendor requires after it was asked (Play: acknowledge a new purchase within three
+   * days), run by a job that retries until it succeeds; named in `VendorStatus.followUps`.
+   */
+  followUps?: Readonly<Record<string, (link: ChannelLinkRef, settings: ChannelSettings) => Promise<void>>>;
   /**
    * What is wrong with a storefront's settings for this channel (a missing bundle id, a sandbox
    * environment in production); checked when they are set. Empty when they are usable.

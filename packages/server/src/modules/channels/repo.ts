@@ -10,6 +10,7 @@ import type {
   Db,
 } from "../../db/types.js";
 import { toJson } from "../../lib/json.js";
+import type { VendorStatus } from "./port.js";
 
 /* Every query filters on tenant and environment (inScope). */
 
@@ -186,7 +187,8 @@ export async function resolveNotification(
   db: Db,
   scope: ScopeIds,
   id: string,
-  status: { event: string | null; observedAt: string; period?: { start: string; end: string } | undefined },
+  status: VendorStatus & { observedAt: string },
+  known: Pick<ChannelNotificationRow, "product_id" | "customer_hint">,
 ): Promise<void> {
   await db
     .updateTable("channel_notifications")
@@ -194,6 +196,8 @@ export async function resolveNotification(
       resolved_effect: toJson(status),
       event: status.event,
       ...(status.period && { period_start: status.period.start, period_end: status.period.end }),
+      ...(!known.product_id && status.productId && { product_id: status.productId }),
+      ...(!known.customer_hint && status.customerHint && { customer_hint: status.customerHint }),
     })
     .where(inScope(scope))
     .where("id", "=", id)

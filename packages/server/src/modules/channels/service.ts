@@ -9,13 +9,14 @@ import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type ApplyDeps, notificationApplier } from "./apply.js";
-import type { ChannelSettings, InboundRequest } from "./port.js";
+import type { ChannelLinkRef, ChannelSettings, InboundRequest } from "./port.js";
 import * as repo from "./repo.js";
 
 /** Events applied from a vendor's notification name the channel as their actor. */
 export const channelActor = (channel: string): Actor => ({ type: "channel", id: channel });
 
 export const APPLY_JOB = "channels.apply";
+export const FOLLOW_UP_JOB = "channels.follow_up";
 /** The inbox type of a status the vendor answered when asked (a repair), not one it pushed. */
 export const REFETCH_TYPE = "REFETCH";
 
@@ -34,14 +35,40 @@ export interface Received {
  */
 export function channelsService(
   deps: Deps,
-  o: ApplyDeps & {
+  o: Omit<ApplyDeps, "followUp"> & {
     storefronts: Pick<StorefrontsService, "requireStorefront" | "findOwner">;
     jobs: JobRegistry;
     scopeOf: (environmentId: string) => Promise<Scope | undefined>;
   },
 ) {
   const { db } = deps;
-  const apply = notificationApplier(deps, o);
+
+  /** An adapter's follow-up for a vendor subscription, as a job the worker retries until it succeeds. */
+  async function followUp(scope: Scope, link: ChannelLinkRef, name: string) {
+    const now = scope.clock.now().toISOString();
+    await enqueueJob(db, now, {
+      type: FOLLOW_UP_JOB,
+      payload: {
+        channel: link.channel,
+        storefront: link.storefrontId,
+        vendor_subscription_id: link.vendorSubscriptionId,
+        name,
+      },
+      runAt: now,
+      scope,
+      dedupeKey: `${FOLLOW_UP_JOB}:${link.channel}:${name}:${link.vendorSubscriptionId}`,
+    });
+  }
+  const apply = notificationApplier(deps, { ...o, followUp });
+
+  o.jobs.register(FOLLOW_UP_JOB, async ({ payload, scope }) => {
+    if (!scope) throw new Error(`${FOLLOW_UP_JOB} needs a scope`);
+    const p = payload as { channel: ChannelName; storefront: string; vendor_subscription_id: string; name: string };
+    const run = o.registry.get(p.channel)?.followUps?.[p.name];
+    if (!run) throw new Error(`the ${p.channel} adapter has no follow-up ${p.name}`);
+    const link = { channel: p.channel, storefrontId: p.storefront, vendorSubscriptionId: p.vendor_subscription_id };
+    await run(link, await o.settings(scope, p.storefront, p.channel));
+  });
 
   async function enqueueApply(tx: Db, scope: Scope, id: string, correlationId: string | null) {
     await enqueueJob(tx, scope.clock.now().toISOString(), {
@@ -218,6 +245,14 @@ export function channelsService(
         { channel, vendorSubscriptionId: l.vendor_subscription_id, storefrontId: l.storefront_id },
         await o.settings(scope, l.storefront_id, channel),
       );
+      const observedAt = status.observedAt ?? scope.clock.now().toISOString();
+      for (const name of status.followUps ?? []) {
+        await followUp(
+          scope,
+          { channel, vendorSubscriptionId: l.vendor_subscription_id, storefrontId: l.storefront_id },
+          name,
+        );
+      }
       const id = newId("channel_notification");
       await repo.insertNotification(db, {
         id,
@@ -230,7 +265,7 @@ export function channelsService(
         vendor_type: REFETCH_TYPE,
         vendor_subtype: null,
         event: status.event,
-        occurred_at: status.observedAt,
+        occurred_at: observedAt,
         sequence: null,
         product_id: null,
         customer_hint: null,
@@ -245,7 +280,7 @@ export function channelsService(
         changes: null,
         received_at: scope.clock.now().toISOString(),
         applied_at: null,
-        resolved_effect: toJson(status),
+        resolved_effect: toJson({ ...status, observedAt }),
       });
       await applyAndFollow(scope, id, scope.requestId ?? null);
       return (await repo.findNotification(db, scope, id))!;
@@ -326,6 +361,8 @@ export function channelsService(
     },
 
     findNotification: (scope: Scope, id: string) => repo.findNotification(db, scope, id),
+    findLink: (scope: Scope, channel: ChannelName, vendorSubscriptionId: string) =>
+      repo.findLink(db, scope, channel, vendorSubscriptionId),
     findLinkOfSubscription: (scope: Scope, subscriptionId: string) =>
       repo.findLinkOfSubscription(db, scope, subscriptionId),
   };

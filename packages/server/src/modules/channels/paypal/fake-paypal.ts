@@ -33,6 +33,8 @@ export interface FakePayPal {
   sales: Map<string, Json>;
   /** Requests seen, for wire-format assertions. */
   requests: Array<{ method: string; path: string; headers: Record<string, string>; body: string }>;
+  /** The buyer approves at PayPal: the subscription becomes ACTIVE. */
+  approve(id: string): void;
   /** A webhook delivery as PayPal signs it. */
   signed(event: Json, options?: { at?: Date; certUrl?: string; webhookId?: string }): InboundRequest;
   /** Signed by a forger whose certificate carries PayPal's name under a root nobody trusts. */
@@ -228,6 +230,15 @@ export async function startFakePayPal(options: {
     subscriptions,
     sales,
     requests,
+    approve(id) {
+      const found = subscriptions.get(id);
+      if (!found) throw new Error(`no subscription ${id}`);
+      found.status = "ACTIVE";
+      found.status_update_time = options.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, "Z");
+    },
     signed: (event, o = {}) =>
       signWith(
         PAYPAL_TEST_PKI.key,

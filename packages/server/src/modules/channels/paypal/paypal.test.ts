@@ -42,6 +42,8 @@ testChannel("paypal", () => ({
     };
   },
   tampered: (r) => ({ ...r, body: r.body.replace("ACTIVATED", "CANCELLED") }),
+  // Another webhook subscription's id: PayPal's signature covers it.
+  wronglyKeyed: { ...settings, credentials: { ...settings.credentials, webhook_id: "9XL90610J3647323C" } },
 }));
 
 async function verifyOne(request: InboundRequest) {

@@ -1,3 +1,4 @@
+import { createPublicKey } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { testChannel } from "../../../../test/channel-contract.js";
 import { ManualClock } from "../../../lib/clock.js";
@@ -12,6 +13,7 @@ const T0 = new Date("2026-03-01T10:00:00.000Z");
 const clock = new ManualClock(T0);
 const fake: FakeAggregator = await startFakeAggregator({ clock });
 const adapter = telecomChannel({ fetch, clock });
+const merchantPublicKey = String(createPublicKey(fake.merchantPrivateKey).export({ type: "spki", format: "pem" }));
 const settings: ChannelSettings = {
   config: { aggregator: "fortumo", api_base_url: fake.url, merchant_id: fake.merchantId },
   credentials: {
@@ -36,6 +38,11 @@ testChannel("telecom", () => ({
   adapter,
   settings,
   sample: () => ({ request: sampleRequest, vendorEventIds: [sampleId] }),
+  // The merchant's own public key instead of the aggregator's: the callback does not verify under it.
+  wronglyKeyed: {
+    ...settings,
+    credentials: { ...settings.credentials, aggregator_public_key: merchantPublicKey },
+  },
   tampered: (r) => ({ ...r, body: r.body.replace('"active"', '"cancelled"') }),
 }));
 
