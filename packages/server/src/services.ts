@@ -103,7 +103,7 @@ export function createServices(
   for (const builtIn of [directChannel, appStoreChannel(), playStoreChannel()])
     if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
   for (const adapter of extra) channelRegistry.register(adapter);
-  const channelSettings = channelSettingsService(deps, { registry: channelRegistry, storefronts, catalog });
+  const channelSettings = channelSettingsService(deps, { registry: channelRegistry, storefronts, catalog, events });
   const channels = channelsService(deps, {
     registry: channelRegistry,
     catalog,

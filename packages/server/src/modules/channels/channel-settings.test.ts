@@ -71,6 +71,11 @@ describe("channels: settings, product map, links, public notifications, refetch"
     expect(JSON.stringify(put.body)).not.toContain("s3cret");
     const stored = await withSystemAccess(() => ctx.deps.db.selectFrom("channel_settings").selectAll().execute());
     expect(JSON.stringify(stored)).not.toContain("s3cret");
+    const audited = (await eventsOf(acme.api, cat.storefront)).filter(
+      (e) => e.type === "storefront.credentials_updated",
+    );
+    expect(audited).toHaveLength(1);
+    expect(JSON.stringify(audited)).not.toContain("s3cret");
     expect((await acme.api("GET", `/v1/storefronts/${cat.storefront}`)).body.channels).toEqual(["direct", "app_store"]);
 
     // Without credentials: kept. The GET says which are set, never what.
