@@ -112,6 +112,7 @@ export function createServices(
     subscriptions,
     jobs,
     settings: channelSettings.load,
+    events,
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
   });
   return {
