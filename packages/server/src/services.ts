@@ -143,7 +143,7 @@ export function createServices(
   for (const builtIn of [directChannel, appStoreChannel(), playStoreChannel(), paypal, telecom])
     if (!extra.some((a) => a.name === builtIn.name)) channelRegistry.register(builtIn);
   for (const adapter of extra) channelRegistry.register(adapter);
-  const channelSettings = channelSettingsService(deps, { registry: channelRegistry, storefronts, catalog });
+  const channelSettings = channelSettingsService(deps, { registry: channelRegistry, storefronts, catalog, events });
   const channels = channelsService(deps, {
     registry: channelRegistry,
     catalog,
@@ -152,6 +152,7 @@ export function createServices(
     subscriptions,
     jobs,
     settings: channelSettings.load,
+    events,
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
   });
   // Read-only figures over billing's rows (docs/metrics.md).

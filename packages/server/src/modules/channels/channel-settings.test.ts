@@ -71,6 +71,11 @@ describe("channels: settings, product map, links, public notifications, refetch"
     expect(JSON.stringify(put.body)).not.toContain("s3cret");
     const stored = await withSystemAccess(() => ctx.deps.db.selectFrom("channel_settings").selectAll().execute());
     expect(JSON.stringify(stored)).not.toContain("s3cret");
+    const audited = (await eventsOf(acme.api, cat.storefront)).filter(
+      (e) => e.type === "storefront.credentials_updated",
+    );
+    expect(audited).toHaveLength(1);
+    expect(JSON.stringify(audited)).not.toContain("s3cret");
     expect((await acme.api("GET", `/v1/storefronts/${cat.storefront}`)).body.channels).toEqual(["direct", "app_store"]);
 
     // Without credentials: kept. The GET says which are set, never what.
@@ -195,6 +200,35 @@ describe("channels: settings, product map, links, public notifications, refetch"
       (await acme.api("DELETE", `/v1/storefronts/${cat.storefront}/channels/app_store/products/com.example.gold`))
         .status,
     ).toBe(404);
+  });
+
+  it("applies a purchase parked for a customer that did not exist yet once the customer is made", async () => {
+    await acme.api("PUT", `/v1/storefronts/${cat.storefront}/channels/app_store/products/com.example.gold`, {
+      price: cat.prices.monthly,
+    });
+    await push([
+      {
+        id: "c-1",
+        subscription: "v-later",
+        at: "2026-01-04T00:00:00Z",
+        type: "SUBSCRIBED",
+        subtype: "INITIAL_BUY",
+        product: "com.example.gold",
+        customer: "made-later-42",
+      },
+    ]);
+    await drain();
+    const parked = await withSystemAccess(() =>
+      ctx.deps.db.selectFrom("channel_notifications").select("status").where("vendor_event_id", "=", "c-1").execute(),
+    );
+    expect(parked).toEqual([{ status: "parked" }]);
+    const made = await acme.api("POST", "/v1/customers", { storefront: cat.storefront, external_id: "made-later-42" });
+    // The customer's event reaches the channels' consumer through the fan-out jobs, then the apply job.
+    await ctx.services.worker.drain();
+    await drain();
+    expect((await acme.api("GET", `/v1/subscriptions?customer=${made.body.id}`)).body.data).toMatchObject([
+      { channel: "app_store", status: "active" },
+    ]);
   });
 
   it("asks the vendor when the mapping says refetch, and repairs a subscription on request", async () => {

@@ -203,3 +203,21 @@ export async function resolveNotification(
     .where("id", "=", id)
     .execute();
 }
+
+/** Parked notifications of a storefront whose customer hint names this customer (its id or external id). */
+export function listParkedForCustomer(
+  db: Db,
+  scope: ScopeIds,
+  storefrontId: string,
+  hints: string[],
+): Promise<ChannelNotificationRow[]> {
+  return db
+    .selectFrom("channel_notifications")
+    .selectAll()
+    .where(inScope(scope))
+    .where("storefront_id", "=", storefrontId)
+    .where("status", "=", "parked")
+    .where("customer_hint", "in", hints)
+    .orderBy("id")
+    .execute();
+}

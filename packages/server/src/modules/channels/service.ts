@@ -7,6 +7,7 @@ import { enqueueJob } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
+import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type ApplyDeps, notificationApplier } from "./apply.js";
 import type { ChannelLinkRef, ChannelSettings, InboundRequest } from "./port.js";
@@ -39,6 +40,7 @@ export function channelsService(
     storefronts: Pick<StorefrontsService, "requireStorefront" | "findOwner">;
     jobs: JobRegistry;
     scopeOf: (environmentId: string) => Promise<Scope | undefined>;
+    events: Pick<EventsService, "subscribe">;
   },
 ) {
   const { db } = deps;
@@ -60,6 +62,22 @@ export function channelsService(
     });
   }
   const apply = notificationApplier(deps, { ...o, followUp });
+
+  // A purchase can come before its customer exists: when the customer is made (or gets the external
+  // id the app sent), the notifications parked for that hint are applied again.
+  o.events.subscribe({
+    name: "channels.parked-customers",
+    types: ["customer.created", "customer.updated"],
+    async handle(scope, event) {
+      const c = event.data.object as { id?: string; storefront?: string; external_id?: string | null };
+      if (!c.id || !c.storefront) return;
+      const hints = [c.id, ...(c.external_id ? [c.external_id] : [])];
+      const parked = await repo.listParkedForCustomer(db, scope, c.storefront, hints);
+      await db.transaction().execute(async (tx) => {
+        for (const n of parked) await enqueueApply(tx, scope, n.id, scope.correlationId ?? null);
+      });
+    },
+  });
 
   o.jobs.register(FOLLOW_UP_JOB, async ({ payload, scope }) => {
     if (!scope) throw new Error(`${FOLLOW_UP_JOB} needs a scope`);

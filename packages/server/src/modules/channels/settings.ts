@@ -7,6 +7,7 @@ import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
 import type { CatalogService } from "../catalog/service.js";
+import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { notificationPath } from "./paths.js";
 import type { ChannelSettings } from "./port.js";
@@ -29,6 +30,7 @@ export function channelSettingsService(
     registry: ChannelRegistry;
     storefronts: Pick<StorefrontsService, "requireStorefront" | "updateStorefront">;
     catalog: Pick<CatalogService, "getPrice">;
+    events: Pick<EventsService, "record">;
   },
 ) {
   function open(row: ChannelSettingsRow): Credentials {
@@ -102,7 +104,13 @@ export function channelSettingsService(
         created_at: found?.created_at ?? now,
         updated_at: now,
       };
-      await repo.upsertSettings(db, row);
+      await db.transaction().execute(async (tx) => {
+        await repo.upsertSettings(tx, row);
+        // Said apart for audits, as for payment providers' credentials: that they changed, never to what.
+        if (input.credentials !== undefined) {
+          await o.events.record(tx, scope, { type: "storefront.credentials_updated", object: storefront });
+        }
+      });
       if (!storefront.channels.includes(channel)) {
         await o.storefronts.updateStorefront(scope, storefront.id, { channels: [...storefront.channels, channel] });
       }
