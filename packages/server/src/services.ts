@@ -17,6 +17,7 @@ import { eventsService } from "./modules/events/service.js";
 import { invoicingConsumer } from "./modules/invoicing/consumer.js";
 import type { FiscalProvider } from "./modules/invoicing/fiscal/port.js";
 import { FiscalProviderRegistry } from "./modules/invoicing/fiscal/registry.js";
+import { trEarsivProvider } from "./modules/invoicing/fiscal/tr-earsiv/index.js";
 import { invoicingService } from "./modules/invoicing/service.js";
 import { providerInboxService } from "./modules/payments/inbox.js";
 import type { PaymentProvider } from "./modules/payments/provider.js";
@@ -95,7 +96,8 @@ export function createServices(
     catalog,
     events,
     jobs,
-    fiscal: new FiscalProviderRegistry(options.fiscalProviders ?? []),
+    // `ubl` is built in; tr-earsiv talks to its integrator with the process's fetch.
+    fiscal: new FiscalProviderRegistry([trEarsivProvider({ fetch }), ...(options.fiscalProviders ?? [])]),
   });
   events.subscribe(invoicingConsumer(invoicing));
   const worker = systemWorker(
