@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog, freezeAt, newCustomer, paymentsOf } from "../../../test/billing-setup.js";
 import { createTestApp, createTestTenant, dialect, type TestContext, type TestTenant } from "../../../test/harness.js";
+import { setLegalEntity } from "../../../test/invoicing-setup.js";
 
 /*
  * Random subscription histories under the test clock — trials, renewals, plan changes now (with
@@ -52,12 +53,7 @@ describe("invoicing property: the books of random subscription histories balance
     acme = await createTestTenant(ctx);
     catalog = await billingCatalog(acme.api, { retryDays: [1, 3] });
     await freezeAt(acme.api, "2026-01-05T09:00:00.000Z");
-    const res = await acme.api("PUT", `/v1/storefronts/${catalog.storefront}/legal-entity`, {
-      legal_name: "Property GmbH",
-      address: { line1: "Weg 1", city: "Berlin", country: "DE" },
-      vat_id: "DE123456789",
-    });
-    expect(res.status).toBe(200);
+    await setLegalEntity(acme.api, catalog.storefront);
   });
   afterAll(() => ctx.close());
 
