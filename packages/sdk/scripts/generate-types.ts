@@ -125,10 +125,75 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["AuditListParams", core.AuditListQuery, "input"],
   ["MetricsSummary", core.MetricsSummary, "output"],
   ["MetricsHistory", core.MetricsHistory, "output"],
+  ["PostalAddress", core.PostalAddress, "output"],
+  ["LegalEntity", core.LegalEntity, "output"],
+  ["LegalEntityInput", core.LegalEntityInput, "input"],
+  ["BillingDetails", core.BillingDetails, "output"],
+  ["BillingDetailsInput", core.BillingDetailsInput, "input"],
+  ["TaxDecision", core.TaxDecision, "output"],
+  ["InvoiceLine", core.InvoiceLine, "output"],
+  ["TaxSubtotal", core.TaxSubtotal, "output"],
+  ["InvoiceParty", core.InvoiceParty, "output"],
+  ["FiscalState", core.FiscalState, "output"],
+  ["Invoice", core.Invoice, "output"],
+  ["CreditNote", core.CreditNote, "output"],
+  ["InvoiceListParams", core.InvoiceListQuery, "input"],
 ];
 
 /** Each type's doc comment: what it is, and an example of where it shows up. */
 const DOCS: Record<string, [summary: string, example: string]> = {
+  PostalAddress: [
+    "A postal address with its ISO country code.",
+    'const { address }: { address: PostalAddress } = await tessera.legalEntities.retrieve("sf_123");',
+  ],
+  LegalEntity: [
+    "The seller behind a storefront's invoices.",
+    'const seller: LegalEntity = await tessera.legalEntities.retrieve("sf_123");',
+  ],
+  LegalEntityInput: [
+    "What `legalEntities.set` takes.",
+    'await tessera.legalEntities.set("sf_123", { legal_name: "Acme GmbH", address: { line1: "Weg 1", city: "Berlin", country: "DE" }, vat_id: "DE123456789" });',
+  ],
+  BillingDetails: [
+    "A customer's name, address and tax ids for invoices.",
+    'const details: BillingDetails = await tessera.billingDetails.retrieve("cus_123");',
+  ],
+  BillingDetailsInput: [
+    "What `billingDetails.set` takes.",
+    'await tessera.billingDetails.set("cus_123", { name: "Ada", address: { line1: "Rue 1", city: "Paris", country: "FR" } });',
+  ],
+  TaxDecision: [
+    "The rule that decided a line's tax, its inputs and outcome.",
+    'const { tax }: { tax: TaxDecision } = (await tessera.invoices.retrieve("inv_123")).lines[0]!;',
+  ],
+  InvoiceLine: [
+    "One line of an invoice or credit note.",
+    'const lines: InvoiceLine[] = (await tessera.invoices.retrieve("inv_123")).lines;',
+  ],
+  TaxSubtotal: [
+    "The tax of one category and rate.",
+    'const subtotals: TaxSubtotal[] = (await tessera.invoices.retrieve("inv_123")).tax_subtotals;',
+  ],
+  InvoiceParty: [
+    "The seller or buyer on a document.",
+    'const buyer: InvoiceParty = (await tessera.invoices.retrieve("inv_123")).buyer;',
+  ],
+  FiscalState: [
+    "Where a document stands at its fiscal provider.",
+    'const fiscal: FiscalState = (await tessera.invoices.retrieve("inv_123")).fiscal;',
+  ],
+  Invoice: [
+    "The fiscal invoice of a captured charge.",
+    'const invoice: Invoice = await tessera.invoices.retrieve("inv_123");',
+  ],
+  CreditNote: [
+    "The credit note of a refund.",
+    'const note: CreditNote = await tessera.creditNotes.retrieve("cn_123");',
+  ],
+  InvoiceListParams: [
+    "Filters of `invoices.list` and `creditNotes.list`.",
+    'await tessera.invoices.list({ customer: "cus_123" });',
+  ],
   AuditRecord: [
     "One record of the audit trail: an action, a decision or an outcome.",
     'const { data }: { data: AuditRecord[] } = await tessera.audit.list({ object_id: "sub_123" });',

@@ -77,9 +77,15 @@ function operationsOf(doc: OpenApiDocument): Operation[] {
   return ops;
 }
 
-/** The operation a request is, preferring literal segments (`/v1/test-clocks/current` over `{id}`). */
+/**
+ * The operation a request is, preferring literal segments (`/v1/test-clocks/current` over `{id}`),
+ * then the longer literal (`/v1/invoices/{id}.xml` over `/v1/invoices/{id}`).
+ */
 function operationOf(ops: Operation[], method: string, path: string): Operation | undefined {
-  return ops.filter((op) => op.method === method && op.pattern.test(path)).sort((a, b) => a.params - b.params)[0];
+  const literal = (op: Operation) => op.name.replace(/\{[^}]+\}/g, "").length;
+  return ops
+    .filter((op) => op.method === method && op.pattern.test(path))
+    .sort((a, b) => a.params - b.params || literal(b) - literal(a))[0];
 }
 
 /** Every public method of a client, its namespaces' and their nested namespaces', by dotted name. */
@@ -432,9 +438,40 @@ describe("Tessera API client: every endpoint of the server", () => {
     const upgraded = await tessera.subscriptions.changePlan(sub!.id, { price: teamMonthly.id, proration: "now" });
     expect(upgraded).toMatchObject({ price: teamMonthly.id, bundle: team.id, status: "active" });
     expect(upgraded.latest_payment).toMatchObject({ kind: "proration", status: "succeeded" });
+    // Invoicing: with a legal entity on the storefront, the refund's event issues the charge's
+    // invoice and the refund's credit note (through the worker).
+    const seller = await tessera.legalEntities.set("web", {
+      legal_name: "Acme GmbH",
+      address: { line1: "Weg 1", city: "Berlin", country: "DE" },
+      vat_id: "DE123456789",
+    });
+    expect((await tessera.legalEntities.retrieve("web")).legal_name).toBe(seller.legal_name);
+    await tessera.billingDetails.set(ada.id, {
+      name: "Ada",
+      address: { line1: "Rue 1", city: "Paris", country: "FR" },
+    });
+    expect((await tessera.billingDetails.retrieve(ada.id)).address.country).toBe("FR");
     const proration = await tessera.payments.retrieve(upgraded.latest_payment!.id);
     const refunded = await tessera.payments.refund(proration.id, { amount: 1, reason: "goodwill" });
     expect(refunded.refunded_amount).toBe(1);
+    await ctx.services.worker.drain();
+    const [invoice] = (await tessera.invoices.list({ payment: proration.id })).data;
+    expect(invoice).toMatchObject({ total: proration.amount, lines: [{ tax: { rule: "oss_b2c" } }] });
+    expect((await tessera.invoices.retrieve(invoice!.id)).number).toBe(invoice!.number);
+    expect(await tessera.invoices.retrieveXml(invoice!.id)).toContain(invoice!.number);
+    expect(new TextDecoder().decode((await tessera.invoices.retrievePdf(invoice!.id)).slice(0, 5))).toBe("%PDF-");
+    const notes: string[] = [];
+    for await (const n of tessera.creditNotes.all({ payment: proration.id })) notes.push(n.id);
+    const note = await tessera.creditNotes.retrieve(notes[0]!);
+    expect(note).toMatchObject({ total: 1, invoice: invoice!.id });
+    expect((await tessera.creditNotes.list({ customer: ada.id })).data.map((n) => n.id)).toEqual(notes);
+    expect(await tessera.creditNotes.retrieveXml(note.id)).toContain(
+      "<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>",
+    );
+    expect((await tessera.creditNotes.retrievePdf(note.id)).length).toBeGreaterThan(1000);
+    const all: string[] = [];
+    for await (const i of tessera.invoices.all({ customer: ada.id })) all.push(i.id);
+    expect(all).toContain(invoice!.id);
     const paid: string[] = [];
     for await (const p of tessera.payments.all({ customer: ada.id, status: "succeeded", limit: 1 })) paid.push(p.kind);
     expect(paid.length).toBeGreaterThanOrEqual(3);

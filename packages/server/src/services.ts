@@ -24,6 +24,7 @@ import { eventsService } from "./modules/events/service.js";
 import { invoicingConsumer } from "./modules/invoicing/consumer.js";
 import type { FiscalProvider } from "./modules/invoicing/fiscal/port.js";
 import { FiscalProviderRegistry } from "./modules/invoicing/fiscal/registry.js";
+import { trEarsivProvider } from "./modules/invoicing/fiscal/tr-earsiv/index.js";
 import { invoicingService } from "./modules/invoicing/service.js";
 import { metricsService } from "./modules/metrics/service.js";
 import { providerInboxService } from "./modules/payments/inbox.js";
@@ -109,7 +110,8 @@ export function createServices(
     catalog,
     events,
     jobs,
-    fiscal: new FiscalProviderRegistry(options.fiscalProviders ?? []),
+    // `ubl` is built in; tr-earsiv talks to its integrator with the process's fetch.
+    fiscal: new FiscalProviderRegistry([trEarsivProvider({ fetch }), ...(options.fiscalProviders ?? [])]),
   });
   events.subscribe(invoicingConsumer(invoicing));
   const worker = systemWorker(

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSystemAccess } from "../src/db/access.js";
 import { luhnValid } from "../src/http/card-data.js";
 import { BODIES, FIXTURES, type FixtureParams, fixtureFor, member } from "./fixtures.js";
+import type { Json } from "./harness.js";
 import { type ApiResult, client, createTestApp, createTestTenant, type TestTenant } from "./harness.js";
 
 /*
@@ -37,7 +38,7 @@ const TENANT_PERMISSIONS = new Set<string>(SCOPES.filter((s) => s !== "*"));
 
 const ctx = await createTestApp({}, {}, { kind: "none" });
 const doc = (await (await ctx.app.request("/openapi.json")).json()) as {
-  paths: Record<string, Record<string, any>>;
+  paths: Record<string, Record<string, Json>>;
   components?: { schemas?: Record<string, Schema> };
 };
 const operations: Operation[] = Object.entries(doc.paths).flatMap(([path, item]) =>

@@ -89,6 +89,7 @@ const documentFields = {
   id: z.string(),
   number: z.string().meta({ description: "Gapless per storefront and series (and year, where numbering resets)." }),
   series: z.string(),
+  uuid: z.string().meta({ description: "The document's UUID (cbc:UUID; Turkey: the ETTN)." }),
   sequence: z.number().int(),
   storefront: z.string(),
   customer: z.string(),

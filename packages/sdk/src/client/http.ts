@@ -74,6 +74,8 @@ export interface CallInit extends RequestOptions {
   query?: object | undefined;
   /** A public endpoint (the JWKS): sent without the API key and tenant. */
   anonymous?: boolean;
+  /** How to read the body: JSON (default), text (XML documents) or bytes (PDF). */
+  as?: "json" | "text" | "bytes";
 }
 
 /** What the HTTP layer needs: {@link TesseraOptions}, with the tenant left out by the platform client. */
@@ -96,7 +98,7 @@ export function createHttp(options: HttpOptions, name = "Tessera", needsTenant =
     retry: {
       limit: retry.limit ?? 2,
       // POST is retried because every POST carries an Idempotency-Key (see below).
-      methods: ["get", "post", "patch", "delete"],
+      methods: ["get", "post", "put", "patch", "delete"],
       statusCodes: [408, 429, 500, 502, 503, 504],
       afterStatusCodes: [413, 429, 503],
       maxRetryAfter: max,
@@ -119,7 +121,9 @@ export function createHttp(options: HttpOptions, name = "Tessera", needsTenant =
           ...(init.query ? { searchParams: definedOnly(init.query) } : {}),
           ...(init.signal ? { signal: init.signal } : {}),
         });
+        if (init.as === "bytes") return new Uint8Array(await res.arrayBuffer()) as T;
         const text = await res.text();
+        if (init.as === "text") return text as T;
         return (text ? JSON.parse(text) : undefined) as T;
       } catch (error) {
         throw await toApiError(error);

@@ -4,6 +4,7 @@ import { PaymentsApi, SubscriptionsApi } from "./billing.js";
 import { ChannelsApi } from "./channels.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
+import { BillingDetailsApi, CreditNotesApi, InvoicesApi, LegalEntitiesApi } from "./invoicing.js";
 import { MetricsApi } from "./metrics.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
 import { RolesApi, UsersApi } from "./users.js";
@@ -42,6 +43,14 @@ export class Tessera {
   readonly channels: ChannelsApi;
   /** Payment attempts: list, all, retrieve, refund. */
   readonly payments: PaymentsApi;
+  /** Fiscal invoices: list, all, retrieve, retrieveXml, retrievePdf. */
+  readonly invoices: InvoicesApi;
+  /** Credit notes of refunds: list, all, retrieve, retrieveXml, retrievePdf. */
+  readonly creditNotes: CreditNotesApi;
+  /** A storefront's legal entity (the invoices' seller): set, retrieve. */
+  readonly legalEntities: LegalEntitiesApi;
+  /** A customer's billing details: set, retrieve. */
+  readonly billingDetails: BillingDetailsApi;
   /** Lifecycle events: list, all, retrieve. */
   readonly events: EventsApi;
   /** The environment's test clock: current, advance. */
@@ -77,6 +86,10 @@ export class Tessera {
     this.subscriptions = new SubscriptionsApi(this.#http);
     this.channels = new ChannelsApi(this.#http);
     this.payments = new PaymentsApi(this.#http);
+    this.invoices = new InvoicesApi(this.#http);
+    this.creditNotes = new CreditNotesApi(this.#http);
+    this.legalEntities = new LegalEntitiesApi(this.#http);
+    this.billingDetails = new BillingDetailsApi(this.#http);
     this.events = new EventsApi(this.#http);
     this.testClocks = new TestClocksApi(this.#http);
     this.webhookEndpoints = new WebhookEndpointsApi(this.#http);

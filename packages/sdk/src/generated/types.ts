@@ -1941,6 +1941,8 @@ export type CreateRoleInput = {
     | "payments:read"
     | "payments:write"
     | "payments:refund"
+    | "invoices:read"
+    | "invoices:write"
     | "entitlements:read"
     | "entitlements:write"
     | "events:read"
@@ -1950,6 +1952,9 @@ export type CreateRoleInput = {
     | "test_clocks:write"
     | "users:manage"
     | "audit:read"
+    | "metrics:read"
+    | "privacy:read"
+    | "privacy:write"
   )[];
   /** Per environment name, the permissions the role has there instead of `permissions` (e.g. `{ "production": ["catalog:read"] }` for production read-only). */
   environment_permissions?: Record<
@@ -1966,6 +1971,8 @@ export type CreateRoleInput = {
       | "payments:read"
       | "payments:write"
       | "payments:refund"
+      | "invoices:read"
+      | "invoices:write"
       | "entitlements:read"
       | "entitlements:write"
       | "events:read"
@@ -1975,6 +1982,9 @@ export type CreateRoleInput = {
       | "test_clocks:write"
       | "users:manage"
       | "audit:read"
+      | "metrics:read"
+      | "privacy:read"
+      | "privacy:write"
     )[]
   >;
 };
@@ -2000,6 +2010,8 @@ export type UpdateRoleInput = {
     | "payments:read"
     | "payments:write"
     | "payments:refund"
+    | "invoices:read"
+    | "invoices:write"
     | "entitlements:read"
     | "entitlements:write"
     | "events:read"
@@ -2009,6 +2021,9 @@ export type UpdateRoleInput = {
     | "test_clocks:write"
     | "users:manage"
     | "audit:read"
+    | "metrics:read"
+    | "privacy:read"
+    | "privacy:write"
   )[];
   /** Per environment name, the permissions the role has there instead of `permissions` (e.g. `{ "production": ["catalog:read"] }` for production read-only). */
   environment_permissions?: Record<
@@ -2025,6 +2040,8 @@ export type UpdateRoleInput = {
       | "payments:read"
       | "payments:write"
       | "payments:refund"
+      | "invoices:read"
+      | "invoices:write"
       | "entitlements:read"
       | "entitlements:write"
       | "events:read"
@@ -2034,6 +2051,9 @@ export type UpdateRoleInput = {
       | "test_clocks:write"
       | "users:manage"
       | "audit:read"
+      | "metrics:read"
+      | "privacy:read"
+      | "privacy:write"
     )[]
   >;
 };
@@ -2245,4 +2265,325 @@ export type MetricsHistory = {
     }[];
     active_subscriptions: number;
   }[];
+};
+
+/**
+ * A postal address with its ISO country code.
+ *
+ * @example
+ * const { address }: { address: PostalAddress } = await tessera.legalEntities.retrieve("sf_123");
+ */
+export type PostalAddress = {
+  line1: string;
+  line2: string | null;
+  city: string;
+  postal_code: string | null;
+  /** State, province or (Turkey) ilçe. */
+  region: string | null;
+  /** ISO 3166-1 alpha-2 country code. */
+  country: string;
+};
+
+/**
+ * The seller behind a storefront's invoices.
+ *
+ * @example
+ * const seller: LegalEntity = await tessera.legalEntities.retrieve("sf_123");
+ */
+export type LegalEntity = {
+  object: "legal_entity";
+  storefront: string;
+  legal_name: string;
+  address: PostalAddress;
+  vat_id: string | null;
+  tax_number: string | null;
+  tax_office: string | null;
+  email: string | null;
+  invoice_series: string;
+  credit_note_series: string;
+  numbering_reset: "never" | "yearly";
+  prices_include_tax: boolean;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * What `legalEntities.set` takes.
+ *
+ * @example
+ * await tessera.legalEntities.set("sf_123", { legal_name: "Acme GmbH", address: { line1: "Weg 1", city: "Berlin", country: "DE" }, vat_id: "DE123456789" });
+ */
+export type LegalEntityInput = {
+  legal_name: string;
+  address: {
+    line1: string;
+    line2?: string | null;
+    city: string;
+    postal_code?: string | null;
+    /** State, province or (Turkey) ilçe. */
+    region?: string | null;
+    /** ISO 3166-1 alpha-2 country code. */
+    country: string;
+  };
+  /** VAT identifier with its country prefix (DE123456789); checked against the country. */
+  vat_id?: string | null;
+  /** National tax number where it differs from the VAT id (Turkey: VKN, 10 digits). */
+  tax_number?: string | null;
+  /** Turkey: vergi dairesi. */
+  tax_office?: string | null;
+  email?: string | null;
+  /** Invoice number prefix; numbers run gaplessly per storefront and series. */
+  invoice_series?: string;
+  /** Invoice number prefix; numbers run gaplessly per storefront and series. */
+  credit_note_series?: string;
+  /** yearly: numbers restart at 1 each calendar year (the year is part of the number). */
+  numbering_reset?: "never" | "yearly";
+  /** true: a price is what the customer pays, tax included; false: tax is added on top. */
+  prices_include_tax?: boolean;
+};
+
+/**
+ * A customer's name, address and tax ids for invoices.
+ *
+ * @example
+ * const details: BillingDetails = await tessera.billingDetails.retrieve("cus_123");
+ */
+export type BillingDetails = {
+  object: "billing_details";
+  customer: string;
+  type: "individual" | "business";
+  name: string;
+  address: PostalAddress;
+  vat_id: string | null;
+  tax_number: string | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * What `billingDetails.set` takes.
+ *
+ * @example
+ * await tessera.billingDetails.set("cus_123", { name: "Ada", address: { line1: "Rue 1", city: "Paris", country: "FR" } });
+ */
+export type BillingDetailsInput = {
+  type?: "individual" | "business";
+  name: string;
+  address: {
+    line1: string;
+    line2?: string | null;
+    city: string;
+    postal_code?: string | null;
+    /** State, province or (Turkey) ilçe. */
+    region?: string | null;
+    /** ISO 3166-1 alpha-2 country code. */
+    country: string;
+  };
+  /** Businesses only. An EU VAT id of another member state than the seller's: reverse charge. */
+  vat_id?: string | null;
+  /** Turkey: TCKN (11) or VKN (10). */
+  tax_number?: string | null;
+};
+
+/**
+ * The rule that decided a line's tax, its inputs and outcome.
+ *
+ * @example
+ * const { tax }: { tax: TaxDecision } = (await tessera.invoices.retrieve("inv_123")).lines[0]!;
+ */
+export type TaxDecision = {
+  /** Which rule decided: domestic, oss_b2c, eu_b2b_reverse_charge, export, tr_kdv. */
+  rule: string;
+  inputs: Record<string, string | number | boolean | null>;
+  /** S standard/reduced rate, Z zero rated, E exempt, AE reverse charge, G export outside the EU, O outside the scope of VAT. */
+  category: "S" | "Z" | "E" | "AE" | "G" | "O";
+  /** Percent as a decimal string (19, 5.5, 0). */
+  rate: string;
+  note: string | null;
+};
+
+/**
+ * One line of an invoice or credit note.
+ *
+ * @example
+ * const lines: InvoiceLine[] = (await tessera.invoices.retrieve("inv_123")).lines;
+ */
+export type InvoiceLine = {
+  /** 1, 2, … (EN 16931 BT-126, the line identifier). */
+  position: number;
+  /** discount lines (negative amounts) are filled by campaigns. */
+  kind: "subscription" | "proration" | "discount";
+  description: string;
+  bundle: string | null;
+  price: string | null;
+  period_start: string | null;
+  period_end: string | null;
+  quantity: number;
+  unit_net_amount: number;
+  /** Minor units, without tax. */
+  net_amount: number;
+  /** S standard/reduced rate, Z zero rated, E exempt, AE reverse charge, G export outside the EU, O outside the scope of VAT. */
+  tax_category: "S" | "Z" | "E" | "AE" | "G" | "O";
+  tax_rate: string;
+  tax: TaxDecision;
+};
+
+/**
+ * The tax of one category and rate.
+ *
+ * @example
+ * const subtotals: TaxSubtotal[] = (await tessera.invoices.retrieve("inv_123")).tax_subtotals;
+ */
+export type TaxSubtotal = {
+  /** S standard/reduced rate, Z zero rated, E exempt, AE reverse charge, G export outside the EU, O outside the scope of VAT. */
+  category: "S" | "Z" | "E" | "AE" | "G" | "O";
+  rate: string;
+  taxable_amount: number;
+  tax_amount: number;
+  exemption_reason: string | null;
+};
+
+/**
+ * The seller or buyer on a document.
+ *
+ * @example
+ * const buyer: InvoiceParty = (await tessera.invoices.retrieve("inv_123")).buyer;
+ */
+export type InvoiceParty = {
+  name: string | null;
+  address: PostalAddress | null;
+  /** The party's country (the address's, or the customer's). */
+  country: string | null;
+  vat_id: string | null;
+  tax_number: string | null;
+  tax_office?: string | null;
+  business: boolean;
+};
+
+/**
+ * Where a document stands at its fiscal provider.
+ *
+ * @example
+ * const fiscal: FiscalState = (await tessera.invoices.retrieve("inv_123")).fiscal;
+ */
+export type FiscalState = {
+  provider: string | null;
+  /** none: the storefront has no fiscal provider. pending → submitted → accepted | rejected at the fiscal provider. */
+  status: "none" | "pending" | "submitted" | "accepted" | "rejected";
+  /** The provider's id for the document (e-Arşiv: ETTN). */
+  reference: string | null;
+  /** Why the provider rejected it, in its words. */
+  reason: string | null;
+  attempts: number;
+};
+
+/**
+ * The fiscal invoice of a captured charge.
+ *
+ * @example
+ * const invoice: Invoice = await tessera.invoices.retrieve("inv_123");
+ */
+export type Invoice = {
+  id: string;
+  /** Gapless per storefront and series (and year, where numbering resets). */
+  number: string;
+  series: string;
+  /** The document's UUID (cbc:UUID; Turkey: the ETTN). */
+  uuid: string;
+  sequence: number;
+  storefront: string;
+  customer: string;
+  subscription: string | null;
+  payment: string;
+  /** YYYY-MM-DD, UTC. */
+  issue_date: string;
+  currency: string;
+  lines: InvoiceLine[];
+  tax_subtotals: TaxSubtotal[];
+  net_total: number;
+  tax_total: number;
+  /** EN 16931 BT-114: the gross price is kept to the cent. */
+  rounding_amount: number;
+  /** What is payable: net + tax + rounding. */
+  total: number;
+  /** EN 16931 BT-113: what the payment captured. */
+  amount_paid: number;
+  /** total − amount_paid (0 when the charge paid it all). */
+  amount_due: number;
+  seller: InvoiceParty;
+  buyer: InvoiceParty;
+  notes: string[];
+  fiscal: FiscalState;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  object: "invoice";
+  type_code: 380;
+  credited_amount: number;
+};
+
+/**
+ * The credit note of a refund.
+ *
+ * @example
+ * const note: CreditNote = await tessera.creditNotes.retrieve("cn_123");
+ */
+export type CreditNote = {
+  id: string;
+  /** Gapless per storefront and series (and year, where numbering resets). */
+  number: string;
+  series: string;
+  /** The document's UUID (cbc:UUID; Turkey: the ETTN). */
+  uuid: string;
+  sequence: number;
+  storefront: string;
+  customer: string;
+  subscription: string | null;
+  payment: string;
+  /** YYYY-MM-DD, UTC. */
+  issue_date: string;
+  currency: string;
+  lines: InvoiceLine[];
+  tax_subtotals: TaxSubtotal[];
+  net_total: number;
+  tax_total: number;
+  /** EN 16931 BT-114: the gross price is kept to the cent. */
+  rounding_amount: number;
+  /** What is payable: net + tax + rounding. */
+  total: number;
+  /** EN 16931 BT-113: what the payment captured. */
+  amount_paid: number;
+  /** total − amount_paid (0 when the charge paid it all). */
+  amount_due: number;
+  seller: InvoiceParty;
+  buyer: InvoiceParty;
+  notes: string[];
+  fiscal: FiscalState;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  object: "credit_note";
+  type_code: 381;
+  /** The invoice it credits (EN 16931 billing reference). */
+  invoice: string;
+  invoice_number: string;
+};
+
+/**
+ * Filters of `invoices.list` and `creditNotes.list`.
+ *
+ * @example
+ * await tessera.invoices.list({ customer: "cus_123" });
+ */
+export type InvoiceListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  customer?: string;
+  subscription?: string;
+  payment?: string;
+  storefront?: string;
 };

@@ -171,7 +171,8 @@ function setHeaders(c: Context<AppEnv>, routeClass: RouteClass, r: RateLimitResu
 }
 
 /** The peer's address on @hono/node-server; undefined elsewhere (`app.request` in tests). */
-export function clientAddress(c: Context<AppEnv>): string | undefined {
+/** The peer address of the socket behind a request (Node server), from any context. */
+export function clientAddress(c: { env: unknown }): string | undefined {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress;
 }

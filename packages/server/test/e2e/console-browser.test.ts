@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../harness.js";
 import { http, ROOT, type Served, serve } from "./cli.js";
 
 /*
@@ -59,7 +60,7 @@ describe("the admin console in Chromium", () => {
     await p.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     await p.evaluate(AXE);
     const violations = await p.evaluate(async () => {
-      const result = await (window as any).axe.run(document, { resultTypes: ["violations"] });
+      const result = await (window as Json).axe.run(document, { resultTypes: ["violations"] });
       return result.violations
         .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
         .map((v: { id: string; help: string; nodes: Array<{ target: string[] }> }) => ({

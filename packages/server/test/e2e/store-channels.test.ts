@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Json } from "../harness.js";
 import { http, ROOT, type Served, serve, tesseraJson } from "./cli.js";
 
 const run = promisify(execFile);
@@ -18,7 +19,7 @@ const BIN = join(ROOT, "packages/server/bin/tessera.mjs");
  * the customer's entitlement token, verified against the server's JWKS, follows.
  */
 
-async function ok<T = any>(res: Promise<{ status: number; body: T }>, expected = 201): Promise<T> {
+async function ok<T = Json>(res: Promise<{ status: number; body: T }>, expected = 201): Promise<T> {
   const r = await res;
   if (r.status !== expected) throw new Error(`expected ${expected}, got ${r.status}: ${JSON.stringify(r.body)}`);
   return r.body;
@@ -46,7 +47,7 @@ describe("store channels end to end: notification → subscription → entitleme
     throw new Error(`never settled; last: ${JSON.stringify(await read())}`);
   }
   const subscriptionOf = async (customer: string) =>
-    (await api("GET", `/v1/subscriptions?customer=${customer}`)).body.data[0] as Record<string, any> | undefined;
+    (await api("GET", `/v1/subscriptions?customer=${customer}`)).body.data[0] as Record<string, Json> | undefined;
   async function entitlements(customer: string): Promise<string[]> {
     const { token } = await ok(api("POST", `/v1/customers/${customer}/entitlements/token`), 200);
     const jwks = createRemoteJWKSet(new URL(`${server.url}/v1/jwks/shop/development`));

@@ -15,6 +15,7 @@ import {
   subscriptionCallback,
 } from "../../src/modules/channels/telecom/fake-aggregator.js";
 import { PAYPAL_TEST_PKI } from "../../src/modules/payments/providers/paypal/test-pki.js";
+import type { Json } from "../harness.js";
 import { http, ROOT, type Served, serve, tesseraJson } from "./cli.js";
 
 /*
@@ -34,7 +35,7 @@ describe("vendor channels end to end, over real HTTP", () => {
   let price: string;
   let env: Record<string, string>;
 
-  async function ok<T = any>(res: Promise<{ status: number; body: T }>, expected = 201): Promise<T> {
+  async function ok<T = Json>(res: Promise<{ status: number; body: T }>, expected = 201): Promise<T> {
     const r = await res;
     if (r.status !== expected) throw new Error(`expected ${expected}, got ${r.status}: ${JSON.stringify(r.body)}`);
     return r.body;

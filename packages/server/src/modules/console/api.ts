@@ -1,4 +1,5 @@
 import type { Context, Hono } from "hono";
+import type { AppEnv } from "../../http/env.js";
 import type { ConsoleEnv } from "./session.js";
 
 /*
@@ -8,15 +9,15 @@ import type { ConsoleEnv } from "./session.js";
  * in two ways.
  */
 
-export interface ApiAnswer<T = any> {
+export interface ApiAnswer<T = unknown> {
   status: number;
   ok: boolean;
   body: T;
 }
 
-export type Api = <T = any>(method: string, path: string, body?: unknown) => Promise<ApiAnswer<T>>;
+export type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<ApiAnswer<T>>;
 
-export function apiFor(app: Hono<any>, c: Context<ConsoleEnv>, tenant: string, environment: string): Api {
+export function apiFor(app: Hono<AppEnv>, c: Context<ConsoleEnv>, tenant: string, environment: string): Api {
   return async (method, path, body) => {
     const res = await app.request(
       path,

@@ -2,6 +2,7 @@ import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingCatalog, subscribe } from "../../../test/billing-setup.js";
 import { member } from "../../../test/fixtures.js";
+import type { Json } from "../../../test/harness.js";
 import { client, createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { consoleSetup } from "./setup.js";
 
@@ -139,7 +140,7 @@ describe("signing in", () => {
 });
 
 describe("actions and permissions", () => {
-  let sub: any;
+  let sub: Json;
   let finance: ReturnType<typeof browser>;
   let viewer: ReturnType<typeof browser>;
 
@@ -182,7 +183,7 @@ describe("actions and permissions", () => {
     expect(payment.body.refunded_amount).toBe(100);
     // The refund is the user's, in the audit trail's actor and the event's.
     const events = await acme.api("GET", `/v1/events?object_id=${sub.latest_payment.id}`);
-    expect(events.body.data.some((e: any) => e.actor?.type === "user")).toBe(true);
+    expect(events.body.data.some((e: Json) => e.actor?.type === "user")).toBe(true);
   });
 
   it("shows a viewer no refund button and refuses the viewer's hand-made POST", async () => {
@@ -277,7 +278,7 @@ describe("actions and permissions", () => {
     expect((await keyApi("GET", "/v1/entitlements")).status).toBe(200);
     expect((await keyApi("GET", "/v1/customers")).status).toBe(403);
     const list = await acme.api("GET", "/v1/api-keys?limit=100");
-    const key = list.body.data.find((k: any) => k.name === "from the console");
+    const key = list.body.data.find((k: Json) => k.name === "from the console");
     expect(key.scopes).toEqual(["catalog:read"]);
     // The list page never shows the secret again.
     const page = await b.request("GET", "/console/t/console/development/developers/api-keys");

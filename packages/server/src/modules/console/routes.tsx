@@ -7,6 +7,7 @@ import { type Context, Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { withSystemAccess } from "../../db/access.js";
 import { ApiError } from "../../errors.js";
+import type { AppEnv } from "../../http/env.js";
 import { apiFor } from "./api.js";
 import { CONSOLE_CSS } from "./assets/console-css.js";
 import { Bare, Shell } from "./layout.js";
@@ -115,7 +116,7 @@ function SetupForm(props: { csrf: string; token: string }) {
   );
 }
 
-export function consoleRoutes(apiApp: Hono<any>) {
+export function consoleRoutes(apiApp: Hono<AppEnv>) {
   const router = new Hono<ConsoleEnv>();
   router.use("/console", async (c, next) => {
     await next();

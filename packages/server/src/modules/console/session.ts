@@ -38,8 +38,8 @@ function secure(c: Context): boolean {
 const options = (c: Context, maxAge: number) =>
   ({ httpOnly: true, sameSite: "Strict", path: PATH, secure: secure(c), maxAge }) as const;
 
-export function requestMeta(c: Context<any>) {
-  return { ip: clientAddress(c as Context<AppEnv>) ?? null, userAgent: c.req.header("user-agent") ?? null };
+export function requestMeta(c: { env: unknown; req: { header(name: string): string | undefined } }) {
+  return { ip: clientAddress(c) ?? null, userAgent: c.req.header("user-agent") ?? null };
 }
 
 /** Stores a new session's tokens (sign-in, refresh) and, on sign-in, a new CSRF token. */

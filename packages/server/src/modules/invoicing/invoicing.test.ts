@@ -217,6 +217,26 @@ describe("invoicing: invoices and credit notes from payments", () => {
     for (const [id, r] of Object.entries(results)) expect(r.fatal, `${id}:\n${documents[id]}`).toEqual([]);
   }, 120_000);
 
+  it("with the ubl fiscal provider, a document is fiscalized by its job (pending → accepted, invoice.fiscalized)", async () => {
+    const shop = await billingCatalog(acme.api);
+    expect(
+      (await acme.api("PATCH", `/v1/storefronts/${shop.storefront}`, { fiscal_provider: { name: "ubl" } })).status,
+    ).toBe(200);
+    expect((await acme.api("PUT", `/v1/storefronts/${shop.storefront}/legal-entity`, SELLER)).status).toBe(200);
+    const customer = await newCustomer(acme.api, shop.storefront);
+    const sub = await acme.api("POST", "/v1/subscriptions", {
+      customer,
+      price: shop.prices.monthly,
+      payment_method: "pm_sandbox_ok",
+    });
+    expect(sub.status).toBe(201);
+    await ctx.services.worker.drain();
+    const [inv] = (await acme.api("GET", `/v1/invoices?subscription=${sub.body.id}`)).body.data;
+    expect(inv.fiscal).toMatchObject({ provider: "ubl", status: "accepted", reference: inv.number, attempts: 1 });
+    const types = (await acme.api("GET", `/v1/events?object_id=${inv.id}`)).body.data.map((e: Json) => e.type);
+    expect(types.sort()).toEqual(["invoice.fiscalized", "invoice.issued"]);
+  });
+
   it("the schematron run can fail: a document breaking BR rules has fatal assertions", () => {
     if (!saxonAvailable() && !process.env.CI) return;
     const broken = `<?xml version="1.0" encoding="UTF-8"?><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"><cbc:ID>1</cbc:ID></Invoice>`;

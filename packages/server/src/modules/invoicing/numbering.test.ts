@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog, newCustomer } from "../../../test/billing-setup.js";
 import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
+import { setLegalEntity } from "../../../test/invoicing-setup.js";
 import { createServices } from "../../services.js";
 
 /*
@@ -20,14 +21,7 @@ describe("invoicing: gapless numbers under two concurrent workers", () => {
     ctx = await createTestApp();
     acme = await createTestTenant(ctx);
     catalog = await billingCatalog(acme.api);
-    const res = await acme.api("PUT", `/v1/storefronts/${catalog.storefront}/legal-entity`, {
-      legal_name: "Numbering GmbH",
-      address: { line1: "Weg 1", city: "Berlin", country: "DE" },
-      vat_id: "DE123456789",
-      invoice_series: "NUM",
-      numbering_reset: "never",
-    });
-    expect(res.status).toBe(200);
+    await setLegalEntity(acme.api, catalog.storefront, { invoice_series: "NUM", numbering_reset: "never" });
   });
   afterAll(() => ctx.close());
 

@@ -62,6 +62,7 @@ function common(row: InvoiceRow) {
       id: row.id,
       number: row.number,
       series: row.series,
+      uuid: row.uuid,
       sequence: Number(row.sequence),
       storefront: row.storefront_id,
       customer: row.customer_id,

@@ -4,6 +4,7 @@ import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog } from "../../../../test/billing-setup.js";
 import { testChannel } from "../../../../test/channel-contract.js";
+import type { Json } from "../../../../test/harness.js";
 import {
   client,
   createTestApp,
@@ -198,7 +199,7 @@ describe("App Store through the API: notifications to entitlements, refetch from
     return n;
   };
   const current = async () =>
-    (await acme.api("GET", `/v1/subscriptions?customer=${customer.id}`)).body.data[0] as Record<string, any>;
+    (await acme.api("GET", `/v1/subscriptions?customer=${customer.id}`)).body.data[0] as Record<string, Json>;
   const entitled = async () =>
     (await acme.api("GET", `/v1/customers/${customer.id}/entitlements`)).body.subscriptions.length > 0;
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog } from "../../../../test/billing-setup.js";
 import { testChannel } from "../../../../test/channel-contract.js";
+import type { Json } from "../../../../test/harness.js";
 import {
   client,
   createTestApp,
@@ -190,7 +191,7 @@ describe("Play through the API: push → subscriptionsv2 → entitlements, ackno
     return res;
   };
   const current = async () =>
-    (await acme.api("GET", `/v1/subscriptions?customer=${customer}`)).body.data[0] as Record<string, any>;
+    (await acme.api("GET", `/v1/subscriptions?customer=${customer}`)).body.data[0] as Record<string, Json>;
   const entitled = async () =>
     (await acme.api("GET", `/v1/customers/${customer}/entitlements`)).body.subscriptions.length > 0;
 
@@ -273,7 +274,7 @@ describe("Play through the API: push → subscriptionsv2 → entitlements, ackno
       await drain();
     }
     const subs = (await acme.api("GET", `/v1/subscriptions?customer=${customer}`)).body.data as Array<
-      Record<string, any>
+      Record<string, Json>
     >;
     const late = subs.find((s) => s.status !== "cancelled")!;
     expect(late.status).toBe("grace");

@@ -32,4 +32,11 @@ export interface FiscalProvider {
   submit(ctx: FiscalContext, document: FiscalDocument): Promise<FiscalOutcome>;
   /** Asks what became of a submitted document (asynchronous authorities). */
   check?(ctx: FiscalContext, document: FiscalDocument, reference: string): Promise<FiscalOutcome>;
+  /** Withdraws an accepted document where the regime allows it (e-Arşiv iptal). */
+  cancel?(ctx: FiscalContext, document: FiscalDocument, reference: string): Promise<CancelOutcome>;
 }
+
+export type CancelOutcome =
+  | { status: "cancelled" }
+  | { status: "rejected"; code: string; reason: string }
+  | { status: "retry"; reason: string };

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Json } from "../../../../../test/harness.js";
 import type { WebhookRequest } from "../../provider.js";
 import { type FakeAnswer, ForcedFailures, startFakeServer } from "../fake-server.js";
 import { braintreeSignature } from "./webhooks.js";
@@ -149,7 +150,7 @@ export async function startFakeBraintree(): Promise<FakeBraintree> {
     ...extra,
   });
 
-  function create(root: string, input: any, submit: boolean): FakeAnswer | "hang" {
+  function create(root: string, input: Json, submit: boolean): FakeAnswer | "hang" {
     const value = input?.transaction?.amount;
     const currency = accountCurrency(input?.transaction?.merchantAccountId);
     if (!currency) return fail(root, "VALIDATION", "Merchant account ID is invalid.", "91513");
@@ -201,7 +202,7 @@ export async function startFakeBraintree(): Promise<FakeBraintree> {
     t.history.unshift(event(t.status, t));
   }
 
-  function route(query: string, v: any): FakeAnswer | "hang" {
+  function route(query: string, v: Json): FakeAnswer | "hang" {
     if (query.includes("idFromLegacyId")) return ok({ idFromLegacyId: id("transaction", String(v.legacyId)) });
     if (query.includes("search { transactions")) {
       const found = [...txns.values()].find((t) => t.orderId === v.orderId);
