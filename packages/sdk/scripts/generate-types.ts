@@ -108,10 +108,208 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["AuditRecord", core.AuditRecord, "output"],
   ["AuditLineage", core.AuditLineage, "output"],
   ["AuditListParams", core.AuditListQuery, "input"],
+  ["TenantPlan", core.TenantPlan, "output"],
+  ["SetTenantPlanInput", core.SetTenantPlan, "input"],
+  ["Role", core.Role, "output"],
+  ["CreateRoleInput", core.CreateRole, "input"],
+  ["UpdateRoleInput", core.UpdateRole, "input"],
+  ["ChangePasswordInput", core.ChangePassword, "input"],
+  ["ForgotPasswordInput", core.ForgotPassword, "input"],
+  ["ResetPasswordInput", core.ResetPassword, "input"],
+  ["PasswordReset", core.PasswordReset, "output"],
+  ["DisableTotpInput", core.DisableTotp, "input"],
+  ["PrivacyRequest", core.PrivacyRequest, "output"],
+  ["EraseCustomerInput", core.EraseCustomer, "input"],
+  ["PrivacyExportArchive", core.PrivacyExportArchive, "output"],
+  ["RetentionPolicy", core.RetentionPolicy, "output"],
+  ["UpdateRetentionPolicyInput", core.UpdateRetentionPolicy, "input"],
+  ["RetentionRun", core.RetentionRun, "output"],
+  ["RecordConsentInput", core.RecordConsent, "input"],
+  ["ConsentRecord", core.ConsentRecord, "output"],
+  ["CurrentConsents", core.CurrentConsents, "output"],
+  ["PaymentMethod", core.PaymentMethod, "output"],
+  ["CreatePaymentMethodInput", core.CreatePaymentMethod, "input"],
+  ["PaymentRoutingSettings", core.PaymentRoutingSettings, "input"],
+  ["PaymentRouting", core.PaymentRouting, "output"],
+  ["RoutePreviewInput", core.RoutePreview, "input"],
+  ["RoutingDecision", core.RoutingDecision, "output"],
+  ["LegalEntity", core.LegalEntity, "output"],
+  ["LegalEntityInput", core.LegalEntityInput, "input"],
+  ["BillingDetails", core.BillingDetails, "output"],
+  ["BillingDetailsInput", core.BillingDetailsInput, "input"],
+  ["Invoice", core.Invoice, "output"],
+  ["CreditNote", core.CreditNote, "output"],
+  ["InvoiceListParams", core.InvoiceListQuery, "input"],
+  ["MetricsSummary", core.MetricsSummary, "output"],
+  ["MetricsHistory", core.MetricsHistory, "output"],
+  ["MetricsHistoryParams", core.MetricsHistoryQuery, "input"],
+  ["StartPayPalSubscriptionInput", core.StartPayPalSubscription, "input"],
+  ["PayPalSubscriptionStarted", core.PayPalSubscriptionStarted, "output"],
+  ["CancelVendorSubscriptionInput", core.CancelVendorSubscription, "input"],
+  ["VendorCancelRequested", core.VendorCancelRequested, "output"],
+  ["StartTelecomAuthorisationInput", core.StartTelecomAuthorisation, "input"],
+  ["TelecomAuthorisation", core.TelecomAuthorisation, "output"],
+  ["TelecomPinInput", core.TelecomPin, "input"],
 ];
 
 /** Each type's doc comment: what it is, and an example of where it shows up. */
 const DOCS: Record<string, [summary: string, example: string]> = {
+  TenantPlan: [
+    "A tenant's plan, which sets its rate limits.",
+    'const plan: TenantPlan = await platform.tenants.setPlan("acme", { plan: "growth" });',
+  ],
+  SetTenantPlanInput: ["The plan to put a tenant on.", 'const input: SetTenantPlanInput = { plan: "growth" };'],
+  Role: [
+    "A role: built in, or a tenant's own with its permissions.",
+    'const role: Role = await tessera.roles.retrieve("role_123");',
+  ],
+  CreateRoleInput: [
+    "A custom role of the tenant: a name and permissions.",
+    'const input: CreateRoleInput = { name: "Billing ops", permissions: ["payments:read", "payments:refund"] };',
+  ],
+  UpdateRoleInput: ["Changes to a custom role.", 'const input: UpdateRoleInput = { permissions: ["payments:read"] };'],
+  ChangePasswordInput: [
+    "The current password and the new one.",
+    'const input: ChangePasswordInput = { current_password: "old one", new_password: "a new long password" };',
+  ],
+  ForgotPasswordInput: [
+    "The e-mail that asks for a reset link.",
+    'const input: ForgotPasswordInput = { email: "ada@example.com" };',
+  ],
+  ResetPasswordInput: [
+    "A one-time reset token and the new password.",
+    'const input: ResetPasswordInput = { token, new_password: "a new long password" };',
+  ],
+  PasswordReset: [
+    "A one-time password reset token issued by an admin.",
+    'const { token }: PasswordReset = await tessera.users.issuePasswordReset("usr_123");',
+  ],
+  DisableTotpInput: [
+    "A current TOTP code that turns the second factor off.",
+    'const input: DisableTotpInput = { password, code: "123456" };',
+  ],
+  PrivacyRequest: [
+    "An export or erasure of a customer's data, with its status.",
+    'const request: PrivacyRequest = await tessera.privacy.export("cus_123");',
+  ],
+  EraseCustomerInput: [
+    "How to erase a customer who still has live subscriptions.",
+    'const input: EraseCustomerInput = { active_subscriptions: "cancel" };',
+  ],
+  PrivacyExportArchive: [
+    "Everything held about one customer, as one archive.",
+    'const archive: PrivacyExportArchive = await tessera.privacy.downloadArchive("prq_123");',
+  ],
+  RetentionPolicy: [
+    "How long this environment keeps each kind of record.",
+    "const policy: RetentionPolicy = await tessera.retention.retrievePolicy();",
+  ],
+  UpdateRetentionPolicyInput: [
+    "Changes to the retention policy.",
+    "const input: UpdateRetentionPolicyInput = { webhook_delivery_log_days: 30 };",
+  ],
+  RetentionRun: [
+    "One run of the retention policy and what it removed.",
+    "const run: RetentionRun = await tessera.retention.run();",
+  ],
+  RecordConsentInput: [
+    "A consent given or withdrawn, with how and which text.",
+    'const input: RecordConsentInput = { purpose: "marketing_email", status: "granted", method: "web_form", text_version: "v3" };',
+  ],
+  ConsentRecord: [
+    "One consent record of a customer's history.",
+    'const record: ConsentRecord = await tessera.consents.record("cus_123", input);',
+  ],
+  CurrentConsents: [
+    "A customer's current consent per purpose.",
+    'const consents: CurrentConsents = await tessera.consents.current("cus_123");',
+  ],
+  PaymentMethod: [
+    "A stored payment method: one token per PSP, never card data.",
+    'const method: PaymentMethod = await tessera.paymentMethods.retrieve("cus_123", "pm_123");',
+  ],
+  CreatePaymentMethodInput: [
+    "A provider token (per PSP) to store for a customer.",
+    'const input: CreatePaymentMethodInput = { providers: [{ name: "stripe", token: "pm_1N\u2026" }] };',
+  ],
+  PaymentRoutingSettings: [
+    "A storefront's routing rules, fees and preferences.",
+    "const settings: PaymentRoutingSettings = { rules: [], fees: [], preferences: [] };",
+  ],
+  PaymentRouting: [
+    "A storefront's routing settings as stored.",
+    'const routing: PaymentRouting = await tessera.paymentRouting.retrieve("web");',
+  ],
+  RoutePreviewInput: [
+    "A payment to route in a dry run.",
+    'const input: RoutePreviewInput = { storefront: "web", amount: 999, currency: "EUR" };',
+  ],
+  RoutingDecision: [
+    "Which PSP was (or would be) chosen, the candidates and their scores.",
+    "const decision: RoutingDecision = await tessera.paymentRouting.preview(input);",
+  ],
+  LegalEntity: [
+    "The seller on a storefront's invoices.",
+    'const seller: LegalEntity = await tessera.invoicing.retrieveLegalEntity("web");',
+  ],
+  LegalEntityInput: [
+    "The seller's legal name, address, tax ids and invoice series.",
+    'const input: LegalEntityInput = { legal_name: "Acme GmbH", address, vat_id: "DE123456789", invoice_series: "INV" };',
+  ],
+  BillingDetails: [
+    "A customer's billing name, address and VAT id.",
+    'const details: BillingDetails = await tessera.invoicing.retrieveBillingDetails("cus_123");',
+  ],
+  BillingDetailsInput: [
+    "A customer's billing details.",
+    'const input: BillingDetailsInput = { name: "Ada", address: { line1: "Main St 1", city: "Berlin", postal_code: "10115", country: "DE" } };',
+  ],
+  Invoice: [
+    "An invoice tied to one captured charge.",
+    'const invoice: Invoice = await tessera.invoices.retrieve("inv_123");',
+  ],
+  CreditNote: [
+    "A credit note tied to one refund and its invoice.",
+    'const note: CreditNote = await tessera.creditNotes.retrieve("crn_123");',
+  ],
+  InvoiceListParams: [
+    "Filters of the invoice and credit note lists.",
+    'const params: InvoiceListParams = { customer: "cus_123", limit: 20 };',
+  ],
+  MetricsSummary: [
+    "Subscription metrics now: MRR, ARR, churn, trials, recovery.",
+    "const summary: MetricsSummary = await tessera.metrics.summary();",
+  ],
+  MetricsHistory: [
+    "Weekly subscription metrics for charts.",
+    "const history: MetricsHistory = await tessera.metrics.history({ weeks: 12 });",
+  ],
+  MetricsHistoryParams: ["How many weeks of history.", "const params: MetricsHistoryParams = { weeks: 12 };"],
+  StartPayPalSubscriptionInput: [
+    "A PayPal subscription to start for a customer.",
+    'const input: StartPayPalSubscriptionInput = { customer: "cus_123", plan_id: "P-123", return_url, cancel_url };',
+  ],
+  PayPalSubscriptionStarted: [
+    "A PayPal subscription started, with the link the customer approves it at.",
+    'const { approval_url }: PayPalSubscriptionStarted = await tessera.channels.startPayPalSubscription("web", input);',
+  ],
+  CancelVendorSubscriptionInput: [
+    "Why a vendor subscription is cancelled.",
+    'const input: CancelVendorSubscriptionInput = { reason: "customer asked" };',
+  ],
+  VendorCancelRequested: [
+    "A cancellation sent to the vendor, applied when its notification arrives.",
+    'const result: VendorCancelRequested = await tessera.channels.cancelPayPalSubscription("web", "I-123");',
+  ],
+  StartTelecomAuthorisationInput: [
+    "A carrier-billing authorisation to start for a phone number.",
+    'const input: StartTelecomAuthorisationInput = { customer: "cus_123", product: "gold", flow: "pin", msisdn: "+4915112345678", country: "DE", channel_code: "de-telekom" };',
+  ],
+  TelecomAuthorisation: [
+    "A carrier-billing authorisation and its charging token.",
+    'const auth: TelecomAuthorisation = await tessera.channels.startTelecomAuthorisation("web", input);',
+  ],
+  TelecomPinInput: ["The PIN the subscriber received by SMS.", 'const input: TelecomPinInput = { pin: "1234" };'],
   AuditRecord: [
     "One record of the audit trail: an action, a decision or an outcome.",
     'const { data }: { data: AuditRecord[] } = await tessera.audit.list({ object_id: "sub_123" });',

@@ -43,6 +43,8 @@ interface Operation {
   method: string;
   pattern: RegExp;
   params: number;
+  /** Characters of the path outside its parameters. */
+  literal: number;
   auth: Auth;
 }
 
@@ -62,6 +64,7 @@ function operationsOf(doc: OpenApiDocument): Operation[] {
         method: method.toUpperCase(),
         pattern: new RegExp(`^${literal.join("[^/]+")}$`),
         params: literal.length - 1,
+        literal: literal.join("").length,
         auth: schemes.includes("platformKey")
           ? "platformKey"
           : schemes.includes("apiKey")
@@ -75,9 +78,14 @@ function operationsOf(doc: OpenApiDocument): Operation[] {
   return ops;
 }
 
-/** The operation a request is, preferring literal segments (`/v1/test-clocks/current` over `{id}`). */
+/**
+ * The operation a request is, preferring literal segments (`/v1/test-clocks/current` over `{id}`),
+ * then the longer literal (`/v1/invoices/{id}.pdf` over `/v1/invoices/{id}`).
+ */
 function operationOf(ops: Operation[], method: string, path: string): Operation | undefined {
-  return ops.filter((op) => op.method === method && op.pattern.test(path)).sort((a, b) => a.params - b.params)[0];
+  return ops
+    .filter((op) => op.method === method && op.pattern.test(path))
+    .sort((a, b) => a.params - b.params || b.literal - a.literal)[0];
 }
 
 /** Every public method of a client, its namespaces' and their nested namespaces', by dotted name. */
@@ -602,6 +610,26 @@ describe("Tessera API client: every endpoint of the server", () => {
     const member = (await tessera.users.list()).data.find((m) => m.email === "ada@sdk.test")!;
     await tessera.users.update(member.id, { role: "viewer" });
     expect((await tessera.users.list()).data.find((m) => m.id === member.id)?.role).toBe("viewer");
+    // Two-factor off again; the password changed by its user, then reset with an admin's token.
+    const again = new TOTP({ secret: Secret.fromBase32(setup.secret) }).generate({
+      timestamp: ctx.clock.now().getTime(),
+    });
+    expect((await session.totp.disable({ password, code: again })).totp_enabled).toBe(false);
+    const changed = "a changed horse battery staple";
+    await session.changePassword({ current_password: password, new_password: changed });
+    await auth.forgotPassword({ email: "ada@sdk.test" });
+    const { token } = await tessera.users.issuePasswordReset(member.id);
+    const reset = "a reset horse battery staple";
+    await auth.resetPassword({ token, new_password: reset });
+    expect((await auth.login({ email: "ada@sdk.test", password: reset })).user.email).toBe("ada@sdk.test");
+    // Custom roles.
+    const role = await tessera.roles.create({ name: "refunds", permissions: ["payments:read", "payments:refund"] });
+    expect((await tessera.roles.list()).data.map((r) => r.id)).toContain(role.id);
+    expect((await tessera.roles.retrieve(role.id)).name).toBe("refunds");
+    expect((await tessera.roles.update(role.id, { permissions: ["payments:read"] })).permissions).toEqual([
+      "payments:read",
+    ]);
+    await tessera.roles.delete(role.id);
     await tessera.users.remove(member.id);
     expect((await tessera.users.list()).data.map((m) => m.id)).not.toContain(member.id);
   });
@@ -619,6 +647,71 @@ describe("Tessera API client: every endpoint of the server", () => {
     const all: string[] = [];
     for await (const r of tessera.audit.all({ object_id: created.id, limit: 1 })) all.push(r.id);
     expect(all).toContain(record.id);
+  });
+
+  it("stores payment methods, routes, invoices, exports, erases and counts over real HTTP", async () => {
+    const tessera = client();
+    const web = await tessera.storefronts.retrieve("web");
+    const ada = await tessera.customers.retrieveByExternalId("web", "user-42");
+
+    // Payment methods and routing.
+    const method = await tessera.paymentMethods.create(ada.id, {
+      providers: [{ name: "sandbox", token: "tok_sandbox_ok" }],
+    });
+    expect((await tessera.paymentMethods.list(ada.id)).data.map((m) => m.id)).toContain(method.id);
+    expect((await tessera.paymentMethods.retrieve(ada.id, method.id)).id).toBe(method.id);
+    expect((await tessera.paymentMethods.setDefault(ada.id, method.id)).id).toBe(method.id);
+    expect((await tessera.paymentMethods.detach(ada.id, method.id)).id).toBe(method.id);
+    const routing = await tessera.paymentRouting.retrieve(web.id);
+    expect(routing).toBeDefined();
+    await tessera.paymentRouting.update(web.id, {});
+    const decision = await tessera.paymentRouting.preview({ storefront: web.id, amount: 999, currency: "EUR" });
+    expect(decision).toBeDefined();
+
+    // Invoicing: the seller and the buyer, then the documents the flow's charges and refund made.
+    const address = { line1: "Hauptstraße 1", city: "Berlin", postal_code: "10115", country: "DE" };
+    await tessera.invoicing.setLegalEntity(web.id, { legal_name: "Acme GmbH", address, vat_id: "DE123456789" });
+    expect((await tessera.invoicing.retrieveLegalEntity(web.id)).legal_name).toBe("Acme GmbH");
+    await tessera.invoicing.setBillingDetails(ada.id, { name: "Ada Lovelace", address });
+    expect((await tessera.invoicing.retrieveBillingDetails(ada.id)).name).toBe("Ada Lovelace");
+    await ctx.services.worker.drain();
+    const [invoice] = (await tessera.invoices.list({ customer: ada.id })).data;
+    expect(invoice).toBeDefined();
+    expect((await tessera.invoices.retrieve(invoice!.id)).id).toBe(invoice!.id);
+    expect(await tessera.invoices.xml(invoice!.id)).toContain("<Invoice");
+    expect(new TextDecoder().decode((await tessera.invoices.pdf(invoice!.id)).slice(0, 5))).toBe("%PDF-");
+    const notes: string[] = [];
+    for await (const note of tessera.creditNotes.all({ customer: ada.id })) notes.push(note.id);
+    expect(notes.length).toBeGreaterThan(0);
+    expect((await tessera.creditNotes.retrieve(notes[0]!)).id).toBe(notes[0]);
+    expect(await tessera.creditNotes.xml(notes[0]!)).toContain("<CreditNote");
+    expect(new TextDecoder().decode((await tessera.creditNotes.pdf(notes[0]!)).slice(0, 5))).toBe("%PDF-");
+
+    // Consents, exports, erasure and retention.
+    await tessera.consents.record(ada.id, {
+      purpose: "marketing_email",
+      status: "granted",
+      method: "web_form",
+      text_version: "v1",
+    });
+    expect(await tessera.consents.current(ada.id)).toBeDefined();
+    expect((await tessera.consents.history(ada.id, { purpose: "marketing_email" })).data).toHaveLength(1);
+    const exported = await tessera.privacy.export(ada.id);
+    await ctx.services.worker.drain();
+    expect((await tessera.privacy.retrieveRequest(exported.id)).status).toBe("ready");
+    expect(await tessera.privacy.downloadArchive(exported.id)).toBeDefined();
+    expect((await tessera.privacy.listRequests(ada.id)).data.map((r) => r.id)).toContain(exported.id);
+    const gone = await tessera.customers.create({ storefront: "web", external_id: "user-erased" });
+    expect((await tessera.privacy.erase(gone.id, { active_subscriptions: "refuse" })).id).toBeDefined();
+    expect((await tessera.retention.updatePolicy({ event_days: 3650 })).object).toBeDefined();
+    expect(await tessera.retention.retrievePolicy()).toBeDefined();
+    const run = await tessera.retention.run();
+    expect((await tessera.retention.listRuns()).data.map((r) => r.id)).toContain(run.id);
+
+    // Metrics, and a tenant's plan set by the platform.
+    expect(await tessera.metrics.summary()).toBeDefined();
+    expect(await tessera.metrics.history({ weeks: 4 })).toBeDefined();
+    expect((await platformClient().tenants.setPlan(acme.slug, { plan: null })).object).toBeDefined();
   });
 
   it("got a 2xx answer from the real server for every operation of /openapi.json in the tests above", () => {

@@ -1,11 +1,18 @@
 import type {
+  CancelVendorSubscriptionInput,
   ChannelLinkResult,
   ChannelProduct,
   ChannelProductInput,
   ChannelSettings,
   ChannelSettingsInput,
   CreateChannelLinkInput,
+  PayPalSubscriptionStarted,
+  StartPayPalSubscriptionInput,
+  StartTelecomAuthorisationInput,
   Storefront,
+  TelecomAuthorisation,
+  TelecomPinInput,
+  VendorCancelRequested,
 } from "../generated/types.js";
 import { type RequestOptions, seg } from "./http.js";
 import { type ListParams, Namespace, type Page } from "./resources.js";
@@ -14,8 +21,12 @@ import { type ListParams, Namespace, type Page } from "./resources.js";
 export type ChannelName = Storefront["channels"][number];
 
 /**
- * Subscription channels of storefronts (`tessera.channels`): settings, the product map and
- * customer links. The vendors' notifications arrive at the channels' own public routes.
+ * Subscription channels of storefronts (`tessera.channels`): settings, the product map,
+ * customer links, and the flows started from Tessera (PayPal subscriptions, carrier billing). The
+ * vendors' notifications arrive at the channels' own public routes.
+ *
+ * @example
+ * await tessera.channels.mapProduct("web", "app_store", "com.example.gold.monthly", { price: "price_123" });
  */
 export class ChannelsApi extends Namespace {
   /**
@@ -113,5 +124,91 @@ export class ChannelsApi extends Namespace {
       ...options,
       json: input,
     });
+  }
+
+  /**
+   * Starts a PayPal subscription for a customer through PayPal's Billing Subscriptions API; send
+   * the buyer to `approval_url`. It becomes a Tessera subscription when PayPal's webhook says so.
+   *
+   * @example
+   * const { approval_url } = await tessera.channels.startPayPalSubscription("web", {
+   *   customer: "cus_123", plan_id: "P-5ML4271244454362WXNWU5NQ", return_url, cancel_url,
+   * });
+   */
+  startPayPalSubscription(
+    storefront: string,
+    input: StartPayPalSubscriptionInput,
+    options?: RequestOptions,
+  ): Promise<PayPalSubscriptionStarted> {
+    return this.call("POST", `/v1/storefronts/${seg(storefront)}/channels/paypal/subscriptions`, {
+      ...options,
+      json: input,
+    });
+  }
+
+  /**
+   * Asks PayPal to cancel a subscription; the change applies when PayPal's webhook arrives.
+   *
+   * @example
+   * await tessera.channels.cancelPayPalSubscription("web", "I-BW452GLLEP1G", { reason: "customer asked" });
+   */
+  cancelPayPalSubscription(
+    storefront: string,
+    vendorSubscriptionId: string,
+    input: CancelVendorSubscriptionInput,
+    options?: RequestOptions,
+  ): Promise<VendorCancelRequested> {
+    const path = `/v1/storefronts/${seg(storefront)}/channels/paypal/subscriptions/${seg(vendorSubscriptionId)}/cancel`;
+    return this.call("POST", path, { ...options, json: input });
+  }
+
+  /**
+   * Starts a carrier-billing authorisation (a PIN by SMS, or header enrichment).
+   *
+   * @example
+   * const { charging_token } = await tessera.channels.startTelecomAuthorisation("web", {
+   *   customer: "cus_123", product: "gold", flow: "pin", msisdn: "+447700900123", country: "GB", channel_code: "sandbox-ee",
+   * });
+   */
+  startTelecomAuthorisation(
+    storefront: string,
+    input: StartTelecomAuthorisationInput,
+    options?: RequestOptions,
+  ): Promise<TelecomAuthorisation> {
+    return this.call("POST", `/v1/storefronts/${seg(storefront)}/channels/telecom/authorisations`, {
+      ...options,
+      json: input,
+    });
+  }
+
+  /**
+   * Confirms a carrier-billing authorisation with the PIN the subscriber received.
+   *
+   * @example
+   * const { state } = await tessera.channels.confirmTelecomPin("web", chargingToken, { pin: "1234" });
+   */
+  confirmTelecomPin(
+    storefront: string,
+    chargingToken: string,
+    input: TelecomPinInput,
+    options?: RequestOptions,
+  ): Promise<{ object: "telecom_pin"; charging_token: string; state: string }> {
+    const path = `/v1/storefronts/${seg(storefront)}/channels/telecom/authorisations/${seg(chargingToken)}/pin`;
+    return this.call("POST", path, { ...options, json: input });
+  }
+
+  /**
+   * Asks the carrier aggregator to cancel a subscription; the change applies with its callback.
+   *
+   * @example
+   * await tessera.channels.cancelTelecomSubscription("web", "op_123");
+   */
+  cancelTelecomSubscription(
+    storefront: string,
+    vendorSubscriptionId: string,
+    options?: RequestOptions,
+  ): Promise<VendorCancelRequested> {
+    const path = `/v1/storefronts/${seg(storefront)}/channels/telecom/subscriptions/${seg(vendorSubscriptionId)}/cancel`;
+    return this.call("POST", path, options);
   }
 }

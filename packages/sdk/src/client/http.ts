@@ -74,6 +74,8 @@ export interface CallInit extends RequestOptions {
   query?: object | undefined;
   /** A public endpoint (the JWKS): sent without the API key and tenant. */
   anonymous?: boolean;
+  /** A document rather than JSON (an invoice's XML or PDF): its media type, and how to return it. */
+  document?: { accept: string; as: "text" | "bytes" };
 }
 
 /** What the HTTP layer needs: {@link TesseraOptions}, with the tenant left out by the platform client. */
@@ -111,6 +113,7 @@ export function createHttp(options: HttpOptions, name = "Tessera", needsTenant =
       if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
       // ky drops a header set to undefined: public endpoints never see the secret key.
       if (init.anonymous) for (const header of Object.keys(credentials)) headers[header] = undefined;
+      if (init.document) headers.accept = init.document.accept;
       try {
         const res = await client(path.replace(/^\//, ""), {
           method,
@@ -119,7 +122,9 @@ export function createHttp(options: HttpOptions, name = "Tessera", needsTenant =
           ...(init.query ? { searchParams: definedOnly(init.query) } : {}),
           ...(init.signal ? { signal: init.signal } : {}),
         });
+        if (init.document?.as === "bytes") return new Uint8Array(await res.arrayBuffer()) as T;
         const text = await res.text();
+        if (init.document) return text as T;
         return (text ? JSON.parse(text) : undefined) as T;
       } catch (error) {
         throw await toApiError(error);

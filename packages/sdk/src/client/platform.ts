@@ -1,4 +1,11 @@
-import type { ApiKeyWithSecret, CreateEnvironmentInput, CreateTenantInput, Tenant } from "../generated/types.js";
+import type {
+  ApiKeyWithSecret,
+  CreateEnvironmentInput,
+  CreateTenantInput,
+  SetTenantPlanInput,
+  Tenant,
+  TenantPlan,
+} from "../generated/types.js";
 import { createHttp, type Http, type Query, type RequestOptions, seg, type TesseraOptions } from "./http.js";
 import { type ListParams, Namespace, type Page, paginate } from "./resources.js";
 
@@ -63,6 +70,16 @@ export class TenantsApi extends Namespace {
    */
   retrieve(idOrSlug: string, options?: RequestOptions): Promise<Tenant> {
     return this.call("GET", `/v1/tenants/${seg(idOrSlug)}`, options);
+  }
+
+  /**
+   * Puts a tenant on a plan (its rate limits follow); null returns it to the default.
+   *
+   * @example
+   * await platform.tenants.setPlan("acme", { plan: "growth" });
+   */
+  setPlan(idOrSlug: string, input: SetTenantPlanInput, options?: RequestOptions): Promise<TenantPlan> {
+    return this.call("PUT", `/v1/tenants/${seg(idOrSlug)}/plan`, { ...options, json: input });
   }
 }
 

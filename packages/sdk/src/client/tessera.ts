@@ -1,10 +1,16 @@
+import type { CreditNote, Invoice } from "../generated/types.js";
 import { CustomerEntitlementsApi, GrantsApi, JwksApi, SigningKeysApi } from "./access.js";
 import { AuditApi } from "./audit.js";
 import { PaymentsApi, SubscriptionsApi } from "./billing.js";
 import { ChannelsApi } from "./channels.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
+import { FiscalDocumentsApi, InvoicingApi } from "./invoicing.js";
+import { MetricsApi } from "./metrics.js";
+import { PaymentMethodsApi, PaymentRoutingApi } from "./payment-methods.js";
+import { ConsentsApi, PrivacyApi, RetentionApi } from "./privacy.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
+import { RolesApi } from "./roles.js";
 import { UsersApi } from "./users.js";
 import { WebhookEndpointsApi } from "./webhook-endpoints.js";
 
@@ -59,6 +65,26 @@ export class Tessera {
   readonly users: UsersApi;
   /** The audit trail: list, all, lineage. */
   readonly audit: AuditApi;
+  /** Roles, built in and custom: list, create, retrieve, update, delete. */
+  readonly roles: RolesApi;
+  /** Customers' stored payment methods: create, list, retrieve, detach, setDefault. */
+  readonly paymentMethods: PaymentMethodsApi;
+  /** Payment routing of storefronts: retrieve, update, preview. */
+  readonly paymentRouting: PaymentRoutingApi;
+  /** Sellers and buyers on invoices: legal entities and billing details. */
+  readonly invoicing: InvoicingApi;
+  /** Invoices: list, all, retrieve, xml, pdf. */
+  readonly invoices: FiscalDocumentsApi<Invoice>;
+  /** Credit notes: list, all, retrieve, xml, pdf. */
+  readonly creditNotes: FiscalDocumentsApi<CreditNote>;
+  /** Subscription metrics: summary, history. */
+  readonly metrics: MetricsApi;
+  /** Customers' data exports and erasure. */
+  readonly privacy: PrivacyApi;
+  /** Customers' consents: record, current, history. */
+  readonly consents: ConsentsApi;
+  /** The retention policy and its runs. */
+  readonly retention: RetentionApi;
   readonly #http: Http;
 
   constructor(options: TesseraOptions) {
@@ -80,6 +106,16 @@ export class Tessera {
     this.signingKeys = new SigningKeysApi(this.#http);
     this.users = new UsersApi(this.#http);
     this.audit = new AuditApi(this.#http);
+    this.roles = new RolesApi(this.#http);
+    this.paymentMethods = new PaymentMethodsApi(this.#http);
+    this.paymentRouting = new PaymentRoutingApi(this.#http);
+    this.invoicing = new InvoicingApi(this.#http);
+    this.invoices = new FiscalDocumentsApi<Invoice>(this.#http, "/v1/invoices");
+    this.creditNotes = new FiscalDocumentsApi<CreditNote>(this.#http, "/v1/credit-notes");
+    this.metrics = new MetricsApi(this.#http);
+    this.privacy = new PrivacyApi(this.#http);
+    this.consents = new ConsentsApi(this.#http);
+    this.retention = new RetentionApi(this.#http);
     this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }
 

@@ -1,9 +1,14 @@
 import type {
   AcceptInvitationInput,
+  ChangePasswordInput,
   CreateInvitationInput,
+  DisableTotpInput,
+  ForgotPasswordInput,
   Invitation,
   LoginInput,
   Member,
+  PasswordReset,
+  ResetPasswordInput,
   Session,
   SessionTokens,
   TotpSetup,
@@ -59,6 +64,17 @@ export class UsersApi extends Namespace {
   remove(user: string, options?: RequestOptions): Promise<{ ok: true }> {
     return this.call("DELETE", `/v1/users/${seg(user)}`, options);
   }
+
+  /**
+   * Issues a one-time password reset token for a user of this tenant (an admin's reset; hand it
+   * over out of band). It expires soon and works once.
+   *
+   * @example
+   * const { token } = await tessera.users.issuePasswordReset("usr_123");
+   */
+  issuePasswordReset(user: string, options?: RequestOptions): Promise<PasswordReset> {
+    return this.call("POST", `/v1/users/${seg(user)}/password-reset`, options);
+  }
 }
 
 /**
@@ -111,6 +127,27 @@ export class TesseraAuth {
    */
   acceptInvitation(input: AcceptInvitationInput, options?: RequestOptions): Promise<SessionTokens> {
     return this.#http.request("POST", "/v1/auth/invitations/accept", { ...options, json: input, anonymous: true });
+  }
+
+  /**
+   * Asks for a password reset link by e-mail. The answer is the same whether or not the address
+   * belongs to a user.
+   *
+   * @example
+   * await auth.forgotPassword({ email: "ada@example.com" });
+   */
+  forgotPassword(input: ForgotPasswordInput, options?: RequestOptions): Promise<{ ok: true }> {
+    return this.#http.request("POST", "/v1/auth/password/forgot", { ...options, json: input, anonymous: true });
+  }
+
+  /**
+   * Sets a new password with a one-time reset token; every session of the user ends.
+   *
+   * @example
+   * await auth.resetPassword({ token, new_password: "a new long password" });
+   */
+  resetPassword(input: ResetPasswordInput, options?: RequestOptions): Promise<{ ok: true }> {
+    return this.#http.request("POST", "/v1/auth/password/reset", { ...options, json: input, anonymous: true });
   }
 }
 
@@ -168,6 +205,16 @@ export class TotpApi extends Namespace {
   enable(code: string, options?: RequestOptions): Promise<User> {
     return this.call("POST", "/v1/auth/totp/enable", { ...options, json: { code } });
   }
+
+  /**
+   * Turns two-factor off: needs the password and a current code.
+   *
+   * @example
+   * await session.totp.disable({ password, code: "123456" });
+   */
+  disable(input: DisableTotpInput, options?: RequestOptions): Promise<User> {
+    return this.call("POST", "/v1/auth/totp/disable", { ...options, json: input });
+  }
 }
 
 /**
@@ -197,5 +244,15 @@ export class TesseraSession {
    */
   me(options?: RequestOptions): Promise<User> {
     return this.#http.request("GET", "/v1/auth/me", options);
+  }
+
+  /**
+   * Changes the signed-in user's password; their other sessions end.
+   *
+   * @example
+   * await session.changePassword({ current_password: "old one", new_password: "a new long password" });
+   */
+  changePassword(input: ChangePasswordInput, options?: RequestOptions): Promise<{ ok: true }> {
+    return this.#http.request("POST", "/v1/auth/password", { ...options, json: input });
   }
 }

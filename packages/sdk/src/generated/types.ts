@@ -559,16 +559,7 @@ export type Customer = {
   country: string | null;
   metadata: Record<string, string>;
   /** On GET /v1/customers/{id}: per purpose, the latest consent record (docs/privacy.md). */
-  consents?: Record<
-    string,
-    {
-      status: "granted" | "withdrawn";
-      text_version: string;
-      /** ISO-8601 UTC time */
-      occurred_at: string;
-      record: string;
-    }
-  >;
+  consents?: CurrentConsents;
   /** ISO-8601 UTC time */
   created_at: string;
   /** ISO-8601 UTC time */
@@ -771,36 +762,7 @@ export type Payment = {
   /** Sent to the provider: the same key never charges twice. After a cascade, the current provider's key. */
   idempotency_key: string;
   /** Where routing sent it and why (null for payments made before routing kept decisions). */
-  routing: {
-    inputs: {
-      country: string | null;
-      currency: string;
-      amount: number;
-      method_type: "card";
-      channel: "ecommerce" | "recurring";
-    };
-    /** The rule that chose the candidates; null: none matched. */
-    rule: string | null;
-    /** Eligible ones in the order they are tried. */
-    candidates: {
-      provider: string;
-      eligible: boolean;
-      /** Why it could not take the payment. */
-      excluded: string | null;
-      score: number | null;
-      /** Decayed success rate (PSP × country × method). */
-      success_rate: number | null;
-      /** Decayed number of attempts behind the rate. */
-      observations: number | null;
-      /** Estimated fee, minor units. */
-      fee: number | null;
-      preferred: boolean;
-    }[];
-    chosen: string | null;
-    reason: string;
-    /** ISO-8601 UTC time */
-    decided_at: string;
-  } | null;
+  routing: RoutingDecision | null;
   /** Every provider tried, in order; the last is the current one. */
   attempts: {
     provider: string;
@@ -1860,4 +1822,1193 @@ export type AuditListParams = {
   from?: string;
   /** created_at < to */
   to?: string;
+};
+
+/**
+ * A tenant's plan, which sets its rate limits.
+ *
+ * @example
+ * const plan: TenantPlan = await platform.tenants.setPlan("acme", { plan: "growth" });
+ */
+export type TenantPlan = {
+  object: "tenant_plan";
+  tenant: string;
+  plan: string | null;
+};
+
+/**
+ * The plan to put a tenant on.
+ *
+ * @example
+ * const input: SetTenantPlanInput = { plan: "growth" };
+ */
+export type SetTenantPlanInput = {
+  plan: string | null;
+};
+
+/**
+ * A role: built in, or a tenant's own with its permissions.
+ *
+ * @example
+ * const role: Role = await tessera.roles.retrieve("role_123");
+ */
+export type Role = {
+  /** A custom role's id (role_…), or a built-in role's name. */
+  id: string;
+  object: "role";
+  name: string;
+  description: string | null;
+  built_in: boolean;
+  permissions: string[];
+  environment_permissions: Record<string, string[]>;
+  created_at: string | null;
+  updated_at: string | null;
+};
+
+/**
+ * A custom role of the tenant: a name and permissions.
+ *
+ * @example
+ * const input: CreateRoleInput = { name: "Billing ops", permissions: ["payments:read", "payments:refund"] };
+ */
+export type CreateRoleInput = {
+  name: string;
+  description?: string;
+  permissions: (
+    | "catalog:read"
+    | "catalog:write"
+    | "storefronts:read"
+    | "storefronts:write"
+    | "customers:read"
+    | "customers:write"
+    | "subscriptions:read"
+    | "subscriptions:write"
+    | "payments:read"
+    | "payments:write"
+    | "payments:refund"
+    | "invoices:read"
+    | "invoices:write"
+    | "entitlements:read"
+    | "entitlements:write"
+    | "events:read"
+    | "webhooks:read"
+    | "webhooks:write"
+    | "keys:manage"
+    | "test_clocks:write"
+    | "users:manage"
+    | "audit:read"
+    | "metrics:read"
+    | "privacy:read"
+    | "privacy:write"
+  )[];
+  /** Per environment name, the permissions the role has there instead of `permissions` (e.g. `{ "production": ["catalog:read"] }` for production read-only). */
+  environment_permissions?: Record<
+    string,
+    (
+      | "catalog:read"
+      | "catalog:write"
+      | "storefronts:read"
+      | "storefronts:write"
+      | "customers:read"
+      | "customers:write"
+      | "subscriptions:read"
+      | "subscriptions:write"
+      | "payments:read"
+      | "payments:write"
+      | "payments:refund"
+      | "invoices:read"
+      | "invoices:write"
+      | "entitlements:read"
+      | "entitlements:write"
+      | "events:read"
+      | "webhooks:read"
+      | "webhooks:write"
+      | "keys:manage"
+      | "test_clocks:write"
+      | "users:manage"
+      | "audit:read"
+      | "metrics:read"
+      | "privacy:read"
+      | "privacy:write"
+    )[]
+  >;
+};
+
+/**
+ * Changes to a custom role.
+ *
+ * @example
+ * const input: UpdateRoleInput = { permissions: ["payments:read"] };
+ */
+export type UpdateRoleInput = {
+  name?: string;
+  description?: string | null;
+  permissions?: (
+    | "catalog:read"
+    | "catalog:write"
+    | "storefronts:read"
+    | "storefronts:write"
+    | "customers:read"
+    | "customers:write"
+    | "subscriptions:read"
+    | "subscriptions:write"
+    | "payments:read"
+    | "payments:write"
+    | "payments:refund"
+    | "invoices:read"
+    | "invoices:write"
+    | "entitlements:read"
+    | "entitlements:write"
+    | "events:read"
+    | "webhooks:read"
+    | "webhooks:write"
+    | "keys:manage"
+    | "test_clocks:write"
+    | "users:manage"
+    | "audit:read"
+    | "metrics:read"
+    | "privacy:read"
+    | "privacy:write"
+  )[];
+  /** Per environment name, the permissions the role has there instead of `permissions` (e.g. `{ "production": ["catalog:read"] }` for production read-only). */
+  environment_permissions?: Record<
+    string,
+    (
+      | "catalog:read"
+      | "catalog:write"
+      | "storefronts:read"
+      | "storefronts:write"
+      | "customers:read"
+      | "customers:write"
+      | "subscriptions:read"
+      | "subscriptions:write"
+      | "payments:read"
+      | "payments:write"
+      | "payments:refund"
+      | "invoices:read"
+      | "invoices:write"
+      | "entitlements:read"
+      | "entitlements:write"
+      | "events:read"
+      | "webhooks:read"
+      | "webhooks:write"
+      | "keys:manage"
+      | "test_clocks:write"
+      | "users:manage"
+      | "audit:read"
+      | "metrics:read"
+      | "privacy:read"
+      | "privacy:write"
+    )[]
+  >;
+};
+
+/**
+ * The current password and the new one.
+ *
+ * @example
+ * const input: ChangePasswordInput = { current_password: "old one", new_password: "a new long password" };
+ */
+export type ChangePasswordInput = {
+  current_password: string;
+  new_password: string;
+};
+
+/**
+ * The e-mail that asks for a reset link.
+ *
+ * @example
+ * const input: ForgotPasswordInput = { email: "ada@example.com" };
+ */
+export type ForgotPasswordInput = {
+  email: string;
+};
+
+/**
+ * A one-time reset token and the new password.
+ *
+ * @example
+ * const input: ResetPasswordInput = { token, new_password: "a new long password" };
+ */
+export type ResetPasswordInput = {
+  token: string;
+  new_password: string;
+};
+
+/**
+ * A one-time password reset token issued by an admin.
+ *
+ * @example
+ * const { token }: PasswordReset = await tessera.users.issuePasswordReset("usr_123");
+ */
+export type PasswordReset = {
+  object: "password_reset";
+  user: string;
+  /** ISO-8601 UTC time */
+  expires_at: string;
+  /** Shown once: hand it to the user, who sets a new password with it. */
+  token: string;
+};
+
+/**
+ * A current TOTP code that turns the second factor off.
+ *
+ * @example
+ * const input: DisableTotpInput = { password, code: "123456" };
+ */
+export type DisableTotpInput = {
+  password: string;
+  code: string;
+};
+
+/**
+ * An export or erasure of a customer's data, with its status.
+ *
+ * @example
+ * const request: PrivacyRequest = await tessera.privacy.export("cus_123");
+ */
+export type PrivacyRequest = {
+  id: string;
+  object: "privacy_request";
+  customer: string;
+  kind: "export" | "erase";
+  /** export: pending → ready (the archive can be downloaded once) → downloaded, or expired; erase: completed. */
+  status: "pending" | "ready" | "downloaded" | "expired" | "completed" | "failed";
+  /** Erasure: per module, how many rows of each table were erased or pseudonymized. */
+  report: Record<string, Record<string, number>> | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  completed_at: string | null;
+  /** Export: the archive is deleted at this time if not downloaded. */
+  expires_at: string | null;
+  downloaded_at: string | null;
+};
+
+/**
+ * How to erase a customer who still has live subscriptions.
+ *
+ * @example
+ * const input: EraseCustomerInput = { active_subscriptions: "cancel" };
+ */
+export type EraseCustomerInput = {
+  /** What to do when the customer still has a subscription that is not cancelled or expired: `refuse` answers 409 CUSTOMER_HAS_ACTIVE_SUBSCRIPTIONS naming them; `cancel` cancels them now, then erases. */
+  active_subscriptions?: "refuse" | "cancel";
+};
+
+/**
+ * Everything held about one customer, as one archive.
+ *
+ * @example
+ * const archive: PrivacyExportArchive = await tessera.privacy.downloadArchive("prq_123");
+ */
+export type PrivacyExportArchive = {
+  format: "tessera.privacy-export/1";
+  customer: string;
+  /** ISO-8601 UTC time */
+  generated_at: string;
+  modules: Record<string, unknown>;
+};
+
+/**
+ * How long this environment keeps each kind of record.
+ *
+ * @example
+ * const policy: RetentionPolicy = await tessera.retention.retrievePolicy();
+ */
+export type RetentionPolicy = {
+  object: "retention_policy";
+  /** Delete finished webhook deliveries and their attempts after N days. */
+  webhook_delivery_log_days: number | null;
+  /** Clear the raw body of channel notifications after N days (the mapped fields stay: they decide state). */
+  channel_raw_days: number | null;
+  /** Delete usage records after N days (counters keep the totals). */
+  usage_record_days: number | null;
+  /** Delete events after N days (at least 7), once fanned out and with no delivery log left. */
+  event_days: number | null;
+  /** Erase customers whose last subscription ended N months ago (as POST …/privacy/erase does). */
+  anonymize_after_months: number | null;
+  updated_at: string | null;
+};
+
+/**
+ * Changes to the retention policy.
+ *
+ * @example
+ * const input: UpdateRetentionPolicyInput = { webhook_delivery_log_days: 30 };
+ */
+export type UpdateRetentionPolicyInput = {
+  /** Delete finished webhook deliveries and their attempts after N days. */
+  webhook_delivery_log_days?: number | null;
+  /** Clear the raw body of channel notifications after N days (the mapped fields stay: they decide state). */
+  channel_raw_days?: number | null;
+  /** Delete usage records after N days (counters keep the totals). */
+  usage_record_days?: number | null;
+  /** Delete events after N days (at least 7), once fanned out and with no delivery log left. */
+  event_days?: number | null;
+  /** Erase customers whose last subscription ended N months ago (as POST …/privacy/erase does). */
+  anonymize_after_months?: number | null;
+};
+
+/**
+ * One run of the retention policy and what it removed.
+ *
+ * @example
+ * const run: RetentionRun = await tessera.retention.run();
+ */
+export type RetentionRun = {
+  id: string;
+  object: "retention_run";
+  policy: RetentionPolicy;
+  /** Rows removed or anonymized, per rule. */
+  report: Record<string, number>;
+  /** ISO-8601 UTC time */
+  ran_at: string;
+};
+
+/**
+ * A consent given or withdrawn, with how and which text.
+ *
+ * @example
+ * const input: RecordConsentInput = { purpose: "marketing_email", status: "granted", method: "web_form", text_version: "v3" };
+ */
+export type RecordConsentInput = {
+  /** One of price_change, marketing_email, marketing_sms, push, terms, data_processing, profiling, or your own as `custom.<name>`. */
+  purpose:
+    | ("price_change" | "marketing_email" | "marketing_sms" | "push" | "terms" | "data_processing" | "profiling")
+    | string;
+  status: "granted" | "withdrawn";
+  /** The version of the text the customer was shown. */
+  text_version: string;
+  /** How the consent was given or withdrawn. */
+  method: "web_form" | "app" | "email_link" | "sms_reply" | "in_store" | "phone" | "api" | "import";
+  /** When the customer acted; default now. Not in the future. */
+  occurred_at?: string;
+  /** Who collected it on your side (an agent, a system), besides the API credential. */
+  collected_by?: string;
+  /** Up to 50 string key/value pairs for your own use. */
+  metadata?: Record<string, string>;
+};
+
+/**
+ * One consent record of a customer's history.
+ *
+ * @example
+ * const record: ConsentRecord = await tessera.consents.record("cus_123", input);
+ */
+export type ConsentRecord = {
+  id: string;
+  object: "consent";
+  customer: string;
+  purpose: string;
+  status: "granted" | "withdrawn";
+  text_version: string;
+  method: string;
+  /** ISO-8601 UTC time */
+  occurred_at: string;
+  collected_by: string | null;
+  /** The credential or user that recorded it. */
+  recorded_by: {
+    type: string;
+    id: string;
+    label?: string;
+  } | null;
+  metadata: Record<string, string>;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * A customer's current consent per purpose.
+ *
+ * @example
+ * const consents: CurrentConsents = await tessera.consents.current("cus_123");
+ */
+export type CurrentConsents = Record<
+  string,
+  {
+    status: "granted" | "withdrawn";
+    text_version: string;
+    /** ISO-8601 UTC time */
+    occurred_at: string;
+    record: string;
+  }
+>;
+
+/**
+ * A stored payment method: one token per PSP, never card data.
+ *
+ * @example
+ * const method: PaymentMethod = await tessera.paymentMethods.retrieve("cus_123", "pm_123");
+ */
+export type PaymentMethod = {
+  /** Use it as a subscription's `payment_method`: each PSP charges its own token. */
+  id: string;
+  object: "payment_method";
+  customer: string;
+  type: "card";
+  brand: string | null;
+  last4: string | null;
+  exp_month: number | null;
+  exp_year: number | null;
+  /** Same card, same fingerprint, where the PSP gives one. */
+  fingerprint: string | null;
+  /** The PSPs holding a token of it: routing considers only these. */
+  providers: string[];
+  default: boolean;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * A provider token (per PSP) to store for a customer.
+ *
+ * @example
+ * const input: CreatePaymentMethodInput = { providers: [{ name: "stripe", token: "pm_1N…" }] };
+ */
+export type CreatePaymentMethodInput = {
+  /** Where to vault the method: one client token per PSP. Vaulting it at several PSPs lets failover and routing move between them. */
+  providers: {
+    name: string;
+    /** The single-use token (or vendor payload) the PSP's client SDK gave you. */
+    token: string;
+  }[];
+  /** Make it the customer's default (the first method always is). */
+  default?: boolean;
+};
+
+/**
+ * A storefront's routing rules, fees and preferences.
+ *
+ * @example
+ * const settings: PaymentRoutingSettings = { rules: [], fees: [], preferences: [] };
+ */
+export type PaymentRoutingSettings = {
+  /** Checked in order; the first that matches names the candidates. None matching: every provider. */
+  rules?: {
+    name: string;
+    countries?: string[];
+    currencies?: string[];
+    /** Minor units, inclusive. */
+    min_amount?: number;
+    /** Minor units, inclusive. */
+    max_amount?: number;
+    method_types?: "card"[];
+    channels?: ("ecommerce" | "recurring")[];
+    /** The candidates when the rule matches. */
+    providers: string[];
+  }[];
+  fees?: {
+    provider: string;
+    /** Omit for the provider's fee in any other currency. */
+    currency?: string;
+    /** Percentage in basis points (2.9% = 290). */
+    percent_bps: number;
+    /** Fixed fee in minor units of the payment's currency. */
+    fixed: number;
+  }[];
+  /** Preferred providers per region: a candidate listed for the payer's country scores higher. */
+  geography?: {
+    countries: string[];
+    providers: string[];
+  }[];
+  required_features?: (
+    | "separate_capture"
+    | "partial_capture"
+    | "void"
+    | "partial_refund"
+    | "multiple_refunds"
+    | "customer_actions"
+    | "vaulting"
+  )[];
+  weights?: {
+    success: number;
+    cost: number;
+    geography: number;
+    /** The storefront's provider order as a preference: evidence must outweigh it to change the primary. */
+    order: number;
+  };
+};
+
+/**
+ * A storefront's routing settings as stored.
+ *
+ * @example
+ * const routing: PaymentRouting = await tessera.paymentRouting.retrieve("web");
+ */
+export type PaymentRouting = {
+  object: "payment_routing";
+  storefront: string;
+  rules: {
+    name: string;
+    countries?: string[];
+    currencies?: string[];
+    /** Minor units, inclusive. */
+    min_amount?: number;
+    /** Minor units, inclusive. */
+    max_amount?: number;
+    method_types?: "card"[];
+    channels?: ("ecommerce" | "recurring")[];
+    /** The candidates when the rule matches. */
+    providers: string[];
+  }[];
+  fees: {
+    provider: string;
+    /** Omit for the provider's fee in any other currency. */
+    currency?: string;
+    /** Percentage in basis points (2.9% = 290). */
+    percent_bps: number;
+    /** Fixed fee in minor units of the payment's currency. */
+    fixed: number;
+  }[];
+  geography: {
+    countries: string[];
+    providers: string[];
+  }[];
+  required_features: (
+    | "separate_capture"
+    | "partial_capture"
+    | "void"
+    | "partial_refund"
+    | "multiple_refunds"
+    | "customer_actions"
+    | "vaulting"
+  )[];
+  weights: {
+    success: number;
+    cost: number;
+    geography: number;
+    /** The storefront's provider order as a preference: evidence must outweigh it to change the primary. */
+    order: number;
+  };
+};
+
+/**
+ * A payment to route in a dry run.
+ *
+ * @example
+ * const input: RoutePreviewInput = { storefront: "web", amount: 999, currency: "EUR" };
+ */
+export type RoutePreviewInput = {
+  /** Storefront id or key. */
+  storefront: string;
+  amount: number;
+  currency: string;
+  country?: string;
+  method_type?: "card";
+  channel?: "ecommerce" | "recurring";
+  /** A stored payment method: only its PSPs are candidates. */
+  payment_method?: string;
+  /** Needed with payment_method; gives the country when omitted. */
+  customer?: string;
+};
+
+/**
+ * Which PSP was (or would be) chosen, the candidates and their scores.
+ *
+ * @example
+ * const decision: RoutingDecision = await tessera.paymentRouting.preview(input);
+ */
+export type RoutingDecision = {
+  inputs: {
+    country: string | null;
+    currency: string;
+    amount: number;
+    method_type: "card";
+    channel: "ecommerce" | "recurring";
+  };
+  /** The rule that chose the candidates; null: none matched. */
+  rule: string | null;
+  /** Eligible ones in the order they are tried. */
+  candidates: {
+    provider: string;
+    eligible: boolean;
+    /** Why it could not take the payment. */
+    excluded: string | null;
+    score: number | null;
+    /** Decayed success rate (PSP × country × method). */
+    success_rate: number | null;
+    /** Decayed number of attempts behind the rate. */
+    observations: number | null;
+    /** Estimated fee, minor units. */
+    fee: number | null;
+    preferred: boolean;
+  }[];
+  chosen: string | null;
+  reason: string;
+  /** ISO-8601 UTC time */
+  decided_at: string;
+};
+
+/**
+ * The seller on a storefront's invoices.
+ *
+ * @example
+ * const seller: LegalEntity = await tessera.invoicing.retrieveLegalEntity("web");
+ */
+export type LegalEntity = {
+  object: "legal_entity";
+  storefront: string;
+  legal_name: string;
+  address: {
+    line1: string;
+    line2: string | null;
+    city: string;
+    postal_code: string | null;
+    /** State, province or (Turkey) ilçe. */
+    region: string | null;
+    /** ISO 3166-1 alpha-2 country code. */
+    country: string;
+  };
+  vat_id: string | null;
+  tax_number: string | null;
+  tax_office: string | null;
+  email: string | null;
+  invoice_series: string;
+  credit_note_series: string;
+  numbering_reset: "never" | "yearly";
+  prices_include_tax: boolean;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * The seller's legal name, address, tax ids and invoice series.
+ *
+ * @example
+ * const input: LegalEntityInput = { legal_name: "Acme GmbH", address, vat_id: "DE123456789", invoice_series: "INV" };
+ */
+export type LegalEntityInput = {
+  legal_name: string;
+  address: {
+    line1: string;
+    line2?: string | null;
+    city: string;
+    postal_code?: string | null;
+    /** State, province or (Turkey) ilçe. */
+    region?: string | null;
+    /** ISO 3166-1 alpha-2 country code. */
+    country: string;
+  };
+  /** VAT identifier with its country prefix (DE123456789); checked against the country. */
+  vat_id?: string | null;
+  /** National tax number where it differs from the VAT id (Turkey: VKN, 10 digits). */
+  tax_number?: string | null;
+  /** Turkey: vergi dairesi. */
+  tax_office?: string | null;
+  email?: string | null;
+  /** Invoice number prefix; numbers run gaplessly per storefront and series. */
+  invoice_series?: string;
+  /** Invoice number prefix; numbers run gaplessly per storefront and series. */
+  credit_note_series?: string;
+  /** yearly: numbers restart at 1 each calendar year (the year is part of the number). */
+  numbering_reset?: "never" | "yearly";
+  /** true: a price is what the customer pays, tax included; false: tax is added on top. */
+  prices_include_tax?: boolean;
+};
+
+/**
+ * A customer's billing name, address and VAT id.
+ *
+ * @example
+ * const details: BillingDetails = await tessera.invoicing.retrieveBillingDetails("cus_123");
+ */
+export type BillingDetails = {
+  object: "billing_details";
+  customer: string;
+  type: "individual" | "business";
+  name: string;
+  address: {
+    line1: string;
+    line2: string | null;
+    city: string;
+    postal_code: string | null;
+    /** State, province or (Turkey) ilçe. */
+    region: string | null;
+    /** ISO 3166-1 alpha-2 country code. */
+    country: string;
+  };
+  vat_id: string | null;
+  tax_number: string | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * A customer's billing details.
+ *
+ * @example
+ * const input: BillingDetailsInput = { name: "Ada", address: { line1: "Main St 1", city: "Berlin", postal_code: "10115", country: "DE" } };
+ */
+export type BillingDetailsInput = {
+  type?: "individual" | "business";
+  name: string;
+  address: {
+    line1: string;
+    line2?: string | null;
+    city: string;
+    postal_code?: string | null;
+    /** State, province or (Turkey) ilçe. */
+    region?: string | null;
+    /** ISO 3166-1 alpha-2 country code. */
+    country: string;
+  };
+  /** Businesses only. An EU VAT id of another member state than the seller's: reverse charge. */
+  vat_id?: string | null;
+  /** Turkey: TCKN (11) or VKN (10). */
+  tax_number?: string | null;
+};
+
+/**
+ * An invoice tied to one captured charge.
+ *
+ * @example
+ * const invoice: Invoice = await tessera.invoices.retrieve("inv_123");
+ */
+export type Invoice = {
+  id: string;
+  /** Gapless per storefront and series (and year, where numbering resets). */
+  number: string;
+  series: string;
+  sequence: number;
+  storefront: string;
+  customer: string;
+  subscription: string | null;
+  payment: string;
+  /** YYYY-MM-DD, UTC. */
+  issue_date: string;
+  currency: string;
+  lines: {
+    /** 1, 2, … (EN 16931 BT-126, the line identifier). */
+    position: number;
+    /** discount lines (negative amounts) are filled by campaigns. */
+    kind: "subscription" | "proration" | "discount";
+    description: string;
+    bundle: string | null;
+    price: string | null;
+    period_start: string | null;
+    period_end: string | null;
+    quantity: number;
+    unit_net_amount: number;
+    /** Minor units, without tax. */
+    net_amount: number;
+    /** S standard/reduced rate, Z zero rated, E exempt, AE reverse charge, G export outside the EU, O outside the scope of VAT. */
+    tax_category: "S" | "Z" | "E" | "AE" | "G" | "O";
+    tax_rate: string;
+    tax: {
+      /** Which rule decided: domestic, oss_b2c, eu_b2b_reverse_charge, export, tr_kdv. */
+      rule: string;
+      inputs: Record<string, string | number | boolean | null>;
+      /** S standard/reduced rate, Z zero rated, E exempt, AE reverse charge, G export outside the EU, O outside the scope of VAT. */
+      category: "S" | "Z" | "E" | "AE" | "G" | "O";
+      /** Percent as a decimal string (19, 5.5, 0). */
+      rate: string;
+      note: string | null;
+    };
+  }[];
+  tax_subtotals: {
+    /** S standard/reduced rate, Z zero rated, E exempt, AE reverse charge, G export outside the EU, O outside the scope of VAT. */
+    category: "S" | "Z" | "E" | "AE" | "G" | "O";
+    rate: string;
+    taxable_amount: number;
+    tax_amount: number;
+    exemption_reason: string | null;
+  }[];
+  net_total: number;
+  tax_total: number;
+  /** EN 16931 BT-114: the gross price is kept to the cent. */
+  rounding_amount: number;
+  /** What is payable: net + tax + rounding. */
+  total: number;
+  /** EN 16931 BT-113: what the payment captured. */
+  amount_paid: number;
+  /** total − amount_paid (0 when the charge paid it all). */
+  amount_due: number;
+  seller: {
+    name: string | null;
+    address: {
+      line1: string;
+      line2: string | null;
+      city: string;
+      postal_code: string | null;
+      /** State, province or (Turkey) ilçe. */
+      region: string | null;
+      /** ISO 3166-1 alpha-2 country code. */
+      country: string;
+    } | null;
+    /** The party's country (the address's, or the customer's). */
+    country: string | null;
+    vat_id: string | null;
+    tax_number: string | null;
+    tax_office?: string | null;
+    business: boolean;
+  };
+  buyer: {
+    name: string | null;
+    address: {
+      line1: string;
+      line2: string | null;
+      city: string;
+      postal_code: string | null;
+      /** State, province or (Turkey) ilçe. */
+      region: string | null;
+      /** ISO 3166-1 alpha-2 country code. */
+      country: string;
+    } | null;
+    /** The party's country (the address's, or the customer's). */
+    country: string | null;
+    vat_id: string | null;
+    tax_number: string | null;
+    tax_office?: string | null;
+    business: boolean;
+  };
+  notes: string[];
+  fiscal: {
+    provider: string | null;
+    /** none: the storefront has no fiscal provider. pending → submitted → accepted | rejected at the fiscal provider. */
+    status: "none" | "pending" | "submitted" | "accepted" | "rejected";
+    /** The provider's id for the document (e-Arşiv: ETTN). */
+    reference: string | null;
+    /** Why the provider rejected it, in its words. */
+    reason: string | null;
+    attempts: number;
+  };
+  /** ISO-8601 UTC time */
+  created_at: string;
+  object: "invoice";
+  type_code: 380;
+  credited_amount: number;
+};
+
+/**
+ * A credit note tied to one refund and its invoice.
+ *
+ * @example
+ * const note: CreditNote = await tessera.creditNotes.retrieve("crn_123");
+ */
+export type CreditNote = {
+  id: string;
+  /** Gapless per storefront and series (and year, where numbering resets). */
+  number: string;
+  series: string;
+  sequence: number;
+  storefront: string;
+  customer: string;
+  subscription: string | null;
+  payment: string;
+  /** YYYY-MM-DD, UTC. */
+  issue_date: string;
+  currency: string;
+  lines: {
+    /** 1, 2, … (EN 16931 BT-126, the line identifier). */
+    position: number;
+    /** discount lines (negative amounts) are filled by campaigns. */
+    kind: "subscription" | "proration" | "discount";
+    description: string;
+    bundle: string | null;
+    price: string | null;
+    period_start: string | null;
+    period_end: string | null;
+    quantity: number;
+    unit_net_amount: number;
+    /** Minor units, without tax. */
+    net_amount: number;
+    /** S standard/reduced rate, Z zero rated, E exempt, AE reverse charge, G export outside the EU, O outside the scope of VAT. */
+    tax_category: "S" | "Z" | "E" | "AE" | "G" | "O";
+    tax_rate: string;
+    tax: {
+      /** Which rule decided: domestic, oss_b2c, eu_b2b_reverse_charge, export, tr_kdv. */
+      rule: string;
+      inputs: Record<string, string | number | boolean | null>;
+      /** S standard/reduced rate, Z zero rated, E exempt, AE reverse charge, G export outside the EU, O outside the scope of VAT. */
+      category: "S" | "Z" | "E" | "AE" | "G" | "O";
+      /** Percent as a decimal string (19, 5.5, 0). */
+      rate: string;
+      note: string | null;
+    };
+  }[];
+  tax_subtotals: {
+    /** S standard/reduced rate, Z zero rated, E exempt, AE reverse charge, G export outside the EU, O outside the scope of VAT. */
+    category: "S" | "Z" | "E" | "AE" | "G" | "O";
+    rate: string;
+    taxable_amount: number;
+    tax_amount: number;
+    exemption_reason: string | null;
+  }[];
+  net_total: number;
+  tax_total: number;
+  /** EN 16931 BT-114: the gross price is kept to the cent. */
+  rounding_amount: number;
+  /** What is payable: net + tax + rounding. */
+  total: number;
+  /** EN 16931 BT-113: what the payment captured. */
+  amount_paid: number;
+  /** total − amount_paid (0 when the charge paid it all). */
+  amount_due: number;
+  seller: {
+    name: string | null;
+    address: {
+      line1: string;
+      line2: string | null;
+      city: string;
+      postal_code: string | null;
+      /** State, province or (Turkey) ilçe. */
+      region: string | null;
+      /** ISO 3166-1 alpha-2 country code. */
+      country: string;
+    } | null;
+    /** The party's country (the address's, or the customer's). */
+    country: string | null;
+    vat_id: string | null;
+    tax_number: string | null;
+    tax_office?: string | null;
+    business: boolean;
+  };
+  buyer: {
+    name: string | null;
+    address: {
+      line1: string;
+      line2: string | null;
+      city: string;
+      postal_code: string | null;
+      /** State, province or (Turkey) ilçe. */
+      region: string | null;
+      /** ISO 3166-1 alpha-2 country code. */
+      country: string;
+    } | null;
+    /** The party's country (the address's, or the customer's). */
+    country: string | null;
+    vat_id: string | null;
+    tax_number: string | null;
+    tax_office?: string | null;
+    business: boolean;
+  };
+  notes: string[];
+  fiscal: {
+    provider: string | null;
+    /** none: the storefront has no fiscal provider. pending → submitted → accepted | rejected at the fiscal provider. */
+    status: "none" | "pending" | "submitted" | "accepted" | "rejected";
+    /** The provider's id for the document (e-Arşiv: ETTN). */
+    reference: string | null;
+    /** Why the provider rejected it, in its words. */
+    reason: string | null;
+    attempts: number;
+  };
+  /** ISO-8601 UTC time */
+  created_at: string;
+  object: "credit_note";
+  type_code: 381;
+  /** The invoice it credits (EN 16931 billing reference). */
+  invoice: string;
+  invoice_number: string;
+};
+
+/**
+ * Filters of the invoice and credit note lists.
+ *
+ * @example
+ * const params: InvoiceListParams = { customer: "cus_123", limit: 20 };
+ */
+export type InvoiceListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  customer?: string;
+  subscription?: string;
+  payment?: string;
+  storefront?: string;
+};
+
+/**
+ * Subscription metrics now: MRR, ARR, churn, trials, recovery.
+ *
+ * @example
+ * const summary: MetricsSummary = await tessera.metrics.summary();
+ */
+export type MetricsSummary = {
+  object: "metrics_summary";
+  /** The environment's now (its test clock when frozen). */
+  as_of: string;
+  mrr: {
+    currency: string;
+    amount: number;
+  }[];
+  arr: {
+    currency: string;
+    amount: number;
+  }[];
+  active_subscriptions: number;
+  active_trials: number;
+  trial_conversion_30d: {
+    /** numerator / denominator, 0…1; null when the denominator is 0. */
+    rate: number | null;
+    numerator: number;
+    denominator: number;
+  };
+  customer_churn_30d: {
+    /** numerator / denominator, 0…1; null when the denominator is 0. */
+    rate: number | null;
+    numerator: number;
+    denominator: number;
+  };
+  mrr_churn_30d: {
+    currency: string;
+    rate: number | null;
+    churned: number;
+    base: number;
+  }[];
+  new_customers_30d: number;
+  revenue_28d: {
+    currency: string;
+    amount: number;
+  }[];
+  payment_recovery_30d: {
+    /** numerator / denominator, 0…1; null when the denominator is 0. */
+    rate: number | null;
+    numerator: number;
+    denominator: number;
+  };
+};
+
+/**
+ * Weekly subscription metrics for charts.
+ *
+ * @example
+ * const history: MetricsHistory = await tessera.metrics.history({ weeks: 12 });
+ */
+export type MetricsHistory = {
+  object: "metrics_history";
+  points: {
+    /** ISO-8601 UTC time */
+    at: string;
+    mrr: {
+      currency: string;
+      amount: number;
+    }[];
+    active_subscriptions: number;
+  }[];
+};
+
+/**
+ * How many weeks of history.
+ *
+ * @example
+ * const params: MetricsHistoryParams = { weeks: 12 };
+ */
+export type MetricsHistoryParams = {
+  /** How many weeks back. */
+  weeks?: number;
+};
+
+/**
+ * A PayPal subscription to start for a customer.
+ *
+ * @example
+ * const input: StartPayPalSubscriptionInput = { customer: "cus_123", plan_id: "P-123", return_url, cancel_url };
+ */
+export type StartPayPalSubscriptionInput = {
+  /** Our customer id; PayPal echoes it as custom_id. */
+  customer: string;
+  /** The PayPal plan (P-…), mapped to a price in the product map. */
+  plan_id: string;
+  /** Where PayPal sends the buyer after approving. */
+  return_url: string;
+  /** Where PayPal sends the buyer after declining. */
+  cancel_url: string;
+  brand_name?: string;
+};
+
+/**
+ * A PayPal subscription started, with the link the customer approves it at.
+ *
+ * @example
+ * const { approval_url }: PayPalSubscriptionStarted = await tessera.channels.startPayPalSubscription("web", input);
+ */
+export type PayPalSubscriptionStarted = {
+  object: "paypal_subscription";
+  /** PayPal's subscription id (I-…). */
+  vendor_subscription_id: string;
+  /** PayPal's status: APPROVAL_PENDING until the buyer approves. */
+  status: string;
+  /** Send the buyer here to approve the subscription. */
+  approval_url: string | null;
+  customer: string;
+  plan_id: string;
+};
+
+/**
+ * Why a vendor subscription is cancelled.
+ *
+ * @example
+ * const input: CancelVendorSubscriptionInput = { reason: "customer asked" };
+ */
+export type CancelVendorSubscriptionInput = {
+  /** Told to the vendor (PayPal requires one). */
+  reason: string;
+};
+
+/**
+ * A cancellation sent to the vendor, applied when its notification arrives.
+ *
+ * @example
+ * const result: VendorCancelRequested = await tessera.channels.cancelPayPalSubscription("web", "I-123");
+ */
+export type VendorCancelRequested = {
+  object: "vendor_cancel";
+  channel: string;
+  vendor_subscription_id: string;
+  /** The vendor accepted; the subscription moves when its notification arrives. */
+  status: "requested";
+};
+
+/**
+ * A carrier-billing authorisation to start for a phone number.
+ *
+ * @example
+ * const input: StartTelecomAuthorisationInput = { customer: "cus_123", product: "gold", flow: "pin", msisdn: "+4915112345678", country: "DE", channel_code: "de-telekom" };
+ */
+export type StartTelecomAuthorisationInput = {
+  customer: string;
+  /** The product id mapped to a price in the product map. */
+  product: string;
+  /** pin: a PIN by SMS to `msisdn`; he: header enrichment. */
+  flow: "pin" | "he";
+  /** For the PIN flow. Sent to the aggregator, never stored (only a masked form is returned). */
+  msisdn?: string;
+  country: string;
+  /** The aggregator's carrier route, e.g. sandbox-ee. */
+  channel_code: string;
+};
+
+/**
+ * A carrier-billing authorisation and its charging token.
+ *
+ * @example
+ * const auth: TelecomAuthorisation = await tessera.channels.startTelecomAuthorisation("web", input);
+ */
+export type TelecomAuthorisation = {
+  object: "telecom_authorisation";
+  /** Names the subscription in every callback. */
+  operation_reference: string;
+  charging_token: string | null;
+  /** new, pending (PIN sent), confirmed, verified, failed or invalidated. */
+  state: string;
+  /** Header enrichment: the URL the consumer's browser opens. */
+  he_url: string | null;
+  /** Masked: country code and last two digits. */
+  msisdn: string | null;
+};
+
+/**
+ * The PIN the subscriber received by SMS.
+ *
+ * @example
+ * const input: TelecomPinInput = { pin: "1234" };
+ */
+export type TelecomPinInput = {
+  pin: string;
 };
