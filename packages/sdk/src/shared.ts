@@ -12,9 +12,8 @@ export { PaymentMethodsApi, PaymentRoutingApi } from "./client/payment-methods.j
 export { type TenantWithKeys, TesseraPlatform, type TesseraPlatformOptions } from "./client/platform.js";
 export { ConsentsApi, PrivacyApi, RetentionApi } from "./client/privacy.js";
 export type { CatalogListParams, CustomerListParams, ListParams, Page } from "./client/resources.js";
-export { RolesApi } from "./client/roles.js";
 export { Tessera } from "./client/tessera.js";
-export { SessionsApi, TesseraAuth, TesseraSession, TotpApi, UsersApi } from "./client/users.js";
+export { RolesApi, SessionsApi, TesseraAuth, TesseraSession, TotpApi, UsersApi } from "./client/users.js";
 export { CLAIMS_VERSION, TOKEN_ALGORITHMS, TOKEN_MAX_BYTES, TOKEN_TYP } from "./constants.js";
 export type { Quota, TokenSubscription } from "./entitlements.js";
 export { Entitlements } from "./entitlements.js";

@@ -349,6 +349,12 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
 };
 
 /**
+ * Path prefixes of what belongs to a tenant as a whole (its people and their roles): the same seen
+ * from every environment, so the cross-environment case of the route suite does not apply to them.
+ */
+export const TENANT_WIDE_PREFIXES: readonly string[] = ["/v1/users", "/v1/roles"];
+
+/**
  * Routes that need no credential at all (JWKS, say). Listing one here is a deliberate act: the
  * suite fails for an `x-permission: public` route that is not listed.
  */

@@ -1,7 +1,15 @@
 import { SCOPES, scopeAllows } from "@tessera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSystemAccess } from "../src/db/access.js";
-import { BODIES, FIXTURES, type FixtureParams, fixtureFor, member, PUBLIC_ROUTES } from "./fixtures.js";
+import {
+  BODIES,
+  FIXTURES,
+  type FixtureParams,
+  fixtureFor,
+  member,
+  PUBLIC_ROUTES,
+  TENANT_WIDE_PREFIXES,
+} from "./fixtures.js";
 import { type ApiClient, type ApiResult, client, createTestApp, createTestTenant, type TestTenant } from "./harness.js";
 
 /*
@@ -59,6 +67,9 @@ const onlyPermission = new Map<string, string>();
 const alphaFixtures = new Map<string, FixtureParams | Error>();
 /** Every id alpha's fixtures created: none may show up in anything bravo reads. */
 const alphaIds = new Set<string>();
+/** The ids alpha's development fixtures created that belong to that environment (not tenant-wide). */
+const alphaEnvIds = new Set<string>();
+const tenantWide = (path: string) => TENANT_WIDE_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
 let alphaSnapshot: Map<string, unknown>;
 
 function collectIds(value: unknown, into: Set<string>) {
@@ -75,7 +86,11 @@ function collectIds(value: unknown, into: Set<string>) {
 function recording(api: ApiClient): ApiClient {
   return async (method, path, body, headers) => {
     const res = await api(method, path, body, headers);
-    if (res.status < 300) collectIds(res.body, alphaIds);
+    if (res.status < 300) {
+      collectIds(res.body, alphaIds);
+      // Accepting an invitation answers with the (tenant-wide) user.
+      if (!tenantWide(path) && !path.startsWith("/v1/auth/")) collectIds(res.body, alphaEnvIds);
+    }
     return res;
   };
 }
@@ -296,6 +311,55 @@ describe.each(tenantOps.map((op) => [label(op), op] as const))("%s", (_, op) => 
     }
   });
 });
+
+/*
+ * The same isolation between two environments of one tenant: alpha's production key (full access)
+ * on alpha's development objects. What is tenant-wide (TENANT_WIDE_PREFIXES) is exempt by design.
+ */
+describe.each(tenantOps.filter((op) => !tenantWide(op.path)).map((op) => [label(op), op] as const))(
+  "%s (across environments)",
+  (_, op) => {
+    it("isolates environments: the tenant's production key cannot read, list, change or delete development's objects", async () => {
+      const intruder = alpha.as("production");
+      if (op.params.length) {
+        const res = await intruder(op.method, fill(op.path, alphaParams(op)), bodyFor(op));
+        expect(summary(res), `production's key on development's ids: ${JSON.stringify(res.body)}`).toEqual({
+          status: 404,
+          code: "NOT_FOUND",
+        });
+      } else if (op.method === "GET") {
+        const res = await intruder("GET", `${op.path}${op.path.includes("?") ? "&" : "?"}limit=100`);
+        expect(res.status).toBe(200);
+        // Items about the tenant as a whole (`environment: null`, e.g. audit records of its members)
+        // are seen from every environment by design.
+        const items = Array.isArray(res.body?.data)
+          ? res.body.data.filter((item: { environment?: unknown }) => item?.environment !== null)
+          : res.body;
+        const text = JSON.stringify(items);
+        expect(
+          [...alphaEnvIds].filter((id) => text.includes(id)),
+          "development's ids in production's list",
+        ).toEqual([]);
+      } else {
+        const res = await intruder(op.method, op.path, bodyFor(op));
+        if (BODIES[label(op)]) {
+          expect(
+            res.status,
+            `production created something referring to development's objects: ${JSON.stringify(res.body)}`,
+          ).toBeGreaterThanOrEqual(400);
+          expect([401, 403, 500]).not.toContain(res.status);
+        }
+      }
+      if (op.method !== "GET") {
+        const after = await snapshotAlpha();
+        for (const [key, before] of alphaSnapshot) {
+          if (tenantWide(key.slice(4))) continue;
+          expect(after.get(key), `${key} after production's ${label(op)}`).toEqual(before);
+        }
+      }
+    });
+  },
+);
 
 describe.each(platformOps.map((op) => [label(op), op] as const))("%s (platform)", (_, op) => {
   it("needs a platform key: none or a tenant key is 401", async () => {

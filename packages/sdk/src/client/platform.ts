@@ -2,7 +2,6 @@ import type {
   ApiKeyWithSecret,
   CreateEnvironmentInput,
   CreateTenantInput,
-  SetTenantPlanInput,
   Tenant,
   TenantPlan,
 } from "../generated/types.js";
@@ -73,13 +72,13 @@ export class TenantsApi extends Namespace {
   }
 
   /**
-   * Puts a tenant on a plan (its rate limits follow); null returns it to the default.
+   * Sets a tenant's plan, which picks its rate limits; `null` for the defaults.
    *
    * @example
-   * await platform.tenants.setPlan("acme", { plan: "growth" });
+   * await platform.tenants.setPlan("acme", "pro");
    */
-  setPlan(idOrSlug: string, input: SetTenantPlanInput, options?: RequestOptions): Promise<TenantPlan> {
-    return this.call("PUT", `/v1/tenants/${seg(idOrSlug)}/plan`, { ...options, json: input });
+  setPlan(idOrSlug: string, plan: string | null, options?: RequestOptions): Promise<TenantPlan> {
+    return this.call("PUT", `/v1/tenants/${seg(idOrSlug)}/plan`, { ...options, json: { plan } });
   }
 }
 

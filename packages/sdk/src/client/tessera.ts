@@ -10,8 +10,7 @@ import { MetricsApi } from "./metrics.js";
 import { PaymentMethodsApi, PaymentRoutingApi } from "./payment-methods.js";
 import { ConsentsApi, PrivacyApi, RetentionApi } from "./privacy.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
-import { RolesApi } from "./roles.js";
-import { UsersApi } from "./users.js";
+import { RolesApi, UsersApi } from "./users.js";
 import { WebhookEndpointsApi } from "./webhook-endpoints.js";
 
 /**
@@ -63,10 +62,10 @@ export class Tessera {
   readonly jwks: JwksApi;
   /** The tenant's users: invite, list, update, remove. */
   readonly users: UsersApi;
+  /** Built-in and custom roles: list, create, change, delete. */
+  readonly roles: RolesApi;
   /** The audit trail: list, all, lineage. */
   readonly audit: AuditApi;
-  /** Roles, built in and custom: list, create, retrieve, update, delete. */
-  readonly roles: RolesApi;
   /** Customers' stored payment methods: create, list, retrieve, detach, setDefault. */
   readonly paymentMethods: PaymentMethodsApi;
   /** Payment routing of storefronts: retrieve, update, preview. */
@@ -105,8 +104,8 @@ export class Tessera {
     this.grants = new GrantsApi(this.#http);
     this.signingKeys = new SigningKeysApi(this.#http);
     this.users = new UsersApi(this.#http);
-    this.audit = new AuditApi(this.#http);
     this.roles = new RolesApi(this.#http);
+    this.audit = new AuditApi(this.#http);
     this.paymentMethods = new PaymentMethodsApi(this.#http);
     this.paymentRouting = new PaymentRoutingApi(this.#http);
     this.invoicing = new InvoicingApi(this.#http);

@@ -2,17 +2,19 @@ import type {
   AcceptInvitationInput,
   ChangePasswordInput,
   CreateInvitationInput,
+  CreateRoleInput,
   DisableTotpInput,
-  ForgotPasswordInput,
   Invitation,
   LoginInput,
   Member,
   PasswordReset,
   ResetPasswordInput,
+  Role,
   Session,
   SessionTokens,
   TotpSetup,
   UpdateMembershipInput,
+  UpdateRoleInput,
   User,
 } from "../generated/types.js";
 import { createHttp, type Http, type RequestOptions, seg, type TesseraOptions } from "./http.js";
@@ -66,14 +68,71 @@ export class UsersApi extends Namespace {
   }
 
   /**
-   * Issues a one-time password reset token for a user of this tenant (an admin's reset; hand it
-   * over out of band). It expires soon and works once.
+   * A one-time password reset token for a user who belongs to this tenant only (shown once).
    *
    * @example
    * const { token } = await tessera.users.issuePasswordReset("usr_123");
    */
   issuePasswordReset(user: string, options?: RequestOptions): Promise<PasswordReset> {
     return this.call("POST", `/v1/users/${seg(user)}/password-reset`, options);
+  }
+}
+
+/**
+ * The built-in roles and the tenant's custom roles (`tessera.roles`). Needs `users:manage`.
+ *
+ * @example
+ * const role = await tessera.roles.create({ name: "catalog-dev", permissions: ["catalog:write"] });
+ */
+export class RolesApi extends Namespace {
+  /**
+   * Built-in roles (immutable) and the tenant's own.
+   *
+   * @example
+   * const { data } = await tessera.roles.list();
+   */
+  list(options?: RequestOptions): Promise<Page<Role>> {
+    return this.call("GET", "/v1/roles", options);
+  }
+
+  /**
+   * A custom role by id, or a built-in role by name.
+   *
+   * @example
+   * const viewer = await tessera.roles.retrieve("viewer");
+   */
+  retrieve(id: string, options?: RequestOptions): Promise<Role> {
+    return this.call("GET", `/v1/roles/${seg(id)}`, options);
+  }
+
+  /**
+   * Creates a custom role; it cannot grant what the caller does not hold.
+   *
+   * @example
+   * await tessera.roles.create({ name: "readonly-prod", permissions: ["catalog:read"] });
+   */
+  create(input: CreateRoleInput, options?: RequestOptions): Promise<Role> {
+    return this.call("POST", "/v1/roles", { ...options, json: input });
+  }
+
+  /**
+   * Changes a custom role (built-in roles are immutable).
+   *
+   * @example
+   * await tessera.roles.update("role_123", { permissions: ["catalog:read", "events:read"] });
+   */
+  update(id: string, input: UpdateRoleInput, options?: RequestOptions): Promise<Role> {
+    return this.call("PATCH", `/v1/roles/${seg(id)}`, { ...options, json: input });
+  }
+
+  /**
+   * Deletes a custom role that nobody holds.
+   *
+   * @example
+   * await tessera.roles.delete("role_123");
+   */
+  delete(id: string, options?: RequestOptions): Promise<Role> {
+    return this.call("DELETE", `/v1/roles/${seg(id)}`, options);
   }
 }
 
@@ -130,14 +189,13 @@ export class TesseraAuth {
   }
 
   /**
-   * Asks for a password reset link by e-mail. The answer is the same whether or not the address
-   * belongs to a user.
+   * Asks for a password reset e-mail; the answer is the same whether or not the email has an account.
    *
    * @example
-   * await auth.forgotPassword({ email: "ada@example.com" });
+   * await auth.forgotPassword("ada@example.com");
    */
-  forgotPassword(input: ForgotPasswordInput, options?: RequestOptions): Promise<{ ok: true }> {
-    return this.#http.request("POST", "/v1/auth/password/forgot", { ...options, json: input, anonymous: true });
+  forgotPassword(email: string, options?: RequestOptions): Promise<{ ok: true }> {
+    return this.#http.request("POST", "/v1/auth/password/forgot", { ...options, json: { email }, anonymous: true });
   }
 
   /**
@@ -207,7 +265,7 @@ export class TotpApi extends Namespace {
   }
 
   /**
-   * Turns two-factor off: needs the password and a current code.
+   * Turns two-factor off with the password and a current code.
    *
    * @example
    * await session.totp.disable({ password, code: "123456" });
@@ -247,10 +305,10 @@ export class TesseraSession {
   }
 
   /**
-   * Changes the signed-in user's password; their other sessions end.
+   * Changes the password (the current one is needed); every other session ends.
    *
    * @example
-   * await session.changePassword({ current_password: "old one", new_password: "a new long password" });
+   * await session.changePassword({ current_password: old, new_password: "a new long password" });
    */
   changePassword(input: ChangePasswordInput, options?: RequestOptions): Promise<{ ok: true }> {
     return this.#http.request("POST", "/v1/auth/password", { ...options, json: input });

@@ -1746,107 +1746,6 @@ export type UpdateMembershipInput = {
 };
 
 /**
- * One record of the audit trail: an action, a decision or an outcome.
- *
- * @example
- * const { data }: { data: AuditRecord[] } = await tessera.audit.list({ object_id: "sub_123" });
- */
-export type AuditRecord = {
-  id: string;
-  object: "audit_record";
-  /** Position in the tenant's hash chain, from 1, without gaps. */
-  seq: number;
-  kind: "action" | "decision" | "outcome";
-  /** What happened: an event type, or a decision/outcome name. */
-  action: string;
-  /** null for tenant-wide records (platform reads). */
-  environment: string | null;
-  object_type: string | null;
-  object_id: string | null;
-  actor: {
-    type: "api_key" | "user" | "platform_key" | "system" | "channel" | "provider";
-    id: string;
-    label?: string;
-  } | null;
-  request_id: string | null;
-  idempotency_key: string | null;
-  correlation_id: string | null;
-  causation_id: string | null;
-  event_id: string | null;
-  /** The object before, secrets and personal data redacted. */
-  before: unknown | null;
-  /** The object after, secrets and personal data redacted. */
-  after: unknown | null;
-  reason: string | null;
-  data: Record<string, unknown>;
-  /** ISO-8601 UTC time */
-  created_at: string;
-  /** ISO-8601 UTC time */
-  recorded_at: string;
-  prev_hash: string;
-  hash: string;
-};
-
-/**
- * Everything recorded under one correlation id, in order: action → decision → outcome.
- *
- * @example
- * const lineage: AuditLineage = await tessera.audit.lineage("req_123");
- */
-export type AuditLineage = {
-  object: "audit_lineage";
-  correlation_id: string;
-  /** Action → decision → outcome, in the order they happened. */
-  data: AuditRecord[];
-};
-
-/**
- * Filters of the audit trail.
- *
- * @example
- * const params: AuditListParams = { kind: "decision", limit: 50 };
- */
-export type AuditListParams = {
-  /** Page size, 1–100 (default 20). */
-  limit?: number;
-  /** Cursor: the `next_cursor` of the previous page. */
-  starting_after?: string;
-  /** An actor id (`key_…`, a job type, …), or `type:id`. */
-  actor?: string;
-  object_id?: string;
-  object_type?: string;
-  /** An action, or a prefix ending in `.*`. */
-  action?: string;
-  kind?: "action" | "decision" | "outcome";
-  /** created_at ≥ from */
-  from?: string;
-  /** created_at < to */
-  to?: string;
-};
-
-/**
- * A tenant's plan, which sets its rate limits.
- *
- * @example
- * const plan: TenantPlan = await platform.tenants.setPlan("acme", { plan: "growth" });
- */
-export type TenantPlan = {
-  object: "tenant_plan";
-  tenant: string;
-  plan: string | null;
-};
-
-/**
- * The plan to put a tenant on.
- *
- * @example
- * const input: SetTenantPlanInput = { plan: "growth" };
- */
-export type SetTenantPlanInput = {
-  plan: string | null;
-};
-
-/**
  * A role: built in, or a tenant's own with its permissions.
  *
  * @example
@@ -2015,16 +1914,6 @@ export type ChangePasswordInput = {
 };
 
 /**
- * The e-mail that asks for a reset link.
- *
- * @example
- * const input: ForgotPasswordInput = { email: "ada@example.com" };
- */
-export type ForgotPasswordInput = {
-  email: string;
-};
-
-/**
  * A one-time reset token and the new password.
  *
  * @example
@@ -2033,6 +1922,17 @@ export type ForgotPasswordInput = {
 export type ResetPasswordInput = {
   token: string;
   new_password: string;
+};
+
+/**
+ * A current TOTP code that turns the second factor off.
+ *
+ * @example
+ * const input: DisableTotpInput = { password, code: "123456" };
+ */
+export type DisableTotpInput = {
+  password: string;
+  code: string;
 };
 
 /**
@@ -2051,14 +1951,114 @@ export type PasswordReset = {
 };
 
 /**
- * A current TOTP code that turns the second factor off.
+ * A tenant's plan, which sets its rate limits.
  *
  * @example
- * const input: DisableTotpInput = { password, code: "123456" };
+ * const plan: TenantPlan = await platform.tenants.setPlan("acme", { plan: "growth" });
  */
-export type DisableTotpInput = {
-  password: string;
-  code: string;
+export type TenantPlan = {
+  object: "tenant_plan";
+  tenant: string;
+  plan: string | null;
+};
+
+/**
+ * One record of the audit trail: an action, a decision or an outcome.
+ *
+ * @example
+ * const { data }: { data: AuditRecord[] } = await tessera.audit.list({ object_id: "sub_123" });
+ */
+export type AuditRecord = {
+  id: string;
+  object: "audit_record";
+  /** Position in the tenant's hash chain, from 1, without gaps. */
+  seq: number;
+  kind: "action" | "decision" | "outcome";
+  /** What happened: an event type, or a decision/outcome name. */
+  action: string;
+  /** null for tenant-wide records (platform reads). */
+  environment: string | null;
+  object_type: string | null;
+  object_id: string | null;
+  actor: {
+    type: "api_key" | "user" | "platform_key" | "system" | "channel" | "provider";
+    id: string;
+    label?: string;
+  } | null;
+  request_id: string | null;
+  idempotency_key: string | null;
+  correlation_id: string | null;
+  causation_id: string | null;
+  event_id: string | null;
+  /** The object before, secrets and personal data redacted. */
+  before: unknown | null;
+  /** The object after, secrets and personal data redacted. */
+  after: unknown | null;
+  reason: string | null;
+  data: Record<string, unknown>;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  recorded_at: string;
+  prev_hash: string;
+  hash: string;
+};
+
+/**
+ * Everything recorded under one correlation id, in order: action → decision → outcome.
+ *
+ * @example
+ * const lineage: AuditLineage = await tessera.audit.lineage("req_123");
+ */
+export type AuditLineage = {
+  object: "audit_lineage";
+  correlation_id: string;
+  /** Action → decision → outcome, in the order they happened. */
+  data: AuditRecord[];
+};
+
+/**
+ * Filters of the audit trail.
+ *
+ * @example
+ * const params: AuditListParams = { kind: "decision", limit: 50 };
+ */
+export type AuditListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  /** An actor id (`key_…`, a job type, …), or `type:id`. */
+  actor?: string;
+  object_id?: string;
+  object_type?: string;
+  /** An action, or a prefix ending in `.*`. */
+  action?: string;
+  kind?: "action" | "decision" | "outcome";
+  /** created_at ≥ from */
+  from?: string;
+  /** created_at < to */
+  to?: string;
+};
+
+/**
+ * The plan to put a tenant on.
+ *
+ * @example
+ * const input: SetTenantPlanInput = { plan: "growth" };
+ */
+export type SetTenantPlanInput = {
+  plan: string | null;
+};
+
+/**
+ * The e-mail that asks for a reset link.
+ *
+ * @example
+ * const input: ForgotPasswordInput = { email: "ada@example.com" };
+ */
+export type ForgotPasswordInput = {
+  email: string;
 };
 
 /**

@@ -105,10 +105,20 @@ async function userInTenant(
     throw new ApiError("FORBIDDEN", `This route needs the "${permission}" permission (your role: ${access.role})`);
   }
   if (user.platform_role === "platform_support") {
-    // Every access of platform support to a tenant is recorded (the audit trail will take these).
+    // Every access of platform support to a tenant is on that tenant's audit trail.
     c.get("logger").info(
       { user: user.id, tenant: tenant.id, environment: envName, permission },
       "platform support access",
+    );
+    await services.audit.recordPlatformRead(
+      tenant.id,
+      { type: "user", id: user.id },
+      {
+        action: "platform.support.access",
+        object: { id: tenant.id, object: "tenant" },
+        requestId: c.get("requestId"),
+        data: { environment: envName, permission, method: c.req.method, path: c.req.routePath },
+      },
     );
   }
   const scope = await services.tenancy.scopeForEnvironment(env.id);

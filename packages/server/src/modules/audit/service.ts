@@ -249,7 +249,12 @@ export function auditService(
     async recordPlatformRead(
       tenantId: string,
       actor: Actor,
-      what: { action: string; object: { id: string; object: string }; requestId?: string },
+      what: {
+        action: string;
+        object: { id: string; object: string };
+        requestId?: string;
+        data?: Record<string, unknown>;
+      },
     ): Promise<void> {
       await db.transaction().execute((tx) =>
         recordTenantWide(tx, tenantId, {
@@ -258,6 +263,7 @@ export function auditService(
           object: what.object,
           actor,
           requestId: what.requestId,
+          ...(what.data && { data: what.data }),
         }),
       );
     },

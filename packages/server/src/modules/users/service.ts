@@ -7,7 +7,7 @@ import {
   type User,
 } from "@tessera/core";
 import { Secret, TOTP } from "otpauth";
-import type { Deps } from "../../context.js";
+import { type Deps, SYSTEM_ACTOR } from "../../context.js";
 import { withSystemAccess } from "../../db/access.js";
 import type { Db, InvitationRow, MembershipRow, UserRow, UserSessionRow } from "../../db/types.js";
 import { ApiError, isUniqueViolation, notFound } from "../../errors.js";
@@ -269,7 +269,17 @@ export function usersService(
       if (!row || row.revoked_at || row.expires_at <= now()) throw invalid();
       if (row.rotated_at || !(await repo.rotateSession(db, row.id, now()))) {
         // Someone holds an old token: the thief or the owner, we cannot tell. End the session.
-        await repo.revokeFamily(db, row.family_id, now());
+        await db.transaction().execute(async (tx) => {
+          await repo.revokeFamily(tx, row.family_id, now());
+          await recordForUser(
+            tx,
+            row.user_id,
+            "user.session_revoked",
+            meta,
+            { session: row.family_id, reason: "refresh_token_reused" },
+            SYSTEM_ACTOR,
+          );
+        });
         logger.warn({ session: row.family_id, user: row.user_id }, "refresh token reused: session revoked");
         throw invalid();
       }

@@ -53,13 +53,25 @@ describe("users and sessions", () => {
     expect(reused.status).toBe(401);
     expect((await anon()("POST", "/v1/auth/refresh", { refresh_token: second.body.refresh_token })).status).toBe(401);
     expect((await client(ctx, second.body.access_token, undefined)("GET", "/v1/auth/me")).status).toBe(401);
+    // The revocation is on the trail of the user's tenant, by the system, saying why.
+    const trail = await acme.api("GET", `/v1/audit?object_id=${first.user.id}&action=user.session_revoked`);
+    expect(trail.body.data[0]).toMatchObject({
+      actor: { type: "system" },
+      data: { session: first.session, reason: "refresh_token_reused" },
+    });
   });
 
   it("lists sessions and ends one at once", async () => {
     const { email } = await invited("viewer");
     const a = (await anon()("POST", "/v1/auth/login", { email, password: PASSWORD })).body;
     const b = (await anon()("POST", "/v1/auth/login", { email, password: PASSWORD })).body;
+    // A refresh keeps the session's first sign-in time (read in the same query as the live row).
+    ctx.clock.advance(60_000);
+    const b2 = (await anon()("POST", "/v1/auth/refresh", { refresh_token: b.refresh_token })).body;
     const list = await client(ctx, a.access_token, undefined)("GET", "/v1/auth/sessions");
+    const refreshed = list.body.data.find((s: { id: string }) => s.id === b.session);
+    expect(refreshed.created_at < refreshed.last_refreshed_at).toBe(true);
+    expect(b2.session).toBe(b.session);
     expect(list.body.data.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining([a.session, b.session]));
     expect(list.body.data.find((s: { id: string }) => s.id === a.session).current).toBe(true);
     expect((await client(ctx, a.access_token, undefined)("DELETE", `/v1/auth/sessions/${b.session}`)).status).toBe(200);
@@ -175,5 +187,23 @@ describe("users and sessions", () => {
     expect((await client(ctx, root.access_token, globex.slug)("GET", "/v1/customers")).status).toBe(200);
     const viewer = await member(acme.api);
     expect((await client(ctx, viewer.access_token, undefined)("GET", "/v1/tenants")).status).toBe(403);
+  });
+
+  it("puts every access of platform support to a tenant on that tenant's audit trail", async () => {
+    await ctx.services.users.createUser({
+      email: "support-desk@example.com",
+      password: PASSWORD,
+      platformRole: "platform_support",
+    });
+    const desk = (await anon()("POST", "/v1/auth/login", { email: "support-desk@example.com", password: PASSWORD }))
+      .body;
+    expect((await client(ctx, desk.access_token, globex.slug)("GET", "/v1/customers")).status).toBe(200);
+    const trail = await globex.api("GET", "/v1/audit?action=platform.support.access");
+    expect(trail.body.data).toHaveLength(1);
+    expect(trail.body.data[0]).toMatchObject({
+      actor: { type: "user", id: desk.user.id },
+      environment: null,
+      data: { environment: "development", permission: "customers:read", method: "GET", path: "/v1/customers" },
+    });
   });
 });
