@@ -126,6 +126,23 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["MetricsSummary", core.MetricsSummary, "output"],
   ["MetricsHistory", core.MetricsHistory, "output"],
   ["PostalAddress", core.PostalAddress, "output"],
+  ["SetTenantPlanInput", core.SetTenantPlan, "input"],
+  ["ForgotPasswordInput", core.ForgotPassword, "input"],
+  ["PrivacyRequest", core.PrivacyRequest, "output"],
+  ["EraseCustomerInput", core.EraseCustomer, "input"],
+  ["PrivacyExportArchive", core.PrivacyExportArchive, "output"],
+  ["RetentionPolicy", core.RetentionPolicy, "output"],
+  ["UpdateRetentionPolicyInput", core.UpdateRetentionPolicy, "input"],
+  ["RetentionRun", core.RetentionRun, "output"],
+  ["RecordConsentInput", core.RecordConsent, "input"],
+  ["ConsentRecord", core.ConsentRecord, "output"],
+  ["CurrentConsents", core.CurrentConsents, "output"],
+  ["PaymentMethod", core.PaymentMethod, "output"],
+  ["CreatePaymentMethodInput", core.CreatePaymentMethod, "input"],
+  ["PaymentRoutingSettings", core.PaymentRoutingSettings, "input"],
+  ["PaymentRouting", core.PaymentRouting, "output"],
+  ["RoutePreviewInput", core.RoutePreview, "input"],
+  ["RoutingDecision", core.RoutingDecision, "output"],
   ["LegalEntity", core.LegalEntity, "output"],
   ["LegalEntityInput", core.LegalEntityInput, "input"],
   ["BillingDetails", core.BillingDetails, "output"],
@@ -138,6 +155,7 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["Invoice", core.Invoice, "output"],
   ["CreditNote", core.CreditNote, "output"],
   ["InvoiceListParams", core.InvoiceListQuery, "input"],
+  ["MetricsHistoryParams", core.MetricsHistoryQuery, "input"],
 ];
 
 /** Each type's doc comment: what it is, and an example of where it shows up. */
@@ -194,6 +212,134 @@ const DOCS: Record<string, [summary: string, example: string]> = {
     "Filters of `invoices.list` and `creditNotes.list`.",
     'await tessera.invoices.list({ customer: "cus_123" });',
   ],
+  TenantPlan: [
+    "A tenant's plan, which sets its rate limits.",
+    'const plan: TenantPlan = await platform.tenants.setPlan("acme", { plan: "growth" });',
+  ],
+  SetTenantPlanInput: ["The plan to put a tenant on.", 'const input: SetTenantPlanInput = { plan: "growth" };'],
+  Role: [
+    "A role: built in, or a tenant's own with its permissions.",
+    'const role: Role = await tessera.roles.retrieve("role_123");',
+  ],
+  CreateRoleInput: [
+    "A custom role of the tenant: a name and permissions.",
+    'const input: CreateRoleInput = { name: "Billing ops", permissions: ["payments:read", "payments:refund"] };',
+  ],
+  UpdateRoleInput: ["Changes to a custom role.", 'const input: UpdateRoleInput = { permissions: ["payments:read"] };'],
+  ChangePasswordInput: [
+    "The current password and the new one.",
+    'const input: ChangePasswordInput = { current_password: "old one", new_password: "a new long password" };',
+  ],
+  ForgotPasswordInput: [
+    "The e-mail that asks for a reset link.",
+    'const input: ForgotPasswordInput = { email: "ada@example.com" };',
+  ],
+  ResetPasswordInput: [
+    "A one-time reset token and the new password.",
+    'const input: ResetPasswordInput = { token, new_password: "a new long password" };',
+  ],
+  PasswordReset: [
+    "A one-time password reset token issued by an admin.",
+    'const { token }: PasswordReset = await tessera.users.issuePasswordReset("usr_123");',
+  ],
+  DisableTotpInput: [
+    "A current TOTP code that turns the second factor off.",
+    'const input: DisableTotpInput = { password, code: "123456" };',
+  ],
+  PrivacyRequest: [
+    "An export or erasure of a customer's data, with its status.",
+    'const request: PrivacyRequest = await tessera.privacy.export("cus_123");',
+  ],
+  EraseCustomerInput: [
+    "How to erase a customer who still has live subscriptions.",
+    'const input: EraseCustomerInput = { active_subscriptions: "cancel" };',
+  ],
+  PrivacyExportArchive: [
+    "Everything held about one customer, as one archive.",
+    'const archive: PrivacyExportArchive = await tessera.privacy.downloadArchive("prq_123");',
+  ],
+  RetentionPolicy: [
+    "How long this environment keeps each kind of record.",
+    "const policy: RetentionPolicy = await tessera.retention.retrievePolicy();",
+  ],
+  UpdateRetentionPolicyInput: [
+    "Changes to the retention policy.",
+    "const input: UpdateRetentionPolicyInput = { webhook_delivery_log_days: 30 };",
+  ],
+  RetentionRun: [
+    "One run of the retention policy and what it removed.",
+    "const run: RetentionRun = await tessera.retention.run();",
+  ],
+  RecordConsentInput: [
+    "A consent given or withdrawn, with how and which text.",
+    'const input: RecordConsentInput = { purpose: "marketing_email", status: "granted", method: "web_form", text_version: "v3" };',
+  ],
+  ConsentRecord: [
+    "One consent record of a customer's history.",
+    'const record: ConsentRecord = await tessera.consents.record("cus_123", input);',
+  ],
+  CurrentConsents: [
+    "A customer's current consent per purpose.",
+    'const consents: CurrentConsents = await tessera.consents.current("cus_123");',
+  ],
+  PaymentMethod: [
+    "A stored payment method: one token per PSP, never card data.",
+    'const method: PaymentMethod = await tessera.paymentMethods.retrieve("cus_123", "pm_123");',
+  ],
+  CreatePaymentMethodInput: [
+    "A provider token (per PSP) to store for a customer.",
+    'const input: CreatePaymentMethodInput = { providers: [{ name: "stripe", token: "pm_1N\u2026" }] };',
+  ],
+  PaymentRoutingSettings: [
+    "A storefront's routing rules, fees and preferences.",
+    "const settings: PaymentRoutingSettings = { rules: [], fees: [], preferences: [] };",
+  ],
+  PaymentRouting: [
+    "A storefront's routing settings as stored.",
+    'const routing: PaymentRouting = await tessera.paymentRouting.retrieve("web");',
+  ],
+  RoutePreviewInput: [
+    "A payment to route in a dry run.",
+    'const input: RoutePreviewInput = { storefront: "web", amount: 999, currency: "EUR" };',
+  ],
+  RoutingDecision: [
+    "Which PSP was (or would be) chosen, the candidates and their scores.",
+    "const decision: RoutingDecision = await tessera.paymentRouting.preview(input);",
+  ],
+  MetricsSummary: [
+    "Subscription metrics now: MRR, ARR, churn, trials, recovery.",
+    "const summary: MetricsSummary = await tessera.metrics.summary();",
+  ],
+  MetricsHistory: [
+    "Weekly subscription metrics for charts.",
+    "const history: MetricsHistory = await tessera.metrics.history({ weeks: 12 });",
+  ],
+  MetricsHistoryParams: ["How many weeks of history.", "const params: MetricsHistoryParams = { weeks: 12 };"],
+  StartPayPalSubscriptionInput: [
+    "A PayPal subscription to start for a customer.",
+    'const input: StartPayPalSubscriptionInput = { customer: "cus_123", plan_id: "P-123", return_url, cancel_url };',
+  ],
+  PayPalSubscriptionStarted: [
+    "A PayPal subscription started, with the link the customer approves it at.",
+    'const { approval_url }: PayPalSubscriptionStarted = await tessera.channels.startPayPalSubscription("web", input);',
+  ],
+  CancelVendorSubscriptionInput: [
+    "Why a vendor subscription is cancelled.",
+    'const input: CancelVendorSubscriptionInput = { reason: "customer asked" };',
+  ],
+  VendorCancelRequested: [
+    "A cancellation sent to the vendor, applied when its notification arrives.",
+    'const result: VendorCancelRequested = await tessera.channels.cancelPayPalSubscription("web", "I-123");',
+  ],
+  StartTelecomAuthorisationInput: [
+    "A carrier-billing authorisation to start for a phone number.",
+    'const input: StartTelecomAuthorisationInput = { customer: "cus_123", product: "gold", flow: "pin", msisdn: "+4915112345678", country: "DE", channel_code: "de-telekom" };',
+  ],
+  TelecomAuthorisation: [
+    "A carrier-billing authorisation and its charging token.",
+    'const auth: TelecomAuthorisation = await tessera.channels.startTelecomAuthorisation("web", input);',
+  ],
+  TelecomPinInput: ["The PIN the subscriber received by SMS.", 'const input: TelecomPinInput = { pin: "1234" };'],
   AuditRecord: [
     "One record of the audit trail: an action, a decision or an outcome.",
     'const { data }: { data: AuditRecord[] } = await tessera.audit.list({ object_id: "sub_123" });',
@@ -203,14 +349,6 @@ const DOCS: Record<string, [summary: string, example: string]> = {
     'const lineage: AuditLineage = await tessera.audit.lineage("req_123");',
   ],
   AuditListParams: ["Filters of the audit trail.", 'const params: AuditListParams = { kind: "decision", limit: 50 };'],
-  MetricsSummary: [
-    "MRR, ARR, churn, conversion, revenue and recovery at the environment's now (docs/metrics.md).",
-    "const summary: MetricsSummary = await tessera.metrics.summary();",
-  ],
-  MetricsHistory: [
-    "MRR and active subscriptions once a week, oldest first.",
-    "const { points }: MetricsHistory = await tessera.metrics.history({ weeks: 12 });",
-  ],
   User: ["A person who signs in, with their memberships.", "const me: User = await session.me();"],
   Member: ["A user of the tenant with their role.", "const { data }: { data: Member[] } = await tessera.users.list();"],
   Session: [
@@ -241,35 +379,6 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   UpdateMembershipInput: [
     "A new role or environments for a user.",
     'const input: UpdateMembershipInput = { role: "admin" };',
-  ],
-  Role: [
-    "A role: built-in (immutable) or the tenant's own, with its permissions per environment.",
-    'const role: Role = await tessera.roles.retrieve("viewer");',
-  ],
-  CreateRoleInput: [
-    "A custom role: permissions from the one vocabulary, optionally others per environment.",
-    'const input: CreateRoleInput = { name: "catalog-dev", permissions: ["catalog:write"], environment_permissions: { production: ["catalog:read"] } };',
-  ],
-  UpdateRoleInput: ["A change of a custom role.", 'const input: UpdateRoleInput = { permissions: ["catalog:read"] };'],
-  ChangePasswordInput: [
-    "Changing the signed-in user's password: the current one and the new one.",
-    'const input: ChangePasswordInput = { current_password: "…", new_password: "a new long password" };',
-  ],
-  ResetPasswordInput: [
-    "Setting a new password with a one-time reset token.",
-    'const input: ResetPasswordInput = { token, new_password: "a new long password" };',
-  ],
-  DisableTotpInput: [
-    "Turning two-factor off: the password and a current code.",
-    'const input: DisableTotpInput = { password: "…", code: "123456" };',
-  ],
-  PasswordReset: [
-    "A one-time password reset token issued by a tenant admin (shown once).",
-    'const { token }: PasswordReset = await tessera.users.issuePasswordReset("usr_123");',
-  ],
-  TenantPlan: [
-    "A tenant's plan, which picks its rate limits.",
-    'const { plan }: TenantPlan = await platform.tenants.setPlan("acme", "pro");',
   ],
   EntitlementClaims: [
     "The payload of an entitlement token.",
@@ -340,34 +449,6 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   UpdateStorefrontInput: [
     "What `storefronts.update` takes.",
     'await tessera.storefronts.update("web", { bundles: ["pro"] });',
-  ],
-  StartPayPalSubscriptionInput: [
-    "What `channels.startPayPalSubscription` takes.",
-    'await tessera.channels.startPayPalSubscription("web", { customer: "cus_123", plan_id: "P-5ML4271244454362WXNWU5NQ", return_url: "https://example.com/ok", cancel_url: "https://example.com/no" });',
-  ],
-  PayPalSubscriptionStarted: [
-    "A PayPal subscription created at PayPal, waiting for the buyer's approval.",
-    'const { approval_url }: PayPalSubscriptionStarted = await tessera.channels.startPayPalSubscription("web", input);',
-  ],
-  CancelVendorSubscriptionInput: [
-    "What `channels.cancelPayPalSubscription` takes.",
-    'await tessera.channels.cancelPayPalSubscription("web", "I-BW452GLLEP1G", { reason: "Asked by the customer" });',
-  ],
-  VendorCancelRequested: [
-    "A cancel the vendor accepted; the subscription moves when its notification arrives.",
-    'const done: VendorCancelRequested = await tessera.channels.cancelTelecomSubscription("web", "fbc53c9a-…");',
-  ],
-  StartTelecomAuthorisationInput: [
-    "What `channels.startTelecomAuthorisation` takes.",
-    'await tessera.channels.startTelecomAuthorisation("web", { customer: "cus_123", product: "premium-weekly", flow: "pin", msisdn: "+37251234567", country: "EE", channel_code: "sandbox-ee" });',
-  ],
-  TelecomAuthorisation: [
-    "A carrier-billing authorisation started at the aggregator (its state follows by callback).",
-    'const { charging_token }: TelecomAuthorisation = await tessera.channels.startTelecomAuthorisation("web", input);',
-  ],
-  TelecomPinInput: [
-    "What `channels.confirmTelecomPin` takes.",
-    'await tessera.channels.confirmTelecomPin("web", chargingToken, { pin: "1234" });',
   ],
   ChannelSettings: [
     "A storefront's settings of a subscription channel (which secrets are set, never their values).",

@@ -747,6 +747,47 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(history.points.at(-1)?.at).toBe(summary.as_of);
   });
 
+  it("stores payment methods, routes payments, exports, erases and keeps consents over real HTTP", async () => {
+    const tessera = client();
+    const web = await tessera.storefronts.retrieve("web");
+    const ada = await tessera.customers.retrieveByExternalId("web", "user-42");
+
+    // Payment methods and routing.
+    const method = await tessera.paymentMethods.create(ada.id, {
+      providers: [{ name: "sandbox", token: "tok_sandbox_ok" }],
+    });
+    expect((await tessera.paymentMethods.list(ada.id)).data.map((m) => m.id)).toContain(method.id);
+    expect((await tessera.paymentMethods.retrieve(ada.id, method.id)).id).toBe(method.id);
+    expect((await tessera.paymentMethods.setDefault(ada.id, method.id)).id).toBe(method.id);
+    expect((await tessera.paymentMethods.detach(ada.id, method.id)).id).toBe(method.id);
+    const routing = await tessera.paymentRouting.retrieve(web.id);
+    expect(routing).toBeDefined();
+    await tessera.paymentRouting.update(web.id, {});
+    const decision = await tessera.paymentRouting.preview({ storefront: web.id, amount: 999, currency: "EUR" });
+    expect(decision).toBeDefined();
+
+    // Consents, exports, erasure and retention.
+    await tessera.consents.record(ada.id, {
+      purpose: "marketing_email",
+      status: "granted",
+      method: "web_form",
+      text_version: "v1",
+    });
+    expect(await tessera.consents.current(ada.id)).toBeDefined();
+    expect((await tessera.consents.history(ada.id, { purpose: "marketing_email" })).data).toHaveLength(1);
+    const exported = await tessera.privacy.export(ada.id);
+    await ctx.services.worker.drain();
+    expect((await tessera.privacy.retrieveRequest(exported.id)).status).toBe("ready");
+    expect(await tessera.privacy.downloadArchive(exported.id)).toBeDefined();
+    expect((await tessera.privacy.listRequests(ada.id)).data.map((r) => r.id)).toContain(exported.id);
+    const gone = await tessera.customers.create({ storefront: "web", external_id: "user-erased" });
+    expect((await tessera.privacy.erase(gone.id, { active_subscriptions: "refuse" })).id).toBeDefined();
+    expect((await tessera.retention.updatePolicy({ event_days: 3650 })).object).toBeDefined();
+    expect(await tessera.retention.retrievePolicy()).toBeDefined();
+    const run = await tessera.retention.run();
+    expect((await tessera.retention.listRuns()).data.map((r) => r.id)).toContain(run.id);
+  });
+
   it("got a 2xx answer from the real server for every operation of /openapi.json in the tests above", () => {
     const ok = new Set(
       answered

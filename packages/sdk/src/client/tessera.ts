@@ -1,3 +1,4 @@
+import type { CreditNote, Invoice } from "../generated/types.js";
 import { CustomerEntitlementsApi, GrantsApi, JwksApi, SigningKeysApi } from "./access.js";
 import { AuditApi } from "./audit.js";
 import { PaymentsApi, SubscriptionsApi } from "./billing.js";
@@ -6,6 +7,8 @@ import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
 import { BillingDetailsApi, CreditNotesApi, InvoicesApi, LegalEntitiesApi } from "./invoicing.js";
 import { MetricsApi } from "./metrics.js";
+import { PaymentMethodsApi, PaymentRoutingApi } from "./payment-methods.js";
+import { ConsentsApi, PrivacyApi, RetentionApi } from "./privacy.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
 import { RolesApi, UsersApi } from "./users.js";
 import { WebhookEndpointsApi } from "./webhook-endpoints.js";
@@ -73,6 +76,13 @@ export class Tessera {
   readonly audit: AuditApi;
   /** Subscription metrics: summary, history. */
   readonly metrics: MetricsApi;
+  readonly paymentMethods: PaymentMethodsApi;
+  readonly paymentRouting: PaymentRoutingApi;
+  readonly privacy: PrivacyApi;
+  /** Customers' consents: record, current, history. */
+  readonly consents: ConsentsApi;
+  /** The retention policy and its runs. */
+  readonly retention: RetentionApi;
   readonly #http: Http;
 
   constructor(options: TesseraOptions) {
@@ -100,6 +110,11 @@ export class Tessera {
     this.roles = new RolesApi(this.#http);
     this.audit = new AuditApi(this.#http);
     this.metrics = new MetricsApi(this.#http);
+    this.paymentMethods = new PaymentMethodsApi(this.#http);
+    this.paymentRouting = new PaymentRoutingApi(this.#http);
+    this.privacy = new PrivacyApi(this.#http);
+    this.consents = new ConsentsApi(this.#http);
+    this.retention = new RetentionApi(this.#http);
     this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }
 

@@ -544,10 +544,10 @@ export type ChannelNotification = {
 };
 
 /**
- * What `channels.startPayPalSubscription` takes.
+ * A PayPal subscription to start for a customer.
  *
  * @example
- * await tessera.channels.startPayPalSubscription("web", { customer: "cus_123", plan_id: "P-5ML4271244454362WXNWU5NQ", return_url: "https://example.com/ok", cancel_url: "https://example.com/no" });
+ * const input: StartPayPalSubscriptionInput = { customer: "cus_123", plan_id: "P-123", return_url, cancel_url };
  */
 export type StartPayPalSubscriptionInput = {
   /** Our customer id; PayPal echoes it as custom_id. */
@@ -562,7 +562,7 @@ export type StartPayPalSubscriptionInput = {
 };
 
 /**
- * A PayPal subscription created at PayPal, waiting for the buyer's approval.
+ * A PayPal subscription started, with the link the customer approves it at.
  *
  * @example
  * const { approval_url }: PayPalSubscriptionStarted = await tessera.channels.startPayPalSubscription("web", input);
@@ -580,10 +580,10 @@ export type PayPalSubscriptionStarted = {
 };
 
 /**
- * What `channels.cancelPayPalSubscription` takes.
+ * Why a vendor subscription is cancelled.
  *
  * @example
- * await tessera.channels.cancelPayPalSubscription("web", "I-BW452GLLEP1G", { reason: "Asked by the customer" });
+ * const input: CancelVendorSubscriptionInput = { reason: "customer asked" };
  */
 export type CancelVendorSubscriptionInput = {
   /** Told to the vendor (PayPal requires one). */
@@ -591,10 +591,10 @@ export type CancelVendorSubscriptionInput = {
 };
 
 /**
- * A cancel the vendor accepted; the subscription moves when its notification arrives.
+ * A cancellation sent to the vendor, applied when its notification arrives.
  *
  * @example
- * const done: VendorCancelRequested = await tessera.channels.cancelTelecomSubscription("web", "fbc53c9a-…");
+ * const result: VendorCancelRequested = await tessera.channels.cancelPayPalSubscription("web", "I-123");
  */
 export type VendorCancelRequested = {
   object: "vendor_cancel";
@@ -605,10 +605,10 @@ export type VendorCancelRequested = {
 };
 
 /**
- * What `channels.startTelecomAuthorisation` takes.
+ * A carrier-billing authorisation to start for a phone number.
  *
  * @example
- * await tessera.channels.startTelecomAuthorisation("web", { customer: "cus_123", product: "premium-weekly", flow: "pin", msisdn: "+37251234567", country: "EE", channel_code: "sandbox-ee" });
+ * const input: StartTelecomAuthorisationInput = { customer: "cus_123", product: "gold", flow: "pin", msisdn: "+4915112345678", country: "DE", channel_code: "de-telekom" };
  */
 export type StartTelecomAuthorisationInput = {
   customer: string;
@@ -624,10 +624,10 @@ export type StartTelecomAuthorisationInput = {
 };
 
 /**
- * A carrier-billing authorisation started at the aggregator (its state follows by callback).
+ * A carrier-billing authorisation and its charging token.
  *
  * @example
- * const { charging_token }: TelecomAuthorisation = await tessera.channels.startTelecomAuthorisation("web", input);
+ * const auth: TelecomAuthorisation = await tessera.channels.startTelecomAuthorisation("web", input);
  */
 export type TelecomAuthorisation = {
   object: "telecom_authorisation";
@@ -643,10 +643,10 @@ export type TelecomAuthorisation = {
 };
 
 /**
- * What `channels.confirmTelecomPin` takes.
+ * The PIN the subscriber received by SMS.
  *
  * @example
- * await tessera.channels.confirmTelecomPin("web", chargingToken, { pin: "1234" });
+ * const input: TelecomPinInput = { pin: "1234" };
  */
 export type TelecomPinInput = {
   pin: string;
@@ -668,16 +668,7 @@ export type Customer = {
   country: string | null;
   metadata: Record<string, string>;
   /** On GET /v1/customers/{id}: per purpose, the latest consent record (docs/privacy.md). */
-  consents?: Record<
-    string,
-    {
-      status: "granted" | "withdrawn";
-      text_version: string;
-      /** ISO-8601 UTC time */
-      occurred_at: string;
-      record: string;
-    }
-  >;
+  consents?: CurrentConsents;
   /** ISO-8601 UTC time */
   created_at: string;
   /** ISO-8601 UTC time */
@@ -880,36 +871,7 @@ export type Payment = {
   /** Sent to the provider: the same key never charges twice. After a cascade, the current provider's key. */
   idempotency_key: string;
   /** Where routing sent it and why (null for payments made before routing kept decisions). */
-  routing: {
-    inputs: {
-      country: string | null;
-      currency: string;
-      amount: number;
-      method_type: "card";
-      channel: "ecommerce" | "recurring";
-    };
-    /** The rule that chose the candidates; null: none matched. */
-    rule: string | null;
-    /** Eligible ones in the order they are tried. */
-    candidates: {
-      provider: string;
-      eligible: boolean;
-      /** Why it could not take the payment. */
-      excluded: string | null;
-      score: number | null;
-      /** Decayed success rate (PSP × country × method). */
-      success_rate: number | null;
-      /** Decayed number of attempts behind the rate. */
-      observations: number | null;
-      /** Estimated fee, minor units. */
-      fee: number | null;
-      preferred: boolean;
-    }[];
-    chosen: string | null;
-    reason: string;
-    /** ISO-8601 UTC time */
-    decided_at: string;
-  } | null;
+  routing: RoutingDecision | null;
   /** A chargeback reported by the PSP: open, then won or lost. */
   dispute: {
     status: "open" | "won" | "lost";
@@ -1902,10 +1864,10 @@ export type UpdateMembershipInput = {
 };
 
 /**
- * A role: built-in (immutable) or the tenant's own, with its permissions per environment.
+ * A role: built in, or a tenant's own with its permissions.
  *
  * @example
- * const role: Role = await tessera.roles.retrieve("viewer");
+ * const role: Role = await tessera.roles.retrieve("role_123");
  */
 export type Role = {
   /** A custom role's id (role_…), or a built-in role's name. */
@@ -1921,10 +1883,10 @@ export type Role = {
 };
 
 /**
- * A custom role: permissions from the one vocabulary, optionally others per environment.
+ * A custom role of the tenant: a name and permissions.
  *
  * @example
- * const input: CreateRoleInput = { name: "catalog-dev", permissions: ["catalog:write"], environment_permissions: { production: ["catalog:read"] } };
+ * const input: CreateRoleInput = { name: "Billing ops", permissions: ["payments:read", "payments:refund"] };
  */
 export type CreateRoleInput = {
   name: string;
@@ -1990,10 +1952,10 @@ export type CreateRoleInput = {
 };
 
 /**
- * A change of a custom role.
+ * Changes to a custom role.
  *
  * @example
- * const input: UpdateRoleInput = { permissions: ["catalog:read"] };
+ * const input: UpdateRoleInput = { permissions: ["payments:read"] };
  */
 export type UpdateRoleInput = {
   name?: string;
@@ -2059,10 +2021,10 @@ export type UpdateRoleInput = {
 };
 
 /**
- * Changing the signed-in user's password: the current one and the new one.
+ * The current password and the new one.
  *
  * @example
- * const input: ChangePasswordInput = { current_password: "…", new_password: "a new long password" };
+ * const input: ChangePasswordInput = { current_password: "old one", new_password: "a new long password" };
  */
 export type ChangePasswordInput = {
   current_password: string;
@@ -2070,7 +2032,7 @@ export type ChangePasswordInput = {
 };
 
 /**
- * Setting a new password with a one-time reset token.
+ * A one-time reset token and the new password.
  *
  * @example
  * const input: ResetPasswordInput = { token, new_password: "a new long password" };
@@ -2081,10 +2043,10 @@ export type ResetPasswordInput = {
 };
 
 /**
- * Turning two-factor off: the password and a current code.
+ * A current TOTP code that turns the second factor off.
  *
  * @example
- * const input: DisableTotpInput = { password: "…", code: "123456" };
+ * const input: DisableTotpInput = { password, code: "123456" };
  */
 export type DisableTotpInput = {
   password: string;
@@ -2092,7 +2054,7 @@ export type DisableTotpInput = {
 };
 
 /**
- * A one-time password reset token issued by a tenant admin (shown once).
+ * A one-time password reset token issued by an admin.
  *
  * @example
  * const { token }: PasswordReset = await tessera.users.issuePasswordReset("usr_123");
@@ -2107,10 +2069,10 @@ export type PasswordReset = {
 };
 
 /**
- * A tenant's plan, which picks its rate limits.
+ * A tenant's plan, which sets its rate limits.
  *
  * @example
- * const { plan }: TenantPlan = await platform.tenants.setPlan("acme", "pro");
+ * const plan: TenantPlan = await platform.tenants.setPlan("acme", { plan: "growth" });
  */
 export type TenantPlan = {
   object: "tenant_plan";
@@ -2198,7 +2160,7 @@ export type AuditListParams = {
 };
 
 /**
- * MRR, ARR, churn, conversion, revenue and recovery at the environment's now (docs/metrics.md).
+ * Subscription metrics now: MRR, ARR, churn, trials, recovery.
  *
  * @example
  * const summary: MetricsSummary = await tessera.metrics.summary();
@@ -2249,10 +2211,10 @@ export type MetricsSummary = {
 };
 
 /**
- * MRR and active subscriptions once a week, oldest first.
+ * Weekly subscription metrics for charts.
  *
  * @example
- * const { points }: MetricsHistory = await tessera.metrics.history({ weeks: 12 });
+ * const history: MetricsHistory = await tessera.metrics.history({ weeks: 12 });
  */
 export type MetricsHistory = {
   object: "metrics_history";
@@ -2282,6 +2244,406 @@ export type PostalAddress = {
   region: string | null;
   /** ISO 3166-1 alpha-2 country code. */
   country: string;
+};
+
+/**
+ * The plan to put a tenant on.
+ *
+ * @example
+ * const input: SetTenantPlanInput = { plan: "growth" };
+ */
+export type SetTenantPlanInput = {
+  plan: string | null;
+};
+
+/**
+ * The e-mail that asks for a reset link.
+ *
+ * @example
+ * const input: ForgotPasswordInput = { email: "ada@example.com" };
+ */
+export type ForgotPasswordInput = {
+  email: string;
+};
+
+/**
+ * An export or erasure of a customer's data, with its status.
+ *
+ * @example
+ * const request: PrivacyRequest = await tessera.privacy.export("cus_123");
+ */
+export type PrivacyRequest = {
+  id: string;
+  object: "privacy_request";
+  customer: string;
+  kind: "export" | "erase";
+  /** export: pending → ready (the archive can be downloaded once) → downloaded, or expired; erase: completed. */
+  status: "pending" | "ready" | "downloaded" | "expired" | "completed" | "failed";
+  /** Erasure: per module, how many rows of each table were erased or pseudonymized. */
+  report: Record<string, Record<string, number>> | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  completed_at: string | null;
+  /** Export: the archive is deleted at this time if not downloaded. */
+  expires_at: string | null;
+  downloaded_at: string | null;
+};
+
+/**
+ * How to erase a customer who still has live subscriptions.
+ *
+ * @example
+ * const input: EraseCustomerInput = { active_subscriptions: "cancel" };
+ */
+export type EraseCustomerInput = {
+  /** What to do when the customer still has a subscription that is not cancelled or expired: `refuse` answers 409 CUSTOMER_HAS_ACTIVE_SUBSCRIPTIONS naming them; `cancel` cancels them now, then erases. */
+  active_subscriptions?: "refuse" | "cancel";
+};
+
+/**
+ * Everything held about one customer, as one archive.
+ *
+ * @example
+ * const archive: PrivacyExportArchive = await tessera.privacy.downloadArchive("prq_123");
+ */
+export type PrivacyExportArchive = {
+  format: "tessera.privacy-export/1";
+  customer: string;
+  /** ISO-8601 UTC time */
+  generated_at: string;
+  modules: Record<string, unknown>;
+};
+
+/**
+ * How long this environment keeps each kind of record.
+ *
+ * @example
+ * const policy: RetentionPolicy = await tessera.retention.retrievePolicy();
+ */
+export type RetentionPolicy = {
+  object: "retention_policy";
+  /** Delete finished webhook deliveries and their attempts after N days. */
+  webhook_delivery_log_days: number | null;
+  /** Clear the raw body of channel notifications after N days (the mapped fields stay: they decide state). */
+  channel_raw_days: number | null;
+  /** Delete usage records after N days (counters keep the totals). */
+  usage_record_days: number | null;
+  /** Delete events after N days (at least 7), once fanned out and with no delivery log left. */
+  event_days: number | null;
+  /** Erase customers whose last subscription ended N months ago (as POST …/privacy/erase does). */
+  anonymize_after_months: number | null;
+  updated_at: string | null;
+};
+
+/**
+ * Changes to the retention policy.
+ *
+ * @example
+ * const input: UpdateRetentionPolicyInput = { webhook_delivery_log_days: 30 };
+ */
+export type UpdateRetentionPolicyInput = {
+  /** Delete finished webhook deliveries and their attempts after N days. */
+  webhook_delivery_log_days?: number | null;
+  /** Clear the raw body of channel notifications after N days (the mapped fields stay: they decide state). */
+  channel_raw_days?: number | null;
+  /** Delete usage records after N days (counters keep the totals). */
+  usage_record_days?: number | null;
+  /** Delete events after N days (at least 7), once fanned out and with no delivery log left. */
+  event_days?: number | null;
+  /** Erase customers whose last subscription ended N months ago (as POST …/privacy/erase does). */
+  anonymize_after_months?: number | null;
+};
+
+/**
+ * One run of the retention policy and what it removed.
+ *
+ * @example
+ * const run: RetentionRun = await tessera.retention.run();
+ */
+export type RetentionRun = {
+  id: string;
+  object: "retention_run";
+  policy: RetentionPolicy;
+  /** Rows removed or anonymized, per rule. */
+  report: Record<string, number>;
+  /** ISO-8601 UTC time */
+  ran_at: string;
+};
+
+/**
+ * A consent given or withdrawn, with how and which text.
+ *
+ * @example
+ * const input: RecordConsentInput = { purpose: "marketing_email", status: "granted", method: "web_form", text_version: "v3" };
+ */
+export type RecordConsentInput = {
+  /** One of price_change, marketing_email, marketing_sms, push, terms, data_processing, profiling, or your own as `custom.<name>`. */
+  purpose:
+    | ("price_change" | "marketing_email" | "marketing_sms" | "push" | "terms" | "data_processing" | "profiling")
+    | string;
+  status: "granted" | "withdrawn";
+  /** The version of the text the customer was shown. */
+  text_version: string;
+  /** How the consent was given or withdrawn. */
+  method: "web_form" | "app" | "email_link" | "sms_reply" | "in_store" | "phone" | "api" | "import";
+  /** When the customer acted; default now. Not in the future. */
+  occurred_at?: string;
+  /** Who collected it on your side (an agent, a system), besides the API credential. */
+  collected_by?: string;
+  /** Up to 50 string key/value pairs for your own use. */
+  metadata?: Record<string, string>;
+};
+
+/**
+ * One consent record of a customer's history.
+ *
+ * @example
+ * const record: ConsentRecord = await tessera.consents.record("cus_123", input);
+ */
+export type ConsentRecord = {
+  id: string;
+  object: "consent";
+  customer: string;
+  purpose: string;
+  status: "granted" | "withdrawn";
+  text_version: string;
+  method: string;
+  /** ISO-8601 UTC time */
+  occurred_at: string;
+  collected_by: string | null;
+  /** The credential or user that recorded it. */
+  recorded_by: {
+    type: string;
+    id: string;
+    label?: string;
+  } | null;
+  metadata: Record<string, string>;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * A customer's current consent per purpose.
+ *
+ * @example
+ * const consents: CurrentConsents = await tessera.consents.current("cus_123");
+ */
+export type CurrentConsents = Record<
+  string,
+  {
+    status: "granted" | "withdrawn";
+    text_version: string;
+    /** ISO-8601 UTC time */
+    occurred_at: string;
+    record: string;
+  }
+>;
+
+/**
+ * A stored payment method: one token per PSP, never card data.
+ *
+ * @example
+ * const method: PaymentMethod = await tessera.paymentMethods.retrieve("cus_123", "pm_123");
+ */
+export type PaymentMethod = {
+  /** Use it as a subscription's `payment_method`: each PSP charges its own token. */
+  id: string;
+  object: "payment_method";
+  customer: string;
+  type: "card";
+  brand: string | null;
+  last4: string | null;
+  exp_month: number | null;
+  exp_year: number | null;
+  /** Same card, same fingerprint, where the PSP gives one. */
+  fingerprint: string | null;
+  /** The PSPs holding a token of it: routing considers only these. */
+  providers: string[];
+  default: boolean;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * A provider token (per PSP) to store for a customer.
+ *
+ * @example
+ * const input: CreatePaymentMethodInput = { providers: [{ name: "stripe", token: "pm_1N…" }] };
+ */
+export type CreatePaymentMethodInput = {
+  /** Where to vault the method: one client token per PSP. Vaulting it at several PSPs lets failover and routing move between them. */
+  providers: {
+    name: string;
+    /** The single-use token (or vendor payload) the PSP's client SDK gave you. */
+    token: string;
+  }[];
+  /** Make it the customer's default (the first method always is). */
+  default?: boolean;
+};
+
+/**
+ * A storefront's routing rules, fees and preferences.
+ *
+ * @example
+ * const settings: PaymentRoutingSettings = { rules: [], fees: [], preferences: [] };
+ */
+export type PaymentRoutingSettings = {
+  /** Checked in order; the first that matches names the candidates. None matching: every provider. */
+  rules?: {
+    name: string;
+    countries?: string[];
+    currencies?: string[];
+    /** Minor units, inclusive. */
+    min_amount?: number;
+    /** Minor units, inclusive. */
+    max_amount?: number;
+    method_types?: "card"[];
+    channels?: ("ecommerce" | "recurring")[];
+    /** The candidates when the rule matches. */
+    providers: string[];
+  }[];
+  fees?: {
+    provider: string;
+    /** Omit for the provider's fee in any other currency. */
+    currency?: string;
+    /** Percentage in basis points (2.9% = 290). */
+    percent_bps: number;
+    /** Fixed fee in minor units of the payment's currency. */
+    fixed: number;
+  }[];
+  /** Preferred providers per region: a candidate listed for the payer's country scores higher. */
+  geography?: {
+    countries: string[];
+    providers: string[];
+  }[];
+  required_features?: (
+    | "separate_capture"
+    | "partial_capture"
+    | "void"
+    | "partial_refund"
+    | "multiple_refunds"
+    | "customer_actions"
+    | "vaulting"
+  )[];
+  weights?: {
+    success: number;
+    cost: number;
+    geography: number;
+    /** The storefront's provider order as a preference: evidence must outweigh it to change the primary. */
+    order: number;
+  };
+  network_retry_caps?: Record<string, number>;
+};
+
+/**
+ * A storefront's routing settings as stored.
+ *
+ * @example
+ * const routing: PaymentRouting = await tessera.paymentRouting.retrieve("web");
+ */
+export type PaymentRouting = {
+  object: "payment_routing";
+  storefront: string;
+  rules: {
+    name: string;
+    countries?: string[];
+    currencies?: string[];
+    /** Minor units, inclusive. */
+    min_amount?: number;
+    /** Minor units, inclusive. */
+    max_amount?: number;
+    method_types?: "card"[];
+    channels?: ("ecommerce" | "recurring")[];
+    /** The candidates when the rule matches. */
+    providers: string[];
+  }[];
+  fees: {
+    provider: string;
+    /** Omit for the provider's fee in any other currency. */
+    currency?: string;
+    /** Percentage in basis points (2.9% = 290). */
+    percent_bps: number;
+    /** Fixed fee in minor units of the payment's currency. */
+    fixed: number;
+  }[];
+  geography: {
+    countries: string[];
+    providers: string[];
+  }[];
+  required_features: (
+    | "separate_capture"
+    | "partial_capture"
+    | "void"
+    | "partial_refund"
+    | "multiple_refunds"
+    | "customer_actions"
+    | "vaulting"
+  )[];
+  weights: {
+    success: number;
+    cost: number;
+    geography: number;
+    /** The storefront's provider order as a preference: evidence must outweigh it to change the primary. */
+    order: number;
+  };
+  network_retry_caps: Record<string, number>;
+};
+
+/**
+ * A payment to route in a dry run.
+ *
+ * @example
+ * const input: RoutePreviewInput = { storefront: "web", amount: 999, currency: "EUR" };
+ */
+export type RoutePreviewInput = {
+  /** Storefront id or key. */
+  storefront: string;
+  amount: number;
+  currency: string;
+  country?: string;
+  method_type?: "card";
+  channel?: "ecommerce" | "recurring";
+  /** A stored payment method: only its PSPs are candidates. */
+  payment_method?: string;
+  /** Needed with payment_method; gives the country when omitted. */
+  customer?: string;
+};
+
+/**
+ * Which PSP was (or would be) chosen, the candidates and their scores.
+ *
+ * @example
+ * const decision: RoutingDecision = await tessera.paymentRouting.preview(input);
+ */
+export type RoutingDecision = {
+  inputs: {
+    country: string | null;
+    currency: string;
+    amount: number;
+    method_type: "card";
+    channel: "ecommerce" | "recurring";
+  };
+  /** The rule that chose the candidates; null: none matched. */
+  rule: string | null;
+  /** Eligible ones in the order they are tried. */
+  candidates: {
+    provider: string;
+    eligible: boolean;
+    /** Why it could not take the payment. */
+    excluded: string | null;
+    score: number | null;
+    /** Decayed success rate (PSP × country × method). */
+    success_rate: number | null;
+    /** Decayed number of attempts behind the rate. */
+    observations: number | null;
+    /** Estimated fee, minor units. */
+    fee: number | null;
+    preferred: boolean;
+  }[];
+  chosen: string | null;
+  reason: string;
+  /** ISO-8601 UTC time */
+  decided_at: string;
 };
 
 /**
@@ -2586,4 +2948,15 @@ export type InvoiceListParams = {
   subscription?: string;
   payment?: string;
   storefront?: string;
+};
+
+/**
+ * How many weeks of history.
+ *
+ * @example
+ * const params: MetricsHistoryParams = { weeks: 12 };
+ */
+export type MetricsHistoryParams = {
+  /** How many weeks back. */
+  weeks?: number;
 };
