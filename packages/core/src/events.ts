@@ -66,6 +66,8 @@ export const EVENT_TYPES = [
   "consent.withdrawn",
   // Retention (docs/privacy.md "Retention"): what a run removed or anonymized.
   "retention.applied",
+  // Trial eligibility (docs/campaigns.md "Trials"): decided when a subscription asks for a trial.
+  "trial.eligibility_decided",
 ] as const;
 
 /** Who made a change: every event records its actor. */

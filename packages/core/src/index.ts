@@ -15,6 +15,7 @@ export * from "./schemas/privacy.js";
 export * from "./schemas/storefronts.js";
 export * from "./schemas/subscriptions.js";
 export * from "./schemas/tenancy.js";
+export * from "./schemas/trials.js";
 export * from "./schemas/users.js";
 export * from "./schemas/webhooks.js";
 export * from "./subscription-state.js";

@@ -27,6 +27,7 @@ import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
 import { testClocksRoutes } from "./modules/test-clocks/routes.js";
+import { trialRoutes } from "./modules/trials/routes.js";
 import { userRoutes } from "./modules/users/routes.js";
 import { webhookRoutes } from "./modules/webhooks/routes.js";
 import { createServices, type Services } from "./services.js";
@@ -95,6 +96,7 @@ export function createApp(
     privacyRoutes,
     consentRoutes,
     retentionRoutes,
+    trialRoutes,
     subscriptionRoutes,
     paymentRoutes,
     eventsRoutes,

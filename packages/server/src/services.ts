@@ -27,6 +27,7 @@ import { storefrontsService } from "./modules/storefronts/service.js";
 import { subscriptionsService } from "./modules/subscriptions/service.js";
 import { tenancyService } from "./modules/tenancy/service.js";
 import { testClocksService } from "./modules/test-clocks/service.js";
+import { trialsService } from "./modules/trials/service.js";
 import { usersService } from "./modules/users/service.js";
 import { type WebhookOptions, webhooksService } from "./modules/webhooks/service.js";
 
@@ -77,6 +78,9 @@ export function createServices(
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
   });
   const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs, audit });
+  // Trial eligibility per storefront: checked when a subscription asks for a trial.
+  const trials = trialsService(deps, { customers, catalog, storefronts, events });
+  subscriptions.registerTrialGate(trials);
   // Effective entitlements merge granting subscriptions and manual grants.
   const entitlements = entitlementsService(deps, {
     catalog,
@@ -144,6 +148,7 @@ export function createServices(
     privacy,
     consents,
     retention,
+    trials,
   };
 }
 

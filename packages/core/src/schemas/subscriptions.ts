@@ -2,6 +2,7 @@ import { z } from "zod";
 import { SUBSCRIPTION_STATUSES } from "../subscription-state.js";
 import { ListQuery, Metadata, Timestamp } from "./common.js";
 import { ChannelName } from "./storefronts.js";
+import { TrialIdentityInput } from "./trials.js";
 
 export const SubscriptionStatusSchema = z.enum(SUBSCRIPTION_STATUSES);
 
@@ -111,6 +112,9 @@ export const CreateSubscription = z
       .max(730)
       .optional()
       .meta({ description: "Overrides the price's trial_days; 0 charges at once." }),
+    trial_identity: TrialIdentityInput.optional().meta({
+      description: "Device, line and payment fingerprint of the sign-up, for the storefront's trial policy.",
+    }),
     metadata: Metadata.optional(),
   })
   .strict()

@@ -18,6 +18,7 @@ import * as audit from "./migrations/2026-12-03-080-audit.js";
 import * as privacy from "./migrations/2026-12-04-230-privacy.js";
 import * as consents from "./migrations/2026-12-04-231-consents.js";
 import * as retention from "./migrations/2026-12-04-232-retention.js";
+import * as trials from "./migrations/2026-12-04-233-trials.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -44,6 +45,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-230-privacy": privacy,
   "2026-12-04-231-consents": consents,
   "2026-12-04-232-retention": retention,
+  "2026-12-04-233-trials": trials,
 };
 
 class StaticProvider implements MigrationProvider {

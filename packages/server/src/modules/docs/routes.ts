@@ -53,6 +53,10 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
         description: "What each customer agreed to, for which purpose and text version, with its history.",
       },
       {
+        name: "Trials",
+        description: "Trial eligibility: who may have one trial per storefront or bundle (docs/campaigns.md).",
+      },
+      {
         name: "Subscriptions",
         description: "Subscriptions and their lifecycle: trials, renewals, dunning, plan changes, cancellation.",
       },
