@@ -12,6 +12,7 @@ export * from "./schemas/customers.js";
 export * from "./schemas/entitlements.js";
 export * from "./schemas/events.js";
 export * from "./schemas/privacy.js";
+export * from "./schemas/safe-mode.js";
 export * from "./schemas/storefronts.js";
 export * from "./schemas/subscriptions.js";
 export * from "./schemas/tenancy.js";

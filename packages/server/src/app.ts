@@ -23,6 +23,7 @@ import { paymentRoutes } from "./modules/payments/routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
 import { retentionRoutes } from "./modules/privacy/retention-routes.js";
 import { privacyRoutes } from "./modules/privacy/routes.js";
+import { safeModeRoutes } from "./modules/safe-mode/routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
@@ -97,6 +98,7 @@ export function createApp(
     consentRoutes,
     retentionRoutes,
     trialRoutes,
+    safeModeRoutes,
     subscriptionRoutes,
     paymentRoutes,
     eventsRoutes,

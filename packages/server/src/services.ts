@@ -23,6 +23,7 @@ import { paymentsService } from "./modules/payments/service.js";
 import { registerPrivacyHandlers } from "./modules/privacy/handlers.js";
 import { retentionService } from "./modules/privacy/retention.js";
 import { privacyService } from "./modules/privacy/service.js";
+import { safeModeService } from "./modules/safe-mode/service.js";
 import { storefrontsService } from "./modules/storefronts/service.js";
 import { subscriptionsService } from "./modules/subscriptions/service.js";
 import { tenancyService } from "./modules/tenancy/service.js";
@@ -69,6 +70,8 @@ export function createServices(
   for (const provider of options.providers ?? defaultPaymentProviders({ db: deps.db, fetch, clock: deps.clock }))
     paymentProviders.register(provider);
   const payments = paymentsService(deps, { registry: paymentProviders, storefronts, events });
+  // The operator's switch holding new charges of a provider or environment (a charge guard).
+  const safeMode = safeModeService(deps, { events, payments });
   // What providers push to us: verified into an inbox, applied by a job.
   const providerInbox = providerInboxService(deps, {
     registry: paymentProviders,
@@ -149,6 +152,7 @@ export function createServices(
     consents,
     retention,
     trials,
+    safeMode,
   };
 }
 

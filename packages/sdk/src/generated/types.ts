@@ -862,7 +862,9 @@ export type Event = {
     | "consent.granted"
     | "consent.withdrawn"
     | "retention.applied"
-    | "trial.eligibility_decided";
+    | "trial.eligibility_decided"
+    | "safe_mode.entered"
+    | "safe_mode.exited";
   /** ISO-8601 UTC time */
   created_at: string;
   tenant: string;

@@ -19,6 +19,7 @@ import * as privacy from "./migrations/2026-12-04-230-privacy.js";
 import * as consents from "./migrations/2026-12-04-231-consents.js";
 import * as retention from "./migrations/2026-12-04-232-retention.js";
 import * as trials from "./migrations/2026-12-04-233-trials.js";
+import * as safeMode from "./migrations/2026-12-04-234-safe-mode.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -46,6 +47,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-231-consents": consents,
   "2026-12-04-232-retention": retention,
   "2026-12-04-233-trials": trials,
+  "2026-12-04-234-safe-mode": safeMode,
 };
 
 class StaticProvider implements MigrationProvider {

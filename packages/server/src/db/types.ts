@@ -834,3 +834,25 @@ export interface Database {
 
 export type TrialPolicyRow = Selectable<TrialPoliciesTable>;
 export type TrialClaimRow = Selectable<TrialClaimsTable>;
+
+/** Safe mode (modules/safe-mode): active while exited_at is null. */
+export interface SafeModesTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  /** null: the whole environment. */
+  provider: string | null;
+  reason: string;
+  entered_at: string;
+  /** The Actor as JSON. */
+  entered_by: string | null;
+  exited_at: string | null;
+  exited_by: string | null;
+  released_jobs: number | null;
+}
+
+export interface Database {
+  safe_modes: SafeModesTable;
+}
+
+export type SafeModeRow = Selectable<SafeModesTable>;

@@ -57,6 +57,10 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
         description: "Trial eligibility: who may have one trial per storefront or bundle (docs/campaigns.md).",
       },
       {
+        name: "Safe mode",
+        description: "The operator's switch holding new charges of a provider or environment (docs/privacy.md).",
+      },
+      {
         name: "Subscriptions",
         description: "Subscriptions and their lifecycle: trials, renewals, dunning, plan changes, cancellation.",
       },

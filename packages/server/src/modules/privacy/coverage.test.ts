@@ -36,6 +36,7 @@ const NO_CUSTOMER_DATA: Record<string, string> = {
   retention_policies: "per-environment settings",
   retention_runs: "counts of what a run removed",
   trial_policies: "per-storefront settings",
+  safe_modes: "operator switches",
   kysely_migration: "migration bookkeeping",
   kysely_migration_lock: "migration bookkeeping",
 };

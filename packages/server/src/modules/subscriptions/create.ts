@@ -142,6 +142,7 @@ export async function createSubscription(
   }
 
   if (!route) throw new Error("unreachable: a paid price has a route");
+  await payments.assertMayCharge(scope, route);
   const reserved = payments.newAttempt(scope, route, {
     customer: r.customer.id,
     subscription: null,
