@@ -102,4 +102,12 @@ describe("consent records", () => {
     expect((await other.api("POST", `/v1/customers/${customer}/consents`, grant("push"))).status).toBe(404);
     expect((await other.api("GET", `/v1/customers/${customer}/consents`)).status).toBe(404);
   });
+
+  it("keeps a customer with consent records: deleting it is refused, erasing it is the way", async () => {
+    const deleted = await acme.api("DELETE", `/v1/customers/${customer}`);
+    expect(deleted.status).toBe(409);
+    expect(deleted.body.code).toBe("IN_USE");
+    const fresh = (await acme.api("POST", "/v1/customers", { storefront: "web", external_id: "c-2" })).body.id;
+    expect((await acme.api("DELETE", `/v1/customers/${fresh}`)).status).toBe(200);
+  });
 });

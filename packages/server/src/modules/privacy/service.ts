@@ -44,7 +44,7 @@ export function toPrivacyRequest(row: PrivacyRequestRow): PrivacyRequest {
 export function privacyService(
   deps: Deps,
   o: {
-    customers: Pick<CustomersService, "requireCustomer">;
+    customers: Pick<CustomersService, "requireCustomer" | "registerCustomerUsage">;
     subscriptions: Pick<SubscriptionsService, "list" | "cancel">;
     events: Pick<EventsService, "record">;
     jobs: JobRegistry;
@@ -53,6 +53,10 @@ export function privacyService(
   const { db } = deps;
   const handlers: PrivacyHandler[] = [privacyRequestsHandler];
   const purpose = (id: string) => `privacy-export/${id}`;
+  // A customer with privacy requests keeps its row (the requests name it): erased, never deleted.
+  o.customers.registerCustomerUsage(
+    async (d, scope, customerId) => (await repo.listCustomerRequests(d, scope, customerId)).length > 0,
+  );
 
   async function subjectOf(d: Db, scope: ScopeIds, customerId: string): Promise<PrivacySubject> {
     const objectIds: string[] = [];
