@@ -81,12 +81,21 @@ export function privacyService(
     return { format: "tessera.privacy-export/1", customer: customerId, generated_at: isoNow(scope.clock), modules };
   }
 
-  o.jobs.register(EXPORT_JOB, async ({ payload, scope, complete }) => {
+  o.jobs.register(EXPORT_JOB, async ({ job, payload, scope, complete }) => {
     if (!scope) throw new Error(`${EXPORT_JOB} needs a scope`);
     const { request } = payload as { request: string };
     const row = await repo.findRequest(db, scope, request);
     if (row?.status !== "pending") return;
-    const archive = await buildArchive(scope, row.customer_id);
+    const archive = await buildArchive(scope, row.customer_id).catch(async (error: unknown) => {
+      // The last attempt: the request says it failed rather than staying pending for ever.
+      if (job.attempts >= job.max_attempts) {
+        await repo.updateRequestIf(db, scope, row.id, "pending", {
+          status: "failed",
+          completed_at: isoNow(scope.clock),
+        });
+      }
+      throw error;
+    });
     const now = isoNow(scope.clock);
     await db.transaction().execute(async (tx) => {
       const patch = {
