@@ -161,6 +161,7 @@ export function subscriptionsService(
         identity,
       };
       let create = rest;
+      let claim: string | null = null;
       if (trialGate && trial.price.trial_days > 0) {
         const gate = await trialGate.gate(scope, trial);
         if (!gate.eligible && gate.onIneligible === "refuse") {
@@ -169,17 +170,21 @@ export function subscriptionsService(
           });
         }
         if (!gate.eligible) create = { ...rest, trial_days: 0 };
+        claim = gate.claim;
       }
-      const subscription = await createSubscription(deps, { store, payments: o.payments }, scope, create, {
-        customer,
-        storefront,
-        price,
-        bundle,
-      });
-      if (trialGate && subscription.status === "trial") {
-        await trialGate.claim(scope, trial, subscription.id, subscription.created_at);
+      let subscription: Subscription | null = null;
+      try {
+        subscription = await createSubscription(deps, { store, payments: o.payments }, scope, create, {
+          customer,
+          storefront,
+          price,
+          bundle,
+        });
+        return subscription;
+      } finally {
+        // The trial claimed before creation is kept only if a subscription took it.
+        if (trialGate && claim) await trialGate.settle(scope, claim, subscription);
       }
-      return subscription;
     },
 
     /** Trial eligibility checks subscription creation when given (services.ts). Call once, when built. */

@@ -7,9 +7,10 @@ import type {
   TrialPolicy,
   UpdateTrialPolicy,
 } from "@tessera/core";
+import { sql } from "kysely";
 import type { Deps, Scope } from "../../context.js";
 import { inScope } from "../../db/scope.js";
-import type { TrialClaimRow, TrialPolicyRow } from "../../db/types.js";
+import type { Db, TrialClaimRow, TrialPolicyRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
@@ -78,8 +79,8 @@ export function trialsService(
     };
   }
 
-  async function findPolicyRow(scope: Scope, storefrontId: string) {
-    return db
+  async function findPolicyRow(scope: Scope, storefrontId: string, d: Db = db) {
+    return d
       .selectFrom("trial_policies")
       .selectAll()
       .where(inScope(scope))
@@ -87,8 +88,12 @@ export function trialsService(
       .executeTakeFirst();
   }
 
-  async function decide(scope: Scope, r: TrialRequest): Promise<TrialEligibility & { policy: TrialPolicy }> {
-    const policy = toPolicy(r.storefrontId, await findPolicyRow(scope, r.storefrontId));
+  async function decide(
+    scope: Scope,
+    r: TrialRequest,
+    d: Db = db,
+  ): Promise<TrialEligibility & { policy: TrialPolicy }> {
+    const policy = toPolicy(r.storefrontId, await findPolicyRow(scope, r.storefrontId, d));
     const base = { object: "trial_eligibility" as const, customer: r.customer.id, price: r.price.id, policy };
     const days = r.price.trial_days;
     if (days === 0)
@@ -106,7 +111,7 @@ export function trialsService(
         ? null
         : new Date(scope.clock.now().getTime() - policy.lookback_days * DAY_MS).toISOString();
     for (const identity of policy.one_per) {
-      let q = db
+      let q = d
         .selectFrom("trial_claims")
         .selectAll()
         .where(inScope(scope))
@@ -199,50 +204,75 @@ export function trialsService(
     },
 
     /**
-     * For subscription creation, when a trial is asked for: the decision, recorded as the
-     * `trial.eligibility_decided` event (and so in the audit trail), and what to do about it.
+     * For subscription creation, when a trial is asked for: decides and, when eligible, claims the
+     * trial in one transaction under a per-storefront lock (Postgres; SQLite runs one writer), so
+     * two sign-ups racing with the same identity cannot both get it. The decision is recorded as
+     * the `trial.eligibility_decided` event (so in the audit trail). The caller settles the claim
+     * once the subscription exists (`settle`), or drops it when creation failed.
      */
     async gate(
       scope: Scope,
       r: TrialRequest,
-    ): Promise<{ eligible: boolean; onIneligible: TrialPolicy["on_ineligible"]; decision: TrialEligibility }> {
-      const { policy, ...decision } = await decide(scope, r);
-      await db.transaction().execute((tx) =>
-        o.events.record(tx, scope, {
+    ): Promise<{
+      eligible: boolean;
+      onIneligible: TrialPolicy["on_ineligible"];
+      decision: TrialEligibility;
+      claim: string | null;
+    }> {
+      return db.transaction().execute(async (tx) => {
+        if (deps.dialect === "postgres") {
+          await sql`select pg_advisory_xact_lock(hashtext(${`trial:${r.storefrontId}`}))`.execute(tx);
+        }
+        const { policy, ...decision } = await decide(scope, r, tx);
+        let claim: string | null = null;
+        if (decision.eligible && decision.trial_days > 0) {
+          claim = newId("trial_claim");
+          const digests = digestsOf(scope, r);
+          await tx
+            .insertInto("trial_claims")
+            .values({
+              id: claim,
+              tenant_id: scope.tenantId,
+              environment_id: scope.environmentId,
+              storefront_id: r.storefrontId,
+              bundle_id: r.bundleId,
+              customer_id: r.customer.id,
+              subscription_id: null,
+              email_digest: digests.email,
+              payment_method_digest: digests.payment_method,
+              device_digest: digests.device,
+              msisdn_digest: digests.msisdn,
+              started_at: isoNow(scope.clock),
+            })
+            .execute();
+        }
+        await o.events.record(tx, scope, {
           type: "trial.eligibility_decided",
           object: {
             id: `${r.customer.id}:${r.price.id}`,
             ...decision,
             outcome: decision.eligible ? "trial" : policy.on_ineligible,
           },
-        }),
-      );
-      return { eligible: decision.eligible, onIneligible: policy.on_ineligible, decision };
+        });
+        return { eligible: decision.eligible, onIneligible: policy.on_ineligible, decision, claim };
+      });
     },
 
-    /** After a subscription started in trial: its claim, so the identities cannot start another. */
-    async claim(scope: Scope, r: TrialRequest, subscriptionId: string, startedAt: string): Promise<void> {
-      const digests = digestsOf(scope, r);
-      await db
-        .insertInto("trial_claims")
-        .values({
-          id: newId("trial_claim"),
-          tenant_id: scope.tenantId,
-          environment_id: scope.environmentId,
-          storefront_id: r.storefrontId,
-          bundle_id: r.bundleId,
-          customer_id: r.customer.id,
-          subscription_id: subscriptionId,
-          email_digest: digests.email,
-          payment_method_digest: digests.payment_method,
-          device_digest: digests.device,
-          msisdn_digest: digests.msisdn,
-          started_at: startedAt,
-        })
-        .execute();
+    /** Ties a claim to the subscription that took the trial, or drops it when none did. */
+    async settle(scope: Scope, claim: string, subscription: { id: string; status: string } | null): Promise<void> {
+      if (subscription?.status === "trial") {
+        await db
+          .updateTable("trial_claims")
+          .set({ subscription_id: subscription.id })
+          .where(inScope(scope))
+          .where("id", "=", claim)
+          .execute();
+      } else {
+        await db.deleteFrom("trial_claims").where(inScope(scope)).where("id", "=", claim).execute();
+      }
     },
   };
 }
 
 export type TrialsService = ReturnType<typeof trialsService>;
-export type TrialGate = Pick<TrialsService, "gate" | "claim">;
+export type TrialGate = Pick<TrialsService, "gate" | "settle">;

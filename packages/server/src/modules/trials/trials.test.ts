@@ -117,6 +117,55 @@ describe("trial eligibility", () => {
     expect(await eligibility(c)).toMatchObject({ eligible: true });
   });
 
+  it("grants one trial when sign-ups with the same identity race (decide and claim are one step)", async () => {
+    await acme.api("PATCH", `/v1/storefronts/${catalog.storefront}/trial-policy`, {
+      one_per: ["email"],
+      family: "storefront",
+      lookback_days: null,
+      on_ineligible: "refuse",
+    });
+    const spellings = [
+      "race.me@gmail.com",
+      "raceme@gmail.com",
+      "Race.Me+1@gmail.com",
+      "raceme+2@googlemail.com",
+      "RACEME@gmail.com",
+    ];
+    const customers = [];
+    for (const email of spellings) customers.push(await customer(email));
+    const results = await Promise.all(customers.map((c) => subscribe(c)));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    const winner = results.find((r) => r.status === 201)!.body;
+    expect(winner.status).toBe("trial");
+    const claims = await ctx.deps.db
+      .selectFrom("trial_claims")
+      .select(["customer_id", "subscription_id"])
+      .where("customer_id", "in", customers)
+      .execute();
+    expect(claims).toEqual([{ customer_id: winner.customer, subscription_id: winner.id }]);
+  });
+
+  it("drops the claim when the subscription could not be created", async () => {
+    // A storefront with no payment provider: a trial is refused after the policy allowed it.
+    const shop = (
+      await acme.api("POST", "/v1/storefronts", {
+        key: "no-psp",
+        name: "No PSP",
+        type: "web",
+        bundles: [catalog.bundles.pro],
+      })
+    ).body.id;
+    await acme.api("PATCH", `/v1/storefronts/${shop}/trial-policy`, { one_per: ["customer"] });
+    const c = (await acme.api("POST", "/v1/customers", { storefront: shop, external_id: "no-psp-1" })).body.id;
+    const refused = await subscribe(c);
+    expect(refused.status).toBe(422);
+    const decided = (await acme.api("GET", `/v1/events?type=trial.eligibility_decided&limit=100`)).body.data;
+    expect(decided.some((e: { data: { object: { customer: string } } }) => e.data.object.customer === c)).toBe(true);
+    const claims = await ctx.deps.db.selectFrom("trial_claims").select("id").where("customer_id", "=", c).execute();
+    expect(claims).toEqual([]);
+    expect(await eligibility(c)).toMatchObject({ eligible: true });
+  });
+
   it("refuses bad input, and another tenant's objects are 404", async () => {
     const c = await customer("input@example.com");
     expect((await acme.api("GET", `/v1/customers/${c}/eligibility?price=price_nope`)).status).toBe(400);
