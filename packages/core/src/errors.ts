@@ -46,6 +46,8 @@ export const ERROR_CODES = {
     status: 409,
     title: "The customer has active subscriptions: cancel them first, or ask for them to be cancelled",
   },
+  SAFE_MODE_ACTIVE: { status: 409, title: "Safe mode holds new charges: retry once it is lifted" },
+  TRIAL_NOT_ELIGIBLE: { status: 409, title: "The customer is not eligible for this trial" },
   EXPORT_NOT_AVAILABLE: {
     status: 410,
     title: "The export archive is not available (not ready, downloaded or expired)",

@@ -77,6 +77,11 @@ export const EVENT_TYPES = [
   "consent.withdrawn",
   // Retention (docs/privacy.md "Retention"): what a run removed or anonymized.
   "retention.applied",
+  // Trial eligibility (docs/campaigns.md "Trials"): decided when a subscription asks for a trial.
+  "trial.eligibility_decided",
+  // Safe mode (docs/privacy.md "Safe mode"): an operator held or released new charges.
+  "safe_mode.entered",
+  "safe_mode.exited",
 ] as const;
 
 /** Who made a change: every event records its actor. */

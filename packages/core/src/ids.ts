@@ -37,6 +37,7 @@ export const ID_PREFIXES = {
   consent: "cns",
   retention_run: "rtr",
   safe_mode: "sfm",
+  trial_claim: "trc",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

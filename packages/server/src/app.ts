@@ -31,11 +31,13 @@ import { paymentRoutingRoutes } from "./modules/payments/routing-routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
 import { retentionRoutes } from "./modules/privacy/retention-routes.js";
 import { privacyRoutes } from "./modules/privacy/routes.js";
+import { safeModeRoutes } from "./modules/safe-mode/routes.js";
 import { storefrontRoutes } from "./modules/storefronts/routes.js";
 import { subscriptionRoutes } from "./modules/subscriptions/routes.js";
 import { tenantPlanRoutes } from "./modules/tenancy/plan-routes.js";
 import { tenancyRoutes } from "./modules/tenancy/routes.js";
 import { testClocksRoutes } from "./modules/test-clocks/routes.js";
+import { trialRoutes } from "./modules/trials/routes.js";
 import { memberRoutes } from "./modules/users/members-routes.js";
 import { userRoutes } from "./modules/users/routes.js";
 import { webhookRoutes } from "./modules/webhooks/routes.js";
@@ -107,6 +109,8 @@ export function createApp(
     privacyRoutes,
     consentRoutes,
     retentionRoutes,
+    trialRoutes,
+    safeModeRoutes,
     subscriptionRoutes,
     paymentRoutingRoutes,
     paymentRoutes,

@@ -35,10 +35,12 @@ import { paymentsService } from "./modules/payments/service.js";
 import { registerPrivacyHandlers } from "./modules/privacy/handlers.js";
 import { retentionService } from "./modules/privacy/retention.js";
 import { privacyService } from "./modules/privacy/service.js";
+import { safeModeService } from "./modules/safe-mode/service.js";
 import { storefrontsService } from "./modules/storefronts/service.js";
 import { subscriptionsService } from "./modules/subscriptions/service.js";
 import { tenancyService } from "./modules/tenancy/service.js";
 import { testClocksService } from "./modules/test-clocks/service.js";
+import { trialsService } from "./modules/trials/service.js";
 import type { PasswordResetSender } from "./modules/users/password-resets.js";
 import { usersService } from "./modules/users/service.js";
 import { type WebhookOptions, webhooksService } from "./modules/webhooks/service.js";
@@ -85,6 +87,8 @@ export function createServices(
   for (const provider of options.providers ?? defaultPaymentProviders({ db: deps.db, fetch, clock: deps.clock }))
     paymentProviders.register(provider);
   const payments = paymentsService(deps, { registry: paymentProviders, storefronts, customers, events });
+  // The operator's switch holding new charges of a provider or environment (a charge guard).
+  const safeMode = safeModeService(deps, { events, payments });
   // What providers push to us: verified into an inbox, applied by a job.
   const providerInbox = providerInboxService(deps, {
     registry: paymentProviders,
@@ -94,6 +98,9 @@ export function createServices(
     scopeOf: (environmentId) => tenancy.scopeForEnvironment(environmentId),
   });
   const subscriptions = subscriptionsService(deps, { catalog, customers, storefronts, events, payments, jobs, audit });
+  // Trial eligibility per storefront: checked when a subscription asks for a trial.
+  const trials = trialsService(deps, { customers, catalog, storefronts, events });
+  subscriptions.registerTrialGate(trials);
   // Effective entitlements merge granting subscriptions and manual grants.
   const entitlements = entitlementsService(deps, {
     catalog,
@@ -193,6 +200,8 @@ export function createServices(
     privacy,
     consents,
     retention,
+    trials,
+    safeMode,
   };
 }
 

@@ -181,6 +181,10 @@ export const FIXTURES: Record<string, Fixture> = {
     await api("GET", `/v1/privacy-requests/${request.body.id}/archive`);
     return { id: request.body.id };
   },
+  // A hold on a provider no fixture storefront routes to, so alpha's other fixtures still charge.
+  "/v1/safe-mode": async (api) => ({
+    id: created(await api("POST", "/v1/safe-mode", { provider: "fixture-psp", reason: "fixture" }), "a safe mode").id,
+  }),
   "/v1/users": async (api) => ({ id: (await member(api)).user.id }),
   "/v1/roles": async (api) => ({
     id: created(

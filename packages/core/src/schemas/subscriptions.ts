@@ -4,6 +4,7 @@ import { VendorIds } from "./channels.js";
 import { ListQuery, Metadata, Timestamp } from "./common.js";
 import { PaymentAttempt, RoutingDecision } from "./payment-routing.js";
 import { ChannelName } from "./storefronts.js";
+import { TrialIdentityInput } from "./trials.js";
 
 export const SubscriptionStatusSchema = z.enum(SUBSCRIPTION_STATUSES);
 
@@ -137,6 +138,9 @@ export const CreateSubscription = z
       .max(730)
       .optional()
       .meta({ description: "Overrides the price's trial_days; 0 charges at once." }),
+    trial_identity: TrialIdentityInput.optional().meta({
+      description: "Device, line and payment fingerprint of the sign-up, for the storefront's trial policy.",
+    }),
     metadata: Metadata.optional(),
   })
   .strict()

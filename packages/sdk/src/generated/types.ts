@@ -959,6 +959,12 @@ export type CreateSubscriptionInput = {
   payment_method: string;
   /** Overrides the price's trial_days; 0 charges at once. */
   trial_days?: number;
+  /** Device, line and payment fingerprint of the sign-up, for the storefront's trial policy. */
+  trial_identity?: {
+    device_id?: string;
+    msisdn?: string;
+    payment_method_fingerprint?: string;
+  };
   /** Up to 50 string key/value pairs for your own use. */
   metadata?: Record<string, string>;
 };
@@ -1117,7 +1123,10 @@ export type Event = {
     | "customer.erased"
     | "consent.granted"
     | "consent.withdrawn"
-    | "retention.applied";
+    | "retention.applied"
+    | "trial.eligibility_decided"
+    | "safe_mode.entered"
+    | "safe_mode.exited";
   /** ISO-8601 UTC time */
   created_at: string;
   tenant: string;

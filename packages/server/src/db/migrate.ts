@@ -26,6 +26,8 @@ import * as invoicing from "./migrations/2026-12-04-200-invoicing.js";
 import * as privacy from "./migrations/2026-12-04-230-privacy.js";
 import * as consents from "./migrations/2026-12-04-231-consents.js";
 import * as retention from "./migrations/2026-12-04-232-retention.js";
+import * as trials from "./migrations/2026-12-04-233-trials.js";
+import * as safeMode from "./migrations/2026-12-04-234-safe-mode.js";
 import * as consoleSetup from "./migrations/2026-12-04-260-console-setup.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
@@ -62,6 +64,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-232-retention": retention,
   "2026-12-04-260-console-setup": consoleSetup,
   "2026-12-04-121-payment-disputes": paymentDisputes,
+  "2026-12-04-233-trials": trials,
+  "2026-12-04-234-safe-mode": safeMode,
 };
 
 class StaticProvider implements MigrationProvider {

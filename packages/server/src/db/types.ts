@@ -1029,3 +1029,63 @@ export interface Database {
 
 export type RetentionPolicyRow = Selectable<RetentionPoliciesTable>;
 export type RetentionRunRow = Selectable<RetentionRunsTable>;
+
+/* Trial eligibility (modules/trials). */
+
+export interface TrialPoliciesTable {
+  storefront_id: string;
+  tenant_id: string;
+  environment_id: string;
+  /** JSON array of TrialIdentity. */
+  one_per: string;
+  family: "storefront" | "bundle";
+  lookback_days: number | null;
+  on_ineligible: "refuse" | "start_without_trial";
+  updated_at: string;
+}
+
+export interface TrialClaimsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  storefront_id: string;
+  bundle_id: string;
+  customer_id: string;
+  subscription_id: string | null;
+  /** Keyed digests (SecretBox.digest) of the normalized identities; null when not known. */
+  email_digest: string | null;
+  payment_method_digest: string | null;
+  device_digest: string | null;
+  msisdn_digest: string | null;
+  started_at: string;
+}
+
+export interface Database {
+  trial_policies: TrialPoliciesTable;
+  trial_claims: TrialClaimsTable;
+}
+
+export type TrialPolicyRow = Selectable<TrialPoliciesTable>;
+export type TrialClaimRow = Selectable<TrialClaimsTable>;
+
+/** Safe mode (modules/safe-mode): active while exited_at is null. */
+export interface SafeModesTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  /** null: the whole environment. */
+  provider: string | null;
+  reason: string;
+  entered_at: string;
+  /** The Actor as JSON. */
+  entered_by: string | null;
+  exited_at: string | null;
+  exited_by: string | null;
+  released_jobs: number | null;
+}
+
+export interface Database {
+  safe_modes: SafeModesTable;
+}
+
+export type SafeModeRow = Selectable<SafeModesTable>;

@@ -257,6 +257,40 @@ export async function releaseJobs(db: Db, workerId: string, ids: readonly string
   return Number(r.numUpdatedRows);
 }
 
+/**
+ * An error a handler throws to say "not now, and not my fault" (safe mode holds charges): the job
+ * goes back to the queue for `deferMs` with its attempt returned, so waiting never kills it.
+ */
+export interface Deferral extends Error {
+  deferMs: number;
+  /** Marks the job so whoever lifts the hold can release it early (e.g. "safe_mode"). */
+  deferredBy: string;
+}
+
+export function isDeferral(error: unknown): error is Deferral {
+  return error instanceof Error && typeof (error as Partial<Deferral>).deferMs === "number";
+}
+
+export const DEFERRED_PREFIX = "deferred:";
+
+export async function deferJob(db: Db, job: JobRow, workerId: string, error: Deferral, wallNow: Date): Promise<void> {
+  const from = job.clock === "environment" ? Math.max(Date.parse(job.run_at), wallNow.getTime()) : wallNow.getTime();
+  await db
+    .updateTable("jobs")
+    .set((eb) => ({
+      status: "pending",
+      run_at: new Date(from + error.deferMs).toISOString(),
+      attempts: eb("attempts", "-", 1),
+      locked_by: null,
+      locked_until: null,
+      last_error: `${DEFERRED_PREFIX}${error.deferredBy}: ${error.message}`.slice(0, 2000),
+      updated_at: wallNow.toISOString(),
+    }))
+    .where("id", "=", job.id)
+    .where("locked_by", "=", workerId)
+    .execute();
+}
+
 /** Exponential backoff with full jitter, capped: 5 s, 10 s, 20 s … up to an hour. */
 export function backoffMs(attempt: number, random = Math.random): number {
   const base = Math.min(3_600_000, 5_000 * 2 ** Math.max(0, attempt - 1));

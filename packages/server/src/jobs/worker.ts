@@ -5,7 +5,7 @@ import type { Db, JobRow } from "../db/types.js";
 import { randomSecret } from "../lib/crypto.js";
 import { fromJson } from "../lib/json.js";
 import { Pool, type PoolLimits } from "./pool.js";
-import { claimDueJobs, completeJob, failJob, releaseJobs, renewLeases } from "./queue.js";
+import { claimDueJobs, completeJob, deferJob, failJob, isDeferral, releaseJobs, renewLeases } from "./queue.js";
 
 export interface JobContext {
   job: JobRow;
@@ -161,6 +161,11 @@ export function createWorker(o: WorkerOptions): Worker {
           { err: error, job: job.id, type: job.type, released },
           "job interrupted: database unavailable",
         );
+        return;
+      }
+      if (isDeferral(error)) {
+        await deferJob(deps.db, job, id, error, deps.clock.now());
+        deps.logger.info({ job: job.id, type: job.type, reason: error.message }, "job deferred");
         return;
       }
       const outcome = await failJob(deps.db, job, id, error, deps.clock.now());

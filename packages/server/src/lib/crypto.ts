@@ -1,5 +1,13 @@
 import * as crypto from "node:crypto";
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 
 // crypto.hash (Node ≥ 20.12) hashes in one call, without a Hash object per call: every
 // authenticated request hashes its API key.
@@ -27,10 +35,20 @@ export function constantTimeEqual(a: string, b: string): boolean {
  */
 export class SecretBox {
   readonly #key: Buffer;
+  readonly #digestKey: Buffer;
 
   constructor(masterKey: string) {
     if (masterKey.length < 32) throw new Error("TESSERA_MASTER_KEY must be at least 32 characters");
     this.#key = Buffer.from(hkdfSync("sha256", masterKey, "tessera", "tessera/secret-box/v1", 32));
+    this.#digestKey = Buffer.from(hkdfSync("sha256", masterKey, "tessera", "tessera/digest/v1", 32));
+  }
+
+  /**
+   * A keyed digest (HMAC-SHA256) of a value, for matching it later without keeping it: unlike a
+   * plain hash, an e-mail or phone number cannot be found by hashing guesses without the key.
+   */
+  digest(value: string, purpose: string): string {
+    return createHmac("sha256", this.#digestKey).update(purpose).update("\0").update(value).digest("base64url");
   }
 
   seal(plaintext: string, purpose: string): string {

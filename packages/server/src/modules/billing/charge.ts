@@ -138,6 +138,8 @@ export function chargeProtocol(
     /** Reserve, execute and apply one attempt. */
     async charge(scope: Scope, row: SubscriptionRow, a: Attempt, apply: Apply): Promise<Applied> {
       const route = a.route ?? (await payments.routing(scope, row.storefront_id));
+      // Safe mode: held before anything is reserved (a job waits in the queue, see jobs/queue.ts Deferral).
+      await payments.assertMayCharge(scope, route);
       const payment = await payments.newAttempt(scope, route, {
         customer: row.customer_id,
         subscription: row.id,

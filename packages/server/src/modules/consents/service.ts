@@ -1,6 +1,6 @@
 import type { Actor, ConsentRecord, CurrentConsents, RecordConsent } from "@tessera/core";
 import { type Deps, type Scope, SYSTEM_ACTOR } from "../../context.js";
-import type { ScopeIds } from "../../db/scope.js";
+import { inScope, type ScopeIds } from "../../db/scope.js";
 import type { ConsentRecordRow, Db } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { isoNow } from "../../lib/clock.js";
@@ -50,9 +50,23 @@ export function currentOf(rows: readonly ConsentRecordRow[]): CurrentConsents {
  */
 export function consentsService(
   deps: Deps,
-  o: { customers: Pick<CustomersService, "requireCustomer">; events: Pick<EventsService, "record"> },
+  o: {
+    customers: Pick<CustomersService, "requireCustomer" | "registerCustomerUsage">;
+    events: Pick<EventsService, "record">;
+  },
 ) {
   const { db } = deps;
+  // Consent records are proof: a customer with any is kept (and erased instead of deleted).
+  o.customers.registerCustomerUsage(async (d, scope, customerId) => {
+    const row = await d
+      .selectFrom("consent_records")
+      .select("id")
+      .where(inScope(scope))
+      .where("customer_id", "=", customerId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  });
 
   return {
     async record(scope: Scope, customerId: string, input: RecordConsent): Promise<ConsentRecord> {

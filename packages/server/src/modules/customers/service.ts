@@ -165,7 +165,7 @@ export function customersService(
           if (await check(tx, scope, row.id)) {
             throw new ApiError(
               "IN_USE",
-              `Customer ${row.id} has subscriptions or payments, which are kept; it cannot be deleted`,
+              `Customer ${row.id} has records that are kept (subscriptions, payments, consents, privacy requests); it cannot be deleted: erase its personal data instead (POST /v1/customers/{id}/privacy/erase)`,
             );
           }
         }

@@ -64,6 +64,14 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
         description: "What each customer agreed to, for which purpose and text version, with its history.",
       },
       {
+        name: "Trials",
+        description: "Trial eligibility: who may have one trial per storefront or bundle (docs/campaigns.md).",
+      },
+      {
+        name: "Safe mode",
+        description: "The operator's switch holding new charges of a provider or environment (docs/privacy.md).",
+      },
+      {
         name: "Subscriptions",
         description: "Subscriptions and their lifecycle: trials, renewals, dunning, plan changes, cancellation.",
       },

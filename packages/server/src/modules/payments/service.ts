@@ -78,6 +78,9 @@ export function paymentsService(
     };
   }
 
+  // Checks before a new charge (safe mode): each throws to hold it. Resumed attempts are not new.
+  const chargeGuards: Array<(scope: Scope, route: Routing) => Promise<void>> = [];
+
   function requireProvider(route: Routing): ProviderConfig {
     const first = route.providers[0];
     if (!first) {
@@ -117,6 +120,15 @@ export function paymentsService(
   }
 
   return {
+    /** A check every new charge passes first (safe mode registers one). Call once, when built. */
+    registerChargeGuard(guard: (scope: Scope, route: Routing) => Promise<void>): void {
+      chargeGuards.push(guard);
+    },
+
+    /** Throws when a guard holds new charges on this route (before anything is reserved). */
+    async assertMayCharge(scope: Scope, route: Routing): Promise<void> {
+      for (const guard of chargeGuards) await guard(scope, route);
+    },
     registry,
     routing,
     settle,

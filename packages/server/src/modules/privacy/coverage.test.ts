@@ -35,6 +35,8 @@ const NO_CUSTOMER_DATA: Record<string, string> = {
   health: "readiness probe rows",
   retention_policies: "per-environment settings",
   retention_runs: "counts of what a run removed",
+  trial_policies: "per-storefront settings",
+  safe_modes: "operator switches",
   kysely_migration: "migration bookkeeping",
   kysely_migration_lock: "migration bookkeeping",
 };

@@ -8,6 +8,7 @@ import { entitlementsPrivacyHandler } from "../entitlements/privacy.js";
 import { eventsPrivacyHandler } from "../events/privacy.js";
 import { paymentsPrivacyHandler } from "../payments/privacy.js";
 import { subscriptionsPrivacyHandler } from "../subscriptions/privacy.js";
+import { trialsPrivacyHandler } from "../trials/privacy.js";
 import { webhooksPrivacyHandler } from "../webhooks/privacy.js";
 import type { PrivacyService } from "./service.js";
 
@@ -31,6 +32,7 @@ export function registerPrivacyHandlers(
     webhooksPrivacyHandler,
     auditPrivacyHandler,
     consentsPrivacyHandler,
+    trialsPrivacyHandler,
   ]) {
     privacy.register(handler);
   }

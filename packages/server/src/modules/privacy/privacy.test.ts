@@ -288,4 +288,27 @@ describe("privacy requests", () => {
       "export:expired",
     ]);
   });
+
+  it("an export whose archive cannot be built ends failed after its last attempt, never pending for ever", async () => {
+    const p = await person();
+    const id = (await acme.api("POST", `/v1/customers/${p.id}/privacy/export`)).body.id as string;
+    await ctx.deps.db
+      .updateTable("jobs")
+      .set({ max_attempts: 1 })
+      .where("type", "=", "privacy.export")
+      .where("status", "=", "pending")
+      .execute();
+    // A module whose export breaks (registered for this test, the last of the file).
+    ctx.services.privacy.register({
+      module: "broken",
+      tables: [],
+      export: async () => {
+        throw new Error("export broke");
+      },
+      erase: async () => ({}),
+    });
+    await ctx.services.worker.drain();
+    expect((await acme.api("GET", `/v1/privacy-requests/${id}`)).body).toMatchObject({ status: "failed" });
+    expect((await acme.api("GET", `/v1/privacy-requests/${id}/archive`)).status).toBe(410);
+  });
 });

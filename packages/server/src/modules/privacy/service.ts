@@ -44,7 +44,7 @@ export function toPrivacyRequest(row: PrivacyRequestRow): PrivacyRequest {
 export function privacyService(
   deps: Deps,
   o: {
-    customers: Pick<CustomersService, "requireCustomer">;
+    customers: Pick<CustomersService, "requireCustomer" | "registerCustomerUsage">;
     subscriptions: Pick<SubscriptionsService, "list" | "cancel">;
     events: Pick<EventsService, "record">;
     jobs: JobRegistry;
@@ -53,6 +53,10 @@ export function privacyService(
   const { db } = deps;
   const handlers: PrivacyHandler[] = [privacyRequestsHandler];
   const purpose = (id: string) => `privacy-export/${id}`;
+  // A customer with privacy requests keeps its row (the requests name it): erased, never deleted.
+  o.customers.registerCustomerUsage(
+    async (d, scope, customerId) => (await repo.listCustomerRequests(d, scope, customerId)).length > 0,
+  );
 
   async function subjectOf(d: Db, scope: ScopeIds, customerId: string): Promise<PrivacySubject> {
     const objectIds: string[] = [];
@@ -77,12 +81,21 @@ export function privacyService(
     return { format: "tessera.privacy-export/1", customer: customerId, generated_at: isoNow(scope.clock), modules };
   }
 
-  o.jobs.register(EXPORT_JOB, async ({ payload, scope, complete }) => {
+  o.jobs.register(EXPORT_JOB, async ({ job, payload, scope, complete }) => {
     if (!scope) throw new Error(`${EXPORT_JOB} needs a scope`);
     const { request } = payload as { request: string };
     const row = await repo.findRequest(db, scope, request);
     if (row?.status !== "pending") return;
-    const archive = await buildArchive(scope, row.customer_id);
+    const archive = await buildArchive(scope, row.customer_id).catch(async (error: unknown) => {
+      // The last attempt: the request says it failed rather than staying pending for ever.
+      if (job.attempts >= job.max_attempts) {
+        await repo.updateRequestIf(db, scope, row.id, "pending", {
+          status: "failed",
+          completed_at: isoNow(scope.clock),
+        });
+      }
+      throw error;
+    });
     const now = isoNow(scope.clock);
     await db.transaction().execute(async (tx) => {
       const patch = {

@@ -140,6 +140,7 @@ export async function createSubscription(
   }
 
   if (!route) throw new Error("unreachable: a paid price has a route");
+  await payments.assertMayCharge(scope, route);
   const reserved = await payments.newAttempt(scope, route, {
     customer: r.customer.id,
     subscription: null,

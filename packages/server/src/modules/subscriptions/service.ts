@@ -19,6 +19,7 @@ import type { CustomersService } from "../customers/service.js";
 import type { EventsService } from "../events/service.js";
 import type { PaymentsService } from "../payments/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
+import type { TrialGate } from "../trials/service.js";
 import { changePlan } from "./changes.js";
 import { checkChannel, checkSellable, createSubscription, paymentFailed } from "./create.js";
 import { type ExternalChange, insertExternal, type NewExternal, writeExternal } from "./external.js";
@@ -93,6 +94,8 @@ export function subscriptionsService(
       (await o.payments.customerHasPayments(d, scope, customerId)),
   );
 
+  let trialGate: TrialGate | undefined;
+
   async function requireRow(scope: Scope, id: string): Promise<SubscriptionRow> {
     const row = await repo.findSubscription(db, scope, id);
     if (!row) throw notFound("subscription", id);
@@ -147,12 +150,45 @@ export function subscriptionsService(
       const storefront = await o.storefronts.requireStorefront(scope, customer.storefront);
       checkSellable({ storefront, price, bundle });
       checkChannel(storefront, input.channel);
-      return createSubscription(deps, { store, payments: o.payments }, scope, input, {
+      const { trial_identity: identity, ...rest } = input;
+      // Trial eligibility (modules/trials): refused, or started without the trial, per the storefront's policy.
+      const trial = {
         customer,
-        storefront,
-        price,
-        bundle,
-      });
+        price: { id: price.id, trial_days: rest.trial_days ?? price.trial_days },
+        bundleId: bundle.id,
+        storefrontId: storefront.id,
+        identity,
+      };
+      let create = rest;
+      let claim: string | null = null;
+      if (trialGate && trial.price.trial_days > 0) {
+        const gate = await trialGate.gate(scope, trial);
+        if (!gate.eligible && gate.onIneligible === "refuse") {
+          throw new ApiError("TRIAL_NOT_ELIGIBLE", gate.decision.reason, {
+            errors: [{ path: "price", message: `${gate.decision.rule}: ${gate.decision.reason}` }],
+          });
+        }
+        if (!gate.eligible) create = { ...rest, trial_days: 0 };
+        claim = gate.claim;
+      }
+      let subscription: Subscription | null = null;
+      try {
+        subscription = await createSubscription(deps, { store, payments: o.payments }, scope, create, {
+          customer,
+          storefront,
+          price,
+          bundle,
+        });
+        return subscription;
+      } finally {
+        // The trial claimed before creation is kept only if a subscription took it.
+        if (trialGate && claim) await trialGate.settle(scope, claim, subscription);
+      }
+    },
+
+    /** Trial eligibility checks subscription creation when given (services.ts). Call once, when built. */
+    registerTrialGate(gate: TrialGate): void {
+      trialGate = gate;
     },
 
     async get(scope: Scope, id: string): Promise<Subscription> {
