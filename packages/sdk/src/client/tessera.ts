@@ -1,4 +1,3 @@
-import type { CreditNote, Invoice } from "../generated/types.js";
 import { CustomerEntitlementsApi, GrantsApi, JwksApi, SigningKeysApi } from "./access.js";
 import { AuditApi } from "./audit.js";
 import { PaymentsApi, SubscriptionsApi } from "./billing.js";

@@ -1,7 +1,7 @@
 import type { ScopeIds } from "../../db/scope.js";
 import type { Db } from "../../db/types.js";
-import type { PrivacyHandler } from "../privacy/handler.js";
-import { exportRows } from "../privacy/rows.js";
+import type { PrivacyHandler } from "../privacy/index.js";
+import { exportRows } from "../privacy/index.js";
 
 /**
  * The audit trail is append-only and hash-chained: a record is never rewritten, so none may hold

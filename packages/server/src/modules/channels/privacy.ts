@@ -1,7 +1,6 @@
 import { inScope } from "../../db/scope.js";
-import type { PrivacyHandler } from "../privacy/handler.js";
-import { exportRows } from "../privacy/rows.js";
-import { ERASED, scrubText } from "../privacy/scrub.js";
+import type { PrivacyHandler } from "../privacy/index.js";
+import { ERASED, exportRows, scrubText } from "../privacy/index.js";
 
 /**
  * Channel links tie a vendor's subscription (and the vendor's customer id: an MSISDN at a carrier)

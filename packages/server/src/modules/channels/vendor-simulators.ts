@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { importPKCS8, SignJWT } from "jose";
 import { systemClock } from "../../lib/clock.js";
-import { PAYPAL_TEST_PKI, signPayPalDelivery, TEST_CERT_URL } from "../payments/providers/paypal/test-pki.js";
+import { PAYPAL_TEST_PKI, signPayPalDelivery, TEST_CERT_URL } from "../payments/index.js";
 import { activeSubscription, saleEvent, subscriptionEvent } from "./paypal/events.js";
 import { AGGREGATOR_AUDIENCE, reference } from "./telecom/api.js";
 import { subscriptionCallback } from "./telecom/fake-aggregator.js";

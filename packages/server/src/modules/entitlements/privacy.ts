@@ -1,7 +1,6 @@
 import { inScope } from "../../db/scope.js";
-import type { PrivacyHandler } from "../privacy/handler.js";
-import { exportRows } from "../privacy/rows.js";
-import { scrubText } from "../privacy/scrub.js";
+import type { PrivacyHandler } from "../privacy/index.js";
+import { exportRows, scrubText } from "../privacy/index.js";
 
 /**
  * Grants, usage and the last pushed entitlement state name the customer by id only; they are kept

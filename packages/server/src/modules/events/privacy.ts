@@ -1,7 +1,7 @@
 import { inScope } from "../../db/scope.js";
 import { fromJson } from "../../lib/json.js";
-import type { PrivacyHandler } from "../privacy/handler.js";
-import { scrubText } from "../privacy/scrub.js";
+import type { PrivacyHandler } from "../privacy/index.js";
+import { scrubText } from "../privacy/index.js";
 import type { PersonalDataSealer } from "./service.js";
 
 type Snapshot = { id: string; object: string } & Record<string, unknown>;

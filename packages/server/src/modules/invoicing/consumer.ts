@@ -1,5 +1,5 @@
 import type { Payment } from "@tessera/core";
-import type { EventConsumer } from "../events/consumers.js";
+import type { EventConsumer } from "../events/index.js";
 import type { InvoicingService } from "./service.js";
 
 /**

@@ -1,4 +1,4 @@
-import { isoExponent } from "../payments/providers/currency.js";
+import { isoExponent } from "../payments/index.js";
 
 /** Minor units → the decimal string documents carry (999 EUR → "9.99", 500 JPY → "500"). */
 export function decimal(minor: number, currency: string): string {

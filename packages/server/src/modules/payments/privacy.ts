@@ -1,7 +1,6 @@
 import { inScope } from "../../db/scope.js";
-import type { PrivacyHandler } from "../privacy/handler.js";
-import { exportRows } from "../privacy/rows.js";
-import { scrubText } from "../privacy/scrub.js";
+import type { PrivacyHandler } from "../privacy/index.js";
+import { exportRows, scrubText } from "../privacy/index.js";
 
 /**
  * Payments are records the law requires to keep (bookkeeping, for years): kept on erasure with

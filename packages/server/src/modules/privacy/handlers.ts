@@ -1,15 +1,15 @@
 import type { Deps } from "../../context.js";
-import { auditPrivacyHandler } from "../audit/privacy.js";
-import { channelsPrivacyHandler } from "../channels/privacy.js";
-import { consentsPrivacyHandler } from "../consents/privacy.js";
-import type { PersonalDataVault } from "../customers/personal-data.js";
-import { customersPrivacyHandler } from "../customers/privacy.js";
-import { entitlementsPrivacyHandler } from "../entitlements/privacy.js";
-import { eventsPrivacyHandler } from "../events/privacy.js";
-import { paymentsPrivacyHandler } from "../payments/privacy.js";
-import { subscriptionsPrivacyHandler } from "../subscriptions/privacy.js";
-import { trialsPrivacyHandler } from "../trials/privacy.js";
-import { webhooksPrivacyHandler } from "../webhooks/privacy.js";
+import { auditPrivacyHandler } from "../audit/index.js";
+import { channelsPrivacyHandler } from "../channels/index.js";
+import { consentsPrivacyHandler } from "../consents/index.js";
+import type { PersonalDataVault } from "../customers/index.js";
+import { customersPrivacyHandler } from "../customers/index.js";
+import { entitlementsPrivacyHandler } from "../entitlements/index.js";
+import { eventsPrivacyHandler } from "../events/index.js";
+import { paymentsPrivacyHandler } from "../payments/index.js";
+import { subscriptionsPrivacyHandler } from "../subscriptions/index.js";
+import { trialsPrivacyHandler } from "../trials/index.js";
+import { webhooksPrivacyHandler } from "../webhooks/index.js";
 import type { PrivacyService } from "./service.js";
 
 /**

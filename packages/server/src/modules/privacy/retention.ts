@@ -8,7 +8,7 @@ import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import type { EventsService } from "../events/service.js";
-import { customersWhoseSubscriptionsEndedBefore } from "../subscriptions/privacy.js";
+import { customersWhoseSubscriptionsEndedBefore } from "../subscriptions/index.js";
 import type { RetentionRule } from "./handler.js";
 import * as repo from "./repo.js";
 import type { PrivacyService } from "./service.js";

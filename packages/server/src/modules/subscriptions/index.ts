@@ -4,4 +4,5 @@
  * to a subscription, whoever decides it, goes through `SubscriptionStore`.
  */
 export { chargeMethod, historyOf, pendingChangeOf } from "./model.js";
+export * from "./privacy.js";
 export { type Patch, StaleWrite, type SubscriptionStore, subscriptionStore, type Write } from "./store.js";

@@ -1,7 +1,7 @@
 import { inScope, type ScopeIds } from "../../db/scope.js";
 import type { Db } from "../../db/types.js";
-import type { PrivacyHandler } from "../privacy/handler.js";
-import { exportRows } from "../privacy/rows.js";
+import type { PrivacyHandler } from "../privacy/index.js";
+import { exportRows } from "../privacy/index.js";
 
 /**
  * Subscriptions and their history are records of a contract (and of money): kept on erasure,

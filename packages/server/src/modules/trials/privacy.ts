@@ -1,6 +1,6 @@
 import { inScope } from "../../db/scope.js";
-import type { PrivacyHandler } from "../privacy/handler.js";
-import { exportRows } from "../privacy/rows.js";
+import type { PrivacyHandler } from "../privacy/index.js";
+import { exportRows } from "../privacy/index.js";
 
 /**
  * Trial claims name the customer and hold keyed digests (never the values) of the identities a

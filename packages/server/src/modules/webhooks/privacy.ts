@@ -1,7 +1,6 @@
 import { inScope } from "../../db/scope.js";
-import type { PrivacyHandler } from "../privacy/handler.js";
-import { exportRows } from "../privacy/rows.js";
-import { scrubText } from "../privacy/scrub.js";
+import type { PrivacyHandler } from "../privacy/index.js";
+import { exportRows, scrubText } from "../privacy/index.js";
 
 /**
  * Delivery logs of events about the customer (or their subscriptions, payments, …). The payload

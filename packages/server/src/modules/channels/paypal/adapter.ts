@@ -1,6 +1,6 @@
 import { ApiError } from "../../../errors.js";
 import type { Clock } from "../../../lib/clock.js";
-import { createPayPalSignatureVerifier } from "../../payments/providers/paypal/webhook-signature.js";
+import { createPayPalSignatureVerifier } from "../../payments/index.js";
 import {
   type ChannelAdapter,
   type ChannelNotification,

@@ -1,6 +1,6 @@
 import { ApiError } from "../../../errors.js";
 import type { Clock } from "../../../lib/clock.js";
-import { DEFAULT_TIMEOUT_MS, exchange, parseJson } from "../../payments/providers/http.js";
+import { DEFAULT_TIMEOUT_MS, exchange, parseJson } from "../../payments/index.js";
 import type { ChannelSettings } from "../port.js";
 
 /*

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { ApiError } from "../../../errors.js";
 import type { Clock } from "../../../lib/clock.js";
-import { isoExponent } from "../../payments/providers/currency.js";
-import { DEFAULT_TIMEOUT_MS, exchange, parseJson } from "../../payments/providers/http.js";
+import { DEFAULT_TIMEOUT_MS, exchange, isoExponent, parseJson } from "../../payments/index.js";
 import type { ChannelSettings } from "../port.js";
 import { signRequest } from "./jwt.js";
 import { normalizeMsisdn } from "./msisdn.js";
