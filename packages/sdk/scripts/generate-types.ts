@@ -156,10 +156,40 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["CreditNote", core.CreditNote, "output"],
   ["InvoiceListParams", core.InvoiceListQuery, "input"],
   ["MetricsHistoryParams", core.MetricsHistoryQuery, "input"],
+  ["TrialPolicy", core.TrialPolicy, "output"],
+  ["UpdateTrialPolicyInput", core.UpdateTrialPolicy, "input"],
+  ["TrialIdentityInput", core.TrialIdentityInput, "input"],
+  ["TrialEligibility", core.TrialEligibility, "output"],
+  ["SafeMode", core.SafeMode, "output"],
+  ["EnterSafeModeInput", core.EnterSafeMode, "input"],
 ];
 
 /** Each type's doc comment: what it is, and an example of where it shows up. */
 const DOCS: Record<string, [summary: string, example: string]> = {
+  TrialPolicy: [
+    "A storefront's trial eligibility policy.",
+    'const policy: TrialPolicy = await tessera.trials.retrievePolicy("web");',
+  ],
+  UpdateTrialPolicyInput: [
+    "Changes to a storefront's trial policy.",
+    'const input: UpdateTrialPolicyInput = { one_per: ["customer", "email"], lookback_days: 365 };',
+  ],
+  TrialIdentityInput: [
+    "What the app knows of a sign-up's device, line and card, for trial rules.",
+    'const identity: TrialIdentityInput = { device_id: "idfv-123" };',
+  ],
+  TrialEligibility: [
+    "Whether a customer may start a trial of a price, and the rule that decided.",
+    'const { eligible, rule }: TrialEligibility = await tessera.trials.eligibility("cus_123", { price: "price_123" });',
+  ],
+  SafeMode: [
+    "A provider or the whole environment held in safe mode: no new charges.",
+    'const hold: SafeMode = await tessera.safeMode.enter({ provider: "stripe", reason: "PSP incident" });',
+  ],
+  EnterSafeModeInput: [
+    "What to hold (a provider, or the environment) and why.",
+    'const input: EnterSafeModeInput = { reason: "PSP incident" };',
+  ],
   PostalAddress: [
     "A postal address with its ISO country code.",
     'const { address }: { address: PostalAddress } = await tessera.legalEntities.retrieve("sf_123");',

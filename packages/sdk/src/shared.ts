@@ -12,6 +12,7 @@ export { type TenantWithKeys, TesseraPlatform, type TesseraPlatformOptions } fro
 export { ConsentsApi, PrivacyApi, RetentionApi } from "./client/privacy.js";
 export type { CatalogListParams, CustomerListParams, ListParams, Page } from "./client/resources.js";
 export { Tessera } from "./client/tessera.js";
+export { SafeModeApi, TrialsApi } from "./client/trials.js";
 export { RolesApi, SessionsApi, TesseraAuth, TesseraSession, TotpApi, UsersApi } from "./client/users.js";
 export { CLAIMS_VERSION, TOKEN_ALGORITHMS, TOKEN_MAX_BYTES, TOKEN_TYP } from "./constants.js";
 export type { Quota, TokenSubscription } from "./entitlements.js";

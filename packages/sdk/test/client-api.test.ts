@@ -786,6 +786,16 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(await tessera.retention.retrievePolicy()).toBeDefined();
     const run = await tessera.retention.run();
     expect((await tessera.retention.listRuns()).data.map((r) => r.id)).toContain(run.id);
+
+    // Trial eligibility and safe mode.
+    const policy = await tessera.trials.updatePolicy(web.id, { one_per: ["customer"], lookback_days: 365 });
+    expect(policy.one_per).toEqual(["customer"]);
+    expect((await tessera.trials.retrievePolicy(web.id)).lookback_days).toBe(365);
+    const [price] = (await tessera.bundles.retrieve("pro")).prices;
+    expect(typeof (await tessera.trials.eligibility(ada.id, { price: price!.id })).eligible).toBe("boolean");
+    const hold = await tessera.safeMode.enter({ provider: "sandbox", reason: "SDK test" });
+    expect((await tessera.safeMode.list()).data.map((h) => h.id)).toContain(hold.id);
+    await tessera.safeMode.exit(hold.id);
   });
 
   it("got a 2xx answer from the real server for every operation of /openapi.json in the tests above", () => {

@@ -21,8 +21,12 @@ import { type ListParams, Namespace, type Page } from "./resources.js";
 export type ChannelName = Storefront["channels"][number];
 
 /**
- * Subscription channels of storefronts (`tessera.channels`): settings, the product map and
- * customer links. The vendors' notifications arrive at the channels' own public routes.
+ * Subscription channels of storefronts (`tessera.channels`): settings, the product map,
+ * customer links, and the flows started from Tessera (PayPal subscriptions, carrier billing). The
+ * vendors' notifications arrive at the channels' own public routes.
+ *
+ * @example
+ * await tessera.channels.mapProduct("web", "app_store", "com.example.gold.monthly", { price: "price_123" });
  */
 export class ChannelsApi extends Namespace {
   /**

@@ -9,6 +9,7 @@ import { MetricsApi } from "./metrics.js";
 import { PaymentMethodsApi, PaymentRoutingApi } from "./payment-methods.js";
 import { ConsentsApi, PrivacyApi, RetentionApi } from "./privacy.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
+import { SafeModeApi, TrialsApi } from "./trials.js";
 import { RolesApi, UsersApi } from "./users.js";
 import { WebhookEndpointsApi } from "./webhook-endpoints.js";
 
@@ -82,6 +83,10 @@ export class Tessera {
   readonly consents: ConsentsApi;
   /** The retention policy and its runs. */
   readonly retention: RetentionApi;
+  /** Trial eligibility: retrievePolicy, updatePolicy, eligibility. */
+  readonly trials: TrialsApi;
+  /** Safe mode holds on new charges: enter, list, exit. */
+  readonly safeMode: SafeModeApi;
   readonly #http: Http;
 
   constructor(options: TesseraOptions) {
@@ -114,6 +119,8 @@ export class Tessera {
     this.privacy = new PrivacyApi(this.#http);
     this.consents = new ConsentsApi(this.#http);
     this.retention = new RetentionApi(this.#http);
+    this.trials = new TrialsApi(this.#http);
+    this.safeMode = new SafeModeApi(this.#http);
     this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }
 

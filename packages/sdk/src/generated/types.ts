@@ -960,11 +960,7 @@ export type CreateSubscriptionInput = {
   /** Overrides the price's trial_days; 0 charges at once. */
   trial_days?: number;
   /** Device, line and payment fingerprint of the sign-up, for the storefront's trial policy. */
-  trial_identity?: {
-    device_id?: string;
-    msisdn?: string;
-    payment_method_fingerprint?: string;
-  };
+  trial_identity?: TrialIdentityInput;
   /** Up to 50 string key/value pairs for your own use. */
   metadata?: Record<string, string>;
 };
@@ -2968,4 +2964,119 @@ export type InvoiceListParams = {
 export type MetricsHistoryParams = {
   /** How many weeks back. */
   weeks?: number;
+};
+
+/**
+ * A storefront's trial eligibility policy.
+ *
+ * @example
+ * const policy: TrialPolicy = await tessera.trials.retrievePolicy("web");
+ */
+export type TrialPolicy = {
+  object: "trial_policy";
+  storefront: string;
+  /** Each listed identity may have one trial (empty: no limit). Checked in this order. */
+  one_per: ("customer" | "email" | "payment_method" | "device" | "msisdn")[];
+  /** storefront: one trial across every bundle it sells; bundle: one per bundle. */
+  family: "storefront" | "bundle";
+  /** Only trials started in the last N days count; null: ever. */
+  lookback_days: number | null;
+  /** A subscription asking for a trial it may not have: 409 TRIAL_NOT_ELIGIBLE, or started and charged now. */
+  on_ineligible: "refuse" | "start_without_trial";
+  updated_at: string | null;
+};
+
+/**
+ * Changes to a storefront's trial policy.
+ *
+ * @example
+ * const input: UpdateTrialPolicyInput = { one_per: ["customer", "email"], lookback_days: 365 };
+ */
+export type UpdateTrialPolicyInput = {
+  /** Each listed identity may have one trial (empty: no limit). Checked in this order. */
+  one_per?: ("customer" | "email" | "payment_method" | "device" | "msisdn")[];
+  /** storefront: one trial across every bundle it sells; bundle: one per bundle. */
+  family?: "storefront" | "bundle";
+  /** Only trials started in the last N days count; null: ever. */
+  lookback_days?: number | null;
+  /** A subscription asking for a trial it may not have: 409 TRIAL_NOT_ELIGIBLE, or started and charged now. */
+  on_ineligible?: "refuse" | "start_without_trial";
+};
+
+/**
+ * What the app knows of a sign-up's device, line and card, for trial rules.
+ *
+ * @example
+ * const identity: TrialIdentityInput = { device_id: "idfv-123" };
+ */
+export type TrialIdentityInput = {
+  device_id?: string;
+  msisdn?: string;
+  payment_method_fingerprint?: string;
+};
+
+/**
+ * Whether a customer may start a trial of a price, and the rule that decided.
+ *
+ * @example
+ * const { eligible, rule }: TrialEligibility = await tessera.trials.eligibility("cus_123", { price: "price_123" });
+ */
+export type TrialEligibility = {
+  object: "trial_eligibility";
+  customer: string;
+  price: string;
+  eligible: boolean;
+  /** The trial the price offers (0: none to decide). */
+  trial_days: number;
+  /** The rule that decided, when not eligible. */
+  rule: ("one_per_customer" | "one_per_email" | "one_per_payment_method" | "one_per_device" | "one_per_msisdn") | null;
+  reason: string;
+  /** The earlier trial the rule matched (of this customer or another). */
+  previous_trial: {
+    subscription: string | null;
+    /** ISO-8601 UTC time */
+    started_at: string;
+  } | null;
+};
+
+/**
+ * A provider or the whole environment held in safe mode: no new charges.
+ *
+ * @example
+ * const hold: SafeMode = await tessera.safeMode.enter({ provider: "stripe", reason: "PSP incident" });
+ */
+export type SafeMode = {
+  id: string;
+  object: "safe_mode";
+  /** The provider held; null: the whole environment. */
+  provider: string | null;
+  reason: string;
+  active: boolean;
+  /** ISO-8601 UTC time */
+  entered_at: string;
+  entered_by: {
+    type: string;
+    id: string;
+    label?: string;
+  } | null;
+  exited_at: string | null;
+  exited_by: {
+    type: string;
+    id: string;
+    label?: string;
+  } | null;
+  /** On exit: queued charges released to run now. */
+  released_jobs: number | null;
+};
+
+/**
+ * What to hold (a provider, or the environment) and why.
+ *
+ * @example
+ * const input: EnterSafeModeInput = { reason: "PSP incident" };
+ */
+export type EnterSafeModeInput = {
+  /** Hold only this provider; omit for the environment. */
+  provider?: string;
+  reason: string;
 };
