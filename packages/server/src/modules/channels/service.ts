@@ -59,6 +59,9 @@ export function channelsService(
       runAt: now,
       scope,
       dedupeKey: `${FOLLOW_UP_JOB}:${link.channel}:${name}:${link.vendorSubscriptionId}`,
+      // It calls the vendor (Play's acknowledge, a re-fetch): a vendor API that hangs holds only
+      // its own slots of the worker, as a PSP or a webhook receiver does.
+      target: `channel:${link.channel}:${link.storefrontId}`,
     });
   }
   const apply = notificationApplier(deps, { ...o, followUp });
