@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { baseUrlOf, rateLimitsOf } from "./config.js";
 import { withSystemAccess } from "./db/access.js";
+import { unavailableCause } from "./db/errors.js";
 import { type DemoTenant, ensureDemoTenant } from "./demo.js";
 import { workerTuning } from "./jobs/settings.js";
 import { consoleSetup } from "./modules/console/setup.js";
@@ -57,7 +58,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await withSystemAccess(() => services.retention.scheduleSweep());
     services.worker.start();
   }
-  const setupUrl = await consoleSetup(runtime.deps, services.users).firstStartLink(url);
+  const setupUrl = await firstStartLink(runtime, services, url);
   logger.info({ url, database: runtime.database.description }, "tessera listening");
   return {
     url,
@@ -73,6 +74,22 @@ export async function startServer(env: Record<string, string | undefined> = proc
       await runtime.database.close();
     },
   };
+}
+
+/**
+ * The console's one-time link for the first platform admin. It writes a token, so a database that
+ * cannot be written (read-only, full) must not keep the server from serving reads: it is logged,
+ * and the next start with a writable database prints it.
+ */
+async function firstStartLink(runtime: Runtime, services: ReturnType<typeof createApp>["services"], url: string) {
+  try {
+    return await consoleSetup(runtime.deps, services.users).firstStartLink(url);
+  } catch (error) {
+    const cause = unavailableCause(error);
+    if (!cause) throw error;
+    runtime.logger.warn({ err: error, cause }, "cannot write the console's first-start link now");
+    return undefined;
+  }
 }
 
 /**
