@@ -161,6 +161,9 @@ const DOCS_SCRIPT = `
       url: "/openapi.json",
       dom_id: "#reference",
       deepLinking: true,
+      // Tags start collapsed: swagger-ui 5 stops drawing a list of more than 126 operations (a tag's
+      // operations render when it is opened, or when a deep link names one).
+      docExpansion: "none",
       // A pasted API key lives only as long as the page: never written to the browser's storage.
       persistAuthorization: false,
       validatorUrl: "none",
