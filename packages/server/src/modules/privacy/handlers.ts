@@ -6,7 +6,8 @@ import type { PersonalDataVault } from "../customers/index.js";
 import { customersPrivacyHandler } from "../customers/index.js";
 import { entitlementsPrivacyHandler } from "../entitlements/index.js";
 import { eventsPrivacyHandler } from "../events/index.js";
-import { paymentsPrivacyHandler } from "../payments/index.js";
+import { invoicingPrivacyHandler } from "../invoicing/index.js";
+import { paymentMethodsPrivacyHandler, paymentsPrivacyHandler } from "../payments/index.js";
 import { subscriptionsPrivacyHandler } from "../subscriptions/index.js";
 import { trialsPrivacyHandler } from "../trials/index.js";
 import { webhooksPrivacyHandler } from "../webhooks/index.js";
@@ -26,6 +27,8 @@ export function registerPrivacyHandlers(
     customersPrivacyHandler(deps, personalData),
     subscriptionsPrivacyHandler,
     paymentsPrivacyHandler,
+    paymentMethodsPrivacyHandler(deps),
+    invoicingPrivacyHandler,
     entitlementsPrivacyHandler,
     channelsPrivacyHandler,
     eventsPrivacyHandler(personalData),
