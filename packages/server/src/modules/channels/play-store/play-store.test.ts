@@ -10,6 +10,7 @@ import {
   type TestTenant,
 } from "../../../../test/harness.js";
 import type { ChannelSettings } from "../port.js";
+import { FOLLOW_UP_JOB } from "../service.js";
 import { playStoreChannel } from "./adapter.js";
 import type { SubscriptionPurchaseV2 } from "./api.js";
 import { startFakeGoogle } from "./fake-google.js";
@@ -225,6 +226,15 @@ describe("Play through the API: push → subscriptionsv2 → entitlements, ackno
     });
     expect(await entitled()).toBe(true);
     expect(google.acknowledged).toEqual([TOKEN]);
+    // The acknowledgement calls Google: its job waits on a per-vendor target, so a hanging Play API
+    // holds only its own worker slots (jobs/pool.ts caps running jobs per target).
+    const followUps = await ctx.deps.db
+      .selectFrom("jobs")
+      .select("target")
+      .where("type", "=", FOLLOW_UP_JOB)
+      .where("environment_id", "=", acme.scopes.development!.environmentId)
+      .execute();
+    expect(followUps.map((j) => j.target)).toEqual([`channel:play_store:${cat.storefront}`]);
     const sub = await current();
     expect((await acme.api("GET", `/v1/subscriptions/${sub.id}`)).body.vendor).toMatchObject({
       vendor_subscription_id: TOKEN,
