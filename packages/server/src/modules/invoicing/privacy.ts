@@ -1,6 +1,6 @@
 import { inScope } from "../../db/scope.js";
 import type { PrivacyHandler } from "../privacy/index.js";
-import { exportRows } from "../privacy/index.js";
+import { customerRowIds, exportRows } from "../privacy/index.js";
 
 /**
  * Invoices and credit notes are fiscal records the law requires to keep (with the buyer's name and
@@ -12,15 +12,7 @@ export const invoicingPrivacyHandler: PrivacyHandler = {
   module: "invoicing",
   tables: ["invoices", "invoicing_billing_details"],
 
-  async objectIds(d, scope, customerId) {
-    const rows = await d
-      .selectFrom("invoices")
-      .select("id")
-      .where(inScope(scope))
-      .where("customer_id", "=", customerId)
-      .execute();
-    return rows.map((r) => r.id);
-  },
+  objectIds: (d, scope, customerId) => customerRowIds(d, scope, "invoices", customerId),
 
   async export(d, scope, subject) {
     const invoices = await d

@@ -1,6 +1,6 @@
 import { inScope } from "../../db/scope.js";
 import type { PrivacyHandler } from "../privacy/index.js";
-import { exportRows, scrubText } from "../privacy/index.js";
+import { customerRowIds, exportRows, scrubText } from "../privacy/index.js";
 
 /**
  * Payments are records the law requires to keep (bookkeeping, for years): kept on erasure with
@@ -13,15 +13,7 @@ export const paymentsPrivacyHandler: PrivacyHandler = {
   module: "payments",
   tables: ["payments", "provider_inbox", "sandbox_operations"],
 
-  async objectIds(d, scope, customerId) {
-    const rows = await d
-      .selectFrom("payments")
-      .select("id")
-      .where(inScope(scope))
-      .where("customer_id", "=", customerId)
-      .execute();
-    return rows.map((r) => r.id);
-  },
+  objectIds: (d, scope, customerId) => customerRowIds(d, scope, "payments", customerId),
 
   async export(d, scope, subject) {
     const payments = await d

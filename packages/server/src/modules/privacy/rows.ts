@@ -1,3 +1,6 @@
+import type { ScopeIds } from "../../db/scope.js";
+import { inScope } from "../../db/scope.js";
+import type { Db } from "../../db/types.js";
 import { fromJson } from "../../lib/json.js";
 
 /**
@@ -16,4 +19,23 @@ export function exportRows<R extends Record<string, unknown>>(
     }
     return out;
   });
+}
+
+/** Tables whose rows name their customer in `customer_id` and have an `id` other modules refer to. */
+type CustomerOwnedTable = "subscriptions" | "payments" | "invoices";
+
+/** Ids of one customer's rows of a table, in scope: a handler's `objectIds`. */
+export async function customerRowIds(
+  d: Db,
+  scope: ScopeIds,
+  table: CustomerOwnedTable,
+  customerId: string,
+): Promise<string[]> {
+  const rows = await d
+    .selectFrom(table)
+    .select("id")
+    .where(inScope(scope))
+    .where("customer_id", "=", customerId)
+    .execute();
+  return rows.map((r) => r.id);
 }

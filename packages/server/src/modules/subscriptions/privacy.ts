@@ -1,7 +1,7 @@
 import { inScope, type ScopeIds } from "../../db/scope.js";
 import type { Db } from "../../db/types.js";
 import type { PrivacyHandler } from "../privacy/index.js";
-import { exportRows } from "../privacy/index.js";
+import { customerRowIds, exportRows } from "../privacy/index.js";
 
 /**
  * Subscriptions and their history are records of a contract (and of money): kept on erasure,
@@ -12,15 +12,7 @@ export const subscriptionsPrivacyHandler: PrivacyHandler = {
   module: "subscriptions",
   tables: ["subscriptions"],
 
-  async objectIds(d, scope, customerId) {
-    const rows = await d
-      .selectFrom("subscriptions")
-      .select("id")
-      .where(inScope(scope))
-      .where("customer_id", "=", customerId)
-      .execute();
-    return rows.map((r) => r.id);
-  },
+  objectIds: (d, scope, customerId) => customerRowIds(d, scope, "subscriptions", customerId),
 
   async export(d, scope, subject) {
     const rows = await d
