@@ -278,9 +278,20 @@ export function auditService(
     async lineage(scope: Scope, correlationId: string): Promise<AuditLineage> {
       const rows = await repo.listByCorrelation(db, scope, correlationId);
       if (rows.length === 0) throw notFound("audit lineage", correlationId);
+      // In business time; within one instant in the order things were written: the (monotonic) ULID of
+      // the event a record came from, or of the record itself. The chain's order (seq) is the order the
+      // audit consumer appended them, which concurrent jobs can shuffle across objects.
+      const written = (r: (typeof rows)[number]) => {
+        const id = r.event_id ?? r.id;
+        return id.slice(id.indexOf("_") + 1);
+      };
+      rows.sort(
+        (a, b) =>
+          a.created_at.localeCompare(b.created_at) ||
+          written(a).localeCompare(written(b)) ||
+          Number(a.seq) - Number(b.seq),
+      );
       const data = rows.map((r) => toApi(r, scope));
-      // In business time; within one instant the chain's order (seq).
-      data.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.seq - b.seq));
       return { object: "audit_lineage", correlation_id: correlationId, data };
     },
 
