@@ -49,6 +49,11 @@ export const ConfigSchema = z.object({
     .optional(),
   /** Jobs one worker runs at once for one target (a webhook endpoint): what a hanging receiver can hold. */
   TESSERA_WORKER_TARGET_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(4),
+  /**
+   * `kind=n,…` per kind of target (`psp`, `channel`, `webhook`), overriding the one above; by
+   * default a PSP of a storefront gets ¾ of the concurrency and a channel vendor ½.
+   */
+  TESSERA_WORKER_TARGET_KIND_CONCURRENCY: z.string().optional(),
   /** A tenant's share of a worker while other tenants have due jobs; default half the concurrency. */
   TESSERA_WORKER_TENANT_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
   /** On SIGTERM, how long running jobs get to finish before they are released to other workers. */

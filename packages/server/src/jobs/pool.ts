@@ -7,6 +7,12 @@ export interface PoolLimits {
   perType: Readonly<Record<string, number>>;
   /** Per target (a webhook endpoint …): a receiver that hangs holds at most this many slots. */
   perTarget: number;
+  /**
+   * Per kind of target (the part before the first `:`), overriding `perTarget`: a PSP of a
+   * storefront (`psp`) may need most of the worker to renew at its latency bound, while one
+   * merchant's webhook receiver (`webhook`) should only ever see a few requests at once.
+   */
+  perTargetKind?: Readonly<Record<string, number>>;
   /** A tenant's share: a claim round skips a tenant holding this many while others have due work. */
   perTenant: number;
 }
@@ -67,7 +73,7 @@ export class Pool<M> {
       if (key.startsWith("t:") && n >= this.limits.perTenant) out.tenants.push(value);
       else if (key.startsWith("y:") && n >= (this.limits.perType[value] ?? Number.POSITIVE_INFINITY))
         out.types.push(value);
-      else if (key.startsWith("g:") && n >= this.limits.perTarget) out.targets.push(value);
+      else if (key.startsWith("g:") && n >= this.targetCap(value)) out.targets.push(value);
     }
     return out;
   }
@@ -132,7 +138,13 @@ export class Pool<M> {
   #fits(job: JobRow): boolean {
     const typeCap = this.limits.perType[job.type];
     if (typeCap !== undefined && (this.#running.get(`y:${job.type}`) ?? 0) >= typeCap) return false;
-    return !job.target || (this.#running.get(`g:${job.target}`) ?? 0) < this.limits.perTarget;
+    return !job.target || (this.#running.get(`g:${job.target}`) ?? 0) < this.targetCap(job.target);
+  }
+
+  /** How many jobs of one target may run at once: its kind's cap, else the general one. */
+  targetCap(target: string): number {
+    const kind = target.slice(0, Math.max(0, target.indexOf(":")));
+    return this.limits.perTargetKind?.[kind] ?? this.limits.perTarget;
   }
 
   #count(job: JobRow, delta: number) {

@@ -22,6 +22,7 @@ export function workerTuning(config: Config): WorkerTuning {
     concurrency: config.TESSERA_WORKER_CONCURRENCY,
     perType: parseTypeLimits(config.TESSERA_WORKER_TYPE_CONCURRENCY),
     perTarget: config.TESSERA_WORKER_TARGET_CONCURRENCY,
+    perTargetKind: parseTypeLimits(config.TESSERA_WORKER_TARGET_KIND_CONCURRENCY),
     ...(config.TESSERA_WORKER_TENANT_CONCURRENCY ? { perTenant: config.TESSERA_WORKER_TENANT_CONCURRENCY } : {}),
   };
 }

@@ -191,4 +191,37 @@ describe("the worker pool: concurrency, leases, limits and release", () => {
       .execute();
     expect(waiting.map((j) => j.attempts)).toEqual(Array(events - 2).fill(0));
   });
+  it("while one target's backlog waits on its cap, work that comes later is still claimed and run", async () => {
+    slow = gate();
+    await ctx.services.worker.drain();
+    const now = ctx.clock.now().toISOString();
+    const scope = { tenantId: acme.id, environmentId: acme.scopes.development!.environmentId };
+    const backlog: string[] = [];
+    for (let i = 0; i < 12; i++)
+      backlog.push(
+        (await enqueueJob(ctx.deps.db, now, {
+          type: "test.slow",
+          payload: { i },
+          runAt: now,
+          clock: "wall",
+          scope,
+          target: "psp:sf_test:slowpay",
+        }))!,
+      );
+    const worker = workerWith({ concurrency: 4, perTargetKind: { psp: 2 } });
+    worker.start();
+    try {
+      await until("the PSP's cap is full", () => backlog.filter((id) => runs.get(id) === 1).length === 2);
+      // The worker has claimed everything due outside the capped PSP: a claim now finds nothing.
+      const before = started.length;
+      await enqueue("test.order", scope);
+      await until("the later job ran beside the capped backlog", () => started.length === before + 1);
+      expect(backlog.filter((id) => runs.get(id) === 1)).toHaveLength(2);
+    } finally {
+      slow.open();
+      await worker.stop();
+      // The rest of the backlog runs now (the gate is open), so it holds nothing up after this test.
+      await workerWith().drain();
+    }
+  });
 });

@@ -74,6 +74,18 @@ export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_TARGET_CONCURRENCY = 4;
 
+/**
+ * Caps per kind of target unless configured: one PSP of a storefront may use three quarters of the
+ * worker (renewals are bound by its latency; a hanging PSP still leaves a quarter to everything
+ * else), one channel vendor half; webhook endpoints keep the general `perTarget` (a few at once).
+ */
+/** How soon a claim that found nothing outside capped targets is tried again with the same caps. */
+const RECLAIM_AFTER_EXHAUSTED_MS = 100;
+
+export function defaultTargetKindLimits(concurrency: number): Record<string, number> {
+  return { psp: Math.max(1, Math.ceil((concurrency * 3) / 4)), channel: Math.max(1, Math.ceil(concurrency / 2)) };
+}
+
 export function createWorker(o: WorkerOptions): Worker {
   const { deps } = o;
   const id = o.workerId ?? `${hostname()}:${process.pid}:${randomSecret(4)}`;
@@ -85,9 +97,16 @@ export function createWorker(o: WorkerOptions): Worker {
     concurrency,
     perType: o.perType ?? {},
     perTarget: o.perTarget ?? DEFAULT_TARGET_CONCURRENCY,
+    perTargetKind: { ...defaultTargetKindLimits(concurrency), ...o.perTargetKind },
     perTenant: o.perTenant ?? Math.max(1, Math.ceil(concurrency / 2)),
   });
   const shutdown = new AbortController();
+  /** The skip set of the last claim that found all due work outside it claimed, and when. */
+  let exhausted: { skip: string; at: number } | undefined;
+  const at = (skip: { tenants: string[]; types: string[]; targets: string[] }) => ({
+    skip: `${skip.types.sort().join(",")}|${skip.targets.sort().join(",")}`,
+    at: performance.now(),
+  });
   let loop: Promise<void> | undefined;
   let wakeLoop: (() => void) | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -221,10 +240,14 @@ export function createWorker(o: WorkerOptions): Worker {
     };
     const skip = pool.saturated();
     const jobs = await claimDueJobs(deps.db, deps.dialect, { ...base, limit: want, skip });
+    let skipped = skip;
     if (jobs.length < want && skip.tenants.length > 0) {
-      const more = { ...skip, tenants: [] };
-      jobs.push(...(await claimDueJobs(deps.db, deps.dialect, { ...base, limit: want - jobs.length, skip: more })));
+      skipped = { ...skip, tenants: [] };
+      jobs.push(...(await claimDueJobs(deps.db, deps.dialect, { ...base, limit: want - jobs.length, skip: skipped })));
     }
+    // Everything due outside the capped targets and types is claimed: the same claim again would
+    // read past every job of those targets to find nothing (see wantsMore).
+    exhausted = jobs.length < want && skipped.targets.length + skipped.types.length > 0 ? at(skipped) : undefined;
     if (shutdown.signal.aborted) {
       // Claimed while the worker was being stopped: straight back to the queue.
       await releaseJobs(
@@ -247,7 +270,13 @@ export function createWorker(o: WorkerOptions): Worker {
    */
   function wantsMore(): boolean {
     startReady();
-    return pool.ready < concurrency || pool.running < concurrency;
+    if (pool.ready >= concurrency && pool.running >= concurrency) return false;
+    if (!exhausted) return true;
+    // The last claim found nothing more outside the capped targets and types. Claim again once one
+    // of them has room (the skip set changes), or after a short while (new work may have come):
+    // not after every finished job, which made a claim per job scan a PSP's whole backlog.
+    const now = at(pool.saturated());
+    return now.skip !== exhausted.skip || now.at - exhausted.at >= RECLAIM_AFTER_EXHAUSTED_MS;
   }
 
   function startReady(): number {

@@ -59,7 +59,7 @@ describe("renewals: a hanging PSP delays only its own jobs", () => {
       scopeOf: (id) => ctx.services.tenancy.scopeForEnvironment(id),
       pollMs: 10,
       concurrency: 4,
-      perTarget: 2,
+      perTargetKind: { psp: 2 },
     });
     worker.start();
     try {
