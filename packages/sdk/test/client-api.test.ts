@@ -652,6 +652,8 @@ describe("Tessera API client: every endpoint of the server", () => {
     const globexQa = client({ apiKey: qa.api_keys[0]!.secret, tenant: "globex" });
     expect((await globexQa.entitlements.list()).data).toEqual([]);
     expect(await failure(platform.tenants.retrieve("initech"))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    // The platform's own audit chain (platform users, invitations): a page, newest first.
+    expect(await platform.audit.list({ limit: 5 })).toMatchObject({ object: "list" });
 
     // The test clock starts over; the events tell the story oldest first.
     expect(await tessera.testClocks.reset()).toMatchObject({ object: "test_clock", frozen: false });

@@ -6,6 +6,7 @@ import { ConfigError } from "./config.js";
 import { withSystemAccess } from "./db/access.js";
 import { workerTuning } from "./jobs/settings.js";
 import { createLogger } from "./logger.js";
+import { PLATFORM_CHAIN } from "./modules/audit/index.js";
 import { APP_STORE_EVENTS, PLAY_EVENTS, simulateAppStore, simulatePlayStore } from "./modules/channels/simulate.js";
 import { registerVendorSimulators } from "./modules/channels/simulate-cli.js";
 import { paymentProvidersOf } from "./modules/payments/providers/index.js";
@@ -385,12 +386,13 @@ const auditCommand = program.command("audit").description("The tamper-evident au
 auditCommand
   .command("verify")
   .description("Check every tenant's hash chain and signed checkpoints; exits 1 naming the first bad record")
-  .option("--tenant <slug>", "one tenant (slug or id)")
+  .option("--tenant <slug>", "one tenant (slug or id), or `platform` for the platform's own chain")
   .option("--json", "print JSON")
   .addOption(dbOption())
   .action(async (opts) => {
     const reports = await withServices(opts, async (s) => {
       if (!opts.tenant) return s.audit.verify();
+      if (opts.tenant === PLATFORM_CHAIN) return s.audit.verify(PLATFORM_CHAIN);
       const found = await s.tenancy.find(opts.tenant);
       if (!found) throw new Error(`no tenant "${opts.tenant}"`);
       return s.audit.verify(found.id);

@@ -1,5 +1,7 @@
 import type {
   ApiKeyWithSecret,
+  AuditListParams,
+  AuditRecord,
   CreateEnvironmentInput,
   CreateTenantInput,
   Tenant,
@@ -96,6 +98,29 @@ export class EnvironmentsApi extends Namespace {
   }
 }
 
+/** The platform's own audit chain (`platform.audit`): platform users and invitations. */
+export class PlatformAuditApi extends Namespace {
+  /**
+   * One page of the platform chain, newest first, with the filters of `tessera.audit.list`.
+   *
+   * @example
+   * const { data } = await platform.audit.list({ action: "user.*" });
+   */
+  list(params?: AuditListParams, options?: RequestOptions): Promise<Page<AuditRecord>> {
+    return this.call("GET", "/v1/platform/audit", { ...options, query: params });
+  }
+
+  /**
+   * Every record of the platform chain, fetching pages as the loop goes.
+   *
+   * @example
+   * for await (const record of platform.audit.all()) console.log(record.action);
+   */
+  all(params?: AuditListParams): AsyncGenerator<AuditRecord> {
+    return paginate((page) => this.list(page), params);
+  }
+}
+
 /**
  * The platform administration client: tenants and their environments, with a platform key
  * (`tpk_…`). Same retries, idempotency and typed errors as {@link Tessera}.
@@ -112,12 +137,15 @@ export class TesseraPlatform {
   readonly tenants: TenantsApi;
   /** Environments of a tenant: create. */
   readonly environments: EnvironmentsApi;
+  /** The platform's own audit chain: list, all. */
+  readonly audit: PlatformAuditApi;
   readonly #http: Http;
 
   constructor(options: TesseraPlatformOptions) {
     this.#http = createHttp(options, "TesseraPlatform", false);
     this.tenants = new TenantsApi(this.#http);
     this.environments = new EnvironmentsApi(this.#http);
+    this.audit = new PlatformAuditApi(this.#http);
   }
 
   /**

@@ -3,7 +3,7 @@ import { AuditLineage, AuditListQuery, AuditRecord, listOf } from "@tessera/core
 import { z } from "zod";
 import { scopeOf } from "../../http/auth.js";
 import type { AppEnv } from "../../http/env.js";
-import { json, tenantRoute } from "../../http/route.js";
+import { json, platformRoute, tenantRoute } from "../../http/route.js";
 
 const tags = ["Audit"];
 
@@ -29,4 +29,18 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(AuditLineage, "Every record sharing the correlation id, in order") },
     }),
     async (c) => c.json(await c.get("services").audit.lineage(scopeOf(c), c.req.valid("param").correlation_id), 200),
+  )
+  .openapi(
+    platformRoute({
+      method: "get",
+      path: "/v1/platform/audit",
+      tags,
+      summary: "List the platform's own audit records (platform users, invitations), newest first",
+      description:
+        "The platform chain: what happens outside any tenant — platform users created, invited, granted a role, " +
+        "changing their password or second factor. Verified and checkpointed like a tenant's chain (`tessera audit verify`).",
+      request: { query: AuditListQuery },
+      responses: { 200: json(listOf(AuditRecord, "AuditRecord"), "A page of platform audit records") },
+    }),
+    async (c) => c.json(await c.get("services").audit.listPlatform(c.req.valid("query")), 200),
   );

@@ -41,6 +41,13 @@ const CATCH_UP_PAGE = 10;
 const MAX_CATCH_UP_PAGES = 100;
 
 export const CHECKPOINT_JOB = "audit.checkpoint";
+/**
+ * The chain of what happens outside any tenant: platform users (created, invited, signing in to
+ * nothing but the platform, changing passwords or second factors). Kept like a tenant's chain, under
+ * this id, which no tenant can have (tenant ids are `ten_…`): verified, checkpointed and listed by
+ * `GET /v1/platform/audit`.
+ */
+export const PLATFORM_CHAIN = "platform";
 /** How often the worker signs every chain that grew since its last checkpoint. */
 export const CHECKPOINT_INTERVAL_MS = 60 * 60_000;
 
@@ -269,6 +276,15 @@ export function auditService(
     },
 
     recordTenantWide,
+
+    /** Records an action of the platform itself (a platform user's change) in the platform chain. */
+    recordPlatformWide: (tx: Db, entry: TenantWideEntry) => recordTenantWide(tx, PLATFORM_CHAIN, entry),
+
+    /** The platform chain, newest first, with the filters of `list`. */
+    async listPlatform(query: AuditListQuery): Promise<Page<AuditRecord>> {
+      const scope = { tenantId: PLATFORM_CHAIN, environmentId: "", environment: "" };
+      return toPage(await repo.pageRecords(db, scope, query), (r) => toApi(r, scope));
+    },
 
     async list(scope: Scope, query: AuditListQuery): Promise<Page<AuditRecord>> {
       return toPage(await repo.pageRecords(db, scope, query), (r) => toApi(r, scope));

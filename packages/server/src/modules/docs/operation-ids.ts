@@ -24,6 +24,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   "get /v1/customers/{id}/consents": "getCurrentConsents",
   "get /v1/customers/{id}/consents/history": "listConsentRecords",
   "get /v1/audit/lineage/{correlation_id}": "getAuditLineage",
+  "get /v1/platform/audit": "listPlatformAuditRecords",
   "get /v1/metrics/summary": "getMetricsSummary",
   "get /v1/metrics/history": "getMetricsHistory",
   "post /v1/auth/login": "login",

@@ -54,7 +54,10 @@ const FAILED = "The email, password or code is not right";
 
 export function usersService(
   deps: Deps,
-  o: { audit: Pick<AuditService, "recordTenantWide">; sendPasswordReset?: PasswordResetSender | undefined },
+  o: {
+    audit: Pick<AuditService, "recordTenantWide" | "recordPlatformWide">;
+    sendPasswordReset?: PasswordResetSender | undefined;
+  },
 ) {
   const { db, clock, secrets, logger } = deps;
   const keys = sessionKeys(deps);
@@ -75,7 +78,11 @@ export function usersService(
   const emailKey = (email: string) => sha256Hex(email.toLowerCase());
   const now = () => clock.now().toISOString();
 
-  /** Records a change of a user in every tenant they belong to (a user has no chain of their own). */
+  /**
+   * Records a change of a user in every tenant they belong to (a user has no chain of their own),
+   * and in the platform chain when they are a platform user or belong to no tenant: a change is
+   * never left out of every chain.
+   */
   async function recordForUser(
     tx: Db,
     userId: string,
@@ -84,15 +91,14 @@ export function usersService(
     data: Record<string, unknown> = {},
     actor: Actor = { type: "user", id: userId },
   ) {
-    for (const m of await repo.listMemberships(tx, userId)) {
-      await o.audit.recordTenantWide(tx, m.tenant_id, {
-        kind: "action",
-        action,
-        object: { id: userId, object: "user" },
-        actor,
-        requestId: meta.requestId,
-        data,
-      });
+    const entry = { kind: "action" as const, action, object: { id: userId, object: "user" }, actor, data };
+    const memberships = await repo.listMemberships(tx, userId);
+    for (const m of memberships) {
+      await o.audit.recordTenantWide(tx, m.tenant_id, { ...entry, requestId: meta.requestId });
+    }
+    const user = await repo.findUser(tx, userId);
+    if (user?.platform_role || memberships.length === 0) {
+      await o.audit.recordPlatformWide(tx, { ...entry, requestId: meta.requestId });
     }
   }
   const resets = passwordResets(deps, {
@@ -173,6 +179,8 @@ export function usersService(
   async function createUserRow(
     input: { email: string; name?: string | undefined; password: string },
     platformRole: PlatformRole | null,
+    /** Who creates it: the CLI (the system), or the person accepting an invitation ("self"). */
+    by: Actor | "self" = SYSTEM_ACTOR,
   ): Promise<UserRow> {
     const row: UserRow = {
       id: newId("user"),
@@ -186,7 +194,19 @@ export function usersService(
       updated_at: now(),
     };
     try {
-      await repo.insertUser(db, row);
+      await db.transaction().execute(async (tx) => {
+        await repo.insertUser(tx, row);
+        // A tenant user's creation is on the tenant's chain (they join it); a platform user's here.
+        if (platformRole) {
+          await o.audit.recordPlatformWide(tx, {
+            kind: "action",
+            action: "user.created",
+            object: { id: row.id, object: "user" },
+            after: { id: row.id, object: "user", platform_role: platformRole },
+            actor: by === "self" ? { type: "user", id: row.id } : by,
+          });
+        }
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ApiError("ALREADY_EXISTS", "A user with that email exists");
       throw error;
@@ -243,7 +263,17 @@ export function usersService(
 
     /** A one-time invitation to become a platform user (the console's first-admin link). */
     invitePlatformUser(input: { email: string; role: PlatformRole }) {
-      return invitation(db, null, { ...input, environments: "all" }, null);
+      return db.transaction().execute(async (tx) => {
+        const created = await invitation(tx, null, { ...input, environments: "all" }, null);
+        await o.audit.recordPlatformWide(tx, {
+          kind: "action",
+          action: "invitation.created",
+          object: { id: created.id, object: "invitation" },
+          after: { id: created.id, object: "invitation", role: input.role, expires_at: created.expires_at },
+          actor: SYSTEM_ACTOR,
+        });
+        return created;
+      });
     },
 
     async login(input: { email: string; password: string; totp?: string | undefined }, meta: RequestMeta) {
@@ -417,9 +447,22 @@ export function usersService(
       const platformRole = row.tenant_id === null ? (row.role as PlatformRole) : null;
       const user =
         existing ??
-        (await createUserRow({ email: row.email, name: input.name, password: input.password }, platformRole));
-      if (existing && platformRole)
-        await repo.updateUser(db, existing.id, { platform_role: platformRole, updated_at: now() });
+        (await createUserRow({ email: row.email, name: input.name, password: input.password }, platformRole, "self"));
+      if (existing && platformRole) {
+        await db.transaction().execute(async (tx) => {
+          await repo.updateUser(tx, existing.id, { platform_role: platformRole, updated_at: now() });
+          await o.audit.recordPlatformWide(tx, {
+            kind: "action",
+            action: "user.platform_role_granted",
+            object: { id: existing.id, object: "user" },
+            before: { platform_role: existing.platform_role },
+            after: { platform_role: platformRole },
+            actor: { type: "user", id: existing.id },
+            requestId: meta.requestId,
+            data: { invitation: row.id },
+          });
+        });
+      }
       const tenantId = row.tenant_id;
       if (tenantId) {
         const membership: MembershipRow = {

@@ -206,4 +206,52 @@ describe("users and sessions", () => {
       data: { environment: "development", permission: "customers:read", method: "GET", path: "/v1/customers" },
     });
   });
+
+  it("keeps what platform users do on the platform chain, listed to platform admins and verified like a tenant's", async () => {
+    const ops = await ctx.services.users.createUser({
+      email: "ops-chain@example.com",
+      password: PASSWORD,
+      platformRole: "platform_admin",
+    });
+    const session = (await anon()("POST", "/v1/auth/login", { email: "ops-chain@example.com", password: PASSWORD }))
+      .body;
+    const asOps = client(ctx, session.access_token, undefined);
+    const changed = await asOps("POST", "/v1/auth/password", {
+      current_password: PASSWORD,
+      new_password: `${PASSWORD}!`,
+    });
+    expect(changed.status).toBeLessThan(300);
+    const invitation = await ctx.services.users.invitePlatformUser({
+      email: "helper-chain@example.com",
+      role: "platform_support",
+    });
+    const joined = await anon()("POST", "/v1/auth/invitations/accept", { token: invitation.token, password: PASSWORD });
+    expect(joined.status).toBe(200);
+
+    const admin = (await anon()("POST", "/v1/auth/login", { email: "ops-chain@example.com", password: `${PASSWORD}!` }))
+      .body;
+    const trail = await client(ctx, admin.access_token, undefined)("GET", "/v1/platform/audit?limit=100");
+    expect(trail.status).toBe(200);
+    const mine = trail.body.data.filter(
+      (r: { object_id: string }) =>
+        r.object_id === ops.id || r.object_id === invitation.id || r.object_id === joined.body.user.id,
+    );
+    expect(mine.map((r: { action: string }) => r.action).sort()).toEqual(
+      ["invitation.created", "user.created", "user.created", "user.password_changed"].sort(),
+    );
+    expect(mine.find((r: { object_id: string; action: string }) => r.object_id === joined.body.user.id)).toMatchObject({
+      actor: { type: "user", id: joined.body.user.id },
+      environment: null,
+    });
+    // No address in the chain: users are referenced by id.
+    expect(JSON.stringify(trail.body)).not.toContain("helper-chain@example.com");
+    // Not a tenant's to read, nor a tenant key's.
+    expect(
+      (await acme.api("GET", "/v1/audit?limit=100")).body.data.map((r: { object_id: string }) => r.object_id),
+    ).not.toContain(ops.id);
+    expect((await acme.api("GET", "/v1/platform/audit")).status).toBe(401);
+    const [report] = await ctx.services.audit.verify("platform");
+    expect(report).toMatchObject({ tenant_id: "platform", ok: true, problems: [] });
+    expect(report!.records).toBeGreaterThanOrEqual(4);
+  });
 });
