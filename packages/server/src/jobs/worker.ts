@@ -79,8 +79,12 @@ export const DEFAULT_TARGET_CONCURRENCY = 4;
  * worker (renewals are bound by its latency; a hanging PSP still leaves a quarter to everything
  * else), one channel vendor half; webhook endpoints keep the general `perTarget` (a few at once).
  */
-/** How soon a claim that found nothing outside capped targets is tried again with the same caps. */
-const RECLAIM_AFTER_EXHAUSTED_MS = 100;
+/**
+ * How soon a claim that found nothing outside capped targets is tried again with the same caps:
+ * 100 ms, doubling while such looks keep finding nothing, up to a second.
+ */
+const RECLAIM_MIN_MS = 100;
+const RECLAIM_MAX_MS = 1000;
 
 export function defaultTargetKindLimits(concurrency: number): Record<string, number> {
   return { psp: Math.max(1, Math.ceil((concurrency * 3) / 4)), channel: Math.max(1, Math.ceil(concurrency / 2)) };
@@ -102,7 +106,7 @@ export function createWorker(o: WorkerOptions): Worker {
   });
   const shutdown = new AbortController();
   /** The skip set of the last claim that found all due work outside it claimed, and when. */
-  let exhausted: { skip: string; at: number } | undefined;
+  let exhausted: { skip: string; at: number; wait: number } | undefined;
   const at = (skip: { tenants: string[]; types: string[]; targets: string[] }) => ({
     skip: `${skip.types.sort().join(",")}|${skip.targets.sort().join(",")}`,
     at: performance.now(),
@@ -247,7 +251,11 @@ export function createWorker(o: WorkerOptions): Worker {
     }
     // Everything due outside the capped targets and types is claimed: the same claim again would
     // read past every job of those targets to find nothing (see wantsMore).
-    exhausted = jobs.length < want && skipped.targets.length + skipped.types.length > 0 ? at(skipped) : undefined;
+    if (jobs.length < want && skipped.targets.length + skipped.types.length > 0) {
+      // Found nothing new again under the same caps: look less often (a long backlog makes each look cost).
+      const again = exhausted && jobs.length === 0 ? Math.min(exhausted.wait * 2, RECLAIM_MAX_MS) : RECLAIM_MIN_MS;
+      exhausted = { ...at(skipped), wait: again };
+    } else exhausted = undefined;
     if (shutdown.signal.aborted) {
       // Claimed while the worker was being stopped: straight back to the queue.
       await releaseJobs(
@@ -276,7 +284,7 @@ export function createWorker(o: WorkerOptions): Worker {
     // of them has room (the skip set changes), or after a short while (new work may have come):
     // not after every finished job, which made a claim per job scan a PSP's whole backlog.
     const now = at(pool.saturated());
-    return now.skip !== exhausted.skip || now.at - exhausted.at >= RECLAIM_AFTER_EXHAUSTED_MS;
+    return now.skip !== exhausted.skip || now.at - exhausted.at >= exhausted.wait;
   }
 
   function startReady(): number {
