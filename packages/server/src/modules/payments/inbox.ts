@@ -174,6 +174,49 @@ export function providerInboxService(
     return undefined;
   }
 
+  /**
+   * The PSP settled a captured payment (Braintree's transaction_settled, the sandbox's
+   * charge.settled): `settled_at` is set once and `payment.settled` recorded; a duplicate or a
+   * settlement arriving after a refund changes nothing more.
+   */
+  async function settled(
+    scope: Scope,
+    row: ProviderInboxRow,
+    payment: PaymentRow,
+    event: ProviderEvent,
+    job: JobContext,
+  ): Promise<Outcome | undefined> {
+    if (payment.settled_at !== null) return { status: "applied", result: "already settled", payment };
+    const now = scope.clock.now().toISOString();
+    const updated: PaymentRow = { ...payment, settled_at: event.occurredAt, updated_at: now };
+    const done = await db.transaction().execute(async (tx) => {
+      if (!(await repo.markSettledIf(tx, scope, payment.id, event.occurredAt, now))) return false;
+      await o.events.record(tx, scope, {
+        type: "payment.settled",
+        object: toPayment(updated),
+        correlationId: payment.correlation_id,
+      });
+      await inbox.finishInboxRow(tx, scope, row.id, {
+        status: "applied",
+        result: "settled",
+        payment_id: payment.id,
+        applied_at: now,
+      });
+      await job.complete(tx);
+      return true;
+    });
+    // Settled by a concurrent job applying a duplicate, or not captured (any more): re-read to say which.
+    if (!done) {
+      const current = await repo.findPayment(db, scope, payment.id);
+      return {
+        status: "applied",
+        result: current?.settled_at ? "already settled" : `settlement of a ${current?.status} payment: not applied`,
+        payment,
+      };
+    }
+    return undefined;
+  }
+
   async function decide(
     scope: Scope,
     row: ProviderInboxRow,
@@ -187,9 +230,18 @@ export function providerInboxService(
       case "payment.disputed":
       case "payment.dispute_closed":
         return disputed(scope, row, payment, event, job);
+      case "payment.settled":
+        if (payment.status === "succeeded" || payment.status === "refunded")
+          return settled(scope, row, payment, event, job);
+        if (payment.status === "pending") {
+          // Settled means captured: billing's check records the capture now; the settlement is
+          // applied by this job's retry, once the payment is succeeded.
+          await expediteJob(db, checkJobKey(payment.id), scope.clock.now().toISOString());
+          throw new Error(`payment ${payment.id} is still pending; its settlement is applied once it is resolved`);
+        }
+        return { status: "applied", result: `settlement of a ${payment.status} payment: not applied`, payment };
       case "payment.authorized":
       case "payment.captured":
-      case "payment.settled":
       case "payment.failed": {
         if (payment.status !== "pending")
           return { status: "applied", result: `payment already ${payment.status}`, payment };

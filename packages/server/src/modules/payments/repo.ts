@@ -37,6 +37,7 @@ const PAYMENT_COLUMNS = [
   "dispute_status",
   "disputed_amount",
   "dispute_reason",
+  "settled_at",
   "created_at",
   "updated_at",
 ] as const satisfies ReadonlyArray<keyof PaymentRow>;
@@ -218,6 +219,22 @@ export async function updateDisputeIf(
     .where(inScope(scope))
     .where("id", "=", id)
     .where("dispute_status", expected === null ? "is" : "=", expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Marks a captured payment settled, once: only while `settled_at` is still null and the payment
+ * is succeeded or refunded (a settlement of money later refunded still happened).
+ */
+export async function markSettledIf(db: Db, scope: ScopeIds, id: string, at: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable("payments")
+    .set({ settled_at: at, updated_at: now })
+    .where(inScope(scope))
+    .where("id", "=", id)
+    .where("settled_at", "is", null)
+    .where("status", "in", ["succeeded", "refunded"])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

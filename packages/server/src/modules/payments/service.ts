@@ -192,6 +192,7 @@ export function paymentsService(
         dispute_status: null,
         disputed_amount: null,
         dispute_reason: null,
+        settled_at: null,
         created_at: now,
         updated_at: now,
       };
