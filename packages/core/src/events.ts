@@ -26,6 +26,7 @@ export const EVENT_TYPES = [
   "payment.failed",
   "payment.pending",
   "payment.refunded",
+  "payment.settled",
   "payment.disputed",
   "payment.dispute_closed",
   "payment_method.attached",

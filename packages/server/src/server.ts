@@ -56,6 +56,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await withSystemAccess(() => services.audit.scheduleCheckpoints());
     // Applies each environment's retention policy daily (modules/privacy/retention.ts).
     await withSystemAccess(() => services.retention.scheduleSweep());
+    // Finishes payments left pending with nobody to finish them (modules/billing/janitor.ts).
+    await withSystemAccess(() => services.subscriptions.billing.janitor.scheduleSweep());
     services.worker.start();
   }
   const setupUrl = await firstStartLink(runtime, services, url);

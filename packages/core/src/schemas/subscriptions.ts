@@ -59,6 +59,10 @@ export const Payment = z
       })
       .nullable()
       .meta({ description: "A chargeback reported by the PSP: open, then won or lost." }),
+    settled_at: Timestamp.nullable().meta({
+      description:
+        "When the PSP reported the captured money settled (its settlement webhook); null until then, and for PSPs that report settlement only in reports.",
+    }),
     attempts: z
       .array(PaymentAttempt)
       .meta({ description: "Every provider tried, in order; the last is the current one." }),

@@ -879,6 +879,8 @@ export type Payment = {
     amount: number | null;
     reason: string | null;
   } | null;
+  /** When the PSP reported the captured money settled (its settlement webhook); null until then, and for PSPs that report settlement only in reports. */
+  settled_at: string | null;
   /** Every provider tried, in order; the last is the current one. */
   attempts: {
     provider: string;
@@ -1075,6 +1077,7 @@ export type Event = {
     | "payment.failed"
     | "payment.pending"
     | "payment.refunded"
+    | "payment.settled"
     | "payment.disputed"
     | "payment.dispute_closed"
     | "payment_method.attached"

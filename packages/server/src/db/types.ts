@@ -509,6 +509,8 @@ export interface PaymentsTable {
   attempts: string | null;
   /** A chargeback the PSP reported: null, open, won or lost. */
   dispute_status: "open" | "won" | "lost" | null;
+  /** When the PSP reported the money settled (its webhook); null until then. */
+  settled_at: string | null;
   disputed_amount: number | null;
   dispute_reason: string | null;
   created_at: string;

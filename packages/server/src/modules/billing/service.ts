@@ -6,6 +6,7 @@ import type { PaymentsService } from "../payments/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import type { SubscriptionStore } from "../subscriptions/index.js";
 import { chargeProtocol, SETTLE_JOB } from "./charge.js";
+import { paymentsJanitor } from "./janitor.js";
 import { billingJobs } from "./jobs.js";
 import type { PriceTerms } from "./periods.js";
 import { CHECK_JOB, DUNNING_JOB, PERIOD_END_JOB } from "./schedule.js";
@@ -59,8 +60,15 @@ export function billingService(
   o.jobs.register(DUNNING_JOB, handlers.dunning);
   o.jobs.register(CHECK_JOB, handlers.check);
   o.jobs.register(SETTLE_JOB, handlers.settle);
+  const janitor = paymentsJanitor(deps, {
+    payments: o.payments,
+    store: o.store,
+    jobs: o.jobs,
+    check: handlers.check,
+    settle: handlers.settle,
+  });
 
-  return { terms, retryDays, protocol };
+  return { terms, retryDays, protocol, janitor };
 }
 
 export type BillingService = ReturnType<typeof billingService>;

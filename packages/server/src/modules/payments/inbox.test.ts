@@ -91,6 +91,24 @@ describe("provider webhooks and the inbox", () => {
     ]);
   });
 
+  it("records a settlement once, as payment.settled, however often the provider reports it", async () => {
+    const sub = await subscribe(acme.api, cat, {});
+    const pay = sub.latest_payment;
+    expect(pay.settled_at).toBeNull();
+    const at = "2026-01-02T06:00:00.000Z";
+    const settled = (id?: string) =>
+      event("charge.settled", { charge: pay.provider_reference, amount_captured: 999 }, id);
+    const first = { ...settled(), created: at };
+    // A second report of the same settlement under another event id, and a plain duplicate.
+    for (const e of [first, first, { ...settled(), created: at }]) expect((await post(e)).status).toBe(200);
+    await ctx.services.worker.drain();
+    expect(await payment(pay.id)).toMatchObject({ status: "succeeded", settled_at: at });
+    const types = (await eventsOf(acme.api, pay.id)).map((e) => e.type);
+    expect(types.filter((t) => t === "payment.settled")).toHaveLength(1);
+    const results = (await inbox()).filter((r) => r.type === "payment.settled").map((r) => r.result);
+    expect(results.sort()).toEqual(["already settled", "settled"]);
+  });
+
   it("refuses what it cannot verify or place, storing nothing", async () => {
     const before = (await inbox()).length;
     const e = event("charge.refunded", { charge: "ch_sbx_x", amount_refunded: 1 });

@@ -1,4 +1,5 @@
 import type { Deps, Scope } from "../../context.js";
+import { withSystemAccess, withTenantAccess } from "../../db/access.js";
 import type { PaymentRow, ProviderInboxRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import { enqueueJob, expediteJob } from "../../jobs/queue.js";
@@ -11,7 +12,7 @@ import type { StorefrontsService } from "../storefronts/service.js";
 import { adaptersOf } from "./adapters.js";
 import * as inbox from "./inbox-repo.js";
 import { toPayment } from "./model.js";
-import type { ProviderEvent, WebhookRequest } from "./provider.js";
+import type { PaymentProvider, ProviderEvent, WebhookRequest } from "./provider.js";
 import type { PaymentProviderRegistry } from "./registry.js";
 import * as repo from "./repo.js";
 
@@ -173,6 +174,49 @@ export function providerInboxService(
     return undefined;
   }
 
+  /**
+   * The PSP settled a captured payment (Braintree's transaction_settled, the sandbox's
+   * charge.settled): `settled_at` is set once and `payment.settled` recorded; a duplicate or a
+   * settlement arriving after a refund changes nothing more.
+   */
+  async function settled(
+    scope: Scope,
+    row: ProviderInboxRow,
+    payment: PaymentRow,
+    event: ProviderEvent,
+    job: JobContext,
+  ): Promise<Outcome | undefined> {
+    if (payment.settled_at !== null) return { status: "applied", result: "already settled", payment };
+    const now = scope.clock.now().toISOString();
+    const updated: PaymentRow = { ...payment, settled_at: event.occurredAt, updated_at: now };
+    const done = await db.transaction().execute(async (tx) => {
+      if (!(await repo.markSettledIf(tx, scope, payment.id, event.occurredAt, now))) return false;
+      await o.events.record(tx, scope, {
+        type: "payment.settled",
+        object: toPayment(updated),
+        correlationId: payment.correlation_id,
+      });
+      await inbox.finishInboxRow(tx, scope, row.id, {
+        status: "applied",
+        result: "settled",
+        payment_id: payment.id,
+        applied_at: now,
+      });
+      await job.complete(tx);
+      return true;
+    });
+    // Settled by a concurrent job applying a duplicate, or not captured (any more): re-read to say which.
+    if (!done) {
+      const current = await repo.findPayment(db, scope, payment.id);
+      return {
+        status: "applied",
+        result: current?.settled_at ? "already settled" : `settlement of a ${current?.status} payment: not applied`,
+        payment,
+      };
+    }
+    return undefined;
+  }
+
   async function decide(
     scope: Scope,
     row: ProviderInboxRow,
@@ -186,9 +230,18 @@ export function providerInboxService(
       case "payment.disputed":
       case "payment.dispute_closed":
         return disputed(scope, row, payment, event, job);
+      case "payment.settled":
+        if (payment.status === "succeeded" || payment.status === "refunded")
+          return settled(scope, row, payment, event, job);
+        if (payment.status === "pending") {
+          // Settled means captured: billing's check records the capture now; the settlement is
+          // applied by this job's retry, once the payment is succeeded.
+          await expediteJob(db, checkJobKey(payment.id), scope.clock.now().toISOString());
+          throw new Error(`payment ${payment.id} is still pending; its settlement is applied once it is resolved`);
+        }
+        return { status: "applied", result: `settlement of a ${payment.status} payment: not applied`, payment };
       case "payment.authorized":
       case "payment.captured":
-      case "payment.settled":
       case "payment.failed": {
         if (payment.status !== "pending")
           return { status: "applied", result: `payment already ${payment.status}`, payment };
@@ -254,62 +307,74 @@ export function providerInboxService(
     async receive(providerName: string, storefrontId: string, request: WebhookRequest): Promise<WebhookReceipt> {
       const provider = o.registry.get(providerName);
       if (!provider?.capabilities.webhooks) throw notFound("payment provider", providerName);
-      const owner = await o.storefronts.findOwner(storefrontId);
-      const scope = owner && (await o.scopeOf(owner.environmentId));
+      // The vendor holds no key of ours: the storefront names the tenant, looked up across tenants
+      // (on Postgres, row-level security would otherwise show no storefront at all). From there on,
+      // only that tenant's rows.
+      const owner = await withSystemAccess(() => o.storefronts.findOwner(storefrontId));
+      const scope = owner && (await withSystemAccess(() => o.scopeOf(owner.environmentId)));
       if (!owner || !scope) throw notFound("storefront", storefrontId);
-      const settings = await o.storefronts.paymentSettings(scope, owner.id);
-      const config = settings.payment_providers.find((p) => p.name === providerName);
-      if (!config) throw notFound(`payment provider on storefront ${owner.id}`, providerName);
-      const verdict = await provider.handleWebhook(adapters.context(scope, owner.id, config), request);
-      if (!verdict.verified) {
-        logger.warn(
-          { provider: providerName, storefront: owner.id, reason: verdict.reason },
-          "provider webhook refused",
-        );
-        throw new ApiError("UNAUTHENTICATED", "The webhook could not be verified");
-      }
-      const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => !DROPPED_HEADERS.has(k)));
-      const wallNow = deps.clock.now().toISOString();
-      let received = 0;
-      await db.transaction().execute(async (tx) => {
-        for (const event of verdict.events) {
-          const id = newId("payment").replace(/^pay_/, "pin_");
-          const added = await inbox.insertInboxRow(tx, {
-            id,
-            tenant_id: scope.tenantId,
-            environment_id: scope.environmentId,
-            storefront_id: owner.id,
-            provider: providerName,
-            provider_event_id: event.id,
-            type: event.type,
-            reference: event.reference,
-            amount: event.amount,
-            currency: event.currency,
-            occurred_at: event.occurredAt,
-            event: toJson(event),
-            raw_headers: toJson(headers),
-            raw_body: request.body,
-            status: "pending",
-            result: null,
-            payment_id: null,
-            received_at: wallNow,
-            applied_at: null,
-          });
-          if (!added) continue;
-          received++;
-          await enqueueJob(tx, wallNow, {
-            type: PROVIDER_EVENT_JOB,
-            payload: { inbox: id },
-            runAt: wallNow,
-            clock: "wall",
-            scope: { tenantId: scope.tenantId, environmentId: scope.environmentId },
-            dedupeKey: `${PROVIDER_EVENT_JOB}:${id}`,
-          });
-        }
-      });
-      return { received, duplicates: verdict.events.length - received };
+      return withTenantAccess(scope, () => store(providerName, provider, owner.id, scope, request));
     },
   };
-}
 
-export type ProviderInboxService = ReturnType<typeof providerInboxService>;
+  /** Verifies the webhook with the storefront's settings and keeps each new event for the apply job. */
+  async function store(
+    providerName: string,
+    provider: PaymentProvider,
+    storefrontId: string,
+    scope: Scope,
+    request: WebhookRequest,
+  ): Promise<WebhookReceipt> {
+    const settings = await o.storefronts.paymentSettings(scope, storefrontId);
+    const config = settings.payment_providers.find((p) => p.name === providerName);
+    if (!config) throw notFound(`payment provider on storefront ${storefrontId}`, providerName);
+    const verdict = await provider.handleWebhook(adapters.context(scope, storefrontId, config), request);
+    if (!verdict.verified) {
+      logger.warn(
+        { provider: providerName, storefront: storefrontId, reason: verdict.reason },
+        "provider webhook refused",
+      );
+      throw new ApiError("UNAUTHENTICATED", "The webhook could not be verified");
+    }
+    const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => !DROPPED_HEADERS.has(k)));
+    const wallNow = deps.clock.now().toISOString();
+    let received = 0;
+    await db.transaction().execute(async (tx) => {
+      for (const event of verdict.events) {
+        const id = newId("payment").replace(/^pay_/, "pin_");
+        const added = await inbox.insertInboxRow(tx, {
+          id,
+          tenant_id: scope.tenantId,
+          environment_id: scope.environmentId,
+          storefront_id: storefrontId,
+          provider: providerName,
+          provider_event_id: event.id,
+          type: event.type,
+          reference: event.reference,
+          amount: event.amount,
+          currency: event.currency,
+          occurred_at: event.occurredAt,
+          event: toJson(event),
+          raw_headers: toJson(headers),
+          raw_body: request.body,
+          status: "pending",
+          result: null,
+          payment_id: null,
+          received_at: wallNow,
+          applied_at: null,
+        });
+        if (!added) continue;
+        received++;
+        await enqueueJob(tx, wallNow, {
+          type: PROVIDER_EVENT_JOB,
+          payload: { inbox: id },
+          runAt: wallNow,
+          clock: "wall",
+          scope: { tenantId: scope.tenantId, environmentId: scope.environmentId },
+          dedupeKey: `${PROVIDER_EVENT_JOB}:${id}`,
+        });
+      }
+    });
+    return { received, duplicates: verdict.events.length - received };
+  }
+}

@@ -39,6 +39,7 @@ export function toPayment(row: PaymentRow): Payment {
             amount: row.disputed_amount === null ? null : Number(row.disputed_amount),
             reason: row.dispute_reason,
           },
+    settled_at: row.settled_at,
     attempts: [
       ...fromJson<PaymentAttempt[]>(row.attempts, []),
       {

@@ -37,6 +37,7 @@ const PAYMENT_COLUMNS = [
   "dispute_status",
   "disputed_amount",
   "dispute_reason",
+  "settled_at",
   "created_at",
   "updated_at",
 ] as const satisfies ReadonlyArray<keyof PaymentRow>;
@@ -222,6 +223,22 @@ export async function updateDisputeIf(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Marks a captured payment settled, once: only while `settled_at` is still null and the payment
+ * is succeeded or refunded (a settlement of money later refunded still happened).
+ */
+export async function markSettledIf(db: Db, scope: ScopeIds, id: string, at: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable("payments")
+    .set({ settled_at: at, updated_at: now })
+    .where(inScope(scope))
+    .where("id", "=", id)
+    .where("settled_at", "is", null)
+    .where("status", "in", ["succeeded", "refunded"])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** Declines of one payment method of a customer since `since` (outages are not declines). */
 export async function countDeclines(
   db: Db,
@@ -241,4 +258,36 @@ export async function countDeclines(
     .where("created_at", ">=", since)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/**
+ * Payments still pending for longer than `staleMs`, oldest first, of every tenant: the janitor's
+ * sweep (billing/janitor.ts), run with system access. "Longer" is by each environment's business
+ * clock: a frozen test clock (job_clocks) judges its own environment's payments, the wall clock
+ * all others. Served by a partial index on pending payments.
+ */
+export async function listStalePending(db: Db, wallNow: Date, staleMs: number, limit: number): Promise<PaymentRow[]> {
+  const before = (now: Date) => new Date(now.getTime() - staleMs).toISOString();
+  const frozen = await db.selectFrom("job_clocks").select(["environment_id", "clock_at"]).execute();
+  const pending = () => db.selectFrom("payments").selectAll().where("status", "=", "pending");
+  let wall = pending().where("updated_at", "<", before(wallNow));
+  if (frozen.length > 0)
+    wall = wall.where(
+      "environment_id",
+      "not in",
+      frozen.map((f) => f.environment_id),
+    );
+  const rows = await wall.orderBy("updated_at").limit(limit).execute();
+  for (const f of frozen) {
+    if (rows.length >= limit) break;
+    rows.push(
+      ...(await pending()
+        .where("environment_id", "=", f.environment_id)
+        .where("updated_at", "<", before(new Date(f.clock_at)))
+        .orderBy("updated_at")
+        .limit(limit - rows.length)
+        .execute()),
+    );
+  }
+  return rows;
 }

@@ -192,6 +192,7 @@ export function paymentsService(
         dispute_status: null,
         disputed_amount: null,
         dispute_reason: null,
+        settled_at: null,
         created_at: now,
         updated_at: now,
       };
@@ -361,6 +362,8 @@ export function paymentsService(
     find: (d: Db, scope: Scope, id: string) => repo.findPayment(d, scope, id),
     listByIds: (d: Db, scope: Scope, ids: string[]) => repo.listPaymentsByIds(d, scope, ids),
     customerHasPayments: (d: Db, scope: Scope, customerId: string) => repo.customerHasPayments(d, scope, customerId),
+    /** Pending for longer than `staleMs`, every tenant's: for the janitor's sweep, under system access. */
+    stalePending: (wallNow: Date, staleMs: number, limit: number) => repo.listStalePending(db, wallNow, staleMs, limit),
 
     async list(scope: Scope, query: PaymentListQuery): Promise<Page<Payment>> {
       const result = await repo.pagePayments(db, scope, query, {

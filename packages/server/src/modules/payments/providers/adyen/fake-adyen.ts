@@ -83,6 +83,10 @@ export interface FakeAdyen {
   paymentsUnder(reference: string): number;
   /** A REFUND notification about a payment, with `modificationPsp` as the refund's PSP reference. */
   refundNotification(paymentPsp: string, modificationPsp: string): WebhookRequest;
+  /** Every modification webhook (capture, cancel, refund) Adyen has to send about a payment, in order. */
+  modificationNotifications(paymentPsp: string): WebhookRequest[];
+  /** Adyen's books of a payment: what it captured and refunded. */
+  books(paymentPsp: string): { captured: number; refunded: number };
   /** What the last /payments request carried (checks the adapter's shopperInteraction etc.). */
   lastPayment(): Json | undefined;
   close(): Promise<void>;
@@ -382,6 +386,16 @@ export async function startFakeAdyen(): Promise<FakeAdyen> {
       if (!p) throw new Error(`fake adyen: no payment ${paymentPsp}`);
       notify("REFUND", p, modificationPsp, p.value, true);
       return server.notificationFor(modificationPsp);
+    },
+    modificationNotifications(paymentPsp) {
+      return [...notifications.values()]
+        .filter((n) => n.originalReference === paymentPsp)
+        .map((n) => server.notificationFor(n.pspReference));
+    },
+    books(paymentPsp) {
+      const p = payments.get(paymentPsp);
+      if (!p) throw new Error(`fake adyen: no payment ${paymentPsp}`);
+      return { captured: p.captured, refunded: p.refunded };
     },
     lastPayment: () => last,
     async close() {

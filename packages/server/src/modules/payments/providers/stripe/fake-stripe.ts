@@ -28,6 +28,10 @@ export interface FakeStripe {
   intentsUnder(key: string): number;
   /** A `charge.refunded` event about an intent, signed as Stripe signs it. */
   signedRefundEvent(intentId: string, eventId: string, now: Date): WebhookRequest;
+  /** `charge.refunded` as Stripe sends it after a refund: the charge as it stands now (its refunded total). */
+  signedChargeRefunded(intentId: string, eventId: string, now: Date): WebhookRequest;
+  /** Stripe's books of an intent's charge: what it captured and refunded. */
+  books(intentId: string): { captured: number; refunded: number };
   close(): Promise<void>;
 }
 
@@ -390,6 +394,27 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  function chargeOfIntent(intentId: string): Json {
+    const pi = intents.get(intentId);
+    const ch = pi && charges.get(pi.latest_charge as string);
+    if (!ch) throw new Error(`fake stripe: no charge for ${intentId}`);
+    return ch;
+  }
+
+  function signedEvent(eventId: string, type: string, now: Date, object: Json): WebhookRequest {
+    const t = Math.floor(now.getTime() / 1000);
+    const body = JSON.stringify({
+      id: eventId,
+      object: "event",
+      type,
+      created: t,
+      livemode: false,
+      api_version: "2024-06-20",
+      data: { object },
+    });
+    return { headers: { "stripe-signature": `t=${t},v1=${stripeSignature(webhookSecret, t, body)}` }, body };
+  }
+
   const server: FakeStripe = {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     secretKey,
@@ -402,20 +427,19 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     },
     intentsUnder: (key) => createdUnder.get(key) ?? 0,
     signedRefundEvent(intentId, eventId, now) {
-      const pi = intents.get(intentId);
-      const ch = pi && charges.get(pi.latest_charge as string);
-      if (!ch) throw new Error(`fake stripe: no charge for ${intentId}`);
-      const t = Math.floor(now.getTime() / 1000);
-      const body = JSON.stringify({
-        id: eventId,
-        object: "event",
-        type: "charge.refunded",
-        created: t,
-        livemode: false,
-        api_version: "2024-06-20",
-        data: { object: { ...ch, amount_refunded: ch.amount_captured, refunded: true } },
+      const ch = chargeOfIntent(intentId);
+      return signedEvent(eventId, "charge.refunded", now, {
+        ...ch,
+        amount_refunded: ch.amount_captured,
+        refunded: true,
       });
-      return { headers: { "stripe-signature": `t=${t},v1=${stripeSignature(webhookSecret, t, body)}` }, body };
+    },
+    signedChargeRefunded(intentId, eventId, now) {
+      return signedEvent(eventId, "charge.refunded", now, { ...chargeOfIntent(intentId) });
+    },
+    books(intentId) {
+      const ch = chargeOfIntent(intentId);
+      return { captured: ch.amount_captured as number, refunded: ch.amount_refunded as number };
     },
     async close() {
       for (const s of sockets) s.destroy();
