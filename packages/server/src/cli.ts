@@ -129,7 +129,7 @@ program
     });
     const runtime = await openRuntime({ env });
     const { config, logger } = runtime;
-    const { worker, events, audit, retention } = createServices(runtime.deps, {
+    const { worker, events, audit, retention, channels } = createServices(runtime.deps, {
       worker: workerTuning(config),
       webhooks: webhookOptions(config),
       providers: paymentProvidersOf(runtime.deps),
@@ -139,6 +139,7 @@ program
       await events.scheduleSweep();
       await audit.scheduleCheckpoints();
       await retention.scheduleSweep();
+      await channels.scheduleRepairSweep();
     });
     worker.start();
     // The worker's timers are unref'd (so they never hold `serve` open); here it is the whole

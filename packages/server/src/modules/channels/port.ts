@@ -70,6 +70,11 @@ export interface VendorStatus extends ChannelEffect {
   /** What the notification itself did not carry (Play's product and obfuscated account id). */
   productId?: string | undefined;
   customerHint?: string | undefined;
+  /**
+   * The vendor subscription this one replaces (Play's `linkedPurchaseToken`): that one stops
+   * granting when this one starts (replace.ts).
+   */
+  replaces?: string | undefined;
   /** Follow-up work the adapter must do for this subscription (a key of `followUps`), retried as jobs. */
   followUps?: string[] | undefined;
 }
