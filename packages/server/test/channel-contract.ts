@@ -38,8 +38,9 @@ export function testChannel(label: string, fixture: () => ChannelFixture): void 
 
     for (const [key, effect] of Object.entries(adapter.mapping)) {
       it(`maps ${key} → ${effect.event ?? "no status change"}`, () => {
-        const [vendorType, vendorSubtype] = key.split("/") as [string, string | undefined];
-        expect(adapter.map({ vendorType, vendorSubtype: vendorSubtype ?? null })).toEqual(effect);
+        // The subtype is everything after the type, an adapter's qualifier included (`INITIAL_BUY/FREE_TRIAL`).
+        const [vendorType, ...subtype] = key.split("/") as [string, ...string[]];
+        expect(adapter.map({ vendorType, vendorSubtype: subtype.length ? subtype.join("/") : null })).toEqual(effect);
         // Our billing's events for direct, a vendor's reports for the others: the store refuses a mix.
         if (effect.event !== null) expect(allowed).toContain(effect.event);
         else expect(effect.cancelAtPeriodEnd !== undefined || effect.refetch === true, key).toBe(true);

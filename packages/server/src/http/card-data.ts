@@ -121,7 +121,41 @@ const PROVIDER_WEBHOOKS = "/v1/providers/";
 // Subscription channels' notifications (App Store, Play, …) are signed by the vendor the same way,
 // and carry long vendor ids (transaction ids, Pub/Sub message ids) that can pass Luhn by chance.
 const CHANNEL_NOTIFICATIONS = "/v1/channels/";
-const TELECOM_AUTHORISATION = /^\/v1\/storefronts\/[^/]+\/channels\/telecom\/authorisations$/;
+
+/**
+ * Fields declared to hold something other than a card number that can pass Luhn by chance, on the
+ * one route that takes each, in the one shape it has. Such a field alone is passed; the rest of
+ * the body is still scanned, and any other field or shape is refused as before.
+ */
+const DECLARED_FIELDS: ReadonlyArray<{ route: RegExp; field: string; shape: RegExp }> = [
+  // A carrier-billing authorisation carries the consumer's phone number (E.164, up to 15 digits),
+  // which passes Luhn one time in ten: it is passed to the aggregator, never kept.
+  {
+    route: /^\/v1\/storefronts\/[^/]+\/channels\/telecom\/authorisations$/,
+    field: "msisdn",
+    shape: /^\+?[\d\s().-]{7,24}$/,
+  },
+  // An App Store originalTransactionId (16 digits today: 1000000… in Production, 2000000… in
+  // Sandbox) linked to a customer. Bare digits only, and never with a card network's prefix
+  // (3–6, or Mastercard's 2221–2720), so a card number pasted here is still refused.
+  {
+    route: /^\/v1\/storefronts\/[^/]+\/channels\/app_store\/links$/,
+    field: "vendor_subscription_id",
+    shape: /^(?![3-6]|2(?:2[2-9]|[3-6]\d|7[0-2]))\d{1,19}$/,
+  },
+];
+
+/** The body without the route's declared field, when it holds that field in its declared shape. */
+function withoutDeclared(path: string, parsed: unknown): unknown {
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return parsed;
+  for (const { route, field, shape } of DECLARED_FIELDS) {
+    const value = (parsed as Record<string, unknown>)[field];
+    if (!route.test(path) || typeof value !== "string" || !shape.test(value)) continue;
+    const { [field]: _declared, ...rest } = parsed as Record<string, unknown>;
+    return rest;
+  }
+  return parsed;
+}
 
 export function refuseCardData(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -160,12 +194,9 @@ export function refuseCardData(): MiddlewareHandler<AppEnv> {
       if (containsCardNumber(text)) throw refuse("(body)");
       return next();
     }
-    // A carrier-billing authorisation carries the consumer's phone number (E.164, up to 15 digits),
-    // which passes Luhn one time in ten: that one field is passed to the aggregator, never kept.
-    const phone = (parsed as { msisdn?: unknown } | null)?.msisdn;
-    if (TELECOM_AUTHORISATION.test(c.req.path) && typeof phone === "string" && /^\+?[\d\s().-]{7,24}$/.test(phone)) {
-      const { msisdn: _phone, ...rest } = parsed as Record<string, unknown>;
-      const path = findCardNumber(rest) ?? (containsCardNumber(JSON.stringify(rest)) ? "(body)" : undefined);
+    const scanned = withoutDeclared(c.req.path, parsed);
+    if (scanned !== parsed) {
+      const path = findCardNumber(scanned) ?? (containsCardNumber(JSON.stringify(scanned)) ? "(body)" : undefined);
       if (path) throw refuse(path);
       return next();
     }

@@ -340,6 +340,14 @@ export async function nextDueAt(db: Db, environmentId: string, until: string): P
 }
 
 /**
+ * Frees a running job's dedupe key: from now on the same key enqueues a new job instead of joining
+ * this one (which may already be past the point the new need is about).
+ */
+export async function releaseDedupeKey(db: Db, jobId: string): Promise<void> {
+  await db.updateTable("jobs").set({ dedupe_key: null }).where("id", "=", jobId).execute();
+}
+
+/**
  * Brings a pending job forward to `runAt` (never back), found by its dedupe key: for news that
  * makes scheduled work due now (a provider webhook about a payment billing checks later).
  */

@@ -26,6 +26,7 @@ import {
   type VendorStatus,
 } from "./port.js";
 import type { ChannelRegistry } from "./registry.js";
+import { replacedBy, replacementRow } from "./replace.js";
 import * as repo from "./repo.js";
 
 /** Another apply changed the link or the subscription first: start again on fresh rows. */
@@ -56,6 +57,8 @@ interface Prepared {
   customerId?: string | undefined;
   productId?: string | null;
   sold?: { price: Price; bundle: Bundle };
+  /** The vendor subscription this one replaces, prepared the same way (replace.ts). */
+  replaced?: { vendorSubscriptionId: string; pre: Prepared };
 }
 
 const RETRIED: ReadonlySet<ChannelNotificationStatus> = new Set(["received", "parked"]);
@@ -176,15 +179,66 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
       for (const name of status.followUps ?? []) await o.followUp(scope, ref, name);
       n = (await repo.findNotification(db, scope, id))!;
     }
-    const customerId = await resolveCustomer(scope, n.customer_hint, n.storefront_id);
+    let customerId = await resolveCustomer(scope, n.customer_hint, n.storefront_id);
+    const history = await repo.listVendorHistory(db, scope, n.channel, vendorSubscriptionId);
+    const replaces = replacedBy(history);
+    let replaced: Prepared["replaced"];
+    if (replaces && replaces !== vendorSubscriptionId) {
+      const old = await repo.findLink(db, scope, n.channel, replaces);
+      // The new purchase is the same customer's: it carries the link over when it names no one itself.
+      customerId ??= old?.customer_id ?? undefined;
+      const pre = { customerId: old?.customer_id ?? customerId, ...(await productOf(scope, n, replaces)) };
+      replaced = { vendorSubscriptionId: replaces, pre };
+    }
+    return { customerId, ...(await productOf(scope, n, vendorSubscriptionId)), ...(replaced && { replaced }) };
+  }
+
+  /** The vendor product a vendor subscription's notifications name, and the price it maps to. */
+  async function productOf(
+    scope: Scope,
+    n: Pick<ChannelNotificationRow, "channel" | "storefront_id">,
+    vendorSubscriptionId: string,
+  ): Promise<Pick<Prepared, "productId" | "sold">> {
     const history = await repo.listVendorHistory(db, scope, n.channel, vendorSubscriptionId);
     const productId = history.find((h) => h.product_id)?.product_id ?? null;
     const mapped = productId ? await repo.findProduct(db, scope, n.storefront_id, n.channel, productId) : undefined;
-    return {
-      customerId,
-      productId,
-      ...(mapped ? { sold: await o.catalog.getPrice(scope, mapped.price_id) } : {}),
-    };
+    return { productId, ...(mapped ? { sold: await o.catalog.getPrice(scope, mapped.price_id) } : {}) };
+  }
+
+  /**
+   * Ends the vendor subscription the applied one replaces, in the same transaction (never two
+   * grants at once): a REPLACED notification is added to its inbox and applied (replace.ts).
+   */
+  async function replace(
+    tx: Db,
+    scope: Scope,
+    n: ChannelNotificationRow,
+    l: ChannelLinkRow,
+    replaced: NonNullable<Prepared["replaced"]>,
+    correlationId: string | null,
+  ): Promise<unknown> {
+    const old = await repo.findLink(tx, scope, n.channel, replaced.vendorSubscriptionId);
+    // Another customer's purchase is not this one's to end.
+    if (old?.customer_id && old.customer_id !== l.customer_id) return undefined;
+    const row = replacementRow(scope, n, replaced.vendorSubscriptionId, orderedAt(n));
+    if (!(await repo.insertNotification(tx, row))) return undefined;
+    const outcome = await applyIn(tx, scope, row.id, correlationId, {
+      ...replaced.pre,
+      customerId: l.customer_id ?? undefined,
+    });
+    if (outcome) await settle(tx, scope, row.id, outcome);
+    return { vendor_subscription_id: replaced.vendorSubscriptionId, subscription: outcome?.subscriptionId ?? null };
+  }
+
+  async function settle(tx: Db, scope: Scope, id: string, outcome: Outcome): Promise<void> {
+    await repo.updateNotification(tx, scope, id, {
+      status: outcome.status,
+      detail: outcome.detail ?? null,
+      link_id: outcome.linkId ?? null,
+      subscription_id: outcome.subscriptionId ?? null,
+      changes: outcome.changes ? toJson(outcome.changes) : null,
+      applied_at: outcome.status === "parked" ? null : scope.clock.now().toISOString(),
+    });
   }
 
   async function applyIn(
@@ -284,6 +338,10 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
         };
       }
     }
+    if (pre.replaced) {
+      const ended = await replace(tx, scope, n, l, pre.replaced, correlationId);
+      if (ended) changes = { ...(changes as object | null), replaced: ended };
+    }
     const newest = folded.newest!;
     const moved = await repo.updateLinkIf(tx, scope, l, {
       subscription_id: subscriptionId,
@@ -307,14 +365,7 @@ export function notificationApplier({ db }: Deps, o: ApplyDeps) {
         return await db.transaction().execute(async (tx) => {
           const outcome = await applyIn(tx, scope, id, correlationId, pre);
           if (!outcome) return undefined;
-          await repo.updateNotification(tx, scope, id, {
-            status: outcome.status,
-            detail: outcome.detail ?? null,
-            link_id: outcome.linkId ?? null,
-            subscription_id: outcome.subscriptionId ?? null,
-            changes: outcome.changes ? toJson(outcome.changes) : null,
-            applied_at: outcome.status === "parked" ? null : scope.clock.now().toISOString(),
-          });
+          await settle(tx, scope, id, outcome);
           return outcome.status;
         });
       } catch (error) {

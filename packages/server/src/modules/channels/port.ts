@@ -70,6 +70,11 @@ export interface VendorStatus extends ChannelEffect {
   /** What the notification itself did not carry (Play's product and obfuscated account id). */
   productId?: string | undefined;
   customerHint?: string | undefined;
+  /**
+   * The vendor subscription this one replaces (Play's `linkedPurchaseToken`): that one stops
+   * granting when this one starts (replace.ts).
+   */
+  replaces?: string | undefined;
   /** Follow-up work the adapter must do for this subscription (a key of `followUps`), retried as jobs. */
   followUps?: string[] | undefined;
 }
@@ -115,16 +120,21 @@ export interface ChannelAdapter {
 
 const NO_EFFECT: ChannelEffect = Object.freeze({ event: null });
 
-/** `map` by a table: the subtype row, else the type row, else no effect. */
+/**
+ * `map` by a table: the most specific row first. A subtype may carry an adapter's qualifier after
+ * the vendor's own subtype (`INITIAL_BUY/FREE_TRIAL`): then `TYPE/INITIAL_BUY/FREE_TRIAL`, else
+ * `TYPE/INITIAL_BUY`, else `TYPE`, else no effect.
+ */
 export function mapByTable(
   table: Readonly<Record<string, ChannelEffect>>,
   n: Pick<ChannelNotification, "vendorType" | "vendorSubtype">,
 ): ChannelEffect {
-  return (
-    (n.vendorSubtype !== null ? table[`${n.vendorType}/${n.vendorSubtype}`] : undefined) ??
-    table[n.vendorType] ??
-    NO_EFFECT
-  );
+  const parts = n.vendorSubtype !== null ? n.vendorSubtype.split("/") : [];
+  for (let i = parts.length; i > 0; i--) {
+    const row = table[`${n.vendorType}/${parts.slice(0, i).join("/")}`];
+    if (row) return row;
+  }
+  return table[n.vendorType] ?? NO_EFFECT;
 }
 
 /** Whether the effect changes anything at all (else the notification is kept as ignored). */

@@ -221,3 +221,54 @@ export function listParkedForCustomer(
     .orderBy("id")
     .execute();
 }
+
+/** The storefronts and channels that have vendor subscriptions to watch, across tenants (system access). */
+export function listWatchedChannels(
+  db: Db,
+  channels: readonly string[],
+): Promise<Array<{ environment_id: string; storefront_id: string; channel: string }>> {
+  if (channels.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom("channel_links")
+    .select(["environment_id", "storefront_id", "channel"])
+    .where("subscription_id", "is not", null)
+    .where("channel", "in", channels)
+    .distinct()
+    .execute();
+}
+
+/**
+ * Subscriptions of one storefront's channel that a repair should ask the vendor about: not ended,
+ * not looked at since `checkedBefore`, and either silent since `staleBefore` or past the end of
+ * their period since `periodEndedBefore` (a renewal nobody told us about). Least recently seen first.
+ */
+export async function listDueForRepair(
+  db: Db,
+  scope: ScopeIds,
+  o: {
+    storefrontId: string;
+    channel: string;
+    checkedBefore: string;
+    staleBefore: string;
+    periodEndedBefore: string;
+    limit: number;
+  },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom("channel_links as l")
+    .innerJoin("subscriptions as s", "s.id", "l.subscription_id")
+    .select("s.id")
+    .where(inScope(scope, "l"))
+    .where(inScope(scope, "s"))
+    .where("l.storefront_id", "=", o.storefrontId)
+    .where("l.channel", "=", o.channel)
+    .where("s.status", "not in", ["cancelled", "expired"])
+    .where("l.updated_at", "<", o.checkedBefore)
+    .where((eb) =>
+      eb.or([eb("l.updated_at", "<", o.staleBefore), eb("s.current_period_end", "<", o.periodEndedBefore)]),
+    )
+    .orderBy("l.updated_at")
+    .limit(o.limit)
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -3,7 +3,7 @@ import type { Deps, Scope } from "../../context.js";
 import { withSystemAccess, withTenantAccess } from "../../db/access.js";
 import type { ChannelNotificationRow, ChannelNotificationStatus, Db } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
-import { enqueueJob } from "../../jobs/queue.js";
+import { enqueueJob, releaseDedupeKey } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
@@ -11,7 +11,9 @@ import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type ApplyDeps, notificationApplier } from "./apply.js";
 import type { ChannelLinkRef, ChannelSettings, InboundRequest } from "./port.js";
+import { channelRepair, type RepairTuning } from "./repair.js";
 import * as repo from "./repo.js";
+import { channelTarget } from "./targets.js";
 
 /** Events applied from a vendor's notification name the channel as their actor. */
 export const channelActor = (channel: string): Actor => ({ type: "channel", id: channel });
@@ -41,6 +43,8 @@ export function channelsService(
     jobs: JobRegistry;
     scopeOf: (environmentId: string) => Promise<Scope | undefined>;
     events: Pick<EventsService, "subscribe">;
+    /** The repair sweep's tuning (repair.ts); its defaults otherwise. */
+    repair?: Partial<RepairTuning>;
   },
 ) {
   const { db } = deps;
@@ -58,10 +62,10 @@ export function channelsService(
       },
       runAt: now,
       scope,
+      // One waiting job per follow-up and vendor subscription: the job frees the key when it
+      // starts, so a need that comes after (a new purchase token, a job that failed for good) gets its own.
       dedupeKey: `${FOLLOW_UP_JOB}:${link.channel}:${name}:${link.vendorSubscriptionId}`,
-      // It calls the vendor (Play's acknowledge, a re-fetch): a vendor API that hangs holds only
-      // its own slots of the worker, as a PSP or a webhook receiver does.
-      target: `channel:${link.channel}:${link.storefrontId}`,
+      target: channelTarget(link.channel, link.storefrontId),
     });
   }
   const apply = notificationApplier(deps, { ...o, followUp });
@@ -77,13 +81,14 @@ export function channelsService(
       const hints = [c.id, ...(c.external_id ? [c.external_id] : [])];
       const parked = await repo.listParkedForCustomer(db, scope, c.storefront, hints);
       await db.transaction().execute(async (tx) => {
-        for (const n of parked) await enqueueApply(tx, scope, n.id, scope.correlationId ?? null);
+        for (const n of parked) await enqueueApply(tx, scope, n, scope.correlationId ?? null);
       });
     },
   });
 
-  o.jobs.register(FOLLOW_UP_JOB, async ({ payload, scope }) => {
+  o.jobs.register(FOLLOW_UP_JOB, async ({ job, payload, scope }) => {
     if (!scope) throw new Error(`${FOLLOW_UP_JOB} needs a scope`);
+    await releaseDedupeKey(db, job.id);
     const p = payload as { channel: ChannelName; storefront: string; vendor_subscription_id: string; name: string };
     const run = o.registry.get(p.channel)?.followUps?.[p.name];
     if (!run) throw new Error(`the ${p.channel} adapter has no follow-up ${p.name}`);
@@ -91,12 +96,19 @@ export function channelsService(
     await run(link, await o.settings(scope, p.storefront, p.channel));
   });
 
-  async function enqueueApply(tx: Db, scope: Scope, id: string, correlationId: string | null) {
+  /** The apply may ask the vendor (a refetch): it waits on the vendor's target like a follow-up. */
+  async function enqueueApply(
+    tx: Db,
+    scope: Scope,
+    n: Pick<ChannelNotificationRow, "id" | "channel" | "storefront_id">,
+    correlationId: string | null,
+  ) {
     await enqueueJob(tx, scope.clock.now().toISOString(), {
       type: APPLY_JOB,
-      payload: { notification: id, correlation_id: correlationId },
+      payload: { notification: n.id, correlation_id: correlationId },
       runAt: scope.clock.now().toISOString(),
       scope,
+      target: channelTarget(n.channel, n.storefront_id),
     });
   }
 
@@ -107,7 +119,7 @@ export function channelsService(
   ) {
     const parked = await repo.listParked(db, scope, filter);
     await db.transaction().execute(async (tx) => {
-      for (const n of parked) await enqueueApply(tx, scope, n.id, correlationId);
+      for (const n of parked) await enqueueApply(tx, scope, n, correlationId);
     });
     return parked.length;
   }
@@ -208,7 +220,9 @@ export function channelsService(
             status: "received",
             detail: null,
           });
-          if (inserted) await enqueueApply(tx, scope, id, correlationId);
+          if (inserted) {
+            await enqueueApply(tx, scope, { id, channel: input.channel, storefront_id: storefront.id }, correlationId);
+          }
           const kept = inserted
             ? id
             : (await repo.findNotificationByVendorId(tx, scope, input.channel, n.vendorEventId))!.id;
@@ -387,7 +401,21 @@ export function channelsService(
     findLinkOfSubscription: (scope: Scope, subscriptionId: string) =>
       repo.findLinkOfSubscription(db, scope, subscriptionId),
   };
-  return service;
+
+  const repairs = channelRepair(deps, {
+    registry: o.registry,
+    jobs: o.jobs,
+    scopeOf: o.scopeOf,
+    refetch: (scope, subscriptionId) => service.refetch(scope, subscriptionId),
+    ...(o.repair && { tuning: o.repair }),
+  });
+  return {
+    ...service,
+    /** Starts the periodic repair sweep (the long-running worker does, once). */
+    scheduleRepairSweep: () => repairs.scheduleSweep(),
+    /** One storefront channel's repair now (what the sweep's job runs). */
+    repair: repairs.repair,
+  };
 }
 
 export type ChannelsService = ReturnType<typeof channelsService>;

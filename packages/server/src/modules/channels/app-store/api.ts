@@ -2,7 +2,7 @@ import { AutoRenewStatus, Status, type StatusResponse } from "@apple/app-store-s
 import { importPKCS8, SignJWT } from "jose";
 import type { ChannelEffect, VendorStatus } from "../port.js";
 import type { AppStoreSettings } from "./settings.js";
-import { verifierFor } from "./verify.js";
+import { isFreeTrial, verifierFor } from "./verify.js";
 
 /*
  * The App Store Server API's "Get All Subscription Statuses"
@@ -77,6 +77,8 @@ export async function fetchStatus(
   const observed = Math.max(tx.signedDate ?? 0, renewal?.signedDate ?? 0);
   return {
     ...effect,
+    // Active in a free-trial period: a subscription this answer creates starts in trial.
+    ...(effect.event === "external_renewed" && isFreeTrial(tx) && { trial: true }),
     ...(renewal?.autoRenewStatus !== undefined && {
       cancelAtPeriodEnd: renewal.autoRenewStatus === AutoRenewStatus.OFF,
     }),

@@ -301,6 +301,28 @@ describe("App Store through the API: notifications to entitlements, refetch from
     expect(await entitled()).toBe(false);
   });
 
+  it("links a transaction id that passes Luhn by chance; a card number in that field or another is still refused", async () => {
+    const links = `/v1/storefronts/${cat.storefront}/channels/app_store/links`;
+    // 2000000000000303 is a Sandbox originalTransactionId that passes the Luhn check.
+    const linked = await acme.api("POST", links, { vendor_subscription_id: "2000000000000303", customer: customer.id });
+    expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+    expect(linked.body).toMatchObject({ vendor_subscription_id: "2000000000000303" });
+    for (const body of [
+      { vendor_subscription_id: "4242424242424242", customer: customer.id },
+      { vendor_subscription_id: "4242 4242 4242 4242", customer: customer.id },
+      { vendor_subscription_id: "2000000000000303", customer: "4242424242424242" },
+    ]) {
+      const refused = await acme.api("POST", links, body);
+      expect(refused.body.code, JSON.stringify(body)).toBe("PAYMENT_DATA_FORBIDDEN");
+    }
+    // Declared for the App Store's numeric ids only: the same number on another channel's link is refused.
+    const play = await acme.api("POST", `/v1/storefronts/${cat.storefront}/channels/play_store/links`, {
+      vendor_subscription_id: "2000000000000303",
+      customer: customer.id,
+    });
+    expect(play.body.code).toBe("PAYMENT_DATA_FORBIDDEN");
+  });
+
   it("answers a refused push 401 with the reason, and keeps a TEST notification as ignored", async () => {
     const other = new AppStoreSimulator({ ...APP, bundleId: "com.example.other" }, sim.chain);
     const wrong = await push((await other.notification({ notificationType: "TEST", signedDate: T0 })).body);

@@ -10,6 +10,11 @@ export const APP_STORE_MAPPING: Readonly<Record<string, ChannelEffect>> = Object
   // A first purchase (or a family member's) and a purchase after it lapsed: access, renewing.
   "SUBSCRIBED/INITIAL_BUY": { event: "external_renewed", cancelAtPeriodEnd: false },
   "SUBSCRIBED/RESUBSCRIBE": { event: "resubscribed", cancelAtPeriodEnd: false },
+  // The first period is a free trial (the transaction's offerDiscountType, see verify.ts's
+  // `offerQualifier`): trial until DID_RENEW reports the first paid period. Introductory prices
+  // (PAY_AS_YOU_GO, PAY_UP_FRONT) are paid: those stay on the rows above, active.
+  "SUBSCRIBED/INITIAL_BUY/FREE_TRIAL": { event: "external_renewed", trial: true, cancelAtPeriodEnd: false },
+  "SUBSCRIBED/RESUBSCRIBE/FREE_TRIAL": { event: "resubscribed", trial: true, cancelAtPeriodEnd: false },
   // Renewed; BILLING_RECOVERY: a renewal that had failed went through after billing retry.
   DID_RENEW: { event: "external_renewed" },
   "DID_RENEW/BILLING_RECOVERY": { event: "external_renewed" },
@@ -30,6 +35,8 @@ export const APP_STORE_MAPPING: Readonly<Record<string, ChannelEffect>> = Object
   // Offer codes: a new subscription, a return, or an immediate upgrade.
   "OFFER_REDEEMED/INITIAL_BUY": { event: "external_renewed", cancelAtPeriodEnd: false },
   "OFFER_REDEEMED/RESUBSCRIBE": { event: "resubscribed", cancelAtPeriodEnd: false },
+  "OFFER_REDEEMED/INITIAL_BUY/FREE_TRIAL": { event: "external_renewed", trial: true, cancelAtPeriodEnd: false },
+  "OFFER_REDEEMED/RESUBSCRIBE/FREE_TRIAL": { event: "resubscribed", trial: true, cancelAtPeriodEnd: false },
   "OFFER_REDEEMED/UPGRADE": { event: "external_renewed" },
   REFUND: { event: "refunded" },
   // A refund was reversed: whether access returns depends on where the subscription is now.

@@ -15,6 +15,8 @@ export interface SimulatedSubscription {
   purchaseDate: number;
   expiresDate: number;
   autoRenew?: boolean;
+  /** The period's offer, as Apple signs it: `offerType` 1 introductory, 2 promotional, 3 offer code, 4 win-back. */
+  offer?: { type: 1 | 2 | 3 | 4; discount: "FREE_TRIAL" | "PAY_AS_YOU_GO" | "PAY_UP_FRONT" } | undefined;
 }
 
 export interface SimulatedNotification {
@@ -52,6 +54,7 @@ export class AppStoreSimulator {
       transactionReason: "PURCHASE",
       quantity: 1,
       ...(sub.appAccountToken && { appAccountToken: sub.appAccountToken }),
+      ...(sub.offer && { offerType: sub.offer.type, offerDiscountType: sub.offer.discount }),
     };
     const renewal = {
       ...common,

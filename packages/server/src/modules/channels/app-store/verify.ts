@@ -1,6 +1,7 @@
 import {
   type JWSRenewalInfoDecodedPayload,
   type JWSTransactionDecodedPayload,
+  OfferDiscountType,
   type ResponseBodyV2DecodedPayload,
   SignedDataVerifier,
   VerificationException,
@@ -76,6 +77,27 @@ export async function verifyNotification(body: string, settings: AppStoreSetting
   return { verified: true, notifications: [toNotification(decoded)] };
 }
 
+/**
+ * Whether the transaction's period is a free trial (Apple's JWSTransactionDecodedPayload):
+ * `offerDiscountType` FREE_TRIAL; transactions signed before Apple added that field tell it by an
+ * offer (`offerType`) with a `price` of 0. Introductory prices paid as you go or up front are paid.
+ */
+export function isFreeTrial(tx: JWSTransactionDecodedPayload | undefined): boolean {
+  if (!tx || tx.offerType === undefined) return false;
+  if (tx.offerDiscountType !== undefined) return tx.offerDiscountType === OfferDiscountType.FREE_TRIAL;
+  return tx.price === 0;
+}
+
+/** Types whose subtype says a subscription starts: their rows differ for a free trial (mapping.ts). */
+const STARTS = new Set(["SUBSCRIBED", "OFFER_REDEEMED"]);
+
+/** Apple's subtype, qualified `/FREE_TRIAL` when a subscription starts in a free trial. */
+function subtypeOf(payload: ResponseBodyV2DecodedPayload, tx: JWSTransactionDecodedPayload | undefined) {
+  if (!payload.subtype) return null;
+  const subtype = String(payload.subtype);
+  return STARTS.has(String(payload.notificationType)) && isFreeTrial(tx) ? `${subtype}/FREE_TRIAL` : subtype;
+}
+
 function toNotification({ payload, transaction: tx, renewal }: DecodedNotification): ChannelNotification {
   const start = iso(tx?.purchaseDate);
   const end = iso(tx?.expiresDate);
@@ -85,7 +107,7 @@ function toNotification({ payload, transaction: tx, renewal }: DecodedNotificati
     occurredAt: iso(payload.signedDate)!,
     sequence: null,
     vendorType: String(payload.notificationType),
-    vendorSubtype: payload.subtype ? String(payload.subtype) : null,
+    vendorSubtype: subtypeOf(payload, tx),
     productId: tx?.productId ?? renewal?.productId ?? null,
     // The app sets appAccountToken at purchase: our customer id or its external id (a UUID).
     customerHint: tx?.appAccountToken ?? renewal?.appAccountToken ?? null,

@@ -89,6 +89,8 @@ export function toVendorStatus(p: SubscriptionPurchaseV2): VendorStatus {
     period: p.startTime && item?.expiryTime ? { start: p.startTime, end: item.expiryTime } : undefined,
     productId: productKey(p),
     customerHint: p.externalAccountIdentifiers?.obfuscatedExternalAccountId,
+    // An upgrade, downgrade or resubscription: the old purchase token must stop granting.
+    ...(p.linkedPurchaseToken && { replaces: p.linkedPurchaseToken }),
     ...(needsAcknowledgement(p) && { followUps: ["acknowledge"] }),
   };
 }
