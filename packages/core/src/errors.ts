@@ -54,6 +54,10 @@ export const ERROR_CODES = {
   },
   INTERNAL: { status: 500, title: "Internal server error" },
   UNAVAILABLE: { status: 503, title: "Service unavailable" },
+  PRICE_CHANGE_NOT_AWAITING_CONSENT: {
+    status: 409,
+    title: "The subscription has no price change waiting for the customer's answer",
+  },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

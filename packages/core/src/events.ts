@@ -83,6 +83,13 @@ export const EVENT_TYPES = [
   // Safe mode (docs/privacy.md "Safe mode"): an operator held or released new charges.
   "safe_mode.entered",
   "safe_mode.exited",
+  // Price changes for existing subscribers (docs/price-changes.md): one event per step of each subscription.
+  "subscription.price_change_scheduled",
+  "subscription.price_change_consented",
+  "subscription.price_change_declined",
+  "subscription.price_change_applied",
+  "subscription.price_change_expired",
+  "price_migration.completed",
 ] as const;
 
 /** Who made a change: every event records its actor. */

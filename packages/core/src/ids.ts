@@ -38,6 +38,8 @@ export const ID_PREFIXES = {
   retention_run: "rtr",
   safe_mode: "sfm",
   trial_claim: "trc",
+  price_migration: "pmig",
+  price_change: "spc",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

@@ -18,6 +18,7 @@ export * from "./schemas/invoicing-parties.js";
 export * from "./schemas/metrics.js";
 export * from "./schemas/payment-routing.js";
 export * from "./schemas/plans.js";
+export * from "./schemas/price-changes.js";
 export * from "./schemas/privacy.js";
 export * from "./schemas/roles.js";
 export * from "./schemas/safe-mode.js";

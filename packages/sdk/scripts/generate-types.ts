@@ -137,6 +137,11 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["RecordConsentInput", core.RecordConsent, "input"],
   ["ConsentRecord", core.ConsentRecord, "output"],
   ["CurrentConsents", core.CurrentConsents, "output"],
+  ["CreatePriceMigrationInput", core.CreatePriceMigration, "input"],
+  ["PriceMigration", core.PriceMigration, "output"],
+  ["PriceMigrationPreview", core.PriceMigrationPreview, "output"],
+  ["SubscriptionPriceChange", core.SubscriptionPriceChange, "output"],
+  ["AnswerPriceChangeInput", core.AnswerPriceChange, "input"],
   ["PaymentMethod", core.PaymentMethod, "output"],
   ["CreatePaymentMethodInput", core.CreatePaymentMethod, "input"],
   ["PaymentRoutingSettings", core.PaymentRoutingSettings, "input"],
@@ -311,6 +316,26 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   CurrentConsents: [
     "A customer's current consent per purpose.",
     'const consents: CurrentConsents = await tessera.consents.current("cus_123");',
+  ],
+  CreatePriceMigrationInput: [
+    "A price change for the current subscribers of a price: grandfather, notify or require_consent.",
+    'const input: CreatePriceMigrationInput = { to_price: "price_new", strategy: "notify", notice_days: 30 };',
+  ],
+  PriceMigration: [
+    "A price change for existing subscribers, with its progress.",
+    'const migration = await tessera.priceChanges.create("price_old", input);',
+  ],
+  PriceMigrationPreview: [
+    "What a price migration would do (a dry run): affected and skipped subscriptions.",
+    'const preview: PriceMigrationPreview = await tessera.priceChanges.preview("price_old", input);',
+  ],
+  SubscriptionPriceChange: [
+    "What a price migration did to one subscription.",
+    'const { data } = await tessera.priceChanges.changes("pmig_123");',
+  ],
+  AnswerPriceChangeInput: [
+    "The customer's answer to a price change that needs consent, with the notice version shown.",
+    'const input: AnswerPriceChangeInput = { text_version: "price-2026-12", method: "app" };',
   ],
   PaymentMethod: [
     "A stored payment method: one token per PSP, never card data.",

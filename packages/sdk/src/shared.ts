@@ -9,6 +9,7 @@ export type { Query, RequestOptions, RetryOptions, TesseraOptions } from "./clie
 export { MetricsApi } from "./client/metrics.js";
 export { PaymentMethodsApi, PaymentRoutingApi } from "./client/payment-methods.js";
 export { type TenantWithKeys, TesseraPlatform, type TesseraPlatformOptions } from "./client/platform.js";
+export { PriceChangesApi } from "./client/price-changes.js";
 export { ConsentsApi, PrivacyApi, RetentionApi } from "./client/privacy.js";
 export type { CatalogListParams, CustomerListParams, ListParams, Page } from "./client/resources.js";
 export { Tessera } from "./client/tessera.js";

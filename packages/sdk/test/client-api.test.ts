@@ -800,6 +800,37 @@ describe("Tessera API client: every endpoint of the server", () => {
     await tessera.safeMode.exit(hold.id);
   });
 
+  it("changes the price of current subscribers, with the customer's consent, over real HTTP", async () => {
+    const tessera = client();
+    const [monthly] = (await tessera.bundles.retrieve("pro")).prices;
+    const raised = await tessera.prices.create("pro", { currency: "EUR", amount: 1299, interval: "month" });
+    const eve = await tessera.customers.create({ storefront: "web", external_id: "user-price-change" });
+    const sub = await tessera.subscriptions.create({
+      customer: eve.id,
+      price: monthly!.id,
+      payment_method: "pm_sandbox_ok",
+    });
+    const input = {
+      to_price: raised.id,
+      strategy: "require_consent" as const,
+      notice_days: 0,
+      text_version: "price-2026",
+      on_no_consent: "keep" as const,
+    };
+    const preview = await tessera.priceChanges.preview(monthly!.id, input);
+    expect(preview.affected.map((a) => a.subscription)).toContain(sub.id);
+    const migration = await tessera.priceChanges.create(monthly!.id, input);
+    await ctx.services.worker.drain();
+    expect((await tessera.priceChanges.retrieve(migration.id)).status).toBe("completed");
+    expect((await tessera.priceChanges.list()).data.map((m) => m.id)).toContain(migration.id);
+    const changes = await tessera.priceChanges.changes(migration.id, { status: "awaiting_consent" });
+    expect(changes.data.map((c) => c.subscription)).toContain(sub.id);
+    const yes = await tessera.priceChanges.consent(sub.id, { text_version: "price-2026", method: "app" });
+    expect(yes.pending_price_change).toMatchObject({ price: raised.id, consent: "given" });
+    const no = await tessera.priceChanges.decline(sub.id, { text_version: "price-2026", method: "app" });
+    expect(no.pending_price_change?.consent).toBe("declined");
+  });
+
   it("got a 2xx answer from the real server for every operation of /openapi.json in the tests above", () => {
     const ok = new Set(
       answered

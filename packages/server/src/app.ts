@@ -29,6 +29,7 @@ import { paymentMethodRoutes } from "./modules/payments/methods-routes.js";
 import { paymentRoutes } from "./modules/payments/routes.js";
 import { paymentRoutingRoutes } from "./modules/payments/routing-routes.js";
 import { providerWebhookRoutes } from "./modules/payments/webhook-routes.js";
+import { priceChangeRoutes } from "./modules/price-changes/routes.js";
 import { retentionRoutes } from "./modules/privacy/retention-routes.js";
 import { privacyRoutes } from "./modules/privacy/routes.js";
 import { safeModeRoutes } from "./modules/safe-mode/routes.js";
@@ -112,6 +113,7 @@ export function createApp(
     trialRoutes,
     safeModeRoutes,
     subscriptionRoutes,
+    priceChangeRoutes,
     paymentRoutingRoutes,
     paymentRoutes,
     paymentMethodRoutes,

@@ -32,6 +32,7 @@ import type { PaymentProvider } from "./modules/payments/provider.js";
 import { defaultPaymentProviders } from "./modules/payments/providers/index.js";
 import { PaymentProviderRegistry } from "./modules/payments/registry.js";
 import { paymentsService } from "./modules/payments/service.js";
+import { priceChangesService } from "./modules/price-changes/service.js";
 import { registerPrivacyHandlers } from "./modules/privacy/handlers.js";
 import { retentionService } from "./modules/privacy/retention.js";
 import { privacyService } from "./modules/privacy/service.js";
@@ -134,6 +135,8 @@ export function createServices(
   // Exports and erasure across every module: each contributes one privacy handler.
   const privacy = privacyService(deps, { customers, subscriptions, events, jobs });
   const consents = consentsService(deps, { customers, events });
+  // Price changes for existing subscribers: applied by billing at the renewal, answered through consents.
+  const priceChanges = priceChangesService(deps, { catalog, storefronts, subscriptions, consents, events, jobs });
   const retention = retentionService(deps, {
     privacy,
     events,
@@ -199,6 +202,7 @@ export function createServices(
     channelFlows: flows,
     privacy,
     consents,
+    priceChanges,
     retention,
     trials,
     safeMode,

@@ -193,6 +193,18 @@ export const FIXTURES: Record<string, Fixture> = {
     ).id,
   }),
   "/v1/subscriptions": async (api) => ({ id: (await subscription(api)).id }),
+  "/v1/price-migrations": async (api) => {
+    const b = await bundle(api);
+    const to = created(
+      await api("POST", `/v1/bundles/${b.id}/prices`, { currency: "EUR", amount: 1290, interval: "month" }),
+      "a second price",
+    );
+    const res = await api("POST", `/v1/prices/${b.prices[0].id}/migrations`, {
+      to_price: to.id,
+      strategy: "grandfather",
+    });
+    return { id: created(res, "a price migration").id };
+  },
   "/v1/payments": async (api) => ({ id: (await subscription(api)).latest_payment.id }),
   "/v1/customers/{id}/payment-methods": async (api) => {
     const sub = await subscription(api);
@@ -331,6 +343,9 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
   "POST /v1/storefronts/{id}/channels/telecom/authorisations/{charging_token}/pin": () => ({ pin: "1234" }),
   "POST /v1/customers/{id}/usage": () => ({ entitlement: "fx-quota", quantity: 1 }),
   "POST /v1/customers/{id}/entitlements/check": () => ({ entitlement: "fx-flag", consume: true }),
+  "POST /v1/prices/{id}/migrations": (a) => ({ to_price: a("/v1/prices").id, strategy: "grandfather" }),
+  "POST /v1/subscriptions/{id}/price-change/consent": () => ({ text_version: "v1", method: "api" }),
+  "POST /v1/subscriptions/{id}/price-change/decline": () => ({ text_version: "v1", method: "api" }),
   "POST /v1/customers/{id}/consents": () => ({
     purpose: "marketing_email",
     status: "granted",

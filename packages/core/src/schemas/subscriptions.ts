@@ -3,6 +3,7 @@ import { SUBSCRIPTION_STATUSES } from "../subscription-state.js";
 import { VendorIds } from "./channels.js";
 import { ListQuery, Metadata, Timestamp } from "./common.js";
 import { PaymentAttempt, RoutingDecision } from "./payment-routing.js";
+import { PendingPriceChange } from "./price-changes.js";
 import { ChannelName } from "./storefronts.js";
 import { TrialIdentityInput } from "./trials.js";
 
@@ -106,6 +107,11 @@ export const Subscription = z
     next_retry_at: Timestamp.nullable().meta({ description: "In grace: when the next dunning step runs." }),
     status_history: z.array(StatusChange),
     pending_plan_change: PendingPlanChange.nullable(),
+    pending_price_change: PendingPriceChange.nullable().meta({
+      description:
+        "A price migration's change waiting for its renewal (docs/price-changes.md); consent says whether the " +
+        "customer must (required), did (given) or refused (declined) to agree.",
+    }),
     payment_method: z.string().nullable().meta({
       description: "null for a subscription a store or partner manages (channel other than `direct`): it charges.",
     }),

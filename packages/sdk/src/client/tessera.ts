@@ -7,6 +7,7 @@ import { createHttp, type Http, type Query, type RequestOptions, type TesseraOpt
 import { BillingDetailsApi, CreditNotesApi, InvoicesApi, LegalEntitiesApi } from "./invoicing.js";
 import { MetricsApi } from "./metrics.js";
 import { PaymentMethodsApi, PaymentRoutingApi } from "./payment-methods.js";
+import { PriceChangesApi } from "./price-changes.js";
 import { ConsentsApi, PrivacyApi, RetentionApi } from "./privacy.js";
 import { ApiKeysApi, BundlesApi, CustomersApi, EntitlementsApi, PricesApi, StorefrontsApi } from "./resources.js";
 import { SafeModeApi, TrialsApi } from "./trials.js";
@@ -81,6 +82,8 @@ export class Tessera {
   readonly privacy: PrivacyApi;
   /** Customers' consents: record, current, history. */
   readonly consents: ConsentsApi;
+  /** Price changes for current subscribers: create, preview, retrieve, list, changes, consent, decline. */
+  readonly priceChanges: PriceChangesApi;
   /** The retention policy and its runs. */
   readonly retention: RetentionApi;
   /** Trial eligibility: retrievePolicy, updatePolicy, eligibility. */
@@ -118,6 +121,7 @@ export class Tessera {
     this.paymentRouting = new PaymentRoutingApi(this.#http);
     this.privacy = new PrivacyApi(this.#http);
     this.consents = new ConsentsApi(this.#http);
+    this.priceChanges = new PriceChangesApi(this.#http);
     this.retention = new RetentionApi(this.#http);
     this.trials = new TrialsApi(this.#http);
     this.safeMode = new SafeModeApi(this.#http);

@@ -928,6 +928,19 @@ export type Subscription = {
   next_retry_at: string | null;
   status_history: StatusChange[];
   pending_plan_change: PendingPlanChange | null;
+  /** A price migration's change waiting for its renewal (docs/price-changes.md); consent says whether the customer must (required), did (given) or refused (declined) to agree. */
+  pending_price_change: {
+    /** The SubscriptionPriceChange. */
+    id: string;
+    migration: string;
+    /** The new price. */
+    price: string;
+    /** The renewal from which the new price applies. */
+    effective_at: string;
+    consent: "not_required" | "required" | "given" | "declined";
+    on_no_consent: ("cancel" | "keep") | null;
+    text_version: string | null;
+  } | null;
   /** null for a subscription a store or partner manages (channel other than `direct`): it charges. */
   payment_method: string | null;
   latest_payment: Payment | null;
@@ -1125,7 +1138,13 @@ export type Event = {
     | "retention.applied"
     | "trial.eligibility_decided"
     | "safe_mode.entered"
-    | "safe_mode.exited";
+    | "safe_mode.exited"
+    | "subscription.price_change_scheduled"
+    | "subscription.price_change_consented"
+    | "subscription.price_change_declined"
+    | "subscription.price_change_applied"
+    | "subscription.price_change_expired"
+    | "price_migration.completed";
   /** ISO-8601 UTC time */
   created_at: string;
   tenant: string;
@@ -2446,6 +2465,139 @@ export type CurrentConsents = Record<
     record: string;
   }
 >;
+
+/**
+ * A price change for the current subscribers of a price: grandfather, notify or require_consent.
+ *
+ * @example
+ * const input: CreatePriceMigrationInput = { to_price: "price_new", strategy: "notify", notice_days: 30 };
+ */
+export type CreatePriceMigrationInput = {
+  /** The new price: same bundle and currency as the old one. */
+  to_price: string;
+  /** grandfather: subscribers keep the old price (recorded, nothing changes). notify: subscribers are told and the new price applies from the first renewal at least notice_days later. require_consent: the new price applies at that renewal only if the customer consented by then; otherwise on_no_consent decides. */
+  strategy: "grandfather" | "notify" | "require_consent";
+  /** notify / require_consent: the new price applies from the first renewal at least this many days from now (default 30). Not allowed with grandfather. */
+  notice_days?: number;
+  /** require_consent only (default cancel). */
+  on_no_consent?: "cancel" | "keep";
+  /** require_consent: the version of the notice text customers are shown (recorded with each consent). */
+  text_version?: string;
+  /** Only subscribers of this storefront. */
+  storefront?: string;
+  /** true: nothing is changed; the answer lists the subscriptions that would be affected or skipped. */
+  dry_run?: boolean;
+};
+
+/**
+ * A price change for existing subscribers, with its progress.
+ *
+ * @example
+ * const migration = await tessera.priceChanges.create("price_old", input);
+ */
+export type PriceMigration = {
+  id: string;
+  object: "price_migration";
+  bundle: string;
+  from_price: string;
+  to_price: string;
+  /** grandfather: subscribers keep the old price (recorded, nothing changes). notify: subscribers are told and the new price applies from the first renewal at least notice_days later. require_consent: the new price applies at that renewal only if the customer consented by then; otherwise on_no_consent decides. */
+  strategy: "grandfather" | "notify" | "require_consent";
+  notice_days: number | null;
+  on_no_consent: ("cancel" | "keep") | null;
+  text_version: string | null;
+  storefront: string | null;
+  /** running: a job is still going through the subscribers (it resumes after a crash). */
+  status: "running" | "completed";
+  /** Subscriptions processed so far, by what the migration did to them. */
+  counts: {
+    scheduled: number;
+    awaiting_consent: number;
+    grandfathered: number;
+    skipped: number;
+  };
+  /** ISO-8601 UTC time */
+  created_at: string;
+  completed_at: string | null;
+};
+
+/**
+ * What a price migration would do (a dry run): affected and skipped subscriptions.
+ *
+ * @example
+ * const preview: PriceMigrationPreview = await tessera.priceChanges.preview("price_old", input);
+ */
+export type PriceMigrationPreview = {
+  object: "price_migration_preview";
+  from_price: string;
+  to_price: string;
+  /** grandfather: subscribers keep the old price (recorded, nothing changes). notify: subscribers are told and the new price applies from the first renewal at least notice_days later. require_consent: the new price applies at that renewal only if the customer consented by then; otherwise on_no_consent decides. */
+  strategy: "grandfather" | "notify" | "require_consent";
+  affected_count: number;
+  skipped_count: number;
+  /** The first 100 subscriptions that would be changed (grandfather: recorded). */
+  affected: {
+    subscription: string;
+    customer: string;
+    effective_at: string | null;
+  }[];
+  /** The first 100 that would be skipped, with the reason. */
+  skipped: {
+    subscription: string;
+    reason: string;
+  }[];
+};
+
+/**
+ * What a price migration did to one subscription.
+ *
+ * @example
+ * const { data } = await tessera.priceChanges.changes("pmig_123");
+ */
+export type SubscriptionPriceChange = {
+  id: string;
+  object: "subscription_price_change";
+  migration: string;
+  subscription: string;
+  customer: string;
+  from_price: string;
+  to_price: string;
+  /** grandfathered / skipped: final, nothing changes. scheduled (notify) or awaiting_consent → consented / declined → applied (the renewal at effective_at charged the new price) or expired (not applied: no consent, or superseded by the customer's own plan change); cancelled: the subscription ended first. */
+  status:
+    | "grandfathered"
+    | "skipped"
+    | "scheduled"
+    | "awaiting_consent"
+    | "consented"
+    | "declined"
+    | "applied"
+    | "expired"
+    | "cancelled";
+  /** Why it was skipped or expired. */
+  reason: string | null;
+  /** The renewal from which the new price applies. */
+  effective_at: string | null;
+  /** The consent record of the customer's answer. */
+  consent: string | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * The customer's answer to a price change that needs consent, with the notice version shown.
+ *
+ * @example
+ * const input: AnswerPriceChangeInput = { text_version: "price-2026-12", method: "app" };
+ */
+export type AnswerPriceChangeInput = {
+  /** The version of the price-change notice the customer answered (the migration's, normally). */
+  text_version: string;
+  /** How the customer answered. */
+  method: "web_form" | "app" | "email_link" | "sms_reply" | "in_store" | "phone" | "api" | "import";
+  collected_by?: string;
+};
 
 /**
  * A stored payment method: one token per PSP, never card data.

@@ -31,6 +31,7 @@ import * as safeMode from "./migrations/2026-12-04-234-safe-mode.js";
 import * as consoleSetup from "./migrations/2026-12-04-260-console-setup.js";
 import * as paymentsPendingIndex from "./migrations/2026-12-05-300-payments-pending-index.js";
 import * as paymentSettled from "./migrations/2026-12-05-301-payment-settled.js";
+import * as priceChanges from "./migrations/2026-12-05-400-price-changes.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -70,6 +71,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-234-safe-mode": safeMode,
   "2026-12-05-300-payments-pending-index": paymentsPendingIndex,
   "2026-12-05-301-payment-settled": paymentSettled,
+  "2026-12-05-400-price-changes": priceChanges,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -468,6 +468,8 @@ export interface SubscriptionsTable {
   status_history: string;
   /** JSON { price, bundle, effective_at } or null. */
   pending_plan_change: string | null;
+  /** JSON PendingPriceChangeState (modules/price-changes) or null: a price migration waiting for its renewal. */
+  pending_price_change: string | null;
   latest_payment_id: string | null;
   inflight_payment_id: string | null;
   unpaid_payment_id: string | null;
@@ -1091,3 +1093,59 @@ export interface Database {
 }
 
 export type SafeModeRow = Selectable<SafeModesTable>;
+
+/** Price changes for existing subscribers (modules/price-changes). */
+export interface PriceMigrationsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  bundle_id: string;
+  from_price_id: string;
+  to_price_id: string;
+  strategy: "grandfather" | "notify" | "require_consent";
+  notice_days: number | null;
+  on_no_consent: "cancel" | "keep" | null;
+  text_version: string | null;
+  storefront_id: string | null;
+  status: "running" | "completed";
+  /** The last subscription id the run went through (ids ascending): where a resumed run continues. */
+  cursor: string | null;
+  /** The Actor as JSON. */
+  actor: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface SubscriptionPriceChangesTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  migration_id: string;
+  subscription_id: string;
+  customer_id: string;
+  from_price_id: string;
+  to_price_id: string;
+  status:
+    | "grandfathered"
+    | "skipped"
+    | "scheduled"
+    | "awaiting_consent"
+    | "consented"
+    | "declined"
+    | "applied"
+    | "expired"
+    | "cancelled";
+  reason: string | null;
+  effective_at: string | null;
+  consent_record_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  price_migrations: PriceMigrationsTable;
+  subscription_price_changes: SubscriptionPriceChangesTable;
+}
+
+export type PriceMigrationRow = Selectable<PriceMigrationsTable>;
+export type SubscriptionPriceChangeRow = Selectable<SubscriptionPriceChangesTable>;

@@ -14,6 +14,7 @@ import type { Applied, ChargeProtocol } from "./charge.js";
 import { decidePeriodEnd } from "./decisions.js";
 import { applyPeriodCharge, applyRetry, continueDunning, freePeriod, recover, startDunning } from "./outcomes.js";
 import type { PriceTerms } from "./periods.js";
+import { applyWithPriceChange, endingWith, priceChangeAt, withPriceChange } from "./price-change.js";
 import type { CheckPayload, DunningPayload, PeriodEndPayload } from "./schedule.js";
 
 export interface JobDeps {
@@ -79,38 +80,50 @@ export function billingJobs(j: JobDeps) {
       if (row.status !== "trial" && row.status !== "active") return;
       const now = scope.clock.now().toISOString();
       const current = await j.terms(scope, row.price_id);
-      const change = pendingChangeOf(row);
-      const decision = decidePeriodEnd(row, current, change ? await j.terms(scope, change.price) : undefined);
+      // A due price migration (price-change.ts) takes the place of the renewal's price, or cancels.
+      const priceChange = priceChangeAt(row);
+      const next = priceChange.kind === "apply" ? priceChange.price : pendingChangeOf(row)?.price;
+      const decision = decidePeriodEnd(
+        priceChange.kind === "cancel" ? { ...row, cancel_at_period_end: 1 } : row,
+        current,
+        next ? await j.terms(scope, next) : undefined,
+      );
       const correlationId = job.id;
       const storefront = settings(ctx, scope, row);
       if (row.inflight_payment_id) {
         // Ours from an earlier run that died mid-way: finish it with the same key. Anyone else's: wait.
         const payment = await j.payments.find(db, scope, row.inflight_payment_id);
         if (!payment || payment.correlation_id !== correlationId || decision.kind !== "charge") throw busy(row);
-        const apply = applyPeriodCharge(decision, now, storefront.retryDays);
+        const apply = applyWithPriceChange(priceChange, applyPeriodCharge(decision, now, storefront.retryDays));
         if (done(await j.protocol.resume(scope, row, payment, apply, ctx.complete))) return;
         continue;
       }
       if (decision.kind === "cancel" || decision.kind === "expire") {
+        const reason = priceChange.kind === "cancel" ? "price_change_not_consented" : "cancel_at_period_end";
         const w: Write = {
-          move:
-            decision.kind === "cancel" ? { event: "cancel", reason: "cancel_at_period_end" } : { event: "term_ended" },
+          move: decision.kind === "cancel" ? { event: "cancel", reason } : { event: "term_ended" },
           patch: { ended_at: row.current_period_end, pending_plan_change: null },
           correlationId,
           audit: [
             {
               kind: "decision",
               action: `period_end.${decision.kind}`,
-              reason: decision.kind === "cancel" ? "cancel scheduled for the period end" : "the fixed term ended",
+              reason:
+                priceChange.kind === "cancel"
+                  ? priceChange.reason
+                  : decision.kind === "cancel"
+                    ? "cancel scheduled for the period end"
+                    : "the fixed term ended",
               data: { period_index: row.period_index, period_end: row.current_period_end },
             },
           ],
         };
-        if (await write(scope, row, w, ctx)) return;
+        if (await write(scope, row, { ...withPriceChange(endingWith(priceChange), w), correlationId }, ctx)) return;
         continue;
       }
       if (decision.price.amount === 0) {
-        if (await write(scope, row, { ...freePeriod(decision, row), correlationId }, ctx)) return;
+        if (await write(scope, row, { ...withPriceChange(priceChange, freePeriod(decision, row)), correlationId }, ctx))
+          return;
         continue;
       }
       const result = await j.protocol.charge(
@@ -127,7 +140,7 @@ export function billingJobs(j: JobDeps) {
           finish: ctx.complete,
           route: await storefront.route(),
         },
-        applyPeriodCharge(decision, now, storefront.retryDays),
+        applyWithPriceChange(priceChange, applyPeriodCharge(decision, now, storefront.retryDays)),
       );
       if (done(result)) return;
     }

@@ -68,41 +68,50 @@ export function consentsService(
     return row !== undefined;
   });
 
+  /** Writes the record and its event in the caller's transaction. */
+  async function recordIn(tx: Db, scope: Scope, customerId: string, input: RecordConsent): Promise<ConsentRecord> {
+    const now = isoNow(scope.clock);
+    const occurredAt = input.occurred_at ? new Date(input.occurred_at) : scope.clock.now();
+    if (Number.isNaN(occurredAt.getTime()) || occurredAt.toISOString() > now) {
+      throw new ApiError("VALIDATION_FAILED", "occurred_at must be a past ISO-8601 time", {
+        errors: [{ path: "occurred_at", message: "must be an ISO-8601 time, not in the future" }],
+      });
+    }
+    const row: ConsentRecordRow = {
+      id: newId("consent"),
+      tenant_id: scope.tenantId,
+      environment_id: scope.environmentId,
+      customer_id: customerId,
+      purpose: input.purpose,
+      status: input.status,
+      text_version: input.text_version,
+      method: input.method,
+      occurred_at: occurredAt.toISOString(),
+      collected_by: input.collected_by ?? null,
+      actor: toJson(scope.actor ?? SYSTEM_ACTOR),
+      metadata: toJson(input.metadata ?? {}),
+      created_at: now,
+    };
+    const consent = toConsent(row);
+    await repo.insertConsent(tx, row);
+    await o.events.record(tx, scope, {
+      type: row.status === "granted" ? "consent.granted" : "consent.withdrawn",
+      object: consent,
+    });
+    return consent;
+  }
+
   return {
     async record(scope: Scope, customerId: string, input: RecordConsent): Promise<ConsentRecord> {
       const customer = await o.customers.requireCustomer(scope, customerId);
-      const now = isoNow(scope.clock);
-      const occurredAt = input.occurred_at ? new Date(input.occurred_at) : scope.clock.now();
-      if (Number.isNaN(occurredAt.getTime()) || occurredAt.toISOString() > now) {
-        throw new ApiError("VALIDATION_FAILED", "occurred_at must be a past ISO-8601 time", {
-          errors: [{ path: "occurred_at", message: "must be an ISO-8601 time, not in the future" }],
-        });
-      }
-      const row: ConsentRecordRow = {
-        id: newId("consent"),
-        tenant_id: scope.tenantId,
-        environment_id: scope.environmentId,
-        customer_id: customer.id,
-        purpose: input.purpose,
-        status: input.status,
-        text_version: input.text_version,
-        method: input.method,
-        occurred_at: occurredAt.toISOString(),
-        collected_by: input.collected_by ?? null,
-        actor: toJson(scope.actor ?? SYSTEM_ACTOR),
-        metadata: toJson(input.metadata ?? {}),
-        created_at: now,
-      };
-      const consent = toConsent(row);
-      await db.transaction().execute(async (tx) => {
-        await repo.insertConsent(tx, row);
-        await o.events.record(tx, scope, {
-          type: row.status === "granted" ? "consent.granted" : "consent.withdrawn",
-          object: consent,
-        });
-      });
-      return consent;
+      return db.transaction().execute((tx) => recordIn(tx, scope, customer.id, input));
     },
+
+    /**
+     * For other modules (a price change's answer): the record in the caller's transaction, beside the
+     * change it answers. The caller has checked the customer (it owns the subscription).
+     */
+    recordIn,
 
     async current(scope: Scope, customerId: string): Promise<CurrentConsents> {
       const customer = await o.customers.requireCustomer(scope, customerId);

@@ -64,6 +64,12 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
         description: "What each customer agreed to, for which purpose and text version, with its history.",
       },
       {
+        name: "Price changes",
+        description:
+          "Moving the current subscribers of a price to a new one: grandfather, notify, or require consent, " +
+          "applied at a renewal (docs/price-changes.md).",
+      },
+      {
         name: "Trials",
         description: "Trial eligibility: who may have one trial per storefront or bundle (docs/campaigns.md).",
       },

@@ -46,6 +46,8 @@ const NO_CUSTOMER_DATA: Record<string, string> = {
   invoice_sequences: "numbering counters per series",
   payment_routing: "per-storefront routing settings",
   routing_stats: "acceptance rates per PSP, country and method type",
+  price_migrations:
+    "the merchant's price change settings and progress; per-customer rows are subscription_price_changes",
   kysely_migration: "migration bookkeeping",
   kysely_migration_lock: "migration bookkeeping",
 };

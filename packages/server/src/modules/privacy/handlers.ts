@@ -8,6 +8,7 @@ import { entitlementsPrivacyHandler } from "../entitlements/index.js";
 import { eventsPrivacyHandler } from "../events/index.js";
 import { invoicingPrivacyHandler } from "../invoicing/index.js";
 import { paymentMethodsPrivacyHandler, paymentsPrivacyHandler } from "../payments/index.js";
+import { priceChangesPrivacyHandler } from "../price-changes/index.js";
 import { subscriptionsPrivacyHandler } from "../subscriptions/index.js";
 import { trialsPrivacyHandler } from "../trials/index.js";
 import { webhooksPrivacyHandler } from "../webhooks/index.js";
@@ -36,6 +37,7 @@ export function registerPrivacyHandlers(
     auditPrivacyHandler,
     consentsPrivacyHandler,
     trialsPrivacyHandler,
+    priceChangesPrivacyHandler,
   ]) {
     privacy.register(handler);
   }

@@ -92,6 +92,7 @@ export async function createSubscription(
     ended_at: null,
     status_history: "[]",
     pending_plan_change: null,
+    pending_price_change: null,
     latest_payment_id: null,
     inflight_payment_id: null,
     unpaid_payment_id: null,

@@ -63,6 +63,7 @@ export async function insertExternal(
     ended_at: ended ? (input.endedAt ?? now) : null,
     status_history: "[]",
     pending_plan_change: null,
+    pending_price_change: null,
     latest_payment_id: null,
     inflight_payment_id: null,
     unpaid_payment_id: null,

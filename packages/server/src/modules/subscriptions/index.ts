@@ -3,6 +3,12 @@
  * (the store, with its compare-and-set on `version`) and the row readers billing needs. Every write
  * to a subscription, whoever decides it, goes through `SubscriptionStore`.
  */
-export { chargeMethod, historyOf, pendingChangeOf } from "./model.js";
+export {
+  chargeMethod,
+  historyOf,
+  type PendingPriceChangeState,
+  pendingChangeOf,
+  pendingPriceChangeOf,
+} from "./model.js";
 export * from "./privacy.js";
 export { type Patch, StaleWrite, type SubscriptionStore, subscriptionStore, type Write } from "./store.js";

@@ -1,4 +1,4 @@
-import type { EventType, StatusChange, Subscription, SubscriptionStatus } from "@tessera/core";
+import type { EventType, PendingPriceChange, StatusChange, Subscription, SubscriptionStatus } from "@tessera/core";
 import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { fromJson } from "../../lib/json.js";
 import type { PendingChange } from "../billing/index.js";
@@ -23,6 +23,21 @@ export function pendingChangeOf(row: Pick<SubscriptionRow, "pending_plan_change"
   return fromJson<PendingChange | null>(row.pending_plan_change, null);
 }
 
+/**
+ * A price migration's change waiting on the subscription (modules/price-changes writes it, billing's
+ * period end applies it). `from` is the price it replaces: a plan change since makes it moot.
+ */
+export interface PendingPriceChangeState extends PendingPriceChange {
+  from: string;
+  bundle: string;
+}
+
+export function pendingPriceChangeOf(
+  row: Pick<SubscriptionRow, "pending_price_change">,
+): PendingPriceChangeState | null {
+  return fromJson<PendingPriceChangeState | null>(row.pending_price_change, null);
+}
+
 export function toSubscription(row: SubscriptionRow, latestPayment: PaymentRow | null): Subscription {
   const pending = pendingChangeOf(row);
   return {
@@ -45,12 +60,19 @@ export function toSubscription(row: SubscriptionRow, latestPayment: PaymentRow |
     status_history: historyOf(row),
     // A scheduled change takes effect at the end of whatever the current period is.
     pending_plan_change: pending && { ...pending, effective_at: row.current_period_end },
+    pending_price_change: publicPriceChange(pendingPriceChangeOf(row)),
     payment_method: row.payment_method,
     latest_payment: latestPayment && latestPayment.id === row.latest_payment_id ? toPayment(latestPayment) : null,
     metadata: fromJson(row.metadata, {}),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
+}
+
+function publicPriceChange(state: PendingPriceChangeState | null): PendingPriceChange | null {
+  if (!state) return null;
+  const { from: _from, bundle: _bundle, ...shown } = state;
+  return shown;
 }
 
 /** The event that announces a change of status (the property tests hold every history entry to one). */

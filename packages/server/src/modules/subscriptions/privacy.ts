@@ -22,7 +22,9 @@ export const subscriptionsPrivacyHandler: PrivacyHandler = {
       .where("customer_id", "=", subject.customerId)
       .orderBy("id")
       .execute();
-    return { subscriptions: exportRows(rows, ["status_history", "pending_plan_change", "metadata"]) };
+    return {
+      subscriptions: exportRows(rows, ["status_history", "pending_plan_change", "pending_price_change", "metadata"]),
+    };
   },
 
   async erase(tx, scope, subject) {

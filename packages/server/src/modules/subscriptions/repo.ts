@@ -115,3 +115,24 @@ export const bundleHasSubscriptions = (db: Db, scope: ScopeIds, bundleId: string
   exists(db, scope, "bundle_id", bundleId);
 export const customerHasSubscriptions = (db: Db, scope: ScopeIds, customerId: string) =>
   exists(db, scope, "customer_id", customerId);
+
+/**
+ * A price migration's next batch (modules/price-changes): the live subscriptions on `priceId`, by
+ * id after `after`, so a resumed run continues where it stopped.
+ */
+export function listOnPrice(
+  db: Db,
+  scope: ScopeIds,
+  priceId: string,
+  o: { storefrontId?: string | null; after: string | null; limit: number },
+): Promise<SubscriptionRow[]> {
+  let q = db
+    .selectFrom("subscriptions")
+    .selectAll()
+    .where(inScope(scope))
+    .where("price_id", "=", priceId)
+    .where("status", "not in", ["cancelled", "expired"]);
+  if (o.storefrontId) q = q.where("storefront_id", "=", o.storefrontId);
+  if (o.after) q = q.where("id", ">", o.after);
+  return q.orderBy("id").limit(o.limit).execute();
+}

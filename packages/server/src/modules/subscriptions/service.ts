@@ -217,6 +217,7 @@ export function subscriptionsService(
               cancelled_at: now,
               ended_at: now,
               pending_plan_change: null,
+              pending_price_change: null,
               next_retry_at: null,
               dunning_step: null,
             },
@@ -322,6 +323,14 @@ export function subscriptionsService(
         return after && { before, after };
       },
     },
+
+    /** For modules/price-changes: a batch of the live subscriptions on a price, ids ascending. */
+    listOnPrice: (
+      d: Db,
+      scope: Scope,
+      priceId: string,
+      o: { storefrontId?: string | null; after: string | null; limit: number },
+    ) => repo.listOnPrice(d, scope, priceId, o),
 
     customerHasSubscriptions: (scope: Scope, customerId: string) =>
       repo.customerHasSubscriptions(db, scope, customerId),

@@ -1,0 +1,2 @@
+/* price-changes' public entry for other modules: its privacy handler, which the privacy module registers. */
+export * from "./privacy.js";
