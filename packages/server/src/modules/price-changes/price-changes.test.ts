@@ -261,6 +261,58 @@ describe("price changes for existing subscribers", () => {
     expect((await get(api, gone.id)).pending_price_change).toBeNull();
   });
 
+  it("the customer's own plan change wins over a pending price change", async () => {
+    const { api, cat, newPrice } = await world();
+    const sub = await subscribe(api, cat, {});
+    const m = await migrate(api, cat, { to_price: newPrice, strategy: "notify", notice_days: 0 });
+    await advance(api, "P10D");
+    const up = await api("POST", `/v1/subscriptions/${sub.id}/change-plan`, {
+      price: cat.prices.premium,
+      proration: "now",
+    });
+    expect(up.status).toBe(200);
+    await advance(api, "P1M");
+    await drain();
+    expect(await get(api, sub.id)).toMatchObject({ price: cat.prices.premium, pending_price_change: null });
+    expect((await amounts(api, sub.id)).at(-1)).toEqual([2, 1999, "succeeded"]);
+    expect((await changesOf(api, m.id))[0]).toMatchObject({
+      status: "expired",
+      reason: "superseded by the customer's own plan change",
+    });
+  });
+
+  it("a consent racing the renewal either makes it in (new price) or is refused (cancelled), never half", async () => {
+    const { api, cat, newPrice } = await world();
+    const sub = await subscribe(api, cat, {});
+    const m = await migrate(api, cat, {
+      to_price: newPrice,
+      strategy: "require_consent",
+      notice_days: 0,
+      text_version: "v1",
+    });
+    await advance(api, "P30D");
+    const [, answer] = await Promise.all([
+      advance(api, "P2D"),
+      api("POST", `/v1/subscriptions/${sub.id}/price-change/consent`, { text_version: "v1", method: "app" }),
+    ]);
+    await drain();
+    const after = await get(api, sub.id);
+    const [change] = await changesOf(api, m.id);
+    if (answer.status === 200) {
+      expect(after).toMatchObject({ status: "active", price: newPrice });
+      expect(await amounts(api, sub.id)).toEqual([
+        [1, 999, "succeeded"],
+        [2, 1299, "succeeded"],
+      ]);
+      expect(change.status).toBe("applied");
+    } else {
+      expect(answer.body.code).toBe("PRICE_CHANGE_NOT_AWAITING_CONSENT");
+      expect(after).toMatchObject({ status: "cancelled", price: cat.prices.monthly });
+      expect(await amounts(api, sub.id)).toEqual([[1, 999, "succeeded"]]);
+      expect(change.status).toBe("expired");
+    }
+  });
+
   it("a dry run lists affected and skipped subscriptions and changes nothing", async () => {
     const { api, cat, newPrice } = await world();
     const a = await subscribe(api, cat, {});
