@@ -96,6 +96,45 @@ describe("price changes for existing subscribers", () => {
     // Applied once: the next renewal stays on the new price, nothing is pending.
     await advance(api, "P1M");
     expect((await amounts(api, sub.id)).at(-1)).toEqual([4, 1299, "succeeded"]);
+
+    // The notice carries its effective date; the decisions are in the audit trail.
+    const scheduled = (await eventsOf(api, sub.id)).find((e: Json) => e.type === "subscription.price_change_scheduled");
+    expect(scheduled.data.object.pending_price_change.effective_at).toBe("2026-05-01T00:00:00.000Z");
+    expect(scheduled.correlation_id).toBe(m.id);
+    const audit = (await api("GET", `/v1/audit?object_id=${sub.id}&action=price_change.*&limit=100`)).body.data;
+    expect(audit.map((r: Json) => r.action).sort()).toEqual(["price_change.apply", "price_change.scheduled"]);
+
+    // The customer's export has the change.
+    const exported = await api("POST", `/v1/customers/${sub.customer}/privacy/export`);
+    await drain();
+    const archive = (await api("GET", `/v1/privacy-requests/${exported.body.id}/archive`)).body;
+    expect(archive.modules["price-changes"].subscription_price_changes).toEqual([
+      expect.objectContaining({ subscription_id: sub.id, status: "applied", to_price_id: newPrice }),
+    ]);
+  });
+
+  it("reaches only the subscribers of the storefront it names", async () => {
+    const { api, cat, newPrice } = await world();
+    const app = await api("POST", "/v1/storefronts", {
+      key: `app-${n}`,
+      name: "App",
+      type: "web",
+      bundles: [cat.bundles.pro],
+      payment_providers: [{ name: "sandbox" }],
+    });
+    expect(app.status).toBe(201);
+    const web = await subscribe(api, cat, {});
+    const customer = await api("POST", "/v1/customers", { storefront: app.body.id, external_id: `app-user-${n}` });
+    const other = await api("POST", "/v1/subscriptions", {
+      customer: customer.body.id,
+      price: cat.prices.monthly,
+      payment_method: "pm_sandbox_ok",
+    });
+    expect(other.status).toBe(201);
+    const m = await migrate(api, cat, { to_price: newPrice, strategy: "notify", storefront: app.body.id });
+    expect(m.storefront).toBe(app.body.id);
+    expect((await changesOf(api, m.id)).map((c) => c.subscription)).toEqual([other.body.id]);
+    expect((await get(api, web.id)).pending_price_change).toBeNull();
   });
 
   it("grandfather: subscribers are recorded and keep the old price", async () => {
