@@ -96,6 +96,45 @@ describe("price changes for existing subscribers", () => {
     // Applied once: the next renewal stays on the new price, nothing is pending.
     await advance(api, "P1M");
     expect((await amounts(api, sub.id)).at(-1)).toEqual([4, 1299, "succeeded"]);
+
+    // The notice carries its effective date; the decisions are in the audit trail.
+    const scheduled = (await eventsOf(api, sub.id)).find((e: Json) => e.type === "subscription.price_change_scheduled");
+    expect(scheduled.data.object.pending_price_change.effective_at).toBe("2026-05-01T00:00:00.000Z");
+    expect(scheduled.correlation_id).toBe(m.id);
+    const audit = (await api("GET", `/v1/audit?object_id=${sub.id}&action=price_change.*&limit=100`)).body.data;
+    expect(audit.map((r: Json) => r.action).sort()).toEqual(["price_change.apply", "price_change.scheduled"]);
+
+    // The customer's export has the change.
+    const exported = await api("POST", `/v1/customers/${sub.customer}/privacy/export`);
+    await drain();
+    const archive = (await api("GET", `/v1/privacy-requests/${exported.body.id}/archive`)).body;
+    expect(archive.modules["price-changes"].subscription_price_changes).toEqual([
+      expect.objectContaining({ subscription_id: sub.id, status: "applied", to_price_id: newPrice }),
+    ]);
+  });
+
+  it("reaches only the subscribers of the storefront it names", async () => {
+    const { api, cat, newPrice } = await world();
+    const app = await api("POST", "/v1/storefronts", {
+      key: `app-${n}`,
+      name: "App",
+      type: "web",
+      bundles: [cat.bundles.pro],
+      payment_providers: [{ name: "sandbox" }],
+    });
+    expect(app.status).toBe(201);
+    const web = await subscribe(api, cat, {});
+    const customer = await api("POST", "/v1/customers", { storefront: app.body.id, external_id: `app-user-${n}` });
+    const other = await api("POST", "/v1/subscriptions", {
+      customer: customer.body.id,
+      price: cat.prices.monthly,
+      payment_method: "pm_sandbox_ok",
+    });
+    expect(other.status).toBe(201);
+    const m = await migrate(api, cat, { to_price: newPrice, strategy: "notify", storefront: app.body.id });
+    expect(m.storefront).toBe(app.body.id);
+    expect((await changesOf(api, m.id)).map((c) => c.subscription)).toEqual([other.body.id]);
+    expect((await get(api, web.id)).pending_price_change).toBeNull();
   });
 
   it("grandfather: subscribers are recorded and keep the old price", async () => {
@@ -259,6 +298,58 @@ describe("price changes for existing subscribers", () => {
     expect(changes.find((c) => c.subscription === trial.id)).toMatchObject({ status: "applied" });
     expect(changes.find((c) => c.subscription === gone.id)).toMatchObject({ status: "cancelled" });
     expect((await get(api, gone.id)).pending_price_change).toBeNull();
+  });
+
+  it("the customer's own plan change wins over a pending price change", async () => {
+    const { api, cat, newPrice } = await world();
+    const sub = await subscribe(api, cat, {});
+    const m = await migrate(api, cat, { to_price: newPrice, strategy: "notify", notice_days: 0 });
+    await advance(api, "P10D");
+    const up = await api("POST", `/v1/subscriptions/${sub.id}/change-plan`, {
+      price: cat.prices.premium,
+      proration: "now",
+    });
+    expect(up.status).toBe(200);
+    await advance(api, "P1M");
+    await drain();
+    expect(await get(api, sub.id)).toMatchObject({ price: cat.prices.premium, pending_price_change: null });
+    expect((await amounts(api, sub.id)).at(-1)).toEqual([2, 1999, "succeeded"]);
+    expect((await changesOf(api, m.id))[0]).toMatchObject({
+      status: "expired",
+      reason: "superseded by the customer's own plan change",
+    });
+  });
+
+  it("a consent racing the renewal either makes it in (new price) or is refused (cancelled), never half", async () => {
+    const { api, cat, newPrice } = await world();
+    const sub = await subscribe(api, cat, {});
+    const m = await migrate(api, cat, {
+      to_price: newPrice,
+      strategy: "require_consent",
+      notice_days: 0,
+      text_version: "v1",
+    });
+    await advance(api, "P30D");
+    const [, answer] = await Promise.all([
+      advance(api, "P2D"),
+      api("POST", `/v1/subscriptions/${sub.id}/price-change/consent`, { text_version: "v1", method: "app" }),
+    ]);
+    await drain();
+    const after = await get(api, sub.id);
+    const [change] = await changesOf(api, m.id);
+    if (answer.status === 200) {
+      expect(after).toMatchObject({ status: "active", price: newPrice });
+      expect(await amounts(api, sub.id)).toEqual([
+        [1, 999, "succeeded"],
+        [2, 1299, "succeeded"],
+      ]);
+      expect(change.status).toBe("applied");
+    } else {
+      expect(answer.body.code).toBe("PRICE_CHANGE_NOT_AWAITING_CONSENT");
+      expect(after).toMatchObject({ status: "cancelled", price: cat.prices.monthly });
+      expect(await amounts(api, sub.id)).toEqual([[1, 999, "succeeded"]]);
+      expect(change.status).toBe("expired");
+    }
   });
 
   it("a dry run lists affected and skipped subscriptions and changes nothing", async () => {
