@@ -32,6 +32,7 @@ import * as consoleSetup from "./migrations/2026-12-04-260-console-setup.js";
 import * as paymentsPendingIndex from "./migrations/2026-12-05-300-payments-pending-index.js";
 import * as paymentSettled from "./migrations/2026-12-05-301-payment-settled.js";
 import * as priceChanges from "./migrations/2026-12-05-400-price-changes.js";
+import * as subscriptionsPriceIndex from "./migrations/2026-12-05-440-subscriptions-price-index.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -72,6 +73,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-05-300-payments-pending-index": paymentsPendingIndex,
   "2026-12-05-301-payment-settled": paymentSettled,
   "2026-12-05-400-price-changes": priceChanges,
+  "2026-12-05-440-subscriptions-price-index": subscriptionsPriceIndex,
 };
 
 class StaticProvider implements MigrationProvider {
