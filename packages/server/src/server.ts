@@ -56,6 +56,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await withSystemAccess(() => services.audit.scheduleCheckpoints());
     // Applies each environment's retention policy daily (modules/privacy/retention.ts).
     await withSystemAccess(() => services.retention.scheduleSweep());
+    // Re-fetches vendor subscriptions whose notifications went missing, hourly (modules/channels/repair.ts).
+    await withSystemAccess(() => services.channels.scheduleRepairSweep());
     services.worker.start();
   }
   const setupUrl = await firstStartLink(runtime, services, url);
