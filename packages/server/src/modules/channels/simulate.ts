@@ -17,6 +17,8 @@ import { startFakeGoogle } from "./play-store/fake-google.js";
 
 export const APP_STORE_EVENTS = {
   subscribe: ["SUBSCRIBED", "INITIAL_BUY"],
+  // A purchase that starts with a one-week introductory free trial (offerDiscountType FREE_TRIAL).
+  "subscribe-trial": ["SUBSCRIBED", "INITIAL_BUY"],
   resubscribe: ["SUBSCRIBED", "RESUBSCRIBE"],
   renew: ["DID_RENEW", undefined],
   grace: ["DID_FAIL_TO_RENEW", "GRACE_PERIOD"],
@@ -119,8 +121,9 @@ export async function simulateAppStore(
     productId: o.product,
     appAccountToken: o.customer,
     purchaseDate: now,
-    expiresDate: now + 30 * 86_400_000,
+    expiresDate: now + (event === "subscribe-trial" ? 7 : 30) * 86_400_000,
     autoRenew: event !== "auto-renew-off",
+    ...(event === "subscribe-trial" && { offer: { type: 1, discount: "FREE_TRIAL" } as const }),
   };
   const [notificationType, subtype] = APP_STORE_EVENTS[event];
   const { body, notificationUUID } = await simulator.notification({

@@ -301,6 +301,39 @@ describe("App Store through the API: notifications to entitlements, refetch from
     expect(await entitled()).toBe(false);
   });
 
+  it("keeps a purchase of an unknown product by an unknown customer, and applies it once both are known", async () => {
+    const later = randomUUID();
+    const parked: SimulatedSubscription = {
+      ...subscription("2000000000000202"),
+      productId: "com.example.reader.platinum",
+      appAccountToken: later,
+    };
+    await send("SUBSCRIBED", "INITIAL_BUY", parked);
+    const kept = async () =>
+      (
+        await ctx.deps.db
+          .selectFrom("channel_notifications")
+          .select("status")
+          .where("vendor_subscription_id", "=", "2000000000000202")
+          .execute()
+      ).map((n) => n.status);
+    expect(await kept()).toEqual(["parked"]);
+    // The customer the app named is made now: retried, still parked for the product.
+    const made = await acme.api("POST", "/v1/customers", { storefront: cat.storefront, external_id: later });
+    await drain();
+    expect(await kept()).toEqual(["parked"]);
+    const mapped = await acme.api(
+      "PUT",
+      `/v1/storefronts/${cat.storefront}/channels/app_store/products/com.example.reader.platinum`,
+      { price: cat.prices.yearly },
+    );
+    expect(mapped.status).toBe(200);
+    await drain();
+    expect(await kept()).toEqual(["applied"]);
+    const subs = (await acme.api("GET", `/v1/subscriptions?customer=${made.body.id}`)).body.data;
+    expect(subs).toMatchObject([{ channel: "app_store", status: "active", price: cat.prices.yearly }]);
+  });
+
   it("links a transaction id that passes Luhn by chance; a card number in that field or another is still refused", async () => {
     const links = `/v1/storefronts/${cat.storefront}/channels/app_store/links`;
     // 2000000000000303 is a Sandbox originalTransactionId that passes the Luhn check.

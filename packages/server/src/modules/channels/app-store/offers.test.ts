@@ -10,6 +10,7 @@ import {
   type TestContext,
   type TestTenant,
 } from "../../../../test/harness.js";
+import { simulateAppStore } from "../simulate.js";
 import { appStoreChannel } from "./adapter.js";
 import { type FakeAppStoreApi, startFakeAppStoreApi } from "./fake-app-store-api.js";
 import { AppStoreSimulator, type SimulatedSubscription } from "./simulator.js";
@@ -180,5 +181,19 @@ describe("App Store offers through the API", () => {
     api.set(sub, 1, T0 + 2 * day);
     await push("REFUND_REVERSED", undefined, sub);
     expect((await subscriptionOf(c.id))[0]?.status).toBe("trial");
+  });
+
+  // Last: the simulator makes the storefront trust its own signing chain instead of this file's.
+  it("the simulator's subscribe-trial starts a subscription in trial", async () => {
+    const c = await customer();
+    const scope = acme.scopes.development!;
+    const result = await simulateAppStore(ctx.services, scope, "subscribe-trial", {
+      storefront: cat.storefront,
+      subscription: "4000000000000199",
+      product: PRODUCT,
+      customer: c.external,
+    });
+    expect(result).toMatchObject({ delivered: "in-process" });
+    expect((await subscriptionOf(c.id))[0]).toMatchObject({ status: "trial" });
   });
 });

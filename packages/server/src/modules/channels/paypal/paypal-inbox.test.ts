@@ -135,6 +135,61 @@ describe("paypal webhooks through the inbox", () => {
     expect(s.entitled).toBe(false);
   });
 
+  it("keeps deliveries for an unknown plan and customer, and applies them after the link and the plan's mapping", async () => {
+    const customer = await newCustomer(acme.api, cat.storefront);
+    const unmapped = "P-0UNMAPPED0000000000000000";
+    const sub = activeSubscription({
+      id: "I-PARKED0000001",
+      planId: unmapped,
+      customId: "someone-we-do-not-know",
+      start: at(1),
+      nextBilling: at(60 * 24 * 31),
+      status: "ACTIVE",
+    });
+    const sale = {
+      id: "7P190127TN364715T",
+      subscriptionId: "I-PARKED0000001",
+      amount: { total: "9.99", currency: "EUR" },
+    };
+    await deliver(subscriptionEvent("BILLING.SUBSCRIPTION.ACTIVATED", sub, { id: "WH-P-1", at: at(2) }));
+    await deliver(saleEvent("PAYMENT.SALE.COMPLETED", sale, { id: "WH-P-2", at: at(3) }));
+    expect((await state(customer)).sub).toBeUndefined();
+    const statuses = async () =>
+      (
+        await ctx.deps.db
+          .selectFrom("channel_notifications")
+          .select(["vendor_event_id", "status"])
+          .where("vendor_subscription_id", "=", "I-PARKED0000001")
+          .orderBy("vendor_event_id")
+          .execute()
+      ).map((n) => [n.vendor_event_id, n.status]);
+    expect(await statuses()).toEqual([
+      ["WH-P-1", "parked"],
+      ["WH-P-2", "parked"],
+    ]);
+
+    const linked = await ctx.services.channels.link(scope(), {
+      channel: "paypal",
+      storefrontId: cat.storefront,
+      vendorSubscriptionId: "I-PARKED0000001",
+      customerId: customer,
+    });
+    expect(linked.retried).toBe(2);
+    expect((await state(customer)).sub).toBeUndefined();
+    const mapped = await ctx.services.channels.mapProduct(scope(), {
+      channel: "paypal",
+      storefrontId: cat.storefront,
+      vendorProductId: unmapped,
+      priceId: cat.prices.yearly,
+    });
+    expect(mapped.retried).toBe(1);
+    const { sub: ours, entitled } = await state(customer);
+    expect(ours).toMatchObject({ channel: "paypal", status: "active", price: cat.prices.yearly });
+    expect(entitled).toBe(true);
+    // Both settled; which one the worker ran first decides which is `superseded` (no order assumed).
+    expect((await statuses()).every(([, st]) => st === "applied" || st === "superseded")).toBe(true);
+  });
+
   it("a forged delivery is kept unverified and changes nothing", async () => {
     const { customer, sub } = await world("I-FORGED0000001");
     const forged = fake.signedByForger(

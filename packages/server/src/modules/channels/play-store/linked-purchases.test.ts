@@ -172,6 +172,34 @@ describe("Play linked purchases, acknowledgements and job targets", () => {
     expect(google.purchase("ack-token.E")?.acknowledgementState).toBe("ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED");
   });
 
+  it("keeps a purchase of an unknown base plan by an unknown account, and applies it after the link and the map", async () => {
+    const id = await customer("linked-user-4");
+    google.setPurchase("parked-token.F", purchase("weekly", "someone-we-do-not-know"));
+    await notify(4, "parked-token.F");
+    const kept = async () =>
+      (
+        await ctx.deps.db
+          .selectFrom("channel_notifications")
+          .select("status")
+          .where("vendor_subscription_id", "=", "parked-token.F")
+          .execute()
+      ).map((n) => n.status);
+    expect(await kept()).toEqual(["parked"]);
+    const linked = await acme.api("POST", `/v1/storefronts/${cat.storefront}/channels/play_store/links`, {
+      vendor_subscription_id: "parked-token.F",
+      customer: id,
+    });
+    expect(linked.body).toMatchObject({ retried: 1 });
+    await drain();
+    expect(await kept()).toEqual(["parked"]);
+    await acme.api("PUT", `/v1/storefronts/${cat.storefront}/channels/play_store/products/gold:weekly`, {
+      price: cat.prices.monthly,
+    });
+    await drain();
+    expect(await kept()).toEqual(["applied"]);
+    expect(await subscriptionsOf(id)).toMatchObject([{ channel: "play_store", status: "active" }]);
+  });
+
   it("runs the apply and follow-up jobs on the vendor's own worker target", async () => {
     const target = `channel:play_store:${cat.storefront}`;
     const applies = await jobs(APPLY_JOB);

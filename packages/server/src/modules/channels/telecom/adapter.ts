@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Clock } from "../../../lib/clock.js";
 import { type ChannelAdapter, type ChannelNotification, mapByTable, type Verification } from "../port.js";
 import { AGGREGATOR_AUDIENCE, merchantOf, parseReference, type TelecomApi, telecomApi } from "./api.js";
+import { checkClientCertificate, checkClientCertSettings, clientCertSettings } from "./client-cert.js";
 import { verifySigned } from "./jwt.js";
 import { TELECOM_MAPPING } from "./mapping.js";
 
@@ -9,10 +10,12 @@ import { TELECOM_MAPPING } from "./mapping.js";
  * Telecom carrier billing through an aggregator modelled on Fortumo's (Boku's) Payments and
  * subscriptions APIs. The aggregator posts a JSON callback whenever an authorisation, a payment or
  * a subscription changes state; each carries our operation_reference (the vendor subscription id
- * here) and the aggregator's `timestamp` (its order). Callbacks are accepted only with a Bearer
- * JWT signed by the aggregator's key (RS256) naming our merchant id as audience, within its
- * short validity, whose body_sha256 is the body's: a replay after the token expired is refused,
- * one inside it is a duplicate the inbox dedupes.
+ * here) and the aggregator's `timestamp` (its order). Callbacks are authenticated one of two ways
+ * (config.callback_auth): Fortumo's documented TLS client certificate, checked by the reverse
+ * proxy and pinned here (client-cert.ts); or (the default) a Bearer JWT signed by the aggregator's
+ * key (RS256) naming our merchant id as audience, within its short validity, whose body_sha256 is
+ * the body's: a replay after the token expired is refused, one inside it is a duplicate the inbox
+ * dedupes.
  */
 
 export interface TelecomChannelOptions {
@@ -79,31 +82,41 @@ export function telecomChannel(options: TelecomChannelOptions): ChannelAdapter &
       if (typeof settings.config.merchant_id !== "string" || !settings.config.merchant_id) {
         errors.push({ path: "config.merchant_id", message: "required" });
       }
-      for (const key of ["private_key", "aggregator_public_key"]) {
+      const cert = clientCertSettings(settings);
+      if (cert) errors.push(...checkClientCertSettings(cert));
+      for (const key of cert ? ["private_key"] : ["private_key", "aggregator_public_key"]) {
         if (!settings.credentials[key]) errors.push({ path: `credentials.${key}`, message: "required (PEM)" });
       }
       return errors;
     },
 
     async verify(request, settings): Promise<Verification> {
-      const publicKey = settings.credentials.aggregator_public_key;
-      const merchant = typeof settings.config.merchant_id === "string" ? settings.config.merchant_id : null;
-      if (!publicKey || !merchant) {
-        return {
-          verified: false,
-          code: "NOT_CONFIGURED",
-          reason: "the telecom settings need config.merchant_id and credentials.aggregator_public_key",
-        };
+      const cert = clientCertSettings(settings);
+      if (cert) {
+        const wrong = checkClientCertSettings(cert);
+        if (wrong.length > 0) return { verified: false, code: "NOT_CONFIGURED", reason: wrong[0]!.message };
+        const check = checkClientCertificate(request.headers, cert);
+        if (!check.ok) return { verified: false, code: check.code, reason: check.reason };
+      } else {
+        const publicKey = settings.credentials.aggregator_public_key;
+        const merchant = typeof settings.config.merchant_id === "string" ? settings.config.merchant_id : null;
+        if (!publicKey || !merchant) {
+          return {
+            verified: false,
+            code: "NOT_CONFIGURED",
+            reason: "the telecom settings need config.merchant_id and credentials.aggregator_public_key",
+          };
+        }
+        const check = await verifySigned({
+          authorization: request.headers.authorization,
+          body: request.body,
+          publicKeyPem: publicKey,
+          issuer: AGGREGATOR_AUDIENCE,
+          audience: merchantOf(settings),
+          clock: options.clock,
+        });
+        if (!check.ok) return { verified: false, code: check.code, reason: check.reason };
       }
-      const check = await verifySigned({
-        authorization: request.headers.authorization,
-        body: request.body,
-        publicKeyPem: publicKey,
-        issuer: AGGREGATOR_AUDIENCE,
-        audience: merchantOf(settings),
-        clock: options.clock,
-      });
-      if (!check.ok) return { verified: false, code: check.code, reason: check.reason };
       let c: Callback;
       try {
         c = JSON.parse(request.body) as Callback;

@@ -87,6 +87,73 @@ describe("telecom callbacks through the inbox", () => {
     }
   });
 
+  it("keeps callbacks for an unknown product and customer, and applies them after the link and the mapping", async () => {
+    const customer = await newCustomer(acme.api, cat.storefront);
+    // A reference made elsewhere: a product nobody mapped, a customer id we do not have.
+    const ref = reference("premium-daily", "cus_01J00000000000000000000000");
+    const callbacks = [
+      subscriptionCallback({
+        reference: ref,
+        status: "active",
+        billing: "charged",
+        at: at(1),
+        merchantId: fake.merchantId,
+      }),
+      subscriptionCallback({
+        reference: ref,
+        status: "active",
+        billing: "insufficient_funds",
+        at: at(2),
+        merchantId: fake.merchantId,
+      }),
+    ];
+    for (const body of callbacks) {
+      const request = await fake.signedCallback(body);
+      expect(
+        (
+          await ctx.services.channels.receive(scope(), {
+            channel: "telecom",
+            storefrontId: cat.storefront,
+            request,
+            settings,
+          })
+        ).verified,
+      ).toBe(true);
+    }
+    const drain = () => ctx.services.worker.drain({ environmentId: scope().environmentId });
+    await drain();
+    const statuses = async () =>
+      (
+        await ctx.deps.db
+          .selectFrom("channel_notifications")
+          .select("status")
+          .where("vendor_subscription_id", "=", ref)
+          .execute()
+      ).map((n) => n.status);
+    expect(await statuses()).toEqual(["parked", "parked"]);
+    const link = await ctx.services.channels.link(scope(), {
+      channel: "telecom",
+      storefrontId: cat.storefront,
+      vendorSubscriptionId: ref,
+      customerId: customer,
+    });
+    expect(link.retried).toBe(2);
+    await drain();
+    expect(await statuses()).toEqual(["parked", "parked"]);
+    const mapped = await ctx.services.channels.mapProduct(scope(), {
+      channel: "telecom",
+      storefrontId: cat.storefront,
+      vendorProductId: "premium-daily",
+      priceId: cat.prices.monthly,
+    });
+    expect(mapped.retried).toBe(2);
+    await drain();
+    // Both settled; which one the worker ran first decides which is `superseded` (no order assumed).
+    expect((await statuses()).every((st) => st === "applied" || st === "superseded")).toBe(true);
+    const sub = (await acme.api("GET", `/v1/subscriptions?customer=${customer}`)).body.data[0];
+    expect(sub).toMatchObject({ channel: "telecom", status: "grace" });
+  });
+
   it("a removal reported before the charges it follows still ends it", async () => {
     const ended: Array<[string, string | undefined]> = [...lifecycle, ["removed", undefined]];
     expect(await run([5, 0, 1, 2, 3, 4], ended)).toEqual({ status: "expired", entitled: false });

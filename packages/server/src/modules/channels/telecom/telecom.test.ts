@@ -1,7 +1,8 @@
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, X509Certificate } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { testChannel } from "../../../../test/channel-contract.js";
 import { ManualClock } from "../../../lib/clock.js";
+import { createSigningChain } from "../app-store/test-ca.js";
 import type { ChannelSettings } from "../port.js";
 import { telecomChannel } from "./adapter.js";
 import { decimalAmount, parseReference, reference } from "./api.js";
@@ -162,6 +163,62 @@ describe("telecom: callback refusals", () => {
       verified: false,
       code: "MALFORMED",
     });
+  });
+});
+
+describe("telecom: callbacks authenticated by the aggregator's TLS client certificate, behind a proxy", () => {
+  // A certificate standing in for Fortumo's (CN api.fortumo.io in production); the proxy verified it.
+  const fortumo = createSigningChain().rootPem;
+  const stranger = createSigningChain().rootPem;
+  const sha256 = (pem: string) => new X509Certificate(pem).fingerprint256;
+  const certSettings = (extra: Record<string, string> = {}): ChannelSettings => ({
+    config: {
+      ...settings.config,
+      callback_auth: "client_certificate",
+      client_cert_header: "X-Client-Cert",
+      client_cert_sha256: sha256(fortumo),
+      ...extra,
+    },
+    credentials: { private_key: fake.merchantPrivateKey },
+  });
+  const body = JSON.stringify(callback("active", "charged"));
+
+  it("accepts the pinned certificate, passed as URL-encoded PEM or as its SHA-256, without a JWT", async () => {
+    for (const value of [
+      encodeURIComponent(fortumo),
+      sha256(fortumo),
+      sha256(fortumo).replace(/:/g, "").toLowerCase(),
+    ]) {
+      const result = await adapter.verify({ headers: { "x-client-cert": value }, body }, certSettings());
+      expect(result, value.slice(0, 20)).toMatchObject({ verified: true, notifications: [{ vendorType: "active" }] });
+    }
+  });
+
+  it("refuses no certificate, another certificate, garbage, and a proxy that did not verify the chain", async () => {
+    const verify = (headers: Record<string, string>, s = certSettings()) => adapter.verify({ headers, body }, s);
+    expect(await verify({})).toMatchObject({ verified: false, code: "UNSIGNED" });
+    // A valid aggregator JWT is no substitute for the certificate in this mode.
+    const signed = await fake.signedCallback(callback("active", "charged"));
+    expect(await verify(signed.headers)).toMatchObject({ verified: false, code: "UNSIGNED" });
+    expect(await verify({ "x-client-cert": encodeURIComponent(stranger) })).toMatchObject({ code: "BAD_SIGNATURE" });
+    expect(await verify({ "x-client-cert": sha256(stranger) })).toMatchObject({ code: "BAD_SIGNATURE" });
+    expect(await verify({ "x-client-cert": "not a certificate" })).toMatchObject({ code: "MALFORMED" });
+    const checked = certSettings({ client_cert_verify_header: "X-Client-Verify" });
+    const pinned = { "x-client-cert": sha256(fortumo) };
+    expect(await verify({ ...pinned, "x-client-verify": "FAILED:unable to get issuer" }, checked)).toMatchObject({
+      code: "UNSIGNED",
+    });
+    expect(await verify({ ...pinned, "x-client-verify": "SUCCESS" }, checked)).toMatchObject({ verified: true });
+  });
+
+  it("settings name the pinned fingerprints; the aggregator's JWT key is then not needed", () => {
+    expect(adapter.checkSettings!(certSettings(), { production: false })).toEqual([]);
+    expect(adapter.checkSettings!(certSettings({ client_cert_sha256: "" }), { production: false })).toEqual([
+      { path: "config.client_cert_sha256", message: expect.stringContaining("SHA-256") },
+    ]);
+    expect(adapter.checkSettings!(certSettings({ client_cert_sha256: "abc" }), { production: false })[0]?.path).toBe(
+      "config.client_cert_sha256",
+    );
   });
 });
 
