@@ -1,7 +1,7 @@
 import type { Event } from "@tessera/core";
 import { causedBy, type Deps, type Scope } from "../../context.js";
 import type { EventRow } from "../../db/types.js";
-import { enqueueJob, expediteJob } from "../../jobs/queue.js";
+import { enqueueJob, expediteJob, releaseDedupeKey } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import { isoNow } from "../../lib/clock.js";
 import { type EventConsumer, memoOf, wants } from "./consumers.js";
@@ -56,7 +56,7 @@ export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: Event
 
   jobs.register(FAN_OUT_JOB, async ({ job, scope }) => {
     if (!scope) return;
-    await repo.releaseDedupeKey(db, job.id);
+    await releaseDedupeKey(db, job.id);
     const memo = memoOf();
     for (;;) {
       const pending = await repo.listPendingFanOut(db, scope.environmentId, BATCH);

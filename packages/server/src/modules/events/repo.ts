@@ -89,11 +89,3 @@ export function listEnvironmentsPendingFanOut(db: Db): Promise<Array<{ tenantId:
     .distinct()
     .execute();
 }
-
-/**
- * Frees a running fan-out job's dedupe key, so that a kick from now on enqueues a new job instead
- * of joining this one, which may already have read past that kick's event.
- */
-export async function releaseDedupeKey(db: Db, jobId: string): Promise<void> {
-  await db.updateTable("jobs").set({ dedupe_key: null }).where("id", "=", jobId).execute();
-}
