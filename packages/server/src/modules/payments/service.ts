@@ -233,7 +233,11 @@ export function paymentsService(
       scope: Scope,
       route: Routing,
       payment: PaymentRow,
-      options: { failover: boolean },
+      options: {
+        failover: boolean;
+        /** The customer is present (a first payment with a return URL): the provider may ask for 3-D Secure. */
+        customerPresent?: { returnUrl: string };
+      },
     ): Promise<{ payment: PaymentRow; outcome: ChargeOutcome }> {
       const decision = decisionOf(payment);
       if (decision && decision.chosen === null) {
@@ -272,7 +276,8 @@ export function paymentsService(
             currency: current.currency,
             paymentMethod: token,
             customer: current.customer_id,
-            onSession: false,
+            onSession: options.customerPresent !== undefined,
+            ...(options.customerPresent && { returnUrl: options.customerPresent.returnUrl }),
             ...(adapter.capabilities.buyerIdentity && { buyer: await buyerOnce }),
           });
         } catch (error) {
@@ -345,6 +350,31 @@ export function paymentsService(
       const since = new Date(scope.clock.now().getTime() - 30 * 24 * 3_600_000).toISOString();
       const declines = await repo.countDeclines(db, scope, customerId, paymentMethod, since);
       return { reached: declines - 1 >= cap, brand, declines, cap };
+    },
+
+    /**
+     * Keeps a first payment waiting for the customer's action (3-D Secure): still pending, now with
+     * the provider's reference. False when it was settled meanwhile (the settle job expired it).
+     */
+    async awaitAction(scope: Scope, payment: PaymentRow, reference: string): Promise<boolean> {
+      return repo.updatePaymentIf(
+        db,
+        scope,
+        payment.id,
+        { status: "pending", abandoning: false },
+        { provider_reference: reference, updated_at: scope.clock.now().toISOString() },
+      );
+    },
+
+    /** Completes a payment after the customer's action (the provider's confirm, e.g. Adyen /payments/details). */
+    async confirm(scope: Scope, payment: PaymentRow, data: Record<string, string>): Promise<PaymentOutcome> {
+      const route = await routing(scope, payment.storefront_id);
+      const config = adapters.configFor(route, payment.provider);
+      return adapters.get(payment.provider).confirm(adapters.context(scope, route.storefrontId, config), {
+        idempotencyKey: `${payment.idempotency_key}:confirm`,
+        reference: payment.provider_reference ?? "",
+        data,
+      });
     },
 
     /** What the provider says now about an attempt (resolves `pending`). */
