@@ -260,6 +260,16 @@ async function completeAction(
   const outcome = await payments.confirm(scope, payment, input.action_result ?? {});
   // Still waiting (the customer has not finished): the same answer again.
   if (outcome.status === "requires_action") throw actionRequired(payment.id, outcome.action);
+  // The provider could not be asked: the customer may have paid (Stripe completes the intent
+  // itself), so the payment keeps waiting rather than fail; the request can be sent again.
+  if (outcome.status === "error" || outcome.status === "unknown")
+    throw new ApiError(
+      "UNAVAILABLE",
+      `${payment.provider} could not confirm payment ${payment.id} now; send the request again`,
+      {
+        extensions: { payment: payment.id },
+      },
+    );
   return { payment, outcome };
 }
 

@@ -67,6 +67,11 @@ describe("3-D Secure on a customer-present first payment", () => {
     expect(early).toMatchObject({ status: 402, body: { code: "PAYMENT_ACTION_REQUIRED" } });
 
     await stripe.authenticate(waiting.provider_reference);
+    // Stripe cannot be asked now: the payment keeps waiting (the customer may have paid), never failed.
+    stripe.failNext(500);
+    const unavailable = await acme.api("POST", "/v1/subscriptions", { ...body, payment: res.body.payment });
+    expect(unavailable).toMatchObject({ status: 503, body: { code: "UNAVAILABLE", payment: res.body.payment } });
+    expect((await acme.api("GET", `/v1/payments/${res.body.payment}`)).body.status).toBe("pending");
     const done = await acme.api("POST", "/v1/subscriptions", { ...body, payment: res.body.payment });
     expect(done.status).toBe(201);
     expect(done.body).toMatchObject({
