@@ -80,6 +80,36 @@ describe("iyzico in the default provider list", () => {
     expect(await (await post()).json()).toMatchObject({ duplicates: 1 });
   });
 
+  it("a customer-present first payment goes through iyzico 3-D Secure, then its auth with the bank's conversationData", async () => {
+    const cat = await catalog();
+    const id = await customer(cat.storefront, true);
+    const body = {
+      customer: id,
+      price: cat.prices.monthly,
+      payment_method: card,
+      return_url: "https://shop.example/3ds",
+    };
+    const first = await acme.api("POST", "/v1/subscriptions", body);
+    expect(first).toMatchObject({
+      status: 402,
+      body: {
+        code: "PAYMENT_ACTION_REQUIRED",
+        next_action: { type: "three_d_secure", data: { threeDSHtmlContent: expect.any(String) } },
+      },
+    });
+    const waiting = (await acme.api("GET", `/v1/payments/${first.body.payment}`)).body;
+    expect(waiting).toMatchObject({ status: "pending", subscription: null });
+    // What iyzico posts to the callback URL once the customer passed the bank's page.
+    const posted = iyzico.completeThreeDS(waiting.provider_reference);
+    const done = await acme.api("POST", "/v1/subscriptions", {
+      ...body,
+      payment: first.body.payment,
+      action_result: { conversationData: posted.conversationData! },
+    });
+    expect(done.status).toBe(201);
+    expect(done.body).toMatchObject({ status: "active", latest_payment: { provider: "iyzico", status: "succeeded" } });
+  });
+
   it("refuses, without asking iyzico, a customer whose identity iyzico requires is missing", async () => {
     const cat = await catalog();
     const id = await customer(cat.storefront, false);
