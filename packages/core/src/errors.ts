@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   },
   CHANNEL_NOT_CONFIGURED: { status: 422, title: "The storefront has no settings for this subscription channel" },
   PAYMENT_FAILED: { status: 402, title: "The payment failed" },
+  PAYMENT_ACTION_REQUIRED: { status: 402, title: "The payment needs the customer's action (3-D Secure)" },
   PAYMENT_METHOD_REFUSED: { status: 422, title: "The payment provider refused to store the payment method" },
   QUOTA_EXCEEDED: { status: 409, title: "The quota is exhausted" },
   CHANNEL_VENDOR_REFUSED: { status: 422, title: "The channel's vendor refused the request" },

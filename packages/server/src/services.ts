@@ -1,5 +1,6 @@
 import type { Deps } from "./context.js";
 import { withSystemAccess } from "./db/access.js";
+import { ApiError } from "./errors.js";
 import { createRateLimits, DEFAULT_RATE_LIMITS, type RateLimitOptions } from "./http/rate-limit.js";
 import { JobRegistry } from "./jobs/registry.js";
 import { createWorker, type Worker, type WorkerTuning } from "./jobs/worker.js";
@@ -122,6 +123,13 @@ export function createServices(
     fiscal: new FiscalProviderRegistry([trEarsivProvider({ fetch }), ...(options.fiscalProviders ?? [])]),
   });
   events.subscribe(invoicingConsumer(invoicing));
+  // PSPs that report the buyer (iyzico) read the customer's billing details; none is not an error.
+  payments.registerBillingDetails((scope, customerId) =>
+    invoicing.getBillingDetails(scope, customerId).catch((error: unknown) => {
+      if (error instanceof ApiError && error.code === "NOT_FOUND") return null;
+      throw error;
+    }),
+  );
   const worker = systemWorker(
     createWorker({
       deps,

@@ -152,6 +152,23 @@ export const CreateSubscription = z
       description: "Device, line and payment fingerprint of the sign-up, for the storefront's trial policy.",
     }),
     metadata: Metadata.optional(),
+    return_url: z
+      .url()
+      .max(2000)
+      .optional()
+      .meta({
+        description:
+          "The customer is present: the first payment may ask for 3-D Secure (402 PAYMENT_ACTION_REQUIRED with " +
+          "`payment` and `next_action`), and a redirect returns the customer here. No subscription exists until " +
+          "the same request is sent again with `payment` after the customer acted.",
+      }),
+    payment: z.string().min(1).max(100).optional().meta({
+      description: "Completes a first payment that needed the customer's action (see return_url).",
+    }),
+    action_result: z
+      .record(z.string().max(64), z.string().max(8000))
+      .optional()
+      .meta({ description: "What the customer's action returned (Adyen redirectResult, iyzico conversationData…)." }),
   })
   .strict()
   .meta({ id: "CreateSubscription" });

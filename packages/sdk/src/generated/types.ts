@@ -978,6 +978,12 @@ export type CreateSubscriptionInput = {
   trial_identity?: TrialIdentityInput;
   /** Up to 50 string key/value pairs for your own use. */
   metadata?: Record<string, string>;
+  /** The customer is present: the first payment may ask for 3-D Secure (402 PAYMENT_ACTION_REQUIRED with `payment` and `next_action`), and a redirect returns the customer here. No subscription exists until the same request is sent again with `payment` after the customer acted. */
+  return_url?: string;
+  /** Completes a first payment that needed the customer's action (see return_url). */
+  payment?: string;
+  /** What the customer's action returned (Adyen redirectResult, iyzico conversationData…). */
+  action_result?: Record<string, string>;
 };
 
 /**

@@ -119,11 +119,22 @@ export function testPaymentProvider(name: string, factory: () => Promise<Contrac
     it("asks for a customer action, then completes it", async (t) => {
       needs(t, "customerActions");
       const k = key("3ds");
-      const first = await charge(d.methods.requiresAction!, 1000, k);
+      // The customer is present (only then can they authenticate) and comes back to the merchant.
+      const onSession = (method: string) =>
+        d.provider.charge(d.context, {
+          idempotencyKey: k,
+          amount: 1000,
+          currency: d.currency,
+          paymentMethod: method,
+          customer: `cus_contract_${run}`,
+          onSession: true,
+          returnUrl: "https://shop.example/return",
+        });
+      const first = await onSession(d.methods.requiresAction!);
       if (first.status !== "requires_action") throw new Error(`expected requires_action, got ${first.status}`);
       expect(first.action.url ?? first.action.data).toBeTruthy();
       // Not paid until the customer acts: a replay still asks.
-      expect((await charge(d.methods.requiresAction!, 1000, k)).status).toBe("requires_action");
+      expect((await onSession(d.methods.requiresAction!)).status).toBe("requires_action");
       const data = await d.completeAction!(first);
       const done = await d.provider.confirm(d.context, {
         idempotencyKey: key("confirm"),

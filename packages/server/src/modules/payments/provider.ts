@@ -38,6 +38,8 @@ export interface Capabilities {
   asynchronousSettlement: boolean;
   /** the vendor pushes events that `handleWebhook` verifies. */
   webhooks: boolean;
+  /** charges need the buyer's identity (`ChargeRequest.buyer`), which the service then loads. */
+  buyerIdentity?: boolean;
 }
 
 /** The vendor's own words, kept on every outcome. */
@@ -117,6 +119,27 @@ export interface ProviderContext {
   credentials(): Promise<Record<string, string>>;
 }
 
+/**
+ * Who pays, for PSPs that must report the buyer on every payment (iyzico: name, surname, identity
+ * number, e-mail, address, IP). Built by the payments service from our customer and, where the
+ * merchant keeps them, the customer's billing details (invoicing); absent fields are null, never
+ * invented. Adapters that need a field and find it null refuse the charge before sending it.
+ */
+export interface Buyer {
+  /** Our customer id. */
+  id: string;
+  email: string | null;
+  /** The billing name (else the customer's name), as one string. */
+  name: string | null;
+  /** Turkey: the TCKN (individuals) or VKN (businesses) from the billing details' tax number. */
+  identityNumber: string | null;
+  /** ISO 3166-1 alpha-2: the billing address's country, else the customer's. */
+  country: string | null;
+  address: { line1: string; line2: string | null; city: string; postalCode: string | null; country: string } | null;
+  /** The customer's IP address, when they are present (a first payment), else null. */
+  ip: string | null;
+}
+
 export interface ChargeRequest {
   idempotencyKey: string;
   /** Minor units of `currency`. */
@@ -131,6 +154,8 @@ export interface ChargeRequest {
   onSession?: boolean;
   /** Where a redirect action returns the customer. */
   returnUrl?: string;
+  /** The buyer's identity, for PSPs that require it (see Buyer). */
+  buyer?: Buyer;
 }
 
 /** Completes a charge after the customer's action (Adyen `/payments/details`, Stripe confirm). */

@@ -99,6 +99,21 @@ export async function refundPayment(
   });
 }
 
+/** Cancels a charge waiting for the customer's action; what the provider says afterwards decides. */
+async function cancelAction(d: RefundDeps, scope: Scope, route: Routing, payment: PaymentRow, reference: string) {
+  const provider = d.adapters.get(payment.provider);
+  if (!provider.capabilities.void) return d.adapters.retrieve(scope, route, payment);
+  const ctx = d.adapters.context(scope, route.storefrontId, d.adapters.configFor(route, payment.provider));
+  const voided = await provider.void(ctx, { idempotencyKey: `${payment.idempotency_key}:expire`, reference });
+  // Not sure it was cancelled: the job retries rather than record a failure that could still charge.
+  if (voided.status === "error" || voided.status === "unknown")
+    throw new Error(`could not cancel the authentication of ${payment.id}: ${voided.message}`);
+  // Cancelled, or refused because it completed meanwhile: the provider's answer now decides.
+  const after = await d.adapters.retrieve(scope, route, payment);
+  if (!isFinal(after)) throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
+  return after;
+}
+
 type Settle = (tx: Db, scope: Scope, payment: PaymentRow, outcome: ChargeOutcome) => Promise<PaymentRow | undefined>;
 
 /**
@@ -113,8 +128,10 @@ export async function voidAbandoned(
   payment: PaymentRow,
   reason: string,
 ): Promise<PaymentRow | undefined> {
-  const outcome = await d.adapters.retrieve(scope, route, payment);
+  let outcome = await d.adapters.retrieve(scope, route, payment);
   if (!isFinal(outcome)) throw new Error(`payment ${payment.id} is still pending at ${payment.provider}`);
+  // An authentication nobody completed expires: cancelled at the provider first, so a late one cannot charge.
+  if (outcome.status === "requires_action") outcome = await cancelAction(d, scope, route, payment, outcome.reference);
   if (outcome.status !== "succeeded" && outcome.status !== "authorized")
     return d.db.transaction().execute((tx) => d.settle(tx, scope, payment, outcome));
   // Claim it before giving anything back: from here the request that charged can no longer record

@@ -18,9 +18,16 @@ import { type Page, toPage } from "../../lib/pagination.js";
 import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type Adapters, adaptersOf } from "./adapters.js";
+import { type BuyerDetails, buyerOf } from "./buyer.js";
 import { paymentMethodsService } from "./methods.js";
 import { type ChargeOutcome, isFinal, type NewAttempt, type Routing, toPayment, withOutcome } from "./model.js";
-import { notProcessed, type PaymentOutcome, ProviderUnavailableError, type RetrieveOutcome } from "./provider.js";
+import {
+  type Buyer,
+  notProcessed,
+  type PaymentOutcome,
+  ProviderUnavailableError,
+  type RetrieveOutcome,
+} from "./provider.js";
 import { refundPayment, voidAbandoned } from "./refunds.js";
 import type { PaymentProviderRegistry } from "./registry.js";
 import * as repo from "./repo.js";
@@ -80,6 +87,16 @@ export function paymentsService(
 
   // Checks before a new charge (safe mode): each throws to hold it. Resumed attempts are not new.
   const chargeGuards: Array<(scope: Scope, route: Routing) => Promise<void>> = [];
+  // The customer's billing details (invoicing registers it): the buyer PSPs such as iyzico must report.
+  let billingDetailsOf: (scope: Scope, customerId: string) => Promise<BuyerDetails | null> = async () => null;
+
+  async function buyer(scope: Scope, customerId: string): Promise<Buyer> {
+    const [customer, details] = await Promise.all([
+      customers.requireCustomer(scope, customerId),
+      billingDetailsOf(scope, customerId),
+    ]);
+    return buyerOf(customer, details);
+  }
 
   function requireProvider(route: Routing): ProviderConfig {
     const first = route.providers[0];
@@ -123,6 +140,11 @@ export function paymentsService(
     /** A check every new charge passes first (safe mode registers one). Call once, when built. */
     registerChargeGuard(guard: (scope: Scope, route: Routing) => Promise<void>): void {
       chargeGuards.push(guard);
+    },
+
+    /** Where the buyer's billing details come from (invoicing). Call once, when built. */
+    registerBillingDetails(source: (scope: Scope, customerId: string) => Promise<BuyerDetails | null>): void {
+      billingDetailsOf = source;
     },
 
     /** Throws when a guard holds new charges on this route (before anything is reserved). */
@@ -212,7 +234,11 @@ export function paymentsService(
       scope: Scope,
       route: Routing,
       payment: PaymentRow,
-      options: { failover: boolean },
+      options: {
+        failover: boolean;
+        /** The customer is present (a first payment with a return URL): the provider may ask for 3-D Secure. */
+        customerPresent?: { returnUrl: string };
+      },
     ): Promise<{ payment: PaymentRow; outcome: ChargeOutcome }> {
       const decision = decisionOf(payment);
       if (decision && decision.chosen === null) {
@@ -233,6 +259,8 @@ export function paymentsService(
       const chain = start >= 0 ? order.slice(start) : [payment.provider];
       const method = await methods.resolve(db, scope, payment.customer_id, payment.payment_method);
       let current = payment;
+      // Loaded once, and only when a provider in the chain reports the buyer.
+      let buyerOnce: Promise<Buyer> | undefined;
       for (let i = 0; i < chain.length; i++) {
         const config = adapters.configFor(route, chain[i]!);
         const token = method ? method.tokens.get(config.name) : current.payment_method;
@@ -240,14 +268,18 @@ export function paymentsService(
         try {
           if (token === undefined)
             throw new ProviderUnavailableError(`the payment method is no longer vaulted at ${config.name}`);
+          const adapter = adapters.get(config.name);
+          if (adapter.capabilities.buyerIdentity) buyerOnce ??= buyer(scope, current.customer_id);
           router.beforeCall(route.storefrontId, config.name);
-          outcome = await adapters.get(config.name).charge(adapters.context(scope, route.storefrontId, config), {
+          outcome = await adapter.charge(adapters.context(scope, route.storefrontId, config), {
             idempotencyKey: current.idempotency_key,
             amount: Number(current.amount),
             currency: current.currency,
             paymentMethod: token,
             customer: current.customer_id,
-            onSession: false,
+            onSession: options.customerPresent !== undefined,
+            ...(options.customerPresent && { returnUrl: options.customerPresent.returnUrl }),
+            ...(adapter.capabilities.buyerIdentity && { buyer: await buyerOnce }),
           });
         } catch (error) {
           if (!(error instanceof ProviderUnavailableError)) throw error;
@@ -319,6 +351,31 @@ export function paymentsService(
       const since = new Date(scope.clock.now().getTime() - 30 * 24 * 3_600_000).toISOString();
       const declines = await repo.countDeclines(db, scope, customerId, paymentMethod, since);
       return { reached: declines - 1 >= cap, brand, declines, cap };
+    },
+
+    /**
+     * Keeps a first payment waiting for the customer's action (3-D Secure): still pending, now with
+     * the provider's reference. False when it was settled meanwhile (the settle job expired it).
+     */
+    async awaitAction(scope: Scope, payment: PaymentRow, reference: string): Promise<boolean> {
+      return repo.updatePaymentIf(
+        db,
+        scope,
+        payment.id,
+        { status: "pending", abandoning: false },
+        { provider_reference: reference, updated_at: scope.clock.now().toISOString() },
+      );
+    },
+
+    /** Completes a payment after the customer's action (the provider's confirm, e.g. Adyen /payments/details). */
+    async confirm(scope: Scope, payment: PaymentRow, data: Record<string, string>): Promise<PaymentOutcome> {
+      const route = await routing(scope, payment.storefront_id);
+      const config = adapters.configFor(route, payment.provider);
+      return adapters.get(payment.provider).confirm(adapters.context(scope, route.storefrontId, config), {
+        idempotencyKey: `${payment.idempotency_key}:confirm`,
+        reference: payment.provider_reference ?? "",
+        data,
+      });
     },
 
     /** What the provider says now about an attempt (resolves `pending`). */

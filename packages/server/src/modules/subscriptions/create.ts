@@ -5,7 +5,7 @@ import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
 import { addDays, checkAt, checkJob, periodBounds, periodEndJob, pspTarget, settleJob } from "../billing/index.js";
-import { type PaymentsService, withOutcome } from "../payments/service.js";
+import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
 
 export interface Resolved {
@@ -141,25 +141,9 @@ export async function createSubscription(
   }
 
   if (!route) throw new Error("unreachable: a paid price has a route");
-  await payments.assertMayCharge(scope, route);
-  const reserved = await payments.newAttempt(scope, route, {
-    customer: r.customer.id,
-    subscription: null,
-    kind: "subscription_create",
-    amount: r.price.amount,
-    currency: r.price.currency,
-    paymentMethod: input.payment_method,
-    periodIndex: 1,
-    attempt: 1,
-    keyOwner: id,
-    correlationId,
-  });
-  await deps.db.transaction().execute(async (tx) => {
-    await payments.insertAttempt(tx, reserved);
-    // If this request dies after the charge, the settle job gives the money back.
-    await store.schedule(tx, scope, settleJob(reserved, deps.clock.now()));
-  });
-  const { payment, outcome } = await payments.execute(scope, route, reserved, { failover: true });
+  const { payment, outcome } = input.payment
+    ? await completeAction(deps, payments, scope, input, r)
+    : await chargeFirst(deps, { store, payments }, scope, input, r, route, id);
   // Succeeded, or not known yet (started on credit): anything the row records as failed is refused.
   const ok = withOutcome(payment, outcome, now).status !== "failed";
   const result = await deps.db.transaction().execute(async (tx) => {
@@ -184,6 +168,110 @@ export async function createSubscription(
   });
   if (!result.stored) throw paymentFailed(result.settled);
   return store.snapshot(deps.db, scope, result.stored, result.settled);
+}
+
+/** The first period's charge; with the customer present (`return_url`) it may ask for their action. */
+async function chargeFirst(
+  deps: Deps,
+  { store, payments }: { store: SubscriptionStore; payments: PaymentsService },
+  scope: Scope,
+  input: CreateSubscription,
+  r: Resolved,
+  route: Routing,
+  id: string,
+) {
+  const correlationId = scope.requestId ?? null;
+  await payments.assertMayCharge(scope, route);
+  const reserved = await payments.newAttempt(scope, route, {
+    customer: r.customer.id,
+    subscription: null,
+    kind: "subscription_create",
+    amount: r.price.amount,
+    currency: r.price.currency,
+    paymentMethod: input.payment_method,
+    periodIndex: 1,
+    attempt: 1,
+    keyOwner: id,
+    correlationId,
+  });
+  await deps.db.transaction().execute(async (tx) => {
+    await payments.insertAttempt(tx, reserved);
+    // If this request dies after the charge, the settle job gives the money back.
+    await store.schedule(tx, scope, settleJob(reserved, deps.clock.now()));
+  });
+  const present = input.return_url ? { customerPresent: { returnUrl: input.return_url } } : {};
+  const charged = await payments.execute(scope, route, reserved, { failover: true, ...present });
+  // The customer must authenticate: the payment waits (pending) and no subscription exists yet.
+  // If nobody completes it, the settle job scheduled above expires it (docs/payments.md, "3-D Secure").
+  if (input.return_url && charged.outcome.status === "requires_action") {
+    if (!(await payments.awaitAction(scope, charged.payment, charged.outcome.reference)))
+      throw new ApiError("CONFLICT", "The first payment was settled by another process; retry the request");
+    throw actionRequired(charged.payment.id, charged.outcome.action);
+  }
+  return charged;
+}
+
+type NextAction = Extract<ChargeOutcome, { status: "requires_action" }>["action"];
+
+function actionRequired(payment: string, action: NextAction): ApiError {
+  return new ApiError(
+    "PAYMENT_ACTION_REQUIRED",
+    `The first payment ${payment} needs the customer's action (3-D Secure): show them next_action, then send this request again with "payment": "${payment}"`,
+    { extensions: { payment, next_action: action } },
+  );
+}
+
+/**
+ * The request sent again after the customer acted: the waiting payment is confirmed at its
+ * provider. It must be this subscription's first payment (same customer, price and method).
+ */
+async function completeAction(
+  deps: Deps,
+  payments: PaymentsService,
+  scope: Scope,
+  input: CreateSubscription,
+  r: Resolved,
+) {
+  const ref = input.payment!;
+  const payment = await payments.find(deps.db, scope, ref);
+  const matches =
+    payment !== undefined &&
+    payment.kind === "subscription_create" &&
+    payment.subscription_id === null &&
+    payment.customer_id === r.customer.id &&
+    payment.storefront_id === r.storefront.id &&
+    Number(payment.amount) === r.price.amount &&
+    payment.currency === r.price.currency &&
+    payment.payment_method === input.payment_method;
+  if (!payment || !matches)
+    throw new ApiError("VALIDATION_FAILED", `Payment ${ref} is not a first payment of this subscription`, {
+      errors: [
+        {
+          path: "payment",
+          message:
+            "must be the payment a PAYMENT_ACTION_REQUIRED answer named, with the same customer, price and payment_method",
+        },
+      ],
+    });
+  if (payment.status !== "pending" || payment.provider_reference === null)
+    throw new ApiError(
+      "INVALID_STATE_TRANSITION",
+      `Payment ${payment.id} is ${payment.status}: it no longer waits for the customer (start again without "payment")`,
+    );
+  const outcome = await payments.confirm(scope, payment, input.action_result ?? {});
+  // Still waiting (the customer has not finished): the same answer again.
+  if (outcome.status === "requires_action") throw actionRequired(payment.id, outcome.action);
+  // The provider could not be asked: the customer may have paid (Stripe completes the intent
+  // itself), so the payment keeps waiting rather than fail; the request can be sent again.
+  if (outcome.status === "error" || outcome.status === "unknown")
+    throw new ApiError(
+      "UNAVAILABLE",
+      `${payment.provider} could not confirm payment ${payment.id} now; send the request again`,
+      {
+        extensions: { payment: payment.id },
+      },
+    );
+  return { payment, outcome };
 }
 
 /** 402 with the decline, or 503 when no provider could be reached. */

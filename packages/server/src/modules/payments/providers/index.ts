@@ -2,6 +2,7 @@ import type { Deps } from "../../../context.js";
 import type { PaymentProvider, ProviderDeps } from "../provider.js";
 import { adyenProvider } from "./adyen/index.js";
 import { braintreeProvider } from "./braintree/index.js";
+import { iyzicoProvider } from "./iyzico/index.js";
 import { paypalProvider } from "./paypal/index.js";
 import { sandboxProvider } from "./sandbox.js";
 import { stripeProvider } from "./stripe/index.js";
@@ -19,6 +20,7 @@ export function defaultPaymentProviders(deps: ProviderDeps): PaymentProvider[] {
     adyenProvider(deps),
     braintreeProvider(deps),
     paypalProvider(deps),
+    iyzicoProvider(deps),
   ];
 }
 

@@ -4,7 +4,7 @@ import { declineRule, IYZICO_DECLINES, isBankDecline } from "./declines.js";
 import { iyzicoWebhookSignature, verifyIyzicoSignature } from "./webhooks.js";
 
 /*
- * The iyzico building blocks (the adapter itself is not built yet: see docs/payments.md, "iyzico").
+ * The iyzico building blocks the adapter (index.ts) is made of.
  * Known answers come from iyzico's own SDK tests (iyzipay-node test/unit/UtilsTest.js).
  */
 

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { constantTimeEqual } from "../../../../lib/crypto.js";
+import { type ProviderEventType, rawExcerpt, type WebhookResult } from "../../provider.js";
 
 /*
  * iyzico webhook signatures (docs.iyzico.com/en/advanced/webhook, `X-IYZ-SIGNATURE-V3`): hex
@@ -56,4 +57,51 @@ export function verifyIyzicoSignature(
   if (!constantTimeEqual(given.toLowerCase(), iyzicoWebhookSignature(secretKey, n)))
     return { verified: false, reason: "X-IYZ-SIGNATURE-V3 does not match" };
   return { verified: true, notification: n };
+}
+
+/** Payment results → events; 3-D Secure steps carry no result and map to none. */
+const EVENT_OF: Record<string, ProviderEventType | undefined> = {
+  SUCCESS: "payment.authorized",
+  FAILURE: "payment.failed",
+};
+
+/**
+ * A verified notification as our events. iyzico pushes payment results (`status` SUCCESS or
+ * FAILURE for API_AUTH, THREE_DS_AUTH, PAYMENT_API, CHECKOUT_FORM_AUTH…) and refund retries
+ * (REFUND_RETRY_SUCCESS / REFUND_RETRY_FAILURE); no amounts. A SUCCESS says the bank approved:
+ * `payment.authorized` (a pre-authorization is captured by us, never by a webhook). The event id
+ * is `iyziReferenceCode`, unique per notification: redeliveries deduplicate on it.
+ */
+export function readIyzicoWebhook(
+  secretKey: string | undefined,
+  request: { headers: Record<string, string>; body: string },
+  now: Date,
+): WebhookResult {
+  const v = verifyIyzicoSignature(secretKey, request);
+  if (!v.verified) return v;
+  const n = v.notification;
+  const paymentId = n.paymentId ?? n.iyziPaymentId;
+  if (!n.iyziReferenceCode || paymentId === undefined) return { verified: true, events: [] };
+  const type =
+    n.iyziEventType === "REFUND_RETRY_SUCCESS"
+      ? "payment.refunded"
+      : n.iyziEventType === "REFUND_RETRY_FAILURE"
+        ? "payment.refund_failed"
+        : EVENT_OF[n.status ?? ""];
+  if (!type) return { verified: true, events: [] };
+  return {
+    verified: true,
+    events: [
+      {
+        id: n.iyziReferenceCode,
+        type,
+        reference: String(paymentId),
+        ...(n.paymentConversationId && { merchantReference: n.paymentConversationId }),
+        amount: null,
+        currency: null,
+        occurredAt: (typeof n.iyziEventTime === "number" ? new Date(n.iyziEventTime) : now).toISOString(),
+        vendor: { code: `${n.iyziEventType}:${n.status}`, raw: rawExcerpt(request.body) },
+      },
+    ],
+  };
 }
