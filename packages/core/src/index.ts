@@ -11,6 +11,7 @@ export * from "./schemas/channels.js";
 export * from "./schemas/common.js";
 export * from "./schemas/consents.js";
 export * from "./schemas/customers.js";
+export * from "./schemas/disputes.js";
 export * from "./schemas/entitlements.js";
 export * from "./schemas/events.js";
 export * from "./schemas/invoices.js";

@@ -71,6 +71,8 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["SubscriptionListParams", core.SubscriptionListQuery, "input"],
   ["PaymentListParams", core.PaymentListQuery, "input"],
   ["RefundPaymentInput", core.RefundPayment, "input"],
+  ["Dispute", core.Dispute, "output"],
+  ["DisputeListParams", core.DisputeListQuery, "input"],
   ["Event", core.Event, "output"],
   ["EventListParams", core.EventListQuery, "input"],
   ["TestClock", core.TestClock, "output"],
@@ -598,6 +600,14 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   PaymentListParams: [
     "Filters and paging of `payments.list`.",
     'await tessera.payments.list({ subscription: "sub_123", status: "failed" });',
+  ],
+  Dispute: [
+    "A chargeback a PSP reported on a payment: open, then won or lost.",
+    'const dispute: Dispute = await tessera.disputes.retrieve("dsp_123");',
+  ],
+  DisputeListParams: [
+    "Filters and paging of `disputes.list`.",
+    'await tessera.disputes.list({ status: "open", customer: "cus_123" });',
   ],
   RefundPaymentInput: [
     "What `payments.refund` takes: without an amount, all that is left is refunded.",

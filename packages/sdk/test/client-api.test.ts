@@ -4,6 +4,7 @@ import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakePayPal } from "../../server/src/modules/channels/paypal/fake-paypal.js";
 import { startFakeAggregator } from "../../server/src/modules/channels/telecom/fake-aggregator.js";
+import { signSandboxWebhook } from "../../server/src/modules/payments/providers/sandbox-webhooks.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../server/test/harness.js";
 import { memoryChannel, signMemory } from "../../server/test/memory-channel.js";
 import { type Receiver, startReceiver } from "../../server/test/webhook-receiver.js";
@@ -636,6 +637,46 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(await tessera.apiKeys.retrieve(ci.id)).toMatchObject({ id: ci.id, name: "ci" });
     expect((await tessera.apiKeys.list()).data.map((k) => k.id)).toContain(ci.id);
     expect((await tessera.apiKeys.revoke(ci.id)).id).toBe(ci.id);
+
+    // Disputes: a chargeback the sandbox PSP reports through its signed webhook.
+    const shop = await tessera.storefronts.create({
+      key: "disputed-shop",
+      name: "Disputed shop",
+      type: "web",
+      bundles: ["team"],
+      payment_providers: [{ name: "sandbox", credentials: { webhook_secret: "whsec_sdk_disputes" } }],
+    });
+    const disputer = await tessera.customers.create({ storefront: shop.id, external_id: "user-disputes" });
+    const charged = (
+      await tessera.subscriptions.create({
+        customer: disputer.id,
+        price: teamMonthly.id,
+        payment_method: "pm_sandbox_ok",
+      })
+    ).latest_payment!;
+    const chargeback = signSandboxWebhook(
+      "whsec_sdk_disputes",
+      {
+        id: "evt_sdk_dispute_1",
+        type: "charge.dispute.created",
+        created: charged.created_at,
+        data: { charge: charged.provider_reference!, amount: 700, reason: "fraudulent" },
+      },
+      new Date(charged.created_at),
+    );
+    const pushed = await fetch(`${baseUrl}/v1/providers/sandbox/webhooks/${shop.id}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...chargeback.headers },
+      body: chargeback.body,
+    });
+    expect(pushed.status).toBe(200);
+    await ctx.services.worker.drain();
+    const [dispute] = (await tessera.disputes.list({ customer: disputer.id })).data;
+    expect(dispute).toMatchObject({ payment: charged.id, status: "open", amount: 700, reason: "fraudulent" });
+    expect(await tessera.disputes.retrieve(dispute!.id)).toEqual(dispute);
+    const open: string[] = [];
+    for await (const d of tessera.disputes.all({ status: "open" })) open.push(d.id);
+    expect(open).toContain(dispute!.id);
 
     // The platform client: tenants and environments.
     const globex = await platform.tenants.create({ slug: "globex", name: "Globex", environments: ["development"] });

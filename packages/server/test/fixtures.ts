@@ -1,3 +1,4 @@
+import { signSandboxWebhook } from "../src/modules/payments/providers/sandbox-webhooks.js";
 import type { ApiClient, ApiResult, Json } from "./harness.js";
 
 /*
@@ -73,7 +74,7 @@ async function customer(api: ApiClient) {
 }
 
 /** A paid subscription: a storefront that routes payments to the sandbox, a customer, pm_sandbox_ok. */
-async function subscription(api: ApiClient) {
+async function subscription(api: ApiClient, sandboxCredentials?: Record<string, string>) {
   const b = await bundle(api);
   const sf = created(
     await api("POST", "/v1/storefronts", {
@@ -81,7 +82,7 @@ async function subscription(api: ApiClient) {
       name: "Fixture shop",
       type: "web",
       bundles: [b.id],
-      payment_providers: [{ name: "sandbox" }],
+      payment_providers: [{ name: "sandbox", ...(sandboxCredentials && { credentials: sandboxCredentials }) }],
     }),
     "a storefront with a payment provider",
   );
@@ -97,6 +98,30 @@ async function subscription(api: ApiClient) {
     }),
     "a subscription",
   );
+}
+
+const FIXTURE_WEBHOOK_SECRET = "whsec_fixture";
+
+/** A chargeback on a paid subscription's payment, reported by the sandbox PSP's signed webhook. */
+async function dispute(api: ApiClient, drain: () => Promise<unknown>) {
+  const sub = await subscription(api, { webhook_secret: FIXTURE_WEBHOOK_SECRET });
+  const pay = sub.latest_payment;
+  const signed = signSandboxWebhook(
+    FIXTURE_WEBHOOK_SECRET,
+    {
+      id: unique("evt_fx_dispute"),
+      type: "charge.dispute.created",
+      created: pay.created_at,
+      data: { charge: pay.provider_reference, amount: 500, currency: pay.currency },
+    },
+    new Date(pay.created_at),
+  );
+  const res = await api("POST", `/v1/providers/sandbox/webhooks/${sub.storefront}`, signed.body, signed.headers);
+  if (res.status !== 200) throw new Error(`fixture: the dispute webhook answered ${res.status}`);
+  await drain();
+  const found = (await api("GET", `/v1/disputes?payment=${pay.id}`)).body?.data?.[0];
+  if (!found) throw new Error(`fixture: no dispute on ${pay.id}`);
+  return { id: found.id as string, payment: pay.id as string };
 }
 
 /** An invoice and a credit note of a refunded subscription payment, as `{ id }` params each. */
@@ -206,6 +231,7 @@ export const FIXTURES: Record<string, Fixture> = {
     return { id: created(res, "a price migration").id };
   },
   "/v1/payments": async (api) => ({ id: (await subscription(api)).latest_payment.id }),
+  "/v1/disputes": async (api, drain) => ({ id: (await dispute(api, drain)).id }),
   "/v1/customers/{id}/payment-methods": async (api) => {
     const sub = await subscription(api);
     const method = created(

@@ -3,6 +3,8 @@ import type {
   ChangePlanInput,
   ChannelNotification,
   CreateSubscriptionInput,
+  Dispute,
+  DisputeListParams,
   Payment,
   PaymentListParams,
   RefundPaymentInput,
@@ -173,5 +175,38 @@ export class PaymentsApi extends Namespace {
    */
   refund(id: string, input: RefundPaymentInput = {}, options?: RequestOptions): Promise<Payment> {
     return this.call("POST", `/v1/payments/${seg(id)}/refund`, { ...options, json: input });
+  }
+}
+
+/** Chargebacks the PSPs reported (`tessera.disputes`); each is also on its payment (`payment.dispute`). */
+export class DisputesApi extends Namespace {
+  /**
+   * One page of disputes, newest payment first (filter by status, payment, customer).
+   *
+   * @example
+   * const { data } = await tessera.disputes.list({ status: "open" });
+   */
+  list(params?: DisputeListParams, options?: RequestOptions): Promise<Page<Dispute>> {
+    return this.call("GET", "/v1/disputes", { ...options, query: params });
+  }
+
+  /**
+   * Every dispute that matches, fetching pages as the loop goes.
+   *
+   * @example
+   * for await (const d of tessera.disputes.all({ status: "lost" })) console.log(d.payment, d.amount);
+   */
+  all(params?: DisputeListParams): AsyncGenerator<Dispute> {
+    return paginate((page) => this.list(page), params);
+  }
+
+  /**
+   * A dispute.
+   *
+   * @example
+   * const dispute = await tessera.disputes.retrieve("dsp_123");
+   */
+  retrieve(id: string, options?: RequestOptions): Promise<Dispute> {
+    return this.call("GET", `/v1/disputes/${seg(id)}`, options);
   }
 }

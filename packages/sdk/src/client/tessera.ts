@@ -1,6 +1,6 @@
 import { CustomerEntitlementsApi, GrantsApi, JwksApi, SigningKeysApi } from "./access.js";
 import { AuditApi } from "./audit.js";
-import { PaymentsApi, SubscriptionsApi } from "./billing.js";
+import { DisputesApi, PaymentsApi, SubscriptionsApi } from "./billing.js";
 import { ChannelsApi } from "./channels.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
@@ -47,6 +47,8 @@ export class Tessera {
   readonly channels: ChannelsApi;
   /** Payment attempts: list, all, retrieve, refund. */
   readonly payments: PaymentsApi;
+  /** Chargebacks the PSPs reported: list, all, retrieve. */
+  readonly disputes: DisputesApi;
   /** Fiscal invoices: list, all, retrieve, retrieveXml, retrievePdf. */
   readonly invoices: InvoicesApi;
   /** Credit notes of refunds: list, all, retrieve, retrieveXml, retrievePdf. */
@@ -103,6 +105,7 @@ export class Tessera {
     this.subscriptions = new SubscriptionsApi(this.#http);
     this.channels = new ChannelsApi(this.#http);
     this.payments = new PaymentsApi(this.#http);
+    this.disputes = new DisputesApi(this.#http);
     this.invoices = new InvoicesApi(this.#http);
     this.creditNotes = new CreditNotesApi(this.#http);
     this.legalEntities = new LegalEntitiesApi(this.#http);

@@ -1065,6 +1065,50 @@ export type RefundPaymentInput = {
 };
 
 /**
+ * A chargeback a PSP reported on a payment: open, then won or lost.
+ *
+ * @example
+ * const dispute: Dispute = await tessera.disputes.retrieve("dsp_123");
+ */
+export type Dispute = {
+  /** dsp_…, derived from the payment's id (one dispute per payment). */
+  id: string;
+  object: "dispute";
+  payment: string;
+  customer: string;
+  subscription: string | null;
+  /** The PSP that reported it. */
+  provider: string;
+  /** The PSP's reference of the disputed charge. */
+  provider_reference: string | null;
+  /** open while it runs; won (the merchant keeps the money) or lost. */
+  status: "open" | "won" | "lost";
+  /** Disputed amount in minor units, when the PSP says. */
+  amount: number | null;
+  currency: string;
+  /** The PSP's reason code or text. */
+  reason: string | null;
+  /** When the payment (and so its dispute) last changed. */
+  updated_at: string;
+};
+
+/**
+ * Filters and paging of `disputes.list`.
+ *
+ * @example
+ * await tessera.disputes.list({ status: "open", customer: "cus_123" });
+ */
+export type DisputeListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  status?: "open" | "won" | "lost";
+  payment?: string;
+  customer?: string;
+};
+
+/**
  * A lifecycle event.
  *
  * @example

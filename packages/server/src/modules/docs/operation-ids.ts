@@ -126,6 +126,8 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   "delete /v1/customers/{id}/payment-methods/{method}": "detachPaymentMethod",
   "get /v1/payments/{id}": "getPayment",
   "post /v1/payments/{id}/refund": "refundPayment",
+  "get /v1/disputes": "listDisputes",
+  "get /v1/disputes/{id}": "getDispute",
   "put /v1/storefronts/{id}/legal-entity": "setLegalEntity",
   "get /v1/storefronts/{id}/legal-entity": "getLegalEntity",
   "put /v1/customers/{id}/billing-details": "setBillingDetails",

@@ -82,6 +82,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
         description: "Subscriptions and their lifecycle: trials, renewals, dunning, plan changes, cancellation.",
       },
       { name: "Payments", description: "Every payment attempt, and refunds." },
+      { name: "Disputes", description: "Chargebacks the PSPs report on payments: open, then won or lost." },
       {
         name: "Payment methods",
         description:

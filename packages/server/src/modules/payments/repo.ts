@@ -82,6 +82,24 @@ export function pagePayments(db: Db, scope: ScopeIds, page: PageQuery, filter: P
   return paginate(q, "id", page);
 }
 
+/** Payments with a dispute, newest first: the disputes list (disputes.ts). */
+export function pageDisputedPayments(
+  db: Db,
+  scope: ScopeIds,
+  page: PageQuery,
+  filter: {
+    status?: NonNullable<PaymentRow["dispute_status"]> | undefined;
+    paymentId?: string | undefined;
+    customerId?: string | undefined;
+  },
+) {
+  let q = db.selectFrom("payments").selectAll().where(inScope(scope)).where("dispute_status", "is not", null);
+  if (filter.status) q = q.where("dispute_status", "=", filter.status);
+  if (filter.paymentId) q = q.where("id", "=", filter.paymentId);
+  if (filter.customerId) q = q.where("customer_id", "=", filter.customerId);
+  return paginate(q, "id", page);
+}
+
 /**
  * The marker the settle job puts on a pending payment before it gives the money back
  * (`failure_code`, while still `pending`): from then on the request that made the charge can no

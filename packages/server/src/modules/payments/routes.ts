@@ -1,10 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { listOf, Payment, PaymentListQuery, RefundPayment } from "@tessera/core";
+import { Dispute, DisputeListQuery, listOf, Payment, PaymentListQuery, RefundPayment } from "@tessera/core";
 import { scopeOf } from "../../http/auth.js";
 import type { AppEnv } from "../../http/env.js";
 import { IdParam, json, problem, tenantRoute } from "../../http/route.js";
 
 const tags = ["Payments"];
+const disputeTags = ["Disputes"];
 
 export const paymentRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -50,4 +51,26 @@ export const paymentRoutes = new OpenAPIHono<AppEnv>()
         await c.get("services").payments.refund(scopeOf(c), c.req.valid("param").id, c.req.valid("json") ?? {}),
         200,
       ),
+  )
+  .openapi(
+    tenantRoute("payments:read", {
+      method: "get",
+      path: "/v1/disputes",
+      tags: disputeTags,
+      summary: "List chargebacks the PSPs reported, newest payment first (filter by status, payment, customer)",
+      request: { query: DisputeListQuery },
+      responses: { 200: json(listOf(Dispute, "Dispute"), "A page of disputes") },
+    }),
+    async (c) => c.json(await c.get("services").payments.listDisputes(scopeOf(c), c.req.valid("query")), 200),
+  )
+  .openapi(
+    tenantRoute("payments:read", {
+      method: "get",
+      path: "/v1/disputes/{id}",
+      tags: disputeTags,
+      summary: "Get a dispute",
+      request: { params: IdParam },
+      responses: { 200: json(Dispute, "The dispute") },
+    }),
+    async (c) => c.json(await c.get("services").payments.getDispute(scopeOf(c), c.req.valid("param").id), 200),
   );

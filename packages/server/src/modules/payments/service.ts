@@ -1,5 +1,7 @@
 import type {
   Customer,
+  Dispute,
+  DisputeListQuery,
   Payment,
   PaymentAttempt,
   PaymentChannel,
@@ -19,6 +21,7 @@ import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type Adapters, adaptersOf } from "./adapters.js";
 import { type BuyerDetails, buyerOf } from "./buyer.js";
+import { getDispute, listDisputes } from "./disputes.js";
 import { paymentMethodsService } from "./methods.js";
 import { type ChargeOutcome, isFinal, type NewAttempt, type Routing, toPayment, withOutcome } from "./model.js";
 import {
@@ -421,6 +424,9 @@ export function paymentsService(
     customerHasPayments: (d: Db, scope: Scope, customerId: string) => repo.customerHasPayments(d, scope, customerId),
     /** Pending for longer than `staleMs`, every tenant's: for the janitor's sweep, under system access. */
     stalePending: (wallNow: Date, staleMs: number, limit: number) => repo.listStalePending(db, wallNow, staleMs, limit),
+
+    getDispute: (scope: Scope, id: string): Promise<Dispute> => getDispute(db, scope, id),
+    listDisputes: (scope: Scope, query: DisputeListQuery): Promise<Page<Dispute>> => listDisputes(db, scope, query),
 
     async list(scope: Scope, query: PaymentListQuery): Promise<Page<Payment>> {
       const result = await repo.pagePayments(db, scope, query, {

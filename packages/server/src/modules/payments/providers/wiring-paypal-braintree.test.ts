@@ -68,5 +68,11 @@ describe("paypal and braintree in the default provider list", () => {
     expect(await first.json()).toMatchObject({ received: 1, duplicates: 0 });
     // Braintree redelivers the same notification: the inbox recognises it.
     expect(await (await post()).json()).toMatchObject({ duplicates: 1 });
+    // Applied by the inbox job: the payment is settled once, with one payment.settled event.
+    await ctx.services.worker.drain();
+    const settled = (await acme.api("GET", `/v1/payments/${sub.latest_payment.id}`)).body;
+    expect(settled).toMatchObject({ status: "succeeded", settled_at: expect.any(String) });
+    const events = (await acme.api("GET", `/v1/events?object_id=${sub.latest_payment.id}`)).body.data;
+    expect(events.filter((e: { type: string }) => e.type === "payment.settled")).toHaveLength(1);
   });
 });
