@@ -30,7 +30,7 @@ export function sampleDocument(d: FiscalDriver, kind: "invoice" | "credit_note" 
   const tax = decideTax({
     seller: { country: d.seller.country ?? "DE", vatId: d.seller.vat_id },
     buyer: { country: d.buyer.country, business: d.buyer.business, vatId: d.buyer.vat_id },
-    rateClass: "standard",
+    taxCode: "electronic_service",
   });
   const totals = computeTotals(
     [
@@ -74,7 +74,8 @@ export function sampleDocument(d: FiscalDriver, kind: "invoice" | "credit_note" 
     fiscal: { provider: d.provider.name, status: "pending" as const, reference: null, reason: null, attempts: 0 },
     created_at: "2026-03-01T10:00:00.000Z",
   };
-  if (kind === "invoice") return { ...base, object: "invoice", type_code: 380, credited_amount: 0 } satisfies Invoice;
+  if (kind === "invoice")
+    return { ...base, object: "invoice", type_code: 380, credited_amount: 0, cancelled_at: null } satisfies Invoice;
   return {
     ...base,
     object: "credit_note",
