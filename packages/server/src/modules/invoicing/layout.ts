@@ -38,6 +38,7 @@ export function layoutOf(doc: Invoice | CreditNote): DocumentLayout {
       `Number: ${doc.number}`,
       `Date: ${doc.issue_date}`,
       ...(doc.object === "credit_note" ? [`Credits invoice: ${doc.invoice_number}`] : []),
+      ...(doc.object === "invoice" && doc.cancelled_at ? [`Cancelled on ${doc.cancelled_at.slice(0, 10)}`] : []),
     ],
     seller: partyLines(doc.seller),
     buyer: partyLines(doc.buyer),

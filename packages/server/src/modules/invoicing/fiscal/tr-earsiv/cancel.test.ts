@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog, newCustomer } from "../../../../../test/billing-setup.js";
+import { pdfText } from "../../../../../test/en16931.js";
 import type { Json } from "../../../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../../../test/harness.js";
 import { type FakeNilvera, startFakeNilvera } from "./fake-nilvera.js";
@@ -77,11 +78,12 @@ describe("tr-earsiv: cancelling an invoice (e-Arşiv iptal) through POST /v1/inv
     expect(again.status).toBe(200);
     expect(again.body.cancelled_at).toBe(res.body.cancelled_at);
     expect(await eventsOf(inv.id)).toEqual(["invoice.cancelled", "invoice.fiscalized", "invoice.issued"]);
-    // The human-readable copy says so.
-    const html = await ctx.app.request(`/v1/invoices/${inv.id}.html`, {
-      headers: { authorization: `Bearer ${acme.keys.development}`, "x-tn": acme.slug },
-    });
-    expect(await html.text()).toContain(">Cancelled<");
+    // The human-readable copies say so.
+    const headers = { authorization: `Bearer ${acme.keys.development}`, "x-tn": acme.slug };
+    const stamp = `Cancelled on ${res.body.cancelled_at.slice(0, 10)}`;
+    expect(await (await ctx.app.request(`/v1/invoices/${inv.id}.html`, { headers })).text()).toContain(stamp);
+    const pdf = new Uint8Array(await (await ctx.app.request(`/v1/invoices/${inv.id}.pdf`, { headers })).arrayBuffer());
+    expect(pdfText(pdf)).toContain(stamp);
     // A refund of the charge now: the cancelled invoice is not returned with IADE.
     expect((await acme.api("POST", `/v1/payments/${inv.payment}/refund`, {})).status).toBe(200);
     await ctx.services.worker.drain();
