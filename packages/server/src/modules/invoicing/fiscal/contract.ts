@@ -125,6 +125,23 @@ export function testFiscalProvider(
       expect(["accepted", "submitted"]).toContain((await d.provider.submit(d.ctx, doc)).status);
     });
 
+    it("cancels an accepted invoice if it cancels at all, within a declared period", async () => {
+      const d = await driver();
+      if (!d.provider.cancel) {
+        // No cancellation, no period: the cancel route refuses its invoices (refunds credit them).
+        expect(d.provider.cancelWithinDays).toBeUndefined();
+        return;
+      }
+      expect(d.provider.cancelWithinDays).toBeGreaterThan(0);
+      const doc = sampleDocument(d);
+      const first = await d.provider.submit(d.ctx, doc);
+      const accepted = await finalOutcome(d, doc);
+      expect(accepted.status).toBe("accepted");
+      const reference =
+        (accepted.status === "accepted" && accepted.reference) || ("reference" in first && first.reference) || "";
+      expect(await d.provider.cancel(d.ctx, doc, reference)).toEqual({ status: "cancelled" });
+    });
+
     // `ubl` has no authority that could refuse: skipped there, visibly.
     it.skipIf(!capabilities.refusals)("reports a refusal as data with the provider's code and reason", async () => {
       const d = await driver();
