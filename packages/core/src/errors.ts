@@ -53,6 +53,21 @@ export const ERROR_CODES = {
     status: 410,
     title: "The export archive is not available (not ready, downloaded or expired)",
   },
+  INVOICE_NOT_CANCELLABLE: {
+    status: 409,
+    title:
+      "The invoice cannot be cancelled under its fiscal regime or in its state (refund it instead: a credit note follows)",
+  },
+  INVOICE_CANCELLATION_PERIOD_ENDED: {
+    status: 409,
+    title: "The period in which the fiscal regime allows cancelling this invoice has ended (refund it instead)",
+  },
+  LEGAL_ENTITY_REQUIRED: {
+    status: 409,
+    title: "The storefront has no legal entity: set it first (PUT /v1/storefronts/{id}/legal-entity)",
+  },
+  FISCAL_PROVIDER_REFUSED: { status: 422, title: "The fiscal provider refused the request" },
+  FISCAL_PROVIDER_UNAVAILABLE: { status: 502, title: "The fiscal provider could not be reached or failed" },
   INTERNAL: { status: 500, title: "Internal server error" },
   UNAVAILABLE: { status: 503, title: "Service unavailable" },
   PRICE_CHANGE_NOT_AWAITING_CONSENT: {

@@ -38,6 +38,7 @@ export const EVENT_TYPES = [
   "invoice.issued",
   "invoice.fiscalized",
   "invoice.fiscalization_failed",
+  "invoice.cancelled",
   "credit_note.issued",
   "entitlements.changed",
   "grant.created",

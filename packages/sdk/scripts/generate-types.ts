@@ -162,6 +162,8 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["Invoice", core.Invoice, "output"],
   ["CreditNote", core.CreditNote, "output"],
   ["InvoiceListParams", core.InvoiceListQuery, "input"],
+  ["InvoiceBackfillInput", core.InvoiceBackfillInput, "input"],
+  ["InvoiceBackfill", core.InvoiceBackfill, "output"],
   ["MetricsHistoryParams", core.MetricsHistoryQuery, "input"],
   ["TrialPolicy", core.TrialPolicy, "output"],
   ["UpdateTrialPolicyInput", core.UpdateTrialPolicy, "input"],
@@ -248,6 +250,14 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   InvoiceListParams: [
     "Filters of `invoices.list` and `creditNotes.list`.",
     'await tessera.invoices.list({ customer: "cus_123" });',
+  ],
+  InvoiceBackfillInput: [
+    "Which storefront's uninvoiced charges to invoice, from when, how many per call.",
+    'const input: InvoiceBackfillInput = { storefront: "web", since: "2026-01-01T00:00:00Z", dry_run: true };',
+  ],
+  InvoiceBackfill: [
+    "What one backfill call took and issued.",
+    'const { invoices, has_more }: InvoiceBackfill = await tessera.invoices.backfill({ storefront: "web" });',
   ],
   TenantPlan: [
     "A tenant's plan, which sets its rate limits.",

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakePayPal } from "../../server/src/modules/channels/paypal/fake-paypal.js";
 import { startFakeAggregator } from "../../server/src/modules/channels/telecom/fake-aggregator.js";
 import { signSandboxWebhook } from "../../server/src/modules/payments/providers/sandbox-webhooks.js";
+import { startFakeNilvera } from "../../server/src/modules/invoicing/fiscal/tr-earsiv/fake-nilvera.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../server/test/harness.js";
 import { memoryChannel, signMemory } from "../../server/test/memory-channel.js";
 import { type Receiver, startReceiver } from "../../server/test/webhook-receiver.js";
@@ -473,6 +474,13 @@ describe("Tessera API client: every endpoint of the server", () => {
     const all: string[] = [];
     for await (const i of tessera.invoices.all({ customer: ada.id })) all.push(i.id);
     expect(all).toContain(invoice!.id);
+    expect(await tessera.invoices.retrieveHtml(invoice!.id)).toContain(invoice!.number);
+    expect(await tessera.creditNotes.retrieveHtml(note.id)).toContain(note.number);
+    // Charges from before the legal entity: the worker had not fed Ada's to invoicing before it was
+    // set, so all are invoiced already and a backfill finds nothing (server: backfill.test.ts).
+    const preview = await tessera.invoices.backfill({ storefront: "web", dry_run: true });
+    expect(preview).toMatchObject({ object: "invoice_backfill", dry_run: true, payments: [], has_more: false });
+    expect((await tessera.invoices.backfill({ storefront: "web" })).invoices).toEqual([]);
     const paid: string[] = [];
     for await (const p of tessera.payments.all({ customer: ada.id, status: "succeeded", limit: 1 })) paid.push(p.kind);
     expect(paid.length).toBeGreaterThanOrEqual(3);
@@ -836,6 +844,44 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect((await tessera.trials.retrievePolicy(web.id)).lookback_days).toBe(365);
     const [price] = (await tessera.bundles.retrieve("pro")).prices;
     expect(typeof (await tessera.trials.eligibility(ada.id, { price: price!.id })).eligible).toBe("boolean");
+    // e-Arşiv cancellation, on a Turkish storefront sending through a local Nilvera.
+    const nilvera = await startFakeNilvera();
+    try {
+      await tessera.storefronts.create({
+        key: "tr",
+        name: "TR shop",
+        type: "web",
+        bundles: ["pro"],
+        payment_providers: [{ name: "sandbox" }],
+        fiscal_provider: {
+          name: "tr-earsiv",
+          config: { base_url: nilvera.url },
+          credentials: { api_key: nilvera.apiKey },
+        },
+      });
+      await tessera.legalEntities.set("tr", {
+        legal_name: "Tessera Yazılım A.Ş.",
+        address: { line1: "Büyükdere Cd. 1", city: "İstanbul", country: "TR" },
+        tax_number: "1234567890",
+        tax_office: "Zincirlikuyu",
+        invoice_series: "TES",
+        credit_note_series: "TSI",
+      });
+      const ayse = await tessera.customers.create({ storefront: "tr", external_id: "user-tr-1" });
+      const trSub = await tessera.subscriptions.create({
+        customer: ayse.id,
+        price: (await tessera.bundles.retrieve("pro")).prices[0]!.id,
+        payment_method: "pm_sandbox_ok",
+      });
+      await ctx.services.worker.drain();
+      const [arsiv] = (await tessera.invoices.list({ subscription: trSub.id })).data;
+      nilvera.decide(arsiv!.uuid, "succeed");
+      ctx.clock.advance(61_000);
+      await ctx.services.worker.drain();
+      expect((await tessera.invoices.cancel(arsiv!.id)).fiscal.status).toBe("cancelled");
+    } finally {
+      await nilvera.close();
+    }
     const hold = await tessera.safeMode.enter({ provider: "sandbox", reason: "SDK test" });
     expect((await tessera.safeMode.list()).data.map((h) => h.id)).toContain(hold.id);
     await tessera.safeMode.exit(hold.id);

@@ -69,8 +69,24 @@ async function seedDemoCatalog(services: Services, scope: Scope) {
     name: "Pro",
     entitlements: [{ key: "export-pdf" }, { key: "support", level: "priority" }, { key: "api-calls", limit: 10_000 }],
     prices: [
-      { currency: "EUR", amount: 999, interval: "month", interval_count: 1, trial_days: 14, nickname: "Monthly" },
-      { currency: "EUR", amount: 9990, interval: "year", interval_count: 1, trial_days: 0, nickname: "Yearly" },
+      {
+        currency: "EUR",
+        amount: 999,
+        interval: "month",
+        interval_count: 1,
+        trial_days: 14,
+        nickname: "Monthly",
+        tax_code: "electronic_service",
+      },
+      {
+        currency: "EUR",
+        amount: 9990,
+        interval: "year",
+        interval_count: 1,
+        trial_days: 0,
+        nickname: "Yearly",
+        tax_code: "electronic_service",
+      },
     ],
   });
   await storefronts.createStorefront(scope, {

@@ -117,6 +117,7 @@ export function createServices(
     customers,
     subscriptions,
     catalog,
+    payments,
     events,
     jobs,
     // `ubl` is built in; tr-earsiv talks to its integrator with the process's fetch.

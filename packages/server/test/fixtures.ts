@@ -384,6 +384,7 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
     legal_name: "Intruder",
     address: { line1: "Weg 1", city: "Berlin", country: "DE" },
   }),
+  "POST /v1/invoices/backfill": (a) => ({ storefront: a("/v1/storefronts").id, dry_run: true }),
   "PUT /v1/customers/{id}/billing-details": () => ({
     name: "Intruder",
     address: { line1: "Weg 1", city: "Berlin", country: "DE" },

@@ -106,6 +106,20 @@ const PriceCurrency = Currency.refine(
   "is not an ISO 4217 currency code",
 );
 
+export const PriceTaxCode = z.enum(["electronic_service", "e_book"]).meta({
+  id: "PriceTaxCode",
+  description:
+    "What the price sells, for VAT: an electronically supplied service (standard rate) or an electronic book (the customer's country's e-book rate where it has a reduced one).",
+});
+export type PriceTaxCode = z.infer<typeof PriceTaxCode>;
+
+export const PriceTaxBehavior = z.enum(["inclusive", "exclusive"]).meta({
+  id: "PriceTaxBehavior",
+  description:
+    "Whether the amount includes tax (inclusive: what the customer pays) or is net (exclusive: tax is added on top).",
+});
+export type PriceTaxBehavior = z.infer<typeof PriceTaxBehavior>;
+
 export const CreatePrice = z
   .object({
     currency: PriceCurrency,
@@ -122,6 +136,10 @@ export const CreatePrice = z
       .optional()
       .meta({ description: "Fixed term: the subscription expires after this many periods." }),
     nickname: z.string().max(200).optional(),
+    tax_code: PriceTaxCode.default("electronic_service"),
+    tax_behavior: PriceTaxBehavior.nullable()
+      .optional()
+      .meta({ description: "Omitted or null: the storefront legal entity's prices_include_tax decides." }),
   })
   .strict()
   .meta({ id: "CreatePrice" });
@@ -139,6 +157,8 @@ export const Price = z
     trial_days: z.number().int(),
     term_count: z.number().int().nullable(),
     nickname: z.string().nullable(),
+    tax_code: PriceTaxCode,
+    tax_behavior: PriceTaxBehavior.nullable(),
     status: CatalogStatus,
     created_at: Timestamp,
   })
@@ -163,6 +183,8 @@ export const UpdatePrice = z
     interval_count: immutable,
     trial_days: immutable,
     term_count: immutable,
+    tax_code: immutable,
+    tax_behavior: immutable,
   })
   .strict()
   .meta({ id: "UpdatePrice" });

@@ -9,9 +9,9 @@ export const TaxCategory = z.enum(["S", "Z", "E", "AE", "G", "O"]).meta({
 });
 export type TaxCategory = z.infer<typeof TaxCategory>;
 
-export const FiscalStatus = z.enum(["none", "pending", "submitted", "accepted", "rejected"]).meta({
+export const FiscalStatus = z.enum(["none", "pending", "submitted", "accepted", "rejected", "cancelled"]).meta({
   description:
-    "none: the storefront has no fiscal provider. pending → submitted → accepted | rejected at the fiscal provider.",
+    "none: the storefront has no fiscal provider. pending → submitted → accepted | rejected at the fiscal provider; accepted → cancelled where the regime allows it (e-Arşiv iptal, POST /v1/invoices/{id}/cancel).",
 });
 export type FiscalStatus = z.infer<typeof FiscalStatus>;
 
@@ -27,6 +27,10 @@ export const TaxDecision = z
     inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     category: TaxCategory,
     rate: z.string().meta({ description: "Percent as a decimal string (19, 5.5, 0)." }),
+    rate_class: z.enum(["standard", "e_book"]).nullable().optional().meta({
+      description:
+        "Which rate of the taxing country was applied: its standard rate or its e-book rate (from the price's tax_code); null when no VAT is charged (AE, G, O).",
+    }),
     note: z.string().nullable(),
   })
   .meta({ id: "TaxDecision" });
@@ -101,7 +105,9 @@ const documentFields = {
   tax_subtotals: z.array(TaxSubtotal),
   net_total: z.number().int(),
   tax_total: z.number().int(),
-  rounding_amount: z.number().int().meta({ description: "EN 16931 BT-114: the gross price is kept to the cent." }),
+  rounding_amount: z.number().int().meta({
+    description: "EN 16931 BT-114. 0 on documents issued since tax-inclusive totals split the gross exactly.",
+  }),
   total: z.number().int().meta({ description: "What is payable: net + tax + rounding." }),
   amount_paid: z.number().int().meta({ description: "EN 16931 BT-113: what the payment captured." }),
   amount_due: z.number().int().meta({ description: "total − amount_paid (0 when the charge paid it all)." }),
@@ -118,6 +124,9 @@ export const Invoice = z
     object: z.literal("invoice"),
     type_code: z.literal(380),
     credited_amount: z.number().int(),
+    cancelled_at: Timestamp.nullable().meta({
+      description: "When the invoice was cancelled with its fiscal provider (e-Arşiv iptal); null while it stands.",
+    }),
   })
   .meta({ id: "Invoice" });
 export type Invoice = z.infer<typeof Invoice>;
@@ -140,3 +149,33 @@ export const InvoiceListQuery = ListQuery.extend({
   storefront: z.string().min(1).optional(),
 });
 export type InvoiceListQuery = z.infer<typeof InvoiceListQuery>;
+
+export const InvoiceBackfillInput = z
+  .object({
+    storefront: z.string().min(1).meta({ description: "The storefront (id or key) whose charges to invoice." }),
+    since: Timestamp.optional().meta({
+      description: "Only charges created at or after this instant (e.g. when invoicing elsewhere stopped).",
+    }),
+    limit: z.number().int().min(1).max(200).default(50).meta({ description: "Charges per call, oldest first." }),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .meta({ description: "List the charges that would be invoiced; issue nothing." }),
+  })
+  .strict()
+  .meta({ id: "InvoiceBackfillInput" });
+export type InvoiceBackfillInput = z.infer<typeof InvoiceBackfillInput>;
+
+export const InvoiceBackfill = z
+  .object({
+    object: z.literal("invoice_backfill"),
+    storefront: z.string(),
+    dry_run: z.boolean(),
+    payments: z
+      .array(z.string())
+      .meta({ description: "The captured charges without an invoice taken in this call, oldest first." }),
+    invoices: z.array(z.string()).meta({ description: "The invoices issued for them (empty on a dry run)." }),
+    has_more: z.boolean().meta({ description: "More such charges remain: call again." }),
+  })
+  .meta({ id: "InvoiceBackfill" });
+export type InvoiceBackfill = z.infer<typeof InvoiceBackfill>;

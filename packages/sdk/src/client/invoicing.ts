@@ -3,6 +3,8 @@ import type {
   BillingDetailsInput,
   CreditNote,
   Invoice,
+  InvoiceBackfill,
+  InvoiceBackfillInput,
   InvoiceListParams,
   LegalEntity,
   LegalEntityInput,
@@ -61,6 +63,38 @@ export class InvoicesApi extends Namespace {
   retrievePdf(id: string, options?: RequestOptions): Promise<Uint8Array> {
     return this.call("GET", `/v1/invoices/${seg(id)}.pdf`, { ...options, as: "bytes" });
   }
+
+  /**
+   * The invoice as a self-contained HTML page (the same content as the PDF).
+   *
+   * @example
+   * const html = await tessera.invoices.retrieveHtml("inv_123");
+   */
+  retrieveHtml(id: string, options?: RequestOptions): Promise<string> {
+    return this.call("GET", `/v1/invoices/${seg(id)}.html`, { ...options, as: "text" });
+  }
+
+  /**
+   * Cancels an invoice with its fiscal provider where the regime allows it (e-Arşiv iptal, within
+   * 7 days); elsewhere the answer is 409 INVOICE_NOT_CANCELLABLE and a refund credits it instead.
+   *
+   * @example
+   * const cancelled = await tessera.invoices.cancel("inv_123");
+   */
+  cancel(id: string, options?: RequestOptions): Promise<Invoice> {
+    return this.call("POST", `/v1/invoices/${seg(id)}/cancel`, options);
+  }
+
+  /**
+   * Invoices a storefront's charges captured before it had a legal entity, oldest first; call
+   * again while `has_more`. `dry_run` lists them without issuing.
+   *
+   * @example
+   * const { invoices, has_more } = await tessera.invoices.backfill({ storefront: "web", since: "2026-01-01T00:00:00Z" });
+   */
+  backfill(input: InvoiceBackfillInput, options?: RequestOptions): Promise<InvoiceBackfill> {
+    return this.call("POST", "/v1/invoices/backfill", { ...options, json: input });
+  }
 }
 
 /** Credit notes, one per refund (`tessera.creditNotes`). */
@@ -113,6 +147,16 @@ export class CreditNotesApi extends Namespace {
    */
   retrievePdf(id: string, options?: RequestOptions): Promise<Uint8Array> {
     return this.call("GET", `/v1/credit-notes/${seg(id)}.pdf`, { ...options, as: "bytes" });
+  }
+
+  /**
+   * The credit note as a self-contained HTML page.
+   *
+   * @example
+   * const html = await tessera.creditNotes.retrieveHtml("cn_123");
+   */
+  retrieveHtml(id: string, options?: RequestOptions): Promise<string> {
+    return this.call("GET", `/v1/credit-notes/${seg(id)}.html`, { ...options, as: "text" });
   }
 }
 

@@ -220,6 +220,8 @@ export type Price = {
   trial_days: number;
   term_count: number | null;
   nickname: string | null;
+  tax_code: "electronic_service" | "e_book";
+  tax_behavior: ("inclusive" | "exclusive") | null;
   status: "active" | "archived";
   /** ISO-8601 UTC time */
   created_at: string;
@@ -241,6 +243,9 @@ export type CreatePriceInput = {
   /** Fixed term: the subscription expires after this many periods. */
   term_count?: number | null;
   nickname?: string;
+  tax_code?: "electronic_service" | "e_book";
+  /** Omitted or null: the storefront legal entity's prices_include_tax decides. */
+  tax_behavior?: ("inclusive" | "exclusive") | null;
 };
 
 /**
@@ -264,6 +269,10 @@ export type UpdatePriceInput = {
   trial_days?: unknown;
   /** Immutable: refused if sent. */
   term_count?: unknown;
+  /** Immutable: refused if sent. */
+  tax_code?: unknown;
+  /** Immutable: refused if sent. */
+  tax_behavior?: unknown;
 };
 
 /**
@@ -1151,6 +1160,7 @@ export type Event = {
     | "invoice.issued"
     | "invoice.fiscalized"
     | "invoice.fiscalization_failed"
+    | "invoice.cancelled"
     | "credit_note.issued"
     | "entitlements.changed"
     | "grant.created"
@@ -2975,6 +2985,8 @@ export type TaxDecision = {
   category: "S" | "Z" | "E" | "AE" | "G" | "O";
   /** Percent as a decimal string (19, 5.5, 0). */
   rate: string;
+  /** Which rate of the taxing country was applied: its standard rate or its e-book rate (from the price's tax_code); null when no VAT is charged (AE, G, O). */
+  rate_class?: ("standard" | "e_book") | null;
   note: string | null;
 };
 
@@ -3044,8 +3056,8 @@ export type InvoiceParty = {
  */
 export type FiscalState = {
   provider: string | null;
-  /** none: the storefront has no fiscal provider. pending → submitted → accepted | rejected at the fiscal provider. */
-  status: "none" | "pending" | "submitted" | "accepted" | "rejected";
+  /** none: the storefront has no fiscal provider. pending → submitted → accepted | rejected at the fiscal provider; accepted → cancelled where the regime allows it (e-Arşiv iptal, POST /v1/invoices/{id}/cancel). */
+  status: "none" | "pending" | "submitted" | "accepted" | "rejected" | "cancelled";
   /** The provider's id for the document (e-Arşiv: ETTN). */
   reference: string | null;
   /** Why the provider rejected it, in its words. */
@@ -3078,7 +3090,7 @@ export type Invoice = {
   tax_subtotals: TaxSubtotal[];
   net_total: number;
   tax_total: number;
-  /** EN 16931 BT-114: the gross price is kept to the cent. */
+  /** EN 16931 BT-114. 0 on documents issued since tax-inclusive totals split the gross exactly. */
   rounding_amount: number;
   /** What is payable: net + tax + rounding. */
   total: number;
@@ -3095,6 +3107,8 @@ export type Invoice = {
   object: "invoice";
   type_code: 380;
   credited_amount: number;
+  /** When the invoice was cancelled with its fiscal provider (e-Arşiv iptal); null while it stands. */
+  cancelled_at: string | null;
 };
 
 /**
@@ -3122,7 +3136,7 @@ export type CreditNote = {
   tax_subtotals: TaxSubtotal[];
   net_total: number;
   tax_total: number;
-  /** EN 16931 BT-114: the gross price is kept to the cent. */
+  /** EN 16931 BT-114. 0 on documents issued since tax-inclusive totals split the gross exactly. */
   rounding_amount: number;
   /** What is payable: net + tax + rounding. */
   total: number;
@@ -3158,6 +3172,41 @@ export type InvoiceListParams = {
   subscription?: string;
   payment?: string;
   storefront?: string;
+};
+
+/**
+ * Which storefront's uninvoiced charges to invoice, from when, how many per call.
+ *
+ * @example
+ * const input: InvoiceBackfillInput = { storefront: "web", since: "2026-01-01T00:00:00Z", dry_run: true };
+ */
+export type InvoiceBackfillInput = {
+  /** The storefront (id or key) whose charges to invoice. */
+  storefront: string;
+  /** Only charges created at or after this instant (e.g. when invoicing elsewhere stopped). */
+  since?: string;
+  /** Charges per call, oldest first. */
+  limit?: number;
+  /** List the charges that would be invoiced; issue nothing. */
+  dry_run?: boolean;
+};
+
+/**
+ * What one backfill call took and issued.
+ *
+ * @example
+ * const { invoices, has_more }: InvoiceBackfill = await tessera.invoices.backfill({ storefront: "web" });
+ */
+export type InvoiceBackfill = {
+  object: "invoice_backfill";
+  storefront: string;
+  dry_run: boolean;
+  /** The captured charges without an invoice taken in this call, oldest first. */
+  payments: string[];
+  /** The invoices issued for them (empty on a dry run). */
+  invoices: string[];
+  /** More such charges remain: call again. */
+  has_more: boolean;
 };
 
 /**

@@ -33,6 +33,8 @@ import * as paymentsPendingIndex from "./migrations/2026-12-05-300-payments-pend
 import * as paymentSettled from "./migrations/2026-12-05-301-payment-settled.js";
 import * as priceChanges from "./migrations/2026-12-05-400-price-changes.js";
 import * as subscriptionsPriceIndex from "./migrations/2026-12-05-440-subscriptions-price-index.js";
+import * as priceTax from "./migrations/2026-12-05-360-price-tax.js";
+import * as invoiceCancellation from "./migrations/2026-12-05-361-invoice-cancellation.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -74,6 +76,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-05-301-payment-settled": paymentSettled,
   "2026-12-05-400-price-changes": priceChanges,
   "2026-12-05-440-subscriptions-price-index": subscriptionsPriceIndex,
+  "2026-12-05-360-price-tax": priceTax,
+  "2026-12-05-361-invoice-cancellation": invoiceCancellation,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -209,6 +209,10 @@ export interface PricesTable {
   trial_days: number;
   term_count: number | null;
   nickname: string | null;
+  /** What the price sells, for VAT (invoicing's tax engine picks the rate by it). */
+  tax_code: "electronic_service" | "e_book";
+  /** null: the storefront legal entity's prices_include_tax decides. */
+  tax_behavior: "inclusive" | "exclusive" | null;
   status: CatalogStatus;
   created_at: string;
 }
@@ -936,7 +940,9 @@ export interface InvoicesTable {
   /** JSON: lines, tax subtotals, seller, buyer, notes (the document as issued). */
   document: string;
   fiscal_provider: string | null;
-  fiscal_status: "none" | "pending" | "submitted" | "accepted" | "rejected";
+  fiscal_status: "none" | "pending" | "submitted" | "accepted" | "rejected" | "cancelled";
+  /** When the invoice was cancelled with its fiscal provider (e-Arşiv iptal); null while it stands. */
+  cancelled_at: string | null;
   fiscal_reference: string | null;
   fiscal_reason: string | null;
   fiscal_attempts: number;

@@ -48,6 +48,8 @@ describe("prices API", () => {
       trial_days: 14,
       term_count: 4,
       nickname: "quarterly",
+      tax_code: "electronic_service",
+      tax_behavior: null,
       status: "active",
       created_at: "2026-01-01T00:00:00.000Z",
     });

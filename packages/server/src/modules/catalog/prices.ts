@@ -15,6 +15,8 @@ export function toPrice(row: PriceRow): Price {
     trial_days: row.trial_days,
     term_count: row.term_count,
     nickname: row.nickname,
+    tax_code: row.tax_code,
+    tax_behavior: row.tax_behavior,
     status: row.status,
     created_at: row.created_at,
   };
@@ -33,6 +35,8 @@ export function newPriceRow(scope: Scope, bundleId: string, input: CreatePrice, 
     trial_days: input.trial_days,
     term_count: input.term_count ?? null,
     nickname: input.nickname ?? null,
+    tax_code: input.tax_code,
+    tax_behavior: input.tax_behavior ?? null,
     status: "active",
     created_at: now,
   };

@@ -5,11 +5,25 @@ import type { JobRegistry } from "../../jobs/registry.js";
 import { isoNow } from "../../lib/clock.js";
 import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
-import type { FiscalOutcome } from "./fiscal/port.js";
+import type { FiscalContext, FiscalOutcome } from "./fiscal/port.js";
 import type { FiscalProviderRegistry } from "./fiscal/registry.js";
 import { forEvent } from "./personal-data.js";
 import * as repo from "./repo.js";
 import { toDocument } from "./views.js";
+
+/** Where a storefront's fiscal provider is reached: its settings and decrypted credentials. */
+export async function fiscalContext(
+  storefronts: Pick<StorefrontsService, "requireStorefront" | "providerCredentials">,
+  scope: Scope,
+  storefrontId: string,
+  provider: string,
+): Promise<FiscalContext> {
+  const storefront = await storefronts.requireStorefront(scope, storefrontId);
+  return {
+    config: (storefront.fiscal_provider?.config ?? {}) as Record<string, string | number | boolean>,
+    credentials: await storefronts.providerCredentials(scope, storefrontId, provider, "fiscal"),
+  };
+}
 
 export const FISCALIZE_JOB = "invoicing.fiscalize";
 /** How long an authority that took a document is given before it is asked again. */
@@ -81,8 +95,7 @@ export function fiscalization(
     const { document } = payload as FiscalizePayload;
     const kind = document.startsWith("cn_") ? "credit_note" : "invoice";
     const row = await repo.findDocument(db, scope, kind, document);
-    if (!row || row.fiscal_status === "accepted" || row.fiscal_status === "rejected" || row.fiscal_status === "none")
-      return;
+    if (!row || (row.fiscal_status !== "pending" && row.fiscal_status !== "submitted")) return;
     const attempts = row.fiscal_attempts + 1;
     const provider = o.fiscal.find(row.fiscal_provider);
     if (!provider) {
@@ -90,11 +103,7 @@ export function fiscalization(
       await record(scope, row.id, { status: "rejected", code: "unknown_provider", reason }, attempts);
       return;
     }
-    const storefront = await o.storefronts.requireStorefront(scope, row.storefront_id);
-    const ctx = {
-      config: (storefront.fiscal_provider?.config ?? {}) as Record<string, string | number | boolean>,
-      credentials: await o.storefronts.providerCredentials(scope, row.storefront_id, provider.name, "fiscal"),
-    };
+    const ctx = await fiscalContext(o.storefronts, scope, row.storefront_id, provider.name);
     const doc = toDocument(row);
     const outcome =
       row.fiscal_status === "submitted" && provider.check && row.fiscal_reference

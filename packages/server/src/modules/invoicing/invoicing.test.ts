@@ -36,7 +36,7 @@ describe("invoicing: invoices and credit notes from payments", () => {
     };
   }
 
-  async function subscribeWith(details: Record<string, unknown> | null) {
+  async function subscribeWith(details: Record<string, unknown> | null, price = catalog.prices.monthly) {
     const customer = await newCustomer(acme.api, catalog.storefront);
     if (details) {
       const res = await acme.api("PUT", `/v1/customers/${customer}/billing-details`, details);
@@ -44,7 +44,7 @@ describe("invoicing: invoices and credit notes from payments", () => {
     }
     const sub = await acme.api("POST", "/v1/subscriptions", {
       customer,
-      price: catalog.prices.monthly,
+      price,
       payment_method: "pm_sandbox_ok",
     });
     expect(sub.status, JSON.stringify(sub.body)).toBe(201);
@@ -107,10 +107,14 @@ describe("invoicing: invoices and credit notes from payments", () => {
       amount_due: 0,
       fiscal: { provider: null, status: "none" },
     });
-    // 999 gross at 20 % (Austria): 833 net + 167 tax = 1000, so BT-114 rounds back to 9.99.
-    expect(inv.lines[0]).toMatchObject({ tax_category: "S", tax_rate: "20", net_amount: 833 });
-    expect(inv.lines[0].tax).toMatchObject({ rule: "oss_b2c", inputs: { buyer_country: "AT", seller_country: "DE" } });
-    expect(inv.net_total + inv.tax_total + inv.rounding_amount).toBe(999);
+    // 999 gross at 20 % (Austria) contains 167 of VAT (999 × 20/120, rounded): 832 net + 167 = 999.
+    expect(inv.lines[0]).toMatchObject({ tax_category: "S", tax_rate: "20", net_amount: 832 });
+    expect(inv.lines[0].tax).toMatchObject({
+      rule: "oss_b2c",
+      rate_class: "standard",
+      inputs: { buyer_country: "AT", seller_country: "DE", tax_code: "electronic_service" },
+    });
+    expect([inv.net_total, inv.tax_total, inv.rounding_amount]).toEqual([832, 167, 0]);
     expect(inv.number).toMatch(/^INV-2026-\d{6}$/);
     const event = (await acme.api("GET", `/v1/events?object_id=${inv.id}`)).body.data;
     expect(event.map((e: Json) => e.type)).toEqual(["invoice.issued"]);
@@ -132,6 +136,81 @@ describe("invoicing: invoices and credit notes from payments", () => {
     expect(us.invoices[0].lines[0]).toMatchObject({ tax_category: "G", tax: { rule: "export" } });
     const home = await subscribeWith({ name: "Max", address: { line1: "Weg 1", city: "Berlin", country: "DE" } });
     expect(home.invoices[0].lines[0]).toMatchObject({ tax_category: "S", tax_rate: "19", tax: { rule: "domestic" } });
+  });
+
+  async function newPrice(body: Record<string, unknown>): Promise<string> {
+    const res = await acme.api("POST", `/v1/bundles/${catalog.bundles.pro}/prices`, {
+      currency: "EUR",
+      amount: 999,
+      interval: "month",
+      ...body,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.id;
+  }
+
+  it("taxes an e-book price at the customer's country's e-book rate where it has one, else the standard rate", async () => {
+    const ebook = await newPrice({ tax_code: "e_book", amount: 499 });
+    expect((await acme.api("GET", `/v1/prices/${ebook}`)).body).toMatchObject({
+      tax_code: "e_book",
+      tax_behavior: null,
+    });
+    const fr = await subscribeWith({ name: "Ada", address: { line1: "Rue 1", city: "Paris", country: "FR" } }, ebook);
+    expect(fr.invoices[0].lines[0]).toMatchObject({ tax_category: "S", tax_rate: "5.5", net_amount: 473 });
+    expect(fr.invoices[0].lines[0].tax).toMatchObject({
+      rule: "oss_b2c",
+      rate_class: "e_book",
+      inputs: { tax_code: "e_book", buyer_country: "FR" },
+    });
+    expect(fr.invoices[0].tax_total).toBe(26);
+    // Denmark has no reduced rate for e-books: standard 25 %, and the decision says so.
+    const dk = await subscribeWith({ name: "Bo", address: { line1: "Gade 1", city: "Aarhus", country: "DK" } }, ebook);
+    expect(dk.invoices[0].lines[0]).toMatchObject({ tax_rate: "25", tax: { rate_class: "standard" } });
+    // At home (Germany) the seller's e-book rate; reverse charge stays reverse charge.
+    const de = await subscribeWith({ name: "Max", address: { line1: "Weg 1", city: "Berlin", country: "DE" } }, ebook);
+    expect(de.invoices[0].lines[0]).toMatchObject({ tax_rate: "7", tax: { rule: "domestic", rate_class: "e_book" } });
+    const b2b = await subscribeWith(
+      {
+        type: "business",
+        name: "Ada SARL",
+        address: { line1: "Rue 1", city: "Paris", country: "FR" },
+        vat_id: "FR12345678901",
+      },
+      ebook,
+    );
+    expect(b2b.invoices[0].lines[0]).toMatchObject({ tax_category: "AE", tax_rate: "0", tax: { rate_class: null } });
+    // What a price sells is fixed with its amount.
+    const change = await acme.api("PATCH", `/v1/bundles/${catalog.bundles.pro}/prices/${ebook}`, {
+      tax_code: "electronic_service",
+    });
+    expect(change.status).toBe(400);
+    expect(await newPriceStatus({ tax_code: "press" })).toBe(400);
+  });
+
+  async function newPriceStatus(body: Record<string, unknown>): Promise<number> {
+    const res = await acme.api("POST", `/v1/bundles/${catalog.bundles.pro}/prices`, {
+      currency: "EUR",
+      amount: 999,
+      interval: "month",
+      ...body,
+    });
+    return res.status;
+  }
+
+  it("a tax-exclusive price is the net: tax is added on top, whatever the storefront's default", async () => {
+    const net = await newPrice({ tax_behavior: "exclusive", amount: 1000 });
+    const de = await subscribeWith({ name: "Max", address: { line1: "Weg 1", city: "Berlin", country: "DE" } }, net);
+    const inv = de.invoices[0];
+    expect(inv.lines[0]).toMatchObject({ net_amount: 1000, tax_rate: "19" });
+    expect([inv.net_total, inv.tax_total, inv.total, inv.rounding_amount]).toEqual([1000, 190, 1190, 0]);
+    // Billing charges the price's amount (docs/invoicing.md): the tax is still due.
+    expect([inv.amount_paid, inv.amount_due]).toEqual([1000, 190]);
+    // An explicitly inclusive price is read as gross even on a storefront whose default were net.
+    const gross = await newPrice({ tax_behavior: "inclusive", amount: 1190 });
+    const other = await subscribeWith({ name: "Eva", address: { line1: "Weg 2", city: "Bonn", country: "DE" } }, gross);
+    expect([other.invoices[0].net_total, other.invoices[0].tax_total, other.invoices[0].total]).toEqual([
+      1000, 190, 1190,
+    ]);
   });
 
   it("issues nothing twice when the payment event is delivered again", async () => {
@@ -216,6 +295,54 @@ describe("invoicing: invoices and credit notes from payments", () => {
     expect(Object.keys(results).sort()).toEqual(Object.keys(documents).sort());
     for (const [id, r] of Object.entries(results)) expect(r.fatal, `${id}:\n${documents[id]}`).toEqual([]);
   }, 120_000);
+
+  it("serves a self-contained, escaped HTML copy with the PDF's content, for invoices and credit notes", async () => {
+    const { invoices } = await subscribeWith({
+      name: `Ada <script>alert("x")</script> & Söhne`,
+      address: { line1: "Weg 1", city: "Berlin", country: "DE" },
+    });
+    const inv = invoices[0];
+    const page = await raw(`/v1/invoices/${inv.id}.html`);
+    expect(page.status).toBe(200);
+    expect(page.type).toBe("text/html; charset=utf-8");
+    const html = new TextDecoder().decode(page.bytes);
+    // Escaped, and nothing loaded from elsewhere.
+    expect(html).toContain("Ada &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Söhne");
+    expect(html).not.toMatch(/<script|<link|<img|src=|url\(/i);
+    // The same content as the PDF: every line of the PDF's text is on the page.
+    const pdf = pdfText((await raw(`/v1/invoices/${inv.id}.pdf`)).bytes);
+    const text = html
+      .replace(/<style>[^<]*<\/style>/, "")
+      .replace(/<[^>]+>/g, "\n")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, "&");
+    const pdfLines = pdf
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
+    expect(pdfLines.length).toBeGreaterThan(8);
+    for (const line of pdfLines) expect(text.replace(/\s+/g, " ")).toContain(line.replace(/\s+/g, " "));
+    expect(html).toContain(inv.number);
+    expect(html).toContain("Total: 9.99 EUR");
+    // Credit notes too; and a document of another kind or tenant is not found.
+    expect((await acme.api("POST", `/v1/payments/${inv.payment}/refund`, { amount: 100 })).status).toBe(200);
+    await ctx.services.worker.drain();
+    const [note] = (await acme.api("GET", `/v1/credit-notes?payment=${inv.payment}`)).body.data;
+    const notePage = new TextDecoder().decode((await raw(`/v1/credit-notes/${note.id}.html`)).bytes);
+    expect(notePage).toContain(`Credits invoice: ${inv.number}`);
+    expect((await raw(`/v1/credit-notes/${inv.id}.html`)).status).toBe(404);
+  });
+
+  it("refuses to cancel an invoice whose regime has no cancellation (EN 16931: refund it, a credit note follows)", async () => {
+    const { invoices } = await subscribeWith(null);
+    const res = await acme.api("POST", `/v1/invoices/${invoices[0].id}/cancel`);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("INVOICE_NOT_CANCELLABLE");
+    expect((await acme.api("POST", "/v1/invoices/inv_01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel")).status).toBe(404);
+  });
 
   it("with the ubl fiscal provider, a document is fiscalized by its job (pending → accepted, invoice.fiscalized)", async () => {
     const shop = await billingCatalog(acme.api);

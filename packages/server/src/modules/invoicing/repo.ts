@@ -113,3 +113,30 @@ export function pageDocuments(
   if (filter.storefrontId) q = q.where("storefront_id", "=", filter.storefrontId);
   return paginate(q, "id", page);
 }
+
+/**
+ * Captured charges of a storefront that have no invoice (captured before it had a legal entity),
+ * oldest first. Abandoned charges were never captured and are left out, as the consumer does.
+ */
+export function uninvoicedPayments(
+  db: Db,
+  scope: ScopeIds,
+  q: { storefrontId: string; since: string | undefined; limit: number },
+): Promise<Array<{ id: string }>> {
+  let query = db
+    .selectFrom("payments as p")
+    .leftJoin("invoices as i", (join) =>
+      join
+        .onRef("i.payment_id", "=", "p.id")
+        .onRef("i.environment_id", "=", "p.environment_id")
+        .on("i.kind", "=", "invoice"),
+    )
+    .select("p.id")
+    .where(inScope(scope, "p"))
+    .where("p.storefront_id", "=", q.storefrontId)
+    .where("p.status", "in", ["succeeded", "refunded"])
+    .where((eb) => eb.or([eb("p.failure_code", "is", null), eb("p.failure_code", "!=", "abandoned")]))
+    .where("i.id", "is", null);
+  if (q.since) query = query.where("p.created_at", ">=", q.since);
+  return query.orderBy("p.created_at").orderBy("p.id").limit(q.limit).execute();
+}

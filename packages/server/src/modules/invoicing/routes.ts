@@ -4,6 +4,8 @@ import {
   BillingDetailsInput,
   CreditNote,
   Invoice,
+  InvoiceBackfill,
+  InvoiceBackfillInput,
   InvoiceListQuery,
   LegalEntity,
   LegalEntityInput,
@@ -28,17 +30,22 @@ const pdf = (description: string) => ({
   content: { "application/pdf": { schema: z.string().meta({ format: "binary" }) } },
 });
 
+const html = (description: string) => ({
+  description,
+  content: { "text/html": { schema: z.string().meta({ description: "A self-contained HTML page" }) } },
+});
+
 type Kind = "invoice" | "credit_note";
 
 /**
- * `GET …/{id}`, `…/{id}.xml` and `…/{id}.pdf` are one route to Hono (its router reads `:id.xml`
- * as a parameter named `id.xml`), so the `{id}` handler serves all three by suffix; the suffixed
+ * `GET …/{id}`, `…/{id}.xml`, `…/{id}.pdf` and `…/{id}.html` are one route to Hono (its router reads `:id.xml`
+ * as a parameter named `id.xml`), so the `{id}` handler serves all four by suffix; the suffixed
  * operations are declared for the OpenAPI document and this suite's checks.
  */
 async function serve(c: Context<AppEnv>, kind: Kind, raw: string) {
   const services = c.get("services");
   const scope = scopeOf(c);
-  const match = /^(.+)\.(xml|pdf)$/.exec(raw);
+  const match = /^(.+)\.(xml|pdf|html)$/.exec(raw);
   if (!match) {
     const doc =
       kind === "invoice"
@@ -46,10 +53,18 @@ async function serve(c: Context<AppEnv>, kind: Kind, raw: string) {
         : await services.invoicing.getCreditNote(scope, raw);
     return c.json(doc, 200);
   }
-  const [, id, format] = match as unknown as [string, string, "xml" | "pdf"];
+  const [, id, format] = match as unknown as [string, string, "xml" | "pdf" | "html"];
   if (format === "xml") {
     const rendered = await services.invoicing.renderXml(scope, kind, id);
     return c.body(rendered.body, 200, { "content-type": `${rendered.contentType}; charset=utf-8` });
+  }
+  if (format === "html") {
+    const page = await services.invoicing.renderHtml(scope, kind, id);
+    // The page loads nothing: a strict policy keeps any text in it from ever running.
+    return c.body(page, 200, {
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+    });
   }
   const bytes = await services.invoicing.renderPdf(scope, kind, id);
   return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/pdf" });
@@ -109,6 +124,17 @@ function documentRoutes(kind: Kind, base: string, schema: typeof Invoice | typeo
         responses: { 200: pdf(`The ${label} as PDF`) },
       }),
       (c) => serve(c, kind, `${c.req.param("id.pdf" as "id")}.pdf`) as never,
+    )
+    .openapi(
+      tenantRoute("invoices:read", {
+        method: "get",
+        path: `${base}/{id}.html`,
+        tags,
+        summary: `Get a ${label} as a self-contained HTML page (the same content as the PDF)`,
+        request: { params: IdParam },
+        responses: { 200: html(`The ${label} as HTML`) },
+      }),
+      (c) => serve(c, kind, `${c.req.param("id.html" as "id")}.html`) as never,
     );
 }
 
@@ -166,6 +192,30 @@ export const invoicingRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(BillingDetails, "The billing details") },
     }),
     async (c) => c.json(await c.get("services").invoicing.getBillingDetails(scopeOf(c), c.req.valid("param").id), 200),
+  )
+  .openapi(
+    tenantRoute("invoices:write", {
+      method: "post",
+      path: "/v1/invoices/{id}/cancel",
+      tags,
+      summary:
+        "Cancel an invoice with its fiscal provider where the regime allows it (e-Arşiv iptal, within 7 days); elsewhere refund the payment",
+      request: { params: IdParam },
+      responses: { 200: json(Invoice, "The cancelled invoice") },
+    }),
+    async (c) => c.json(await c.get("services").invoicing.cancelInvoice(scopeOf(c), c.req.valid("param").id), 200),
+  )
+  .openapi(
+    tenantRoute("invoices:write", {
+      method: "post",
+      path: "/v1/invoices/backfill",
+      tags,
+      summary:
+        "Invoice a storefront's charges captured before it had a legal entity (oldest first, in batches; dry_run lists them)",
+      request: { body: jsonBody(InvoiceBackfillInput) },
+      responses: { 200: json(InvoiceBackfill, "What this call took and issued") },
+    }),
+    async (c) => c.json(await c.get("services").invoicing.backfillInvoices(scopeOf(c), c.req.valid("json")), 200),
   )
   .route("/", documentRoutes("invoice", "/v1/invoices", Invoice, "Invoice"))
   .route("/", documentRoutes("credit_note", "/v1/credit-notes", CreditNote, "CreditNote"));

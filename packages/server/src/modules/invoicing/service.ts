@@ -19,10 +19,14 @@ import { type Page, toPage } from "../../lib/pagination.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
 import type { EventsService } from "../events/service.js";
+import type { PaymentsService } from "../payments/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import type { SubscriptionsService } from "../subscriptions/service.js";
+import { backfill } from "./backfill.js";
+import { cancellation } from "./cancellation.js";
 import type { FiscalProviderRegistry } from "./fiscal/registry.js";
 import { fiscalization } from "./fiscalize.js";
+import { renderHtml } from "./html.js";
 import { buyerOf, type Draft, draftCreditNote, draftInvoice, type IssueContext, numbering } from "./issue.js";
 import { takeNumber } from "./numbering.js";
 import { renderPdf } from "./pdf.js";
@@ -49,6 +53,7 @@ export function invoicingService(
     customers: Pick<CustomersService, "requireCustomer">;
     subscriptions: Pick<SubscriptionsService, "get">;
     catalog: Pick<CatalogService, "getPrice">;
+    payments: Pick<PaymentsService, "get">;
     events: Pick<EventsService, "record">;
     jobs: JobRegistry;
     fiscal: FiscalProviderRegistry;
@@ -56,6 +61,7 @@ export function invoicingService(
 ) {
   const { db, clock } = deps;
   const fiscal = fiscalization(deps, o);
+  const cancelInvoice = cancellation(deps, o);
 
   async function requireDocument(scope: Scope, kind: Kind, id: string): Promise<InvoiceRow> {
     const row = await repo.findDocument(db, scope, kind, id);
@@ -148,6 +154,7 @@ export function invoicingService(
           fiscal_reference: null,
           fiscal_reason: null,
           fiscal_attempts: 0,
+          cancelled_at: null,
           created_at: now,
           updated_at: now,
         };
@@ -175,7 +182,8 @@ export function invoicingService(
     if (existing) return existing;
     const c = await issueContext(scope, payment);
     if (!c) return undefined;
-    await write(scope, c, { kind: "invoice", sourceKey, payment, draft: draftInvoice(c, payment) });
+    const issueDate = isoNow(scope.clock).slice(0, 10);
+    await write(scope, c, { kind: "invoice", sourceKey, payment, draft: draftInvoice(c, payment, issueDate) });
     return repo.findBySource(db, scope, sourceKey);
   }
 
@@ -188,7 +196,8 @@ export function invoicingService(
   async function issueCreditNotes(scope: Scope, payment: Payment): Promise<void> {
     if (!wasCaptured(payment)) return;
     const invoice = await issueInvoice(scope, payment);
-    if (!invoice) return;
+    // A cancelled invoice (e-Arşiv iptal) no longer stands: there is nothing to return.
+    if (!invoice || invoice.fiscal_status === "cancelled") return;
     for (let attempt = 0; attempt < 5; attempt++) {
       const fresh = (await repo.findDocument(db, scope, "invoice", invoice.id))!;
       const from = Number(fresh.credited_amount);
@@ -213,6 +222,8 @@ export function invoicingService(
     fiscal: o.fiscal,
     issueInvoice,
     issueCreditNotes,
+    cancelInvoice,
+    backfillInvoices: backfill(deps, { ...o, issueInvoice, issueCreditNotes }),
 
     async putLegalEntity(scope: Scope, storefrontRef: string, input: LegalEntityInput): Promise<LegalEntity> {
       const storefront = await o.storefronts.requireStorefront(scope, storefrontRef);
@@ -291,6 +302,11 @@ export function invoicingService(
 
     async renderPdf(scope: Scope, kind: Kind, id: string): Promise<Uint8Array> {
       return renderPdf(toDocument(await requireDocument(scope, kind, id)));
+    },
+
+    /** The same content as the PDF, as one self-contained HTML page. */
+    async renderHtml(scope: Scope, kind: Kind, id: string): Promise<string> {
+      return renderHtml(toDocument(await requireDocument(scope, kind, id)));
     },
   };
 }

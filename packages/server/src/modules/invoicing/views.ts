@@ -99,6 +99,7 @@ export function toInvoice(row: InvoiceRow): Invoice {
     object: "invoice",
     type_code: 380,
     credited_amount: Number(row.credited_amount),
+    cancelled_at: row.cancelled_at,
   };
 }
 

@@ -30,7 +30,7 @@ export function sampleDocument(d: FiscalDriver, kind: "invoice" | "credit_note" 
   const tax = decideTax({
     seller: { country: d.seller.country ?? "DE", vatId: d.seller.vat_id },
     buyer: { country: d.buyer.country, business: d.buyer.business, vatId: d.buyer.vat_id },
-    rateClass: "standard",
+    taxCode: "electronic_service",
   });
   const totals = computeTotals(
     [
@@ -74,7 +74,8 @@ export function sampleDocument(d: FiscalDriver, kind: "invoice" | "credit_note" 
     fiscal: { provider: d.provider.name, status: "pending" as const, reference: null, reason: null, attempts: 0 },
     created_at: "2026-03-01T10:00:00.000Z",
   };
-  if (kind === "invoice") return { ...base, object: "invoice", type_code: 380, credited_amount: 0 } satisfies Invoice;
+  if (kind === "invoice")
+    return { ...base, object: "invoice", type_code: 380, credited_amount: 0, cancelled_at: null } satisfies Invoice;
   return {
     ...base,
     object: "credit_note",
@@ -122,6 +123,23 @@ export function testFiscalProvider(
       const doc = sampleDocument(d);
       await d.provider.submit(d.ctx, doc);
       expect(["accepted", "submitted"]).toContain((await d.provider.submit(d.ctx, doc)).status);
+    });
+
+    it("cancels an accepted invoice if it cancels at all, within a declared period", async () => {
+      const d = await driver();
+      if (!d.provider.cancel) {
+        // No cancellation, no period: the cancel route refuses its invoices (refunds credit them).
+        expect(d.provider.cancelWithinDays).toBeUndefined();
+        return;
+      }
+      expect(d.provider.cancelWithinDays).toBeGreaterThan(0);
+      const doc = sampleDocument(d);
+      const first = await d.provider.submit(d.ctx, doc);
+      const accepted = await finalOutcome(d, doc);
+      expect(accepted.status).toBe("accepted");
+      const reference =
+        (accepted.status === "accepted" && accepted.reference) || ("reference" in first && first.reference) || "";
+      expect(await d.provider.cancel(d.ctx, doc, reference)).toEqual({ status: "cancelled" });
     });
 
     // `ubl` has no authority that could refuse: skipped there, visibly.

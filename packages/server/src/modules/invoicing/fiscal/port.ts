@@ -32,8 +32,13 @@ export interface FiscalProvider {
   submit(ctx: FiscalContext, document: FiscalDocument): Promise<FiscalOutcome>;
   /** Asks what became of a submitted document (asynchronous authorities). */
   check?(ctx: FiscalContext, document: FiscalDocument, reference: string): Promise<FiscalOutcome>;
-  /** Withdraws an accepted document where the regime allows it (e-Arşiv iptal). */
+  /**
+   * Withdraws an accepted invoice where the regime allows it (e-Arşiv iptal), within
+   * `cancelWithinDays` of its issue date. A provider without it cancels nothing: refunds are
+   * credited instead.
+   */
   cancel?(ctx: FiscalContext, document: FiscalDocument, reference: string): Promise<CancelOutcome>;
+  cancelWithinDays?: number;
 }
 
 export type CancelOutcome =

@@ -76,6 +76,10 @@ export function trEarsivProvider(deps: { fetch: typeof fetch }): FiscalProvider 
       return { status: "submitted", reference };
     },
 
+    // GİB lets an e-Arşiv invoice be cancelled for 7 days after it is issued; later it is
+    // returned (IADE). The integrator's own refusal, if stricter, is passed on as it comes.
+    cancelWithinDays: 7,
+
     async cancel(ctx, _doc, reference): Promise<CancelOutcome> {
       const { channel, uuid } = parseReference(reference);
       if (channel !== "earchive")
