@@ -3,13 +3,13 @@ import {
   advance,
   type BillingCatalog,
   billingCatalog,
-  eventsOf,
   freezeAt,
   newCustomer,
   paymentsOf,
 } from "../../../test/billing-setup.js";
 import { saxonAvailable, validateEn16931 } from "../../../test/en16931.js";
 import {
+  client,
   createTestApp,
   createTestTenant,
   type Json,
@@ -252,7 +252,6 @@ describe("campaigns: coupons, promotion codes, discounts, triggers, ledger", () 
 
     const weak = await w.api("POST", "/v1/api-keys", { name: "marketing", scopes: ["campaigns:write"] });
     expect(weak.status, JSON.stringify(weak.body)).toBe(201);
-    const { client } = await import("../../../test/harness.js");
     const marketing = client(ctx, weak.body.secret, w.t.slug);
     expect((await marketing("POST", `/v1/customers/${customer}/campaign-offers`, { coupon: api.id })).status).toBe(403);
 
