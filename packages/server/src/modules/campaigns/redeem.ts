@@ -117,12 +117,7 @@ export function redemptions(deps: Deps, o: { audit?: AuditRecorder | undefined }
       }
       return { coupon, code };
     }
-    const coupon = r.couponId ? await repo.findCoupon(db, scope, r.couponId) : undefined;
-    if (!coupon)
-      throw new ApiError("VALIDATION_FAILED", `No coupon "${r.couponId ?? ""}"`, {
-        errors: [{ path: "coupon", message: "no such coupon in this environment" }],
-      });
-    return { coupon };
+    return { coupon: await repo.requireCouponField(db, scope, r.couponId ?? "") };
   }
 
   return {

@@ -10,11 +10,22 @@ import type {
   DiscountRow,
   PromotionCodeRow,
 } from "../../db/types.js";
+import { ApiError } from "../../errors.js";
 import { fromJson } from "../../lib/json.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
 
 export function findCoupon(db: Db, scope: ScopeIds, id: string): Promise<CouponRow | undefined> {
   return db.selectFrom("coupons").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
+}
+
+/** A coupon named in a request body: an unknown one is a field error (400), not a 404 of the route. */
+export async function requireCouponField(db: Db, scope: ScopeIds, id: string): Promise<CouponRow> {
+  const row = await findCoupon(db, scope, id);
+  if (!row)
+    throw new ApiError("VALIDATION_FAILED", `No coupon "${id}"`, {
+      errors: [{ path: "coupon", message: "no such coupon in this environment" }],
+    });
+  return row;
 }
 
 export function pageCoupons(db: Db, scope: ScopeIds, page: PageQuery, status?: CouponRow["status"]) {

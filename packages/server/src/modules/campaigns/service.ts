@@ -1,7 +1,5 @@
 import type {
   ApplyDiscount,
-  CampaignOffer,
-  CampaignTrigger,
   ChannelName,
   Coupon,
   CreateCoupon,
@@ -21,20 +19,18 @@ import type { CouponRow, Db, PromotionCodeRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
-import { fromJson, toJson } from "../../lib/json.js";
+import { toJson } from "../../lib/json.js";
 import { type Page, type PageQuery, toPage } from "../../lib/pagination.js";
 import type { AuditRecorder } from "../audit/service.js";
-import type { ChargeToDiscount } from "../billing/index.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
 import type { EventsService } from "../events/service.js";
 import type { PaymentsService } from "../payments/service.js";
-import { type TriggerSettings, toCoupon, toDiscount, toOffer, toPromotionCode, toRedemption } from "./model.js";
-import { covers, discountOf, percentLabel } from "./money.js";
+import { discountCharges } from "./charges.js";
+import { toCoupon, toDiscount, toPromotionCode, toRedemption } from "./model.js";
+import { campaignOffers } from "./offers.js";
 import { type Redeemed, redemptions } from "./redeem.js";
 import * as repo from "./repo.js";
-
-const DAY_MS = 24 * 60 * 60_000;
 
 /** What subscription creation hands the campaigns module (services.ts registers it as the gate). */
 export interface NewSubscriptionRedemption {
@@ -76,6 +72,8 @@ export function campaignsService(
 ) {
   const { db } = deps;
   const redeem = redemptions(deps, { audit: o.audit });
+  const charges = discountCharges(deps, { events: o.events });
+  const offers = campaignOffers(deps, { customers: o.customers, events: o.events });
   let subscriptions: SubscriptionLookup | undefined;
 
   async function requireCoupon(scope: Scope, id: string, d: Db = db): Promise<CouponRow> {
@@ -110,31 +108,6 @@ export function campaignsService(
     row: CouponRow,
   ) {
     await o.events.record(tx, scope, { type, object: toCoupon(row) });
-  }
-
-  async function issueOffer(scope: Scope, customerId: string, coupon: CouponRow, trigger: CampaignTrigger) {
-    const settings = fromJson<TriggerSettings | null>(coupon.trigger, null);
-    if (!settings || settings.type !== trigger) return { offer: null, reason: "not_triggered" as const };
-    const nowMs = scope.clock.now().getTime();
-    const since = new Date(nowMs - settings.window_days * DAY_MS).toISOString();
-    return db.transaction().execute(async (tx) => {
-      const issued = await repo.countOffers(tx, scope, customerId, coupon.id, since);
-      if (issued >= settings.max_offers_per_customer) return { offer: null, reason: "trigger_limit" as const };
-      const row = {
-        id: newId("campaign_offer"),
-        tenant_id: scope.tenantId,
-        environment_id: scope.environmentId,
-        customer_id: customerId,
-        coupon_id: coupon.id,
-        trigger,
-        expires_at: new Date(nowMs + settings.offer_valid_days * DAY_MS).toISOString(),
-        redeemed_at: null,
-        created_at: isoNow(scope.clock),
-      };
-      await tx.insertInto("campaign_offers").values(row).execute();
-      await o.events.record(tx, scope, { type: "campaign_offer.issued", object: toOffer(row) });
-      return { offer: row, reason: null };
-    });
   }
 
   const service = {
@@ -248,11 +221,7 @@ export function campaignsService(
     },
 
     async createPromotionCode(scope: Scope, input: CreatePromotionCode): Promise<PromotionCode> {
-      const coupon = await repo.findCoupon(db, scope, input.coupon);
-      if (!coupon)
-        throw new ApiError("VALIDATION_FAILED", `No coupon "${input.coupon}"`, {
-          errors: [{ path: "coupon", message: "no such coupon in this environment" }],
-        });
+      const coupon = await repo.requireCouponField(db, scope, input.coupon);
       if (coupon.status === "archived")
         throw new ApiError("OBJECT_ARCHIVED", `Coupon ${coupon.id} is archived`, {
           errors: [{ path: "coupon", message: "is archived" }],
@@ -414,123 +383,8 @@ export function campaignsService(
       });
     },
 
-    /**
-     * The discount hook (billing/discounts.ts): the subscription's active discount taken off a
-     * charge when it covers the charge's period, recorded for the invoice's discount line. A
-     * discount whose last period is behind the charged one ends here (`discount.ended`). On a
-     * proration only a percent comes off: a fixed amount off was already off the old price and is
-     * off the new one, so it cancels out of the difference.
-     */
-    async discountCharge(scope: Scope, c: ChargeToDiscount): Promise<number> {
-      const discount = await repo.activeDiscount(db, scope, c.subscriptionId);
-      if (!discount || c.amount <= 0) return c.amount;
-      const now = isoNow(scope.clock);
-      if (discount.last_period !== null && c.periodIndex > discount.last_period) {
-        await db.transaction().execute(async (tx) => {
-          const done = await tx
-            .updateTable("discounts")
-            .set({ status: "ended", ended_at: now })
-            .where(inScope(scope))
-            .where("id", "=", discount.id)
-            .where("status", "=", "active")
-            .executeTakeFirst();
-          if (Number(done.numUpdatedRows) === 1)
-            await o.events.record(tx, scope, {
-              type: "discount.ended",
-              object: toDiscount({ ...discount, status: "ended", ended_at: now }),
-            });
-        });
-        return c.amount;
-      }
-      if (!covers(discount, c.periodIndex)) return c.amount;
-      const coupon = await requireCoupon(scope, discount.coupon_id);
-      const terms = {
-        percentOffHundredths: coupon.percent_off_hundredths,
-        amountsOff: c.kind === "proration" ? null : fromJson<Record<string, number> | null>(coupon.amounts_off, null),
-      };
-      const off = discountOf(terms, c.amount, c.currency);
-      if (off === 0) return c.amount;
-      await repo.insertApplication(db, {
-        id: newId("discount"),
-        tenant_id: scope.tenantId,
-        environment_id: scope.environmentId,
-        discount_id: discount.id,
-        subscription_id: c.subscriptionId,
-        period_index: c.periodIndex,
-        kind: c.kind,
-        currency: c.currency,
-        gross_amount: c.amount,
-        discount_amount: off,
-        description:
-          coupon.percent_off_hundredths !== null
-            ? `${coupon.name} (${percentLabel(coupon.percent_off_hundredths)}% off)`
-            : coupon.name,
-        created_at: now,
-      });
-      return c.amount - off;
-    },
-
-    /** For invoicing: what the discount took off the charge a payment made, if it did. */
-    async discountOfPayment(
-      scope: Scope,
-      p: { subscription: string | null; period_index: number; kind: string; amount: number },
-    ): Promise<{ gross: number; discount: number; description: string } | undefined> {
-      if (!p.subscription) return undefined;
-      const row = await repo.findApplication(db, scope, {
-        subscriptionId: p.subscription,
-        periodIndex: p.period_index,
-        kind: p.kind,
-        net: p.amount,
-      });
-      return row && { gross: row.gross_amount, discount: row.discount_amount, description: row.description };
-    },
-
-    /** `api` trigger: a trusted key offers a customer a campaign (POST /v1/customers/{id}/campaign-offers). */
-    async offer(scope: Scope, customerId: string, couponId: string): Promise<CampaignOffer> {
-      const customer = await o.customers.requireCustomer(scope, customerId);
-      const coupon = await repo.findCoupon(db, scope, couponId);
-      if (!coupon)
-        throw new ApiError("VALIDATION_FAILED", `No coupon "${couponId}"`, {
-          errors: [{ path: "coupon", message: "no such coupon in this environment" }],
-        });
-      if (coupon.status === "archived") throw new ApiError("OBJECT_ARCHIVED", `Coupon ${coupon.id} is archived`);
-      const { offer, reason } = await issueOffer(scope, customer.id, coupon, "api");
-      if (reason === "not_triggered")
-        throw new ApiError("VALIDATION_FAILED", `Coupon ${coupon.id} is not offered by API call`, {
-          errors: [{ path: "coupon", message: 'its trigger is not "api"' }],
-        });
-      if (!offer)
-        throw new ApiError(
-          "COUPON_LIMIT_REACHED",
-          `The customer was offered coupon ${coupon.id} as often as its trigger allows`,
-          {
-            errors: [{ path: "coupon", message: "max_offers_per_customer reached in the trigger's window" }],
-          },
-        );
-      return toOffer(offer);
-    },
-
-    async listOffers(scope: Scope, customerId: string): Promise<CampaignOffer[]> {
-      await o.customers.requireCustomer(scope, customerId);
-      const rows = await db
-        .selectFrom("campaign_offers")
-        .selectAll()
-        .where(inScope(scope))
-        .where("customer_id", "=", customerId)
-        .orderBy("id", "desc")
-        .limit(100)
-        .execute();
-      return rows.map(toOffer);
-    },
-
-    /** Event triggers (triggers.ts): offers every active coupon with this trigger, within its per-customer limit. */
-    async trigger(scope: Scope, customerId: string, trigger: CampaignTrigger): Promise<number> {
-      let issued = 0;
-      for (const coupon of await repo.triggeredCoupons(db, scope, trigger)) {
-        if ((await issueOffer(scope, customerId, coupon, trigger)).offer) issued++;
-      }
-      return issued;
-    },
+    ...charges,
+    ...offers,
   };
   return service;
 }
