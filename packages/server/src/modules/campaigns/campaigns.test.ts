@@ -220,6 +220,7 @@ describe("campaigns: coupons, promotion codes, discounts, triggers, ledger", () 
     expect(applied.status, JSON.stringify(applied.body)).toBe(201);
     expect(applied.body).toMatchObject({ first_period: 2, last_period: null });
     expect((await w.api("POST", `/v1/subscriptions/${sub.id}/discount`, {})).status).toBe(400);
+    const upgrade = await coupon(w, { trigger: { type: "upgrade" } });
     await advance(w.api, "P1M");
     // Proration on an upgrade: the percent comes off the prorated amount too.
     const change = await w.api("POST", `/v1/subscriptions/${sub.id}/change-plan`, {
@@ -227,6 +228,10 @@ describe("campaigns: coupons, promotion codes, discounts, triggers, ledger", () 
       proration: "now",
     });
     expect(change.status, JSON.stringify(change.body)).toBe(200);
+    // The plan change hit the upgrade trigger: the customer has an offer for its coupon.
+    await ctx.services.worker.drain();
+    const offers = (await w.api("GET", `/v1/customers/${customer}/campaign-offers`)).body.data;
+    expect(offers.map((o: Json) => [o.coupon, o.trigger])).toEqual([[upgrade.id, "upgrade"]]);
     const removed = await w.api("DELETE", `/v1/subscriptions/${sub.id}/discount`);
     expect(removed.body).toMatchObject({ status: "ended" });
     expect((await w.api("DELETE", `/v1/subscriptions/${sub.id}/discount`)).status).toBe(404);
@@ -320,6 +325,19 @@ describe("campaigns: coupons, promotion codes, discounts, triggers, ledger", () 
     const results = validateEn16931({ [invoice.id]: text });
     expect(results[invoice.id]!.fatal, text).toEqual([]);
   }, 120_000);
+
+  it("a failed renewal (grace) hits the dunning-recovery trigger", async () => {
+    const w = await world("2026-01-15T10:00:00.000Z");
+    const recovery = await coupon(w, { trigger: { type: "dunning_recovery", offer_valid_days: 3 } });
+    const customer = await newCustomer(w.api, w.cat.storefront);
+    const sub = await subscribe(w, customer, { payment_method: "pm_sandbox_ok_then_decline" });
+    expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+    await advance(w.api, "P1M");
+    expect((await w.api("GET", `/v1/subscriptions/${sub.body.id}`)).body.status).toBe("grace");
+    await ctx.services.worker.drain();
+    const offers = (await w.api("GET", `/v1/customers/${customer}/campaign-offers`)).body.data;
+    expect(offers.map((o: Json) => [o.coupon, o.trigger])).toEqual([[recovery.id, "dunning_recovery"]]);
+  });
 
   it("export lists the customer's redemptions and discounts", async () => {
     const w = await world();
