@@ -6,6 +6,7 @@ import type { PaymentsService } from "../payments/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import type { SubscriptionStore } from "../subscriptions/index.js";
 import { chargeProtocol, SETTLE_JOB } from "./charge.js";
+import { type DiscountCharge, noDiscount } from "./discounts.js";
 import { paymentsJanitor } from "./janitor.js";
 import { billingJobs } from "./jobs.js";
 import type { PriceTerms } from "./periods.js";
@@ -26,6 +27,8 @@ export function billingService(
     catalog: Pick<CatalogService, "getPrice">;
     storefronts: Pick<StorefrontsService, "paymentSettings">;
     jobs: JobRegistry;
+    /** Campaigns' discount hook (billing/discounts.ts); none: full price. */
+    discount?: DiscountCharge;
   },
 ) {
   const cache = new Map<string, PriceTerms>();
@@ -55,7 +58,8 @@ export function billingService(
   }
 
   const protocol = chargeProtocol(deps, { store: o.store, payments: o.payments });
-  const handlers = billingJobs({ deps, store: o.store, payments: o.payments, protocol, terms, retryDays });
+  const discount = o.discount ?? noDiscount;
+  const handlers = billingJobs({ deps, store: o.store, payments: o.payments, protocol, terms, retryDays, discount });
   o.jobs.register(PERIOD_END_JOB, handlers.periodEnd);
   o.jobs.register(DUNNING_JOB, handlers.dunning);
   o.jobs.register(CHECK_JOB, handlers.check);
@@ -68,7 +72,7 @@ export function billingService(
     settle: handlers.settle,
   });
 
-  return { terms, retryDays, protocol, janitor };
+  return { terms, retryDays, protocol, janitor, discount };
 }
 
 export type BillingService = ReturnType<typeof billingService>;

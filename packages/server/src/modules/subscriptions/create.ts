@@ -4,7 +4,16 @@ import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
-import { addDays, checkAt, checkJob, periodBounds, periodEndJob, pspTarget, settleJob } from "../billing/index.js";
+import {
+  addDays,
+  checkAt,
+  checkJob,
+  type DiscountCharge,
+  periodBounds,
+  periodEndJob,
+  pspTarget,
+  settleJob,
+} from "../billing/index.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
 
@@ -61,14 +70,14 @@ export function checkChannel(storefront: Storefront, channel: ChannelName): void
  */
 export async function createSubscription(
   deps: Deps,
-  { store, payments }: { store: SubscriptionStore; payments: PaymentsService },
+  { store, payments, discount }: { store: SubscriptionStore; payments: PaymentsService; discount: DiscountCharge },
   scope: Scope,
   input: CreateSubscription,
   r: Resolved,
+  id: string = newId("subscription"),
 ) {
   const correlationId = scope.requestId ?? null;
   const now = scope.clock.now().toISOString();
-  const id = newId("subscription");
   const trialDays = input.trial_days ?? r.price.trial_days;
   const base: SubscriptionRow = {
     id,
@@ -131,7 +140,15 @@ export async function createSubscription(
 
   const bounds = periodBounds(now, 1, r.price, 1);
   const row = { ...base, current_period_start: bounds.start, current_period_end: bounds.end };
-  if (r.price.amount === 0) {
+  // A discount redeemed with the subscription comes off the first charge (modules/campaigns).
+  const amount = await discount(scope, {
+    subscriptionId: id,
+    periodIndex: 1,
+    kind: "subscription_create",
+    amount: r.price.amount,
+    currency: r.price.currency,
+  });
+  if (amount === 0) {
     const stored = await deps.db
       .transaction()
       .execute((tx) =>
@@ -142,8 +159,8 @@ export async function createSubscription(
 
   if (!route) throw new Error("unreachable: a paid price has a route");
   const { payment, outcome } = input.payment
-    ? await completeAction(deps, payments, scope, input, r)
-    : await chargeFirst(deps, { store, payments }, scope, input, r, route, id);
+    ? await completeAction(deps, payments, scope, input, r, amount)
+    : await chargeFirst(deps, { store, payments }, scope, input, r, route, id, amount);
   // Succeeded, or not known yet (started on credit): anything the row records as failed is refused.
   const ok = withOutcome(payment, outcome, now).status !== "failed";
   const result = await deps.db.transaction().execute(async (tx) => {
@@ -179,6 +196,7 @@ async function chargeFirst(
   r: Resolved,
   route: Routing,
   id: string,
+  amount: number,
 ) {
   const correlationId = scope.requestId ?? null;
   await payments.assertMayCharge(scope, route);
@@ -186,7 +204,7 @@ async function chargeFirst(
     customer: r.customer.id,
     subscription: null,
     kind: "subscription_create",
-    amount: r.price.amount,
+    amount,
     currency: r.price.currency,
     paymentMethod: input.payment_method,
     periodIndex: 1,
@@ -231,6 +249,7 @@ async function completeAction(
   scope: Scope,
   input: CreateSubscription,
   r: Resolved,
+  amount: number,
 ) {
   const ref = input.payment!;
   const payment = await payments.find(deps.db, scope, ref);
@@ -240,7 +259,7 @@ async function completeAction(
     payment.subscription_id === null &&
     payment.customer_id === r.customer.id &&
     payment.storefront_id === r.storefront.id &&
-    Number(payment.amount) === r.price.amount &&
+    Number(payment.amount) === amount &&
     payment.currency === r.price.currency &&
     payment.payment_method === input.payment_method;
   if (!payment || !matches)
