@@ -2,11 +2,12 @@
 /** @jsxImportSource hono/jsx */
 import type { Payment } from "@tessera/core";
 import { Money, problemText, Select, Status, Table, Time } from "../ui.js";
+import { routeSummary } from "./payment.js";
 import type { ConsolePage } from "./registry.js";
 
 /*
- * Payments across customers, filtered by status (the API's filters). Routing decisions and the
- * attempts per provider join this page when payments routing lands; invoices get a page of their own.
+ * Payments across customers, filtered by status (the API's filters). Each links to its page with
+ * the routing decision, the attempts per provider, refunds, dispute and invoice.
  */
 
 const STATUSES = ["", "pending", "succeeded", "failed", "refunded"] as const;
@@ -44,20 +45,24 @@ export const paymentsPage: ConsolePage = {
                   "Status",
                   "Kind",
                   "Period / attempt",
-                  "Provider",
+                  "Routed (providers tried)",
                   "Failure",
+                  "Dispute",
                   "Customer",
+                  "Subscription",
                   "Created",
                 ]}
                 rows={res.body.data.map((p) => [
-                  p.subscription ? <a href={href(`subscriptions/${p.subscription}`)}>{p.id}</a> : p.id,
+                  <a href={href(`payments/${p.id}`)}>{p.id}</a>,
                   <Money amount={p.amount} currency={p.currency} />,
                   <Status value={p.status} />,
                   p.kind,
                   `${p.period_index} / ${p.attempt}`,
-                  p.provider,
+                  routeSummary(p),
                   p.failure_code ?? "—",
+                  p.dispute ? <Status value={p.dispute.status} /> : "—",
                   <a href={href(`customers/${p.customer}`)}>{p.customer}</a>,
+                  p.subscription ? <a href={href(`subscriptions/${p.subscription}`)}>{p.subscription}</a> : "—",
                   <Time at={p.created_at} />,
                 ])}
                 empty="No payments match."
