@@ -11,7 +11,7 @@ import { type Browser, signIn } from "./test-browser.js";
 /*
  * The console's pages for invoices, a payment's routing and attempts, the customer's payment
  * methods, invoices, consents and timeline (with a store's notifications), a store subscription's
- * vendor ids, retention and safe mode — over HTTP, with the roles that may and may not use them.
+ * vendor ids, a storefront's channels and fiscal settings, retention and safe mode — over HTTP, with the roles that may and may not use them.
  * A memory vendor stands in for the App Store (test/memory-channel.ts).
  */
 
@@ -98,8 +98,12 @@ describe("a payment", () => {
     });
     expect(refunded.headers.get("location")).toContain(`payments/${payment.id}?notice=Refunded`);
     expect((await acme.api("GET", `/v1/payments/${payment.id}`)).body.refunded_amount).toBe(100);
-    // The payments list and the subscription link to it.
+    // The payments list (filtered by customer or subscription) and the subscription link to it.
     expect((await viewer.request("GET", page("payments"))).html).toContain(`payments/${payment.id}"`);
+    expect((await viewer.request("GET", page(`payments?customer=${sub.customer}`))).html).toContain(payment.id);
+    const other = await viewer.request("GET", page(`payments?customer=${await newCustomer(acme.api, cat.storefront)}`));
+    expect(other.html).not.toContain(payment.id);
+    expect(other.html).toContain("No payments match.");
     expect((await viewer.request("GET", page(`subscriptions/${sub.id}`))).html).toContain(`payments/${payment.id}"`);
   });
 });
@@ -172,6 +176,19 @@ describe("the customer page", () => {
       /<span class="kind">channel<\/span>\s*<a [^>]*>app_store SUBSCRIBED\/INITIAL_BUY: applied/,
     );
     expect(timeline.html).toContain('<span class="kind">event</span>');
+  });
+
+  it("shows a storefront's channels (secret names only), product map, routing and legal entity", async () => {
+    const res = await viewer.request("GET", page(`catalog/storefronts/${cat.storefront}`));
+    expect(res.status).toBe(200);
+    expect(res.html).toContain("Channel: app_store");
+    expect(res.html).toContain("com.example.gold");
+    expect(res.html).toMatch(/<dt>Secrets set<\/dt><dd>secret<\/dd>/);
+    expect(res.html).not.toContain("s3cret");
+    expect(res.html).toContain(`/v1/channels/app-store/${cat.storefront}/notifications`);
+    expect(res.html).toContain("Tessera Demo GmbH");
+    expect(res.html).toContain("No rules: every provider of the storefront is a candidate");
+    expect((await viewer.request("GET", page("catalog"))).html).toContain(`catalog/storefronts/${cat.storefront}"`);
   });
 });
 

@@ -19,6 +19,7 @@ import type { ConsolePage } from "./registry.js";
 import { retentionPage } from "./retention.js";
 import { safeModePage } from "./safe-mode.js";
 import { sessionsPage, testClockPage, usersPage } from "./settings.js";
+import { storefrontPage } from "./storefront.js";
 import { subscriptionPage } from "./subscription.js";
 
 /**
@@ -37,6 +38,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   invoicePdfPage,
   invoiceXmlPage,
   catalogPage,
+  storefrontPage,
   apiKeysPage,
   webhooksPage,
   webhookEndpointPage,

@@ -22,20 +22,25 @@ const FILTERS = ["customer", "subscription", "payment", "storefront"] as const;
 const apiBase = (id: string) => (id.startsWith("cn_") ? "/v1/credit-notes" : "/v1/invoices");
 const documentPath = (id: string) => `invoices/${encodeURIComponent(id)}`;
 
-/** The list's links: the document, its PDF and its XML. */
-export function DocumentLinks(props: { id: string; number: string; href: PageContext["href"] }) {
+/** A document's PDF and XML, as downloads. */
+export function DocumentFiles(props: { id: string; href: PageContext["href"] }) {
   const path = documentPath(props.id);
   return (
     <>
-      <a href={props.href(path)}>{props.number}</a> (<a href={props.href(`${path}/pdf`)}>PDF</a>,{" "}
-      <a href={props.href(`${path}/xml`)}>XML</a>)
+      <a href={props.href(`${path}/pdf`)} download>
+        PDF
+      </a>{" "}
+      <a href={props.href(`${path}/xml`)} download>
+        XML
+      </a>
     </>
   );
 }
 
 export function documentRows(docs: Document[], href: PageContext["href"]) {
   return docs.map((d) => [
-    <DocumentLinks id={d.id} number={d.number} href={href} />,
+    <a href={href(documentPath(d.id))}>{d.number}</a>,
+    <DocumentFiles id={d.id} href={href} />,
     <Time at={d.created_at} />,
     <a href={href(`customers/${d.customer}`)}>{d.customer}</a>,
     d.subscription ? <a href={href(`subscriptions/${d.subscription}`)}>{d.subscription}</a> : "—",
@@ -44,7 +49,7 @@ export function documentRows(docs: Document[], href: PageContext["href"]) {
   ]);
 }
 
-export const DOCUMENT_HEAD = ["Number", "Issued", "Customer", "Subscription", "Total", "Fiscal"];
+export const DOCUMENT_HEAD = ["Number", "Files", "Issued", "Customer", "Subscription", "Total", "Fiscal"];
 
 export const invoicesPage: ConsolePage = {
   path: "invoices",
@@ -127,8 +132,12 @@ export const invoicePage: ConsolePage = {
       body: (
         <>
           <p class="actions">
-            <a href={href(`${documentPath(doc.id)}/pdf`)}>Download PDF</a>
-            <a href={href(`${documentPath(doc.id)}/xml`)}>Download XML (UBL)</a>
+            <a href={href(`${documentPath(doc.id)}/pdf`)} download>
+              Download PDF
+            </a>
+            <a href={href(`${documentPath(doc.id)}/xml`)} download>
+              Download XML (UBL)
+            </a>
           </p>
           <Section title="Summary" id="summary">
             <dl class="props">
