@@ -304,15 +304,17 @@ describe("the admin console in Chromium", () => {
     const phone = await admin.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
     watch(phone);
-    await phone.goto(`${base}/subscriptions/${subscriptionId}`);
-    const wide = await phone.evaluate(() =>
-      Array.from(document.querySelectorAll("body *"))
-        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".table-wrap"))
-        .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
-        .slice(0, 8),
-    );
-    // Tables scroll inside their own box; nothing else is wider than the screen.
-    expect(wide).toEqual([]);
+    for (const path of [`payments/${payment}`, `invoices/${invoice}`, `subscriptions/${subscriptionId}`]) {
+      await phone.goto(`${base}/${path}`);
+      const wide = await phone.evaluate(() =>
+        Array.from(document.querySelectorAll("body *"))
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".table-wrap"))
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+          .slice(0, 8),
+      );
+      // Tables scroll inside their own box; nothing else is wider than the screen.
+      expect(wide, path).toEqual([]);
+    }
     await review(phone, "20-phone-subscription");
     await phone.close();
   });

@@ -108,6 +108,16 @@ describe("a payment", () => {
   });
 });
 
+describe("the subscription page", () => {
+  it("shows the dunning schedule, and leads support (not a viewer) to grant a comp", async () => {
+    const seen = await viewer.request("GET", page(`subscriptions/${sub.id}`));
+    expect(seen.html).toContain("schedule: retries day 1, day 3, day 5, day 7 after a failed charge, then suspended");
+    expect(seen.html).not.toContain("Grant a comp");
+    const helped = await support.request("GET", page(`subscriptions/${sub.id}`));
+    expect(helped.html).toContain(`customers/${sub.customer}#entitlements-h">Grant a comp</a>`);
+  });
+});
+
 describe("the customer page", () => {
   it("shows payment methods, invoices and consents", async () => {
     const method = await acme.api("POST", `/v1/customers/${sub.customer}/payment-methods`, {

@@ -206,6 +206,12 @@ export const subscriptionPage: ConsolePage = {
                   </PostForm>
                 ) : null}
               </div>
+              {can("entitlements:write") ? (
+                <p>
+                  <a href={`${href(`customers/${sub.customer}`)}#entitlements-h`}>Grant a comp</a> (on the customer: an
+                  entitlement outside any subscription, with a reason and an optional end).
+                </p>
+              ) : null}
             </Section>
           ) : null}
           <Section title="Status history" id="history">
