@@ -38,6 +38,11 @@ export const ID_PREFIXES = {
   retention_run: "rtr",
   safe_mode: "sfm",
   trial_claim: "trc",
+  coupon: "cpn",
+  promotion_code: "promo",
+  discount: "dsc",
+  redemption: "rdm",
+  campaign_offer: "cof",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

@@ -5,6 +5,8 @@ import { JobRegistry } from "./jobs/registry.js";
 import { createWorker, type Worker, type WorkerTuning } from "./jobs/worker.js";
 import { auditService } from "./modules/audit/service.js";
 import { authService } from "./modules/auth/service.js";
+import { campaignTriggersConsumer } from "./modules/campaigns/index.js";
+import { campaignsService } from "./modules/campaigns/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { appStoreChannel } from "./modules/channels/app-store/adapter.js";
 import { directChannel } from "./modules/channels/direct/adapter.js";
@@ -101,6 +103,11 @@ export function createServices(
   // Trial eligibility per storefront: checked when a subscription asks for a trial.
   const trials = trialsService(deps, { customers, catalog, storefronts, events });
   subscriptions.registerTrialGate(trials);
+  // Coupons, promotion codes and triggered offers: redeemed at creation, taken off every charge.
+  const campaigns = campaignsService(deps, { customers, catalog, events, payments, audit });
+  campaigns.bindSubscriptions(subscriptions);
+  subscriptions.registerCampaigns(campaigns);
+  events.subscribe(campaignTriggersConsumer(campaigns));
   // Effective entitlements merge granting subscriptions and manual grants.
   const entitlements = entitlementsService(deps, {
     catalog,
@@ -121,6 +128,7 @@ export function createServices(
     fiscal: new FiscalProviderRegistry([trEarsivProvider({ fetch }), ...(options.fiscalProviders ?? [])]),
   });
   events.subscribe(invoicingConsumer(invoicing));
+  invoicing.registerDiscounts((scope, payment) => campaigns.discountOfPayment(scope, payment));
   const worker = systemWorker(
     createWorker({
       deps,
@@ -202,6 +210,7 @@ export function createServices(
     retention,
     trials,
     safeMode,
+    campaigns,
   };
 }
 

@@ -29,6 +29,7 @@ import * as retention from "./migrations/2026-12-04-232-retention.js";
 import * as trials from "./migrations/2026-12-04-233-trials.js";
 import * as safeMode from "./migrations/2026-12-04-234-safe-mode.js";
 import * as consoleSetup from "./migrations/2026-12-04-260-console-setup.js";
+import * as campaigns from "./migrations/2026-12-05-380-campaigns.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -66,6 +67,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-04-121-payment-disputes": paymentDisputes,
   "2026-12-04-233-trials": trials,
   "2026-12-04-234-safe-mode": safeMode,
+  "2026-12-05-380-campaigns": campaigns,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -12,6 +12,7 @@ import {
 } from "../subscriptions/index.js";
 import type { Applied, ChargeProtocol } from "./charge.js";
 import { decidePeriodEnd } from "./decisions.js";
+import type { DiscountCharge } from "./discounts.js";
 import { applyPeriodCharge, applyRetry, continueDunning, freePeriod, recover, startDunning } from "./outcomes.js";
 import type { PriceTerms } from "./periods.js";
 import type { CheckPayload, DunningPayload, PeriodEndPayload } from "./schedule.js";
@@ -23,6 +24,7 @@ export interface JobDeps {
   protocol: ChargeProtocol;
   terms(scope: Scope, priceId: string): Promise<PriceTerms>;
   retryDays(scope: Scope, row: SubscriptionRow): Promise<readonly number[]>;
+  discount: DiscountCharge;
 }
 
 /** Handlers re-read and re-decide when they lose a compare-and-set; a few rounds settle any race. */
@@ -109,7 +111,16 @@ export function billingJobs(j: JobDeps) {
         if (await write(scope, row, w, ctx)) return;
         continue;
       }
-      if (decision.price.amount === 0) {
+      const kind = decision.conversion ? "trial_conversion" : "renewal";
+      // The one place a renewal's amount meets discounts (modules/campaigns).
+      const amount = await j.discount(scope, {
+        subscriptionId: row.id,
+        periodIndex: decision.periodIndex,
+        kind,
+        amount: decision.price.amount,
+        currency: decision.price.currency,
+      });
+      if (amount === 0) {
         if (await write(scope, row, { ...freePeriod(decision, row), correlationId }, ctx)) return;
         continue;
       }
@@ -117,8 +128,8 @@ export function billingJobs(j: JobDeps) {
         scope,
         row,
         {
-          kind: decision.conversion ? "trial_conversion" : "renewal",
-          amount: decision.price.amount,
+          kind,
+          amount,
           currency: decision.price.currency,
           periodIndex: decision.periodIndex,
           paymentMethod: chargeMethod(row),

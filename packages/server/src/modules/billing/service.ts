@@ -6,6 +6,7 @@ import type { PaymentsService } from "../payments/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import type { SubscriptionStore } from "../subscriptions/index.js";
 import { chargeProtocol, SETTLE_JOB } from "./charge.js";
+import { type DiscountCharge, noDiscount } from "./discounts.js";
 import { billingJobs } from "./jobs.js";
 import type { PriceTerms } from "./periods.js";
 import { CHECK_JOB, DUNNING_JOB, PERIOD_END_JOB } from "./schedule.js";
@@ -25,6 +26,8 @@ export function billingService(
     catalog: Pick<CatalogService, "getPrice">;
     storefronts: Pick<StorefrontsService, "paymentSettings">;
     jobs: JobRegistry;
+    /** Campaigns' discount hook (billing/discounts.ts); none: full price. */
+    discount?: DiscountCharge;
   },
 ) {
   const cache = new Map<string, PriceTerms>();
@@ -54,13 +57,14 @@ export function billingService(
   }
 
   const protocol = chargeProtocol(deps, { store: o.store, payments: o.payments });
-  const handlers = billingJobs({ deps, store: o.store, payments: o.payments, protocol, terms, retryDays });
+  const discount = o.discount ?? noDiscount;
+  const handlers = billingJobs({ deps, store: o.store, payments: o.payments, protocol, terms, retryDays, discount });
   o.jobs.register(PERIOD_END_JOB, handlers.periodEnd);
   o.jobs.register(DUNNING_JOB, handlers.dunning);
   o.jobs.register(CHECK_JOB, handlers.check);
   o.jobs.register(SETTLE_JOB, handlers.settle);
 
-  return { terms, retryDays, protocol };
+  return { terms, retryDays, protocol, discount };
 }
 
 export type BillingService = ReturnType<typeof billingService>;

@@ -1,4 +1,5 @@
 import { addInterval, type InvoiceParty, type Payment, type Price, type Subscription } from "@tessera/core";
+import type { Scope } from "../../context.js";
 import type { BillingDetailsRow, LegalEntityRow } from "../../db/types.js";
 import { fromJson } from "../../lib/json.js";
 import { computeTotals, type LineInput, type Totals } from "./amounts.js";
@@ -7,8 +8,22 @@ import { defaultNumber } from "./numbering.js";
 import { decideTax } from "./tax.js";
 import type { StoredDocument } from "./views.js";
 
+/** What a discount took off a charge (modules/campaigns): `gross - discount` is what was paid. */
+export interface ChargeDiscount {
+  gross: number;
+  discount: number;
+  description: string;
+}
+
+export type DiscountLookup = (
+  scope: Scope,
+  payment: Pick<Payment, "subscription" | "period_index" | "kind" | "amount">,
+) => Promise<ChargeDiscount | undefined>;
+
 /** Everything an invoice is made of, read before the issuing transaction opens. */
 export interface IssueContext {
+  /** The discount taken off the payment's charge, if one was. */
+  discount?: ChargeDiscount | null;
   entity: LegalEntityRow;
   buyer: InvoiceParty;
   subscription: Subscription | null;
@@ -96,7 +111,16 @@ export function draftInvoice(c: IssueContext, payment: Payment): Draft {
     amount: payment.amount,
     tax,
   };
-  const totals = computeTotals([line], c.entity.prices_include_tax === 1);
+  // A discounted charge: the full price, then the discount as a negative line (EN 16931 BR-27 keeps
+  // prices positive: the UBL writer turns it into a negative quantity), summing to what was paid.
+  const d = c.discount && c.discount.gross - c.discount.discount === payment.amount ? c.discount : null;
+  const lines: LineInput[] = d
+    ? [
+        { ...line, amount: d.gross },
+        { ...line, kind: "discount", description: `Discount: ${d.description}`, amount: -d.discount },
+      ]
+    : [line];
+  const totals = computeTotals(lines, c.entity.prices_include_tax === 1);
   const notes = tax.note ? [tax.note] : [];
   return { totals, stored: { ...partiesOf(c, seller), notes }, amountPaid: payment.amount };
 }

@@ -116,7 +116,19 @@ export async function changePlan(
       },
     );
   }
-  if (quote.amount_due === 0) return o.store.writeNow(scope, row, { ...switched, events, correlationId });
+  // The proration meets discounts through billing's one hook (a percent off comes off it too).
+  const periodIndex = (switched.patch.period_index as number | undefined) ?? row.period_index;
+  const due =
+    quote.amount_due === 0
+      ? 0
+      : await o.billing.discount(scope, {
+          subscriptionId: row.id,
+          periodIndex,
+          kind: "proration",
+          amount: quote.amount_due,
+          currency: next.currency,
+        });
+  if (due === 0) return o.store.writeNow(scope, row, { ...switched, events, correlationId });
 
   const apply: Apply = async (payment, outcome) => {
     if (outcome.status === "unavailable" || payment.status === "failed") return {};
@@ -132,9 +144,9 @@ export async function changePlan(
     row,
     {
       kind: "proration",
-      amount: quote.amount_due,
+      amount: due,
       currency: next.currency,
-      periodIndex: (switched.patch.period_index as number | undefined) ?? row.period_index,
+      periodIndex,
       paymentMethod: chargeMethod(row),
       correlationId,
       initiator: "api",

@@ -4,7 +4,16 @@ import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
-import { addDays, checkAt, checkJob, periodBounds, periodEndJob, pspTarget, settleJob } from "../billing/index.js";
+import {
+  addDays,
+  checkAt,
+  checkJob,
+  type DiscountCharge,
+  periodBounds,
+  periodEndJob,
+  pspTarget,
+  settleJob,
+} from "../billing/index.js";
 import { type PaymentsService, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
 
@@ -61,14 +70,14 @@ export function checkChannel(storefront: Storefront, channel: ChannelName): void
  */
 export async function createSubscription(
   deps: Deps,
-  { store, payments }: { store: SubscriptionStore; payments: PaymentsService },
+  { store, payments, discount }: { store: SubscriptionStore; payments: PaymentsService; discount: DiscountCharge },
   scope: Scope,
   input: CreateSubscription,
   r: Resolved,
+  id: string = newId("subscription"),
 ) {
   const correlationId = scope.requestId ?? null;
   const now = scope.clock.now().toISOString();
-  const id = newId("subscription");
   const trialDays = input.trial_days ?? r.price.trial_days;
   const base: SubscriptionRow = {
     id,
@@ -130,7 +139,15 @@ export async function createSubscription(
 
   const bounds = periodBounds(now, 1, r.price, 1);
   const row = { ...base, current_period_start: bounds.start, current_period_end: bounds.end };
-  if (r.price.amount === 0) {
+  // A discount redeemed with the subscription comes off the first charge (modules/campaigns).
+  const amount = await discount(scope, {
+    subscriptionId: id,
+    periodIndex: 1,
+    kind: "subscription_create",
+    amount: r.price.amount,
+    currency: r.price.currency,
+  });
+  if (amount === 0) {
     const stored = await deps.db
       .transaction()
       .execute((tx) =>
@@ -145,7 +162,7 @@ export async function createSubscription(
     customer: r.customer.id,
     subscription: null,
     kind: "subscription_create",
-    amount: r.price.amount,
+    amount,
     currency: r.price.currency,
     paymentMethod: input.payment_method,
     periodIndex: 1,

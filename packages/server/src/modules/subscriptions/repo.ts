@@ -115,3 +115,13 @@ export const bundleHasSubscriptions = (db: Db, scope: ScopeIds, bundleId: string
   exists(db, scope, "bundle_id", bundleId);
 export const customerHasSubscriptions = (db: Db, scope: ScopeIds, customerId: string) =>
   exists(db, scope, "customer_id", customerId);
+
+export async function countCustomerSubscriptions(db: Db, scope: ScopeIds, customerId: string): Promise<number> {
+  const row = await db
+    .selectFrom("subscriptions")
+    .select((eb) => eb.fn.countAll<string | number>().as("n"))
+    .where(inScope(scope))
+    .where("customer_id", "=", customerId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
