@@ -267,6 +267,7 @@ describe("the admin console in Chromium", () => {
       ["26-retention", "settings/retention"],
       ["27-safe-mode", "settings/safe-mode"],
       ["28-storefront", `catalog/storefronts/${storefront}`],
+      ["29-campaigns", "campaigns"],
       ["10-overview", ""],
       ["11-customers", "customers"],
       ["12-api-keys", "developers/api-keys"],

@@ -202,6 +202,60 @@ describe("the customer page", () => {
   });
 });
 
+describe("campaigns", () => {
+  it("creates a coupon and its code for an admin, shows the ledger and the discount; a viewer only reads", async () => {
+    const made = await admin.request("POST", page("campaigns/create-coupon"), {
+      _csrf: admin.csrf(),
+      name: "Spring sale",
+      percent_off: "20",
+      amount_off: "",
+      currency: "",
+      duration: "repeating",
+      duration_in_periods: "3",
+      max_redemptions: "",
+    });
+    expect(made.headers.get("location")).toContain("notice=");
+    const coupon = (await acme.api("GET", "/v1/coupons")).body.data.find((c: Json) => c.name === "Spring sale");
+    expect(coupon).toMatchObject({ percent_off: 20, duration: "repeating", duration_in_periods: 3 });
+    const bad = await admin.request("POST", page("campaigns/create-coupon"), {
+      _csrf: admin.csrf(),
+      name: "Both",
+      percent_off: "10",
+      amount_off: "100",
+      currency: "EUR",
+      duration: "once",
+    });
+    expect(bad.headers.get("location")).toContain("error=");
+    const code = await admin.request("POST", page("campaigns/create-code"), {
+      _csrf: admin.csrf(),
+      coupon: coupon.id,
+      code: "SPRING20",
+    });
+    expect(code.headers.get("location")).toContain("notice=");
+    const discounted = await subscribe(acme.api, cat, { promotion_code: "spring20" });
+    const ledger = await viewer.request("GET", page(`campaigns?outcome=redeemed&coupon=${coupon.id}`));
+    expect(ledger.status).toBe(200);
+    expect(ledger.html).toContain(`subscriptions/${discounted.id}"`);
+    expect(ledger.html).toContain("SPRING20");
+    expect(ledger.html).not.toContain("New coupon");
+    const refusedOnly = await viewer.request("GET", page(`campaigns?outcome=refused&coupon=${coupon.id}`));
+    expect(refusedOnly.html).toContain("No redemptions match.");
+    const subscription = await viewer.request("GET", page(`subscriptions/${discounted.id}`));
+    expect(subscription.html).toContain(`coupon <code>${coupon.id}</code>`);
+    const refused = await viewer.request("POST", page("campaigns/archive-coupon"), {
+      _csrf: viewer.csrf(),
+      id: coupon.id,
+    });
+    expect(refused.status).toBe(403);
+    const archived = await admin.request("POST", page("campaigns/archive-coupon"), {
+      _csrf: admin.csrf(),
+      id: coupon.id,
+    });
+    expect(archived.headers.get("location")).toContain("notice=");
+    expect((await acme.api("GET", `/v1/coupons/${coupon.id}`)).body.status).toBe("archived");
+  });
+});
+
 describe("settings", () => {
   it("saves the retention policy for an admin, refuses bad numbers, and shows it read-only to a viewer", async () => {
     const saved = await admin.request("POST", page("settings/retention/save"), {

@@ -1,4 +1,5 @@
 import { auditPage, lineagePage } from "./audit.js";
+import { campaignsPage } from "./campaigns.js";
 import { catalogPage } from "./catalog.js";
 import { customerPage } from "./customer.js";
 import { customersPage } from "./customers.js";
@@ -23,8 +24,8 @@ import { storefrontPage } from "./storefront.js";
 import { subscriptionPage } from "./subscription.js";
 
 /**
- * Every console page, in navigation order. A module that lands later (campaigns) adds its page
- * file and one line here.
+ * Every console page, in navigation order. A module that lands later adds its page file and one
+ * line here.
  */
 export const CONSOLE_PAGES: readonly ConsolePage[] = [
   overviewPage,
@@ -38,6 +39,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   invoicePdfPage,
   invoiceXmlPage,
   catalogPage,
+  campaignsPage,
   storefrontPage,
   apiKeysPage,
   webhooksPage,

@@ -3,6 +3,7 @@
 import {
   type Bundle,
   type ChannelNotification,
+  type Discount,
   type Payment,
   type Price,
   quoteChange,
@@ -39,7 +40,7 @@ export const subscriptionPage: ConsolePage = {
     const res = await api<Subscription>("GET", `/v1/subscriptions/${encodeURIComponent(params.id!)}`);
     if (!res.ok) return { title: "Subscription", body: <p class="error">{problemText(res.body)}</p> };
     const sub = res.body;
-    const [priceRes, paymentsRes, clock, notificationsRes, storefrontRes] = await Promise.all([
+    const [priceRes, paymentsRes, clock, notificationsRes, storefrontRes, discountRes] = await Promise.all([
       api<Price>("GET", `/v1/prices/${sub.price}`),
       can("payments:read")
         ? api<{ data: Payment[] }>("GET", `/v1/payments?subscription=${sub.id}&limit=100`)
@@ -50,7 +51,9 @@ export const subscriptionPage: ConsolePage = {
         ? api<{ data: ChannelNotification[] }>("GET", `/v1/subscriptions/${sub.id}/notifications`)
         : undefined,
       can("storefronts:read") ? api<Storefront>("GET", `/v1/storefronts/${sub.storefront}`) : undefined,
+      api<Discount>("GET", `/v1/subscriptions/${sub.id}/discount`),
     ]);
+    const discount = discountRes.ok ? discountRes.body : undefined;
     const retryDays = storefrontRes?.ok ? storefrontRes.body.dunning.retry_days : undefined;
     const notifications = notificationsRes?.ok ? notificationsRes.body.data : [];
     const price = priceRes.ok ? priceRes.body : undefined;
@@ -152,6 +155,18 @@ export const subscriptionPage: ConsolePage = {
                         : "no retries"
                     }, then suspended`
                   : ""}
+              </dd>
+              <dt>Discount</dt>
+              <dd>
+                {discount ? (
+                  <>
+                    coupon <code>{discount.coupon}</code>
+                    {discount.promotion_code ? ` (code ${discount.promotion_code})` : ""}, periods{" "}
+                    {discount.first_period}–{discount.last_period ?? "∞"}
+                  </>
+                ) : (
+                  "none"
+                )}
               </dd>
               <dt>Pending plan change</dt>
               <dd>
