@@ -140,6 +140,23 @@ export function providerInboxService(
     event: ProviderEvent,
     job: JobContext,
   ): Promise<Outcome | undefined> {
+    let current = payment;
+    for (let round = 0; round < 5; round++) {
+      const result = await disputedOnce(scope, row, current, event, job);
+      if (result !== "conflict") return result;
+      // Another event of this dispute was applied meanwhile: decide again on what it left.
+      current = (await repo.findPayment(db, scope, payment.id)) ?? current;
+    }
+    throw new Error(`payment ${payment.id}'s dispute kept changing while applying ${row.id}; retrying`);
+  }
+
+  async function disputedOnce(
+    scope: Scope,
+    row: ProviderInboxRow,
+    payment: PaymentRow,
+    event: ProviderEvent,
+    job: JobContext,
+  ): Promise<Outcome | "conflict" | undefined> {
     const closing = event.type === "payment.dispute_closed";
     const status = closing ? (event.dispute?.status === "won" ? "won" : "lost") : "open";
     const current = payment.dispute_status;
@@ -169,9 +186,7 @@ export function providerInboxService(
       await job.complete(tx);
       return true;
     });
-    // Lost to a concurrent job applying another event of this dispute: the queue runs this one again.
-    if (!done) throw new Error(`payment ${payment.id}'s dispute changed while applying ${row.id}; retrying`);
-    return undefined;
+    return done ? undefined : "conflict";
   }
 
   /**
