@@ -11,6 +11,7 @@ import {
   type Write,
 } from "../subscriptions/index.js";
 import type { Applied, ChargeProtocol } from "./charge.js";
+import { type ChargeTax, taxOf } from "./charge-tax.js";
 import { decidePeriodEnd } from "./decisions.js";
 import { applyPeriodCharge, applyRetry, continueDunning, freePeriod, recover, startDunning } from "./outcomes.js";
 import type { PriceTerms } from "./periods.js";
@@ -24,6 +25,7 @@ export interface JobDeps {
   protocol: ChargeProtocol;
   terms(scope: Scope, priceId: string): Promise<PriceTerms>;
   retryDays(scope: Scope, row: SubscriptionRow): Promise<readonly number[]>;
+  tax: ChargeTax;
 }
 
 /** Handlers re-read and re-decide when they lose a compare-and-set; a few rounds settle any race. */
@@ -126,12 +128,20 @@ export function billingJobs(j: JobDeps) {
           return;
         continue;
       }
+      // The tax hook: the last step of the period's amount (after any discount).
+      const charge = await j.tax.taxed(
+        scope,
+        { storefront: row.storefront_id, customer: row.customer_id },
+        decision.price,
+        decision.price.amount,
+      );
       const result = await j.protocol.charge(
         scope,
         row,
         {
           kind: decision.conversion ? "trial_conversion" : "renewal",
-          amount: decision.price.amount,
+          amount: charge.amount,
+          tax: charge.tax,
           currency: decision.price.currency,
           periodIndex: decision.periodIndex,
           paymentMethod: chargeMethod(row),
@@ -198,7 +208,9 @@ export function billingJobs(j: JobDeps) {
         row,
         {
           kind: unpaid.kind,
+          // A retry charges what the failed attempt asked, tax included.
           amount: Number(unpaid.amount),
+          tax: taxOf(unpaid),
           currency: unpaid.currency,
           periodIndex: row.period_index,
           paymentMethod: chargeMethod(row),

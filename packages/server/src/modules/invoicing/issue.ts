@@ -81,11 +81,15 @@ export interface Draft {
 /** The invoice of a captured charge, before it has a number. */
 export function draftInvoice(c: IssueContext, payment: Payment, issueDate: string): Draft {
   const seller = sellerOf(c.entity);
-  const tax = decideTax({
-    seller: { country: seller.country ?? "", vatId: c.entity.vat_id },
-    buyer: { country: c.buyer.country, business: c.buyer.business, vatId: c.buyer.vat_id },
-    taxCode: c.price?.tax_code ?? "electronic_service",
-  });
+  // Tax added at charge time (a tax-exclusive price, charge-tax.ts): the same decision, and the
+  // line's net is what was charged minus it, so the total is the captured amount exactly.
+  const tax =
+    payment.tax?.decision ??
+    decideTax({
+      seller: { country: seller.country ?? "", vatId: c.entity.vat_id },
+      buyer: { country: c.buyer.country, business: c.buyer.business, vatId: c.buyer.vat_id },
+      taxCode: c.price?.tax_code ?? "electronic_service",
+    });
   const period = c.subscription && c.price ? periodOf(c.subscription, c.price, payment) : null;
   const name = c.bundleName ?? "Subscription";
   const line: LineInput = {
@@ -99,10 +103,10 @@ export function draftInvoice(c: IssueContext, payment: Payment, issueDate: strin
     periodStart: period?.start ?? null,
     periodEnd: period?.end ?? null,
     quantity: 1,
-    amount: payment.amount,
+    amount: payment.tax ? payment.amount - payment.tax.amount : payment.amount,
     tax,
   };
-  const totals = computeTotals([line], includesTax(c));
+  const totals = computeTotals([line], payment.tax ? false : includesTax(c));
   const notes = tax.note ? [tax.note] : [];
   // Issued on a later day than the charge (a backfill, docs/invoicing.md): the document says when it was paid.
   const paidOn = payment.created_at.slice(0, 10);

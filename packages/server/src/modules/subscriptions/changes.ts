@@ -127,12 +127,20 @@ export async function changePlan(
       jobs: [...(switched.jobs ?? []), ...(check ? [checkJob(payment, "provisional", null, checkAt(now))] : [])],
     };
   };
+  // The tax hook: the last step of the proration's amount (after any discount).
+  const charge = await o.billing.tax.taxed(
+    scope,
+    { storefront: row.storefront_id, customer: row.customer_id },
+    next,
+    quote.amount_due,
+  );
   const result = await o.billing.protocol.charge(
     scope,
     row,
     {
       kind: "proration",
-      amount: quote.amount_due,
+      amount: charge.amount,
+      tax: charge.tax,
       currency: next.currency,
       periodIndex: (switched.patch.period_index as number | undefined) ?? row.period_index,
       paymentMethod: chargeMethod(row),

@@ -4,7 +4,17 @@ import type { PaymentRow, SubscriptionRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
-import { addDays, checkAt, checkJob, periodBounds, periodEndJob, pspTarget, settleJob } from "../billing/index.js";
+import {
+  addDays,
+  type ChargeTax,
+  checkAt,
+  checkJob,
+  periodBounds,
+  periodEndJob,
+  pspTarget,
+  settleJob,
+  type TaxedCharge,
+} from "../billing/index.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
 
@@ -61,7 +71,7 @@ export function checkChannel(storefront: Storefront, channel: ChannelName): void
  */
 export async function createSubscription(
   deps: Deps,
-  { store, payments }: { store: SubscriptionStore; payments: PaymentsService },
+  { store, payments, tax }: { store: SubscriptionStore; payments: PaymentsService; tax: ChargeTax },
   scope: Scope,
   input: CreateSubscription,
   r: Resolved,
@@ -141,9 +151,16 @@ export async function createSubscription(
   }
 
   if (!route) throw new Error("unreachable: a paid price has a route");
+  // The tax hook: the last step of the first period's amount (after any discount).
+  const charge = await tax.taxed(
+    scope,
+    { storefront: r.storefront.id, customer: r.customer.id },
+    r.price,
+    r.price.amount,
+  );
   const { payment, outcome } = input.payment
-    ? await completeAction(deps, payments, scope, input, r)
-    : await chargeFirst(deps, { store, payments }, scope, input, r, route, id);
+    ? await completeAction(deps, payments, scope, input, r, charge)
+    : await chargeFirst(deps, { store, payments }, scope, input, r, route, id, charge);
   // Succeeded, or not known yet (started on credit): anything the row records as failed is refused.
   const ok = withOutcome(payment, outcome, now).status !== "failed";
   const result = await deps.db.transaction().execute(async (tx) => {
@@ -179,6 +196,7 @@ async function chargeFirst(
   r: Resolved,
   route: Routing,
   id: string,
+  charge: TaxedCharge,
 ) {
   const correlationId = scope.requestId ?? null;
   await payments.assertMayCharge(scope, route);
@@ -186,7 +204,8 @@ async function chargeFirst(
     customer: r.customer.id,
     subscription: null,
     kind: "subscription_create",
-    amount: r.price.amount,
+    amount: charge.amount,
+    tax: charge.tax,
     currency: r.price.currency,
     paymentMethod: input.payment_method,
     periodIndex: 1,
@@ -231,6 +250,7 @@ async function completeAction(
   scope: Scope,
   input: CreateSubscription,
   r: Resolved,
+  charge: TaxedCharge,
 ) {
   const ref = input.payment!;
   const payment = await payments.find(deps.db, scope, ref);
@@ -240,7 +260,7 @@ async function completeAction(
     payment.subscription_id === null &&
     payment.customer_id === r.customer.id &&
     payment.storefront_id === r.storefront.id &&
-    Number(payment.amount) === r.price.amount &&
+    Number(payment.amount) === charge.amount &&
     payment.currency === r.price.currency &&
     payment.payment_method === input.payment_method;
   if (!payment || !matches)

@@ -13,7 +13,7 @@ import { ApiError, notFound } from "../../errors.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import { type Page, toPage } from "../../lib/pagination.js";
 import type { AuditRecorder } from "../audit/service.js";
-import { applyRetry, billingService } from "../billing/index.js";
+import { applyRetry, billingService, type ChargeTaxHook, taxOf } from "../billing/index.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
 import type { EventsService } from "../events/service.js";
@@ -173,12 +173,18 @@ export function subscriptionsService(
       }
       let subscription: Subscription | null = null;
       try {
-        subscription = await createSubscription(deps, { store, payments: o.payments }, scope, create, {
-          customer,
-          storefront,
-          price,
-          bundle,
-        });
+        subscription = await createSubscription(
+          deps,
+          { store, payments: o.payments, tax: billing.tax },
+          scope,
+          create,
+          {
+            customer,
+            storefront,
+            price,
+            bundle,
+          },
+        );
         return subscription;
       } finally {
         // The trial claimed before creation is kept only if a subscription took it.
@@ -189,6 +195,11 @@ export function subscriptionsService(
     /** Trial eligibility checks subscription creation when given (services.ts). Call once, when built. */
     registerTrialGate(gate: TrialGate): void {
       trialGate = gate;
+    },
+
+    /** Invoicing adds tax to tax-exclusive prices at the last step of every charge (services.ts). */
+    registerTax(hook: ChargeTaxHook): void {
+      billing.tax.register(hook);
     },
 
     async get(scope: Scope, id: string): Promise<Subscription> {
@@ -277,7 +288,9 @@ export function subscriptionsService(
           row,
           {
             kind: unpaid.kind,
+            // A retry charges what the failed attempt asked, tax included.
             amount: Number(unpaid.amount),
+            tax: taxOf(unpaid),
             currency: unpaid.currency,
             periodIndex: row.period_index,
             paymentMethod: chargeMethod(row),
