@@ -100,6 +100,10 @@ describe("billing: tax-exclusive prices are charged net + tax", () => {
     const fr = await subscribe({ name: "Ada", address: { line1: "Rue 1", city: "Paris", country: "FR" } }, net);
     expect(fr.body.latest_payment).toMatchObject({ amount: 1200, tax: { amount: 200, decision: { rule: "oss_b2c" } } });
     expect((await invoiceOf(fr.body.latest_payment.id)).total).toBe(1200);
+    // The decision is in the creation's audit lineage (rule, rate, country).
+    const audit = await acme.api("GET", `/v1/audit?action=payment.tax&object_id=${payment.id}`);
+    expect(audit.body.data).toHaveLength(1);
+    expect(audit.body.data[0]).toMatchObject({ data: { rule: "domestic", rate: "19", country: "DE", tax: 190 } });
     await booksBalance(customer);
   });
 

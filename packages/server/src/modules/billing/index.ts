@@ -4,7 +4,7 @@
  * `subscriptions/index.ts` only, so either module's other files can change without the other noticing.
  */
 export { type Apply, settleJob } from "./charge.js";
-export { type ChargeTax, type ChargeTaxHook, type TaxedCharge, taxOf } from "./charge-tax.js";
+export { type ChargeTax, type ChargeTaxHook, type TaxedCharge, taxAudit, taxOf } from "./charge-tax.js";
 export type { PendingChange } from "./decisions.js";
 export { applyRetry } from "./outcomes.js";
 export { addDays, type PriceTerms, periodBounds, sameCycle } from "./periods.js";

@@ -14,6 +14,7 @@ import {
   pspTarget,
   settleJob,
   type TaxedCharge,
+  taxAudit,
 } from "../billing/index.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
@@ -179,6 +180,8 @@ export async function createSubscription(
         ],
         latestPayment: settled,
         correlationId,
+        // The first charge's tax decision (a tax-exclusive price), in the creation's lineage.
+        audit: [taxAudit(settled)].filter((e) => e !== null),
       },
     );
     return { settled, stored };
