@@ -177,6 +177,18 @@ describe("billing: tax-exclusive prices are charged net + tax", () => {
     });
   });
 
+  it("refuses to prorate now between a tax-inclusive and a tax-exclusive price (the period end is fine)", async () => {
+    const { id } = await subscribe(DE, catalog.prices.monthly);
+    const now = await acme.api("POST", `/v1/subscriptions/${id}/change-plan`, { price: netPremium, proration: "now" });
+    expect(now).toMatchObject({ status: 400, body: { code: "VALIDATION_FAILED", errors: [{ path: "proration" }] } });
+    expect((await paymentsOf(acme.api, id)).filter((p) => p.kind === "proration")).toEqual([]);
+    const later = await acme.api("POST", `/v1/subscriptions/${id}/change-plan`, {
+      price: netPremium,
+      proration: "period_end",
+    });
+    expect(later.status, JSON.stringify(later.body)).toBe(200);
+  });
+
   it("a dunning retry charges the failed attempt's amount, tax included", async () => {
     const { customer, id } = await subscribe(DE, net, "pm_sandbox_ok_then_decline");
     await acme.api("POST", "/v1/test-clocks/advance", { by: "P1M" });

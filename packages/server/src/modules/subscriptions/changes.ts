@@ -128,12 +128,18 @@ export async function changePlan(
     };
   };
   // The tax hook: the last step of the proration's amount (after any discount).
-  const charge = await o.billing.tax.taxed(
-    scope,
-    { storefront: row.storefront_id, customer: row.customer_id },
-    next,
-    quote.amount_due,
-  );
+  const who = { storefront: row.storefront_id, customer: row.customer_id };
+  const charge = await o.billing.tax.taxed(scope, who, next, quote.amount_due);
+  // The credit is in the current price's terms: netting a gross against a net would charge wrong.
+  if (
+    current.amount > 0 &&
+    ((await o.billing.tax.taxed(scope, who, current, current.amount)).tax === null) !== (charge.tax === null)
+  )
+    throw new ApiError(
+      "VALIDATION_FAILED",
+      "Switching now between a tax-inclusive and a tax-exclusive price cannot be prorated: change at the period end",
+      { errors: [{ path: "proration", message: 'use "period_end" between prices of different tax_behavior' }] },
+    );
   const result = await o.billing.protocol.charge(
     scope,
     row,
