@@ -9,14 +9,17 @@ import { systemClock } from "../packages/server/src/lib/clock.js";
 import { SecretBox } from "../packages/server/src/lib/crypto.js";
 import { createLogger } from "../packages/server/src/logger.js";
 import type { PaymentProvider } from "../packages/server/src/modules/payments/provider.js";
+import { paymentProvidersOf } from "../packages/server/src/modules/payments/providers/index.js";
 import { sandboxProvider } from "../packages/server/src/modules/payments/providers/sandbox.js";
+import { startFakeStripe } from "../packages/server/src/modules/payments/providers/stripe/fake-stripe.js";
 import { createServices } from "../packages/server/src/services.js";
 import { startTestPostgres } from "../packages/server/test/postgres.js";
 import { SEED_MASTER_KEY, seedDueRenewals } from "../packages/server/test/renewal-seed.js";
 
 /*
- * Renewals bound by provider latency: BENCH_RENEWALS (20,000) due renewals against the sandbox
- * provider made to answer each charge after BENCH_LATENCY_MS (150 ms), renewed by one worker
+ * Renewals bound by provider latency: BENCH_RENEWALS (20,000) due renewals against a PSP that
+ * answers each charge after BENCH_LATENCY_MS (150 ms) — the sandbox made to wait in-process, or with
+ * BENCH_PSP=stripe the real Stripe adapter over HTTP to a local fake Stripe — renewed by one worker
  * running BENCH_CONCURRENCY (64) jobs at once, on SQLite and on a throwaway Postgres
  * (BENCH_DIALECTS=sqlite,postgres). The bound is what latency allows: N / latency renewals per
  * second; printed is the rate and its ratio to that bound (the aim is ≥ 0.5). BENCH_LATENCY_MS=0
@@ -27,6 +30,8 @@ const count = Number(process.env.BENCH_RENEWALS ?? 20_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 150);
 const dialects = (process.env.BENCH_DIALECTS ?? "sqlite,postgres").split(",");
+/** `sandbox`: the sandbox made to wait in-process; `stripe`: the Stripe adapter over HTTP to a local fake Stripe that answers after the latency. */
+const psp = process.env.BENCH_PSP ?? "sandbox";
 
 /** The sandbox, answering every charge only after `latencyMs`, like a PSP across the internet. */
 function slowSandbox(deps: Deps): PaymentProvider {
@@ -49,7 +54,23 @@ function slowSandbox(deps: Deps): PaymentProvider {
 
 async function run(url: string, label: string) {
   let started = performance.now();
-  await seedDueRenewals(url, count);
+  const stripe = psp === "stripe" ? await startFakeStripe({ latencyMs }) : undefined;
+  await seedDueRenewals(
+    url,
+    count,
+    stripe
+      ? {
+          providers: [
+            {
+              name: "stripe",
+              config: { api_base: stripe.url },
+              credentials: { secret_key: stripe.secretKey, webhook_secret: stripe.webhookSecret },
+            },
+          ],
+          paymentMethod: "pm_card_visa",
+        }
+      : {},
+  );
   const seeded = ((performance.now() - started) / 1000).toFixed(1);
   const database = connectDatabase(url, { poolSize: concurrency + 4 });
   const deps: Deps = {
@@ -60,7 +81,7 @@ async function run(url: string, label: string) {
     secrets: new SecretBox(SEED_MASTER_KEY),
     baseUrl: "",
   };
-  const services = createServices(deps, { providers: [slowSandbox(deps)] });
+  const services = createServices(deps, { providers: stripe ? paymentProvidersOf(deps) : [slowSandbox(deps)] });
   const worker = createWorker({
     deps,
     handlers: () => services.jobs.handlers(),
@@ -69,7 +90,8 @@ async function run(url: string, label: string) {
     batchSize: 200,
   });
   started = performance.now();
-  await worker.drain();
+  // The worker spans tenants (claims, then each job in its own scope): system access, as `serve` gives it.
+  await withSystemAccess(() => worker.drain());
   const seconds = (performance.now() - started) / 1000;
   // Counted across tenants: on Postgres, row-level security shows a query without access nothing.
   const renewed = await withSystemAccess(() =>
@@ -81,6 +103,7 @@ async function run(url: string, label: string) {
       .executeTakeFirstOrThrow(),
   );
   await database.close();
+  await stripe?.close();
   if (Number(renewed.n) !== count) throw new Error(`${label}: expected ${count} renewals, found ${renewed.n}`);
   const rate = count / seconds;
   const bound = concurrency / (latencyMs / 1000);
@@ -94,7 +117,7 @@ async function run(url: string, label: string) {
 }
 
 console.log(
-  `${count.toLocaleString("en")} due renewals, provider latency ${latencyMs} ms, concurrency N = ${concurrency}`,
+  `${count.toLocaleString("en")} due renewals, provider ${psp === "stripe" ? "Stripe adapter → local fake Stripe over HTTP" : "sandbox"}, latency ${latencyMs} ms, concurrency N = ${concurrency}`,
 );
 if (dialects.includes("sqlite")) {
   const dir = mkdtempSync(join(tmpdir(), "tessera-bench-concurrent-"));

@@ -49,6 +49,13 @@ export const ERROR_CODES = {
   },
   SAFE_MODE_ACTIVE: { status: 409, title: "Safe mode holds new charges: retry once it is lifted" },
   TRIAL_NOT_ELIGIBLE: { status: 409, title: "The customer is not eligible for this trial" },
+  COUPON_NOT_REDEEMABLE: {
+    status: 409,
+    title: "The coupon or promotion code cannot be redeemed here (see the failed check in errors)",
+  },
+  COUPON_LIMIT_REACHED: { status: 409, title: "The coupon or promotion code has reached a redemption limit" },
+  COUPON_VELOCITY_EXCEEDED: { status: 429, title: "Too many redemptions in a short time: try again later" },
+  CAMPAIGN_OFFER_REQUIRED: { status: 409, title: "This campaign needs an open offer for the customer" },
   EXPORT_NOT_AVAILABLE: {
     status: 410,
     title: "The export archive is not available (not ready, downloaded or expired)",

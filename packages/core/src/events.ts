@@ -81,6 +81,17 @@ export const EVENT_TYPES = [
   "retention.applied",
   // Trial eligibility (docs/campaigns.md "Trials"): decided when a subscription asks for a trial.
   "trial.eligibility_decided",
+  // Campaigns (docs/campaigns.md): coupons and codes changed, discounts put on and ended, offers issued.
+  "coupon.created",
+  "coupon.updated",
+  "coupon.archived",
+  "coupon.deleted",
+  "promotion_code.created",
+  "promotion_code.archived",
+  "discount.applied",
+  "discount.removed",
+  "discount.ended",
+  "campaign_offer.issued",
   // Safe mode (docs/privacy.md "Safe mode"): an operator held or released new charges.
   "safe_mode.entered",
   "safe_mode.exited",

@@ -40,6 +40,11 @@ export const ID_PREFIXES = {
   trial_claim: "trc",
   price_migration: "pmig",
   price_change: "spc",
+  coupon: "cpn",
+  promotion_code: "promo",
+  discount: "dsc",
+  redemption: "rdm",
+  campaign_offer: "cof",
 } as const;
 
 export type ObjectType = keyof typeof ID_PREFIXES;

@@ -5,6 +5,7 @@ export * from "./ids.js";
 export * from "./proration.js";
 export * from "./schemas/api-keys.js";
 export * from "./schemas/audit.js";
+export * from "./schemas/campaigns.js";
 export * from "./schemas/catalog.js";
 export * from "./schemas/channel-flows.js";
 export * from "./schemas/channels.js";

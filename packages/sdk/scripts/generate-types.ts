@@ -171,10 +171,60 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["TrialEligibility", core.TrialEligibility, "output"],
   ["SafeMode", core.SafeMode, "output"],
   ["EnterSafeModeInput", core.EnterSafeMode, "input"],
+  ["Coupon", core.Coupon, "output"],
+  ["CreateCouponInput", core.CreateCoupon, "input"],
+  ["UpdateCouponInput", core.UpdateCoupon, "input"],
+  ["PromotionCode", core.PromotionCode, "output"],
+  ["CreatePromotionCodeInput", core.CreatePromotionCode, "input"],
+  ["ApplyDiscountInput", core.ApplyDiscount, "input"],
+  ["Discount", core.Discount, "output"],
+  ["Redemption", core.Redemption, "output"],
+  ["RedemptionListParams", core.RedemptionListQuery, "input"],
+  ["CampaignOffer", core.CampaignOffer, "output"],
 ];
 
 /** Each type's doc comment: what it is, and an example of where it shows up. */
 const DOCS: Record<string, [summary: string, example: string]> = {
+  Coupon: [
+    "A coupon: what is taken off, for how long, for whom, and its limits.",
+    'const coupon: Coupon = await tessera.campaigns.retrieveCoupon("cpn_123");',
+  ],
+  CreateCouponInput: [
+    "A new coupon: percent or amounts off, duration, restrictions, limits, velocity, trigger.",
+    'const input: CreateCouponInput = { name: "Spring", percent_off: 25, duration: "repeating", duration_in_periods: 3 };',
+  ],
+  UpdateCouponInput: [
+    "What may change on a coupon (never its terms).",
+    'const input: UpdateCouponInput = { ends_at: "2027-01-01T00:00:00.000Z" };',
+  ],
+  PromotionCode: [
+    "A customer-facing code for a coupon.",
+    'const code: PromotionCode = await tessera.campaigns.createPromotionCode({ coupon: "cpn_123", code: "SPRING25" });',
+  ],
+  CreatePromotionCodeInput: [
+    "A new promotion code, optionally for one customer, with its own limit and expiry.",
+    'const input: CreatePromotionCodeInput = { coupon: "cpn_123", code: "SPRING25", max_redemptions: 100 };',
+  ],
+  ApplyDiscountInput: [
+    "A promotion code or coupon to redeem on an existing subscription.",
+    'const input: ApplyDiscountInput = { promotion_code: "SPRING25" };',
+  ],
+  Discount: [
+    "A discount on a subscription: which coupon, from and to which period.",
+    'const discount: Discount = await tessera.campaigns.applyDiscount("sub_123", { promotion_code: "SPRING25" });',
+  ],
+  Redemption: [
+    "One ledger entry: a redemption or a refusal, with every check that decided it.",
+    'const { data } = await tessera.campaigns.listRedemptions({ outcome: "refused" });',
+  ],
+  RedemptionListParams: [
+    "Filters of the redemption ledger.",
+    'const params: RedemptionListParams = { coupon: "cpn_123", outcome: "refused" };',
+  ],
+  CampaignOffer: [
+    "A customer's time-limited right to redeem a triggered campaign.",
+    'const offer: CampaignOffer = await tessera.campaigns.offer("cus_123", { coupon: "cpn_123" });',
+  ],
   TrialPolicy: [
     "A storefront's trial eligibility policy.",
     'const policy: TrialPolicy = await tessera.trials.retrievePolicy("web");',

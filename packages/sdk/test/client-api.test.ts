@@ -918,6 +918,46 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect(no.pending_price_change?.consent).toBe("declined");
   });
 
+  it("runs coupons, promotion codes, discounts, offers and the ledger over real HTTP", async () => {
+    const tessera = client();
+    const [price] = (await tessera.bundles.retrieve("pro")).prices;
+    const spring = await tessera.campaigns.createCoupon({ name: "Spring", percent_off: 25, duration: "once" });
+    expect((await tessera.campaigns.listCoupons()).data.map((c) => c.id)).toContain(spring.id);
+    expect((await tessera.campaigns.updateCoupon(spring.id, { max_redemptions: 10 })).max_redemptions).toBe(10);
+    const code = await tessera.campaigns.createPromotionCode({ coupon: spring.id, code: "SDK-SPRING" });
+    expect((await tessera.campaigns.retrievePromotionCode(code.id)).code).toBe("SDK-SPRING");
+    expect((await tessera.campaigns.listPromotionCodes({ code: "sdk-spring" })).data).toHaveLength(1);
+    const buyer = await tessera.customers.create({ storefront: "web", external_id: "user-campaign" });
+    const sub = await tessera.subscriptions.create({
+      customer: buyer.id,
+      price: price!.id,
+      payment_method: "pm_sandbox_ok",
+      promotion_code: "sdk-spring",
+    });
+    expect(sub.latest_payment?.amount).toBe(749);
+    expect((await tessera.campaigns.retrieveCoupon(spring.id)).times_redeemed).toBe(1);
+    expect((await tessera.campaigns.listRedemptions({ customer: buyer.id })).data[0]?.outcome).toBe("redeemed");
+    const forever = await tessera.campaigns.createCoupon({
+      name: "Loyal",
+      amounts_off: { EUR: 100 },
+      duration: "forever",
+    });
+    expect((await tessera.campaigns.applyDiscount(sub.id, { coupon: forever.id })).first_period).toBe(2);
+    expect((await tessera.campaigns.retrieveDiscount(sub.id)).coupon).toBe(forever.id);
+    expect((await tessera.campaigns.removeDiscount(sub.id)).status).toBe("ended");
+    const vip = await tessera.campaigns.createCoupon({
+      name: "VIP",
+      percent_off: 50,
+      duration: "once",
+      trigger: { type: "api", offer_valid_days: 7, max_offers_per_customer: 1, window_days: 365 },
+    });
+    expect((await tessera.campaigns.offer(buyer.id, { coupon: vip.id })).trigger).toBe("api");
+    expect((await tessera.campaigns.listOffers(buyer.id)).data).toHaveLength(1);
+    expect((await tessera.campaigns.archivePromotionCode(code.id)).status).toBe("archived");
+    const unused = await tessera.campaigns.createCoupon({ name: "Unused", percent_off: 5, duration: "once" });
+    expect(await tessera.campaigns.deleteCoupon(unused.id)).toMatchObject({ deleted: true });
+  });
+
   it("got a 2xx answer from the real server for every operation of /openapi.json in the tests above", () => {
     const ok = new Set(
       answered

@@ -11,6 +11,7 @@ import { problemResponse, validationError } from "./http/problem.js";
 import { requestId } from "./http/request-id.js";
 import { auditRoutes } from "./modules/audit/routes.js";
 import { authRoutes } from "./modules/auth/routes.js";
+import { campaignRoutes } from "./modules/campaigns/routes.js";
 import { bundleRoutes } from "./modules/catalog/bundle-routes.js";
 import { catalogRoutes } from "./modules/catalog/routes.js";
 import { channelFlowRoutes } from "./modules/channels/flow-routes.js";
@@ -111,6 +112,7 @@ export function createApp(
     consentRoutes,
     retentionRoutes,
     trialRoutes,
+    campaignRoutes,
     safeModeRoutes,
     subscriptionRoutes,
     priceChangeRoutes,

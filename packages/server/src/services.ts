@@ -6,6 +6,8 @@ import { JobRegistry } from "./jobs/registry.js";
 import { createWorker, type Worker, type WorkerTuning } from "./jobs/worker.js";
 import { auditService } from "./modules/audit/service.js";
 import { authService } from "./modules/auth/service.js";
+import { campaignTriggersConsumer } from "./modules/campaigns/index.js";
+import { campaignsService } from "./modules/campaigns/service.js";
 import { catalogService } from "./modules/catalog/service.js";
 import { appStoreChannel } from "./modules/channels/app-store/adapter.js";
 import { directChannel } from "./modules/channels/direct/adapter.js";
@@ -104,6 +106,11 @@ export function createServices(
   // Trial eligibility per storefront: checked when a subscription asks for a trial.
   const trials = trialsService(deps, { customers, catalog, storefronts, events });
   subscriptions.registerTrialGate(trials);
+  // Coupons, promotion codes and triggered offers: redeemed at creation, taken off every charge.
+  const campaigns = campaignsService(deps, { customers, catalog, events, payments, audit });
+  campaigns.bindSubscriptions(subscriptions);
+  subscriptions.registerCampaigns(campaigns);
+  events.subscribe(campaignTriggersConsumer(campaigns));
   // Effective entitlements merge granting subscriptions and manual grants.
   const entitlements = entitlementsService(deps, {
     catalog,
@@ -134,6 +141,7 @@ export function createServices(
       throw error;
     }),
   );
+  invoicing.registerDiscounts((scope, payment) => campaigns.discountOfPayment(scope, payment));
   const worker = systemWorker(
     createWorker({
       deps,
@@ -218,6 +226,7 @@ export function createServices(
     retention,
     trials,
     safeMode,
+    campaigns,
   };
 }
 

@@ -142,6 +142,10 @@ async function invoiced(api: ApiClient, drain: () => Promise<unknown>) {
   return { invoice: { id: invoice.id as string }, creditNote: { id: note.id as string } };
 }
 
+async function coupon(api: ApiClient) {
+  return created(await api("POST", "/v1/coupons", { name: "Fixture", duration: "once", percent_off: 10 }), "a coupon");
+}
+
 /** A user invited to the tenant as a viewer, who accepted: `{ user, access_token, … }`. */
 export async function member(api: ApiClient, role = "viewer") {
   const email = `member-${Math.random().toString(36).slice(2)}@example.com`;
@@ -273,6 +277,23 @@ export const FIXTURES: Record<string, Fixture> = {
     );
     return { id: cus.id, grant_id: grant.id };
   },
+  "/v1/coupons": async (api) => ({ id: (await coupon(api)).id }),
+  "/v1/promotion-codes": async (api) => {
+    const c = await coupon(api);
+    return {
+      id: created(
+        await api("POST", "/v1/promotion-codes", { coupon: c.id, code: unique("FX-CODE") }),
+        "a promotion code",
+      ).id,
+    };
+  },
+  // A subscription with a discount on it (from its next period).
+  "/v1/subscriptions/{id}/discount": async (api) => {
+    const sub = await subscription(api);
+    const c = await coupon(api);
+    created(await api("POST", `/v1/subscriptions/${sub.id}/discount`, { coupon: c.id }), "a discount");
+    return { id: sub.id };
+  },
   "/v1/events": async (api) => {
     const { cus } = await customer(api);
     const events = await api("GET", `/v1/events?limit=1&object_id=${cus.id}`);
@@ -379,6 +400,10 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
     method: "api",
   }),
   "PATCH /v1/webhook-endpoints/{id}": () => ({ description: "Changed by another tenant" }),
+  "PATCH /v1/coupons/{id}": () => ({ name: "Changed by another tenant" }),
+  // Valid bodies naming A's coupon, so that the subscription or customer lookup (404) answers B.
+  "POST /v1/subscriptions/{id}/discount": (a) => ({ coupon: a("/v1/coupons").id }),
+  "POST /v1/customers/{id}/campaign-offers": (a) => ({ coupon: a("/v1/coupons").id }),
   // Valid bodies, so that the storefront or customer lookup (404) is what answers another tenant.
   "PUT /v1/storefronts/{id}/legal-entity": () => ({
     legal_name: "Intruder",

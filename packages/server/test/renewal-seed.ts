@@ -45,7 +45,12 @@ const BATCH = 300;
 export async function seedDueRenewals(
   url: string,
   count: number,
-  options: { hangAt?: number } = {},
+  options: {
+    hangAt?: number;
+    /** The storefront's PSPs (default: the sandbox), and the payment method the subscriptions use. */
+    providers?: NonNullable<Parameters<typeof billingCatalog>[1]>["providers"];
+    paymentMethod?: string;
+  } = {},
 ): Promise<SeededRenewals> {
   // Seeding spans tenants (a new tenant, then bulk rows): system access on Postgres.
   const database = connectDatabase(url, { fallbackAccess: { kind: "system" } });
@@ -68,7 +73,12 @@ export async function seedDueRenewals(
     const key = tenant.api_keys.find((k) => k.environment === "development")!.secret;
     await services.tenancy.setTestClock(env.id, SEED_START);
     const api = client({ app }, key, tenant.slug);
-    const template = await subscribe(api, await billingCatalog(api), {});
+    const catalog = await billingCatalog(api, options.providers ? { providers: options.providers } : {});
+    const template = await subscribe(
+      api,
+      catalog,
+      options.paymentMethod ? { payment_method: options.paymentMethod } : {},
+    );
 
     const db = database.db;
     const sub = await db

@@ -32,6 +32,10 @@ export const SCOPES = [
   "metrics:read",
   "privacy:read",
   "privacy:write",
+  "campaigns:read",
+  "campaigns:write",
+  // Issuing a campaign offer to a customer (the `api` trigger): for trusted keys only.
+  "campaigns:offer",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -156,6 +156,11 @@ export const CreateSubscription = z
     trial_identity: TrialIdentityInput.optional().meta({
       description: "Device, line and payment fingerprint of the sign-up, for the storefront's trial policy.",
     }),
+    promotion_code: z.string().min(1).max(40).optional().meta({
+      description:
+        "A promotion code to redeem (docs/campaigns.md); refused with the failed check if it does not apply.",
+    }),
+    coupon: z.string().min(1).optional().meta({ description: "A coupon id to apply directly (no code)." }),
     metadata: Metadata.optional(),
     return_url: z
       .url()

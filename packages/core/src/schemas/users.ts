@@ -32,6 +32,7 @@ export const ROLE_PERMISSIONS: Record<TenantRole | PlatformRole, readonly Scope[
     "webhooks:write",
     "keys:manage",
     "test_clocks:write",
+    "campaigns:write",
   ],
   finance: [
     "catalog:read",
@@ -45,6 +46,7 @@ export const ROLE_PERMISSIONS: Record<TenantRole | PlatformRole, readonly Scope[
     "events:read",
     "audit:read",
     "metrics:read",
+    "campaigns:read",
   ],
   support: [
     "catalog:read",
@@ -55,6 +57,7 @@ export const ROLE_PERMISSIONS: Record<TenantRole | PlatformRole, readonly Scope[
     "invoices:read",
     "entitlements:write",
     "events:read",
+    "campaigns:read",
   ],
   viewer: READS,
   platform_admin: ["*"],

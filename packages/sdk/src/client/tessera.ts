@@ -1,6 +1,7 @@
 import { CustomerEntitlementsApi, GrantsApi, JwksApi, SigningKeysApi } from "./access.js";
 import { AuditApi } from "./audit.js";
 import { DisputesApi, PaymentsApi, SubscriptionsApi } from "./billing.js";
+import { CampaignsApi } from "./campaigns.js";
 import { ChannelsApi } from "./channels.js";
 import { EventsApi, TestClocksApi } from "./events.js";
 import { createHttp, type Http, type Query, type RequestOptions, type TesseraOptions } from "./http.js";
@@ -90,6 +91,8 @@ export class Tessera {
   readonly retention: RetentionApi;
   /** Trial eligibility: retrievePolicy, updatePolicy, eligibility. */
   readonly trials: TrialsApi;
+  /** Coupons, promotion codes, discounts, triggered offers and the redemption ledger. */
+  readonly campaigns: CampaignsApi;
   /** Safe mode holds on new charges: enter, list, exit. */
   readonly safeMode: SafeModeApi;
   readonly #http: Http;
@@ -127,6 +130,7 @@ export class Tessera {
     this.priceChanges = new PriceChangesApi(this.#http);
     this.retention = new RetentionApi(this.#http);
     this.trials = new TrialsApi(this.#http);
+    this.campaigns = new CampaignsApi(this.#http);
     this.safeMode = new SafeModeApi(this.#http);
     this.jwks = new JwksApi(this.#http, { tenant: options.tenant, baseUrl: options.baseUrl });
   }

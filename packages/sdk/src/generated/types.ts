@@ -793,6 +793,9 @@ export type CreateApiKeyInput = {
     | "metrics:read"
     | "privacy:read"
     | "privacy:write"
+    | "campaigns:read"
+    | "campaigns:write"
+    | "campaigns:offer"
   )[];
 };
 
@@ -991,6 +994,10 @@ export type CreateSubscriptionInput = {
   trial_days?: number;
   /** Device, line and payment fingerprint of the sign-up, for the storefront's trial policy. */
   trial_identity?: TrialIdentityInput;
+  /** A promotion code to redeem (docs/campaigns.md); refused with the failed check if it does not apply. */
+  promotion_code?: string;
+  /** A coupon id to apply directly (no code). */
+  coupon?: string;
   /** Up to 50 string key/value pairs for your own use. */
   metadata?: Record<string, string>;
   /** The customer is present: the first payment may ask for 3-D Secure (402 PAYMENT_ACTION_REQUIRED with `payment` and `next_action`), and a redirect returns the customer here. No subscription exists until the same request is sent again with `payment` after the customer acted. */
@@ -1203,6 +1210,16 @@ export type Event = {
     | "consent.withdrawn"
     | "retention.applied"
     | "trial.eligibility_decided"
+    | "coupon.created"
+    | "coupon.updated"
+    | "coupon.archived"
+    | "coupon.deleted"
+    | "promotion_code.created"
+    | "promotion_code.archived"
+    | "discount.applied"
+    | "discount.removed"
+    | "discount.ended"
+    | "campaign_offer.issued"
     | "safe_mode.entered"
     | "safe_mode.exited"
     | "subscription.price_change_scheduled"
@@ -2010,6 +2027,9 @@ export type CreateRoleInput = {
     | "metrics:read"
     | "privacy:read"
     | "privacy:write"
+    | "campaigns:read"
+    | "campaigns:write"
+    | "campaigns:offer"
   )[];
   /** Per environment name, the permissions the role has there instead of `permissions` (e.g. `{ "production": ["catalog:read"] }` for production read-only). */
   environment_permissions?: Record<
@@ -2040,6 +2060,9 @@ export type CreateRoleInput = {
       | "metrics:read"
       | "privacy:read"
       | "privacy:write"
+      | "campaigns:read"
+      | "campaigns:write"
+      | "campaigns:offer"
     )[]
   >;
 };
@@ -2079,6 +2102,9 @@ export type UpdateRoleInput = {
     | "metrics:read"
     | "privacy:read"
     | "privacy:write"
+    | "campaigns:read"
+    | "campaigns:write"
+    | "campaigns:offer"
   )[];
   /** Per environment name, the permissions the role has there instead of `permissions` (e.g. `{ "production": ["catalog:read"] }` for production read-only). */
   environment_permissions?: Record<
@@ -2109,6 +2135,9 @@ export type UpdateRoleInput = {
       | "metrics:read"
       | "privacy:read"
       | "privacy:write"
+      | "campaigns:read"
+      | "campaigns:write"
+      | "campaigns:offer"
     )[]
   >;
 };
@@ -3339,4 +3368,274 @@ export type EnterSafeModeInput = {
   /** Hold only this provider; omit for the environment. */
   provider?: string;
   reason: string;
+};
+
+/**
+ * A coupon: what is taken off, for how long, for whom, and its limits.
+ *
+ * @example
+ * const coupon: Coupon = await tessera.campaigns.retrieveCoupon("cpn_123");
+ */
+export type Coupon = {
+  id: string;
+  object: "coupon";
+  name: string;
+  percent_off: number | null;
+  amounts_off: Record<string, number> | null;
+  /** once: the next charge only; repeating: `duration_in_periods` charged periods; forever: every charge while the discount lasts. */
+  duration: "once" | "repeating" | "forever";
+  duration_in_periods: number | null;
+  applies_to: {
+    bundles?: string[];
+    prices?: string[];
+    storefronts?: string[];
+    channels?: ("direct" | "app_store" | "play_store" | "paypal" | "telecom")[];
+    countries?: string[];
+  };
+  first_subscription_only: boolean;
+  minimum_amounts: Record<string, number> | null;
+  starts_at: string | null;
+  ends_at: string | null;
+  max_redemptions: number | null;
+  max_redemptions_per_customer: number | null;
+  times_redeemed: number;
+  velocity: {
+    /** At most this many redemptions of one promotion code (or of the coupon itself) per hour. */
+    per_code_per_hour?: number;
+    /** At most this many redemptions of the coupon per payment-method fingerprint per 24 hours. */
+    per_fingerprint_per_day?: number;
+  } | null;
+  trigger: {
+    /** win_back: a subscription of the customer was cancelled or expired; dunning_recovery: a renewal failed and the subscription entered grace; upgrade: the customer changed to another plan; api: a trusted key called POST /v1/customers/{id}/campaign-offers. */
+    type: "win_back" | "dunning_recovery" | "upgrade" | "api";
+    /** How long an offer issued by the trigger may be redeemed. */
+    offer_valid_days: number;
+    /** How often a customer may hit the trigger (be offered this coupon) within `window_days`. */
+    max_offers_per_customer: number;
+    window_days: number;
+  } | null;
+  status: "active" | "archived";
+  metadata: Record<string, string>;
+  /** ISO-8601 UTC time */
+  created_at: string;
+  /** ISO-8601 UTC time */
+  updated_at: string;
+};
+
+/**
+ * A new coupon: percent or amounts off, duration, restrictions, limits, velocity, trigger.
+ *
+ * @example
+ * const input: CreateCouponInput = { name: "Spring", percent_off: 25, duration: "repeating", duration_in_periods: 3 };
+ */
+export type CreateCouponInput = {
+  name: string;
+  /** Percent taken off each discounted charge (up to two decimals). Exclusive with amounts_off. */
+  percent_off?: number;
+  /** Minor units taken off per currency, e.g. { EUR: 200 }. A price in another currency does not match. */
+  amounts_off?: Record<string, number>;
+  /** once: the next charge only; repeating: `duration_in_periods` charged periods; forever: every charge while the discount lasts. */
+  duration: "once" | "repeating" | "forever";
+  /** Required for repeating. */
+  duration_in_periods?: number;
+  applies_to?: {
+    bundles?: string[];
+    prices?: string[];
+    storefronts?: string[];
+    channels?: ("direct" | "app_store" | "play_store" | "paypal" | "telecom")[];
+    countries?: string[];
+  };
+  /** Only for a customer's first subscription (none before, of any status). */
+  first_subscription_only?: boolean;
+  /** The price must be at least this, per currency. */
+  minimum_amounts?: Record<string, number>;
+  /** ISO-8601 UTC time */
+  starts_at?: string;
+  /** Redeemable until (exclusive). Discounts already applied keep running. */
+  ends_at?: string;
+  max_redemptions?: number;
+  max_redemptions_per_customer?: number;
+  velocity?: {
+    /** At most this many redemptions of one promotion code (or of the coupon itself) per hour. */
+    per_code_per_hour?: number;
+    /** At most this many redemptions of the coupon per payment-method fingerprint per 24 hours. */
+    per_fingerprint_per_day?: number;
+  };
+  /** Redeemable only with an open offer, issued to the customer by this trigger. */
+  trigger?: {
+    /** win_back: a subscription of the customer was cancelled or expired; dunning_recovery: a renewal failed and the subscription entered grace; upgrade: the customer changed to another plan; api: a trusted key called POST /v1/customers/{id}/campaign-offers. */
+    type: "win_back" | "dunning_recovery" | "upgrade" | "api";
+    /** How long an offer issued by the trigger may be redeemed. */
+    offer_valid_days?: number;
+    /** How often a customer may hit the trigger (be offered this coupon) within `window_days`. */
+    max_offers_per_customer?: number;
+    window_days?: number;
+  };
+  /** Up to 50 string key/value pairs for your own use. */
+  metadata?: Record<string, string>;
+};
+
+/**
+ * What may change on a coupon (never its terms).
+ *
+ * @example
+ * const input: UpdateCouponInput = { ends_at: "2027-01-01T00:00:00.000Z" };
+ */
+export type UpdateCouponInput = {
+  name?: string;
+  ends_at?: string | null;
+  max_redemptions?: number | null;
+  velocity?: {
+    /** At most this many redemptions of one promotion code (or of the coupon itself) per hour. */
+    per_code_per_hour?: number;
+    /** At most this many redemptions of the coupon per payment-method fingerprint per 24 hours. */
+    per_fingerprint_per_day?: number;
+  } | null;
+  /** Up to 50 string key/value pairs for your own use. */
+  metadata?: Record<string, string>;
+};
+
+/**
+ * A customer-facing code for a coupon.
+ *
+ * @example
+ * const code: PromotionCode = await tessera.campaigns.createPromotionCode({ coupon: "cpn_123", code: "SPRING25" });
+ */
+export type PromotionCode = {
+  id: string;
+  object: "promotion_code";
+  coupon: string;
+  code: string;
+  customer: string | null;
+  max_redemptions: number | null;
+  times_redeemed: number;
+  expires_at: string | null;
+  status: "active" | "archived";
+  metadata: Record<string, string>;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * A new promotion code, optionally for one customer, with its own limit and expiry.
+ *
+ * @example
+ * const input: CreatePromotionCodeInput = { coupon: "cpn_123", code: "SPRING25", max_redemptions: 100 };
+ */
+export type CreatePromotionCodeInput = {
+  coupon: string;
+  /** What customers type; compared case-insensitively, unique in the environment. */
+  code: string;
+  /** Only this customer may redeem it. */
+  customer?: string;
+  max_redemptions?: number;
+  /** ISO-8601 UTC time */
+  expires_at?: string;
+  /** Up to 50 string key/value pairs for your own use. */
+  metadata?: Record<string, string>;
+};
+
+/**
+ * A promotion code or coupon to redeem on an existing subscription.
+ *
+ * @example
+ * const input: ApplyDiscountInput = { promotion_code: "SPRING25" };
+ */
+export type ApplyDiscountInput = {
+  /** A promotion code as typed. */
+  promotion_code?: string;
+  /** A coupon id, applied directly (no code). */
+  coupon?: string;
+  /** For the per-fingerprint velocity limit when the subscription's method is not a stored one. */
+  payment_method_fingerprint?: string;
+};
+
+/**
+ * A discount on a subscription: which coupon, from and to which period.
+ *
+ * @example
+ * const discount: Discount = await tessera.campaigns.applyDiscount("sub_123", { promotion_code: "SPRING25" });
+ */
+export type Discount = {
+  id: string;
+  object: "discount";
+  subscription: string;
+  customer: string;
+  coupon: string;
+  promotion_code: string | null;
+  redemption: string;
+  /** The first period index it takes money off. */
+  first_period: number;
+  /** The last one; null: forever. */
+  last_period: number | null;
+  status: "active" | "ended";
+  ended_at: string | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * One ledger entry: a redemption or a refusal, with every check that decided it.
+ *
+ * @example
+ * const { data } = await tessera.campaigns.listRedemptions({ outcome: "refused" });
+ */
+export type Redemption = {
+  id: string;
+  object: "redemption";
+  /** released: a redemption given back because the subscription it was for was not created. */
+  outcome: "redeemed" | "refused" | "released";
+  /** The refusal's error code (null when redeemed). */
+  code: string | null;
+  coupon: string | null;
+  promotion_code: string | null;
+  customer: string;
+  subscription: string | null;
+  checks: {
+    /** e.g. coupon_active, max_redemptions, velocity_per_fingerprint. */
+    check: string;
+    passed: boolean;
+    detail: string | null;
+  }[];
+  request_id: string | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
+};
+
+/**
+ * Filters of the redemption ledger.
+ *
+ * @example
+ * const params: RedemptionListParams = { coupon: "cpn_123", outcome: "refused" };
+ */
+export type RedemptionListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  coupon?: string;
+  promotion_code?: string;
+  customer?: string;
+  /** released: a redemption given back because the subscription it was for was not created. */
+  outcome?: "redeemed" | "refused" | "released";
+};
+
+/**
+ * A customer's time-limited right to redeem a triggered campaign.
+ *
+ * @example
+ * const offer: CampaignOffer = await tessera.campaigns.offer("cus_123", { coupon: "cpn_123" });
+ */
+export type CampaignOffer = {
+  id: string;
+  object: "campaign_offer";
+  customer: string;
+  coupon: string;
+  /** win_back: a subscription of the customer was cancelled or expired; dunning_recovery: a renewal failed and the subscription entered grace; upgrade: the customer changed to another plan; api: a trusted key called POST /v1/customers/{id}/campaign-offers. */
+  trigger: "win_back" | "dunning_recovery" | "upgrade" | "api";
+  /** ISO-8601 UTC time */
+  expires_at: string;
+  redeemed_at: string | null;
+  /** ISO-8601 UTC time */
+  created_at: string;
 };

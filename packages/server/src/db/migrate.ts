@@ -33,6 +33,7 @@ import * as paymentsPendingIndex from "./migrations/2026-12-05-300-payments-pend
 import * as paymentSettled from "./migrations/2026-12-05-301-payment-settled.js";
 import * as priceTax from "./migrations/2026-12-05-360-price-tax.js";
 import * as invoiceCancellation from "./migrations/2026-12-05-361-invoice-cancellation.js";
+import * as campaigns from "./migrations/2026-12-05-380-campaigns.js";
 import * as priceChanges from "./migrations/2026-12-05-400-price-changes.js";
 import * as subscriptionsPriceIndex from "./migrations/2026-12-05-440-subscriptions-price-index.js";
 import * as paymentTax from "./migrations/2026-12-05-460-payment-tax.js";
@@ -80,6 +81,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-05-460-payment-tax": paymentTax,
   "2026-12-05-360-price-tax": priceTax,
   "2026-12-05-361-invoice-cancellation": invoiceCancellation,
+  "2026-12-05-380-campaigns": campaigns,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1159,3 +1159,124 @@ export interface Database {
 
 export type PriceMigrationRow = Selectable<PriceMigrationsTable>;
 export type SubscriptionPriceChangeRow = Selectable<SubscriptionPriceChangesTable>;
+
+/** Campaigns (modules/campaigns, docs/campaigns.md). JSON columns are text. */
+export interface CouponsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  name: string;
+  /** Hundredths of a percent (12.5% = 1250); null for an amount-off coupon. */
+  percent_off_hundredths: number | null;
+  /** JSON { currency: minor units }. */
+  amounts_off: string | null;
+  duration: "once" | "repeating" | "forever";
+  duration_in_periods: number | null;
+  /** JSON CouponAppliesTo. */
+  applies_to: string;
+  first_subscription_only: number;
+  minimum_amounts: string | null;
+  starts_at: string | null;
+  ends_at: string | null;
+  max_redemptions: number | null;
+  max_redemptions_per_customer: number | null;
+  times_redeemed: number;
+  velocity: string | null;
+  trigger: string | null;
+  status: "active" | "archived";
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PromotionCodesTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  coupon_id: string;
+  code: string;
+  code_key: string;
+  customer_id: string | null;
+  max_redemptions: number | null;
+  times_redeemed: number;
+  expires_at: string | null;
+  status: "active" | "archived";
+  metadata: string;
+  created_at: string;
+}
+
+export interface CampaignRedemptionsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  outcome: "redeemed" | "refused" | "released";
+  code: string | null;
+  coupon_id: string | null;
+  promotion_code_id: string | null;
+  customer_id: string;
+  subscription_id: string | null;
+  /** Keyed digest of the payment-method fingerprint (velocity per fingerprint). */
+  fingerprint_digest: string | null;
+  /** JSON RedemptionCheck[]. */
+  checks: string;
+  request_id: string | null;
+  created_at: string;
+}
+
+export interface DiscountsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  subscription_id: string;
+  customer_id: string;
+  coupon_id: string;
+  promotion_code_id: string | null;
+  redemption_id: string;
+  first_period: number;
+  last_period: number | null;
+  status: "active" | "ended";
+  ended_at: string | null;
+  created_at: string;
+}
+
+export interface DiscountApplicationsTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  discount_id: string;
+  subscription_id: string;
+  period_index: number;
+  kind: string;
+  currency: string;
+  gross_amount: number;
+  discount_amount: number;
+  description: string;
+  created_at: string;
+}
+
+export interface CampaignOffersTable {
+  id: string;
+  tenant_id: string;
+  environment_id: string;
+  customer_id: string;
+  coupon_id: string;
+  trigger: "win_back" | "dunning_recovery" | "upgrade" | "api";
+  expires_at: string;
+  redeemed_at: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  coupons: CouponsTable;
+  promotion_codes: PromotionCodesTable;
+  campaign_redemptions: CampaignRedemptionsTable;
+  discounts: DiscountsTable;
+  discount_applications: DiscountApplicationsTable;
+  campaign_offers: CampaignOffersTable;
+}
+
+export type CouponRow = Selectable<CouponsTable>;
+export type PromotionCodeRow = Selectable<PromotionCodesTable>;
+export type CampaignRedemptionRow = Selectable<CampaignRedemptionsTable>;
+export type DiscountRow = Selectable<DiscountsTable>;
+export type CampaignOfferRow = Selectable<CampaignOffersTable>;

@@ -172,6 +172,13 @@ describe("the admin console in Chromium", () => {
     const bundles = await api<{ data: Array<{ key: string; prices: Array<{ id: string }> }> }>("GET", "/v1/bundles");
     const team = bundles.body.data.find((b) => b.key === "team")!;
     const storefronts = await api<{ data: Array<{ id: string }> }>("GET", "/v1/storefronts");
+    // The web shop invoices (a legal entity), so the payments below have invoices to show.
+    const seller = await api("PUT", `/v1/storefronts/${storefronts.body.data[0]!.id}/legal-entity`, {
+      legal_name: "Demo Shop GmbH",
+      address: { line1: "Müllerstraße 1", city: "München", postal_code: "80331", country: "DE" },
+      vat_id: "DE123456789",
+    });
+    expect(seller.status).toBe(200);
     const customer = await api<{ id: string }>("POST", "/v1/customers", {
       storefront: storefronts.body.data[0]!.id,
       external_id: "browser-customer",
@@ -246,7 +253,21 @@ describe("the admin console in Chromium", () => {
   });
 
   it.skipIf(noBrowser)(`every other page renders, is accessible and fits a phone${skipNote}`, async () => {
+    const api = http(server.url, devKey, "demo");
+    const payment = (await api<{ data: Array<{ id: string }> }>("GET", `/v1/payments?subscription=${subscriptionId}`))
+      .body.data[0]!.id;
+    const storefront = (await api<{ data: Array<{ id: string }> }>("GET", "/v1/storefronts")).body.data[0]!.id;
+    const invoice = (await api<{ data: Array<{ id: string }> }>("GET", `/v1/invoices?subscription=${subscriptionId}`))
+      .body.data[0]!.id;
     for (const [name, path] of [
+      ["22-payments", "payments"],
+      ["23-payment", `payments/${payment}`],
+      ["24-invoices", "invoices"],
+      ["25-invoice", `invoices/${invoice}`],
+      ["26-retention", "settings/retention"],
+      ["27-safe-mode", "settings/safe-mode"],
+      ["28-storefront", `catalog/storefronts/${storefront}`],
+      ["29-campaigns", "campaigns"],
       ["10-overview", ""],
       ["11-customers", "customers"],
       ["12-api-keys", "developers/api-keys"],
@@ -260,6 +281,13 @@ describe("the admin console in Chromium", () => {
       expect(res?.status(), path).toBe(200);
       await review(page, name);
     }
+    // The invoice's PDF downloads through the console (the viewer's session, not an API key).
+    await page.goto(`${base}/invoices/${invoice}`);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("a:has-text('Download PDF')")]);
+    expect(download.suggestedFilename()).toBe(`${invoice}.pdf`);
+    // The payment's routing decision names the provider routing chose.
+    await page.goto(`${base}/payments/${payment}`);
+    expect(await page.locator("#routing-h + dl").textContent()).toContain("sandbox");
     // The overview's figures come from the server: one active subscription, revenue in EUR.
     await page.goto(`${base}/`);
     expect(await page.locator(".card:has-text('Active subscriptions') dd").textContent()).toBe("1");
@@ -277,15 +305,17 @@ describe("the admin console in Chromium", () => {
     const phone = await admin.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
     watch(phone);
-    await phone.goto(`${base}/subscriptions/${subscriptionId}`);
-    const wide = await phone.evaluate(() =>
-      Array.from(document.querySelectorAll("body *"))
-        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".table-wrap"))
-        .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
-        .slice(0, 8),
-    );
-    // Tables scroll inside their own box; nothing else is wider than the screen.
-    expect(wide).toEqual([]);
+    for (const path of [`payments/${payment}`, `invoices/${invoice}`, `subscriptions/${subscriptionId}`]) {
+      await phone.goto(`${base}/${path}`);
+      const wide = await phone.evaluate(() =>
+        Array.from(document.querySelectorAll("body *"))
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".table-wrap"))
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+          .slice(0, 8),
+      );
+      // Tables scroll inside their own box; nothing else is wider than the screen.
+      expect(wide, path).toEqual([]);
+    }
     await review(phone, "20-phone-subscription");
     await phone.close();
   });

@@ -6,6 +6,7 @@
 export { type Apply, settleJob } from "./charge.js";
 export { type ChargeTax, type ChargeTaxHook, type TaxedCharge, taxAudit, taxOf } from "./charge-tax.js";
 export type { PendingChange } from "./decisions.js";
+export { type ChargeToDiscount, type DiscountCharge, noDiscount } from "./discounts.js";
 export { applyRetry } from "./outcomes.js";
 export { addDays, type PriceTerms, periodBounds, sameCycle } from "./periods.js";
 export { checkAt, checkJob, periodEndJob, pspTarget } from "./schedule.js";

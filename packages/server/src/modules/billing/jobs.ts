@@ -13,6 +13,7 @@ import {
 import type { Applied, ChargeProtocol } from "./charge.js";
 import { type ChargeTax, taxOf } from "./charge-tax.js";
 import { decidePeriodEnd } from "./decisions.js";
+import type { DiscountCharge } from "./discounts.js";
 import { applyPeriodCharge, applyRetry, continueDunning, freePeriod, recover, startDunning } from "./outcomes.js";
 import type { PriceTerms } from "./periods.js";
 import { applyWithPriceChange, endingWith, priceChangeAt, withPriceChange } from "./price-change.js";
@@ -25,6 +26,7 @@ export interface JobDeps {
   protocol: ChargeProtocol;
   terms(scope: Scope, priceId: string): Promise<PriceTerms>;
   retryDays(scope: Scope, row: SubscriptionRow): Promise<readonly number[]>;
+  discount: DiscountCharge;
   tax: ChargeTax;
 }
 
@@ -123,7 +125,16 @@ export function billingJobs(j: JobDeps) {
         if (await write(scope, row, { ...withPriceChange(endingWith(priceChange), w), correlationId }, ctx)) return;
         continue;
       }
-      if (decision.price.amount === 0) {
+      const kind = decision.conversion ? "trial_conversion" : "renewal";
+      // The one place a renewal's amount meets discounts (modules/campaigns).
+      const amount = await j.discount(scope, {
+        subscriptionId: row.id,
+        periodIndex: decision.periodIndex,
+        kind,
+        amount: decision.price.amount,
+        currency: decision.price.currency,
+      });
+      if (amount === 0) {
         if (await write(scope, row, { ...withPriceChange(priceChange, freePeriod(decision, row)), correlationId }, ctx))
           return;
         continue;
@@ -133,13 +144,13 @@ export function billingJobs(j: JobDeps) {
         scope,
         { storefront: row.storefront_id, customer: row.customer_id },
         decision.price,
-        decision.price.amount,
+        amount,
       );
       const result = await j.protocol.charge(
         scope,
         row,
         {
-          kind: decision.conversion ? "trial_conversion" : "renewal",
+          kind,
           amount: charge.amount,
           tax: charge.tax,
           currency: decision.price.currency,

@@ -7,6 +7,7 @@ import type { StorefrontsService } from "../storefronts/service.js";
 import type { SubscriptionStore } from "../subscriptions/index.js";
 import { chargeProtocol, SETTLE_JOB } from "./charge.js";
 import { chargeTax } from "./charge-tax.js";
+import { type DiscountCharge, noDiscount } from "./discounts.js";
 import { paymentsJanitor } from "./janitor.js";
 import { billingJobs } from "./jobs.js";
 import type { PriceTerms } from "./periods.js";
@@ -27,6 +28,8 @@ export function billingService(
     catalog: Pick<CatalogService, "getPrice">;
     storefronts: Pick<StorefrontsService, "paymentSettings">;
     jobs: JobRegistry;
+    /** Campaigns' discount hook (billing/discounts.ts); none: full price. */
+    discount?: DiscountCharge;
   },
 ) {
   const cache = new Map<string, PriceTerms>();
@@ -58,8 +61,18 @@ export function billingService(
   }
 
   const protocol = chargeProtocol(deps, { store: o.store, payments: o.payments });
+  const discount = o.discount ?? noDiscount;
   const tax = chargeTax();
-  const handlers = billingJobs({ deps, store: o.store, payments: o.payments, protocol, terms, retryDays, tax });
+  const handlers = billingJobs({
+    deps,
+    store: o.store,
+    payments: o.payments,
+    protocol,
+    terms,
+    retryDays,
+    discount,
+    tax,
+  });
   o.jobs.register(PERIOD_END_JOB, handlers.periodEnd);
   o.jobs.register(DUNNING_JOB, handlers.dunning);
   o.jobs.register(CHECK_JOB, handlers.check);
@@ -72,7 +85,7 @@ export function billingService(
     settle: handlers.settle,
   });
 
-  return { terms, retryDays, protocol, janitor, tax };
+  return { terms, retryDays, protocol, janitor, discount, tax };
 }
 
 export type BillingService = ReturnType<typeof billingService>;

@@ -17,9 +17,25 @@ export interface ApiAnswer<T = unknown> {
 
 export type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<ApiAnswer<T>>;
 
+/** The API's raw answer to a GET (a PDF or XML document the console hands on as a download). */
+export type RawApi = (path: string) => Promise<Response>;
+
 export function apiFor(app: Hono<AppEnv>, c: Context<ConsoleEnv>, tenant: string, environment: string): Api {
+  const raw = rawApiFor(app, c, tenant, environment);
   return async (method, path, body) => {
-    const res = await app.request(
+    const res = await raw(path, method, body);
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {}
+    return { status: res.status, ok: res.status >= 200 && res.status < 300, body: parsed as never };
+  };
+}
+
+export function rawApiFor(app: Hono<AppEnv>, c: Context<ConsoleEnv>, tenant: string, environment: string) {
+  return async (path: string, method = "GET", body?: unknown): Promise<Response> =>
+    app.request(
       path,
       {
         method,
@@ -36,11 +52,4 @@ export function apiFor(app: Hono<AppEnv>, c: Context<ConsoleEnv>, tenant: string
       },
       c.env,
     );
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {}
-    return { status: res.status, ok: res.status >= 200 && res.status < 300, body: parsed as never };
-  };
 }

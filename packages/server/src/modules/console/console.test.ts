@@ -6,39 +6,13 @@ import type { Json } from "../../../test/harness.js";
 import { client, createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { setLegalEntity } from "../../../test/invoicing-setup.js";
 import { consoleSetup } from "./setup.js";
+import { browser, PASSWORD, signIn as signInAs } from "./test-browser.js";
 
 /*
  * The console over HTTP without a browser (test/e2e/console-browser.test.ts drives Chromium): the
  * first-admin link, sign-in, CSRF and origin checks, the permission gate shared with the API, and
  * the security headers. On both dialects: the console's cross-tenant reads run in system access.
  */
-
-const ORIGIN = "http://tessera.test";
-const PASSWORD = "correct horse battery staple";
-
-/** A browser in miniature: keeps cookies, sends the Origin a browser would. */
-function browser(ctx: TestContext) {
-  const jar = new Map<string, string>();
-  const request = async (method: string, path: string, form?: Record<string, string>, origin = ORIGIN) => {
-    const res = await ctx.app.request(`${ORIGIN}${path}`, {
-      method,
-      headers: {
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "),
-        ...(form ? { "content-type": "application/x-www-form-urlencoded", origin } : {}),
-      },
-      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const [name, value] = pair!.split("=");
-      if (/max-age=0/i.test(line) || value === "") jar.delete(name!);
-      else jar.set(name!, value!);
-    }
-    return { status: res.status, html: await res.text(), headers: res.headers };
-  };
-  const csrf = () => jar.get("tessera_console_csrf") ?? "";
-  return { request, csrf, jar };
-}
 
 let ctx: TestContext;
 let acme: TestTenant;
@@ -145,13 +119,7 @@ describe("actions and permissions", () => {
   let finance: ReturnType<typeof browser>;
   let viewer: ReturnType<typeof browser>;
 
-  const signIn = async (email: string) => {
-    const b = browser(ctx);
-    await b.request("GET", "/console/login");
-    const res = await b.request("POST", "/console/login", { _csrf: b.csrf(), email, password: PASSWORD });
-    expect(res.status).toBe(303);
-    return b;
-  };
+  const signIn = (email: string) => signInAs(ctx, email);
 
   beforeAll(async () => {
     sub = await subscribe(acme.api, await billingCatalog(acme.api), {});

@@ -8,7 +8,7 @@ import { getCookie } from "hono/cookie";
 import { withSystemAccess } from "../../db/access.js";
 import { ApiError } from "../../errors.js";
 import type { AppEnv } from "../../http/env.js";
-import { apiFor } from "./api.js";
+import { apiFor, rawApiFor } from "./api.js";
 import { CONSOLE_CSS } from "./assets/console-css.js";
 import { Bare, Shell } from "./layout.js";
 import { CONSOLE_PAGES } from "./pages/index.js";
@@ -293,6 +293,7 @@ export function consoleRoutes(apiApp: Hono<AppEnv>) {
     const ctxFor = (params: Record<string, string>): PageContext => ({
       c,
       api: apiFor(apiApp, c, ws.tenant.id, ws.environment),
+      raw: (path) => rawApiFor(apiApp, c, ws.tenant.id, ws.environment)(path),
       tenant: ws.tenant,
       environment: ws.environment,
       role: ws.role,
@@ -341,7 +342,9 @@ export function consoleRoutes(apiApp: Hono<AppEnv>) {
         const params = match(page.path, segments);
         if (!params) continue;
         if (!visible(page)) return forbidden(page);
-        return show(page, await page.render(ctxFor(params)));
+        const result = await page.render(ctxFor(params));
+        if ("download" in result) return result.download;
+        return show(page, result);
       }
       return notFound();
     }

@@ -78,6 +78,11 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, baseUrl = ""): OpenApi
         description: "The operator's switch holding new charges of a provider or environment (docs/privacy.md).",
       },
       {
+        name: "Campaigns",
+        description:
+          "Coupons, promotion codes, discounts on subscriptions, triggered offers and the redemption ledger (docs/campaigns.md).",
+      },
+      {
         name: "Subscriptions",
         description: "Subscriptions and their lifecycle: trials, renewals, dunning, plan changes, cancellation.",
       },

@@ -1,4 +1,5 @@
 import { addInterval, type InvoiceParty, type Payment, type Price, type Subscription } from "@tessera/core";
+import type { Scope } from "../../context.js";
 import type { BillingDetailsRow, LegalEntityRow } from "../../db/types.js";
 import { fromJson } from "../../lib/json.js";
 import { computeTotals, type LineInput, type Totals } from "./amounts.js";
@@ -7,8 +8,22 @@ import { defaultNumber } from "./numbering.js";
 import { decideTax } from "./tax.js";
 import type { StoredDocument } from "./views.js";
 
+/** What a discount took off a charge (modules/campaigns): `gross - discount` is what was paid. */
+export interface ChargeDiscount {
+  gross: number;
+  discount: number;
+  description: string;
+}
+
+export type DiscountLookup = (
+  scope: Scope,
+  payment: Pick<Payment, "subscription" | "period_index" | "kind" | "amount">,
+) => Promise<ChargeDiscount | undefined>;
+
 /** Everything an invoice is made of, read before the issuing transaction opens. */
 export interface IssueContext {
+  /** The discount taken off the payment's charge, if one was. */
+  discount?: ChargeDiscount | null;
   entity: LegalEntityRow;
   buyer: InvoiceParty;
   subscription: Subscription | null;
@@ -90,6 +105,7 @@ export function draftInvoice(c: IssueContext, payment: Payment, issueDate: strin
       buyer: { country: c.buyer.country, business: c.buyer.business, vatId: c.buyer.vat_id },
       taxCode: c.price?.tax_code ?? "electronic_service",
     });
+  const netPaid = payment.tax ? payment.amount - payment.tax.amount : payment.amount;
   const period = c.subscription && c.price ? periodOf(c.subscription, c.price, payment) : null;
   const name = c.bundleName ?? "Subscription";
   const line: LineInput = {
@@ -103,10 +119,20 @@ export function draftInvoice(c: IssueContext, payment: Payment, issueDate: strin
     periodStart: period?.start ?? null,
     periodEnd: period?.end ?? null,
     quantity: 1,
-    amount: payment.tax ? payment.amount - payment.tax.amount : payment.amount,
+    amount: netPaid,
     tax,
   };
-  const totals = computeTotals([line], payment.tax ? false : includesTax(c));
+  // A discounted charge: the full price, then the discount as a negative line (EN 16931 BR-27 keeps
+  // prices positive: the UBL writer turns it into a negative quantity), summing to what was paid
+  // (its net, when tax was added at charge time: discounts come before tax).
+  const d = c.discount && c.discount.gross - c.discount.discount === netPaid ? c.discount : null;
+  const lines: LineInput[] = d
+    ? [
+        { ...line, amount: d.gross },
+        { ...line, kind: "discount", description: `Discount: ${d.description}`, amount: -d.discount },
+      ]
+    : [line];
+  const totals = computeTotals(lines, payment.tax ? false : includesTax(c));
   const notes = tax.note ? [tax.note] : [];
   // Issued on a later day than the charge (a backfill, docs/invoicing.md): the document says when it was paid.
   const paidOn = payment.created_at.slice(0, 10);

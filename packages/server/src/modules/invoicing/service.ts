@@ -27,7 +27,15 @@ import { cancellation } from "./cancellation.js";
 import type { FiscalProviderRegistry } from "./fiscal/registry.js";
 import { fiscalization } from "./fiscalize.js";
 import { renderHtml } from "./html.js";
-import { buyerOf, type Draft, draftCreditNote, draftInvoice, type IssueContext, numbering } from "./issue.js";
+import {
+  buyerOf,
+  type DiscountLookup,
+  type Draft,
+  draftCreditNote,
+  draftInvoice,
+  type IssueContext,
+  numbering,
+} from "./issue.js";
 import { takeNumber } from "./numbering.js";
 import { renderPdf } from "./pdf.js";
 import { forEvent } from "./personal-data.js";
@@ -62,6 +70,7 @@ export function invoicingService(
   const { db, clock } = deps;
   const fiscal = fiscalization(deps, o);
   const cancelInvoice = cancellation(deps, o);
+  let discounts: DiscountLookup | undefined;
 
   async function requireDocument(scope: Scope, kind: Kind, id: string): Promise<InvoiceRow> {
     const row = await repo.findDocument(db, scope, kind, id);
@@ -81,6 +90,7 @@ export function invoicingService(
     const priced = subscription ? await o.catalog.getPrice(scope, subscription.price) : null;
     const providerName = storefront.fiscal_provider?.name ?? null;
     return {
+      discount: (await discounts?.(scope, payment)) ?? null,
       entity,
       buyer: buyerOf(details, customer),
       subscription,
@@ -220,6 +230,11 @@ export function invoicingService(
 
   return {
     fiscal: o.fiscal,
+
+    /** Campaigns tell what a discount took off a charge: the invoice shows it as a discount line. */
+    registerDiscounts(lookup: DiscountLookup): void {
+      discounts = lookup;
+    },
     issueInvoice,
     issueCreditNotes,
     cancelInvoice,

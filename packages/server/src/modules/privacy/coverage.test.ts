@@ -36,6 +36,7 @@ const NO_CUSTOMER_DATA: Record<string, string> = {
   retention_policies: "per-environment settings",
   retention_runs: "counts of what a run removed",
   trial_policies: "per-storefront settings",
+  coupons: "campaign terms",
   safe_modes: "operator switches",
   password_resets: "staff password reset tokens",
   tenant_roles: "the merchant's custom roles",

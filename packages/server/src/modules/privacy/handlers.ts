@@ -1,5 +1,6 @@
 import type { Deps } from "../../context.js";
 import { auditPrivacyHandler } from "../audit/index.js";
+import { campaignsPrivacyHandler } from "../campaigns/index.js";
 import { channelsPrivacyHandler } from "../channels/index.js";
 import { consentsPrivacyHandler } from "../consents/index.js";
 import type { PersonalDataVault } from "../customers/index.js";
@@ -38,6 +39,7 @@ export function registerPrivacyHandlers(
     consentsPrivacyHandler,
     trialsPrivacyHandler,
     priceChangesPrivacyHandler,
+    campaignsPrivacyHandler,
   ]) {
     privacy.register(handler);
   }

@@ -116,7 +116,19 @@ export async function changePlan(
       },
     );
   }
-  if (quote.amount_due === 0) return o.store.writeNow(scope, row, { ...switched, events, correlationId });
+  // The proration meets discounts through billing's one hook (a percent off comes off it too).
+  const periodIndex = (switched.patch.period_index as number | undefined) ?? row.period_index;
+  const due =
+    quote.amount_due === 0
+      ? 0
+      : await o.billing.discount(scope, {
+          subscriptionId: row.id,
+          periodIndex,
+          kind: "proration",
+          amount: quote.amount_due,
+          currency: next.currency,
+        });
+  if (due === 0) return o.store.writeNow(scope, row, { ...switched, events, correlationId });
 
   const apply: Apply = async (payment, outcome) => {
     if (outcome.status === "unavailable" || payment.status === "failed") return {};
@@ -129,7 +141,7 @@ export async function changePlan(
   };
   // The tax hook: the last step of the proration's amount (after any discount).
   const who = { storefront: row.storefront_id, customer: row.customer_id };
-  const charge = await o.billing.tax.taxed(scope, who, next, quote.amount_due);
+  const charge = await o.billing.tax.taxed(scope, who, next, due);
   // The credit is in the current price's terms: netting a gross against a net would charge wrong.
   if (
     current.amount > 0 &&
@@ -148,7 +160,7 @@ export async function changePlan(
       amount: charge.amount,
       tax: charge.tax,
       currency: next.currency,
-      periodIndex: (switched.patch.period_index as number | undefined) ?? row.period_index,
+      periodIndex,
       paymentMethod: chargeMethod(row),
       correlationId,
       initiator: "api",

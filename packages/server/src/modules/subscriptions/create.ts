@@ -9,6 +9,7 @@ import {
   type ChargeTax,
   checkAt,
   checkJob,
+  type DiscountCharge,
   periodBounds,
   periodEndJob,
   pspTarget,
@@ -72,14 +73,19 @@ export function checkChannel(storefront: Storefront, channel: ChannelName): void
  */
 export async function createSubscription(
   deps: Deps,
-  { store, payments, tax }: { store: SubscriptionStore; payments: PaymentsService; tax: ChargeTax },
+  {
+    store,
+    payments,
+    discount,
+    tax,
+  }: { store: SubscriptionStore; payments: PaymentsService; discount: DiscountCharge; tax: ChargeTax },
   scope: Scope,
   input: CreateSubscription,
   r: Resolved,
+  id: string = newId("subscription"),
 ) {
   const correlationId = scope.requestId ?? null;
   const now = scope.clock.now().toISOString();
-  const id = newId("subscription");
   const trialDays = input.trial_days ?? r.price.trial_days;
   const base: SubscriptionRow = {
     id,
@@ -142,7 +148,15 @@ export async function createSubscription(
 
   const bounds = periodBounds(now, 1, r.price, 1);
   const row = { ...base, current_period_start: bounds.start, current_period_end: bounds.end };
-  if (r.price.amount === 0) {
+  // A discount redeemed with the subscription comes off the first charge (modules/campaigns).
+  const amount = await discount(scope, {
+    subscriptionId: id,
+    periodIndex: 1,
+    kind: "subscription_create",
+    amount: r.price.amount,
+    currency: r.price.currency,
+  });
+  if (amount === 0) {
     const stored = await deps.db
       .transaction()
       .execute((tx) =>
@@ -153,12 +167,7 @@ export async function createSubscription(
 
   if (!route) throw new Error("unreachable: a paid price has a route");
   // The tax hook: the last step of the first period's amount (after any discount).
-  const charge = await tax.taxed(
-    scope,
-    { storefront: r.storefront.id, customer: r.customer.id },
-    r.price,
-    r.price.amount,
-  );
+  const charge = await tax.taxed(scope, { storefront: r.storefront.id, customer: r.customer.id }, r.price, amount);
   const { payment, outcome } = input.payment
     ? await completeAction(deps, payments, scope, input, r, charge)
     : await chargeFirst(deps, { store, payments }, scope, input, r, route, id, charge);

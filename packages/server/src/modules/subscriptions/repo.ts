@@ -136,3 +136,13 @@ export function listOnPrice(
   if (o.after) q = q.where("id", ">", o.after);
   return q.orderBy("id").limit(o.limit).execute();
 }
+
+export async function countCustomerSubscriptions(db: Db, scope: ScopeIds, customerId: string): Promise<number> {
+  const row = await db
+    .selectFrom("subscriptions")
+    .select((eb) => eb.fn.countAll<string | number>().as("n"))
+    .where(inScope(scope))
+    .where("customer_id", "=", customerId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

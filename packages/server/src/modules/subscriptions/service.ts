@@ -11,9 +11,11 @@ import type { Deps, Scope } from "../../context.js";
 import type { Db, SubscriptionRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import type { JobRegistry } from "../../jobs/registry.js";
+import { newId } from "../../lib/ids.js";
 import { type Page, toPage } from "../../lib/pagination.js";
 import type { AuditRecorder } from "../audit/service.js";
-import { applyRetry, billingService, type ChargeTaxHook, taxOf } from "../billing/index.js";
+import { applyRetry, billingService, type ChargeTaxHook, noDiscount, taxOf } from "../billing/index.js";
+import type { CampaignClaim, CampaignsService } from "../campaigns/service.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
 import type { EventsService } from "../events/service.js";
@@ -37,6 +39,8 @@ export interface EntitlementSource {
   /** The next known instant the status can change: period/trial end, next dunning step, payment check. */
   next_change_at: string | null;
 }
+
+type CampaignHooks = Pick<CampaignsService, "redeemForNew" | "settleNew" | "discountCharge">;
 
 const GRANTING: SubscriptionStatus[] = ["trial", "active", "grace"];
 
@@ -78,12 +82,15 @@ export function subscriptionsService(
     payments: o.payments,
     ...(o.audit ? { audit: o.audit } : {}),
   });
+  // Campaigns register after both are built (services.ts); until then, and without them, full price.
+  let campaigns: CampaignHooks | undefined;
   const billing = billingService(deps, {
     store,
     payments: o.payments,
     catalog: o.catalog,
     storefronts: o.storefronts,
     jobs: o.jobs,
+    discount: (scope, charge) => (campaigns ? campaigns.discountCharge(scope, charge) : noDiscount(scope, charge)),
   });
   // A bundle anyone ever subscribed to is archived, not deleted: subscriptions and payments name it.
   o.catalog.registerBundleUsage((d, scope, bundleId) => repo.bundleHasSubscriptions(d, scope, bundleId));
@@ -171,25 +178,50 @@ export function subscriptionsService(
         if (!gate.eligible) create = { ...rest, trial_days: 0 };
         claim = gate.claim;
       }
+      const id = newId("subscription");
       let subscription: Subscription | null = null;
+      let redeemed: CampaignClaim | undefined;
       try {
+        if (rest.promotion_code !== undefined && rest.coupon !== undefined)
+          throw new ApiError("VALIDATION_FAILED", "Give a promotion code or a coupon, not both", {
+            errors: [{ path: "coupon", message: "not with promotion_code" }],
+          });
+        if (rest.promotion_code !== undefined || rest.coupon !== undefined) {
+          if (!campaigns) throw new Error("subscriptions: a discount was asked for without the campaigns module");
+          // Coupons and promotion codes (modules/campaigns): refused with the failed check, or put on before the first charge.
+          redeemed = await campaigns.redeemForNew(scope, {
+            subscriptionId: id,
+            customer,
+            price,
+            bundleId: bundle.id,
+            storefrontId: storefront.id,
+            channel: rest.channel,
+            paymentMethod: rest.payment_method,
+            fingerprint: identity?.payment_method_fingerprint,
+            promotionCode: rest.promotion_code,
+            coupon: rest.coupon,
+            customerHadSubscription: await repo.customerHasSubscriptions(db, scope, customer.id),
+          });
+        }
         subscription = await createSubscription(
           deps,
-          { store, payments: o.payments, tax: billing.tax },
+          { store, payments: o.payments, discount: billing.discount, tax: billing.tax },
           scope,
           create,
-          {
-            customer,
-            storefront,
-            price,
-            bundle,
-          },
+          { customer, storefront, price, bundle },
+          id,
         );
         return subscription;
       } finally {
-        // The trial claimed before creation is kept only if a subscription took it.
+        // The trial claimed before creation is kept only if a subscription took it; the same for a redemption.
         if (trialGate && claim) await trialGate.settle(scope, claim, subscription);
+        if (campaigns && redeemed) await campaigns.settleNew(scope, redeemed, subscription);
       }
+    },
+
+    /** Campaigns redeem codes at creation and take discounts off charges (services.ts). Call once, when built. */
+    registerCampaigns(hooks: CampaignHooks): void {
+      campaigns = hooks;
     },
 
     /** Trial eligibility checks subscription creation when given (services.ts). Call once, when built. */
@@ -347,6 +379,8 @@ export function subscriptionsService(
 
     customerHasSubscriptions: (scope: Scope, customerId: string) =>
       repo.customerHasSubscriptions(db, scope, customerId),
+    customerSubscriptionCount: (scope: Scope, customerId: string) =>
+      repo.countCustomerSubscriptions(db, scope, customerId),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Bundle, Entitlement, Storefront } from "@tessera/core";
 import { backTo, Field, Money, PostForm, problemText, Section, Select, Status, Table, withMessage } from "../ui.js";
 import type { ConsolePage } from "./registry.js";
 
-/* Catalog: entitlements, bundles with their prices (archived, never deleted), storefronts. */
+/* Catalog: entitlements, bundles with their prices (archived, never deleted), storefronts (each with a page). */
 
 /** A provider as the API shows it: its name and whether credentials are set, never their values. */
 const providerText = (p: { name: string; has_credentials: boolean }) =>
@@ -124,7 +124,7 @@ export const catalogPage: ConsolePage = {
                 caption="Sales channels with their payment providers (credentials are write-only)"
                 head={["Storefront", "Key", "Bundles", "Channels", "Payment providers", "Fiscal", "Dunning", "Status"]}
                 rows={sfs.map((s) => [
-                  s.name,
+                  <a href={href(`catalog/storefronts/${s.id}`)}>{s.name}</a>,
                   s.key,
                   String(s.bundles.length),
                   s.channels.join(", "),

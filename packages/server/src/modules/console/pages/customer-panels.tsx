@@ -1,12 +1,25 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import type { Customer, CustomerEntitlements, Event, Payment, Subscription, WebhookDelivery } from "@tessera/core";
+import type {
+  ChannelNotification,
+  ConsentRecord,
+  CurrentConsents,
+  Customer,
+  CustomerEntitlements,
+  Event,
+  Invoice,
+  Payment,
+  PaymentMethod,
+  Subscription,
+  WebhookDelivery,
+} from "@tessera/core";
 import { Field, Money, PostForm, problemText, Status, Table, Time } from "../ui.js";
+import { DOCUMENT_HEAD, documentRows } from "./invoices.js";
 import type { ConsolePanel, PageContext } from "./registry.js";
 
 /*
- * The sections of a customer's page. A later module (invoices, consents, channel notifications)
- * adds its own panel to CUSTOMER_PANELS; each is shown only to roles holding its permission.
+ * The sections of a customer's page. A later module adds its own panel to CUSTOMER_PANELS; each
+ * is shown only to roles holding its permission.
  */
 
 export interface CustomerSubject {
@@ -62,7 +75,7 @@ const payments: ConsolePanel<CustomerSubject> = {
         caption="Newest payments"
         head={["Payment", "Amount", "Status", "Kind", "Subscription", "Created"]}
         rows={res.body.data.map((p) => [
-          p.id,
+          <a href={href(`payments/${p.id}`)}>{p.id}</a>,
           <Money amount={p.amount} currency={p.currency} />,
           <Status value={p.status} />,
           p.kind,
@@ -71,6 +84,101 @@ const payments: ConsolePanel<CustomerSubject> = {
         ])}
         empty="No payments."
       />
+    );
+  },
+};
+
+const paymentMethods: ConsolePanel<CustomerSubject> = {
+  id: "payment-methods",
+  title: "Payment methods",
+  permission: "customers:read",
+  async render({ api }, { customer }) {
+    const res = await api<{ data: PaymentMethod[] }>("GET", `/v1/customers/${customer.id}/payment-methods`);
+    if (!res.ok) return <p class="error">{problemText(res.body)}</p>;
+    return (
+      <Table
+        caption="Stored payment methods and the providers holding a token of each"
+        head={["Method", "Type", "Card", "Expires", "Providers", "Default", "Added"]}
+        rows={res.body.data.map((m) => [
+          <code>{m.id}</code>,
+          m.type,
+          m.brand || m.last4 ? `${m.brand ?? ""} •••• ${m.last4 ?? ""}`.trim() : "—",
+          m.exp_month && m.exp_year ? `${String(m.exp_month).padStart(2, "0")}/${m.exp_year}` : "—",
+          m.providers.join(", "),
+          m.default ? "yes" : "",
+          <Time at={m.created_at} />,
+        ])}
+        empty="No stored payment methods."
+      />
+    );
+  },
+};
+
+const invoices: ConsolePanel<CustomerSubject> = {
+  id: "invoices",
+  title: "Invoices",
+  permission: "invoices:read",
+  async render({ api, href }, { customer }) {
+    const res = await api<{ data: Invoice[] }>("GET", `/v1/invoices?customer=${customer.id}&limit=20`);
+    if (!res.ok) return <p class="error">{problemText(res.body)}</p>;
+    return (
+      <>
+        <Table
+          caption="Newest invoices, with PDF and XML"
+          head={DOCUMENT_HEAD}
+          rows={documentRows(res.body.data, href)}
+          empty="No invoices."
+        />
+        <p>
+          <a href={`${href("invoices")}?kind=credit-notes&customer=${customer.id}`}>Credit notes of this customer</a>
+        </p>
+      </>
+    );
+  },
+};
+
+const consents: ConsolePanel<CustomerSubject> = {
+  id: "consents",
+  title: "Consents",
+  permission: "customers:read",
+  async render({ api }, { customer }) {
+    const [current, history] = await Promise.all([
+      api<{ current: CurrentConsents }>("GET", `/v1/customers/${customer.id}/consents`),
+      api<{ data: ConsentRecord[] }>("GET", `/v1/customers/${customer.id}/consents/history?limit=50`),
+    ]);
+    if (!current.ok) return <p class="error">{problemText(current.body)}</p>;
+    const purposes = Object.entries(current.body.current);
+    return (
+      <>
+        <Table
+          caption="Current consent per purpose (the latest record)"
+          head={["Purpose", "Status", "Text version", "Given or withdrawn"]}
+          rows={purposes.map(([purpose, c]) => [
+            purpose,
+            <Status value={c.status} />,
+            c.text_version,
+            <Time at={c.occurred_at} />,
+          ])}
+          empty="No consent recorded."
+        />
+        {history.ok && history.body.data.length > 0 ? (
+          <details>
+            <summary>Every consent record ({history.body.data.length})</summary>
+            <Table
+              caption="Consent records, newest first"
+              head={["When", "Purpose", "Status", "Text version", "Method", "Recorded by"]}
+              rows={history.body.data.map((r) => [
+                <Time at={r.occurred_at} />,
+                r.purpose,
+                <Status value={r.status} />,
+                r.text_version,
+                r.method,
+                r.recorded_by ? (r.recorded_by.label ?? `${r.recorded_by.type} ${r.recorded_by.id}`) : "—",
+              ])}
+            />
+          </details>
+        ) : null}
+      </>
     );
   },
 };
@@ -121,6 +229,25 @@ async function timelineOf(ctx: PageContext, subject: CustomerSubject): Promise<T
       }
     }
   }
+  // What the stores and partners said about the customer's subscriptions (the vendor's time).
+  if (can("subscriptions:read")) {
+    const managed = subject.subscriptions.filter((s) => s.channel !== "direct");
+    const lists = await Promise.all(
+      managed.map((s) => api<{ data: ChannelNotification[] }>("GET", `/v1/subscriptions/${s.id}/notifications`)),
+    );
+    for (const [i, res] of lists.entries()) {
+      for (const n of res.ok ? res.body.data : []) {
+        items.push({
+          at: n.occurred_at,
+          kind: "channel",
+          text: `${n.channel} ${n.vendor_type}${n.vendor_subtype ? `/${n.vendor_subtype}` : ""}: ${n.status}${
+            n.event ? ` (${n.event})` : ""
+          }`,
+          link: `${href(`subscriptions/${managed[i]!.id}`)}#notifications-h`,
+        });
+      }
+    }
+  }
   return items.sort((a, b) => b.at.localeCompare(a.at) || a.kind.localeCompare(b.kind));
 }
 
@@ -132,7 +259,7 @@ const timeline: ConsolePanel<CustomerSubject> = {
     const items = await timelineOf(ctx, subject);
     if (items.length === 0) return <p class="empty">Nothing happened yet.</p>;
     return (
-      <ol class="timeline" aria-label="Events and webhook deliveries, newest first">
+      <ol class="timeline" aria-label="Events, channel notifications and webhook deliveries, newest first">
         {items.map((item) => (
           <li>
             <Time at={item.at} /> <span class="kind">{item.kind}</span>{" "}
@@ -144,4 +271,11 @@ const timeline: ConsolePanel<CustomerSubject> = {
   },
 };
 
-export const CUSTOMER_PANELS: ConsolePanel<CustomerSubject>[] = [entitlements, payments, timeline];
+export const CUSTOMER_PANELS: ConsolePanel<CustomerSubject>[] = [
+  paymentMethods,
+  entitlements,
+  payments,
+  invoices,
+  consents,
+  timeline,
+];

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { Child } from "hono/jsx";
-import type { Api } from "../api.js";
+import type { Api, RawApi } from "../api.js";
 import type { ConsoleEnv } from "../session.js";
 
 /*
@@ -13,6 +13,8 @@ import type { ConsoleEnv } from "../session.js";
 export interface PageContext {
   c: Context<ConsoleEnv>;
   api: Api;
+  /** The API's raw answer to a GET: for documents (PDF, XML) handed on as downloads. */
+  raw: RawApi;
   tenant: { id: string; slug: string; name: string };
   environment: string;
   role: string;
@@ -30,6 +32,11 @@ export interface PageResult {
   body: Child;
 }
 
+/** A file for the browser to save (an invoice's PDF or XML) instead of a page. */
+export interface Download {
+  download: Response;
+}
+
 export interface ConsolePage {
   /** The path under /console/t/:tenant/:env/, with :params (e.g. "customers/:id"). */
   path: string;
@@ -42,7 +49,7 @@ export interface ConsolePage {
   permission: string | null;
   /** Development-only pages (test clocks) are hidden in production. */
   nonProduction?: boolean;
-  render(ctx: PageContext): Promise<PageResult>;
+  render(ctx: PageContext): Promise<PageResult | Download>;
   /** Form posts to `<path>/<action>`: each returns a redirect target or a page to show. */
   actions?: Record<string, ConsoleAction>;
 }

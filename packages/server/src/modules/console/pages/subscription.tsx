@@ -2,31 +2,24 @@
 /** @jsxImportSource hono/jsx */
 import {
   type Bundle,
+  type ChannelNotification,
+  type Discount,
   type LegalEntity,
   type Payment,
   type Price,
   quoteChange,
+  type Storefront,
   type Subscription,
   type TestClock,
 } from "@tessera/core";
-import {
-  backTo,
-  formatMoney,
-  Money,
-  PostForm,
-  problemText,
-  Section,
-  Select,
-  Status,
-  Table,
-  Time,
-  withMessage,
-} from "../ui.js";
+import { backTo, formatMoney, Money, PostForm, problemText, Section, Select, Status, Table, Time } from "../ui.js";
+import { RefundForm, refund, refundable, routeSummary } from "./payment.js";
 import type { ConsolePage, PageContext } from "./registry.js";
 
 /*
- * One subscription: status history, period, payments with their attempts, dunning, channel, and
- * the actions the viewer's role allows. Every action is the API's own route (same permission).
+ * One subscription: status history, period, payments with their routing and attempts, dunning,
+ * channel with the vendor's ids and notifications, and the actions the viewer's role allows.
+ * Every action is the API's own route (same permission).
  */
 
 async function planOptions(api: PageContext["api"], current: Price) {
@@ -48,13 +41,22 @@ export const subscriptionPage: ConsolePage = {
     const res = await api<Subscription>("GET", `/v1/subscriptions/${encodeURIComponent(params.id!)}`);
     if (!res.ok) return { title: "Subscription", body: <p class="error">{problemText(res.body)}</p> };
     const sub = res.body;
-    const [priceRes, paymentsRes, clock] = await Promise.all([
+    const [priceRes, paymentsRes, clock, notificationsRes, storefrontRes, discountRes] = await Promise.all([
       api<Price>("GET", `/v1/prices/${sub.price}`),
       can("payments:read")
         ? api<{ data: Payment[] }>("GET", `/v1/payments?subscription=${sub.id}&limit=100`)
         : undefined,
       api<TestClock>("GET", "/v1/test-clocks/current"),
+      // Direct subscriptions have no vendor: only a store's or partner's send notifications.
+      sub.channel !== "direct"
+        ? api<{ data: ChannelNotification[] }>("GET", `/v1/subscriptions/${sub.id}/notifications`)
+        : undefined,
+      can("storefronts:read") ? api<Storefront>("GET", `/v1/storefronts/${sub.storefront}`) : undefined,
+      api<Discount>("GET", `/v1/subscriptions/${sub.id}/discount`),
     ]);
+    const discount = discountRes.ok ? discountRes.body : undefined;
+    const retryDays = storefrontRes?.ok ? storefrontRes.body.dunning.retry_days : undefined;
+    const notifications = notificationsRes?.ok ? notificationsRes.body.data : [];
     const price = priceRes.ok ? priceRes.body : undefined;
     const payments = paymentsRes?.ok ? paymentsRes.body.data : [];
     const base = `subscriptions/${sub.id}`;
@@ -128,6 +130,24 @@ export const subscriptionPage: ConsolePage = {
               </dd>
               <dt>Channel</dt>
               <dd>{sub.channel}</dd>
+              {sub.channel !== "direct" ? (
+                <>
+                  <dt>Vendor subscription id</dt>
+                  <dd>
+                    <code>{sub.vendor?.vendor_subscription_id ?? "not linked yet"}</code>
+                  </dd>
+                  <dt>Vendor customer id</dt>
+                  <dd>
+                    <code>{sub.vendor?.vendor_customer_id ?? "—"}</code>
+                  </dd>
+                </>
+              ) : null}
+              <dt>Storefront / bundle</dt>
+              <dd>
+                {sub.storefront} / {sub.bundle}
+              </dd>
+              <dt>Payment method</dt>
+              <dd>{sub.payment_method ?? "charged by the channel"}</dd>
               <dt>Period</dt>
               <dd>
                 #{sub.period_index}: <Time at={sub.current_period_start} /> → <Time at={sub.current_period_end} />
@@ -144,6 +164,25 @@ export const subscriptionPage: ConsolePage = {
                   </>
                 ) : (
                   "none scheduled"
+                )}
+                {retryDays && sub.channel === "direct"
+                  ? `; schedule: ${
+                      retryDays.length > 0
+                        ? `retries ${retryDays.map((d) => `day ${d}`).join(", ")} after a failed charge`
+                        : "no retries"
+                    }, then suspended`
+                  : ""}
+              </dd>
+              <dt>Discount</dt>
+              <dd>
+                {discount ? (
+                  <>
+                    coupon <code>{discount.coupon}</code>
+                    {discount.promotion_code ? ` (code ${discount.promotion_code})` : ""}, periods{" "}
+                    {discount.first_period}–{discount.last_period ?? "∞"}
+                  </>
+                ) : (
+                  "none"
                 )}
               </dd>
               <dt>Pending plan change</dt>
@@ -199,6 +238,12 @@ export const subscriptionPage: ConsolePage = {
                   </PostForm>
                 ) : null}
               </div>
+              {can("entitlements:write") ? (
+                <p>
+                  <a href={`${href(`customers/${sub.customer}`)}#entitlements-h`}>Grant a comp</a> (on the customer: an
+                  entitlement outside any subscription, with a reason and an optional end).
+                </p>
+              ) : null}
             </Section>
           ) : null}
           <Section title="Status history" id="history">
@@ -212,36 +257,53 @@ export const subscriptionPage: ConsolePage = {
             <Section title="Payments and attempts" id="payments">
               <Table
                 caption="Every charge of this subscription, newest first"
-                head={["Payment", "Period", "Attempt", "Amount", "Status", "Provider", "Failure", "Refunded", ""]}
+                head={[
+                  "Payment",
+                  "Period",
+                  "Attempt",
+                  "Amount",
+                  "Status",
+                  "Routed (providers tried)",
+                  "Failure",
+                  "Refunded",
+                  "Dispute",
+                  "",
+                ]}
                 rows={payments.map((p) => [
-                  p.id,
+                  <a href={href(`payments/${p.id}`)}>{p.id}</a>,
                   String(p.period_index),
                   String(p.attempt),
                   <Money amount={p.amount} currency={p.currency} />,
                   <Status value={p.status} />,
-                  `${p.provider}${p.provider_reference ? ` ${p.provider_reference}` : ""}`,
+                  `${routeSummary(p)}${p.provider_reference ? ` ${p.provider_reference}` : ""}`,
                   p.failure_code ?? "—",
                   <Money amount={p.refunded_amount} currency={p.currency} />,
-                  can("payments:refund") && p.status === "succeeded" && p.refunded_amount < p.amount ? (
-                    <PostForm action={href(`${base}/refund`)} csrf={csrf}>
-                      <input type="hidden" name="payment" value={p.id} />
-                      <label for={`refund-${p.id}`}>Amount (minor units)</label>
-                      <input
-                        id={`refund-${p.id}`}
-                        name="amount"
-                        inputmode="numeric"
-                        pattern="[0-9]*"
-                        value={String(p.amount - p.refunded_amount)}
-                      />
-                      <button type="submit" class="danger">
-                        Refund
-                      </button>
-                    </PostForm>
+                  p.dispute ? <Status value={p.dispute.status} /> : "—",
+                  can("payments:refund") && refundable(p) ? (
+                    <RefundForm payment={p} action={href(`${base}/refund`)} csrf={csrf} />
                   ) : (
                     ""
                   ),
                 ])}
                 empty="No payments."
+              />
+            </Section>
+          ) : null}
+          {sub.channel !== "direct" ? (
+            <Section title="Channel notifications" id="notifications">
+              <Table
+                caption="What the vendor sent, in the vendor's order, and what it changed"
+                head={["Occurred", "Vendor type", "Event", "Status", "Detail", "Vendor event id", "Received"]}
+                rows={notifications.map((n) => [
+                  <Time at={n.occurred_at} />,
+                  `${n.vendor_type}${n.vendor_subtype ? ` / ${n.vendor_subtype}` : ""}`,
+                  n.event ?? "—",
+                  <Status value={n.status} />,
+                  n.detail ?? (n.changes ? JSON.stringify(n.changes) : "—"),
+                  <code>{n.vendor_event_id}</code>,
+                  <Time at={n.received_at} />,
+                ])}
+                empty="No notification from the vendor yet."
               />
             </Section>
           ) : null}
@@ -264,15 +326,7 @@ export const subscriptionPage: ConsolePage = {
     },
     refund: {
       permission: "payments:refund",
-      async handle({ api, params, href }, form) {
-        const url = href(`subscriptions/${params.id}`);
-        const amount = Number(form.amount);
-        if (!/^pay_[A-Za-z0-9]+$/.test(form.payment ?? "") || !Number.isSafeInteger(amount) || amount < 1) {
-          return { redirect: withMessage(url, "error", "Enter a whole amount in minor units (1 or more).") };
-        }
-        const res = await api<Payment>("POST", `/v1/payments/${form.payment}/refund`, { amount });
-        return backTo(url, res, `Refunded ${formatMoney(amount, res.body.currency)} of ${form.payment}`);
-      },
+      handle: (ctx, form) => refund(ctx, form, `subscriptions/${ctx.params.id}`),
     },
   },
 };
