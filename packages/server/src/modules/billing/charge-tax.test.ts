@@ -107,6 +107,27 @@ describe("billing: tax-exclusive prices are charged net + tax", () => {
     await booksBalance(customer);
   });
 
+  it("a discount comes off the net before the tax: payment = discounted net + tax, the invoice shows both lines", async () => {
+    const coupon = await acme.api("POST", "/v1/coupons", { name: "Quarter", duration: "once", percent_off: 25 });
+    expect(coupon.status, JSON.stringify(coupon.body)).toBe(201);
+    const customer = await customerWith(DE);
+    const sub = await acme.api("POST", "/v1/subscriptions", {
+      customer,
+      price: net,
+      payment_method: "pm_sandbox_ok",
+      coupon: coupon.body.id,
+    });
+    expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+    // 1000 net − 250 = 750 net; 19 % of 750 = 142.50 → 143 (half away from zero).
+    expect(sub.body.latest_payment).toMatchObject({ amount: 893, tax: { amount: 143 } });
+    const inv = await invoiceOf(sub.body.latest_payment.id);
+    expect(inv.lines.map((l: Json) => [l.kind, l.net_amount])).toEqual([
+      ["subscription", 1000],
+      ["discount", -250],
+    ]);
+    expect([inv.net_total, inv.tax_total, inv.total, inv.amount_due]).toEqual([750, 143, 893, 0]);
+  });
+
   it("adds nothing for an EU business with a VAT id (reverse charge) nor for an export", async () => {
     const b2b = await subscribe(
       {
