@@ -28,6 +28,7 @@ import { invoicingConsumer } from "./modules/invoicing/consumer.js";
 import type { FiscalProvider } from "./modules/invoicing/fiscal/port.js";
 import { FiscalProviderRegistry } from "./modules/invoicing/fiscal/registry.js";
 import { trEarsivProvider } from "./modules/invoicing/fiscal/tr-earsiv/index.js";
+import { taxedAmounts } from "./modules/invoicing/index.js";
 import { invoicingService } from "./modules/invoicing/service.js";
 import { metricsService } from "./modules/metrics/service.js";
 import { providerInboxService } from "./modules/payments/inbox.js";
@@ -131,6 +132,8 @@ export function createServices(
     fiscal: new FiscalProviderRegistry([trEarsivProvider({ fetch }), ...(options.fiscalProviders ?? [])]),
   });
   events.subscribe(invoicingConsumer(invoicing));
+  // Tax-exclusive prices are charged net + tax, decided as their invoices decide it.
+  subscriptions.registerTax(taxedAmounts(deps, { customers }));
   // PSPs that report the buyer (iyzico) read the customer's billing details; none is not an error.
   payments.registerBillingDetails((scope, customerId) =>
     invoicing.getBillingDetails(scope, customerId).catch((error: unknown) => {

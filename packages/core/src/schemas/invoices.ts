@@ -36,6 +36,18 @@ export const TaxDecision = z
   .meta({ id: "TaxDecision" });
 export type TaxDecision = z.infer<typeof TaxDecision>;
 
+export const PaymentTax = z
+  .object({
+    amount: z.number().int().meta({ description: "The tax in the payment's amount, minor units." }),
+    decision: TaxDecision,
+  })
+  .meta({
+    id: "PaymentTax",
+    description:
+      "The tax added to a tax-exclusive price when the charge was decided: the payment's amount is net + this; its invoice uses the same numbers.",
+  });
+export type PaymentTax = z.infer<typeof PaymentTax>;
+
 export const InvoiceLine = z
   .object({
     position: z.number().int().meta({ description: "1, 2, … (EN 16931 BT-126, the line identifier)." }),

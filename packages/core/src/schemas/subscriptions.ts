@@ -2,6 +2,7 @@ import { z } from "zod";
 import { SUBSCRIPTION_STATUSES } from "../subscription-state.js";
 import { VendorIds } from "./channels.js";
 import { ListQuery, Metadata, Timestamp } from "./common.js";
+import { PaymentTax } from "./invoices.js";
 import { PaymentAttempt, RoutingDecision } from "./payment-routing.js";
 import { PendingPriceChange } from "./price-changes.js";
 import { ChannelName } from "./storefronts.js";
@@ -60,6 +61,10 @@ export const Payment = z
       })
       .nullable()
       .meta({ description: "A chargeback reported by the PSP: open, then won or lost." }),
+    tax: PaymentTax.nullable().meta({
+      description:
+        "Tax added to a tax-exclusive price (amount = net + tax.amount); null when the price includes tax or nothing was added.",
+    }),
     settled_at: Timestamp.nullable().meta({
       description:
         "When the PSP reported the captured money settled (its settlement webhook); null until then, and for PSPs that report settlement only in reports.",

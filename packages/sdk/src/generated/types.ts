@@ -891,6 +891,12 @@ export type Payment = {
     amount: number | null;
     reason: string | null;
   } | null;
+  /** Tax added to a tax-exclusive price (amount = net + tax.amount); null when the price includes tax or nothing was added. */
+  tax: {
+    /** The tax in the payment's amount, minor units. */
+    amount: number;
+    decision: TaxDecision;
+  } | null;
   /** When the PSP reported the captured money settled (its settlement webhook); null until then, and for PSPs that report settlement only in reports. */
   settled_at: string | null;
   /** Every provider tried, in order; the last is the current one. */

@@ -519,6 +519,10 @@ export interface PaymentsTable {
   settled_at: string | null;
   disputed_amount: number | null;
   dispute_reason: string | null;
+  /** Tax added to a tax-exclusive price, in `amount` (net + tax); null: none added. */
+  tax_amount: number | null;
+  /** JSON TaxDecision that decided `tax_amount`, so the invoice uses the same numbers. */
+  tax_decision: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,4 +1,4 @@
-import type { PaymentKind, RoutingDecision } from "@tessera/core";
+import type { PaymentKind, PaymentTax, RoutingDecision } from "@tessera/core";
 import type { Deps, Scope } from "../../context.js";
 import type { Db, PaymentRow, SubscriptionRow } from "../../db/types.js";
 import type { EnqueueJob } from "../../jobs/queue.js";
@@ -6,6 +6,7 @@ import { fromJson } from "../../lib/json.js";
 import type { AuditEntry } from "../audit/service.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import { StaleWrite, type SubscriptionStore, type Write } from "../subscriptions/index.js";
+import { taxAudit } from "./charge-tax.js";
 import { pspTarget } from "./schedule.js";
 
 /*
@@ -33,6 +34,8 @@ export const SETTLE_AFTER_MS = 10 * 60_000;
 export interface Attempt {
   kind: PaymentKind;
   amount: number;
+  /** The tax in `amount` for a tax-exclusive price (charge-tax.ts), kept on the payment. */
+  tax?: PaymentTax | null;
   currency: string;
   periodIndex: number;
   paymentMethod: string;
@@ -89,9 +92,10 @@ function withRouting(w: Omit<Write, "correlationId">, route: Routing, reserved: 
       chosen: charged.provider,
     },
   };
+  const tax = taxAudit(reserved);
   const firstOutcome = w.audit.findIndex((e) => e.kind === "outcome");
   const at = firstOutcome < 0 ? w.audit.length : firstOutcome;
-  return { ...w, audit: [...w.audit.slice(0, at), routing, ...w.audit.slice(at)] };
+  return { ...w, audit: [...w.audit.slice(0, at), ...(tax ? [tax] : []), routing, ...w.audit.slice(at)] };
 }
 
 export function chargeProtocol(
@@ -145,6 +149,7 @@ export function chargeProtocol(
         subscription: row.id,
         kind: a.kind,
         amount: a.amount,
+        tax: a.tax ?? null,
         currency: a.currency,
         paymentMethod: a.paymentMethod,
         periodIndex: a.periodIndex,

@@ -4,6 +4,7 @@
  * `subscriptions/index.ts` only, so either module's other files can change without the other noticing.
  */
 export { type Apply, settleJob } from "./charge.js";
+export { type ChargeTax, type ChargeTaxHook, type TaxedCharge, taxAudit, taxOf } from "./charge-tax.js";
 export type { PendingChange } from "./decisions.js";
 export { type ChargeToDiscount, type DiscountCharge, noDiscount } from "./discounts.js";
 export { applyRetry } from "./outcomes.js";

@@ -11,6 +11,7 @@ import {
   type Write,
 } from "../subscriptions/index.js";
 import type { Applied, ChargeProtocol } from "./charge.js";
+import { type ChargeTax, taxOf } from "./charge-tax.js";
 import { decidePeriodEnd } from "./decisions.js";
 import type { DiscountCharge } from "./discounts.js";
 import { applyPeriodCharge, applyRetry, continueDunning, freePeriod, recover, startDunning } from "./outcomes.js";
@@ -26,6 +27,7 @@ export interface JobDeps {
   terms(scope: Scope, priceId: string): Promise<PriceTerms>;
   retryDays(scope: Scope, row: SubscriptionRow): Promise<readonly number[]>;
   discount: DiscountCharge;
+  tax: ChargeTax;
 }
 
 /** Handlers re-read and re-decide when they lose a compare-and-set; a few rounds settle any race. */
@@ -137,12 +139,20 @@ export function billingJobs(j: JobDeps) {
           return;
         continue;
       }
+      // The tax hook: the last step of the period's amount (after any discount).
+      const charge = await j.tax.taxed(
+        scope,
+        { storefront: row.storefront_id, customer: row.customer_id },
+        decision.price,
+        amount,
+      );
       const result = await j.protocol.charge(
         scope,
         row,
         {
           kind,
-          amount,
+          amount: charge.amount,
+          tax: charge.tax,
           currency: decision.price.currency,
           periodIndex: decision.periodIndex,
           paymentMethod: chargeMethod(row),
@@ -209,7 +219,9 @@ export function billingJobs(j: JobDeps) {
         row,
         {
           kind: unpaid.kind,
+          // A retry charges what the failed attempt asked, tax included.
           amount: Number(unpaid.amount),
+          tax: taxOf(unpaid),
           currency: unpaid.currency,
           periodIndex: row.period_index,
           paymentMethod: chargeMethod(row),

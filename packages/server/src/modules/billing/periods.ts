@@ -1,4 +1,4 @@
-import { addInterval, type Interval } from "@tessera/core";
+import { addInterval, type Interval, type Price } from "@tessera/core";
 
 /** What a price bills by; amounts and cycles of a price never change once created. */
 export interface PriceTerms {
@@ -10,6 +10,8 @@ export interface PriceTerms {
   interval_count: number;
   trial_days: number;
   term_count: number | null;
+  tax_code: Price["tax_code"];
+  tax_behavior: Price["tax_behavior"];
 }
 
 export interface Bounds {

@@ -6,6 +6,7 @@ import type { PaymentsService } from "../payments/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import type { SubscriptionStore } from "../subscriptions/index.js";
 import { chargeProtocol, SETTLE_JOB } from "./charge.js";
+import { chargeTax } from "./charge-tax.js";
 import { type DiscountCharge, noDiscount } from "./discounts.js";
 import { paymentsJanitor } from "./janitor.js";
 import { billingJobs } from "./jobs.js";
@@ -47,6 +48,8 @@ export function billingService(
       interval_count: price.interval_count,
       trial_days: price.trial_days,
       term_count: price.term_count,
+      tax_code: price.tax_code,
+      tax_behavior: price.tax_behavior,
     };
     if (cache.size >= TERMS_CACHE_LIMIT) cache.clear();
     cache.set(key, t);
@@ -59,7 +62,17 @@ export function billingService(
 
   const protocol = chargeProtocol(deps, { store: o.store, payments: o.payments });
   const discount = o.discount ?? noDiscount;
-  const handlers = billingJobs({ deps, store: o.store, payments: o.payments, protocol, terms, retryDays, discount });
+  const tax = chargeTax();
+  const handlers = billingJobs({
+    deps,
+    store: o.store,
+    payments: o.payments,
+    protocol,
+    terms,
+    retryDays,
+    discount,
+    tax,
+  });
   o.jobs.register(PERIOD_END_JOB, handlers.periodEnd);
   o.jobs.register(DUNNING_JOB, handlers.dunning);
   o.jobs.register(CHECK_JOB, handlers.check);
@@ -72,7 +85,7 @@ export function billingService(
     settle: handlers.settle,
   });
 
-  return { terms, retryDays, protocol, janitor, discount };
+  return { terms, retryDays, protocol, janitor, discount, tax };
 }
 
 export type BillingService = ReturnType<typeof billingService>;

@@ -4,6 +4,7 @@ import { billingCatalog, subscribe } from "../../../test/billing-setup.js";
 import { member } from "../../../test/fixtures.js";
 import type { Json } from "../../../test/harness.js";
 import { client, createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
+import { setLegalEntity } from "../../../test/invoicing-setup.js";
 import { consoleSetup } from "./setup.js";
 import { browser, PASSWORD, signIn as signInAs } from "./test-browser.js";
 
@@ -152,6 +153,27 @@ describe("actions and permissions", () => {
     // The refund is the user's, in the audit trail's actor and the event's.
     const events = await acme.api("GET", `/v1/events?object_id=${sub.latest_payment.id}`);
     expect(events.body.data.some((e: Json) => e.actor?.type === "user")).toBe(true);
+  });
+
+  it("labels a plan change to a tax-exclusive price as net + tax", async () => {
+    const cat = await billingCatalog(acme.api);
+    await setLegalEntity(acme.api, cat.storefront);
+    const net = await acme.api("POST", `/v1/bundles/${cat.bundles.premium}/prices`, {
+      currency: "EUR",
+      amount: 1500,
+      interval: "month",
+      tax_behavior: "exclusive",
+    });
+    expect(net.status).toBe(201);
+    const mine = await subscribe(acme.api, cat, {});
+    const support = await signIn((await member(acme.api, "support")).user.email);
+    const page = await support.request("GET", `/console/t/console/development/subscriptions/${mine.id}`);
+    expect(page.status).toBe(200);
+    const option = page.html.split("<option").find((o) => o.includes(`value="${net.body.id}"`));
+    // The price is a net; without a test clock the page makes no proration quote (no "due now").
+    expect(option, option).toContain("Premium: €15.00 + tax / month");
+    const inclusive = page.html.split("<option").find((o) => o.includes(`value="${cat.prices.premium}"`));
+    expect(inclusive, inclusive).not.toContain("+ tax");
   });
 
   it("shows a viewer no refund button and refuses the viewer's hand-made POST", async () => {

@@ -42,12 +42,15 @@ const history = fc.record({
   pm: fc.constantFrom("pm_sandbox_ok", "pm_sandbox_ok", ...PAYING),
   country: fc.constantFrom(...COUNTRIES),
   ops: fc.array(op, { minLength: 2, maxLength: 9 }),
+  // Tax-exclusive prices: billing charges net + tax, and the books must balance all the same.
+  net: fc.boolean(),
 });
 
 describe("invoicing property: the books of random subscription histories balance", () => {
   let ctx: TestContext;
   let acme: TestTenant;
   let catalog: BillingCatalog;
+  let net: { monthly: string; premium: string };
 
   beforeAll(async () => {
     ctx = await createTestApp();
@@ -55,12 +58,26 @@ describe("invoicing property: the books of random subscription histories balance
     catalog = await billingCatalog(acme.api, { retryDays: [1, 3] });
     await freezeAt(acme.api, "2026-01-05T09:00:00.000Z");
     await setLegalEntity(acme.api, catalog.storefront);
+    const exclusive = async (bundle: string, amount: number) => {
+      const res = await acme.api("POST", `/v1/bundles/${bundle}/prices`, {
+        currency: "EUR",
+        amount,
+        interval: "month",
+        tax_behavior: "exclusive",
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id as string;
+    };
+    net = {
+      monthly: await exclusive(catalog.bundles.pro, 839),
+      premium: await exclusive(catalog.bundles.premium, 1679),
+    };
   });
   afterAll(() => ctx.close());
 
   it("captured − refunded = invoiced − credited per customer; one invoice per captured charge", async () => {
     const api = acme.api;
-    const seen = { invoices: 0, notes: 0, prorations: 0 };
+    const seen = { invoices: 0, notes: 0, prorations: 0, taxed: 0 };
     await fc.assert(
       fc.asyncProperty(history, async (h) => {
         const customer = await newCustomer(api, catalog.storefront);
@@ -70,7 +87,7 @@ describe("invoicing property: the books of random subscription histories balance
         });
         const sub = await api("POST", "/v1/subscriptions", {
           customer,
-          price: h.trial ? catalog.prices.trial : catalog.prices.monthly,
+          price: h.trial ? catalog.prices.trial : h.net ? net.monthly : catalog.prices.monthly,
           payment_method: h.pm,
         });
         expect(sub.status).toBe(201);
@@ -79,7 +96,7 @@ describe("invoicing property: the books of random subscription histories balance
           if (o.op === "advance") await api("POST", "/v1/test-clocks/advance", { by: o.by });
           else if (o.op === "change") {
             await api("POST", `/v1/subscriptions/${id}/change-plan`, {
-              price: catalog.prices[o.price],
+              price: h.net && o.price === "premium" ? net.premium : catalog.prices[o.price],
               proration: o.now ? "now" : "period_end",
             });
           } else if (o.op === "pm")
@@ -113,6 +130,7 @@ describe("invoicing property: the books of random subscription histories balance
         seen.invoices += invoices.length;
         seen.notes += notes.length;
         seen.prorations += invoices.filter((i) => i.lines[0].kind === "proration").length;
+        seen.taxed += captured.filter((p) => p.tax && p.tax.amount > 0).length;
         for (const inv of invoices) {
           const payment = captured.find((p) => p.id === inv.payment)!;
           expect(inv.total).toBe(payment.amount);
@@ -128,5 +146,6 @@ describe("invoicing property: the books of random subscription histories balance
     expect(seen.invoices).toBeGreaterThan(seen.notes);
     expect(seen.notes).toBeGreaterThan(0);
     expect(seen.prorations).toBeGreaterThan(0);
+    expect(seen.taxed).toBeGreaterThan(0);
   }, 300_000);
 });

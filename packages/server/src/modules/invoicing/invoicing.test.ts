@@ -203,8 +203,8 @@ describe("invoicing: invoices and credit notes from payments", () => {
     const inv = de.invoices[0];
     expect(inv.lines[0]).toMatchObject({ net_amount: 1000, tax_rate: "19" });
     expect([inv.net_total, inv.tax_total, inv.total, inv.rounding_amount]).toEqual([1000, 190, 1190, 0]);
-    // Billing charges the price's amount (docs/invoicing.md): the tax is still due.
-    expect([inv.amount_paid, inv.amount_due]).toEqual([1000, 190]);
+    // Billing charges net + tax (docs/invoicing.md): the invoice is paid in full.
+    expect([inv.amount_paid, inv.amount_due]).toEqual([1190, 0]);
     // An explicitly inclusive price is read as gross even on a storefront whose default were net.
     const gross = await newPrice({ tax_behavior: "inclusive", amount: 1190 });
     const other = await subscribeWith({ name: "Eva", address: { line1: "Weg 2", city: "Bonn", country: "DE" } }, gross);

@@ -96,11 +96,16 @@ export interface Draft {
 /** The invoice of a captured charge, before it has a number. */
 export function draftInvoice(c: IssueContext, payment: Payment, issueDate: string): Draft {
   const seller = sellerOf(c.entity);
-  const tax = decideTax({
-    seller: { country: seller.country ?? "", vatId: c.entity.vat_id },
-    buyer: { country: c.buyer.country, business: c.buyer.business, vatId: c.buyer.vat_id },
-    taxCode: c.price?.tax_code ?? "electronic_service",
-  });
+  // Tax added at charge time (a tax-exclusive price, charge-tax.ts): the same decision, and the
+  // line's net is what was charged minus it, so the total is the captured amount exactly.
+  const tax =
+    payment.tax?.decision ??
+    decideTax({
+      seller: { country: seller.country ?? "", vatId: c.entity.vat_id },
+      buyer: { country: c.buyer.country, business: c.buyer.business, vatId: c.buyer.vat_id },
+      taxCode: c.price?.tax_code ?? "electronic_service",
+    });
+  const netPaid = payment.tax ? payment.amount - payment.tax.amount : payment.amount;
   const period = c.subscription && c.price ? periodOf(c.subscription, c.price, payment) : null;
   const name = c.bundleName ?? "Subscription";
   const line: LineInput = {
@@ -114,19 +119,20 @@ export function draftInvoice(c: IssueContext, payment: Payment, issueDate: strin
     periodStart: period?.start ?? null,
     periodEnd: period?.end ?? null,
     quantity: 1,
-    amount: payment.amount,
+    amount: netPaid,
     tax,
   };
   // A discounted charge: the full price, then the discount as a negative line (EN 16931 BR-27 keeps
-  // prices positive: the UBL writer turns it into a negative quantity), summing to what was paid.
-  const d = c.discount && c.discount.gross - c.discount.discount === payment.amount ? c.discount : null;
+  // prices positive: the UBL writer turns it into a negative quantity), summing to what was paid
+  // (its net, when tax was added at charge time: discounts come before tax).
+  const d = c.discount && c.discount.gross - c.discount.discount === netPaid ? c.discount : null;
   const lines: LineInput[] = d
     ? [
         { ...line, amount: d.gross },
         { ...line, kind: "discount", description: `Discount: ${d.description}`, amount: -d.discount },
       ]
     : [line];
-  const totals = computeTotals(lines, includesTax(c));
+  const totals = computeTotals(lines, payment.tax ? false : includesTax(c));
   const notes = tax.note ? [tax.note] : [];
   // Issued on a later day than the charge (a backfill, docs/invoicing.md): the document says when it was paid.
   const paidOn = payment.created_at.slice(0, 10);

@@ -90,7 +90,8 @@ export function invoicingService(
     const priced = subscription ? await o.catalog.getPrice(scope, subscription.price) : null;
     const providerName = storefront.fiscal_provider?.name ?? null;
     return {
-      discount: (await discounts?.(scope, payment)) ?? null,
+      // Discounts come off before tax is added (billing/charge-tax.ts): matched on the net charged.
+      discount: (await discounts?.(scope, { ...payment, amount: payment.amount - (payment.tax?.amount ?? 0) })) ?? null,
       entity,
       buyer: buyerOf(details, customer),
       subscription,

@@ -3,6 +3,7 @@ import type {
   PaymentAttempt,
   PaymentKind,
   PaymentRoutingSettings,
+  PaymentTax,
   ProviderConfig,
   RoutingDecision,
 } from "@tessera/core";
@@ -38,6 +39,13 @@ export function toPayment(row: PaymentRow): Payment {
             status: row.dispute_status,
             amount: row.disputed_amount === null ? null : Number(row.disputed_amount),
             reason: row.dispute_reason,
+          },
+    tax:
+      row.tax_amount === null
+        ? null
+        : {
+            amount: Number(row.tax_amount),
+            decision: fromJson<PaymentTax["decision"] | null>(row.tax_decision, null)!,
           },
     settled_at: row.settled_at,
     attempts: [
@@ -75,6 +83,8 @@ export interface NewAttempt {
   /** The subscription the key names (also for a first charge whose subscription does not exist yet). */
   keyOwner: string;
   correlationId: string | null;
+  /** Tax included in `amount` for a tax-exclusive price (billing decides it through invoicing). */
+  tax?: PaymentTax | null;
 }
 
 /**

@@ -37,6 +37,8 @@ const PAYMENT_COLUMNS = [
   "dispute_status",
   "disputed_amount",
   "dispute_reason",
+  "tax_amount",
+  "tax_decision",
   "settled_at",
   "created_at",
   "updated_at",

@@ -217,6 +217,8 @@ export function paymentsService(
         dispute_status: null,
         disputed_amount: null,
         dispute_reason: null,
+        tax_amount: a.tax?.amount ?? null,
+        tax_decision: a.tax ? toJson(a.tax.decision) : null,
         settled_at: null,
         created_at: now,
         updated_at: now,

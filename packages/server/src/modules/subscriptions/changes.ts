@@ -139,12 +139,26 @@ export async function changePlan(
       jobs: [...(switched.jobs ?? []), ...(check ? [checkJob(payment, "provisional", null, checkAt(now))] : [])],
     };
   };
+  // The tax hook: the last step of the proration's amount (after any discount).
+  const who = { storefront: row.storefront_id, customer: row.customer_id };
+  const charge = await o.billing.tax.taxed(scope, who, next, due);
+  // The credit is in the current price's terms: netting a gross against a net would charge wrong.
+  if (
+    current.amount > 0 &&
+    ((await o.billing.tax.taxed(scope, who, current, current.amount)).tax === null) !== (charge.tax === null)
+  )
+    throw new ApiError(
+      "VALIDATION_FAILED",
+      "Switching now between a tax-inclusive and a tax-exclusive price cannot be prorated: change at the period end",
+      { errors: [{ path: "proration", message: 'use "period_end" between prices of different tax_behavior' }] },
+    );
   const result = await o.billing.protocol.charge(
     scope,
     row,
     {
       kind: "proration",
-      amount: due,
+      amount: charge.amount,
+      tax: charge.tax,
       currency: next.currency,
       periodIndex,
       paymentMethod: chargeMethod(row),

@@ -6,6 +6,7 @@ import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
 import {
   addDays,
+  type ChargeTax,
   checkAt,
   checkJob,
   type DiscountCharge,
@@ -13,6 +14,8 @@ import {
   periodEndJob,
   pspTarget,
   settleJob,
+  type TaxedCharge,
+  taxAudit,
 } from "../billing/index.js";
 import { type ChargeOutcome, type PaymentsService, type Routing, withOutcome } from "../payments/service.js";
 import type { SubscriptionStore } from "./store.js";
@@ -70,7 +73,12 @@ export function checkChannel(storefront: Storefront, channel: ChannelName): void
  */
 export async function createSubscription(
   deps: Deps,
-  { store, payments, discount }: { store: SubscriptionStore; payments: PaymentsService; discount: DiscountCharge },
+  {
+    store,
+    payments,
+    discount,
+    tax,
+  }: { store: SubscriptionStore; payments: PaymentsService; discount: DiscountCharge; tax: ChargeTax },
   scope: Scope,
   input: CreateSubscription,
   r: Resolved,
@@ -158,9 +166,11 @@ export async function createSubscription(
   }
 
   if (!route) throw new Error("unreachable: a paid price has a route");
+  // The tax hook: the last step of the first period's amount (after any discount).
+  const charge = await tax.taxed(scope, { storefront: r.storefront.id, customer: r.customer.id }, r.price, amount);
   const { payment, outcome } = input.payment
-    ? await completeAction(deps, payments, scope, input, r, amount)
-    : await chargeFirst(deps, { store, payments }, scope, input, r, route, id, amount);
+    ? await completeAction(deps, payments, scope, input, r, charge)
+    : await chargeFirst(deps, { store, payments }, scope, input, r, route, id, charge);
   // Succeeded, or not known yet (started on credit): anything the row records as failed is refused.
   const ok = withOutcome(payment, outcome, now).status !== "failed";
   const result = await deps.db.transaction().execute(async (tx) => {
@@ -179,6 +189,8 @@ export async function createSubscription(
         ],
         latestPayment: settled,
         correlationId,
+        // The first charge's tax decision (a tax-exclusive price), in the creation's lineage.
+        audit: [taxAudit(settled)].filter((e) => e !== null),
       },
     );
     return { settled, stored };
@@ -196,7 +208,7 @@ async function chargeFirst(
   r: Resolved,
   route: Routing,
   id: string,
-  amount: number,
+  charge: TaxedCharge,
 ) {
   const correlationId = scope.requestId ?? null;
   await payments.assertMayCharge(scope, route);
@@ -204,7 +216,8 @@ async function chargeFirst(
     customer: r.customer.id,
     subscription: null,
     kind: "subscription_create",
-    amount,
+    amount: charge.amount,
+    tax: charge.tax,
     currency: r.price.currency,
     paymentMethod: input.payment_method,
     periodIndex: 1,
@@ -249,7 +262,7 @@ async function completeAction(
   scope: Scope,
   input: CreateSubscription,
   r: Resolved,
-  amount: number,
+  charge: TaxedCharge,
 ) {
   const ref = input.payment!;
   const payment = await payments.find(deps.db, scope, ref);
@@ -259,7 +272,7 @@ async function completeAction(
     payment.subscription_id === null &&
     payment.customer_id === r.customer.id &&
     payment.storefront_id === r.storefront.id &&
-    Number(payment.amount) === amount &&
+    Number(payment.amount) === charge.amount &&
     payment.currency === r.price.currency &&
     payment.payment_method === input.payment_method;
   if (!payment || !matches)

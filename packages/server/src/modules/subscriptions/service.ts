@@ -14,7 +14,7 @@ import type { JobRegistry } from "../../jobs/registry.js";
 import { newId } from "../../lib/ids.js";
 import { type Page, toPage } from "../../lib/pagination.js";
 import type { AuditRecorder } from "../audit/service.js";
-import { applyRetry, billingService, noDiscount } from "../billing/index.js";
+import { applyRetry, billingService, type ChargeTaxHook, noDiscount, taxOf } from "../billing/index.js";
 import type { CampaignClaim, CampaignsService } from "../campaigns/service.js";
 import type { CatalogService } from "../catalog/service.js";
 import type { CustomersService } from "../customers/service.js";
@@ -205,7 +205,7 @@ export function subscriptionsService(
         }
         subscription = await createSubscription(
           deps,
-          { store, payments: o.payments, discount: billing.discount },
+          { store, payments: o.payments, discount: billing.discount, tax: billing.tax },
           scope,
           create,
           { customer, storefront, price, bundle },
@@ -227,6 +227,11 @@ export function subscriptionsService(
     /** Trial eligibility checks subscription creation when given (services.ts). Call once, when built. */
     registerTrialGate(gate: TrialGate): void {
       trialGate = gate;
+    },
+
+    /** Invoicing adds tax to tax-exclusive prices at the last step of every charge (services.ts). */
+    registerTax(hook: ChargeTaxHook): void {
+      billing.tax.register(hook);
     },
 
     async get(scope: Scope, id: string): Promise<Subscription> {
@@ -315,7 +320,9 @@ export function subscriptionsService(
           row,
           {
             kind: unpaid.kind,
+            // A retry charges what the failed attempt asked, tax included.
             amount: Number(unpaid.amount),
+            tax: taxOf(unpaid),
             currency: unpaid.currency,
             periodIndex: row.period_index,
             paymentMethod: chargeMethod(row),

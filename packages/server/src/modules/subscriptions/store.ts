@@ -115,14 +115,18 @@ export function subscriptionStore(
     const moved = w.move !== undefined && status !== from;
     await announce(tx, scope, next, [...(moved ? [statusEvent(from, status)] : []), ...(w.events ?? [])], w);
     await schedule(tx, scope, now, w.jobs);
+    await recordAudit(tx, scope, next, w);
+    return next;
+  }
+
+  async function recordAudit(tx: Db, scope: Scope, row: SubscriptionRow, w: Write): Promise<void> {
     for (const entry of w.audit ?? []) {
       await audit?.record(tx, scope, {
         ...entry,
-        object: entry.object ?? { id: next.id, object: "subscription" },
+        object: entry.object ?? { id: row.id, object: "subscription" },
         correlationId: entry.correlationId ?? w.correlationId,
       });
     }
-    return next;
   }
 
   return {
@@ -145,6 +149,7 @@ export function subscriptionStore(
       await repo.insertSubscription(tx, stored);
       await announce(tx, scope, stored, ["subscription.created", statusEvent(null, status), ...(w.events ?? [])], w);
       await schedule(tx, scope, now, w.jobs);
+      await recordAudit(tx, scope, stored, w);
       return stored;
     },
 

@@ -4,6 +4,7 @@ import {
   type Bundle,
   type ChannelNotification,
   type Discount,
+  type LegalEntity,
   type Payment,
   type Price,
   quoteChange,
@@ -62,6 +63,14 @@ export const subscriptionPage: ConsolePage = {
     const live = !["cancelled", "expired"].includes(sub.status);
     const options = price && can("subscriptions:write") && live ? await planOptions(api, price) : [];
     const now = clock.ok ? Date.parse(clock.body.now) : undefined;
+    // A tax-exclusive price is charged net + tax (docs/invoicing.md): its preview is a net, said so.
+    const entityRes =
+      options.length && can("invoices:read")
+        ? await api<LegalEntity>("GET", `/v1/storefronts/${sub.storefront}/legal-entity`)
+        : undefined;
+    const entity = entityRes?.ok ? entityRes.body : undefined;
+    const exclusive = (p: Price) =>
+      entity !== undefined && (p.tax_behavior ? p.tax_behavior === "exclusive" : !entity.prices_include_tax);
     // The proration preview is billing's own formula (core's quoteChange) at the environment's now.
     const previews = options.map(({ price: next, bundle }) => {
       const sameCycle = price!.interval === next.interval && price!.interval_count === next.interval_count;
@@ -78,12 +87,20 @@ export const subscriptionPage: ConsolePage = {
               sameCycle,
             })
           : undefined;
-      const due = quote ? `due now ${formatMoney(quote.amount_due, next.currency)}` : "no charge during a trial";
+      const plusTax = exclusive(next) ? " + tax" : "";
+      const due = quote
+        ? `due now ${formatMoney(quote.amount_due, next.currency)}${plusTax}`
+        : "no charge during a trial";
+      // Billing refuses to prorate now between a tax-inclusive and a tax-exclusive price.
+      const periodEndOnly =
+        quote && quote.amount_due < 0
+          ? ": a downgrade, switch at period end"
+          : quote && quote.amount_due > 0 && price!.amount > 0 && exclusive(price!) !== exclusive(next)
+            ? ": tax treatment differs, switch at period end"
+            : "";
       return [
         next.id,
-        `${bundle.name}: ${formatMoney(next.amount, next.currency)} / ${intervalText(next)} (${due}${
-          quote && quote.amount_due < 0 ? ": a downgrade, switch at period end" : ""
-        })`,
+        `${bundle.name}: ${formatMoney(next.amount, next.currency)}${plusTax} / ${intervalText(next)} (${due}${periodEndOnly})`,
       ] as [string, string];
     });
     return {
