@@ -859,10 +859,18 @@ export type Payment = {
   object: "payment";
   amount: number;
   currency: string;
-  /** pending: the outcome is not known yet (in flight, or the provider timed out); resolved by a job. */
-  status: "pending" | "succeeded" | "failed" | "refunded";
+  /** pending: the outcome is not known yet (in flight, or the provider timed out); resolved by a job. authorized: held, not captured yet (capture or void it). voided: the authorization was released. */
+  status: "pending" | "authorized" | "succeeded" | "failed" | "refunded" | "voided";
   refunded_amount: number;
-  kind: "subscription_create" | "trial_conversion" | "renewal" | "proration";
+  /** Captured so far, minor units; refunds draw on it. */
+  amount_captured: number;
+  /** What an `authorized` payment can still capture; 0 otherwise. */
+  amount_capturable: number;
+  /** When an uncaptured authorization lapses and is voided (reason `expired`); null otherwise. */
+  authorization_expires_at: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  kind: "subscription_create" | "trial_conversion" | "renewal" | "proration" | "one_off";
   provider: string;
   provider_reference: string | null;
   failure_code: string | null;
@@ -896,7 +904,16 @@ export type Payment = {
     /** Each PSP tried gets a key of its own. */
     idempotency_key: string;
     /** Attempts cascaded away from: `error` / `unknown` (never sent) / `soft_decline` (try another acquirer). The last attempt: the payment's status. */
-    result: "error" | "unknown" | "soft_decline" | "pending" | "succeeded" | "failed" | "refunded";
+    result:
+      | "error"
+      | "unknown"
+      | "soft_decline"
+      | "pending"
+      | "authorized"
+      | "succeeded"
+      | "failed"
+      | "refunded"
+      | "voided";
     code: string | null;
     message: string | null;
     /** ISO-8601 UTC time */
@@ -1058,7 +1075,7 @@ export type PaymentListParams = {
   starting_after?: string;
   customer?: string;
   subscription?: string;
-  status?: "pending" | "succeeded" | "failed" | "refunded";
+  status?: "pending" | "authorized" | "succeeded" | "failed" | "refunded" | "voided";
 };
 
 /**
@@ -1146,6 +1163,9 @@ export type Event = {
     | "subscription.plan_change_cancelled"
     | "subscription.payment_method_updated"
     | "payment.succeeded"
+    | "payment.authorized"
+    | "payment.captured"
+    | "payment.voided"
     | "payment.failed"
     | "payment.pending"
     | "payment.refunded"

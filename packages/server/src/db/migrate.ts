@@ -31,10 +31,11 @@ import * as safeMode from "./migrations/2026-12-04-234-safe-mode.js";
 import * as consoleSetup from "./migrations/2026-12-04-260-console-setup.js";
 import * as paymentsPendingIndex from "./migrations/2026-12-05-300-payments-pending-index.js";
 import * as paymentSettled from "./migrations/2026-12-05-301-payment-settled.js";
-import * as priceChanges from "./migrations/2026-12-05-400-price-changes.js";
-import * as subscriptionsPriceIndex from "./migrations/2026-12-05-440-subscriptions-price-index.js";
 import * as priceTax from "./migrations/2026-12-05-360-price-tax.js";
 import * as invoiceCancellation from "./migrations/2026-12-05-361-invoice-cancellation.js";
+import * as priceChanges from "./migrations/2026-12-05-400-price-changes.js";
+import * as subscriptionsPriceIndex from "./migrations/2026-12-05-440-subscriptions-price-index.js";
+import * as paymentCapture from "./migrations/2026-12-05-450-payment-capture.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -76,6 +77,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-05-301-payment-settled": paymentSettled,
   "2026-12-05-400-price-changes": priceChanges,
   "2026-12-05-440-subscriptions-price-index": subscriptionsPriceIndex,
+  "2026-12-05-450-payment-capture": paymentCapture,
   "2026-12-05-360-price-tax": priceTax,
   "2026-12-05-361-invoice-cancellation": invoiceCancellation,
 };

@@ -1,4 +1,6 @@
 import type {
+  CapturePayment,
+  CreatePayment,
   Customer,
   Dispute,
   DisputeListQuery,
@@ -21,9 +23,11 @@ import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type Adapters, adaptersOf } from "./adapters.js";
 import { type BuyerDetails, buyerOf } from "./buyer.js";
+import { capturePayment, voidPayment } from "./capture.js";
 import { getDispute, listDisputes } from "./disputes.js";
 import { paymentMethodsService } from "./methods.js";
 import { type ChargeOutcome, isFinal, type NewAttempt, type Routing, toPayment, withOutcome } from "./model.js";
+import { createOneOff } from "./one-off.js";
 import {
   type Buyer,
   notProcessed,
@@ -132,14 +136,16 @@ export function paymentsService(
     const type =
       next.status === "succeeded"
         ? "payment.succeeded"
-        : next.status === "failed"
-          ? "payment.failed"
-          : "payment.pending";
+        : next.status === "authorized"
+          ? "payment.authorized"
+          : next.status === "failed"
+            ? "payment.failed"
+            : "payment.pending";
     await events.record(tx, scope, { type, object: toPayment(next), correlationId: next.correlation_id });
     return next;
   }
 
-  return {
+  const service = {
     /** A check every new charge passes first (safe mode registers one). Call once, when built. */
     registerChargeGuard(guard: (scope: Scope, route: Routing) => Promise<void>): void {
       chargeGuards.push(guard);
@@ -218,6 +224,10 @@ export function paymentsService(
         disputed_amount: null,
         dispute_reason: null,
         settled_at: null,
+        amount_captured: null,
+        authorization_expires_at: null,
+        description: null,
+        metadata: null,
         created_at: now,
         updated_at: now,
       };
@@ -241,6 +251,8 @@ export function paymentsService(
         failover: boolean;
         /** The customer is present (a first payment with a return URL): the provider may ask for 3-D Secure. */
         customerPresent?: { returnUrl: string };
+        /** Authorize only (a one-off payment with `capture: false`): captured or voided later. */
+        authorizeOnly?: boolean;
       },
     ): Promise<{ payment: PaymentRow; outcome: ChargeOutcome }> {
       const decision = decisionOf(payment);
@@ -274,7 +286,8 @@ export function paymentsService(
           const adapter = adapters.get(config.name);
           if (adapter.capabilities.buyerIdentity) buyerOnce ??= buyer(scope, current.customer_id);
           router.beforeCall(route.storefrontId, config.name);
-          outcome = await adapter.charge(adapters.context(scope, route.storefrontId, config), {
+          const call = options.authorizeOnly ? adapter.authorize.bind(adapter) : adapter.charge.bind(adapter);
+          outcome = await call(adapters.context(scope, route.storefrontId, config), {
             idempotencyKey: current.idempotency_key,
             amount: Number(current.amount),
             currency: current.currency,
@@ -413,6 +426,39 @@ export function paymentsService(
       return toPayment(await requirePayment(scope, id));
     },
 
+    /** A one-off payment, captured at once or (`capture: false`) only authorized. See one-off.ts. */
+    async create(scope: Scope, input: CreatePayment): Promise<Payment> {
+      const row = await createOneOff(
+        {
+          db,
+          customers,
+          routing,
+          assertMayCharge: service.assertMayCharge,
+          newAttempt: service.newAttempt,
+          execute: service.execute,
+          settle,
+          find: (s, id) => repo.findPayment(db, s, id),
+        },
+        scope,
+        input,
+      );
+      return toPayment(row);
+    },
+
+    async capture(scope: Scope, id: string, input: CapturePayment): Promise<Payment> {
+      const row = await requirePayment(scope, id);
+      const route = await routing(scope, row.storefront_id);
+      const captured = await capturePayment({ db, events, adapters }, scope, route, row, input);
+      return toPayment(captured ?? (await requirePayment(scope, id)));
+    },
+
+    async void(scope: Scope, id: string): Promise<Payment> {
+      const row = await requirePayment(scope, id);
+      const route = await routing(scope, row.storefront_id);
+      const voided = await voidPayment({ db, events, adapters }, scope, route, row, "requested");
+      return toPayment(voided ?? (await requirePayment(scope, id)));
+    },
+
     /**
      * Attempt numbers count every charge of a period (renewal, retries, prorations), so each gets
      * an idempotency key of its own; read from the stored attempts, never guessed.
@@ -437,6 +483,7 @@ export function paymentsService(
       return toPage(result, toPayment);
     },
   };
+  return service;
 }
 
 export type PaymentsService = ReturnType<typeof paymentsService>;
