@@ -4,8 +4,8 @@ import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakePayPal } from "../../server/src/modules/channels/paypal/fake-paypal.js";
 import { startFakeAggregator } from "../../server/src/modules/channels/telecom/fake-aggregator.js";
-import { signSandboxWebhook } from "../../server/src/modules/payments/providers/sandbox-webhooks.js";
 import { startFakeNilvera } from "../../server/src/modules/invoicing/fiscal/tr-earsiv/fake-nilvera.js";
+import { signSandboxWebhook } from "../../server/src/modules/payments/providers/sandbox-webhooks.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../server/test/harness.js";
 import { memoryChannel, signMemory } from "../../server/test/memory-channel.js";
 import { type Receiver, startReceiver } from "../../server/test/webhook-receiver.js";
@@ -810,6 +810,17 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect((await tessera.paymentMethods.list(ada.id)).data.map((m) => m.id)).toContain(method.id);
     expect((await tessera.paymentMethods.retrieve(ada.id, method.id)).id).toBe(method.id);
     expect((await tessera.paymentMethods.setDefault(ada.id, method.id)).id).toBe(method.id);
+    // One-off payments charge the default method when they name none.
+    const authorized = await tessera.payments.create({
+      customer: ada.id,
+      amount: 4000,
+      currency: "EUR",
+      capture: false,
+    });
+    expect(authorized).toMatchObject({ status: "authorized", amount_capturable: 4000, payment_method: method.id });
+    expect(await tessera.payments.capture(authorized.id, { amount: 2500 })).toMatchObject({ amount_captured: 2500 });
+    const released = await tessera.payments.create({ customer: ada.id, amount: 100, currency: "EUR", capture: false });
+    expect((await tessera.payments.void(released.id)).status).toBe("voided");
     expect((await tessera.paymentMethods.detach(ada.id, method.id)).id).toBe(method.id);
     const routing = await tessera.paymentRouting.retrieve(web.id);
     expect(routing).toBeDefined();

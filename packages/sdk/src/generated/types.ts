@@ -1091,6 +1091,37 @@ export type RefundPaymentInput = {
 };
 
 /**
+ * What `payments.create` takes: `capture: false` only authorizes (capture or void it later).
+ *
+ * @example
+ * await tessera.payments.create({ customer: "cus_123", amount: 5000, currency: "EUR", capture: false });
+ */
+export type CreatePaymentInput = {
+  customer: string;
+  /** Minor units of `currency`. */
+  amount: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  /** Default: the customer's default method. */
+  payment_method?: string;
+  description?: string;
+  /** false: authorize only (status `authorized`), capture or void later. Default true. */
+  capture?: boolean;
+  metadata?: Record<string, string>;
+};
+
+/**
+ * What `payments.capture` takes: without an amount, all that is capturable is captured.
+ *
+ * @example
+ * await tessera.payments.capture("pay_123", { amount: 3000 });
+ */
+export type CapturePaymentInput = {
+  /** Minor units; default: all that is capturable. Less is a partial capture. */
+  amount?: number;
+};
+
+/**
  * A chargeback a PSP reported on a payment: open, then won or lost.
  *
  * @example
