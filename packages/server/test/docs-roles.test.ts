@@ -14,11 +14,16 @@ describe("docs/security.md's role table", () => {
     const lines = doc.split("\n");
     const header = lines.findIndex((l) => l.startsWith("| permission |"));
     expect(header).toBeGreaterThan(0);
-    const roles = lines[header]!.split("|").slice(2, -1).map((c) => c.trim());
+    const roles = lines[header]!.split("|")
+      .slice(2, -1)
+      .map((c) => c.trim());
     let checked = 0;
     for (const line of lines.slice(header + 2)) {
       if (!line.startsWith("|")) break;
-      const [label, ...cells] = line.split("|").slice(1, -1).map((c) => c.trim());
+      const [label, ...cells] = line
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim());
       const [area, verbs] = label!.split(":");
       const names = verbs!.split("/").map((v) => v.trim());
       cells.forEach((cell, i) => {
