@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BillingCatalog, billingCatalog, eventsOf, freezeAt, newCustomer } from "../../../test/billing-setup.js";
+import {
+  advance,
+  type BillingCatalog,
+  billingCatalog,
+  eventsOf,
+  freezeAt,
+  newCustomer,
+} from "../../../test/billing-setup.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 
 /** What the sandbox PSP itself recorded for a payment's key: how many times money really moved. */
@@ -140,5 +147,43 @@ describe("one-off payments: authorize, capture, void", () => {
       capture: false,
     });
     expect(declined.body).toMatchObject({ status: "failed", amount_capturable: 0 });
+  });
+
+  it("voids an authorization nobody captured when it lapses, and leaves a captured one alone", async () => {
+    // A tenant of its own: its clock moves past every hold it has.
+    const other = await createTestTenant(ctx, "expiry");
+    await freezeAt(other.api, "2026-06-01T00:00:00.000Z");
+    const shop = await billingCatalog(other.api);
+    const hold = async () => {
+      const customer = await newCustomer(other.api, shop.storefront);
+      const res = await other.api("POST", "/v1/payments", {
+        customer,
+        amount: 900,
+        currency: "EUR",
+        payment_method: "pm_sandbox_ok",
+        capture: false,
+      });
+      expect(res.body.status).toBe("authorized");
+      return res.body;
+    };
+    const forgotten = await hold();
+    const captured = await hold();
+    await other.api("POST", `/v1/payments/${captured.id}/capture`, {});
+    await advance(other.api, "P6D");
+    expect((await other.api("GET", `/v1/payments/${forgotten.id}`)).body.status).toBe("authorized");
+    await advance(other.api, "P2D");
+    const lapsed = (await other.api("GET", `/v1/payments/${forgotten.id}`)).body;
+    expect(lapsed).toMatchObject({ status: "voided", failure_code: "expired", amount_capturable: 0 });
+    expect((await eventsOf(other.api, forgotten.id)).map((e) => e.type)).toEqual([
+      "payment.authorized",
+      "payment.voided",
+    ]);
+    expect(await sandboxOps(ctx, forgotten.id)).toContainEqual(
+      expect.objectContaining({ operation: "authorize", status: "voided" }),
+    );
+    expect((await other.api("GET", `/v1/payments/${captured.id}`)).body).toMatchObject({
+      status: "succeeded",
+      amount_captured: 900,
+    });
   });
 });

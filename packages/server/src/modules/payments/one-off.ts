@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
 import type { Database, PaymentRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
+import { enqueueJob } from "../../jobs/queue.js";
 import { toJson } from "../../lib/json.js";
 import * as methodsRepo from "./methods-repo.js";
 import type { ChargeOutcome, NewAttempt, Routing } from "./model.js";
@@ -13,6 +14,9 @@ import * as repo from "./repo.js";
  * networks hold most authorizations about 7 days (Stripe's default for online card payments).
  */
 export const AUTHORIZATION_VALIDITY_DAYS = 7;
+
+/** Voids an authorization still uncaptured when it lapses (`payment.voided`, failure_code `expired`). */
+export const AUTHORIZATION_EXPIRY_JOB = "payments.authorization_expiry";
 
 interface OneOffDeps {
   db: Kysely<Database>;
@@ -78,6 +82,19 @@ export async function createOneOff(d: OneOffDeps, scope: Scope, input: CreatePay
     manual && outcome.status === "authorized"
       ? { status: "authorized", amount_captured: 0, authorization_expires_at: expires }
       : {};
-  const settled = await d.db.transaction().execute((tx) => d.settle(tx, scope, payment, outcome, held));
+  const settled = await d.db.transaction().execute(async (tx) => {
+    const next = await d.settle(tx, scope, payment, outcome, held);
+    // The hold lapses by the environment's clock (test clocks move it): the job voids it then.
+    if (next?.status === "authorized")
+      await enqueueJob(tx, scope.clock.now().toISOString(), {
+        type: AUTHORIZATION_EXPIRY_JOB,
+        payload: { payment: next.id },
+        runAt: expires,
+        scope,
+        dedupeKey: `${AUTHORIZATION_EXPIRY_JOB}:${next.id}`,
+        correlationId: next.correlation_id,
+      });
+    return next;
+  });
   return settled ?? (await d.find(scope, payment.id)) ?? payment;
 }

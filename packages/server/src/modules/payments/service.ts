@@ -16,6 +16,7 @@ import type {
 import { type Deps, loggerFor, type Scope } from "../../context.js";
 import type { Db, PaymentRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
+import type { JobRegistry } from "../../jobs/registry.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, toPage } from "../../lib/pagination.js";
@@ -27,7 +28,7 @@ import { capturePayment, voidPayment } from "./capture.js";
 import { getDispute, listDisputes } from "./disputes.js";
 import { paymentMethodsService } from "./methods.js";
 import { type ChargeOutcome, isFinal, type NewAttempt, type Routing, toPayment, withOutcome } from "./model.js";
-import { createOneOff } from "./one-off.js";
+import { AUTHORIZATION_EXPIRY_JOB, createOneOff } from "./one-off.js";
 import {
   type Buyer,
   notProcessed,
@@ -64,6 +65,8 @@ export function paymentsService(
     storefronts: Pick<StorefrontsService, "paymentSettings" | "providerCredentials">;
     customers: { requireCustomer(scope: Scope, id: string): Promise<Customer> };
     events: Pick<EventsService, "record">;
+    /** Where the authorization expiry job registers (one-off.ts); absent in tests that build no worker. */
+    jobs?: JobRegistry;
   },
 ) {
   const { db } = deps;
@@ -483,6 +486,15 @@ export function paymentsService(
       return toPage(result, toPayment);
     },
   };
+  o.jobs?.register(AUTHORIZATION_EXPIRY_JOB, async ({ payload, scope }) => {
+    if (!scope) return;
+    const row = await repo.findPayment(db, scope, (payload as { payment: string }).payment);
+    // Captured or voided meanwhile, or its hold was extended: nothing to do.
+    if (row?.status !== "authorized" || row.authorization_expires_at === null) return;
+    if (row.authorization_expires_at > scope.clock.now().toISOString()) return;
+    // A provider that cannot be reached throws here: the job is retried, never recorded as voided.
+    await voidPayment({ db, events, adapters }, scope, await routing(scope, row.storefront_id), row, "expired");
+  });
   return service;
 }
 
