@@ -149,6 +149,30 @@ describe("one-off payments: authorize, capture, void", () => {
     expect(declined.body).toMatchObject({ status: "failed", amount_capturable: 0 });
   });
 
+  it("keeps a one-off payment on erasure but scrubs the customer's values from its description and metadata", async () => {
+    const email = "erase.me@example.org";
+    const created = await acme.api("POST", "/v1/customers", {
+      storefront: cat.storefront,
+      external_id: "one-off-erased",
+      email,
+    });
+    const customer = created.body.id;
+    const paid = await acme.api("POST", "/v1/payments", {
+      customer,
+      amount: 300,
+      currency: "EUR",
+      payment_method: "pm_sandbox_ok",
+      description: `Deposit of ${email}`,
+      metadata: { contact: email, order: "B-2" },
+    });
+    expect(paid.body.description).toContain(email);
+    const erased = await acme.api("POST", `/v1/customers/${customer}/privacy/erase`, {});
+    expect(erased.status).toBe(200);
+    const after = (await acme.api("GET", `/v1/payments/${paid.body.id}`)).body;
+    expect(after).toMatchObject({ status: "succeeded", amount: 300, metadata: { order: "B-2" } });
+    expect(JSON.stringify([after.description, after.metadata])).not.toContain(email);
+  });
+
   it("voids an authorization nobody captured when it lapses, and leaves a captured one alone", async () => {
     // A tenant of its own: its clock moves past every hold it has.
     const other = await createTestTenant(ctx, "expiry");
