@@ -93,6 +93,9 @@ describe("one-off payments: authorize, capture, void", () => {
       "payment.refunded",
     ]);
     expect((await sandboxOps(ctx, auth.id)).filter((o) => o.operation === "capture")).toHaveLength(1);
+    const audit = (await acme.api("GET", `/v1/audit?object_id=${auth.id}&limit=100`)).body.data;
+    const trail = audit.map((r: { kind: string; action: string }) => `${r.kind}:${r.action}`);
+    expect(trail).toEqual(expect.arrayContaining(["outcome:payment.authorize", "outcome:payment.capture"]));
   });
 
   it("captures once for a repeated request with the same Idempotency-Key", async () => {
@@ -205,6 +208,8 @@ describe("one-off payments: authorize, capture, void", () => {
     expect(await sandboxOps(ctx, forgotten.id)).toContainEqual(
       expect.objectContaining({ operation: "authorize", status: "voided" }),
     );
+    const audit = (await other.api("GET", `/v1/audit?object_id=${forgotten.id}&limit=100`)).body.data;
+    expect(audit.map((r: { action: string }) => r.action)).toContain("payment.authorization_expired");
     expect((await other.api("GET", `/v1/payments/${captured.id}`)).body).toMatchObject({
       status: "succeeded",
       amount_captured: 900,

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Scope } from "../../context.js";
 import type { Database, PaymentRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
+import type { AuditRecorder } from "../audit/service.js";
 import type { EventsService } from "../events/service.js";
 import type { Adapters } from "./adapters.js";
 import { capturedOf, type Routing, toPayment } from "./model.js";
@@ -13,6 +14,7 @@ interface CaptureDeps {
   db: Kysely<Database>;
   events: Pick<EventsService, "record">;
   adapters: Adapters;
+  audit?: AuditRecorder | undefined;
 }
 
 /** Calls the provider; what it could not do becomes the API's answer (nothing is recorded then). */
@@ -108,6 +110,13 @@ export async function capturePayment(
     );
     // A concurrent identical capture recorded it first: the provider captured once, and so do we.
     if (!changed) return undefined;
+    await d.audit?.record(tx, scope, {
+      kind: "outcome",
+      action: "payment.capture",
+      object: { id: row.id, object: "payment" },
+      data: { provider: row.provider, amount, amount_captured: next.amount_captured, currency: row.currency },
+      correlationId: row.correlation_id,
+    });
     await d.events.record(tx, scope, {
       type: "payment.captured",
       object: toPayment(next),
@@ -159,6 +168,14 @@ export async function voidPayment(
       },
     );
     if (!changed) return undefined;
+    await d.audit?.record(tx, scope, {
+      kind: reason === "expired" ? "decision" : "outcome",
+      action: reason === "expired" ? "payment.authorization_expired" : "payment.void",
+      object: { id: row.id, object: "payment" },
+      reason: reason === "expired" ? `uncaptured at ${row.authorization_expires_at}` : null,
+      data: { provider: row.provider, amount: Number(row.amount), currency: row.currency },
+      correlationId: row.correlation_id,
+    });
     await d.events.record(tx, scope, {
       type: "payment.voided",
       object: toPayment(next),

@@ -5,6 +5,7 @@ import type { Database, PaymentRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import { enqueueJob } from "../../jobs/queue.js";
 import { toJson } from "../../lib/json.js";
+import type { AuditRecorder } from "../audit/service.js";
 import * as methodsRepo from "./methods-repo.js";
 import type { ChargeOutcome, NewAttempt, Routing } from "./model.js";
 import * as repo from "./repo.js";
@@ -38,6 +39,7 @@ interface OneOffDeps {
     patch?: Partial<PaymentRow>,
   ): Promise<PaymentRow | undefined>;
   find(scope: Scope, id: string): Promise<PaymentRow | undefined>;
+  audit?: AuditRecorder | undefined;
 }
 
 /**
@@ -84,6 +86,15 @@ export async function createOneOff(d: OneOffDeps, scope: Scope, input: CreatePay
       : {};
   const settled = await d.db.transaction().execute(async (tx) => {
     const next = await d.settle(tx, scope, payment, outcome, held);
+    if (next)
+      await d.audit?.record(tx, scope, {
+        kind: "outcome",
+        action: manual ? "payment.authorize" : "payment.charge",
+        object: { id: next.id, object: "payment" },
+        reason: next.routing ? ((JSON.parse(next.routing) as { reason?: string }).reason ?? null) : null,
+        data: { provider: next.provider, status: next.status, code: next.failure_code, amount: input.amount },
+        correlationId: next.correlation_id,
+      });
     // The hold lapses by the environment's clock (test clocks move it): the job voids it then.
     if (next?.status === "authorized")
       await enqueueJob(tx, scope.clock.now().toISOString(), {

@@ -20,6 +20,7 @@ import type { JobRegistry } from "../../jobs/registry.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, toPage } from "../../lib/pagination.js";
+import type { AuditRecorder } from "../audit/service.js";
 import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type Adapters, adaptersOf } from "./adapters.js";
@@ -67,6 +68,8 @@ export function paymentsService(
     events: Pick<EventsService, "record">;
     /** Where the authorization expiry job registers (one-off.ts); absent in tests that build no worker. */
     jobs?: JobRegistry;
+    /** Decisions and outcomes of one-off payments, captures and voids (the audit trail). */
+    audit?: AuditRecorder;
   },
 ) {
   const { db } = deps;
@@ -441,6 +444,7 @@ export function paymentsService(
           execute: service.execute,
           settle,
           find: (s, id) => repo.findPayment(db, s, id),
+          audit: o.audit,
         },
         scope,
         input,
@@ -451,14 +455,14 @@ export function paymentsService(
     async capture(scope: Scope, id: string, input: CapturePayment): Promise<Payment> {
       const row = await requirePayment(scope, id);
       const route = await routing(scope, row.storefront_id);
-      const captured = await capturePayment({ db, events, adapters }, scope, route, row, input);
+      const captured = await capturePayment({ db, events, adapters, audit: o.audit }, scope, route, row, input);
       return toPayment(captured ?? (await requirePayment(scope, id)));
     },
 
     async void(scope: Scope, id: string): Promise<Payment> {
       const row = await requirePayment(scope, id);
       const route = await routing(scope, row.storefront_id);
-      const voided = await voidPayment({ db, events, adapters }, scope, route, row, "requested");
+      const voided = await voidPayment({ db, events, adapters, audit: o.audit }, scope, route, row, "requested");
       return toPayment(voided ?? (await requirePayment(scope, id)));
     },
 
@@ -493,7 +497,13 @@ export function paymentsService(
     if (row?.status !== "authorized" || row.authorization_expires_at === null) return;
     if (row.authorization_expires_at > scope.clock.now().toISOString()) return;
     // A provider that cannot be reached throws here: the job is retried, never recorded as voided.
-    await voidPayment({ db, events, adapters }, scope, await routing(scope, row.storefront_id), row, "expired");
+    await voidPayment(
+      { db, events, adapters, audit: o.audit },
+      scope,
+      await routing(scope, row.storefront_id),
+      row,
+      "expired",
+    );
   });
   return service;
 }
