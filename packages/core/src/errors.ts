@@ -35,6 +35,12 @@ export const ERROR_CODES = {
   },
   CHANNEL_NOT_CONFIGURED: { status: 422, title: "The storefront has no settings for this subscription channel" },
   PAYMENT_FAILED: { status: 402, title: "The payment failed" },
+  PAYMENT_NOT_CAPTURABLE: { status: 409, title: "Only an authorized payment can be captured" },
+  PAYMENT_NOT_VOIDABLE: { status: 409, title: "Only an uncaptured authorization can be voided" },
+  CAPTURE_AMOUNT_INVALID: {
+    status: 422,
+    title: "The capture amount is more than is capturable, or a partial capture the provider cannot do",
+  },
   PAYMENT_ACTION_REQUIRED: { status: 402, title: "The payment needs the customer's action (3-D Secure)" },
   PAYMENT_METHOD_REFUSED: { status: 422, title: "The payment provider refused to store the payment method" },
   QUOTA_EXCEEDED: { status: 409, title: "The quota is exhausted" },

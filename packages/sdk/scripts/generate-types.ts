@@ -71,6 +71,8 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["SubscriptionListParams", core.SubscriptionListQuery, "input"],
   ["PaymentListParams", core.PaymentListQuery, "input"],
   ["RefundPaymentInput", core.RefundPayment, "input"],
+  ["CreatePaymentInput", core.CreatePayment, "input"],
+  ["CapturePaymentInput", core.CapturePayment, "input"],
   ["Dispute", core.Dispute, "output"],
   ["DisputeListParams", core.DisputeListQuery, "input"],
   ["Event", core.Event, "output"],
@@ -668,6 +670,14 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   DisputeListParams: [
     "Filters and paging of `disputes.list`.",
     'await tessera.disputes.list({ status: "open", customer: "cus_123" });',
+  ],
+  CreatePaymentInput: [
+    "What `payments.create` takes: `capture: false` only authorizes (capture or void it later).",
+    'await tessera.payments.create({ customer: "cus_123", amount: 5000, currency: "EUR", capture: false });',
+  ],
+  CapturePaymentInput: [
+    "What `payments.capture` takes: without an amount, all that is capturable is captured.",
+    'await tessera.payments.capture("pay_123", { amount: 3000 });',
   ],
   RefundPaymentInput: [
     "What `payments.refund` takes: without an amount, all that is left is refunded.",

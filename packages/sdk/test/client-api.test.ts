@@ -810,6 +810,17 @@ describe("Tessera API client: every endpoint of the server", () => {
     expect((await tessera.paymentMethods.list(ada.id)).data.map((m) => m.id)).toContain(method.id);
     expect((await tessera.paymentMethods.retrieve(ada.id, method.id)).id).toBe(method.id);
     expect((await tessera.paymentMethods.setDefault(ada.id, method.id)).id).toBe(method.id);
+    // One-off payments charge the default method when they name none.
+    const authorized = await tessera.payments.create({
+      customer: ada.id,
+      amount: 4000,
+      currency: "EUR",
+      capture: false,
+    });
+    expect(authorized).toMatchObject({ status: "authorized", amount_capturable: 4000, payment_method: method.id });
+    expect(await tessera.payments.capture(authorized.id, { amount: 2500 })).toMatchObject({ amount_captured: 2500 });
+    const released = await tessera.payments.create({ customer: ada.id, amount: 100, currency: "EUR", capture: false });
+    expect((await tessera.payments.void(released.id)).status).toBe("voided");
     expect((await tessera.paymentMethods.detach(ada.id, method.id)).id).toBe(method.id);
     const routing = await tessera.paymentRouting.retrieve(web.id);
     expect(routing).toBeDefined();

@@ -91,7 +91,7 @@ export function createServices(
   const paymentProviders = new PaymentProviderRegistry();
   for (const provider of options.providers ?? defaultPaymentProviders({ db: deps.db, fetch, clock: deps.clock }))
     paymentProviders.register(provider);
-  const payments = paymentsService(deps, { registry: paymentProviders, storefronts, customers, events });
+  const payments = paymentsService(deps, { registry: paymentProviders, storefronts, customers, events, jobs, audit });
   // The operator's switch holding new charges of a provider or environment (a charge guard).
   const safeMode = safeModeService(deps, { events, payments });
   // What providers push to us: verified into an inbox, applied by a job.

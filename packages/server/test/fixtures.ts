@@ -364,6 +364,14 @@ export const BODIES: Record<string, (a: (prefix: string) => FixtureParams) => un
   "POST /v1/customers/{id}/grants": () => ({ entitlement: "fx-flag", reason: "intruder" }),
   "POST /v1/customers/{id}/payment-methods": () => ({ providers: [{ name: "sandbox", token: "tok_sandbox_ok" }] }),
   "POST /v1/payments/route-preview": (a) => ({ storefront: a("/v1/storefronts").id, amount: 100, currency: "EUR" }),
+  "POST /v1/payments": (a) => ({
+    customer: a("/v1/customers").id,
+    amount: 100,
+    currency: "EUR",
+    payment_method: "pm_sandbox_ok",
+    capture: false,
+  }),
+  "POST /v1/payments/{id}/capture": () => ({ amount: 50 }),
   // Valid bodies, so that the storefront lookup (404) is what answers another tenant.
   "PUT /v1/storefronts/{id}/channels/{channel}": () => ({ config: { bundle_id: "intruder" } }),
   "PUT /v1/storefronts/{id}/channels/{channel}/products/{vendor_product_id}": (a) => ({ price: a("/v1/prices").id }),

@@ -210,10 +210,12 @@ export const PaymentAttempt = z
   .object({
     provider: z.string(),
     idempotency_key: z.string().meta({ description: "Each PSP tried gets a key of its own." }),
-    result: z.enum(["error", "unknown", "soft_decline", "pending", "succeeded", "failed", "refunded"]).meta({
-      description:
-        "Attempts cascaded away from: `error` / `unknown` (never sent) / `soft_decline` (try another acquirer). The last attempt: the payment's status.",
-    }),
+    result: z
+      .enum(["error", "unknown", "soft_decline", "pending", "authorized", "succeeded", "failed", "refunded", "voided"])
+      .meta({
+        description:
+          "Attempts cascaded away from: `error` / `unknown` (never sent) / `soft_decline` (try another acquirer). The last attempt: the payment's status.",
+      }),
     code: z.string().nullable(),
     message: z.string().nullable(),
     at: Timestamp,

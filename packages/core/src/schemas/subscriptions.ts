@@ -19,10 +19,10 @@ export const PaymentMethodToken = z
   .regex(/^pm_[A-Za-z0-9_]{1,120}$/, "must be a payment method token such as pm_sandbox_ok")
   .meta({ description: "A provider's payment method token (`pm_…`); see docs/lifecycle.md for sandbox tokens." });
 
-export const PaymentStatus = z.enum(["pending", "succeeded", "failed", "refunded"]);
+export const PaymentStatus = z.enum(["pending", "authorized", "succeeded", "failed", "refunded", "voided"]);
 export type PaymentStatus = z.infer<typeof PaymentStatus>;
 
-export const PaymentKind = z.enum(["subscription_create", "trial_conversion", "renewal", "proration"]);
+export const PaymentKind = z.enum(["subscription_create", "trial_conversion", "renewal", "proration", "one_off"]);
 export type PaymentKind = z.infer<typeof PaymentKind>;
 
 export const Payment = z
@@ -32,9 +32,20 @@ export const Payment = z
     amount: z.number().int(),
     currency: z.string(),
     status: PaymentStatus.meta({
-      description: "pending: the outcome is not known yet (in flight, or the provider timed out); resolved by a job.",
+      description:
+        "pending: the outcome is not known yet (in flight, or the provider timed out); resolved by a job. authorized: held, not captured yet (capture or void it). voided: the authorization was released.",
     }),
     refunded_amount: z.number().int(),
+    amount_captured: z.number().int().meta({ description: "Captured so far, minor units; refunds draw on it." }),
+    amount_capturable: z
+      .number()
+      .int()
+      .meta({ description: "What an `authorized` payment can still capture; 0 otherwise." }),
+    authorization_expires_at: Timestamp.nullable().meta({
+      description: "When an uncaptured authorization lapses and is voided (reason `expired`); null otherwise.",
+    }),
+    description: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
     kind: PaymentKind,
     provider: z.string(),
     provider_reference: z.string().nullable(),
@@ -234,3 +245,36 @@ export const RefundPayment = z
   .strict()
   .meta({ id: "RefundPayment" });
 export type RefundPayment = z.infer<typeof RefundPayment>;
+
+export const CreatePayment = z
+  .object({
+    customer: z.string().min(1),
+    amount: z.number().int().min(1).meta({ description: "Minor units of `currency`." }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR")
+      .meta({ description: "ISO 4217, upper case." }),
+    payment_method: PaymentMethodToken.optional().meta({ description: "Default: the customer's default method." }),
+    description: z.string().max(500).optional(),
+    capture: z
+      .boolean()
+      .optional()
+      .meta({ description: "false: authorize only (status `authorized`), capture or void later. Default true." }),
+    metadata: z.record(z.string().max(40), z.string().max(500)).optional(),
+  })
+  .strict()
+  .meta({ id: "CreatePayment" });
+export type CreatePayment = z.infer<typeof CreatePayment>;
+
+export const CapturePayment = z
+  .object({
+    amount: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "Minor units; default: all that is capturable. Less is a partial capture." }),
+  })
+  .strict()
+  .meta({ id: "CapturePayment" });
+export type CapturePayment = z.infer<typeof CapturePayment>;

@@ -1,7 +1,9 @@
 import type {
   CancelSubscriptionInput,
+  CapturePaymentInput,
   ChangePlanInput,
   ChannelNotification,
+  CreatePaymentInput,
   CreateSubscriptionInput,
   Dispute,
   DisputeListParams,
@@ -175,6 +177,36 @@ export class PaymentsApi extends Namespace {
    */
   refund(id: string, input: RefundPaymentInput = {}, options?: RequestOptions): Promise<Payment> {
     return this.call("POST", `/v1/payments/${seg(id)}/refund`, { ...options, json: input });
+  }
+
+  /**
+   * A one-off payment: captured at once, or with `capture: false` only authorized (then capture or void it).
+   *
+   * @example
+   * const hold = await tessera.payments.create({ customer: "cus_123", amount: 5000, currency: "EUR", capture: false });
+   */
+  create(input: CreatePaymentInput, options?: RequestOptions): Promise<Payment> {
+    return this.call("POST", "/v1/payments", { ...options, json: input });
+  }
+
+  /**
+   * Captures all (default) or part of an authorized payment; a partial capture releases the rest.
+   *
+   * @example
+   * await tessera.payments.capture("pay_123", { amount: 3000 });
+   */
+  capture(id: string, input: CapturePaymentInput = {}, options?: RequestOptions): Promise<Payment> {
+    return this.call("POST", `/v1/payments/${seg(id)}/capture`, { ...options, json: input });
+  }
+
+  /**
+   * Releases an uncaptured authorization.
+   *
+   * @example
+   * await tessera.payments.void("pay_123");
+   */
+  void(id: string, options?: RequestOptions): Promise<Payment> {
+    return this.call("POST", `/v1/payments/${seg(id)}/void`, options);
   }
 }
 

@@ -46,7 +46,7 @@ export class Tessera {
   readonly subscriptions: SubscriptionsApi;
   /** Subscription channels of storefronts: settings, product map, links. */
   readonly channels: ChannelsApi;
-  /** Payment attempts: list, all, retrieve, refund. */
+  /** Payment attempts: list, all, retrieve, refund; one-off payments: create, capture, void. */
   readonly payments: PaymentsApi;
   /** Chargebacks the PSPs reported: list, all, retrieve. */
   readonly disputes: DisputesApi;

@@ -862,10 +862,18 @@ export type Payment = {
   object: "payment";
   amount: number;
   currency: string;
-  /** pending: the outcome is not known yet (in flight, or the provider timed out); resolved by a job. */
-  status: "pending" | "succeeded" | "failed" | "refunded";
+  /** pending: the outcome is not known yet (in flight, or the provider timed out); resolved by a job. authorized: held, not captured yet (capture or void it). voided: the authorization was released. */
+  status: "pending" | "authorized" | "succeeded" | "failed" | "refunded" | "voided";
   refunded_amount: number;
-  kind: "subscription_create" | "trial_conversion" | "renewal" | "proration";
+  /** Captured so far, minor units; refunds draw on it. */
+  amount_captured: number;
+  /** What an `authorized` payment can still capture; 0 otherwise. */
+  amount_capturable: number;
+  /** When an uncaptured authorization lapses and is voided (reason `expired`); null otherwise. */
+  authorization_expires_at: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  kind: "subscription_create" | "trial_conversion" | "renewal" | "proration" | "one_off";
   provider: string;
   provider_reference: string | null;
   failure_code: string | null;
@@ -905,7 +913,16 @@ export type Payment = {
     /** Each PSP tried gets a key of its own. */
     idempotency_key: string;
     /** Attempts cascaded away from: `error` / `unknown` (never sent) / `soft_decline` (try another acquirer). The last attempt: the payment's status. */
-    result: "error" | "unknown" | "soft_decline" | "pending" | "succeeded" | "failed" | "refunded";
+    result:
+      | "error"
+      | "unknown"
+      | "soft_decline"
+      | "pending"
+      | "authorized"
+      | "succeeded"
+      | "failed"
+      | "refunded"
+      | "voided";
     code: string | null;
     message: string | null;
     /** ISO-8601 UTC time */
@@ -1071,7 +1088,7 @@ export type PaymentListParams = {
   starting_after?: string;
   customer?: string;
   subscription?: string;
-  status?: "pending" | "succeeded" | "failed" | "refunded";
+  status?: "pending" | "authorized" | "succeeded" | "failed" | "refunded" | "voided";
 };
 
 /**
@@ -1084,6 +1101,37 @@ export type RefundPaymentInput = {
   /** Minor units; default: all that is left. */
   amount?: number;
   reason?: string;
+};
+
+/**
+ * What `payments.create` takes: `capture: false` only authorizes (capture or void it later).
+ *
+ * @example
+ * await tessera.payments.create({ customer: "cus_123", amount: 5000, currency: "EUR", capture: false });
+ */
+export type CreatePaymentInput = {
+  customer: string;
+  /** Minor units of `currency`. */
+  amount: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  /** Default: the customer's default method. */
+  payment_method?: string;
+  description?: string;
+  /** false: authorize only (status `authorized`), capture or void later. Default true. */
+  capture?: boolean;
+  metadata?: Record<string, string>;
+};
+
+/**
+ * What `payments.capture` takes: without an amount, all that is capturable is captured.
+ *
+ * @example
+ * await tessera.payments.capture("pay_123", { amount: 3000 });
+ */
+export type CapturePaymentInput = {
+  /** Minor units; default: all that is capturable. Less is a partial capture. */
+  amount?: number;
 };
 
 /**
@@ -1159,6 +1207,9 @@ export type Event = {
     | "subscription.plan_change_cancelled"
     | "subscription.payment_method_updated"
     | "payment.succeeded"
+    | "payment.authorized"
+    | "payment.captured"
+    | "payment.voided"
     | "payment.failed"
     | "payment.pending"
     | "payment.refunded"

@@ -36,6 +36,7 @@ import * as invoiceCancellation from "./migrations/2026-12-05-361-invoice-cancel
 import * as campaigns from "./migrations/2026-12-05-380-campaigns.js";
 import * as priceChanges from "./migrations/2026-12-05-400-price-changes.js";
 import * as subscriptionsPriceIndex from "./migrations/2026-12-05-440-subscriptions-price-index.js";
+import * as paymentCapture from "./migrations/2026-12-05-450-payment-capture.js";
 import * as paymentTax from "./migrations/2026-12-05-460-payment-tax.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
@@ -79,6 +80,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-05-400-price-changes": priceChanges,
   "2026-12-05-440-subscriptions-price-index": subscriptionsPriceIndex,
   "2026-12-05-460-payment-tax": paymentTax,
+  "2026-12-05-450-payment-capture": paymentCapture,
   "2026-12-05-360-price-tax": priceTax,
   "2026-12-05-361-invoice-cancellation": invoiceCancellation,
   "2026-12-05-380-campaigns": campaigns,

@@ -523,6 +523,13 @@ export interface PaymentsTable {
   tax_amount: number | null;
   /** JSON TaxDecision that decided `tax_amount`, so the invoice uses the same numbers. */
   tax_decision: string | null;
+  /** Captured so far; null for a payment captured in one step (then: the amount once succeeded). */
+  amount_captured: number | null;
+  /** An uncaptured authorization lapses then (the expiry job voids it); null otherwise. */
+  authorization_expires_at: string | null;
+  /** One-off payments: the merchant's description and metadata (JSON object). */
+  description: string | null;
+  metadata: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -20,7 +20,7 @@ export interface PaymentFacts {
   subscriptionId: string | null;
   periodIndex: number;
   attempt: number;
-  status: "pending" | "succeeded" | "failed" | "refunded";
+  status: "pending" | "authorized" | "succeeded" | "failed" | "refunded" | "voided";
   amount: number;
   refundedAmount: number;
   currency: string;

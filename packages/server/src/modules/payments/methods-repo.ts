@@ -80,3 +80,16 @@ export async function detach(db: Db, scope: ScopeIds, id: string, now: string): 
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** The customer's default method (what a one-off payment charges when it names none). */
+export async function defaultMethodId(db: Db, scope: ScopeIds, customerId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("payment_methods")
+    .select("id")
+    .where(inScope(scope))
+    .where("customer_id", "=", customerId)
+    .where("detached_at", "is", null)
+    .where("is_default", "=", 1)
+    .executeTakeFirst();
+  return row?.id;
+}

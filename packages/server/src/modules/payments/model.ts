@@ -11,6 +11,12 @@ import type { PaymentRow } from "../../db/types.js";
 import { fromJson } from "../../lib/json.js";
 import type { PaymentOutcome, RetrieveOutcome } from "./provider.js";
 
+/** Captured so far: a one-step charge captured its whole amount once it succeeded. */
+export function capturedOf(row: PaymentRow): number {
+  if (row.amount_captured !== null) return Number(row.amount_captured);
+  return row.status === "succeeded" || row.status === "refunded" ? Number(row.amount) : 0;
+}
+
 export function toPayment(row: PaymentRow): Payment {
   return {
     id: row.id,
@@ -19,6 +25,11 @@ export function toPayment(row: PaymentRow): Payment {
     currency: row.currency,
     status: row.status,
     refunded_amount: Number(row.refunded_amount),
+    amount_captured: capturedOf(row),
+    amount_capturable: row.status === "authorized" ? Number(row.amount) - capturedOf(row) : 0,
+    authorization_expires_at: row.status === "authorized" ? row.authorization_expires_at : null,
+    description: row.description,
+    metadata: fromJson<Record<string, string>>(row.metadata, {}),
     kind: row.kind,
     provider: row.provider,
     provider_reference: row.provider_reference,

@@ -44,7 +44,14 @@ export const paymentsPrivacyHandler: PrivacyHandler = {
       ["raw_body", "raw_headers", "event"],
       [...subject.personalValues],
     );
-    const messages = await scrubText(tx, scope, "payments", ["failure_message"], subject.personalValues);
+    // A one-off payment's description and metadata are the merchant's free text: scrubbed like messages.
+    const messages = await scrubText(
+      tx,
+      scope,
+      "payments",
+      ["failure_message", "description", "metadata"],
+      subject.personalValues,
+    );
     return { provider_inbox: scrubbed, payments: messages };
   },
 };

@@ -5,7 +5,7 @@ import type { Database, Db, PaymentRow } from "../../db/types.js";
 import { ApiError } from "../../errors.js";
 import type { EventsService } from "../events/service.js";
 import type { Adapters } from "./adapters.js";
-import { type ChargeOutcome, isFinal, type Routing, toPayment } from "./model.js";
+import { type ChargeOutcome, capturedOf, isFinal, type Routing, toPayment } from "./model.js";
 import { IdempotencyMismatchError, type OperationOutcome, ProviderUnavailableError } from "./provider.js";
 import * as repo from "./repo.js";
 
@@ -30,7 +30,9 @@ export async function refundPayment(
   input: RefundPayment,
 ): Promise<PaymentRow | undefined> {
   const refunded = Number(row.refunded_amount);
-  const left = Number(row.amount) - refunded;
+  // Refunds draw on what was captured (a partial capture released the rest).
+  const captured = capturedOf(row);
+  const left = captured - refunded;
   if (row.status !== "succeeded" || left <= 0) {
     throw new ApiError(
       "INVALID_STATE_TRANSITION",
@@ -82,7 +84,7 @@ export async function refundPayment(
     const next: PaymentRow = {
       ...row,
       refunded_amount: total,
-      status: total === Number(row.amount) ? "refunded" : "succeeded",
+      status: total === captured ? "refunded" : "succeeded",
       updated_at: scope.clock.now().toISOString(),
     };
     const changed = await repo.updatePaymentIf(

@@ -40,6 +40,10 @@ const PAYMENT_COLUMNS = [
   "tax_amount",
   "tax_decision",
   "settled_at",
+  "amount_captured",
+  "authorization_expires_at",
+  "description",
+  "metadata",
   "created_at",
   "updated_at",
 ] as const satisfies ReadonlyArray<keyof PaymentRow>;
@@ -112,6 +116,8 @@ export const ABANDONING = "abandoning";
 type Expected = {
   status: PaymentStatus;
   refunded_amount?: number;
+  /** Only while nothing more was captured (captures and voids compare-and-set on it). */
+  amount_captured?: number;
   provider?: string;
   /** true: only a payment the settle job claimed; false: only one it did not claim. */
   abandoning?: boolean;
@@ -120,9 +126,15 @@ type Expected = {
 // Settling a charge, a refund, a failover: one compiled statement per set of columns written and
 // conditions checked, compiled once.
 const paymentUpdate = preparedShapes(
-  (s: { columns: readonly string[]; refunded: boolean; provider: boolean; abandoning: boolean | undefined }) =>
-    `${s.columns.join(",")}|${s.refunded ? "r" : ""}${s.provider ? "p" : ""}${s.abandoning === undefined ? "" : s.abandoning ? "A" : "a"}`,
-  ({ columns, refunded, provider, abandoning }) =>
+  (s: {
+    columns: readonly string[];
+    refunded: boolean;
+    captured: boolean;
+    provider: boolean;
+    abandoning: boolean | undefined;
+  }) =>
+    `${s.columns.join(",")}|${s.refunded ? "r" : ""}${s.captured ? "c" : ""}${s.provider ? "p" : ""}${s.abandoning === undefined ? "" : s.abandoning ? "A" : "a"}`,
+  ({ columns, refunded, captured, provider, abandoning }) =>
     preparedQuery(
       [
         ...columns,
@@ -131,6 +143,7 @@ const paymentUpdate = preparedShapes(
         "$id",
         "$status",
         ...(refunded ? ["$refunded"] : []),
+        ...(captured ? ["$captured"] : []),
         ...(provider ? ["$provider"] : []),
       ],
       (db: Kysely<Database>, p) => {
@@ -141,6 +154,7 @@ const paymentUpdate = preparedShapes(
           .where("id", "=", p.$id!)
           .where("status", "=", p.$status as PaymentStatus);
         if (refunded) q = q.where("refunded_amount", "=", p.$refunded as unknown as number);
+        if (captured) q = q.where("amount_captured", "=", p.$captured as unknown as number);
         if (provider) q = q.where("provider", "=", p.$provider!);
         if (abandoning === true) q = q.where("failure_code", "=", sql.lit(ABANDONING));
         if (abandoning === false)
@@ -168,6 +182,7 @@ export async function updatePaymentIf(
     $id: id,
     $status: expected.status,
     $refunded: expected.refunded_amount,
+    $captured: expected.amount_captured,
     $provider: expected.provider,
   };
   for (const key in patch) {
@@ -179,6 +194,7 @@ export async function updatePaymentIf(
   const query = paymentUpdate({
     columns,
     refunded: expected.refunded_amount !== undefined,
+    captured: expected.amount_captured !== undefined,
     provider: expected.provider !== undefined,
     abandoning: expected.abandoning,
   });

@@ -1,5 +1,14 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Dispute, DisputeListQuery, listOf, Payment, PaymentListQuery, RefundPayment } from "@tessera/core";
+import {
+  CapturePayment,
+  CreatePayment,
+  Dispute,
+  DisputeListQuery,
+  listOf,
+  Payment,
+  PaymentListQuery,
+  RefundPayment,
+} from "@tessera/core";
 import { scopeOf } from "../../http/auth.js";
 import type { AppEnv } from "../../http/env.js";
 import { IdParam, json, problem, tenantRoute } from "../../http/route.js";
@@ -29,6 +38,62 @@ export const paymentRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(Payment, "The payment") },
     }),
     async (c) => c.json(await c.get("services").payments.get(scopeOf(c), c.req.valid("param").id), 200),
+  )
+  .openapi(
+    tenantRoute("payments:write", {
+      method: "post",
+      path: "/v1/payments",
+      tags,
+      summary:
+        "Create a one-off payment: captured at once, or with `capture: false` only authorized (capture or void it later)",
+      request: { body: { required: true, content: { "application/json": { schema: CreatePayment } } } },
+      responses: {
+        201: json(Payment, "The payment: succeeded, authorized, failed (declined) or pending (outcome not known yet)"),
+        404: problem("No such customer (NOT_FOUND)"),
+        422: problem("No payment method, or no provider the storefront can use (VALIDATION_FAILED, UNPROCESSABLE)"),
+      },
+    }),
+    async (c) => c.json(await c.get("services").payments.create(scopeOf(c), c.req.valid("json")), 201),
+  )
+  .openapi(
+    tenantRoute("payments:write", {
+      method: "post",
+      path: "/v1/payments/{id}/capture",
+      tags,
+      summary: "Capture all (default) or part of an authorized payment; a partial capture releases the rest",
+      request: {
+        params: IdParam,
+        body: { required: false, content: { "application/json": { schema: CapturePayment } } },
+      },
+      responses: {
+        200: json(Payment, "The payment, succeeded, with its captured amount"),
+        409: problem("The payment is not authorized (PAYMENT_NOT_CAPTURABLE)"),
+        422: problem(
+          "More than is capturable, a partial capture the provider cannot do (CAPTURE_AMOUNT_INVALID), or refused by the provider (UNPROCESSABLE)",
+        ),
+        503: problem("The provider did not confirm; retrying replays the same capture (UNAVAILABLE)"),
+      },
+    }),
+    async (c) =>
+      c.json(
+        await c.get("services").payments.capture(scopeOf(c), c.req.valid("param").id, c.req.valid("json") ?? {}),
+        200,
+      ),
+  )
+  .openapi(
+    tenantRoute("payments:write", {
+      method: "post",
+      path: "/v1/payments/{id}/void",
+      tags,
+      summary: "Release an uncaptured authorization",
+      request: { params: IdParam },
+      responses: {
+        200: json(Payment, "The payment, voided"),
+        409: problem("The payment is not an uncaptured authorization (PAYMENT_NOT_VOIDABLE)"),
+        503: problem("The provider did not confirm; retry the request (UNAVAILABLE)"),
+      },
+    }),
+    async (c) => c.json(await c.get("services").payments.void(scopeOf(c), c.req.valid("param").id), 200),
   )
   .openapi(
     tenantRoute("payments:refund", {

@@ -1,4 +1,6 @@
 import type {
+  CapturePayment,
+  CreatePayment,
   Customer,
   Dispute,
   DisputeListQuery,
@@ -14,16 +16,20 @@ import type {
 import { type Deps, loggerFor, type Scope } from "../../context.js";
 import type { Db, PaymentRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
+import type { JobRegistry } from "../../jobs/registry.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, toPage } from "../../lib/pagination.js";
+import type { AuditRecorder } from "../audit/service.js";
 import type { EventsService } from "../events/service.js";
 import type { StorefrontsService } from "../storefronts/service.js";
 import { type Adapters, adaptersOf } from "./adapters.js";
 import { type BuyerDetails, buyerOf } from "./buyer.js";
+import { capturePayment, voidPayment } from "./capture.js";
 import { getDispute, listDisputes } from "./disputes.js";
 import { paymentMethodsService } from "./methods.js";
 import { type ChargeOutcome, isFinal, type NewAttempt, type Routing, toPayment, withOutcome } from "./model.js";
+import { AUTHORIZATION_EXPIRY_JOB, createOneOff } from "./one-off.js";
 import {
   type Buyer,
   notProcessed,
@@ -60,6 +66,10 @@ export function paymentsService(
     storefronts: Pick<StorefrontsService, "paymentSettings" | "providerCredentials">;
     customers: { requireCustomer(scope: Scope, id: string): Promise<Customer> };
     events: Pick<EventsService, "record">;
+    /** Where the authorization expiry job registers (one-off.ts); absent in tests that build no worker. */
+    jobs?: JobRegistry;
+    /** Decisions and outcomes of one-off payments, captures and voids (the audit trail). */
+    audit?: AuditRecorder;
   },
 ) {
   const { db } = deps;
@@ -132,14 +142,16 @@ export function paymentsService(
     const type =
       next.status === "succeeded"
         ? "payment.succeeded"
-        : next.status === "failed"
-          ? "payment.failed"
-          : "payment.pending";
+        : next.status === "authorized"
+          ? "payment.authorized"
+          : next.status === "failed"
+            ? "payment.failed"
+            : "payment.pending";
     await events.record(tx, scope, { type, object: toPayment(next), correlationId: next.correlation_id });
     return next;
   }
 
-  return {
+  const service = {
     /** A check every new charge passes first (safe mode registers one). Call once, when built. */
     registerChargeGuard(guard: (scope: Scope, route: Routing) => Promise<void>): void {
       chargeGuards.push(guard);
@@ -220,6 +232,10 @@ export function paymentsService(
         tax_amount: a.tax?.amount ?? null,
         tax_decision: a.tax ? toJson(a.tax.decision) : null,
         settled_at: null,
+        amount_captured: null,
+        authorization_expires_at: null,
+        description: null,
+        metadata: null,
         created_at: now,
         updated_at: now,
       };
@@ -243,6 +259,8 @@ export function paymentsService(
         failover: boolean;
         /** The customer is present (a first payment with a return URL): the provider may ask for 3-D Secure. */
         customerPresent?: { returnUrl: string };
+        /** Authorize only (a one-off payment with `capture: false`): captured or voided later. */
+        authorizeOnly?: boolean;
       },
     ): Promise<{ payment: PaymentRow; outcome: ChargeOutcome }> {
       const decision = decisionOf(payment);
@@ -276,7 +294,8 @@ export function paymentsService(
           const adapter = adapters.get(config.name);
           if (adapter.capabilities.buyerIdentity) buyerOnce ??= buyer(scope, current.customer_id);
           router.beforeCall(route.storefrontId, config.name);
-          outcome = await adapter.charge(adapters.context(scope, route.storefrontId, config), {
+          const call = options.authorizeOnly ? adapter.authorize.bind(adapter) : adapter.charge.bind(adapter);
+          outcome = await call(adapters.context(scope, route.storefrontId, config), {
             idempotencyKey: current.idempotency_key,
             amount: Number(current.amount),
             currency: current.currency,
@@ -415,6 +434,40 @@ export function paymentsService(
       return toPayment(await requirePayment(scope, id));
     },
 
+    /** A one-off payment, captured at once or (`capture: false`) only authorized. See one-off.ts. */
+    async create(scope: Scope, input: CreatePayment): Promise<Payment> {
+      const row = await createOneOff(
+        {
+          db,
+          customers,
+          routing,
+          assertMayCharge: service.assertMayCharge,
+          newAttempt: service.newAttempt,
+          execute: service.execute,
+          settle,
+          find: (s, id) => repo.findPayment(db, s, id),
+          audit: o.audit,
+        },
+        scope,
+        input,
+      );
+      return toPayment(row);
+    },
+
+    async capture(scope: Scope, id: string, input: CapturePayment): Promise<Payment> {
+      const row = await requirePayment(scope, id);
+      const route = await routing(scope, row.storefront_id);
+      const captured = await capturePayment({ db, events, adapters, audit: o.audit }, scope, route, row, input);
+      return toPayment(captured ?? (await requirePayment(scope, id)));
+    },
+
+    async void(scope: Scope, id: string): Promise<Payment> {
+      const row = await requirePayment(scope, id);
+      const route = await routing(scope, row.storefront_id);
+      const voided = await voidPayment({ db, events, adapters, audit: o.audit }, scope, route, row, "requested");
+      return toPayment(voided ?? (await requirePayment(scope, id)));
+    },
+
     /**
      * Attempt numbers count every charge of a period (renewal, retries, prorations), so each gets
      * an idempotency key of its own; read from the stored attempts, never guessed.
@@ -439,6 +492,22 @@ export function paymentsService(
       return toPage(result, toPayment);
     },
   };
+  o.jobs?.register(AUTHORIZATION_EXPIRY_JOB, async ({ payload, scope }) => {
+    if (!scope) return;
+    const row = await repo.findPayment(db, scope, (payload as { payment: string }).payment);
+    // Captured or voided meanwhile, or its hold was extended: nothing to do.
+    if (row?.status !== "authorized" || row.authorization_expires_at === null) return;
+    if (row.authorization_expires_at > scope.clock.now().toISOString()) return;
+    // A provider that cannot be reached throws here: the job is retried, never recorded as voided.
+    await voidPayment(
+      { db, events, adapters, audit: o.audit },
+      scope,
+      await routing(scope, row.storefront_id),
+      row,
+      "expired",
+    );
+  });
+  return service;
 }
 
 export type PaymentsService = ReturnType<typeof paymentsService>;
