@@ -30,13 +30,20 @@ const NO_TENANT = "";
  * The jobs a worker holds: claimed and waiting for a slot (ready), or running. Ready jobs wait per
  * tenant and are started round-robin across tenants, so one tenant's claimed flood does not stand
  * in front of another tenant's job; within a tenant, in claim order, skipping a job whose type or
- * target is at its cap (it waits; the others pass it).
+ * target is at its cap (it waits; the others pass it). Ready jobs are kept per tenant and target,
+ * and held counts are kept as jobs come and go, so neither starting a job nor asking what is
+ * saturated reads every held job (with a claimed batch of thousands behind one capped PSP, that
+ * read per finished job cost more than the renewals themselves).
  */
 export class Pool<M> {
   readonly #held = new Map<string, Held<M>>();
-  readonly #ready = new Map<string, JobRow[]>();
+  /** tenant → target ("" for none) → ready jobs in claim order, each with its claim sequence. */
+  readonly #ready = new Map<string, Map<string, Array<{ job: JobRow; seq: number }>>>();
   #readyCount = 0;
+  #seq = 0;
   readonly #running = new Map<string, number>();
+  /** Held (ready or running) per tenant, type and target: what `saturated` reports. */
+  readonly #heldCounts = new Map<string, number>();
   #runningCount = 0;
   #waiters: Array<() => void> = [];
 
@@ -55,7 +62,10 @@ export class Pool<M> {
   }
 
   readyIds(): string[] {
-    return [...this.#ready.values()].flat().map((j) => j.id);
+    const ids: string[] = [];
+    for (const targets of this.#ready.values())
+      for (const queue of targets.values()) for (const r of queue) ids.push(r.job.id);
+    return ids;
   }
 
   settled(): Promise<void> {
@@ -64,11 +74,8 @@ export class Pool<M> {
 
   /** What the next claim skips: tenants, types and targets that hold their cap already. */
   saturated(): { tenants: string[]; types: string[]; targets: string[] } {
-    const counts = new Map<string, number>();
-    for (const { job } of this.#held.values())
-      for (const k of keysOf(job, true)) counts.set(k, (counts.get(k) ?? 0) + 1);
     const out = { tenants: [] as string[], types: [] as string[], targets: [] as string[] };
-    for (const [key, n] of counts) {
+    for (const [key, n] of this.#heldCounts) {
       const value = key.slice(2);
       if (key.startsWith("t:") && n >= this.limits.perTenant) out.tenants.push(value);
       else if (key.startsWith("y:") && n >= (this.limits.perType[value] ?? Number.POSITIVE_INFINITY))
@@ -80,17 +87,29 @@ export class Pool<M> {
 
   add(job: JobRow, memo: M): void {
     this.#held.set(job.id, { job, memo });
+    adjust(this.#heldCounts, keysOf(job, true), 1);
     const tenant = job.tenant_id ?? NO_TENANT;
-    const queue = this.#ready.get(tenant);
-    if (queue) queue.push(job);
-    else this.#ready.set(tenant, [job]);
+    let targets = this.#ready.get(tenant);
+    if (!targets) {
+      targets = new Map();
+      this.#ready.set(tenant, targets);
+    }
+    const target = job.target ?? "";
+    const queue = targets.get(target);
+    const entry = { job, seq: this.#seq++ };
+    if (queue) queue.push(entry);
+    else targets.set(target, [entry]);
     this.#readyCount++;
   }
 
   /** Takes back every ready job (a shutdown releases them). */
   drop(): string[] {
     const ids = this.readyIds();
-    for (const id of ids) this.#held.delete(id);
+    for (const id of ids) {
+      const held = this.#held.get(id);
+      if (held) adjust(this.#heldCounts, keysOf(held.job, true), -1);
+      this.#held.delete(id);
+    }
     this.#ready.clear();
     this.#readyCount = 0;
     return ids;
@@ -105,6 +124,7 @@ export class Pool<M> {
       this.#count(held.job, 1);
       held.settled = run(held).finally(() => {
         this.#held.delete(held.job.id);
+        adjust(this.#heldCounts, keysOf(held.job, true), -1);
         this.#count(held.job, -1);
         const waiters = this.#waiters;
         this.#waiters = [];
@@ -121,24 +141,33 @@ export class Pool<M> {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  /** The first fitting job of the tenant that comes next in turn; that tenant goes to the back. */
+  /**
+   * The first fitting job (in claim order) of the tenant that comes next in turn; that tenant goes
+   * to the back. A target at its cap is passed over whole, without looking at its jobs.
+   */
   #take(): Held<M> | undefined {
-    for (const [tenant, queue] of this.#ready) {
-      const i = queue.findIndex((job) => this.#fits(job));
-      if (i < 0) continue;
-      const [job] = queue.splice(i, 1);
+    for (const [tenant, targets] of this.#ready) {
+      let best: { target: string; index: number; seq: number } | undefined;
+      for (const [target, queue] of targets) {
+        if (target && (this.#running.get(`g:${target}`) ?? 0) >= this.targetCap(target)) continue;
+        const index = queue.findIndex((r) => this.#typeFits(r.job));
+        if (index >= 0 && (!best || queue[index]!.seq < best.seq)) best = { target, index, seq: queue[index]!.seq };
+      }
+      if (!best) continue;
+      const queue = targets.get(best.target)!;
+      const job = queue.splice(best.index, 1)[0]!.job;
+      if (queue.length === 0) targets.delete(best.target);
       this.#ready.delete(tenant);
-      if (queue.length) this.#ready.set(tenant, queue);
+      if (targets.size) this.#ready.set(tenant, targets);
       this.#readyCount--;
-      return this.#held.get(job!.id);
+      return this.#held.get(job.id);
     }
     return undefined;
   }
 
-  #fits(job: JobRow): boolean {
+  #typeFits(job: JobRow): boolean {
     const typeCap = this.limits.perType[job.type];
-    if (typeCap !== undefined && (this.#running.get(`y:${job.type}`) ?? 0) >= typeCap) return false;
-    return !job.target || (this.#running.get(`g:${job.target}`) ?? 0) < this.targetCap(job.target);
+    return typeCap === undefined || (this.#running.get(`y:${job.type}`) ?? 0) < typeCap;
   }
 
   /** How many jobs of one target may run at once: its kind's cap, else the general one. */
@@ -149,11 +178,15 @@ export class Pool<M> {
 
   #count(job: JobRow, delta: number) {
     this.#runningCount += delta;
-    for (const k of keysOf(job, false)) {
-      const n = (this.#running.get(k) ?? 0) + delta;
-      if (n > 0) this.#running.set(k, n);
-      else this.#running.delete(k);
-    }
+    adjust(this.#running, keysOf(job, false), delta);
+  }
+}
+
+function adjust(counts: Map<string, number>, keys: string[], delta: number): void {
+  for (const k of keys) {
+    const n = (counts.get(k) ?? 0) + delta;
+    if (n > 0) counts.set(k, n);
+    else counts.delete(k);
   }
 }
 
