@@ -29,6 +29,25 @@ export function auditChain(deps: Deps, keys: CheckpointKeys, checkpointEvery = D
     });
   }
 
+  async function appendAll(tx: Db, tenantId: string, build: () => Promise<NewRecord[]>): Promise<AuditRecordRow[]> {
+    const now = deps.clock.now().toISOString();
+    const head = await repo.lockChainHead(tx, deps.dialect, tenantId, now);
+    const entries = await build();
+    if (entries.length === 0) return [];
+    let { seq, hash } = head;
+    const rows: AuditRecordRow[] = [];
+    for (const entry of entries) {
+      const unhashed = { ...entry, id: newId("audit_record"), seq: seq + 1, prev_hash: hash, recorded_at: now };
+      const row: AuditRecordRow = { ...unhashed, hash: recordHash(unhashed) };
+      await repo.insertRecord(tx, row);
+      if (row.seq % checkpointEvery === 0) await signHead(tx, tenantId, row.seq, row.hash, now);
+      ({ seq, hash } = row);
+      rows.push(row);
+    }
+    await repo.advanceChainHead(tx, tenantId, seq, hash, now);
+    return rows;
+  }
+
   return {
     /**
      * Appends the record `build` makes under the lock (so what it reads, such as whether an event
@@ -39,23 +58,15 @@ export function auditChain(deps: Deps, keys: CheckpointKeys, checkpointEvery = D
       tenantId: string,
       build: () => Promise<NewRecord | undefined>,
     ): Promise<AuditRecordRow | undefined> {
-      const now = deps.clock.now().toISOString();
-      const head = await repo.lockChainHead(tx, deps.dialect, tenantId, now);
-      const entry = await build();
-      if (!entry) return undefined;
-      const unhashed = {
-        ...entry,
-        id: newId("audit_record"),
-        seq: head.seq + 1,
-        prev_hash: head.hash,
-        recorded_at: now,
-      };
-      const row: AuditRecordRow = { ...unhashed, hash: recordHash(unhashed) };
-      await repo.insertRecord(tx, row);
-      await repo.advanceChainHead(tx, entry.tenant_id, row.seq, row.hash, now);
-      if (row.seq % checkpointEvery === 0) await signHead(tx, entry.tenant_id, row.seq, row.hash, now);
+      const [row] = await appendAll(tx, tenantId, async () => {
+        const entry = await build();
+        return entry ? [entry] : [];
+      });
       return row;
     },
+
+    /** Appends several records in order under one lock of the head (one change's decisions and outcome). */
+    appendAll,
 
     /** Signs the tenant's current head (the periodic job, or on demand); nothing when the chain is empty. */
     async checkpoint(tenantId: string): Promise<{ seq: number; hash: string } | undefined> {

@@ -3,13 +3,61 @@ import { sql } from "kysely";
 import type { DialectName } from "../../db/connect.js";
 import type { AuditCheckpointRow, AuditRecordRow, Db } from "../../db/types.js";
 import { paginate } from "../../lib/pagination.js";
+import { preparedQuery } from "../../lib/prepared.js";
 import { GENESIS_HASH } from "./canonical.js";
 
 type EnvScope = { tenantId: string; environmentId: string };
 
+const selectHead = preparedQuery(["tenant"], (db: Db, p) =>
+  db.selectFrom("audit_chain_heads").select(["seq", "hash"]).where("tenant_id", "=", p.tenant),
+);
+const selectHeadForUpdate = preparedQuery(["tenant"], (db: Db, p) =>
+  db.selectFrom("audit_chain_heads").select(["seq", "hash"]).where("tenant_id", "=", p.tenant).forUpdate(),
+);
+const insertHead = preparedQuery(["tenant", "hash", "now"], (db: Db, p) =>
+  db
+    .insertInto("audit_chain_heads")
+    .values({ tenant_id: p.tenant, seq: 0, hash: p.hash, updated_at: p.now })
+    .onConflict((oc) => oc.column("tenant_id").doNothing()),
+);
+const updateHead = preparedQuery(["tenant", "seq", "hash", "now"], (db: Db, p) =>
+  db
+    .updateTable("audit_chain_heads")
+    .set({ seq: p.seq as unknown as number, hash: p.hash, updated_at: p.now })
+    .where("tenant_id", "=", p.tenant),
+);
+const RECORD_COLUMNS = [
+  "id",
+  "tenant_id",
+  "environment_id",
+  "seq",
+  "kind",
+  "action",
+  "object_type",
+  "object_id",
+  "actor",
+  "request_id",
+  "idempotency_key",
+  "correlation_id",
+  "causation_id",
+  "event_id",
+  "before",
+  "after",
+  "reason",
+  "data",
+  "created_at",
+  "recorded_at",
+  "prev_hash",
+  "hash",
+] as const satisfies ReadonlyArray<keyof AuditRecordRow>;
+const insertRecordRow = preparedQuery(RECORD_COLUMNS, (db: Db, p) =>
+  db.insertInto("audit_records").values(p as unknown as AuditRecordRow),
+);
+
 /**
  * The tenant's chain head, locked until the transaction ends: appends to one chain are serialised
  * (Postgres: the row lock; SQLite has one writer). Made on the tenant's first append.
+ * (Every renewal appends: the queries are compiled once.)
  */
 export async function lockChainHead(
   tx: Db,
@@ -17,27 +65,23 @@ export async function lockChainHead(
   tenantId: string,
   now: string,
 ): Promise<{ seq: number; hash: string }> {
-  await tx
-    .insertInto("audit_chain_heads")
-    .values({ tenant_id: tenantId, seq: 0, hash: GENESIS_HASH, updated_at: now })
-    .onConflict((oc) => oc.column("tenant_id").doNothing())
-    .execute();
-  let q = tx.selectFrom("audit_chain_heads").select(["seq", "hash"]).where("tenant_id", "=", tenantId);
-  if (dialect === "postgres") q = q.forUpdate();
-  const head = await q.executeTakeFirstOrThrow();
+  const select = dialect === "postgres" ? selectHeadForUpdate : selectHead;
+  let head = (await select(tx, { tenant: tenantId })).rows[0];
+  if (!head) {
+    // Two first appends may race: both insert-or-nothing, then both lock the one row.
+    await insertHead(tx, { tenant: tenantId, hash: GENESIS_HASH, now });
+    head = (await select(tx, { tenant: tenantId })).rows[0];
+    if (!head) throw new Error(`audit chain head of ${tenantId} vanished`);
+  }
   return { seq: Number(head.seq), hash: head.hash };
 }
 
 export async function advanceChainHead(tx: Db, tenantId: string, seq: number, hash: string, now: string) {
-  await tx
-    .updateTable("audit_chain_heads")
-    .set({ seq, hash, updated_at: now })
-    .where("tenant_id", "=", tenantId)
-    .execute();
+  await updateHead(tx, { tenant: tenantId, seq, hash, now });
 }
 
 export async function insertRecord(tx: Db, row: AuditRecordRow): Promise<void> {
-  await tx.insertInto("audit_records").values(row).execute();
+  await insertRecordRow(tx, row);
 }
 
 export async function hasEventRecord(tx: Db, eventId: string): Promise<boolean> {

@@ -224,32 +224,43 @@ export function auditService(
     }));
   }
 
+  function toRecord(scope: Scope, entry: AuditEntry): NewRecord {
+    return {
+      tenant_id: scope.tenantId,
+      environment_id: scope.environmentId,
+      kind: entry.kind,
+      action: entry.action,
+      object_type: entry.object?.object ?? null,
+      object_id: entry.object?.id ?? null,
+      actor: toJson(scope.actor ?? SYSTEM_ACTOR),
+      request_id: scope.requestId ?? null,
+      idempotency_key: scope.idempotencyKey ?? null,
+      correlation_id: entry.correlationId ?? scope.correlationId ?? scope.requestId ?? null,
+      causation_id: entry.causationId ?? scope.causationId ?? null,
+      event_id: null,
+      before: json(entry.before),
+      after: json(entry.after),
+      reason: entry.reason ?? null,
+      data: toJson(redact(entry.data ?? {})),
+      created_at: scope.clock.now().toISOString(),
+    };
+  }
+
   return {
     /**
      * Records a decision, an outcome, or an action no event describes, in `tx` (the transaction of
      * the change it goes with, so both commit or neither). Before, after and data are redacted.
      */
     async record(tx: Db, scope: Scope, entry: AuditEntry): Promise<void> {
-      const row: NewRecord = {
-        tenant_id: scope.tenantId,
-        environment_id: scope.environmentId,
-        kind: entry.kind,
-        action: entry.action,
-        object_type: entry.object?.object ?? null,
-        object_id: entry.object?.id ?? null,
-        actor: toJson(scope.actor ?? SYSTEM_ACTOR),
-        request_id: scope.requestId ?? null,
-        idempotency_key: scope.idempotencyKey ?? null,
-        correlation_id: entry.correlationId ?? scope.correlationId ?? scope.requestId ?? null,
-        causation_id: entry.causationId ?? scope.causationId ?? null,
-        event_id: null,
-        before: json(entry.before),
-        after: json(entry.after),
-        reason: entry.reason ?? null,
-        data: toJson(redact(entry.data ?? {})),
-        created_at: scope.clock.now().toISOString(),
-      };
+      const row = toRecord(scope, entry);
       await chain.append(tx, scope.tenantId, async () => row);
+    },
+
+    /** `record` for several entries, in order, under one lock of the chain's head. */
+    async recordAll(tx: Db, scope: Scope, entries: AuditEntry[]): Promise<void> {
+      if (entries.length === 0) return;
+      const rows = entries.map((entry) => toRecord(scope, entry));
+      await chain.appendAll(tx, scope.tenantId, async () => rows);
     },
 
     /** A platform key read a tenant's data: recorded in that tenant's chain, tenant-wide. */
@@ -331,4 +342,4 @@ export function auditService(
 
 export type AuditService = ReturnType<typeof auditService>;
 /** What billing, payments and channels need: recording decisions and outcomes. */
-export type AuditRecorder = Pick<AuditService, "record">;
+export type AuditRecorder = Pick<AuditService, "record" | "recordAll">;

@@ -13,6 +13,7 @@ import type {
 import { ApiError } from "../../errors.js";
 import { fromJson } from "../../lib/json.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
+import { preparedQuery } from "../../lib/prepared.js";
 
 export function findCoupon(db: Db, scope: ScopeIds, id: string): Promise<CouponRow | undefined> {
   return db.selectFrom("coupons").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
@@ -154,15 +155,28 @@ export function pageRedemptions(
   return paginate(q, "id", page);
 }
 
-export function activeDiscount(db: Db, scope: ScopeIds, subscriptionId: string): Promise<DiscountRow | undefined> {
-  return db
+// Every charge asks: compiled once (lib/prepared.ts).
+const activeDiscountOf = preparedQuery(["tenant", "env", "subscription"], (db: Db, p) =>
+  db
     .selectFrom("discounts")
     .selectAll()
-    .where(inScope(scope))
-    .where("subscription_id", "=", subscriptionId)
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
+    .where("subscription_id", "=", p.subscription)
     .where("status", "=", "active")
-    .orderBy("id", "desc")
-    .executeTakeFirst();
+    .orderBy("id", "desc"),
+);
+
+export async function activeDiscount(
+  db: Db,
+  scope: ScopeIds,
+  subscriptionId: string,
+): Promise<DiscountRow | undefined> {
+  const found = await activeDiscountOf(db, {
+    tenant: scope.tenantId,
+    env: scope.environmentId,
+    subscription: subscriptionId,
+  });
+  return found.rows[0];
 }
 
 export async function insertApplication(db: Db, row: DiscountApplicationsTable): Promise<void> {

@@ -9,14 +9,20 @@ import type {
   InvoicingLegalEntitiesTable,
 } from "../../db/types.js";
 import { type PageQuery, paginate } from "../../lib/pagination.js";
+import { preparedQuery } from "../../lib/prepared.js";
 
-export function findLegalEntity(db: Db, scope: ScopeIds, storefrontId: string) {
-  return db
+// Every charge asks (is there an invoice to issue?): compiled once (lib/prepared.ts).
+const legalEntityOf = preparedQuery(["tenant", "env", "storefront"], (db: Db, p) =>
+  db
     .selectFrom("invoicing_legal_entities")
     .selectAll()
-    .where(inScope(scope))
-    .where("storefront_id", "=", storefrontId)
-    .executeTakeFirst();
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
+    .where("storefront_id", "=", p.storefront),
+);
+
+export async function findLegalEntity(db: Db, scope: ScopeIds, storefrontId: string) {
+  const found = await legalEntityOf(db, { tenant: scope.tenantId, env: scope.environmentId, storefront: storefrontId });
+  return found.rows[0];
 }
 
 export async function upsertLegalEntity(db: Db, row: InvoicingLegalEntitiesTable) {

@@ -1,12 +1,13 @@
 import type { Actor, EnterSafeMode, SafeMode } from "@tessera/core";
 import { type Deps, type Scope, SYSTEM_ACTOR } from "../../context.js";
 import { inScope } from "../../db/scope.js";
-import type { SafeModeRow } from "../../db/types.js";
+import type { Db, SafeModeRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import { DEFERRED_PREFIX, type Deferral } from "../../jobs/queue.js";
 import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { fromJson, toJson } from "../../lib/json.js";
+import { preparedQuery } from "../../lib/prepared.js";
 import type { EventsService } from "../events/service.js";
 import type { PaymentsService, Routing } from "../payments/service.js";
 
@@ -41,6 +42,16 @@ class SafeModeHold extends ApiError implements Deferral {
  * SAFE_MODE_ACTIVE, and a renewal or dunning job goes back to the queue with its attempt returned.
  * Lifting it releases those jobs at once. Attempts already in flight finish (they may have charged).
  */
+// Every charge asks (the charge guard below): compiled once (lib/prepared.ts).
+const activeHolds = preparedQuery(["tenant", "env"], (db: Db, p) =>
+  db
+    .selectFrom("safe_modes")
+    .selectAll()
+    .where(inScope({ tenantId: p.tenant, environmentId: p.env }))
+    .where("exited_at", "is", null)
+    .orderBy("id"),
+);
+
 export function safeModeService(
   deps: Deps,
   o: { events: Pick<EventsService, "record">; payments: Pick<PaymentsService, "registerChargeGuard"> },
@@ -48,13 +59,7 @@ export function safeModeService(
   const { db } = deps;
 
   async function active(scope: Scope): Promise<SafeModeRow[]> {
-    return db
-      .selectFrom("safe_modes")
-      .selectAll()
-      .where(inScope(scope))
-      .where("exited_at", "is", null)
-      .orderBy("id")
-      .execute();
+    return (await activeHolds(db, { tenant: scope.tenantId, env: scope.environmentId })).rows;
   }
 
   o.payments.registerChargeGuard(async (scope: Scope, route: Routing) => {

@@ -120,13 +120,13 @@ export function subscriptionStore(
   }
 
   async function recordAudit(tx: Db, scope: Scope, row: SubscriptionRow, w: Write): Promise<void> {
-    for (const entry of w.audit ?? []) {
-      await audit?.record(tx, scope, {
-        ...entry,
-        object: entry.object ?? { id: row.id, object: "subscription" },
-        correlationId: entry.correlationId ?? w.correlationId,
-      });
-    }
+    if (!audit || !w.audit?.length) return;
+    const entries = w.audit.map((entry) => ({
+      ...entry,
+      object: entry.object ?? { id: row.id, object: "subscription" },
+      correlationId: entry.correlationId ?? w.correlationId,
+    }));
+    await audit.recordAll(tx, scope, entries);
   }
 
   return {

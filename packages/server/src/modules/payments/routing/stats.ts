@@ -2,6 +2,7 @@ import type { PaymentMethodType } from "@tessera/core";
 import type { Scope } from "../../../context.js";
 import { inScope, type ScopeIds } from "../../../db/scope.js";
 import type { Db } from "../../../db/types.js";
+import { preparedQuery, preparedShapes } from "../../../lib/prepared.js";
 
 /*
  * Rolling success rates per PSP × country × method type, decayed exponentially (half-life one
@@ -36,6 +37,35 @@ export interface ProviderStats {
 /** What counts: an approval for, a soft decline or an outage against; hard declines are the card's, not the PSP's. */
 export type StatsOutcome = "ok" | "fail";
 
+// Every charge records its outcome: compiled once (lib/prepared.ts).
+const addOutcome = preparedQuery(
+  ["tenant", "env", "provider", "country", "method", "era", "ok", "weight", "at"],
+  (db: Db, p) =>
+    db
+      .insertInto("routing_stats")
+      .values({
+        tenant_id: p.tenant,
+        environment_id: p.env,
+        provider: p.provider,
+        country: p.country,
+        method_type: p.method as PaymentMethodType,
+        era: p.era as unknown as number,
+        weighted_ok: p.ok as unknown as number,
+        weighted_all: p.weight as unknown as number,
+        updated_at: p.at,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(["environment_id", "provider", "country", "method_type"])
+          .doUpdateSet((eb) => ({
+            weighted_ok: eb("routing_stats.weighted_ok", "+", eb.ref("excluded.weighted_ok")),
+            weighted_all: eb("routing_stats.weighted_all", "+", eb.ref("excluded.weighted_all")),
+            updated_at: eb.ref("excluded.updated_at"),
+          }))
+          .where("routing_stats.era", "=", p.era as unknown as number),
+      ),
+);
+
 export async function recordOutcome(
   db: Db,
   scope: Scope,
@@ -50,31 +80,18 @@ export async function recordOutcome(
   const country = key.country ?? "";
   const updatedAt = new Date(ms).toISOString();
   for (let tries = 0; tries < 5; tries++) {
-    const result = await db
-      .insertInto("routing_stats")
-      .values({
-        tenant_id: scope.tenantId,
-        environment_id: scope.environmentId,
-        provider,
-        country,
-        method_type: key.methodType,
-        era,
-        weighted_ok: ok,
-        weighted_all: weight,
-        updated_at: updatedAt,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(["environment_id", "provider", "country", "method_type"])
-          .doUpdateSet((eb) => ({
-            weighted_ok: eb("routing_stats.weighted_ok", "+", eb.ref("excluded.weighted_ok")),
-            weighted_all: eb("routing_stats.weighted_all", "+", eb.ref("excluded.weighted_all")),
-            updated_at: eb.ref("excluded.updated_at"),
-          }))
-          .where("routing_stats.era", "=", era),
-      )
-      .executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) return;
+    const result = await addOutcome(db, {
+      tenant: scope.tenantId,
+      env: scope.environmentId,
+      provider,
+      country,
+      method: key.methodType,
+      era,
+      ok,
+      weight,
+      at: updatedAt,
+    });
+    if (Number(result.numAffectedRows ?? 0) > 0) return;
     // The row belongs to an older era: rebase it to this one (compare-and-set on its era).
     const row = await db
       .selectFrom("routing_stats")
@@ -104,6 +121,25 @@ export async function recordOutcome(
   }
 }
 
+// Every charge's routing reads them: compiled once per number of candidate providers.
+const statsOf = preparedShapes(
+  (count: number) => String(count),
+  (count: number) => {
+    const names = Array.from({ length: count }, (_, i) => `p${i}`);
+    return preparedQuery(["tenant", "env", "country", "method", ...names], (db: Db, placeholders) => {
+      const p = placeholders as Record<string, string>;
+      const at = (name: string) => p[name] as string;
+      return db
+        .selectFrom("routing_stats")
+        .select(["provider", "era", "weighted_ok", "weighted_all"])
+        .where(inScope({ tenantId: at("tenant"), environmentId: at("env") }))
+        .where("provider", "in", names.map(at))
+        .where("country", "=", at("country"))
+        .where("method_type", "=", at("method") as PaymentMethodType);
+    });
+  },
+);
+
 /** The decayed rates of `providers` now; a provider without rows gets the prior alone. */
 export async function readStats(
   db: Db,
@@ -113,14 +149,15 @@ export async function readStats(
   key: StatsKey,
 ): Promise<Map<string, ProviderStats>> {
   const rows = providers.length
-    ? await db
-        .selectFrom("routing_stats")
-        .select(["provider", "era", "weighted_ok", "weighted_all"])
-        .where(inScope(scope))
-        .where("provider", "in", providers)
-        .where("country", "=", key.country ?? "")
-        .where("method_type", "=", key.methodType)
-        .execute()
+    ? (
+        await statsOf(providers.length)(db, {
+          tenant: scope.tenantId,
+          env: scope.environmentId,
+          country: key.country ?? "",
+          method: key.methodType,
+          ...Object.fromEntries(providers.map((name, i) => [`p${i}`, name])),
+        })
+      ).rows
     : [];
   const stats = new Map<string, ProviderStats>();
   for (const name of providers) {
