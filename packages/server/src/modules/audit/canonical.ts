@@ -20,8 +20,56 @@ export function canonicalJson(value: unknown): string {
  * an edit too.
  */
 export function hashedForm(row: Omit<AuditRecordRow, "hash"> & { hash?: string }): string {
+  return flatRecordForm(row) ?? genericForm(row);
+}
+
+function genericForm(row: Omit<AuditRecordRow, "hash"> & { hash?: string }): string {
   const { hash: _hash, prev_hash: _prev, ...content } = row;
   return canonicalJson({ ...content, seq: Number(row.seq) });
+}
+
+/** The columns a hash covers, in canonical (sorted) order. */
+const HASHED_COLUMNS = [
+  "action",
+  "actor",
+  "after",
+  "before",
+  "causation_id",
+  "correlation_id",
+  "created_at",
+  "data",
+  "environment_id",
+  "event_id",
+  "id",
+  "idempotency_key",
+  "kind",
+  "object_id",
+  "object_type",
+  "reason",
+  "recorded_at",
+  "request_id",
+  "seq",
+  "tenant_id",
+] as const satisfies ReadonlyArray<keyof AuditRecordRow>;
+const KNOWN_COLUMNS = new Set<string>([...HASHED_COLUMNS, "hash", "prev_hash"]);
+const QUOTED = HASHED_COLUMNS.map((c) => JSON.stringify(c));
+
+/**
+ * `genericForm` for the usual row, its columns and nothing else, every value a string, number or
+ * null (every append and every verified record): the same text without sorting keys per record.
+ * Undefined when the row is anything else, which the generic form then handles.
+ */
+function flatRecordForm(row: Record<string, unknown>): string | undefined {
+  for (const key in row) if (!KNOWN_COLUMNS.has(key)) return undefined;
+  let out = "{";
+  for (let i = 0; i < HASHED_COLUMNS.length; i++) {
+    const column = HASHED_COLUMNS[i] as (typeof HASHED_COLUMNS)[number];
+    const value = column === "seq" ? Number(row.seq) : row[column];
+    if (value === undefined) continue;
+    if (value !== null && typeof value !== "string" && typeof value !== "number") return undefined;
+    out += `${out.length > 1 ? "," : ""}${QUOTED[i]}:${JSON.stringify(value)}`;
+  }
+  return `${out}}`;
 }
 
 /** sha256(previous hash + canonical form of the record). */

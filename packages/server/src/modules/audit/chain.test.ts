@@ -235,6 +235,48 @@ describe("audit hash chain", () => {
     expect((await firstProblem(tenant.id)).kind).toBe("bad_checkpoint");
   });
 
+  it("appends one change's entries in order under one lock, across a checkpoint, and they verify", async () => {
+    const tenant = await chainOf("chain-batch", 2);
+    const scope = tenant.scopes.development!;
+    const before = await ctx.deps.db
+      .selectFrom("audit_records")
+      .select((eb) => eb.fn.max("seq").as("seq"))
+      .where("tenant_id", "=", tenant.id)
+      .executeTakeFirstOrThrow();
+    // Seven entries cross a multiple of 5: that record is checkpointed in the same transaction.
+    const entries = Array.from({ length: 7 }, (_, i) => ({
+      kind: "decision" as const,
+      action: `batch.step_${i}`,
+      object: { id: `obj_${i}`, object: "thing" },
+      data: { i, note: i % 2 ? null : "even" },
+    }));
+    await ctx.deps.db.transaction().execute((tx) => ctx.services.audit.recordAll(tx, scope, entries));
+    const rows = await ctx.deps.db
+      .selectFrom("audit_records")
+      .selectAll()
+      .where("tenant_id", "=", tenant.id)
+      .where("seq", ">", Number(before.seq))
+      .orderBy("seq")
+      .execute();
+    expect(rows.map((r) => r.action)).toEqual(entries.map((e) => e.action));
+    expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => Number(before.seq) + i + 1));
+    const [report] = await ctx.services.audit.verify(tenant.id);
+    expect(report).toMatchObject({ ok: true, problems: [] });
+    const last = rows.at(-1)!;
+    const head = await ctx.deps.db
+      .selectFrom("audit_chain_heads")
+      .selectAll()
+      .where("tenant_id", "=", tenant.id)
+      .executeTakeFirstOrThrow();
+    expect([Number(head.seq), head.hash]).toEqual([Number(last.seq), last.hash]);
+    const signed = await ctx.deps.db
+      .selectFrom("audit_checkpoints")
+      .select("seq")
+      .where("tenant_id", "=", tenant.id)
+      .execute();
+    expect(signed.map((c) => Number(c.seq))).toContain(Math.ceil((Number(before.seq) + 1) / 5) * 5);
+  });
+
   it("keeps tenants' chains apart: tampering with others leaves a chain valid", async () => {
     const untouched = await ctx.services.tenancy.find("chain-ok");
     const reports = await ctx.services.audit.verify();

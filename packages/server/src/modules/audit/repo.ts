@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { DialectName } from "../../db/connect.js";
 import type { AuditCheckpointRow, AuditRecordRow, Db } from "../../db/types.js";
 import { paginate } from "../../lib/pagination.js";
-import { preparedQuery } from "../../lib/prepared.js";
+import { preparedQuery, preparedShapes } from "../../lib/prepared.js";
 import { GENESIS_HASH } from "./canonical.js";
 
 type EnvScope = { tenantId: string; environmentId: string };
@@ -50,8 +50,26 @@ const RECORD_COLUMNS = [
   "prev_hash",
   "hash",
 ] as const satisfies ReadonlyArray<keyof AuditRecordRow>;
-const insertRecordRow = preparedQuery(RECORD_COLUMNS, (db: Db, p) =>
-  db.insertInto("audit_records").values(p as unknown as AuditRecordRow),
+/** One INSERT of `count` records (a change's decisions and outcome go in one statement). */
+const insertRecordRows = preparedShapes(
+  (count: number) => String(count),
+  (count: number) => {
+    const names = SLOT_NAMES.slice(0, count).flat();
+    return preparedQuery(names, (db: Db, p) =>
+      db
+        .insertInto("audit_records")
+        .values(
+          Array.from(
+            { length: count },
+            (_, i) =>
+              Object.fromEntries(
+                RECORD_COLUMNS.map((c) => [c, (p as Record<string, string>)[`${c}${i}`]]),
+              ) as unknown as AuditRecordRow,
+          ),
+        ),
+    );
+  },
+  16,
 );
 
 /**
@@ -80,9 +98,23 @@ export async function advanceChainHead(tx: Db, tenantId: string, seq: number, ha
   await updateHead(tx, { tenant: tenantId, seq, hash, now });
 }
 
-export async function insertRecord(tx: Db, row: AuditRecordRow): Promise<void> {
-  await insertRecordRow(tx, row);
+/** Inserts records in one statement (a few at a time, the rows of one append). */
+export async function insertRecords(tx: Db, rows: AuditRecordRow[]): Promise<void> {
+  for (let at = 0; at < rows.length; at += MAX_ROWS_PER_INSERT) {
+    const chunk = rows.slice(at, at + MAX_ROWS_PER_INSERT);
+    const values: Record<string, unknown> = {};
+    chunk.forEach((row, i) => {
+      const names = SLOT_NAMES[i] as string[];
+      for (let c = 0; c < RECORD_COLUMNS.length; c++) values[names[c] as string] = row[RECORD_COLUMNS[c]!];
+    });
+    await insertRecordRows(chunk.length)(tx, values);
+  }
 }
+
+/** 22 columns × 8 rows stays far below SQLite's and Postgres' limits on bound parameters. */
+const MAX_ROWS_PER_INSERT = 8;
+/** The placeholder names of row i's columns, made once. */
+const SLOT_NAMES = Array.from({ length: MAX_ROWS_PER_INSERT }, (_, i) => RECORD_COLUMNS.map((c) => `${c}${i}`));
 
 export async function hasEventRecord(tx: Db, eventId: string): Promise<boolean> {
   const row = await tx.selectFrom("audit_records").select("id").where("event_id", "=", eventId).executeTakeFirst();
