@@ -43,7 +43,7 @@ export function auditChain(deps: Deps, keys: CheckpointKeys, checkpointEvery = D
       rows.push(row);
     }
     await repo.insertRecords(tx, rows);
-    // A checkpoint names a record already written (a foreign key would refuse one that is not).
+    // Signed after the records are written, in the same transaction: a checkpoint never names a record that did not commit.
     for (const row of rows) {
       if (row.seq % checkpointEvery === 0) await signHead(tx, tenantId, row.seq, row.hash, now);
     }
