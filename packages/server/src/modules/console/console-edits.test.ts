@@ -157,6 +157,32 @@ describe("a storefront's settings", () => {
     expect((await stored()).fiscal_provider).toBeNull();
   });
 
+  it("sets the trial policy, with the API's refusal on the form", async () => {
+    const saved = await send(developer, "POST", sf("trial-policy"), {
+      one_per_customer: "on",
+      one_per_email: "on",
+      family: "bundle",
+      lookback_days: "365",
+      on_ineligible: "start_without_trial",
+    });
+    expect(saved.headers.get("location")).toContain("notice=");
+    const policy = (await acme.api("GET", `/v1/storefronts/${storefront}/trial-policy`)).body;
+    expect(policy).toMatchObject({
+      one_per: ["customer", "email"],
+      family: "bundle",
+      lookback_days: 365,
+      on_ineligible: "start_without_trial",
+    });
+    const bad = await send(developer, "POST", sf("trial-policy"), {
+      family: "bundle",
+      lookback_days: "0",
+      on_ineligible: "refuse",
+    });
+    expect(bad.status).toBe(400);
+    expect(errorOn(bad.html, "trial-policy")).toContain("lookback_days");
+    expect((await acme.api("GET", `/v1/storefronts/${storefront}/trial-policy`)).body.lookback_days).toBe(365);
+  });
+
   it("replaces the payment routing, and shows the API's refusal on the form", async () => {
     const form = {
       weight_success: "50",
@@ -271,9 +297,22 @@ describe("a storefront's settings", () => {
   it("shows a viewer no form and refuses every storefront action", async () => {
     const read = await send(viewer, "GET", sf());
     expect(read.status).toBe(200);
-    for (const label of ["Edit name and dunning", "Add a payment provider", "Edit payment routing", "Replace secrets"])
+    for (const label of [
+      "Edit name and dunning",
+      "Add a payment provider",
+      "Edit payment routing",
+      "Edit the trial policy",
+      "Replace secrets",
+    ])
       expect(read.html).not.toContain(label);
-    for (const action of ["update-general", "provider-add", "provider-secrets", "routing", "channel-secrets"]) {
+    for (const action of [
+      "update-general",
+      "provider-add",
+      "provider-secrets",
+      "routing",
+      "trial-policy",
+      "channel-secrets",
+    ]) {
       const res = await send(viewer, "POST", sf(action), { name: "stripe", channel: "app_store", secret_name_0: "x" });
       expect(res.status).toBe(403);
     }

@@ -4,6 +4,7 @@ import { secretsOf } from "../secrets.js";
 import type { ConsoleAction, PageContext } from "./registry.js";
 import { legalEntityInput } from "./storefront-legal.js";
 import { routingInput } from "./storefront-routing.js";
+import { trialPolicyInput } from "./storefront-trials.js";
 
 /*
  * The storefront page's forms, each one call of the API's own route (PATCH /v1/storefronts/{id},
@@ -137,6 +138,12 @@ export function storefrontActions(render: Render): Record<string, ConsoleAction>
           { name, config: config.value!, ...(secrets.credentials ? { credentials: secrets.credentials } : {}) },
         ];
       }),
+    ),
+    "trial-policy": action(
+      "storefronts:write",
+      () => "trial-policy",
+      "Trial policy saved",
+      (ctx, form) => ctx.api("PATCH", `${storefrontPath(ctx)}/trial-policy`, trialPolicyInput(form)),
     ),
     "fiscal-set": action(
       "storefronts:write",

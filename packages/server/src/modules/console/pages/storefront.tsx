@@ -9,13 +9,14 @@ import { storefrontActions } from "./storefront-actions.js";
 import { channelSection, EnableChannel } from "./storefront-channels.js";
 import { LegalEntityForm, legalEntityText } from "./storefront-legal.js";
 import { RoutingForm } from "./storefront-routing.js";
+import { TrialPolicySection } from "./storefront-trials.js";
 
 /*
  * One storefront's settings as the API shows them, and forms that change them through the API's
  * own routes (storefronts:write; the legal entity invoices:write): payment providers in routing
- * order with their settings and write-only credentials, payment routing, each store or partner
- * channel (configuration, the names of its secrets — never their values —, the notification URL,
- * the product map), and the seller's legal entity its invoices carry.
+ * order with their settings and write-only credentials, payment routing, the trial policy, the
+ * fiscal provider, each store or partner channel (configuration, the names of its secrets — never
+ * their values —, the notification URL, the product map), and the seller's legal entity.
  */
 
 const list = (values: readonly string[] | undefined) => (values && values.length > 0 ? values.join(", ") : "any");
@@ -276,10 +277,11 @@ async function render(ctx: PageContext) {
   if (!res.ok) return { title: "Storefront", body: <p class="error">{problemText(res.body)}</p> };
   const s = res.body;
   const write = can("storefronts:write");
-  const [routing, legal, channels] = await Promise.all([
+  const [routing, legal, channels, trials] = await Promise.all([
     api<PaymentRouting>("GET", `/v1/storefronts/${s.id}/payment-routing`),
     can("invoices:read") ? api<LegalEntity>("GET", `/v1/storefronts/${s.id}/legal-entity`) : undefined,
     Promise.all(s.channels.filter((c) => c !== "direct").map((c) => channelSection(ctx, s.id, c, write))),
+    TrialPolicySection({ ctx, storefront: s.id, write }),
   ]);
   return {
     title: `Storefront ${s.name}`,
@@ -294,6 +296,7 @@ async function render(ctx: PageContext) {
             <p class="error">{problemText(routing.body)}</p>
           )}
         </Section>
+        {trials}
         <Fiscal ctx={ctx} s={s} write={write} />
         {channels}
         {write ? <EnableChannel ctx={ctx} s={s} /> : null}
