@@ -1,3 +1,4 @@
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog, subscribe } from "../../../test/billing-setup.js";
 import { member } from "../../../test/fixtures.js";
@@ -32,6 +33,8 @@ const STORE_SECRET = "store-secret-Charlie-never-shown";
 const FISCAL_KEY = "fiscal-key-Delta-never-shown";
 const SECRETS = [STRIPE_KEY, STRIPE_KEY_2, STORE_SECRET, FISCAL_KEY];
 const seen: string[] = [];
+/** Everything the server logged, at its most talkative level: no secret may be in it either. */
+const logged: string[] = [];
 
 /** A console request whose answer (body and headers) is kept, to look for secrets at the end. */
 async function send(b: Browser, method: string, path: string, form?: Record<string, string>) {
@@ -49,7 +52,8 @@ const errorOn = (html: string, form: string) =>
   new RegExp(`<p class="error" role="alert" id="${form}-error">([^<]*)</p>`).exec(html)?.[1] ?? "";
 
 beforeAll(async () => {
-  ctx = await createTestApp({}, { channels: [memoryChannel("app_store")] });
+  const logger = pino({ level: "trace" }, { write: (line: string) => void logged.push(line) });
+  ctx = await createTestApp({ logger }, { channels: [memoryChannel("app_store")] });
   acme = await withSystemAccess(() => createTestTenant(ctx, "edits"));
   cat = await billingCatalog(acme.api);
   const made = await acme.api("POST", "/v1/storefronts", {
@@ -83,6 +87,40 @@ describe("a storefront's settings", () => {
     expect(errorOn(bad.html, "general")).toContain("must be in increasing order");
     expect(bad.html).toContain('value="4, 2"');
     expect((await stored()).dunning.retry_days).toEqual([2, 4]);
+  });
+
+  it("creates a storefront from the catalog, sells and stops selling a bundle, archives and reactivates it", async () => {
+    const made = await send(developer, "POST", page("catalog/create-storefront"), {
+      key: "kiosk",
+      name: "Kiosk",
+      type: "partner",
+      provider: "sandbox",
+    });
+    const [kiosk] = (await acme.api("GET", "/v1/storefronts")).body.data.filter((s: Json) => s.key === "kiosk");
+    expect(kiosk).toMatchObject({ name: "Kiosk", type: "partner", payment_providers: [{ name: "sandbox" }] });
+    expect(made.headers.get("location")).toContain(`catalog/storefronts/${kiosk.id}?notice=`);
+    const again = await send(developer, "POST", page("catalog/create-storefront"), {
+      key: "kiosk",
+      name: "Kiosk two",
+      type: "web",
+      provider: "",
+    });
+    expect(again.status).toBe(409);
+    expect(errorOn(again.html, "storefront-new")).not.toBe("");
+    expect(again.html).toContain('value="Kiosk two"');
+    expect((await send(viewer, "GET", page("catalog"))).html).not.toContain("New storefront");
+
+    const k = (action: string) => page(`catalog/storefronts/${kiosk.id}/${action}`);
+    await send(developer, "POST", k("bundle-add"), { bundle: cat.bundles.premium });
+    expect((await acme.api("GET", `/v1/storefronts/${kiosk.id}`)).body.bundles).toEqual([cat.bundles.premium]);
+    expect((await send(viewer, "GET", page(`catalog/storefronts/${kiosk.id}`))).html).not.toContain("Stop selling");
+    expect((await send(viewer, "POST", k("bundle-remove"), { bundle: cat.bundles.premium })).status).toBe(403);
+    await send(developer, "POST", k("bundle-remove"), { bundle: cat.bundles.premium });
+    expect((await acme.api("GET", `/v1/storefronts/${kiosk.id}`)).body.bundles).toEqual([]);
+    await send(developer, "POST", k("set-status"), { status: "archived" });
+    expect((await acme.api("GET", `/v1/storefronts/${kiosk.id}`)).body.status).toBe("archived");
+    await send(developer, "POST", k("set-status"), { status: "active" });
+    expect((await acme.api("GET", `/v1/storefronts/${kiosk.id}`)).body.status).toBe("active");
   });
 
   it("adds a provider with write-only credentials, orders, configures and removes providers", async () => {
@@ -319,7 +357,7 @@ describe("a storefront's settings", () => {
     expect((await stored()).name).toBe("Renamed shop");
   });
 
-  it("never answers a secret set through the console, on any page of the storefront", async () => {
+  it("never answers (nor logs) a secret set through the console, on any page of the storefront", async () => {
     const events = (await acme.api("GET", "/v1/events?limit=100")).body.data as Json[];
     const paths = [
       sf(),
@@ -333,6 +371,8 @@ describe("a storefront's settings", () => {
     for (const b of [admin, developer, viewer]) for (const path of paths) await send(b, "GET", path);
     expect(events.some((e) => e.type === "storefront.credentials_updated")).toBe(true);
     const all = seen.join("\n");
+    expect(logged.join("").length).toBeGreaterThan(0);
+    for (const secret of SECRETS) expect(logged.join("")).not.toContain(secret);
     expect(all).toContain("Renamed shop");
     for (const secret of SECRETS) expect(all).not.toContain(secret);
   });

@@ -82,6 +82,32 @@ export function storefrontActions(render: Render): Record<string, ConsoleAction>
         return patch(ctx, { name: form.name ?? "", dunning: { retry_days: days.map(Number) } });
       },
     ),
+    "set-status": action(
+      "storefronts:write",
+      () => "general",
+      "Storefront status changed",
+      (ctx, form) => patch(ctx, { status: form.status === "archived" ? "archived" : "active" }),
+    ),
+    "bundle-add": action(
+      "storefronts:write",
+      () => "bundles",
+      "Bundle added",
+      async (ctx, form) => {
+        const got = await current(ctx);
+        if (!got.storefront) return got.res;
+        return patch(ctx, { bundles: [...got.storefront.bundles, form.bundle ?? ""] });
+      },
+    ),
+    "bundle-remove": action(
+      "storefronts:write",
+      () => "bundles",
+      "Bundle no longer sold here",
+      async (ctx, form) => {
+        const got = await current(ctx);
+        if (!got.storefront) return got.res;
+        return patch(ctx, { bundles: got.storefront.bundles.filter((b) => b !== form.bundle) });
+      },
+    ),
     "provider-move": action(
       "storefronts:write",
       providerForm,

@@ -6,6 +6,7 @@ import { SecretRows } from "../secrets.js";
 import { Field, formatMoney, PostForm, problemText, Section, Status, Table, TextArea, Time } from "../ui.js";
 import type { ConsolePage, PageContext } from "./registry.js";
 import { storefrontActions } from "./storefront-actions.js";
+import { BundlesSection } from "./storefront-bundles.js";
 import { channelSection, EnableChannel } from "./storefront-channels.js";
 import { LegalEntityForm, legalEntityText } from "./storefront-legal.js";
 import { RoutingForm } from "./storefront-routing.js";
@@ -62,6 +63,14 @@ function Summary(props: { ctx: PageContext; s: Storefront; write: boolean }) {
             <button type="submit">Save</button>
           </PostForm>
         </details>
+      ) : null}
+      {write ? (
+        <PostForm action={ctx.href(`catalog/storefronts/${s.id}/set-status`)} csrf={ctx.csrf}>
+          <input type="hidden" name="status" value={s.status === "active" ? "archived" : "active"} />
+          <button type="submit" class={s.status === "active" ? "danger" : "secondary"}>
+            {s.status === "active" ? "Archive this storefront" : "Make it active again"}
+          </button>
+        </PostForm>
       ) : null}
     </Section>
   );
@@ -277,17 +286,19 @@ async function render(ctx: PageContext) {
   if (!res.ok) return { title: "Storefront", body: <p class="error">{problemText(res.body)}</p> };
   const s = res.body;
   const write = can("storefronts:write");
-  const [routing, legal, channels, trials] = await Promise.all([
+  const [routing, legal, channels, trials, bundles] = await Promise.all([
     api<PaymentRouting>("GET", `/v1/storefronts/${s.id}/payment-routing`),
     can("invoices:read") ? api<LegalEntity>("GET", `/v1/storefronts/${s.id}/legal-entity`) : undefined,
     Promise.all(s.channels.filter((c) => c !== "direct").map((c) => channelSection(ctx, s.id, c, write))),
     TrialPolicySection({ ctx, storefront: s.id, write }),
+    BundlesSection({ ctx, s, write }),
   ]);
   return {
     title: `Storefront ${s.name}`,
     body: (
       <>
         <Summary ctx={ctx} s={s} write={write} />
+        {bundles}
         <Providers ctx={ctx} s={s} write={write} />
         <Section title="Payment routing" id="routing">
           {routing.ok ? (
