@@ -190,3 +190,21 @@ export function TextArea(props: {
     </div>
   );
 }
+
+/**
+ * A destructive action behind a second step (no script, so no confirm dialog): a disclosure names
+ * what will happen, the button inside does it.
+ */
+export function Confirm(props: { summary: string; action: string; csrf: string; button: string; children?: Child }) {
+  return (
+    <details class="confirm">
+      <summary>{props.summary}</summary>
+      <PostForm action={props.action} csrf={props.csrf}>
+        {props.children}
+        <button type="submit" class="danger">
+          {props.button}
+        </button>
+      </PostForm>
+    </details>
+  );
+}

@@ -3,7 +3,7 @@
 import { ChannelName, type ChannelProduct, type ChannelSettingsView, type Storefront } from "@tessera/core";
 import { FormError, openIf, shown } from "../forms.js";
 import { SecretRows } from "../secrets.js";
-import { Field, PostForm, problemText, Section, Select, Table, TextArea, Time } from "../ui.js";
+import { Confirm, Field, PostForm, problemText, Section, Select, Table, TextArea, Time } from "../ui.js";
 import type { PageContext } from "./registry.js";
 
 /*
@@ -76,13 +76,15 @@ export async function channelSection(ctx: PageContext, storefront: string, chann
             <button type="submit">Replace secrets</button>
           </PostForm>
           {names.length > 0 ? (
-            <PostForm action={act("channel-secrets")} csrf={csrf}>
+            <Confirm
+              summary="Clear the secrets…"
+              action={act("channel-secrets")}
+              csrf={csrf}
+              button={`Delete every secret of ${channel}`}
+            >
               <input type="hidden" name="channel" value={channel} />
               <input type="hidden" name="clear" value="true" />
-              <button type="submit" class="danger">
-                Clear the secrets of {channel}
-              </button>
-            </PostForm>
+            </Confirm>
           ) : null}
         </details>
       ) : null}

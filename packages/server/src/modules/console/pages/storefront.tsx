@@ -3,7 +3,7 @@
 import type { LegalEntity, PaymentRouting, Storefront } from "@tessera/core";
 import { FormError, openIf, shown } from "../forms.js";
 import { SecretRows } from "../secrets.js";
-import { Field, formatMoney, PostForm, problemText, Section, Status, Table, TextArea, Time } from "../ui.js";
+import { Confirm, Field, formatMoney, PostForm, problemText, Section, Status, Table, TextArea, Time } from "../ui.js";
 import type { ConsolePage, PageContext } from "./registry.js";
 import { storefrontActions } from "./storefront-actions.js";
 import { BundlesSection } from "./storefront-bundles.js";
@@ -65,12 +65,23 @@ function Summary(props: { ctx: PageContext; s: Storefront; write: boolean }) {
         </details>
       ) : null}
       {write ? (
-        <PostForm action={ctx.href(`catalog/storefronts/${s.id}/set-status`)} csrf={ctx.csrf}>
-          <input type="hidden" name="status" value={s.status === "active" ? "archived" : "active"} />
-          <button type="submit" class={s.status === "active" ? "danger" : "secondary"}>
-            {s.status === "active" ? "Archive this storefront" : "Make it active again"}
-          </button>
-        </PostForm>
+        s.status === "active" ? (
+          <Confirm
+            summary="Archive…"
+            action={ctx.href(`catalog/storefronts/${s.id}/set-status`)}
+            csrf={ctx.csrf}
+            button="Archive this storefront (it stops selling)"
+          >
+            <input type="hidden" name="status" value="archived" />
+          </Confirm>
+        ) : (
+          <PostForm action={ctx.href(`catalog/storefronts/${s.id}/set-status`)} csrf={ctx.csrf}>
+            <input type="hidden" name="status" value="active" />
+            <button type="submit" class="secondary">
+              Make it active again
+            </button>
+          </PostForm>
+        )
       ) : null}
     </Section>
   );
@@ -110,12 +121,14 @@ function Providers(props: { ctx: PageContext; s: Storefront; write: boolean }) {
                   </button>
                 </PostForm>
               ) : null}
-              <PostForm action={act("provider-remove")} csrf={ctx.csrf}>
+              <Confirm
+                summary="Remove…"
+                action={act("provider-remove")}
+                csrf={ctx.csrf}
+                button={`Remove ${p.name} and delete its credentials`}
+              >
                 <input type="hidden" name="name" value={p.name} />
-                <button type="submit" class="danger" aria-label={`Remove ${p.name} (its credentials are deleted)`}>
-                  Remove
-                </button>
-              </PostForm>
+              </Confirm>
             </div>
           ) : (
             ""
@@ -150,13 +163,15 @@ function Providers(props: { ctx: PageContext; s: Storefront; write: boolean }) {
                   <button type="submit">Replace credentials</button>
                 </PostForm>
                 {p.has_credentials ? (
-                  <PostForm action={act("provider-secrets")} csrf={ctx.csrf}>
+                  <Confirm
+                    summary="Clear the credentials…"
+                    action={act("provider-secrets")}
+                    csrf={ctx.csrf}
+                    button={`Delete every credential of ${p.name}`}
+                  >
                     <input type="hidden" name="name" value={p.name} />
                     <input type="hidden" name="clear" value="true" />
-                    <button type="submit" class="danger">
-                      Clear the credentials of {p.name}
-                    </button>
-                  </PostForm>
+                  </Confirm>
                 ) : null}
               </details>
             );
@@ -230,11 +245,12 @@ function Fiscal(props: { ctx: PageContext; s: Storefront; write: boolean }) {
                 <SecretRows ctx={ctx} form="fiscal-secrets" names={[]} hint="e.g. tr-earsiv: api_key." />
                 <button type="submit">Replace credentials</button>
               </PostForm>
-              <PostForm action={act("fiscal-remove")} csrf={ctx.csrf}>
-                <button type="submit" class="danger">
-                  Remove the fiscal provider
-                </button>
-              </PostForm>
+              <Confirm
+                summary="Remove the fiscal provider…"
+                action={act("fiscal-remove")}
+                csrf={ctx.csrf}
+                button={`Remove ${f.name} and delete its credentials`}
+              />
             </>
           ) : null}
         </details>
