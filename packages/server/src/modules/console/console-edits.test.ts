@@ -495,6 +495,7 @@ describe("a subscription's discount", () => {
     expect(discount.body).toMatchObject({ coupon: coupon.id, status: "active" });
     const shownPage = await send(support, "GET", s());
     expect(shownPage.html).toContain(`coupon <code>${coupon.id}</code>`);
+    expect(shownPage.html).toContain("(code TENOFF)");
     expect(shownPage.html).toContain(">End discount</button>");
 
     const read = await send(viewer, "GET", s());

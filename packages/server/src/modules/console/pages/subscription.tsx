@@ -7,6 +7,7 @@ import {
   type LegalEntity,
   type Payment,
   type Price,
+  type PromotionCode,
   quoteChange,
   type Storefront,
   type Subscription,
@@ -52,6 +53,12 @@ async function render(ctx: PageContext) {
     api<Discount>("GET", `/v1/subscriptions/${sub.id}/discount`),
   ]);
   const discount = discountRes.ok ? discountRes.body : undefined;
+  // The discount names its promotion code by id; the code as typed is what support is told.
+  const codeRes =
+    discount?.promotion_code && can("campaigns:read")
+      ? await api<PromotionCode>("GET", `/v1/promotion-codes/${discount.promotion_code}`)
+      : undefined;
+  const codeText = codeRes?.ok ? codeRes.body.code : discount?.promotion_code;
   const retryDays = storefrontRes?.ok ? storefrontRes.body.dunning.retry_days : undefined;
   const notifications = notificationsRes?.ok ? notificationsRes.body.data : [];
   const price = priceRes.ok ? priceRes.body : undefined;
@@ -175,8 +182,7 @@ async function render(ctx: PageContext) {
               {discount ? (
                 <>
                   coupon <code>{discount.coupon}</code>
-                  {discount.promotion_code ? ` (code ${discount.promotion_code})` : ""}, periods {discount.first_period}
-                  –{discount.last_period ?? "∞"}
+                  {codeText ? ` (code ${codeText})` : ""}, periods {discount.first_period}–{discount.last_period ?? "∞"}
                 </>
               ) : (
                 "none"
