@@ -373,8 +373,19 @@ describe("the admin console in Chromium", () => {
     const phone = await admin.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
     watch(phone);
-    for (const path of [`payments/${payment}`, `invoices/${invoice}`, `subscriptions/${subscriptionId}`]) {
+    for (const path of [
+      `payments/${payment}`,
+      `invoices/${invoice}`,
+      `catalog/storefronts/${storefront}`,
+      `customers/${customerId}`,
+      // Last: the screenshot below is of it.
+      `subscriptions/${subscriptionId}`,
+    ]) {
       await phone.goto(`${base}/${path}`);
+      // Forms folded in disclosures count too: opened, they must fit as well.
+      await phone.evaluate(() => {
+        for (const d of Array.from(document.querySelectorAll("details"))) d.open = true;
+      });
       const wide = await phone.evaluate(() =>
         Array.from(document.querySelectorAll("body *"))
           .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".table-wrap"))
