@@ -6,6 +6,7 @@ import type { Json } from "../../../test/harness.js";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
 import { memoryChannel } from "../../../test/memory-channel.js";
 import { withSystemAccess } from "../../db/access.js";
+import { storefrontPage } from "./pages/storefront.js";
 import { type Browser, signIn } from "./test-browser.js";
 
 /*
@@ -343,17 +344,17 @@ describe("a storefront's settings", () => {
       "Replace secrets",
     ])
       expect(read.html).not.toContain(label);
-    for (const action of [
-      "update-general",
-      "provider-add",
-      "provider-secrets",
-      "routing",
-      "trial-policy",
-      "channel-secrets",
-    ]) {
+    // No action of the page is offered: its only form is the header's sign-out.
+    expect(read.html).not.toContain(`action="${sf()}/`);
+    expect((await send(admin, "GET", sf())).html).toContain(`action="${sf()}/`);
+    const actions = Object.keys(storefrontPage.actions ?? {});
+    expect(actions.length).toBeGreaterThan(15);
+    for (const action of actions) {
       const res = await send(viewer, "POST", sf(action), { name: "stripe", channel: "app_store", secret_name_0: "x" });
-      expect(res.status).toBe(403);
+      expect(res.status, action).toBe(403);
     }
+    const catalogAsViewer = await send(viewer, "POST", page("catalog/create-storefront"), { key: "nope", name: "N" });
+    expect(catalogAsViewer.status).toBe(403);
     expect((await stored()).name).toBe("Renamed shop");
   });
 
@@ -502,6 +503,7 @@ describe("a subscription's discount", () => {
     expect(read.html).not.toContain("End discount");
     expect(read.html).not.toContain("Apply discount");
     expect((await send(viewer, "POST", s("end-discount"), {})).status).toBe(403);
+    expect((await send(viewer, "POST", s("apply-discount"), { promotion_code: "TENOFF" })).status).toBe(403);
     expect((await acme.api("GET", `/v1/subscriptions/${sub.id}/discount`)).status).toBe(200);
 
     const ended = await send(support, "POST", s("end-discount"), {});
