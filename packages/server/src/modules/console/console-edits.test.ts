@@ -172,6 +172,7 @@ describe("a storefront's settings", () => {
     expect(await credentials("stripe")).toEqual({ secret_key: STRIPE_KEY_2 });
     const shownPage = await send(admin, "GET", sf());
     expect(shownPage.html).toContain("<td>set</td>");
+    expect(shownPage.html).toMatch(/last changed <time datetime="[^"]+">/);
 
     const removed = await send(admin, "POST", sf("provider-remove"), { name: "sandbox" });
     expect(removed.status).toBe(303);

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import type { LegalEntity, PaymentRouting, Storefront } from "@tessera/core";
+import type { Event, LegalEntity, PaymentRouting, Storefront } from "@tessera/core";
 import { FormError, openIf, shown } from "../forms.js";
 import { SecretRows } from "../secrets.js";
 import { Confirm, Field, formatMoney, PostForm, problemText, Section, Status, Table, TextArea, Time } from "../ui.js";
@@ -87,7 +87,15 @@ function Summary(props: { ctx: PageContext; s: Storefront; write: boolean }) {
   );
 }
 
-function Providers(props: { ctx: PageContext; s: Storefront; write: boolean }) {
+/** When any credential of the storefront last changed: the event says so, never what changed. */
+async function credentialsChangedAt(ctx: PageContext, storefront: string): Promise<string | undefined> {
+  if (!ctx.can("events:read")) return undefined;
+  const query = new URLSearchParams({ type: "storefront.credentials_updated", object_id: storefront, limit: "1" });
+  const res = await ctx.api<{ data: Event[] }>("GET", `/v1/events?${query}`);
+  return res.ok ? res.body.data[0]?.created_at : undefined;
+}
+
+function Providers(props: { ctx: PageContext; s: Storefront; write: boolean; changedAt: string | undefined }) {
   const { ctx, s, write } = props;
   const act = (name: string) => ctx.href(`catalog/storefronts/${s.id}/${name}`);
   const last = s.payment_providers.length - 1;
@@ -136,6 +144,11 @@ function Providers(props: { ctx: PageContext; s: Storefront; write: boolean }) {
         ])}
         empty="No payment provider: this storefront cannot charge."
       />
+      {props.changedAt ? (
+        <p>
+          Credentials of this storefront (a provider's or a channel's) last changed <Time at={props.changedAt} />.
+        </p>
+      ) : null}
       {write
         ? s.payment_providers.map((p) => {
             const form = `provider-${p.name}`;
@@ -302,12 +315,13 @@ async function render(ctx: PageContext) {
   if (!res.ok) return { title: "Storefront", body: <p class="error">{problemText(res.body)}</p> };
   const s = res.body;
   const write = can("storefronts:write");
-  const [routing, legal, channels, trials, bundles] = await Promise.all([
+  const [routing, legal, channels, trials, bundles, changedAt] = await Promise.all([
     api<PaymentRouting>("GET", `/v1/storefronts/${s.id}/payment-routing`),
     can("invoices:read") ? api<LegalEntity>("GET", `/v1/storefronts/${s.id}/legal-entity`) : undefined,
     Promise.all(s.channels.filter((c) => c !== "direct").map((c) => channelSection(ctx, s.id, c, write))),
     TrialPolicySection({ ctx, storefront: s.id, write }),
     BundlesSection({ ctx, s, write }),
+    credentialsChangedAt(ctx, s.id),
   ]);
   return {
     title: `Storefront ${s.name}`,
@@ -315,7 +329,7 @@ async function render(ctx: PageContext) {
       <>
         <Summary ctx={ctx} s={s} write={write} />
         {bundles}
-        <Providers ctx={ctx} s={s} write={write} />
+        <Providers ctx={ctx} s={s} write={write} changedAt={changedAt} />
         <Section title="Payment routing" id="routing">
           {routing.ok ? (
             <Routing ctx={ctx} s={s} routing={routing.body} write={write} />
