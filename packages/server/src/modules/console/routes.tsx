@@ -360,7 +360,7 @@ export function consoleRoutes(apiApp: Hono<AppEnv>) {
       if (!visible(page) || !can(action.permission)) return forbidden(page);
       const outcome = await action.handle(ctxFor(params), form);
       if ("redirect" in outcome) return c.redirect(outcome.redirect, 303);
-      return show(page, outcome);
+      return show(page, outcome, outcome.status);
     }
     return notFound();
   };

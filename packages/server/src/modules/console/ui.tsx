@@ -68,18 +68,24 @@ export function PostForm(props: { action: string; csrf: string; children?: Child
   );
 }
 
+const fieldId = (props: { name: string; form?: string | undefined }) =>
+  `f-${props.form ? `${props.form}-` : ""}${props.name}`;
+
 export function Field(props: {
   label: string;
   name: string;
   type?: string;
-  value?: string;
+  value?: string | undefined;
   required?: boolean;
   autocomplete?: string;
   hint?: string;
   inputmode?: "numeric" | "text" | "email" | "decimal";
   pattern?: string;
+  /** Names the form, so two forms on a page with the same field name keep distinct ids. */
+  form?: string;
+  placeholder?: string;
 }) {
-  const id = `f-${props.name}`;
+  const id = fieldId(props);
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
@@ -92,6 +98,7 @@ export function Field(props: {
         autocomplete={props.autocomplete}
         inputmode={props.inputmode}
         pattern={props.pattern}
+        placeholder={props.placeholder}
         aria-describedby={props.hint ? `${id}-hint` : undefined}
       />
       {props.hint ? (
@@ -103,8 +110,14 @@ export function Field(props: {
   );
 }
 
-export function Select(props: { label: string; name: string; options: Array<[string, string]>; value?: string }) {
-  const id = `f-${props.name}`;
+export function Select(props: {
+  label: string;
+  name: string;
+  options: Array<[string, string]>;
+  value?: string | undefined;
+  form?: string;
+}) {
+  const id = fieldId(props);
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
@@ -146,4 +159,52 @@ export const withMessage = (url: string, key: "notice" | "error", text: string) 
 /** Where an action leads: back to `url`, saying `done`, or the API's problem when it refused. */
 export function backTo(url: string, res: { ok: boolean; body: unknown }, done: string) {
   return { redirect: res.ok ? withMessage(url, "notice", done) : withMessage(url, "error", problemText(res.body)) };
+}
+
+export function TextArea(props: {
+  label: string;
+  name: string;
+  value?: string | undefined;
+  rows?: number;
+  hint?: string;
+  form?: string;
+}) {
+  const id = fieldId(props);
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <textarea
+        id={id}
+        name={props.name}
+        rows={props.rows ?? 4}
+        spellcheck={false}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+      >
+        {props.value ?? ""}
+      </textarea>
+      {props.hint ? (
+        <small id={`${id}-hint`} class="hint">
+          {props.hint}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * A destructive action behind a second step (no script, so no confirm dialog): a disclosure names
+ * what will happen, the button inside does it.
+ */
+export function Confirm(props: { summary: string; action: string; csrf: string; button: string; children?: Child }) {
+  return (
+    <details class="confirm">
+      <summary>{props.summary}</summary>
+      <PostForm action={props.action} csrf={props.csrf}>
+        {props.children}
+        <button type="submit" class="danger">
+          {props.button}
+        </button>
+      </PostForm>
+    </details>
+  );
 }

@@ -57,6 +57,14 @@ th { background: var(--panel); font-weight: 600; }
 .field { display: flex; flex-direction: column; gap: .2rem; margin-bottom: .75rem; }
 .field label { font-weight: 600; font-size: .9rem; }
 .hint { color: var(--muted); }
+fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .75rem; padding: .5rem .75rem; }
+legend { font-weight: 600; padding: 0 .25rem; }
+.secret-row { display: flex; flex-wrap: wrap; gap: .5rem; }
+.secret-row .field { flex: 1 1 12rem; }
+.check { display: block; margin: .2rem 0; }
+.confirm { display: inline-block; }
+.confirm[open] form { display: block; margin-top: .3rem; }
+details + form, details form.stack { margin-top: .5rem; }
 input, select, textarea { font: inherit; padding: .45rem .55rem; border: 1px solid #8c959f; border-radius: 6px; max-width: 100%; }
 button { font: inherit; padding: .45rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent);
   color: #fff; cursor: pointer; }

@@ -1,8 +1,9 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import type { Bundle, Entitlement, Storefront } from "@tessera/core";
+import { FormError, openIf, settle, shown } from "../forms.js";
 import { backTo, Field, Money, PostForm, problemText, Section, Select, Status, Table, withMessage } from "../ui.js";
-import type { ConsolePage } from "./registry.js";
+import type { ConsolePage, PageContext } from "./registry.js";
 
 /* Catalog: entitlements, bundles with their prices (archived, never deleted), storefronts (each with a page). */
 
@@ -14,7 +15,8 @@ export const catalogPage: ConsolePage = {
   path: "catalog",
   nav: "Catalog",
   permission: "catalog:read",
-  async render({ api, can, csrf, href }) {
+  async render(ctx) {
+    const { api, can, csrf, href } = ctx;
     const [ents, bundles, storefronts] = await Promise.all([
       api<{ data: Entitlement[] }>("GET", "/v1/entitlements?limit=100"),
       api<{ data: Bundle[] }>("GET", "/v1/bundles?limit=100"),
@@ -135,6 +137,7 @@ export const catalogPage: ConsolePage = {
                 ])}
                 empty="No storefronts yet."
               />
+              {can("storefronts:write") ? <NewStorefront ctx={ctx} /> : null}
             </Section>
           ) : null}
         </>
@@ -177,6 +180,27 @@ export const catalogPage: ConsolePage = {
         return { redirect: withMessage(url, "notice", `Bundle ${res.body.key} created`) };
       },
     },
+    "create-storefront": {
+      permission: "storefronts:write",
+      async handle(ctx, form) {
+        const provider = form.provider?.trim();
+        const res = await ctx.api<Storefront>("POST", "/v1/storefronts", {
+          key: form.key,
+          name: form.name,
+          type: form.type,
+          payment_providers: provider ? [{ name: provider }] : [],
+        });
+        // Made: on to its page, where providers, credentials, channels and invoicing are set.
+        const url = res.ok ? ctx.href(`catalog/storefronts/${res.body.id}`) : ctx.href("catalog");
+        return settle(ctx, catalogPage.render, {
+          form: "storefront-new",
+          sent: form,
+          res,
+          url,
+          done: `Storefront ${form.key} created: set its providers and channels here`,
+        });
+      },
+    },
     "create-entitlement": {
       permission: "catalog:write",
       async handle({ api, href }, form) {
@@ -197,3 +221,38 @@ export const catalogPage: ConsolePage = {
     },
   },
 };
+
+function NewStorefront(props: { ctx: PageContext }) {
+  const { ctx } = props;
+  const form = "storefront-new";
+  return (
+    <details open={openIf(ctx, form)}>
+      <summary>New storefront</summary>
+      <FormError ctx={ctx} form={form} />
+      <PostForm action={ctx.href("catalog/create-storefront")} csrf={ctx.csrf} class="stack">
+        <Field form={form} label="Key" name="key" required value={shown(ctx, form, "key", "")} />
+        <Field form={form} label="Name" name="name" required value={shown(ctx, form, "name", "")} />
+        <Select
+          form={form}
+          label="Type"
+          name="type"
+          value={shown(ctx, form, "type", "web")}
+          options={[
+            ["web", "web"],
+            ["app", "app"],
+            ["partner", "partner"],
+            ["carrier", "carrier"],
+          ]}
+        />
+        <Field
+          form={form}
+          label="First payment provider (optional)"
+          name="provider"
+          value={shown(ctx, form, "provider", "")}
+          hint="e.g. sandbox or stripe; credentials and more providers on the storefront's page."
+        />
+        <button type="submit">Create storefront</button>
+      </PostForm>
+    </details>
+  );
+}

@@ -14,6 +14,7 @@ import type {
   WebhookDelivery,
 } from "@tessera/core";
 import { Field, Money, PostForm, problemText, Status, Table, Time } from "../ui.js";
+import { billingDetails, ConsentForms, campaignOffers } from "./customer-forms.js";
 import { DOCUMENT_HEAD, documentRows } from "./invoices.js";
 import type { ConsolePanel, PageContext } from "./registry.js";
 
@@ -141,7 +142,8 @@ const consents: ConsolePanel<CustomerSubject> = {
   id: "consents",
   title: "Consents",
   permission: "customers:read",
-  async render({ api }, { customer }) {
+  async render(ctx, { customer }) {
+    const { api } = ctx;
     const [current, history] = await Promise.all([
       api<{ current: CurrentConsents }>("GET", `/v1/customers/${customer.id}/consents`),
       api<{ data: ConsentRecord[] }>("GET", `/v1/customers/${customer.id}/consents/history?limit=50`),
@@ -161,6 +163,9 @@ const consents: ConsolePanel<CustomerSubject> = {
           ])}
           empty="No consent recorded."
         />
+        {ctx.can("customers:write") ? (
+          <ConsentForms ctx={ctx} customer={customer.id} current={current.body.current} />
+        ) : null}
         {history.ok && history.body.data.length > 0 ? (
           <details>
             <summary>Every consent record ({history.body.data.length})</summary>
@@ -276,6 +281,8 @@ export const CUSTOMER_PANELS: ConsolePanel<CustomerSubject>[] = [
   entitlements,
   payments,
   invoices,
+  billingDetails,
   consents,
+  campaignOffers,
   timeline,
 ];

@@ -1,9 +1,24 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import type { Customer, Subscription } from "@tessera/core";
+import { settle } from "../forms.js";
 import { backTo, problemText, Section, Status, Table, Time } from "../ui.js";
+import { billingDetailsInput } from "./customer-forms.js";
 import { CUSTOMER_PANELS } from "./customer-panels.js";
-import type { ConsolePage } from "./registry.js";
+import type { ConsolePage, PageContext } from "./registry.js";
+
+/** One form of the customer page: the API's answer, then back to the page or the form again. */
+async function customerForm(
+  ctx: PageContext,
+  form: Record<string, string>,
+  formId: string,
+  done: string,
+  call: (path: string) => ReturnType<PageContext["api"]>,
+) {
+  const res = await call(`/v1/customers/${encodeURIComponent(ctx.params.id!)}`);
+  const url = ctx.href(`customers/${ctx.params.id}`);
+  return settle(ctx, customerPage.render, { form: formId, sent: form, res, url, done });
+}
 
 export const customerPage: ConsolePage = {
   path: "customers/:id",
@@ -80,6 +95,33 @@ export const customerPage: ConsolePage = {
         });
         return backTo(url, res, `Granted ${form.entitlement}`);
       },
+    },
+    consent: {
+      permission: "customers:write",
+      handle: (ctx, form) =>
+        customerForm(ctx, form, "consent", `Consent ${form.purpose} ${form.status}`, (path) =>
+          ctx.api("POST", `${path}/consents`, {
+            purpose: form.purpose,
+            status: form.status,
+            text_version: form.text_version,
+            method: form.method,
+            ...(form.occurred_at?.trim() ? { occurred_at: form.occurred_at.trim() } : {}),
+          }),
+        ),
+    },
+    "billing-details": {
+      permission: "invoices:write",
+      handle: (ctx, form) =>
+        customerForm(ctx, form, "billing-details", "Billing details saved", (path) =>
+          ctx.api("PUT", `${path}/billing-details`, billingDetailsInput(form)),
+        ),
+    },
+    offer: {
+      permission: "campaigns:offer",
+      handle: (ctx, form) =>
+        customerForm(ctx, form, "campaign-offer", "Campaign offered", (path) =>
+          ctx.api("POST", `${path}/campaign-offers`, { coupon: form.coupon }),
+        ),
     },
   },
 };

@@ -25,11 +25,22 @@ export interface PageContext {
   params: Record<string, string>;
   query: Record<string, string>;
   csrf: string;
+  /** Set when an action's form was refused: the page is shown again with the error on that form. */
+  failed?: FormFailure | undefined;
+}
+
+/** A refused form: which one, the API's problem as text, and what was sent (secrets left out). */
+export interface FormFailure {
+  form: string;
+  error: string;
+  values: Record<string, string>;
 }
 
 export interface PageResult {
   title: string;
   body: Child;
+  /** A page shown again after a refused form answers with the refusal's status. */
+  status?: 400 | 403 | 404 | 409 | 422;
 }
 
 /** A file for the browser to save (an invoice's PDF or XML) instead of a page. */
