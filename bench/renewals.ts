@@ -21,13 +21,15 @@ import { rawInsertBaseline, SEED_MASTER_KEY, seedDueRenewals } from "../packages
  * Also printed: CPU time per renewal (this process, user + system), steadier than the rate on a
  * shared machine.
  *
- * BENCH_RENEWALS, BENCH_BATCH (jobs claimed per query, 2000; a claim reads due jobs off an index,
+ * BENCH_RENEWALS, BENCH_CONCURRENCY (jobs run at once; the worker's default unless set), BENCH_BATCH (jobs claimed per query, 2000; a claim reads due jobs off an index,
  * so the batch only spreads the claim's own commit: the worker's default of 50 costs ≈ 10 µs more
  * per renewal).
  */
 
 const count = Number(process.env.BENCH_RENEWALS ?? 100_000);
 const batchSize = Number(process.env.BENCH_BATCH ?? 2000);
+/** Jobs the worker runs at once (default: the worker's own); 1 runs them one after another. */
+const concurrency = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
 const TARGET_S = 60;
 
 const dir = mkdtempSync(join(tmpdir(), "tessera-bench-renewals-"));
@@ -55,6 +57,7 @@ try {
     handlers: () => services.jobs.handlers(),
     scopeOf: (id) => services.tenancy.scopeForEnvironment(id),
     batchSize,
+    ...(concurrency && { concurrency }),
   });
   started = performance.now();
   const cpuBefore = process.cpuUsage();
