@@ -97,6 +97,7 @@ const TARGETS: Array<[name: string, schema: z.ZodType, io: Io]> = [
   ["EntitlementToken", core.EntitlementToken, "output"],
   ["RecordUsageInput", core.RecordUsage, "input"],
   ["UsageRecord", core.UsageRecord, "output"],
+  ["UsageListParams", core.UsageListQuery, "input"],
   ["Grant", core.Grant, "output"],
   ["CreateGrantInput", core.CreateGrant, "input"],
   ["SigningKey", core.SigningKey, "output"],
@@ -767,6 +768,10 @@ const DOCS: Record<string, [summary: string, example: string]> = {
   UsageRecord: [
     "Metered use of a quota, as recorded.",
     'const { remaining }: UsageRecord = await tessera.customerEntitlements.recordUsage("cus_123", { entitlement: "api-calls", quantity: 1 });',
+  ],
+  UsageListParams: [
+    "Filters and paging of `customerEntitlements.listUsage`.",
+    'await tessera.customerEntitlements.listUsage("cus_123", { entitlement: "api-calls", from: "2026-01-01T00:00:00Z" });',
   ],
   Grant: [
     "A manual grant of an entitlement to a customer.",

@@ -415,6 +415,12 @@ describe("Tessera API client: every endpoint of the server", () => {
     const usage = { entitlement: "api-calls", quantity: 3, idempotency_key: "render-1" };
     expect(await tessera.customerEntitlements.recordUsage(ada.id, usage)).toMatchObject({ duplicate: false, used: 8 });
     expect(await tessera.customerEntitlements.recordUsage(ada.id, usage)).toMatchObject({ duplicate: true, used: 8 });
+    const listed = await tessera.customerEntitlements.listUsage(ada.id, { entitlement: "api-calls", limit: 1 });
+    expect(listed.data.map((r) => [r.quantity, r.source])).toEqual([[3, "usage"]]);
+    expect(listed.has_more).toBe(true);
+    const everyUse = [];
+    for await (const r of tessera.customerEntitlements.allUsage(ada.id, { limit: 1 })) everyUse.push(r.source);
+    expect(everyUse).toEqual(["usage", "check"]);
     const grants: Page<{ id: string; status: string }> = await tessera.grants.list(ada.id);
     const [grant] = grants.data;
     expect(await tessera.grants.retrieve(ada.id, grant!.id)).toMatchObject({ id: grant!.id, status: "active" });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { TOKEN_ALGORITHMS, TOKEN_SUBSCRIPTION_STATUSES } from "../claims.js";
 import { EntitlementKind } from "./catalog.js";
-import { Interval, Key, Timestamp } from "./common.js";
+import { Interval, Key, ListQuery, Timestamp } from "./common.js";
 
 /*
  * A customer's effective entitlements (the merge of granting subscriptions and manual grants),
@@ -110,6 +110,10 @@ export const RecordUsage = z
   .meta({ id: "RecordUsage" });
 export type RecordUsage = z.infer<typeof RecordUsage>;
 
+/** Where a usage record comes from. */
+export const USAGE_SOURCES = ["usage", "check"] as const;
+export type UsageSource = (typeof USAGE_SOURCES)[number];
+
 export const UsageRecord = z
   .object({
     id: z.string(),
@@ -121,6 +125,9 @@ export const UsageRecord = z
     window_start: Timestamp,
     window_end: Timestamp,
     idempotency_key: z.string().nullable(),
+    source: z.enum(USAGE_SOURCES).meta({
+      description: "`usage`: recorded by POST /v1/customers/{id}/usage. `check`: taken by a check with `consume`.",
+    }),
     duplicate: z.boolean().meta({ description: "True when this idempotency key was already recorded." }),
     used: z.number().int().meta({ description: "Used in that window, this use included." }),
     limit: z.number().int().nullable().meta({ description: "The customer's current limit (null: not entitled)." }),
@@ -129,6 +136,16 @@ export const UsageRecord = z
   })
   .meta({ id: "UsageRecord" });
 export type UsageRecord = z.infer<typeof UsageRecord>;
+
+export const UsageListQuery = ListQuery.extend({
+  entitlement: z.string().min(1).optional().meta({ description: "Only this entitlement's records (id or key)." }),
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .meta({ description: "Only records that occurred at or after this time." }),
+  to: z.iso.datetime({ offset: true }).optional().meta({ description: "Only records that occurred before this time." }),
+});
+export type UsageListQuery = z.infer<typeof UsageListQuery>;
 
 export const CheckEntitlement = z
   .object({

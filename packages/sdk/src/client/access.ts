@@ -10,10 +10,11 @@ import type {
   RecordUsageInput,
   RotateSigningKeyInput,
   SigningKey,
+  UsageListParams,
   UsageRecord,
 } from "../generated/types.js";
 import { type Http, type RequestOptions, seg } from "./http.js";
-import { Namespace, type Page } from "./resources.js";
+import { Namespace, type Page, paginate } from "./resources.js";
 
 /**
  * What rotating the signing key answers: the new key, and the keys it replaced (still published
@@ -79,6 +80,29 @@ export class CustomerEntitlementsApi extends Namespace {
    */
   recordUsage(customer: string, input: RecordUsageInput, options?: RequestOptions): Promise<UsageRecord> {
     return this.call("POST", `/v1/customers/${seg(customer)}/usage`, { ...options, json: input });
+  }
+
+  /**
+   * One page of the customer's usage records, newest recorded first: what `recordUsage` recorded
+   * (`source: "usage"`) and what checks with `consume` took (`source: "check"`). Filter by
+   * entitlement (id or key) and by when the use occurred (`from` ≤ timestamp < `to`).
+   *
+   * @example
+   * const { data } = await tessera.customerEntitlements.listUsage("cus_123", { entitlement: "api-calls" });
+   */
+  listUsage(customer: string, params?: UsageListParams, options?: RequestOptions): Promise<Page<UsageRecord>> {
+    return this.call("GET", `/v1/customers/${seg(customer)}/usage`, { ...options, query: params });
+  }
+
+  /**
+   * Every usage record of the customer that matches, fetching pages as the loop goes.
+   *
+   * @example
+   * for await (const r of tessera.customerEntitlements.allUsage("cus_123", { from: "2026-01-01T00:00:00Z" }))
+   *   console.log(r.entitlement, r.quantity, r.timestamp);
+   */
+  allUsage(customer: string, params?: UsageListParams): AsyncGenerator<UsageRecord> {
+    return paginate((page) => this.listUsage(customer, page), params);
   }
 }
 

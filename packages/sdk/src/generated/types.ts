@@ -1707,6 +1707,8 @@ export type UsageRecord = {
   /** ISO-8601 UTC time */
   window_end: string;
   idempotency_key: string | null;
+  /** `usage`: recorded by POST /v1/customers/{id}/usage. `check`: taken by a check with `consume`. */
+  source: "usage" | "check";
   /** True when this idempotency key was already recorded. */
   duplicate: boolean;
   /** Used in that window, this use included. */
@@ -1716,6 +1718,25 @@ export type UsageRecord = {
   remaining: number | null;
   /** ISO-8601 UTC time */
   created_at: string;
+};
+
+/**
+ * Filters and paging of `customerEntitlements.listUsage`.
+ *
+ * @example
+ * await tessera.customerEntitlements.listUsage("cus_123", { entitlement: "api-calls", from: "2026-01-01T00:00:00Z" });
+ */
+export type UsageListParams = {
+  /** Page size, 1–100 (default 20). */
+  limit?: number;
+  /** Cursor: the `next_cursor` of the previous page. */
+  starting_after?: string;
+  /** Only this entitlement's records (id or key). */
+  entitlement?: string;
+  /** Only records that occurred at or after this time. */
+  from?: string;
+  /** Only records that occurred before this time. */
+  to?: string;
 };
 
 /**

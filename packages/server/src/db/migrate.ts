@@ -38,6 +38,7 @@ import * as priceChanges from "./migrations/2026-12-05-400-price-changes.js";
 import * as subscriptionsPriceIndex from "./migrations/2026-12-05-440-subscriptions-price-index.js";
 import * as paymentCapture from "./migrations/2026-12-05-450-payment-capture.js";
 import * as paymentTax from "./migrations/2026-12-05-460-payment-tax.js";
+import * as usageRecordsByCustomer from "./migrations/2026-12-06-120-usage-records-by-customer.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -84,6 +85,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-05-360-price-tax": priceTax,
   "2026-12-05-361-invoice-cancellation": invoiceCancellation,
   "2026-12-05-380-campaigns": campaigns,
+  "2026-12-06-120-usage-records-by-customer": usageRecordsByCustomer,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -37,6 +37,11 @@ export function entitlementOperations({ db, clock }: Deps, events: Pick<EventsSe
   return {
     requireEntitlement: require,
 
+    /** By id or key, undefined when there is none: for a filter or field naming one (a 400, not a 404). */
+    findEntitlement(scope: Scope, ref: string): Promise<EntitlementRow | undefined> {
+      return repo.findEntitlement(db, scope, ref);
+    },
+
     /** The entitlements with these keys (missing keys are simply absent): for modules that refer to them. */
     findEntitlementsByKeys(scope: Scope, keys: string[]): Promise<EntitlementRow[]> {
       return repo.findEntitlementsByKeys(db, scope, [...new Set(keys)]);

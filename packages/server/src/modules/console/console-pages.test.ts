@@ -140,6 +140,61 @@ describe("the customer page", () => {
     expect(res.html).toContain(invoice.number);
   });
 
+  it("shows the customer's usage records page by page to roles that read entitlements, not to finance", async () => {
+    const customer = await newCustomer(acme.api, cat.storefront);
+    const quota = await acme.api("POST", "/v1/entitlements", {
+      key: "console-calls",
+      name: "Calls",
+      kind: "quota",
+      period: "day",
+    });
+    expect(quota.status).toBe(201);
+    const grant = { entitlement: "console-calls", limit: 1000, reason: "usage panel" };
+    expect((await acme.api("POST", `/v1/customers/${customer}/grants`, grant)).status).toBe(201);
+    const taken = await acme.api("POST", `/v1/customers/${customer}/entitlements/check`, {
+      entitlement: "console-calls",
+      quantity: 7,
+      consume: true,
+    });
+    expect(taken.body.allowed).toBe(true);
+    // One more than the panel's page of 20, so the oldest (the check) is on the second page.
+    for (let i = 1; i <= 20; i++) {
+      const res = await acme.api("POST", `/v1/customers/${customer}/usage`, {
+        entitlement: "console-calls",
+        quantity: i,
+      });
+      expect(res.status).toBe(201);
+    }
+    const day = ctx.clock.now().toISOString().slice(0, 10);
+    const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+    const row = (quantity: number, source: string) =>
+      `<tr><td>console-calls</td><td><span class="num">${quantity}</span></td><td>${day} – ${next}</td><td>${source}</td>`;
+    // Only the usage panel's own section, so other panels' words cannot satisfy the assertions.
+    const usageOf = (html: string) => html.slice(html.indexOf('id="usage-h"'), html.indexOf('id="payments-h"'));
+    const first = await viewer.request("GET", page(`customers/${customer}`));
+    expect(first.status).toBe(200);
+    const latest = usageOf(first.html);
+    expect(latest.split("<tr><td>console-calls</td>")).toHaveLength(21);
+    expect(latest.indexOf(row(20, "recorded"))).toBeGreaterThan(0);
+    expect(latest.indexOf(row(20, "recorded"))).toBeLessThan(latest.indexOf(row(1, "recorded")));
+    expect(latest).not.toContain("taken by a check");
+    const older = latest.match(/href="([^"]*usage_after=[^"]*)"/)?.[1];
+    expect(older).toBeDefined();
+    const second = await viewer.request("GET", older!.replaceAll("&amp;", "&"));
+    expect(second.status).toBe(200);
+    const rest = usageOf(second.html);
+    expect(rest.split("<tr><td>console-calls</td>")).toHaveLength(2);
+    expect(rest).toContain(row(7, "taken by a check"));
+    expect(rest).toContain("Latest usage</a>");
+    expect(rest).not.toContain("usage_after=");
+    // Finance reads customers and payments but not entitlements: no usage panel at all.
+    const finance = await signIn(ctx, (await member(acme.api, "finance")).user.email);
+    const hidden = await finance.request("GET", page(`customers/${customer}`));
+    expect(hidden.status).toBe(200);
+    expect(hidden.html).not.toContain('id="usage-h"');
+    expect(hidden.html).not.toContain("console-calls");
+  });
+
   it("shows a store subscription's vendor ids and its notifications, on the timeline too", async () => {
     const customer = await newCustomer(acme.api, cat.storefront);
     const settings = await acme.api("PUT", `/v1/storefronts/${cat.storefront}/channels/app_store`, {

@@ -179,6 +179,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   "post /v1/customers/{id}/entitlements/check": "checkEntitlement",
   "post /v1/customers/{id}/entitlements/token": "issueEntitlementToken",
   "post /v1/customers/{id}/usage": "recordUsage",
+  "get /v1/customers/{id}/usage": "listUsage",
   "get /v1/customers/{id}/grants": "listGrants",
   "post /v1/customers/{id}/grants": "createGrant",
   "get /v1/customers/{id}/grants/{grant_id}": "getGrant",

@@ -9,6 +9,7 @@ import type {
   UsageCountersTable,
   UsageRecordsTable,
 } from "../../db/types.js";
+import { type PageQuery, paginate } from "../../lib/pagination.js";
 import { preparedQuery } from "../../lib/prepared.js";
 
 /* Every query filters on tenant and environment: an object of another scope simply does not exist. */
@@ -120,6 +121,22 @@ export async function findUsageByIdempotencyKey(
     .where("customer_id", "=", customerId)
     .where("idempotency_key", "=", key)
     .executeTakeFirst();
+}
+
+export interface UsageFilter {
+  entitlementId?: string | undefined;
+  /** occurred_at ≥ from and < to, ISO-8601 UTC. */
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** One customer's records, newest recorded first (index usage_records_by_customer). */
+export function pageUsageRecords(db: Db, scope: Scope, customerId: string, filter: UsageFilter, page: PageQuery) {
+  let q = db.selectFrom("usage_records").selectAll().where(inScope(scope)).where("customer_id", "=", customerId);
+  if (filter.entitlementId) q = q.where("entitlement_id", "=", filter.entitlementId);
+  if (filter.from) q = q.where("occurred_at", ">=", filter.from);
+  if (filter.to) q = q.where("occurred_at", "<", filter.to);
+  return paginate(q, "id", page);
 }
 
 interface CounterKey {

@@ -11,6 +11,7 @@ import {
   RecordUsage,
   RotateSigningKey,
   SigningKey,
+  UsageListQuery,
   UsageRecord,
 } from "@tessera/core";
 import { z } from "zod";
@@ -101,6 +102,24 @@ export const entitlementRoutes = new OpenAPIHono<AppEnv>()
         );
       return created ? c.json(record, 201) : c.json(record, 200);
     },
+  )
+  .openapi(
+    tenantRoute("entitlements:read", {
+      method: "get",
+      path: "/v1/customers/{id}/usage",
+      tags,
+      summary:
+        "List a customer's usage records (recorded by POST /usage and taken by consuming checks), newest recorded " +
+        "first. Filter by entitlement (id or key) and by when the use occurred (from ≤ timestamp < to). Each " +
+        "record's used is its window's use now; limit and remaining are the customer's current ones",
+      request: { params: CustomerParam, query: UsageListQuery },
+      responses: { 200: json(listOf(UsageRecord, "UsageRecord"), "A page of usage records") },
+    }),
+    async (c) =>
+      c.json(
+        await c.get("services").entitlements.listUsage(scopeOf(c), c.req.valid("param").id, c.req.valid("query")),
+        200,
+      ),
   )
   .openapi(
     tenantRoute("entitlements:read", {

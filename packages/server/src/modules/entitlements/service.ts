@@ -10,9 +10,10 @@ import { createEntitlementPush } from "./push.js";
 import { ROTATION_LEAD_SECONDS, signingKeyOperations } from "./signing-keys.js";
 import { type TokenSettings, tokenOperations } from "./tokens.js";
 import { usageOperations } from "./usage.js";
+import { usageListing } from "./usage-records.js";
 
 export interface EntitlementsServiceDeps {
-  catalog: Pick<CatalogService, "bundleEntitlements" | "findBundles" | "findEntitlementsByKeys">;
+  catalog: Pick<CatalogService, "bundleEntitlements" | "findBundles" | "findEntitlement" | "findEntitlementsByKeys">;
   customers: Pick<CustomersService, "requireCustomer">;
   events: Pick<EventsService, "record" | "subscribe">;
   /** Where the entitlement-push consumer registers its jobs (push.ts). */
@@ -45,6 +46,7 @@ export function entitlementsService(deps: Deps, services: EntitlementsServiceDep
     },
     ...grantOperations(deps, services),
     ...usageOperations(deps, { catalog: services.catalog, resolve }),
+    ...usageListing(deps, { catalog: services.catalog, resolve }),
     ...tokenOperations(deps, { resolve, keys, settings }),
     ...keys,
     ...push,

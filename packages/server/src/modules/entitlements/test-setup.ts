@@ -45,3 +45,15 @@ export async function setupCatalog(api: ApiClient, externalId = "user-1") {
   });
   return { bundle, storefront, customer };
 }
+
+let grantee = 0;
+
+/** Test helper: a fresh customer of the storefront holding the given manual grants. */
+export async function customerWithGrants(api: ApiClient, storefrontId: string, grants: object[]): Promise<string> {
+  const c = await created<{ id: string }>(api, "/v1/customers", {
+    storefront: storefrontId,
+    external_id: `grantee-${++grantee}`,
+  });
+  for (const g of grants) await created(api, `/v1/customers/${c.id}/grants`, { reason: "test", ...g });
+  return c.id;
+}

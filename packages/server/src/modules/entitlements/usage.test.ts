@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../test/harness.js";
-import { created, setupCatalog } from "./test-setup.js";
+import { customerWithGrants, setupCatalog } from "./test-setup.js";
 
 describe("usage quotas and checks", () => {
   let ctx: TestContext;
   let acme: TestTenant;
   let storefrontId: string;
-  let n = 0;
 
   beforeAll(async () => {
     ctx = await createTestApp();
@@ -16,15 +15,7 @@ describe("usage quotas and checks", () => {
   afterAll(() => ctx.close());
   beforeEach(() => ctx.clock.set("2026-01-14T10:00:00.000Z"));
 
-  /** A fresh customer with the given grants. */
-  async function customerWith(...grants: object[]): Promise<string> {
-    const c = await created<{ id: string }>(acme.api, "/v1/customers", {
-      storefront: storefrontId,
-      external_id: `u-${++n}`,
-    });
-    for (const g of grants) await created(acme.api, `/v1/customers/${c.id}/grants`, { reason: "test", ...g });
-    return c.id;
-  }
+  const customerWith = (...grants: object[]) => customerWithGrants(acme.api, storefrontId, grants);
   const quota = async (customer: string, key: string) =>
     (await acme.api("GET", `/v1/customers/${customer}/entitlements`)).body.entitlements.find(
       (e: { key: string }) => e.key === key,

@@ -8,6 +8,7 @@ import type { CatalogService } from "../catalog/service.js";
 import type { Resolve } from "./effective.js";
 import type { UsageRecordRow } from "./repo.js";
 import * as repo from "./repo.js";
+import { toUsageRecord } from "./usage-records.js";
 import { quotaWindow } from "./windows.js";
 
 // A use reported with a timestamp a little ahead of the environment's clock is client clock skew;
@@ -67,28 +68,8 @@ export function usageOperations({ db }: Deps, { catalog, resolve }: UsageDeps) {
         source: "usage",
         created_at: nowDate.toISOString(),
       };
-      const toRecord = (r: UsageRecordRow, used: number, duplicate: boolean): UsageRecord => {
-        const limit = current?.limit ?? null;
-        return {
-          id: r.id,
-          object: "usage_record",
-          customer: r.customer_id,
-          entitlement: entitlement.key,
-          quantity: Number(r.quantity),
-          timestamp: r.occurred_at,
-          window_start: r.window_start,
-          window_end: quotaWindow(
-            (entitlement.period as Parameters<typeof quotaWindow>[0]) ?? "month",
-            new Date(r.window_start),
-          ).end.toISOString(),
-          idempotency_key: r.idempotency_key,
-          duplicate,
-          used,
-          limit,
-          remaining: limit === null ? null : Math.max(0, limit - used),
-          created_at: r.created_at,
-        };
-      };
+      const toRecord = (r: UsageRecordRow, used: number, duplicate: boolean): UsageRecord =>
+        toUsageRecord(r, { entitlement, used, limit: current?.limit ?? null, duplicate });
       try {
         const used = await db.transaction().execute(async (tx) => {
           await repo.insertUsageRecord(tx, row);

@@ -15,6 +15,7 @@ import type {
 } from "@tessera/core";
 import { Field, Money, PostForm, problemText, Status, Table, Time } from "../ui.js";
 import { billingDetails, ConsentForms, campaignOffers } from "./customer-forms.js";
+import { usagePanel } from "./customer-usage.js";
 import { DOCUMENT_HEAD, documentRows } from "./invoices.js";
 import type { ConsolePanel, PageContext } from "./registry.js";
 
@@ -279,6 +280,7 @@ const timeline: ConsolePanel<CustomerSubject> = {
 export const CUSTOMER_PANELS: ConsolePanel<CustomerSubject>[] = [
   paymentMethods,
   entitlements,
+  usagePanel,
   payments,
   invoices,
   billingDetails,
