@@ -24,6 +24,8 @@ import * as repo from "./repo.js";
  * Applying is order-independent: a refund total only grows, a settled payment stays settled.
  */
 
+/** Compare-and-set rounds an inbox event gets before its job retries later. */
+const CAS_ROUNDS = 5;
 export const PROVIDER_EVENT_JOB = "payment.provider_event";
 
 // Billing's check of a pending payment (billing/schedule.ts `checkJob`): a webhook brings it forward.
@@ -52,27 +54,30 @@ export function providerInboxService(
   const { db, logger } = deps;
   const adapters = adaptersOf(o.registry, o.storefronts);
 
-  /** A refund the provider reports (made in its dashboard, or ours echoed back): the total only grows. */
   /**
-   * Refund totals of one payment can arrive together and be applied by concurrent jobs: a lost
-   * compare-and-set re-reads the payment and tries again at once (the totals only grow, so a few
-   * rounds settle it) rather than waiting for the job's backoff.
+   * Applies `once` to the payment; on a lost compare-and-set ("conflict": another event of it was
+   * applied meanwhile, by a concurrent job) re-reads the payment and decides again at once, rather
+   * than waiting for the job's backoff. What these events change only moves forward (refunded
+   * totals grow, a dispute closes), so a few rounds settle any race; past them the job runs again.
    */
-  async function refunded(
-    scope: Scope,
-    row: ProviderInboxRow,
+  async function withRereads(
     payment: PaymentRow,
-    event: ProviderEvent,
-    job: JobContext,
+    scope: Scope,
+    what: string,
+    once: (current: PaymentRow) => Promise<Outcome | undefined | "conflict">,
   ): Promise<Outcome | undefined> {
     let current = payment;
-    for (let round = 0; round < 5; round++) {
-      const result = await refundedOnce(scope, row, current, event, job);
+    for (let round = 0; round < CAS_ROUNDS; round++) {
+      const result = await once(current);
       if (result !== "conflict") return result;
       current = (await repo.findPayment(db, scope, payment.id)) ?? current;
     }
-    // Still changing under us: the job runs again later and re-reads.
-    throw new Error(`payment ${payment.id} kept changing while applying ${row.id}; retrying`);
+    throw new Error(`payment ${payment.id} kept changing while applying ${what}; retrying`);
+  }
+
+  /** A refund the provider reports (made in its dashboard, or ours echoed back): the total only grows. */
+  function refunded(scope: Scope, row: ProviderInboxRow, payment: PaymentRow, event: ProviderEvent, job: JobContext) {
+    return withRereads(payment, scope, row.id, (current) => refundedOnce(scope, row, current, event, job));
   }
 
   async function refundedOnce(
@@ -133,21 +138,10 @@ export function providerInboxService(
    * duplicates and reordering change nothing (a late "opened" never reopens a closed dispute; a
    * "closed" arriving first closes it at once).
    */
-  async function disputed(
-    scope: Scope,
-    row: ProviderInboxRow,
-    payment: PaymentRow,
-    event: ProviderEvent,
-    job: JobContext,
-  ): Promise<Outcome | undefined> {
-    let current = payment;
-    for (let round = 0; round < 5; round++) {
-      const result = await disputedOnce(scope, row, current, event, job);
-      if (result !== "conflict") return result;
-      // Another event of this dispute was applied meanwhile: decide again on what it left.
-      current = (await repo.findPayment(db, scope, payment.id)) ?? current;
-    }
-    throw new Error(`payment ${payment.id}'s dispute kept changing while applying ${row.id}; retrying`);
+  function disputed(scope: Scope, row: ProviderInboxRow, payment: PaymentRow, event: ProviderEvent, job: JobContext) {
+    return withRereads(payment, scope, `${row.id} (dispute)`, (current) =>
+      disputedOnce(scope, row, current, event, job),
+    );
   }
 
   async function disputedOnce(
