@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingCatalog, newCustomer } from "../../../../test/billing-setup.js";
-import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../../test/harness.js";
-import { type FakeAdyen, startFakeAdyen } from "./adyen/fake-adyen.js";
-import { type FakeStripe, startFakeStripe } from "./stripe/fake-stripe.js";
+import { type LocalVendors, startLocalVendors } from "./local-vendors.js";
 
 /*
  * One-off authorize → capture / void through the whole app and the real adapters; only the vendors
@@ -10,24 +8,14 @@ import { type FakeStripe, startFakeStripe } from "./stripe/fake-stripe.js";
  * /v1/payment_intents/{id}/capture with amount_to_capture, /cancel; Adyen /payments/{psp}/captures).
  */
 describe("authorize and capture at the vendors", () => {
-  let ctx: TestContext;
-  let acme: TestTenant;
-  let stripe: FakeStripe;
-  let adyen: FakeAdyen;
-
+  let vendors: LocalVendors;
   beforeAll(async () => {
-    ctx = await createTestApp();
-    acme = await createTestTenant(ctx);
-    stripe = await startFakeStripe();
-    adyen = await startFakeAdyen();
+    vendors = await startLocalVendors();
   });
-  afterAll(async () => {
-    await stripe?.close();
-    await adyen?.close();
-    await ctx?.close();
-  });
+  afterAll(() => vendors?.close());
 
   async function authorizeAt(providers: Parameters<typeof billingCatalog>[1], paymentMethod: string, amount: number) {
+    const { acme } = vendors;
     const cat = await billingCatalog(acme.api, providers);
     const customer = await newCustomer(acme.api, cat.storefront);
     const res = await acme.api("POST", "/v1/payments", {
@@ -41,18 +29,9 @@ describe("authorize and capture at the vendors", () => {
     return res.body;
   }
 
-  const atStripe = () => ({
-    providers: [
-      {
-        name: "stripe",
-        config: { api_base: stripe.url },
-        credentials: { secret_key: stripe.secretKey, webhook_secret: stripe.webhookSecret },
-      },
-    ],
-  });
-
   it("Stripe: authorizes without capturing, captures in part once, even when the request is repeated", async () => {
-    const auth = await authorizeAt(atStripe(), "pm_card_visa", 5000);
+    const { acme, stripe } = vendors;
+    const auth = await authorizeAt(vendors.atStripe(), "pm_card_visa", 5000);
     expect(auth).toMatchObject({ provider: "stripe", status: "authorized", amount_capturable: 5000 });
     expect(stripe.books(auth.provider_reference)).toEqual({ captured: 0, refunded: 0 });
     const headers = { "idempotency-key": `cap-${auth.id}` };
@@ -67,7 +46,8 @@ describe("authorize and capture at the vendors", () => {
   });
 
   it("Stripe: voids an authorization (cancel), after which a capture is refused", async () => {
-    const auth = await authorizeAt(atStripe(), "pm_card_visa", 700);
+    const { acme, stripe } = vendors;
+    const auth = await authorizeAt(vendors.atStripe(), "pm_card_visa", 700);
     expect((await acme.api("POST", `/v1/payments/${auth.id}/void`)).body.status).toBe("voided");
     const capture = await acme.api("POST", `/v1/payments/${auth.id}/capture`, {});
     expect({ status: capture.status, code: capture.body.code }).toEqual({
@@ -78,19 +58,8 @@ describe("authorize and capture at the vendors", () => {
   });
 
   it("Adyen: authorizes, and a capture accepted (`received`) is recorded", async () => {
-    const auth = await authorizeAt(
-      {
-        providers: [
-          {
-            name: "adyen",
-            config: { api_base: adyen.url },
-            credentials: { api_key: adyen.apiKey, merchant_account: adyen.merchantAccount, hmac_key: adyen.hmacKey },
-          },
-        ],
-      },
-      "pm_ok",
-      1500,
-    );
+    const { acme, adyen } = vendors;
+    const auth = await authorizeAt(vendors.atAdyen(), "pm_ok", 1500);
     expect(auth).toMatchObject({ provider: "adyen", status: "authorized", amount_capturable: 1500 });
     const captured = await acme.api("POST", `/v1/payments/${auth.id}/capture`, { amount: 1000 });
     expect(captured.body).toMatchObject({ status: "succeeded", amount_captured: 1000 });

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingCatalog, newCustomer, subscribe } from "../../../../test/billing-setup.js";
-import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../../../test/harness.js";
-import { type FakeAdyen, startFakeAdyen } from "./adyen/fake-adyen.js";
-import { type FakeStripe, startFakeStripe } from "./stripe/fake-stripe.js";
+import { type LocalVendors, startLocalVendors } from "./local-vendors.js";
 
 /*
  * The real adapters through the whole app: a storefront listing `stripe` or `adyen` with its
@@ -10,33 +8,15 @@ import { type FakeStripe, startFakeStripe } from "./stripe/fake-stripe.js";
  * public route. Only the vendors are local fakes.
  */
 describe("stripe and adyen in the default provider list", () => {
-  let ctx: TestContext;
-  let acme: TestTenant;
-  let stripe: FakeStripe;
-  let adyen: FakeAdyen;
-
+  let vendors: LocalVendors;
   beforeAll(async () => {
-    ctx = await createTestApp();
-    acme = await createTestTenant(ctx);
-    stripe = await startFakeStripe();
-    adyen = await startFakeAdyen();
+    vendors = await startLocalVendors();
   });
-  afterAll(async () => {
-    await stripe?.close();
-    await adyen?.close();
-    await ctx?.close();
-  });
+  afterAll(() => vendors?.close());
 
   it("a storefront listing stripe charges through Stripe and accepts its signed webhooks", async () => {
-    const cat = await billingCatalog(acme.api, {
-      providers: [
-        {
-          name: "stripe",
-          config: { api_base: stripe.url },
-          credentials: { secret_key: stripe.secretKey, webhook_secret: stripe.webhookSecret },
-        },
-      ],
-    });
+    const { ctx, acme, stripe } = vendors;
+    const cat = await billingCatalog(acme.api, vendors.atStripe());
     const sub = await subscribe(acme.api, cat, { payment_method: "pm_card_visa" });
     expect(sub.latest_payment).toMatchObject({ provider: "stripe", status: "succeeded", amount: 999 });
     expect(stripe.intentsUnder(sub.latest_payment.idempotency_key)).toBe(1);
@@ -51,6 +31,7 @@ describe("stripe and adyen in the default provider list", () => {
   });
 
   it("a listed provider without credentials sends nothing, so routing moves on to the next", async () => {
+    const { acme } = vendors;
     const cat = await billingCatalog(acme.api, {
       providers: [{ name: "stripe" }, { name: "adyen" }, { name: "sandbox" }],
     });
@@ -59,30 +40,16 @@ describe("stripe and adyen in the default provider list", () => {
   });
 
   it("a storefront listing adyen charges through Adyen", async () => {
-    const cat = await billingCatalog(acme.api, {
-      providers: [
-        {
-          name: "adyen",
-          config: { api_base: adyen.url },
-          credentials: { api_key: adyen.apiKey, merchant_account: adyen.merchantAccount, hmac_key: adyen.hmacKey },
-        },
-      ],
-    });
+    const { acme, adyen } = vendors;
+    const cat = await billingCatalog(acme.api, vendors.atAdyen());
     const sub = await subscribe(acme.api, cat, { payment_method: "pm_ok" });
     expect(sub.latest_payment).toMatchObject({ provider: "adyen", status: "succeeded", amount: 999 });
     expect(adyen.paymentsUnder(sub.latest_payment.idempotency_key)).toBe(1);
   });
 
   it("an Adyen hard refusal (Blocked Card) declines the first charge with Adyen's code, not retryable", async () => {
-    const cat = await billingCatalog(acme.api, {
-      providers: [
-        {
-          name: "adyen",
-          config: { api_base: adyen.url },
-          credentials: { api_key: adyen.apiKey, merchant_account: adyen.merchantAccount, hmac_key: adyen.hmacKey },
-        },
-      ],
-    });
+    const { acme } = vendors;
+    const cat = await billingCatalog(acme.api, vendors.atAdyen());
     const res = await acme.api("POST", "/v1/subscriptions", {
       customer: await newCustomer(acme.api, cat.storefront),
       price: cat.prices.yearly,
