@@ -8,8 +8,9 @@ import {
   type TestTenant,
 } from "../../../test/harness.js";
 import type { Scope } from "../../context.js";
+import { withSystemAccess } from "../../db/access.js";
 import { newId } from "../../lib/ids.js";
-import { CLAIM_GRACE_MS, SWEEP_INTERVAL_MS } from "./sweep.js";
+import { CAMPAIGNS_SWEEP_JOB, CLAIM_GRACE_MS, SWEEP_INTERVAL_MS } from "./sweep.js";
 
 /*
  * The campaigns sweep (sweep.ts), on both dialects: the states a crash leaves between a coupon's
@@ -84,11 +85,23 @@ describe("campaigns sweep: claims a crash left half-way", () => {
   const discountRow = (id: string) =>
     ctx.deps.db.selectFrom("discounts").selectAll().where("id", "=", id).executeTakeFirst();
 
-  /** The next sweep runs (one interval of wall time later) and every job it scheduled runs. */
+  /**
+   * The next sweep runs (one interval of wall time later), as the worker runs it: the periodic job
+   * `serve` and `tessera worker` schedule (it schedules its own next run), then the repairs it queued.
+   */
   async function sweepRuns(): Promise<void> {
     ctx.clock.advance(SWEEP_INTERVAL_MS);
-    await ctx.services.campaigns.sweep.sweep();
+    await withSystemAccess(() => ctx.services.campaigns.scheduleSweep());
     await ctx.services.worker.drain();
+    const next = await withSystemAccess(() =>
+      ctx.deps.db
+        .selectFrom("jobs")
+        .select("run_at")
+        .where("type", "=", CAMPAIGNS_SWEEP_JOB)
+        .where("status", "=", "pending")
+        .execute(),
+    );
+    expect(next.map((j) => j.run_at)).toEqual([new Date(ctx.clock.now().getTime() + SWEEP_INTERVAL_MS).toISOString()]);
   }
 
   it("a claim whose subscription never came is released after the grace, not before; the coupon is redeemable again", async () => {
