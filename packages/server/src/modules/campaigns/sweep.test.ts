@@ -1,3 +1,4 @@
+import type { Subscription } from "@tessera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BillingCatalog, billingCatalog, eventsOf, freezeAt, newCustomer } from "../../../test/billing-setup.js";
 import {
@@ -133,6 +134,11 @@ describe("campaigns sweep: claims a crash left half-way", () => {
       .execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]?.reason).toContain(subscriptionId);
+
+    // The request, had it outlived the grace, cannot announce (nor bring back) the released claim.
+    await ctx.services.campaigns.settleNew(w.scope, claim, { id: subscriptionId } as Subscription);
+    expect(await applied(w, claim.discount.id)).toHaveLength(0);
+    expect(await discountRow(claim.discount.id)).toBeUndefined();
 
     // A second sweep changes nothing.
     const before = await ledger(w, coupon);
