@@ -30,8 +30,9 @@ export const CLAIM_REPAIR_JOB = "campaigns.claim_repair";
 /** How often the sweep runs. */
 export const SWEEP_INTERVAL_MS = 10 * 60_000;
 /**
- * A claim younger than this may belong to a request still creating its subscription: far longer
- * than any request (the API's timeouts and a provider's first charge are well under a minute).
+ * A claim younger than this may belong to a request still creating its subscription. Far longer
+ * than any request: a statement times out after 15 s by default (TESSERA_DB_STATEMENT_TIMEOUT_MS)
+ * and a provider's first charge after its own timeout, seconds; shutdown waits 10 s.
  */
 export const CLAIM_GRACE_MS = 15 * 60_000;
 /** Discounts looked at per sweep; the rest wait for the next one. */
