@@ -130,7 +130,7 @@ program
     });
     const runtime = await openRuntime({ env });
     const { config, logger } = runtime;
-    const { worker, events, audit, retention, subscriptions, channels } = createServices(runtime.deps, {
+    const { worker, events, audit, retention, subscriptions, channels, campaigns } = createServices(runtime.deps, {
       worker: workerTuning(config),
       webhooks: webhookOptions(config),
       providers: paymentProvidersOf(runtime.deps),
@@ -141,6 +141,7 @@ program
       await audit.scheduleCheckpoints();
       await retention.scheduleSweep();
       await subscriptions.billing.janitor.scheduleSweep();
+      await campaigns.scheduleSweep();
       await channels.scheduleRepairSweep();
     });
     worker.start();

@@ -58,6 +58,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await withSystemAccess(() => services.retention.scheduleSweep());
     // Finishes payments left pending with nobody to finish them (modules/billing/janitor.ts).
     await withSystemAccess(() => services.subscriptions.billing.janitor.scheduleSweep());
+    // Finishes coupon claims a crash left between redemption and subscription (modules/campaigns/sweep.ts).
+    await withSystemAccess(() => services.campaigns.scheduleSweep());
     // Re-fetches store subscriptions whose notifications went missing (modules/channels/repair.ts).
     await withSystemAccess(() => services.channels.scheduleRepairSweep());
     services.worker.start();

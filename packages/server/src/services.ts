@@ -107,7 +107,7 @@ export function createServices(
   const trials = trialsService(deps, { customers, catalog, storefronts, events });
   subscriptions.registerTrialGate(trials);
   // Coupons, promotion codes and triggered offers: redeemed at creation, taken off every charge.
-  const campaigns = campaignsService(deps, { customers, catalog, events, payments, audit });
+  const campaigns = campaignsService(deps, { customers, catalog, events, payments, jobs, audit });
   campaigns.bindSubscriptions(subscriptions);
   subscriptions.registerCampaigns(campaigns);
   events.subscribe(campaignTriggersConsumer(campaigns));

@@ -39,6 +39,7 @@ import * as subscriptionsPriceIndex from "./migrations/2026-12-05-440-subscripti
 import * as paymentCapture from "./migrations/2026-12-05-450-payment-capture.js";
 import * as paymentTax from "./migrations/2026-12-05-460-payment-tax.js";
 import * as usageRecordsByCustomer from "./migrations/2026-12-06-120-usage-records-by-customer.js";
+import * as discountsAnnounced from "./migrations/2026-12-06-140-discounts-announced.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -86,6 +87,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-05-361-invoice-cancellation": invoiceCancellation,
   "2026-12-05-380-campaigns": campaigns,
   "2026-12-06-120-usage-records-by-customer": usageRecordsByCustomer,
+  "2026-12-06-140-discounts-announced": discountsAnnounced,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1244,6 +1244,8 @@ export interface DiscountsTable {
   status: "active" | "ended";
   ended_at: string | null;
   created_at: string;
+  /** When its `discount.applied` event was recorded; null while (or if a crash left it) unannounced. */
+  announced_at: string | null;
 }
 
 export interface DiscountApplicationsTable {

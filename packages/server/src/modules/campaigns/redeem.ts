@@ -14,6 +14,9 @@ import { lastPeriodOf } from "./money.js";
 import * as repo from "./repo.js";
 
 const HOUR_MS = 60 * 60_000;
+
+/** Thrown inside release's transaction to undo it: the discount was announced meanwhile. */
+class AlreadyAnnounced extends Error {}
 const DAY_MS = 24 * HOUR_MS;
 
 export interface RedeemRequest {
@@ -189,6 +192,8 @@ export function redemptions(deps: Deps, o: { audit?: AuditRecorder | undefined }
           status: "active",
           ended_at: null,
           created_at: now,
+          // Set with its `discount.applied` event, in the caller's next transaction (service.ts).
+          announced_at: null,
         };
         // One discount at a time: a new one replaces the one before.
         await tx
@@ -205,31 +210,57 @@ export function redemptions(deps: Deps, o: { audit?: AuditRecorder | undefined }
       return outcome.redeemed;
     },
 
-    /** Gives a redemption back: the subscription it was for was not created. */
-    async release(scope: Scope, redeemed: Redeemed): Promise<void> {
-      await db.transaction().execute(async (tx) => {
-        const { discount, redemption } = redeemed;
-        const done = await tx
-          .updateTable("campaign_redemptions")
-          .set({ outcome: "released" })
-          .where(inScope(scope))
-          .where("id", "=", redemption.id)
-          .where("outcome", "=", "redeemed")
-          .executeTakeFirst();
-        if (Number(done.numUpdatedRows) !== 1) return;
-        await repo.uncountRedemption(tx, scope, "coupons", discount.coupon_id);
-        if (discount.promotion_code_id)
-          await repo.uncountRedemption(tx, scope, "promotion_codes", discount.promotion_code_id);
-        await tx
-          .updateTable("campaign_offers")
-          .set({ redeemed_at: null })
-          .where(inScope(scope))
-          .where("customer_id", "=", discount.customer_id)
-          .where("coupon_id", "=", discount.coupon_id)
-          .where("redeemed_at", "=", discount.created_at)
-          .execute();
-        await tx.deleteFrom("discounts").where(inScope(scope)).where("id", "=", discount.id).execute();
-      });
+    /**
+     * Gives a redemption back: the subscription it was for was not created. Only a claim not yet
+     * announced is given back (an announced discount belongs to a subscription that exists);
+     * false when there was nothing to give back.
+     */
+    async release(scope: Scope, redeemed: Redeemed, reason?: string): Promise<boolean> {
+      return db
+        .transaction()
+        .execute(async (tx) => {
+          const { discount, redemption } = redeemed;
+          const done = await tx
+            .updateTable("campaign_redemptions")
+            .set({ outcome: "released" })
+            .where(inScope(scope))
+            .where("id", "=", redemption.id)
+            .where("outcome", "=", "redeemed")
+            .executeTakeFirst();
+          if (Number(done.numUpdatedRows) !== 1) return false;
+          const removed = await tx
+            .deleteFrom("discounts")
+            .where(inScope(scope))
+            .where("id", "=", discount.id)
+            .where("announced_at", "is", null)
+            .executeTakeFirst();
+          // Announced meanwhile: its subscription exists, the redemption stands (nothing is written).
+          if (Number(removed.numDeletedRows) !== 1) throw new AlreadyAnnounced();
+          await repo.uncountRedemption(tx, scope, "coupons", discount.coupon_id);
+          if (discount.promotion_code_id)
+            await repo.uncountRedemption(tx, scope, "promotion_codes", discount.promotion_code_id);
+          await tx
+            .updateTable("campaign_offers")
+            .set({ redeemed_at: null })
+            .where(inScope(scope))
+            .where("customer_id", "=", discount.customer_id)
+            .where("coupon_id", "=", discount.coupon_id)
+            .where("redeemed_at", "=", discount.created_at)
+            .execute();
+          if (reason)
+            await o.audit?.record(tx, scope, {
+              kind: "outcome",
+              action: "campaign.redemption_released",
+              object: { id: redemption.id, object: "redemption" },
+              reason,
+              data: { coupon: discount.coupon_id, discount: discount.id, subscription: discount.subscription_id },
+            });
+          return true;
+        })
+        .catch((error) => {
+          if (error instanceof AlreadyAnnounced) return false;
+          throw error;
+        });
     },
 
     views: (r: Redeemed): { discount: Discount; redemption: Redemption } => ({

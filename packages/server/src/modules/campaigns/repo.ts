@@ -179,6 +179,34 @@ export async function activeDiscount(
   return found.rows[0];
 }
 
+export function findDiscount(db: Db, scope: ScopeIds, id: string): Promise<DiscountRow | undefined> {
+  return db.selectFrom("discounts").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
+}
+
+/** Marks a discount announced, once: false when it was already, or is gone (released). */
+export async function markAnnounced(db: Db, scope: ScopeIds, id: string, now: string): Promise<boolean> {
+  const done = await db
+    .updateTable("discounts")
+    .set({ announced_at: now })
+    .where(inScope(scope))
+    .where("id", "=", id)
+    .where("announced_at", "is", null)
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
+}
+
+/** Active discounts never announced, of every tenant, oldest first (the campaigns sweep; system access). */
+export function unannouncedDiscounts(db: Db, limit: number): Promise<DiscountRow[]> {
+  return db
+    .selectFrom("discounts")
+    .selectAll()
+    .where("announced_at", "is", null)
+    .where("status", "=", "active")
+    .orderBy("created_at")
+    .limit(limit)
+    .execute();
+}
+
 export async function insertApplication(db: Db, row: DiscountApplicationsTable): Promise<void> {
   await db
     .insertInto("discount_applications")

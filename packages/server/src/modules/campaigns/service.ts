@@ -13,10 +13,11 @@ import type {
   Subscription,
   UpdateCoupon,
 } from "@tessera/core";
-import type { Deps, Scope } from "../../context.js";
+import { type Deps, loggerFor, type Scope } from "../../context.js";
 import { inScope } from "../../db/scope.js";
-import type { CouponRow, Db, PromotionCodeRow } from "../../db/types.js";
+import type { CouponRow, Db, DiscountRow, PromotionCodeRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
+import type { JobRegistry } from "../../jobs/registry.js";
 import { isoNow } from "../../lib/clock.js";
 import { newId } from "../../lib/ids.js";
 import { toJson } from "../../lib/json.js";
@@ -31,6 +32,7 @@ import { toCoupon, toDiscount, toPromotionCode, toRedemption } from "./model.js"
 import { campaignOffers } from "./offers.js";
 import { type Redeemed, redemptions } from "./redeem.js";
 import * as repo from "./repo.js";
+import { campaignsSweep } from "./sweep.js";
 
 /** What subscription creation hands the campaigns module (services.ts registers it as the gate). */
 export interface NewSubscriptionRedemption {
@@ -67,6 +69,7 @@ export function campaignsService(
     catalog: Pick<CatalogService, "getPrice">;
     events: Pick<EventsService, "record">;
     payments: Pick<PaymentsService, "methods">;
+    jobs: JobRegistry;
     audit?: AuditRecorder;
   },
 ) {
@@ -75,6 +78,22 @@ export function campaignsService(
   const charges = discountCharges(deps, { events: o.events });
   const offers = campaignOffers(deps, { customers: o.customers, events: o.events });
   let subscriptions: SubscriptionLookup | undefined;
+
+  /** Records `discount.applied` once, with `announced_at`: false when it was already, or was released. */
+  async function announce(scope: Scope, discount: DiscountRow): Promise<boolean> {
+    return db.transaction().execute(async (tx) => {
+      if (!(await repo.markAnnounced(tx, scope, discount.id, isoNow(scope.clock)))) return false;
+      await o.events.record(tx, scope, { type: "discount.applied", object: toDiscount(discount) });
+      return true;
+    });
+  }
+  // Finishes claims a crash left between the claim and its announcement (sweep.ts).
+  const sweep = campaignsSweep(deps, {
+    redeem,
+    announce,
+    subscriptions: () => requireSubscriptions(),
+    jobs: o.jobs,
+  });
 
   async function requireCoupon(scope: Scope, id: string, d: Db = db): Promise<CouponRow> {
     const row = await repo.findCoupon(d, scope, id);
@@ -320,10 +339,18 @@ export function campaignsService(
 
     /** After creation: the discount stays (and is announced) when the subscription exists, else it is given back. */
     async settleNew(scope: Scope, claim: CampaignClaim, subscription: Subscription | null): Promise<void> {
-      if (!subscription) return redeem.release(scope, claim);
-      await db.transaction().execute(async (tx) => {
-        await o.events.record(tx, scope, { type: "discount.applied", object: toDiscount(claim.discount) });
-      });
+      if (!subscription) {
+        await redeem.release(scope, claim);
+        return;
+      }
+      if (await announce(scope, claim.discount)) return;
+      // Not announced here: the sweep did (fine), or released the claim because this request outlived
+      // CLAIM_GRACE_MS (sweep.ts). The latter leaves a subscription without its discount: say so loudly.
+      if (!(await repo.findDiscount(db, scope, claim.discount.id)))
+        loggerFor(deps, scope).error(
+          { subscription: subscription.id, discount: claim.discount.id },
+          "campaigns: the claim was released by the sweep before its subscription was settled",
+        );
     },
 
     /** POST /v1/subscriptions/{id}/discount: from the next charged period on. */
@@ -352,9 +379,7 @@ export function campaignsService(
         firstPeriod: sub.period_index + 1,
         customerHadSubscription: count > 1,
       });
-      await db.transaction().execute(async (tx) => {
-        await o.events.record(tx, scope, { type: "discount.applied", object: toDiscount(claim.discount) });
-      });
+      await announce(scope, claim.discount);
       return toDiscount(claim.discount);
     },
 
@@ -382,6 +407,10 @@ export function campaignsService(
         return toDiscount(ended);
       });
     },
+
+    /** The periodic repair of claims a crash left half-way (sweep.ts); `serve` and `tessera worker` start it. */
+    sweep,
+    scheduleSweep: () => sweep.scheduleSweep(),
 
     ...charges,
     ...offers,
