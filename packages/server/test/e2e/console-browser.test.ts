@@ -200,6 +200,9 @@ describe("the admin console in Chromium", () => {
     });
     expect(sub.body.status).toBe("active");
     subscriptionId = sub.body.id;
+    // Metered use, so the customer page's Usage panel has a record to show.
+    const used = await api("POST", `/v1/customers/${customerId}/usage`, { entitlement: "api-calls", quantity: 42 });
+    expect(used.status).toBe(201);
 
     await page.goto(`${base}/customers`);
     // Typing searches as you type (htmx swaps the results in; the URL follows).
@@ -208,6 +211,8 @@ describe("the admin console in Chromium", () => {
     await page.click("#results a:has-text('Grace')");
     await page.waitForURL(`${base}/customers/${customerId}`);
     await reloadUntil(page, "subscription.created");
+    const usage = page.locator("section", { has: page.locator("h2", { hasText: /^Usage$/ }) });
+    expect(await usage.textContent()).toMatch(/api-calls[\s\S]*42/);
     await review(page, "03-customer");
 
     await page.goto(`${base}/settings/test-clock`);
