@@ -28,30 +28,35 @@ function genericForm(row: Omit<AuditRecordRow, "hash"> & { hash?: string }): str
   return canonicalJson({ ...content, seq: Number(row.seq) });
 }
 
-/** The columns a hash covers, in canonical (sorted) order. */
-const HASHED_COLUMNS = [
-  "action",
-  "actor",
-  "after",
-  "before",
-  "causation_id",
-  "correlation_id",
-  "created_at",
-  "data",
-  "environment_id",
-  "event_id",
+/** Every column of an audit record, in table order (repo.ts inserts them so). */
+export const AUDIT_RECORD_COLUMNS = [
   "id",
-  "idempotency_key",
-  "kind",
-  "object_id",
-  "object_type",
-  "reason",
-  "recorded_at",
-  "request_id",
-  "seq",
   "tenant_id",
+  "environment_id",
+  "seq",
+  "kind",
+  "action",
+  "object_type",
+  "object_id",
+  "actor",
+  "request_id",
+  "idempotency_key",
+  "correlation_id",
+  "causation_id",
+  "event_id",
+  "before",
+  "after",
+  "reason",
+  "data",
+  "created_at",
+  "recorded_at",
+  "prev_hash",
+  "hash",
 ] as const satisfies ReadonlyArray<keyof AuditRecordRow>;
-const KNOWN_COLUMNS = new Set<string>([...HASHED_COLUMNS, "hash", "prev_hash"]);
+
+/** The columns a hash covers (all but the hashes), in canonical (sorted) order. */
+const HASHED_COLUMNS = AUDIT_RECORD_COLUMNS.filter((c) => c !== "hash" && c !== "prev_hash").sort();
+const KNOWN_COLUMNS = new Set<string>(AUDIT_RECORD_COLUMNS);
 const QUOTED = HASHED_COLUMNS.map((c) => JSON.stringify(c));
 
 /**

@@ -4,7 +4,7 @@ import type { DialectName } from "../../db/connect.js";
 import type { AuditCheckpointRow, AuditRecordRow, Db } from "../../db/types.js";
 import { paginate } from "../../lib/pagination.js";
 import { preparedQuery, preparedShapes } from "../../lib/prepared.js";
-import { GENESIS_HASH } from "./canonical.js";
+import { AUDIT_RECORD_COLUMNS, GENESIS_HASH } from "./canonical.js";
 
 type EnvScope = { tenantId: string; environmentId: string };
 
@@ -26,50 +26,27 @@ const updateHead = preparedQuery(["tenant", "seq", "hash", "now"], (db: Db, p) =
     .set({ seq: p.seq as unknown as number, hash: p.hash, updated_at: p.now })
     .where("tenant_id", "=", p.tenant),
 );
-const RECORD_COLUMNS = [
-  "id",
-  "tenant_id",
-  "environment_id",
-  "seq",
-  "kind",
-  "action",
-  "object_type",
-  "object_id",
-  "actor",
-  "request_id",
-  "idempotency_key",
-  "correlation_id",
-  "causation_id",
-  "event_id",
-  "before",
-  "after",
-  "reason",
-  "data",
-  "created_at",
-  "recorded_at",
-  "prev_hash",
-  "hash",
-] as const satisfies ReadonlyArray<keyof AuditRecordRow>;
+/** 22 columns × 8 rows stays far below SQLite's and Postgres' limits on bound parameters. */
+const MAX_ROWS_PER_INSERT = 8;
+/** The placeholder names of row i's columns, made once. */
+const SLOT_NAMES = Array.from({ length: MAX_ROWS_PER_INSERT }, (_, i) => AUDIT_RECORD_COLUMNS.map((c) => `${c}${i}`));
 /** One INSERT of `count` records (a change's decisions and outcome go in one statement). */
 const insertRecordRows = preparedShapes(
   (count: number) => String(count),
-  (count: number) => {
-    const names = SLOT_NAMES.slice(0, count).flat();
-    return preparedQuery(names, (db: Db, p) =>
+  (count: number) =>
+    preparedQuery(SLOT_NAMES.slice(0, count).flat(), (db: Db, p) =>
       db
         .insertInto("audit_records")
         .values(
-          Array.from(
-            { length: count },
-            (_, i) =>
+          SLOT_NAMES.slice(0, count).map(
+            (names) =>
               Object.fromEntries(
-                RECORD_COLUMNS.map((c) => [c, (p as Record<string, string>)[`${c}${i}`]]),
+                AUDIT_RECORD_COLUMNS.map((c, j) => [c, (p as Record<string, string>)[names[j] as string]]),
               ) as unknown as AuditRecordRow,
           ),
         ),
-    );
-  },
-  16,
+    ),
+  MAX_ROWS_PER_INSERT,
 );
 
 /**
@@ -105,16 +82,13 @@ export async function insertRecords(tx: Db, rows: AuditRecordRow[]): Promise<voi
     const values: Record<string, unknown> = {};
     chunk.forEach((row, i) => {
       const names = SLOT_NAMES[i] as string[];
-      for (let c = 0; c < RECORD_COLUMNS.length; c++) values[names[c] as string] = row[RECORD_COLUMNS[c]!];
+      AUDIT_RECORD_COLUMNS.forEach((c, j) => {
+        values[names[j] as string] = row[c];
+      });
     });
     await insertRecordRows(chunk.length)(tx, values);
   }
 }
-
-/** 22 columns × 8 rows stays far below SQLite's and Postgres' limits on bound parameters. */
-const MAX_ROWS_PER_INSERT = 8;
-/** The placeholder names of row i's columns, made once. */
-const SLOT_NAMES = Array.from({ length: MAX_ROWS_PER_INSERT }, (_, i) => RECORD_COLUMNS.map((c) => `${c}${i}`));
 
 export async function hasEventRecord(tx: Db, eventId: string): Promise<boolean> {
   const row = await tx.selectFrom("audit_records").select("id").where("event_id", "=", eventId).executeTakeFirst();

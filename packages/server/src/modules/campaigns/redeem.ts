@@ -14,10 +14,10 @@ import { lastPeriodOf } from "./money.js";
 import * as repo from "./repo.js";
 
 const HOUR_MS = 60 * 60_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Thrown inside release's transaction to undo it: the discount was announced meanwhile. */
 class AlreadyAnnounced extends Error {}
-const DAY_MS = 24 * HOUR_MS;
 
 export interface RedeemRequest {
   target: RedemptionTarget;

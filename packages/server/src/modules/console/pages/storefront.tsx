@@ -111,24 +111,17 @@ function Providers(props: { ctx: PageContext; s: Storefront; write: boolean; cha
           p.has_credentials ? "set" : "not set",
           write ? (
             <div class="actions">
-              {i > 0 ? (
-                <PostForm action={act("provider-move")} csrf={ctx.csrf}>
-                  <input type="hidden" name="name" value={p.name} />
-                  <input type="hidden" name="direction" value="up" />
-                  <button type="submit" class="secondary" aria-label={`Move ${p.name} up`}>
-                    ↑
-                  </button>
-                </PostForm>
-              ) : null}
-              {i < last ? (
-                <PostForm action={act("provider-move")} csrf={ctx.csrf}>
-                  <input type="hidden" name="name" value={p.name} />
-                  <input type="hidden" name="direction" value="down" />
-                  <button type="submit" class="secondary" aria-label={`Move ${p.name} down`}>
-                    ↓
-                  </button>
-                </PostForm>
-              ) : null}
+              {(["up", "down"] as const)
+                .filter((direction) => (direction === "up" ? i > 0 : i < last))
+                .map((direction) => (
+                  <PostForm action={act("provider-move")} csrf={ctx.csrf}>
+                    <input type="hidden" name="name" value={p.name} />
+                    <input type="hidden" name="direction" value={direction} />
+                    <button type="submit" class="secondary" aria-label={`Move ${p.name} ${direction}`}>
+                      {direction === "up" ? "↑" : "↓"}
+                    </button>
+                  </PostForm>
+                ))}
               <Confirm
                 summary="Remove…"
                 action={act("provider-remove")}
