@@ -1,14 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Deps } from "../packages/server/src/context.js";
 import { connectDatabase } from "../packages/server/src/db/connect.js";
-import { createWorker } from "../packages/server/src/jobs/worker.js";
-import { systemClock } from "../packages/server/src/lib/clock.js";
-import { SecretBox } from "../packages/server/src/lib/crypto.js";
-import { createLogger } from "../packages/server/src/logger.js";
-import { createServices } from "../packages/server/src/services.js";
-import { rawInsertBaseline, SEED_MASTER_KEY, seedDueRenewals } from "../packages/server/test/renewal-seed.js";
+import { rawInsertBaseline, seedDueRenewals } from "../packages/server/test/renewal-seed.js";
+import { renewalWorker } from "./lib/renewal-worker.js";
 
 /*
  * Renewal throughput: BENCH_RENEWALS (100,000) subscriptions whose renewal is due, on a temp
@@ -43,22 +38,7 @@ try {
   );
 
   const database = connectDatabase(url);
-  const deps: Deps = {
-    db: database.db,
-    dialect: database.dialect,
-    clock: systemClock,
-    logger: createLogger("warn", process.stderr),
-    secrets: new SecretBox(SEED_MASTER_KEY),
-    baseUrl: "",
-  };
-  const services = createServices(deps);
-  const worker = createWorker({
-    deps,
-    handlers: () => services.jobs.handlers(),
-    scopeOf: (id) => services.tenancy.scopeForEnvironment(id),
-    batchSize,
-    ...(concurrency && { concurrency }),
-  });
+  const worker = renewalWorker(database, { batchSize, concurrency });
   started = performance.now();
   const cpuBefore = process.cpuUsage();
   const ran = await worker.drain();

@@ -40,6 +40,7 @@ import * as paymentCapture from "./migrations/2026-12-05-450-payment-capture.js"
 import * as paymentTax from "./migrations/2026-12-05-460-payment-tax.js";
 import * as usageRecordsByCustomer from "./migrations/2026-12-06-120-usage-records-by-customer.js";
 import * as discountsAnnounced from "./migrations/2026-12-06-140-discounts-announced.js";
+import * as partialHotIndexes from "./migrations/2026-12-06-160-partial-hot-indexes.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -88,6 +89,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-05-380-campaigns": campaigns,
   "2026-12-06-120-usage-records-by-customer": usageRecordsByCustomer,
   "2026-12-06-140-discounts-announced": discountsAnnounced,
+  "2026-12-06-160-partial-hot-indexes": partialHotIndexes,
 };
 
 class StaticProvider implements MigrationProvider {
