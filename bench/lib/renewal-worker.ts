@@ -1,14 +1,25 @@
 import type { Deps } from "../../packages/server/src/context.js";
 import type { DatabaseHandle } from "../../packages/server/src/db/connect.js";
-import { createWorker } from "../../packages/server/src/jobs/worker.js";
+import { createWorker, type Worker } from "../../packages/server/src/jobs/worker.js";
 import { systemClock } from "../../packages/server/src/lib/clock.js";
 import { SecretBox } from "../../packages/server/src/lib/crypto.js";
 import { createLogger } from "../../packages/server/src/logger.js";
 import { createServices } from "../../packages/server/src/services.js";
 import { SEED_MASTER_KEY } from "../../packages/server/test/renewal-seed.js";
 
-/** The production worker over a database seeded by `seedDueRenewals`, with the services' real job handlers. */
-export function renewalWorker(database: DatabaseHandle, o: { batchSize: number; concurrency?: number | undefined }) {
+export interface RenewalWorkerOptions {
+  batchSize: number;
+  concurrency?: number | undefined;
+  /**
+   * The worker the server runs: after each job it kicks the fan-out, so the events a renewal
+   * recorded reach their consumers (audit trail, entitlement pushes, webhooks) in the same drain.
+   * Without it, only the renewal jobs run (the figure this bench has tracked since before fan-out).
+   */
+  consumers?: boolean;
+}
+
+/** A worker over a database seeded by `seedDueRenewals`, with the services' real job handlers. */
+export function renewalWorker(database: DatabaseHandle, o: RenewalWorkerOptions): Worker {
   const deps: Deps = {
     db: database.db,
     dialect: database.dialect,
@@ -17,12 +28,13 @@ export function renewalWorker(database: DatabaseHandle, o: { batchSize: number; 
     secrets: new SecretBox(SEED_MASTER_KEY),
     baseUrl: "",
   };
-  const services = createServices(deps);
+  const tuning = { batchSize: o.batchSize, ...(o.concurrency && { concurrency: o.concurrency }) };
+  const services = createServices(deps, { worker: tuning });
+  if (o.consumers) return services.worker;
   return createWorker({
     deps,
     handlers: () => services.jobs.handlers(),
     scopeOf: (id) => services.tenancy.scopeForEnvironment(id),
-    batchSize: o.batchSize,
-    ...(o.concurrency && { concurrency: o.concurrency }),
+    ...tuning,
   });
 }

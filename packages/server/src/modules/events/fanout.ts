@@ -1,10 +1,11 @@
 import type { Event } from "@tessera/core";
-import { causedBy, type Deps, type Scope } from "../../context.js";
+import { causedBy, type Db, type Deps, loggerFor, type Scope, withCorrelation } from "../../context.js";
 import type { EventRow } from "../../db/types.js";
 import { enqueueJob, expediteJob, releaseDedupeKey } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
+import type { JobContext } from "../../jobs/worker.js";
 import { isoNow } from "../../lib/clock.js";
-import { type EventConsumer, memoOf, wants } from "./consumers.js";
+import { type ConsumedEvent, type EventConsumer, memoOf, wants } from "./consumers.js";
 import * as repo from "./repo.js";
 
 export const FAN_OUT_JOB = "events.fan_out";
@@ -14,10 +15,8 @@ const BATCH = 100;
 /** How often the sweep looks for events whose kick was lost (the process died after commit). */
 export const SWEEP_INTERVAL_MS = 60_000;
 
-interface ConsumePayload {
-  consumer: string;
-  event_id: string;
-}
+/** One event (the payload of old jobs, and of a single event's) or a fan-out page's events in order. */
+type ConsumePayload = { consumer: string; event_id: string } | { consumer: string; event_ids: string[] };
 
 /**
  * Fan-out after commit (DESIGN §6b). A business transaction writes its change and its event, and
@@ -62,29 +61,19 @@ export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: Event
       const pending = await repo.listPendingFanOut(db, scope.environmentId, BATCH);
       if (pending.length === 0) return;
       // Decided before the transaction: on SQLite a read on `db` inside it would wait on itself.
-      const handOver: Array<[EventRow, EventConsumer]> = [];
+      const handOver = new Map<EventConsumer, EventRow[]>();
       for (const event of pending) {
         for (const consumer of consumers.values()) {
           if (!wants(consumer, event.type)) continue;
           if (consumer.accepts && !(await consumer.accepts(scope, event, memo))) continue;
-          handOver.push([event, consumer]);
+          const events = handOver.get(consumer) ?? [];
+          events.push(event);
+          handOver.set(consumer, events);
         }
       }
       await db.transaction().execute(async (tx) => {
         const now = isoNow(clock);
-        for (const [event, consumer] of handOver) {
-          const payload: ConsumePayload = { consumer: consumer.name, event_id: event.id };
-          await enqueueJob(tx, now, {
-            type: CONSUME_JOB,
-            payload,
-            runAt: now,
-            scope: { tenantId: event.tenant_id, environmentId: event.environment_id },
-            clock: "wall",
-            dedupeKey: `${CONSUME_JOB}:${consumer.name}:${event.id}`,
-            correlationId: event.correlation_id,
-            causationId: event.id,
-          });
-        }
+        for (const [consumer, events] of handOver) await enqueueConsume(tx, now, consumer.name, events);
         await repo.markFannedOut(
           tx,
           pending.map((e) => e.id),
@@ -95,17 +84,96 @@ export function createFanOut(deps: Deps, jobs: JobRegistry, toEvent: (row: Event
     }
   });
 
+  /**
+   * One consume job per consumer for the events of one fan-out page (a job per event × consumer
+   * cost more than most consumers' work: a renewal's events took three jobs). Deduplicated by the
+   * consumer and the events' range, so a fan-out retried after a crash adds nothing; a single
+   * event's job keeps the per-event key.
+   */
+  async function enqueueConsume(tx: Db, now: string, consumer: string, events: EventRow[]): Promise<void> {
+    const first = events[0]!;
+    const last = events.at(-1)!;
+    const payload: ConsumePayload =
+      events.length === 1 ? { consumer, event_id: first.id } : { consumer, event_ids: events.map((e) => e.id) };
+    // The job continues the correlation its events share (a job run's or a request's); it names the first as its cause.
+    const correlation = events.every((e) => e.correlation_id === first.correlation_id) ? first.correlation_id : null;
+    await enqueueJob(tx, now, {
+      type: CONSUME_JOB,
+      payload,
+      runAt: now,
+      scope: { tenantId: first.tenant_id, environmentId: first.environment_id },
+      clock: "wall",
+      dedupeKey: events.length === 1 ? consumeKey(consumer, first.id) : `${consumeKey(consumer, first.id)}..${last.id}`,
+      correlationId: correlation,
+      causationId: first.id,
+    });
+  }
+
+  function consumeKey(consumer: string, eventId: string): string {
+    return `${CONSUME_JOB}:${consumer}:${eventId}`;
+  }
+
+  /** The consumer acts as itself, continuing the event's correlation, caused by the event. */
+  function scopeOfEvent(jobScope: Scope, row: EventRow, consumer: string): Scope {
+    const scope =
+      row.correlation_id && row.correlation_id !== jobScope.correlationId
+        ? withCorrelation(deps, jobScope, row.correlation_id)
+        : jobScope;
+    return causedBy(scope, row.id, { type: "system", id: `consumer:${consumer}` });
+  }
+
   jobs.register(CONSUME_JOB, async (ctx) => {
-    const { consumer: name, event_id } = ctx.payload as ConsumePayload;
-    const consumer = consumers.get(name);
+    const p = ctx.payload as ConsumePayload;
+    const consumer = consumers.get(p.consumer);
     if (!ctx.scope || !consumer) return;
-    const row = await repo.findEvent(db, ctx.scope, event_id);
-    // Removed by retention: nothing left to hand over.
-    if (!row) return;
-    // The consumer acts as itself, continuing the event's correlation, caused by the event.
-    const scope = causedBy(ctx.scope, row.id, { type: "system", id: `consumer:${name}` });
-    await consumer.handle(scope, await toEvent(row, scope), ctx);
+    const ids = "event_ids" in p ? p.event_ids : [p.event_id];
+    // Events removed by retention meanwhile have nothing left to hand over.
+    const rows = await repo.findEvents(db, ctx.scope, ids);
+    const items: ConsumedEvent[] = [];
+    for (const row of rows) {
+      const scope = scopeOfEvent(ctx.scope, row, consumer.name);
+      items.push({ scope, event: await toEvent(row, scope) });
+    }
+    if (items.length === 0) return;
+    if (consumer.handleBatch && items.length > 1) {
+      try {
+        await consumer.handleBatch(items, ctx);
+      } catch (error) {
+        await splitAfterFailure(ctx, consumer, rows, error);
+      }
+      return;
+    }
+    for (let i = 0; i < items.length; i++) {
+      const { scope, event } = items[i]!;
+      const isLast = i === items.length - 1;
+      try {
+        // Only the last event may finish the job with its own transaction: an earlier one
+        // finishing it would drop the rest if the process died before they ran.
+        await consumer.handle(scope, event, isLast ? ctx : { ...ctx, complete: async () => {} });
+      } catch (error) {
+        if (items.length === 1) throw error;
+        await splitAfterFailure(ctx, consumer, rows.slice(i), error);
+        return;
+      }
+    }
   });
+
+  /**
+   * A batch stopped at a failing event: its events from there on go back as one job each, so the
+   * failing one retries on its own backoff and blocks nobody; those already handled are done (a
+   * batch retried whole would hand them over again, which consumers allow but need not pay for).
+   */
+  async function splitAfterFailure(ctx: JobContext, consumer: EventConsumer, rest: EventRow[], error: unknown) {
+    loggerFor(deps, ctx.scope).warn(
+      { err: error, consumer: consumer.name, events: rest.length },
+      "event consumer failed in a batch: its events retry one by one",
+    );
+    await db.transaction().execute(async (tx) => {
+      const now = isoNow(clock);
+      for (const row of rest) await enqueueConsume(tx, now, consumer.name, [row]);
+      await ctx.complete(tx);
+    });
+  }
 
   /** Catches events whose kick never ran, then schedules itself again. */
   jobs.register(SWEEP_JOB, async () => {

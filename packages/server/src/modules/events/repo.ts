@@ -36,6 +36,12 @@ export async function findEvent(db: Db, scope: Scope, id: string): Promise<Event
   return db.selectFrom("events").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
 }
 
+/** The events of `ids` that still exist, in id order (a consume job's page). */
+export async function findEvents(db: Db, scope: Scope, ids: readonly string[]): Promise<EventRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom("events").selectAll().where(inScope(scope)).where("id", "in", ids).orderBy("id").execute();
+}
+
 export function pageEvents(db: Db, scope: Scope, query: EventListQuery) {
   let q = db.selectFrom("events").selectAll().where(inScope(scope));
   // The filter is free text (a type or a `prefix.*`): compared as text, not as the closed EventType.
