@@ -13,7 +13,11 @@ import { type Kysely, sql } from "kysely";
 // with them. The object index now ends with the id, same width, one page per write as before.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex("events_env_object").execute();
-  await db.schema.createIndex("events_env_object").on("events").columns(["environment_id", "object_id", "id"]).execute();
+  await db.schema
+    .createIndex("events_env_object")
+    .on("events")
+    .columns(["environment_id", "object_id", "id"])
+    .execute();
   await db.schema.dropIndex("payments_provider_reference").execute();
   await db.schema
     .createIndex("payments_provider_reference")
