@@ -41,6 +41,7 @@ import * as paymentTax from "./migrations/2026-12-05-460-payment-tax.js";
 import * as usageRecordsByCustomer from "./migrations/2026-12-06-120-usage-records-by-customer.js";
 import * as discountsAnnounced from "./migrations/2026-12-06-140-discounts-announced.js";
 import * as partialHotIndexes from "./migrations/2026-12-06-160-partial-hot-indexes.js";
+import * as eventAuditNotes from "./migrations/2026-12-06-180-event-audit-notes.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -90,6 +91,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-06-120-usage-records-by-customer": usageRecordsByCustomer,
   "2026-12-06-140-discounts-announced": discountsAnnounced,
   "2026-12-06-160-partial-hot-indexes": partialHotIndexes,
+  "2026-12-06-180-event-audit-notes": eventAuditNotes,
 };
 
 class StaticProvider implements MigrationProvider {

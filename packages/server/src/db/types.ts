@@ -286,6 +286,11 @@ export interface EventsTable {
   fanned_out_at: string | null;
   /** The Idempotency-Key of the request that made it, for the audit trail. */
   idempotency_key: string | null;
+  /**
+   * Audit records that came with the change (its decisions and outcome), redacted, as JSON: the
+   * audit consumer appends them to the chain before the event's own record. Never in the API.
+   */
+  audit_notes: string | null;
 }
 
 export interface JobsTable {

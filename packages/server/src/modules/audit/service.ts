@@ -62,7 +62,7 @@ const json = (value: unknown) => (value === undefined || value === null ? null :
 export function auditService(
   deps: Deps,
   o: {
-    events: Pick<EventsService, "subscribe" | "idempotencyKeyOf" | "list">;
+    events: Pick<EventsService, "subscribe" | "auditDetailsOf" | "list">;
     jobs: JobRegistry;
     checkpointEvery?: number;
   },
@@ -104,13 +104,20 @@ export function auditService(
    * from this page when the page changed the object already.
    */
   async function recordEvents(tx: Db, tenantId: string, items: ConsumedEvent[]): Promise<void> {
-    const keys = new Map<string, string | null>();
-    for (const { event, scope } of items) keys.set(event.id, await o.events.idempotencyKeyOf(tx, scope, event.id));
+    const details = new Map<string, { idempotencyKey: string | null; auditNotes: string | null }>();
+    for (const { event, scope } of items) details.set(event.id, await o.events.auditDetailsOf(tx, scope, event.id));
     await chain.appendAll(tx, tenantId, async () => {
       const rows: NewRecord[] = [];
       const lastAfter = new Map<string, string>();
       for (const { event, scope } of items) {
         if (await repo.hasEventRecord(tx, event.id)) continue;
+        const { idempotencyKey, auditNotes } = details.get(event.id)!;
+        // The change's decisions and outcome first, then the change itself (as when they were
+        // appended in its transaction).
+        for (const note of auditNotes ? fromJson<NewRecord[]>(auditNotes, []) : []) {
+          rows.push(note);
+          if (note.object_id && note.after !== null) lastAfter.set(note.object_id, note.after);
+        }
         const object = event.data.object as { id?: string; object?: string };
         const before = object.id
           ? (lastAfter.get(object.id) ?? (await repo.findLastAfter(tx, tenantId, object.id)))
@@ -126,7 +133,7 @@ export function auditService(
           object_id: object.id ?? null,
           actor: toJson(event.actor ?? SYSTEM_ACTOR),
           request_id: event.request_id,
-          idempotency_key: keys.get(event.id) ?? null,
+          idempotency_key: idempotencyKey,
           correlation_id: event.correlation_id,
           causation_id: event.causation_id,
           event_id: event.id,
@@ -295,6 +302,16 @@ export function auditService(
       await chain.append(tx, scope.tenantId, async () => row);
     },
 
+    /**
+     * A change's entries as audit notes for its first event (`RecordEvent.auditNotes`): built and
+     * redacted now, as `recordAll` would append them; the audit consumer appends them, before the
+     * event's own record, once the change has committed. Keeps the chain's lock and its writes out
+     * of the change's transaction.
+     */
+    notes(scope: Scope, entries: AuditEntry[]): string {
+      return toJson(entries.map((entry) => toRecord(scope, entry)));
+    },
+
     /** `record` for several entries, in order, under one lock of the chain's head. */
     async recordAll(tx: Db, scope: Scope, entries: AuditEntry[]): Promise<void> {
       if (entries.length === 0) return;
@@ -381,4 +398,4 @@ export function auditService(
 
 export type AuditService = ReturnType<typeof auditService>;
 /** What billing, payments and channels need: recording decisions and outcomes. */
-export type AuditRecorder = Pick<AuditService, "record" | "recordAll">;
+export type AuditRecorder = Pick<AuditService, "record" | "recordAll" | "notes">;

@@ -95,6 +95,7 @@ describe("events: actors, lineage and fan-out after commit", () => {
       causation_id: null,
       fanned_out_at: null,
       idempotency_key: null,
+      audit_notes: null,
     });
     expect(earlyId < later.id).toBe(true);
     await ctx.services.events.afterCommit(scope);

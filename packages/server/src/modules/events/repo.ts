@@ -21,6 +21,7 @@ const EVENT_COLUMNS = [
   "causation_id",
   "fanned_out_at",
   "idempotency_key",
+  "audit_notes",
 ] as const satisfies ReadonlyArray<keyof EventRow>;
 
 // Every change writes one or more: compiled once (see lib/prepared.ts).

@@ -35,6 +35,12 @@ export interface RecordEvent {
   correlationId?: string | null;
   /** Overrides the scope's cause. */
   causationId?: string | null;
+  /**
+   * The change's own audit records (decisions, outcome), redacted and serialised by the audit
+   * service (`AuditService.notes`): kept on the event, appended to the trail by its consumer.
+   * `recordEach` keeps them on the first event only.
+   */
+  auditNotes?: string | undefined;
 }
 
 export function toEvent(
@@ -104,6 +110,7 @@ export function eventsService(
       causation_id: input.causationId ?? scope.causationId ?? scope.requestId ?? null,
       fanned_out_at: null,
       idempotency_key: scope.idempotencyKey ?? null,
+      audit_notes: input.auditNotes ?? null,
     };
     await repo.insertEvent(tx, row);
     // The snapshot as given, not parsed back from the JSON just written (snapshots are plain JSON
@@ -140,7 +147,8 @@ export function eventsService(
       if (types.length === 0) return [];
       const data = await stored(tx, scope, input.object);
       const events: Event[] = [];
-      for (const type of types) events.push(await write(tx, scope, type, input, data));
+      const { auditNotes: _notes, ...rest } = input;
+      for (const type of types) events.push(await write(tx, scope, type, events.length === 0 ? input : rest, data));
       return events;
     },
 
@@ -152,9 +160,17 @@ export function eventsService(
       return toPage({ ...page, rows: events }, (e) => e);
     },
 
-    /** The Idempotency-Key of the request that recorded an event (kept off the event's API shape). */
-    async idempotencyKeyOf(d: Db, scope: Scope, id: string): Promise<string | null> {
-      return (await repo.findEvent(d, scope, id))?.idempotency_key ?? null;
+    /**
+     * What the audit trail keeps of an event beyond its API shape: the Idempotency-Key of the
+     * request that recorded it, and the audit records that came with its change.
+     */
+    async auditDetailsOf(
+      d: Db,
+      scope: Scope,
+      id: string,
+    ): Promise<{ idempotencyKey: string | null; auditNotes: string | null }> {
+      const row = await repo.findEvent(d, scope, id);
+      return { idempotencyKey: row?.idempotency_key ?? null, auditNotes: row?.audit_notes ?? null };
     },
 
     async get(scope: Scope, id: string): Promise<Event> {

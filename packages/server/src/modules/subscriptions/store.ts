@@ -33,9 +33,10 @@ export interface Write {
   latestPayment?: PaymentRow | null;
   correlationId: string | null;
   /**
-   * Decisions and outcomes behind this write (a dunning step, a renewal charge's result), recorded
-   * in the audit trail in the same transaction, under the write's correlation, about the subscription
-   * unless they name another object.
+   * Decisions and outcomes behind this write (a dunning step, a renewal charge's result), for the
+   * audit trail, under the write's correlation, about the subscription unless they name another
+   * object: kept on the write's first event and appended by the audit consumer after commit (in the
+   * same transaction when the write records no event).
    */
   audit?: AuditEntry[];
 }
@@ -71,10 +72,30 @@ export function subscriptionStore(
     return toSubscription(row, payment);
   }
 
+  /**
+   * Records the write's events and its audit entries: as notes on its first event, which the audit
+   * consumer appends to the trail after commit; appended here only when the write has no event.
+   */
   async function announce(tx: Db, scope: Scope, row: SubscriptionRow, types: EventType[], w: Write) {
-    if (types.length === 0) return;
+    const entries = audit && w.audit?.length ? auditEntriesOf(row, w) : [];
+    if (types.length === 0) {
+      if (entries.length > 0) await audit!.recordAll(tx, scope, entries);
+      return;
+    }
     const object = await snapshot(tx, scope, row, w.latestPayment);
-    await events.recordEach(tx, scope, types, { object, correlationId: w.correlationId });
+    await events.recordEach(tx, scope, types, {
+      object,
+      correlationId: w.correlationId,
+      ...(entries.length > 0 && { auditNotes: audit!.notes(scope, entries) }),
+    });
+  }
+
+  function auditEntriesOf(row: SubscriptionRow, w: Write): AuditEntry[] {
+    return (w.audit ?? []).map((entry) => ({
+      ...entry,
+      object: entry.object ?? { id: row.id, object: "subscription" },
+      correlationId: entry.correlationId ?? w.correlationId,
+    }));
   }
 
   async function schedule(tx: Db, scope: Scope, now: string, jobs: EnqueueJob[] = []) {
@@ -115,18 +136,7 @@ export function subscriptionStore(
     const moved = w.move !== undefined && status !== from;
     await announce(tx, scope, next, [...(moved ? [statusEvent(from, status)] : []), ...(w.events ?? [])], w);
     await schedule(tx, scope, now, w.jobs);
-    await recordAudit(tx, scope, next, w);
     return next;
-  }
-
-  async function recordAudit(tx: Db, scope: Scope, row: SubscriptionRow, w: Write): Promise<void> {
-    if (!audit || !w.audit?.length) return;
-    const entries = w.audit.map((entry) => ({
-      ...entry,
-      object: entry.object ?? { id: row.id, object: "subscription" },
-      correlationId: entry.correlationId ?? w.correlationId,
-    }));
-    await audit.recordAll(tx, scope, entries);
   }
 
   return {
@@ -149,7 +159,6 @@ export function subscriptionStore(
       await repo.insertSubscription(tx, stored);
       await announce(tx, scope, stored, ["subscription.created", statusEvent(null, status), ...(w.events ?? [])], w);
       await schedule(tx, scope, now, w.jobs);
-      await recordAudit(tx, scope, stored, w);
       return stored;
     },
 
