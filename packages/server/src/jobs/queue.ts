@@ -351,13 +351,17 @@ export async function releaseDedupeKey(db: Db, jobId: string): Promise<void> {
  * Brings a pending job forward to `runAt` (never back), found by its dedupe key: for news that
  * makes scheduled work due now (a provider webhook about a payment billing checks later).
  */
-export async function expediteJob(db: Db, dedupeKey: string, runAt: string): Promise<boolean> {
-  const result = await db
+/** The fan-out kick runs it after most jobs: compiled once. */
+const updateRunAtIfLater = preparedQuery(["runAt", "key"], (db: Db, p) =>
+  db
     .updateTable("jobs")
-    .set({ run_at: runAt })
-    .where("dedupe_key", "=", dedupeKey)
+    .set({ run_at: p.runAt })
+    .where("dedupe_key", "=", p.key)
     .where("status", "=", "pending")
-    .where("run_at", ">", runAt)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+    .where("run_at", ">", p.runAt),
+);
+
+export async function expediteJob(db: Db, dedupeKey: string, runAt: string): Promise<boolean> {
+  const result = await updateRunAtIfLater(db, { runAt, key: dedupeKey });
+  return Number(result.numAffectedRows ?? 0) > 0;
 }

@@ -31,7 +31,10 @@ function plain(value: unknown, inCustomer = false): unknown {
 }
 
 const word = fc.constantFrom("ana", "x.y", "example.com", "sk_live", "tsk", "whsec", "_", "@", ".", " ", "abc123");
-const text = fc.oneof(fc.string(), fc.array(word, { maxLength: 8 }).map((w) => w.join("")));
+const text = fc.oneof(
+  fc.string(),
+  fc.array(word, { maxLength: 8 }).map((w) => w.join("")),
+);
 const key = fc.oneof(
   fc.constantFrom("email", "billing_email", "name", "reason", "metadata", "object", "id", "card", "note", "city"),
   fc.string({ maxLength: 12 }),

@@ -90,23 +90,28 @@ export async function insertRecords(tx: Db, rows: AuditRecordRow[]): Promise<voi
   }
 }
 
+const selectEventRecord = preparedQuery(["event"], (db: Db, p) =>
+  db.selectFrom("audit_records").select("id").where("event_id", "=", p.event).limit(1),
+);
+/** An object's last recorded snapshot (the audit consumer reads one per event): compiled once. */
+const selectLastAfter = preparedQuery(["tenant", "object"], (db: Db, p) =>
+  db
+    .selectFrom("audit_records")
+    .select("after")
+    .where("tenant_id", "=", p.tenant)
+    .where("object_id", "=", p.object)
+    .where("after", "is not", null)
+    .orderBy("seq", "desc")
+    .limit(1),
+);
+
 export async function hasEventRecord(tx: Db, eventId: string): Promise<boolean> {
-  const row = await tx.selectFrom("audit_records").select("id").where("event_id", "=", eventId).executeTakeFirst();
-  return row !== undefined;
+  return (await selectEventRecord(tx, { event: eventId })).rows.length > 0;
 }
 
 /** The last snapshot recorded for an object: the `before` of its next change. */
 export async function findLastAfter(tx: Db, tenantId: string, objectId: string): Promise<string | null> {
-  const row = await tx
-    .selectFrom("audit_records")
-    .select("after")
-    .where("tenant_id", "=", tenantId)
-    .where("object_id", "=", objectId)
-    .where("after", "is not", null)
-    .orderBy("seq", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return row?.after ?? null;
+  return (await selectLastAfter(tx, { tenant: tenantId, object: objectId })).rows[0]?.after ?? null;
 }
 
 /** Records of the environment, and the tenant's tenant-wide ones (environment null). */

@@ -62,7 +62,7 @@ const json = (value: unknown) => (value === undefined || value === null ? null :
 export function auditService(
   deps: Deps,
   o: {
-    events: Pick<EventsService, "subscribe" | "auditDetailsOf" | "list">;
+    events: Pick<EventsService, "subscribe" | "auditDetailsOf" | "objectEventsBefore">;
     jobs: JobRegistry;
     checkpointEvery?: number;
   },
@@ -162,20 +162,16 @@ export function auditService(
     const earlier: Event[] = [];
     let cursor = event.id;
     for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages++) {
-      const page = await o.events.list(scope, {
-        object_id: objectId,
-        order: "desc",
-        starting_after: cursor,
-        // Almost always the previous event is in the trail already: look at it alone first.
-        limit: pages === 0 ? 1 : CATCH_UP_PAGE,
-      });
-      for (const e of page.data) {
+      // Almost always the previous event is in the trail already: look at it alone first.
+      const limit = pages === 0 ? 1 : CATCH_UP_PAGE;
+      const page = await o.events.objectEventsBefore(scope, objectId, cursor, limit);
+      for (const e of page) {
         // Appended in order up to here: everything older is in the trail too.
         if (await repo.hasEventRecord(db, e.id)) return earlier.reverse();
         earlier.push(e);
       }
-      if (!page.has_more || !page.next_cursor) break;
-      cursor = page.next_cursor;
+      if (page.length < limit) break;
+      cursor = page.at(-1)!.id;
     }
     return earlier.reverse();
   }

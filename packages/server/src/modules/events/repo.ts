@@ -1,7 +1,7 @@
 import type { EventListQuery } from "@tessera/core";
 import { type Kysely, sql } from "kysely";
 import type { Scope } from "../../context.js";
-import { inScope } from "../../db/scope.js";
+import { inScope, type ScopeIds } from "../../db/scope.js";
 import type { Database, Db, EventRow } from "../../db/types.js";
 import { paginate } from "../../lib/pagination.js";
 import { preparedQuery } from "../../lib/prepared.js";
@@ -33,8 +33,44 @@ export async function insertEvent(db: Db, row: EventRow): Promise<void> {
   await eventInsert(db, row);
 }
 
+const selectEvent = preparedQuery(["tenantId", "environmentId", "id"], (db: Kysely<Database>, p) =>
+  db.selectFrom("events").selectAll().where(inScope(p)).where("id", "=", p.id),
+);
+
 export async function findEvent(db: Db, scope: Scope, id: string): Promise<EventRow | undefined> {
-  return db.selectFrom("events").selectAll().where(inScope(scope)).where("id", "=", id).executeTakeFirst();
+  return (await selectEvent(db, { tenantId: scope.tenantId, environmentId: scope.environmentId, id })).rows[0];
+}
+
+const selectObjectEventsBefore = preparedQuery(
+  ["tenantId", "environmentId", "object", "before", "limit"],
+  (db: Kysely<Database>, p) =>
+    db
+      .selectFrom("events")
+      .selectAll()
+      .where(inScope(p))
+      .where("object_id", "=", p.object)
+      .where("id", "<", p.before)
+      .orderBy("id", "desc")
+      .limit(p.limit as unknown as number),
+);
+
+/** An object's events older than `beforeId`, newest first (the audit consumer reads these per event). */
+export async function objectEventsBefore(
+  db: Db,
+  scope: ScopeIds,
+  objectId: string,
+  beforeId: string,
+  limit: number,
+): Promise<EventRow[]> {
+  return (
+    await selectObjectEventsBefore(db, {
+      tenantId: scope.tenantId,
+      environmentId: scope.environmentId,
+      object: objectId,
+      before: beforeId,
+      limit,
+    })
+  ).rows;
 }
 
 /** The events of `ids` that still exist, in id order (a consume job's page). */
@@ -56,15 +92,13 @@ export function pageEvents(db: Db, scope: Scope, query: EventListQuery) {
 }
 
 /** Whether the environment has events not yet fanned out (off the partial index of migration 040). */
+/** Asked after every job and every change (the fan-out kick): compiled once. */
+const selectPendingFanOut = preparedQuery(["env"], (db: Kysely<Database>, p) =>
+  db.selectFrom("events").select("id").where("environment_id", "=", p.env).where("fanned_out_at", "is", null).limit(1),
+);
+
 export async function hasPendingFanOut(db: Db, environmentId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom("events")
-    .select("id")
-    .where("environment_id", "=", environmentId)
-    .where("fanned_out_at", "is", null)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await selectPendingFanOut(db, { env: environmentId })).rows.length > 0;
 }
 
 export function listPendingFanOut(db: Db, environmentId: string, limit: number): Promise<EventRow[]> {

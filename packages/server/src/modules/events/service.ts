@@ -160,6 +160,15 @@ export function eventsService(
       return toPage({ ...page, rows: events }, (e) => e);
     },
 
+    /** An object's events older than `beforeId`, newest first, at most `limit` (the audit trail's catch-up). */
+    async objectEventsBefore(scope: Scope, objectId: string, beforeId: string, limit: number): Promise<Event[]> {
+      const keys = new Map<string, unknown>();
+      const events: Event[] = [];
+      for (const row of await repo.objectEventsBefore(db, scope, objectId, beforeId, limit))
+        events.push(await read(row, scope, keys));
+      return events;
+    },
+
     /**
      * What the audit trail keeps of an event beyond its API shape: the Idempotency-Key of the
      * request that recorded it, and the audit records that came with its change.

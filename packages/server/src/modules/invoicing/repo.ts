@@ -60,13 +60,14 @@ export async function deleteBillingDetails(db: Db, scope: ScopeIds, customerId: 
     .execute();
 }
 
-export function findBySource(db: Db, scope: ScopeIds, sourceKey: string) {
-  return db
-    .selectFrom("invoices")
-    .selectAll()
-    .where(inScope(scope))
-    .where("source_key", "=", sourceKey)
-    .executeTakeFirst();
+/** Asked for every captured payment (is it invoiced already?): compiled once. */
+const selectBySource = preparedQuery(["tenantId", "environmentId", "key"], (db: Db, p) =>
+  db.selectFrom("invoices").selectAll().where(inScope(p)).where("source_key", "=", p.key),
+);
+
+export async function findBySource(db: Db, scope: ScopeIds, sourceKey: string) {
+  const values = { tenantId: scope.tenantId, environmentId: scope.environmentId, key: sourceKey };
+  return (await selectBySource(db, values)).rows[0];
 }
 
 export function findDocument(db: Db, scope: ScopeIds, kind: InvoicesTable["kind"], id: string) {
