@@ -162,6 +162,54 @@ describe("audit records", () => {
     ]);
   });
 
+  it("appends a change's decisions from notes on its first event, just before that event's action", async () => {
+    const shop = await createTestTenant(ctx, "notes");
+    await freezeAt(shop.api, "2026-06-01T00:00:00.000Z");
+    const cat = await billingCatalog(shop.api);
+    const sub = await subscribe(shop.api, cat, { payment_method: "pm_sandbox_ok" });
+    await advance(shop.api, "P1M");
+    await drain();
+    // The renewal's transaction kept its decisions and outcome on its first event, redacted…
+    const carrier = await ctx.deps.db
+      .selectFrom("events")
+      .select(["id", "type", "audit_notes"])
+      .where("object_id", "=", sub.id)
+      .where("audit_notes", "is not", null)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    const notes = JSON.parse(carrier.audit_notes!) as Array<{ action: string; correlation_id: string }>;
+    expect(notes.map((n) => n.action)).toEqual(["period_end.charge", "payment.routing", "renewal.charge"]);
+    // …and the consumer appended them to the chain right before the event's own record.
+    const chain = await ctx.deps.db
+      .selectFrom("audit_records")
+      .select(["seq", "action", "event_id", "correlation_id"])
+      .where("tenant_id", "=", shop.id)
+      .orderBy("seq")
+      .execute();
+    const at = chain.findIndex((r) => r.event_id === carrier.id);
+    expect(at).toBeGreaterThanOrEqual(3);
+    expect(chain.slice(at - 3, at + 1).map((r) => r.action)).toEqual([...notes.map((n) => n.action), carrier.type]);
+    expect(chain.slice(at - 3, at).map((r) => r.correlation_id)).toEqual(notes.map((n) => n.correlation_id));
+    // Appended once, however often the event is handed over again.
+    await ctx.deps.db.updateTable("events").set({ fanned_out_at: null }).where("id", "=", carrier.id).execute();
+    await ctx.services.events.afterCommit(shop.scopes.development!);
+    await drain();
+    const handedAgain = await ctx.deps.db
+      .selectFrom("events")
+      .select("fanned_out_at")
+      .where("id", "=", carrier.id)
+      .executeTakeFirstOrThrow();
+    expect(handedAgain.fanned_out_at).not.toBeNull();
+    const again = await ctx.deps.db
+      .selectFrom("audit_records")
+      .select("action")
+      .where("tenant_id", "=", shop.id)
+      .where("action", "=", "renewal.charge")
+      .execute();
+    expect(again).toHaveLength(1);
+    expect((await ctx.services.audit.verify(shop.id)).every((r) => r.ok)).toBe(true);
+  });
+
   it("shows a renewal's lineage: declined charge → dunning → retry → recovery, under one correlation id", async () => {
     const shop = await createTestTenant(ctx, "lineage");
     await freezeAt(shop.api, "2026-06-01T00:00:00.000Z");
