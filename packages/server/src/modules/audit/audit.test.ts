@@ -200,6 +200,12 @@ describe("audit records", () => {
       .where("id", "=", carrier.id)
       .executeTakeFirstOrThrow();
     expect(handedAgain.fanned_out_at).not.toBeNull();
+    const rerun = await ctx.deps.db
+      .selectFrom("jobs")
+      .select("status")
+      .where("dedupe_key", "=", `events.consume:audit:${carrier.id}`)
+      .executeTakeFirstOrThrow();
+    expect(rerun.status).toBe("done");
     const again = await ctx.deps.db
       .selectFrom("audit_records")
       .select("action")
