@@ -2,16 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Payment } from "../packages/core/src/index.js";
-import type { Deps } from "../packages/server/src/context.js";
 import { connectDatabase } from "../packages/server/src/db/connect.js";
 import { createWorker } from "../packages/server/src/jobs/worker.js";
-import { systemClock } from "../packages/server/src/lib/clock.js";
-import { SecretBox } from "../packages/server/src/lib/crypto.js";
-import { createLogger } from "../packages/server/src/logger.js";
 import { upsertLegalEntity } from "../packages/server/src/modules/invoicing/repo.js";
 import { toPayment } from "../packages/server/src/modules/payments/model.js";
 import { createServices } from "../packages/server/src/services.js";
-import { SEED_MASTER_KEY, seedDueRenewals } from "../packages/server/test/renewal-seed.js";
+import { seedDueRenewals } from "../packages/server/test/renewal-seed.js";
+import { benchDeps } from "./lib/renewal-worker.js";
 
 /*
  * Invoicing throughput against renewals, in the same run on one SQLite file: BENCH_INVOICES
@@ -29,14 +26,7 @@ const url = `sqlite:${join(dir, "invoicing.db")}`;
 try {
   const seeded = await seedDueRenewals(url, count);
   const database = connectDatabase(url);
-  const deps: Deps = {
-    db: database.db,
-    dialect: database.dialect,
-    clock: systemClock,
-    logger: createLogger("warn", process.stderr),
-    secrets: new SecretBox(SEED_MASTER_KEY),
-    baseUrl: "",
-  };
+  const deps = benchDeps(database);
   const services = createServices(deps);
   const worker = createWorker({
     deps,

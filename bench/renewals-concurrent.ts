@@ -5,16 +5,14 @@ import type { Deps } from "../packages/server/src/context.js";
 import { withSystemAccess } from "../packages/server/src/db/access.js";
 import { connectDatabase } from "../packages/server/src/db/connect.js";
 import { createWorker } from "../packages/server/src/jobs/worker.js";
-import { systemClock } from "../packages/server/src/lib/clock.js";
-import { SecretBox } from "../packages/server/src/lib/crypto.js";
-import { createLogger } from "../packages/server/src/logger.js";
 import type { PaymentProvider } from "../packages/server/src/modules/payments/provider.js";
 import { paymentProvidersOf } from "../packages/server/src/modules/payments/providers/index.js";
 import { sandboxProvider } from "../packages/server/src/modules/payments/providers/sandbox.js";
 import { startFakeStripe } from "../packages/server/src/modules/payments/providers/stripe/fake-stripe.js";
 import { createServices } from "../packages/server/src/services.js";
 import { startTestPostgres } from "../packages/server/test/postgres.js";
-import { SEED_MASTER_KEY, seedDueRenewals } from "../packages/server/test/renewal-seed.js";
+import { seedDueRenewals } from "../packages/server/test/renewal-seed.js";
+import { benchDeps } from "./lib/renewal-worker.js";
 
 /*
  * Renewals bound by provider latency: BENCH_RENEWALS (20,000) due renewals against a PSP that
@@ -73,14 +71,7 @@ async function run(url: string, label: string) {
   );
   const seeded = ((performance.now() - started) / 1000).toFixed(1);
   const database = connectDatabase(url, { poolSize: concurrency + 4 });
-  const deps: Deps = {
-    db: database.db,
-    dialect: database.dialect,
-    clock: systemClock,
-    logger: createLogger("warn", process.stderr),
-    secrets: new SecretBox(SEED_MASTER_KEY),
-    baseUrl: "",
-  };
+  const deps = benchDeps(database);
   const services = createServices(deps, { providers: stripe ? paymentProvidersOf(deps) : [slowSandbox(deps)] });
   const worker = createWorker({
     deps,

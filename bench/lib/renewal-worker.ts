@@ -18,9 +18,9 @@ export interface RenewalWorkerOptions {
   consumers?: boolean;
 }
 
-/** A worker over a database seeded by `seedDueRenewals`, with the services' real job handlers. */
-export function renewalWorker(database: DatabaseHandle, o: RenewalWorkerOptions): Worker {
-  const deps: Deps = {
+/** The services' dependencies over a database seeded by `seedDueRenewals` (its master key, the wall clock). */
+export function benchDeps(database: DatabaseHandle): Deps {
+  return {
     db: database.db,
     dialect: database.dialect,
     clock: systemClock,
@@ -28,6 +28,11 @@ export function renewalWorker(database: DatabaseHandle, o: RenewalWorkerOptions)
     secrets: new SecretBox(SEED_MASTER_KEY),
     baseUrl: "",
   };
+}
+
+/** A worker over a database seeded by `seedDueRenewals`, with the services' real job handlers. */
+export function renewalWorker(database: DatabaseHandle, o: RenewalWorkerOptions): Worker {
+  const deps = benchDeps(database);
   const tuning = { batchSize: o.batchSize, ...(o.concurrency && { concurrency: o.concurrency }) };
   const services = createServices(deps, { worker: tuning });
   if (o.consumers) return services.worker;

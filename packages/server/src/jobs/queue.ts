@@ -347,11 +347,7 @@ export async function releaseDedupeKey(db: Db, jobId: string): Promise<void> {
   await db.updateTable("jobs").set({ dedupe_key: null }).where("id", "=", jobId).execute();
 }
 
-/**
- * Brings a pending job forward to `runAt` (never back), found by its dedupe key: for news that
- * makes scheduled work due now (a provider webhook about a payment billing checks later).
- */
-/** The fan-out kick runs it after most jobs: compiled once. */
+// The fan-out kick runs it after most jobs: compiled once.
 const updateRunAtIfLater = preparedQuery(["runAt", "key"], (db: Db, p) =>
   db
     .updateTable("jobs")
@@ -361,6 +357,10 @@ const updateRunAtIfLater = preparedQuery(["runAt", "key"], (db: Db, p) =>
     .where("run_at", ">", p.runAt),
 );
 
+/**
+ * Brings a pending job forward to `runAt` (never back), found by its dedupe key: for news that
+ * makes scheduled work due now (a provider webhook about a payment billing checks later).
+ */
 export async function expediteJob(db: Db, dedupeKey: string, runAt: string): Promise<boolean> {
   const result = await updateRunAtIfLater(db, { runAt, key: dedupeKey });
   return Number(result.numAffectedRows ?? 0) > 0;

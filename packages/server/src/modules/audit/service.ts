@@ -4,6 +4,7 @@ import type { AuditRecordRow, Db } from "../../db/types.js";
 import { notFound } from "../../errors.js";
 import { enqueueJob } from "../../jobs/queue.js";
 import type { JobRegistry } from "../../jobs/registry.js";
+import type { JobContext } from "../../jobs/worker.js";
 import { fromJson, toJson } from "../../lib/json.js";
 import { type Page, toPage } from "../../lib/pagination.js";
 import type { ConsumedEvent } from "../events/index.js";
@@ -190,26 +191,23 @@ export function auditService(
     return ordered;
   }
 
+  /**
+   * A page of events (one, or a consume job's) in one transaction and one append: per event, the
+   * chain's lock and the job's claim and commit cost more than the record.
+   */
+  async function recordPage(page: ConsumedEvent[], job: JobContext): Promise<void> {
+    const items = await withUnrecordedBefore(page);
+    await db.transaction().execute(async (tx) => {
+      await recordEvents(tx, page[0]!.scope.tenantId, items);
+      await job.complete(tx);
+    });
+  }
+
   o.events.subscribe({
     name: "audit",
     types: "*",
-    async handle(scope, event, job) {
-      const items = await withUnrecordedBefore([{ scope, event }]);
-      await db.transaction().execute(async (tx) => {
-        await recordEvents(tx, scope.tenantId, items);
-        await job.complete(tx);
-      });
-    },
-    // A page of events in one transaction and one append: per event, the chain's lock and the
-    // job's claim and commit cost more than the record (a renewal's two events took two jobs).
-    async handleBatch(page, job) {
-      const items = await withUnrecordedBefore(page);
-      const tenantId = page[0]!.scope.tenantId;
-      await db.transaction().execute(async (tx) => {
-        await recordEvents(tx, tenantId, items);
-        await job.complete(tx);
-      });
-    },
+    handle: (scope, event, job) => recordPage([{ scope, event }], job),
+    handleBatch: recordPage,
   });
 
   o.jobs.register(CHECKPOINT_JOB, async () => {
