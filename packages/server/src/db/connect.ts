@@ -1,12 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
+import { Kysely, PostgresDialect, type SqliteDatabase, type SqliteStatement } from "kysely";
 import pg from "pg";
 import { type Access, NO_ACCESS } from "./access.js";
 import { unavailableCause } from "./errors.js";
 import { postgresPool } from "./postgres-pool.js";
 import { withRowLevelSecurity } from "./rls.js";
+import { GroupCommitSqliteDialect } from "./sqlite-group-commit.js";
 import { walCheckpoints } from "./sqlite-wal.js";
 import type { Database } from "./types.js";
 
@@ -68,6 +69,9 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     sqlite.pragma("foreign_keys = ON");
     // Freed cells and pages are zeroed, so erased personal data does not linger in the file.
     sqlite.pragma("secure_delete = ON");
+    // Transactions run as savepoints of a group (sqlite-group-commit.ts); a savepoint keeps the
+    // pages it changes in a statement journal, which in a temp file costs writes of its own.
+    sqlite.pragma("temp_store = MEMORY");
     try {
       sqlite.pragma("journal_mode = WAL");
       sqlite.pragma("synchronous = NORMAL");
@@ -84,15 +88,15 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     // …so a timer checkpoints instead, keeping the database file current (see sqlite-wal.ts).
     const checkpoints = path === ":memory:" ? undefined : walCheckpoints(sqlite, options);
     const database = withStatementCache(sqlite, checkpoints?.afterCommit);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const db = new Kysely<Database>({
+      dialect: new GroupCommitSqliteDialect({ database, sqlite, beforeClose: () => checkpoints?.stop() }),
+    });
     return {
       db,
       dialect,
       description: `sqlite:${path}`,
-      async close() {
-        checkpoints?.stop();
-        await db.destroy();
-      },
+      // Commits what is pending, then checkpoints (beforeClose), then closes.
+      close: () => db.destroy(),
     };
   }
   const pool = postgresPool(url, options);
@@ -109,13 +113,6 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
   });
   return { db, dialect, description: redact(url), close: () => db.destroy() };
 }
-
-const NO_ROLLBACK: SqliteStatement = {
-  reader: false,
-  all: () => [],
-  run: () => ({ changes: 0, lastInsertRowid: 0 }),
-  *iterate() {},
-};
 
 /** A commit statement that runs `after` once it has succeeded (a due WAL checkpoint). */
 function commitThen(sqlite: SQLite.Database, after: () => void): SqliteStatement {
@@ -144,9 +141,6 @@ function withStatementCache(sqlite: SQLite.Database, afterCommit?: () => void, m
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
-      // SQLite itself rolls back on SQLITE_FULL, SQLITE_IOERR and the like; Kysely's rollback would
-      // then fail with "no transaction is active" and replace the error that says what happened.
-      if (sql === "rollback" && !sqlite.inTransaction) return NO_ROLLBACK;
       if (sql === "commit" && afterCommit) {
         commit ??= commitThen(sqlite, afterCommit);
         return commit;
