@@ -53,11 +53,17 @@ export class GroupCommitSqliteDialect implements Dialect {
       maxGroup?: number;
       /** Run at `destroy`, after the last group has committed and before the connection closes. */
       beforeClose?: () => void;
+      /** Told how many members each committed group had (tests; a metric could use it). */
+      onCommit?: (members: number) => void;
     },
   ) {}
 
   createDriver(): Driver {
-    return new GroupCommitDriver(this.o.database, this.o.sqlite, this.o.maxGroup ?? 256, this.o.beforeClose);
+    return new GroupCommitDriver(this.o.database, this.o.sqlite, {
+      maxGroup: this.o.maxGroup ?? 256,
+      ...(this.o.beforeClose && { beforeClose: this.o.beforeClose }),
+      ...(this.o.onCommit && { onCommit: this.o.onCommit }),
+    });
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -83,7 +89,9 @@ interface Group {
 }
 
 const SAVEPOINT = "tessera_member";
-const DML = /^\s*(insert|update|delete|replace|with)\b/i;
+/** Writes (with or without `returning`); a `with` may hide one, so it is taken for one. */
+const WRITE = /^\s*(insert|update|delete|replace|with)\b/i;
+const READ = /^\s*select\b/i;
 
 /** First come, first served: the connection, one holder at a time. */
 class Turns {
@@ -135,8 +143,7 @@ class GroupCommitDriver implements Driver {
   constructor(
     private readonly database: SqliteDatabase,
     private readonly sqlite: SQLite.Database,
-    private readonly maxGroup: number,
-    private readonly beforeClose?: () => void,
+    private readonly o: { maxGroup: number; beforeClose?: () => void; onCommit?: (members: number) => void },
   ) {}
 
   async init(): Promise<void> {}
@@ -204,20 +211,23 @@ class GroupCommitDriver implements Driver {
     await this.turns.take();
     try {
       this.#commitNow();
-      this.beforeClose?.();
+      this.o.beforeClose?.();
     } finally {
       await this.database.close();
+      // Whoever still waits for the connection gets its turn, and SQLite's "not open" error.
+      this.turns.give();
     }
   }
 
   async execute<R>(lease: Lease, query: CompiledQuery): Promise<QueryResult<R>> {
-    const stmt = this.prepare(query.sql);
-    if (lease.member || stmt.reader) return this.#result<R>(stmt, query);
-    if (!DML.test(query.sql)) {
-      // A pragma or DDL: outside any transaction, as it was asked for.
+    if (lease.member || READ.test(query.sql)) return this.#result<R>(this.prepare(query.sql), query);
+    if (!WRITE.test(query.sql)) {
+      // A pragma or DDL: outside any transaction, as it was asked for. Prepared only then, since
+      // SQLite applies some pragmas (foreign_keys) when it prepares them.
       this.#commitNow();
-      return this.#result<R>(stmt, query);
+      return this.#result<R>(this.prepare(query.sql), query);
     }
+    const stmt = this.prepare(query.sql);
     const group = this.#join();
     let result: QueryResult<R>;
     try {
@@ -249,7 +259,7 @@ class GroupCommitDriver implements Driver {
   /** Makes the caller a member of the open group, opening one (and scheduling its commit) if need be. */
   #join(): Group {
     let group = this.#group;
-    if (group && (group.failure !== undefined || !this.sqlite.inTransaction || group.members >= this.maxGroup)) {
+    if (group && (group.failure !== undefined || !this.sqlite.inTransaction || group.members >= this.o.maxGroup)) {
       // A group that cannot take more: committed (or failed) now, and a new one started.
       this.#commitNow();
       group = undefined;
@@ -298,6 +308,7 @@ class GroupCommitDriver implements Driver {
       group.settle(error);
       return;
     }
+    this.o.onCommit?.(group.members);
     group.settle();
   }
 
