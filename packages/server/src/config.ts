@@ -118,6 +118,8 @@ export const ConfigSchema = z.object({
   TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** SQLite: how often the WAL is checkpointed into the database file (0 = only at close). */
   TESSERA_SQLITE_CHECKPOINT_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  /** SQLite: most memory its page cache may take, in MB (allocated as pages are read). */
+  TESSERA_SQLITE_CACHE_MB: z.coerce.number().int().min(2).max(65_536).default(128),
   NODE_ENV: z.string().default("development"),
 });
 

@@ -28,6 +28,9 @@ pg.types.setTypeParser(20, (v) => {
   return n;
 });
 
+/** SQLite's page cache, in MB (see connectDatabase; measured in docs/architecture.md, "renewal bench"). */
+export const DEFAULT_SQLITE_CACHE_MB = 128;
+
 export function dialectOf(url: string): DialectName {
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return "postgres";
   if (url.startsWith("sqlite:") || url === ":memory:") return "sqlite";
@@ -44,6 +47,8 @@ export interface ConnectOptions {
   statementTimeoutMs?: number;
   /** SQLite: how often a PASSIVE checkpoint copies the WAL into the database file (default 1 s; 0 = never). */
   checkpointMs?: number;
+  /** SQLite: most memory the page cache may use, in MB (default 128). */
+  sqliteCacheMb?: number;
   /**
    * Told of errors no caller awaits: an idle pooled connection that the server closed, a failed
    * timed checkpoint. Without a listener pg would crash the process on them.
@@ -72,6 +77,10 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     // Transactions run as savepoints of a group (sqlite-group-commit.ts); a savepoint keeps the
     // pages it changes in a statement journal, which in a temp file costs writes of its own.
     sqlite.pragma("temp_store = MEMORY");
+    // SQLite's default page cache is 2 MB. A renewal run and its consumers look up subscriptions,
+    // events and audit records all over indexes of hundreds of MB; every miss is a read() of the
+    // page from the OS. Pages are allocated as they are used, so a small database stays small.
+    sqlite.pragma(`cache_size = -${(options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB) * 1024}`);
     try {
       sqlite.pragma("journal_mode = WAL");
       sqlite.pragma("synchronous = NORMAL");

@@ -8,9 +8,9 @@ import type { ConnectOptions } from "./connect.js";
  * it out between requests without waiting for readers or writers; a TRUNCATE checkpoint at close
  * leaves an empty WAL, so a copy of the file alone is whole once the server has stopped.
  *
- * A worker draining jobs never yields to the event loop on SQLite (the driver is synchronous, every
- * await is a resolved promise), so timers wait for the drain to end; a commit therefore also runs
- * the checkpoint when one is due.
+ * A busy process runs timers late (a worker draining thousands of jobs yields to the event loop
+ * only between group commits, sqlite-group-commit.ts), so a commit also runs the checkpoint when
+ * one is due.
  */
 export function walCheckpoints(
   sqlite: SQLite.Database,
