@@ -77,17 +77,19 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     // Transactions run as savepoints of a group (sqlite-group-commit.ts); a savepoint keeps the
     // pages it changes in a statement journal, which in a temp file costs writes of its own.
     sqlite.pragma("temp_store = MEMORY");
-    // SQLite's default page cache is 2 MB. A renewal run and its consumers look up subscriptions,
-    // events and audit records all over indexes of hundreds of MB; every miss is a read() of the
-    // page from the OS. Pages are allocated as they are used, so a small database stays small.
-    sqlite.pragma(`cache_size = -${(options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB) * 1024}`);
     try {
       sqlite.pragma("journal_mode = WAL");
       sqlite.pragma("synchronous = NORMAL");
+      // SQLite's default page cache is 2 MB. A renewal run and its consumers look up subscriptions,
+      // events and audit records all over indexes of hundreds of MB; every miss is a read() of the
+      // page from the OS. Pages are allocated as they are used, so a small database stays small.
+      // (It reads the schema, so it fails like the two above when the WAL cannot be opened.)
+      sqlite.pragma(`cache_size = -${(options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB) * 1024}`);
     } catch (error) {
       // A read-only directory (no room for -wal/-shm): start anyway, so /healthz answers and every
       // query reports the real cause. A database already in WAL mode stays so (the mode is in the
-      // file); synchronous then has its default (FULL), safe and slower, until the next start.
+      // file); synchronous and the page cache then have their defaults (FULL: safe and slower;
+      // 2 MB) until the next start.
       if (!unavailableCause(error)) throw error;
       options.onBackgroundError?.(error, "sqlite: cannot open the write-ahead log");
     }
