@@ -231,10 +231,10 @@ class GroupCommitDriver implements Driver {
     const group = this.#join();
     let result: QueryResult<R>;
     try {
+      // Should SQLite have rolled the whole group back, #result has marked it lost.
       result = this.#result<R>(stmt, query);
     } catch (error) {
       group.members--;
-      if (!this.sqlite.inTransaction) this.#lost(group, error);
       throw error;
     }
     await this.#awaitCommit(lease, group);
