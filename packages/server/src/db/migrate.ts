@@ -42,6 +42,7 @@ import * as usageRecordsByCustomer from "./migrations/2026-12-06-120-usage-recor
 import * as discountsAnnounced from "./migrations/2026-12-06-140-discounts-announced.js";
 import * as partialHotIndexes from "./migrations/2026-12-06-160-partial-hot-indexes.js";
 import * as eventAuditNotes from "./migrations/2026-12-06-180-event-audit-notes.js";
+import * as jobClaimByTarget from "./migrations/2026-12-06-200-job-claim-by-target.js";
 import { applyRowLevelSecurity } from "./rls-policies.js";
 import type { Database } from "./types.js";
 
@@ -92,6 +93,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026-12-06-140-discounts-announced": discountsAnnounced,
   "2026-12-06-160-partial-hot-indexes": partialHotIndexes,
   "2026-12-06-180-event-audit-notes": eventAuditNotes,
+  "2026-12-06-200-job-claim-by-target": jobClaimByTarget,
 };
 
 class StaticProvider implements MigrationProvider {

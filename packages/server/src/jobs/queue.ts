@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { DialectName } from "../db/connect.js";
 import type { Database, Db, JobRow } from "../db/types.js";
 import { newId } from "../lib/ids.js";
@@ -120,7 +120,15 @@ export interface ClaimOptions {
   environmentId?: string;
   /** Skip jobs of these tenants, types and targets: the worker already runs its share of them. */
   skip?: { tenants?: readonly string[]; types?: readonly string[]; targets?: readonly string[] };
+  /**
+   * Only jobs that wait on no target, or only jobs that wait on one (each off its own index,
+   * migration 2026-12-06-200); both when unset.
+   */
+  only?: "untargeted" | "targeted";
 }
+
+/** The literal predicates that match the two indexes of pending jobs (see `ClaimOptions.only`). */
+const BY_TARGET = { untargeted: sql` and j.target is null`, targeted: sql` and j.target is not null` };
 
 function notIn(column: string, values: readonly string[] | undefined, nullable: boolean) {
   if (!values?.length) return sql``;
@@ -138,7 +146,7 @@ function notIn(column: string, values: readonly string[] | undefined, nullable: 
  *
  * Each kind of due job is read in (run_at, id) order off an index of pending (or running) jobs and
  * stops at the limit (migration 006), so a claim costs the same with a backlog of 100,000 as with
- * 10: wall-clock jobs due by now; environment-clock jobs due by now, unless their environment's
+ * 10 — pending jobs off one of two indexes, by whether they wait on a target (`only`): wall-clock jobs due by now; environment-clock jobs due by now, unless their environment's
  * test clock is behind them; jobs between now and a test clock that is ahead of it (clocks
  * first — `cross join` keeps SQLite from walking every future job instead); and expired locks.
  * The first `limit` of those, merged in order, are claimed.
@@ -152,44 +160,63 @@ export async function claimDueJobs(db: Db, dialect: DialectName, o: ClaimOptions
   )}`;
   const now = o.wallNow;
   const limit = o.limit;
+  const kinds = o.only ? [BY_TARGET[o.only]] : [BY_TARGET.untargeted, BY_TARGET.targeted];
+  // One part per kind of due job, and per index of pending jobs: the planner uses a partial index
+  // only when the query states its predicate.
+  const part = (select: RawBuilder<unknown>, where: RawBuilder<unknown>, pending: boolean) =>
+    sql.join(
+      (pending ? kinds : [o.only ? BY_TARGET[o.only] : sql``]).map(
+        (kind) =>
+          sql`select * from (${select} where ${where}${kind}${skip} order by j.run_at, j.id limit ${limit} ${lock}) p`,
+      ),
+      sql` union all `,
+    );
+  const pendingJobs = sql`select j.id, j.run_at from jobs j`;
+  const withClock = sql`select j.id, j.run_at from jobs j left join job_clocks c on c.environment_id = j.environment_id`;
   const candidates = o.environmentId
-    ? sql`
-      select * from (
-        select j.id, j.run_at from jobs j
-        where j.environment_id = ${o.environmentId} and j.status = 'pending' and j.clock = 'environment'
-          and j.run_at <= coalesce((select c.clock_at from job_clocks c where c.environment_id = ${o.environmentId}), ${now})${skip}
-        order by j.run_at, j.id limit ${limit} ${lock}) pending
-      union all
-      select * from (
-        select j.id, j.run_at from jobs j left join job_clocks c on c.environment_id = j.environment_id
-        where j.status = 'running' and j.locked_until < ${now}
+    ? sql.join(
+        [
+          part(
+            pendingJobs,
+            sql`j.environment_id = ${o.environmentId} and j.status = 'pending' and j.clock = 'environment'
+          and j.run_at <= coalesce((select c.clock_at from job_clocks c where c.environment_id = ${o.environmentId}), ${now})`,
+            false,
+          ),
+          part(
+            withClock,
+            sql`j.status = 'running' and j.locked_until < ${now}
           and j.environment_id = ${o.environmentId} and j.clock = 'environment'
-          and j.run_at <= coalesce(c.clock_at, ${now})${skip}
-        order by j.run_at, j.id limit ${limit} ${lock}) expired`
-    : sql`
-      select * from (
-        select j.id, j.run_at from jobs j
-        where j.status = 'pending' and j.clock = 'wall' and j.run_at <= ${now}${skip}
-        order by j.run_at, j.id limit ${limit} ${lock}) wall
-      union all
-      select * from (
-        select j.id, j.run_at from jobs j left join job_clocks c on c.environment_id = j.environment_id
-        where j.status = 'pending' and j.clock = 'environment' and j.run_at <= ${now}
-          and (c.clock_at is null or j.run_at <= c.clock_at)${skip}
-        order by j.run_at, j.id limit ${limit} ${lock}) env_now
-      union all
-      select * from (
-        select j.id, j.run_at from job_clocks c cross join jobs j
-        where c.clock_at > ${now} and j.environment_id = c.environment_id and j.status = 'pending' and j.clock = 'environment'
-          and j.run_at > ${now} and j.run_at <= c.clock_at${skip}
-        order by j.run_at, j.id limit ${limit} ${lock}) env_ahead
-      union all
-      select * from (
-        select j.id, j.run_at from jobs j left join job_clocks c on c.environment_id = j.environment_id
-        where j.status = 'running' and j.locked_until < ${now}
+          and j.run_at <= coalesce(c.clock_at, ${now})`,
+            false,
+          ),
+        ],
+        sql` union all `,
+      )
+    : sql.join(
+        [
+          part(pendingJobs, sql`j.status = 'pending' and j.clock = 'wall' and j.run_at <= ${now}`, true),
+          part(
+            withClock,
+            sql`j.status = 'pending' and j.clock = 'environment' and j.run_at <= ${now}
+          and (c.clock_at is null or j.run_at <= c.clock_at)`,
+            true,
+          ),
+          part(
+            sql`select j.id, j.run_at from job_clocks c cross join jobs j`,
+            sql`c.clock_at > ${now} and j.environment_id = c.environment_id and j.status = 'pending' and j.clock = 'environment'
+          and j.run_at > ${now} and j.run_at <= c.clock_at`,
+            true,
+          ),
+          part(
+            withClock,
+            sql`j.status = 'running' and j.locked_until < ${now}
           and ((j.clock = 'wall' and j.run_at <= ${now})
-            or (j.clock = 'environment' and j.run_at <= coalesce(c.clock_at, ${now})))${skip}
-        order by j.run_at, j.id limit ${limit} ${lock}) expired`;
+            or (j.clock = 'environment' and j.run_at <= coalesce(c.clock_at, ${now})))`,
+            false,
+          ),
+        ],
+        sql` union all `,
+      );
   const result = await sql<JobRow>`
     update jobs set status = 'running', locked_by = ${o.workerId}, locked_until = ${o.lockUntil},
       attempts = attempts + 1, updated_at = ${now}

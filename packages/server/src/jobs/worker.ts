@@ -107,6 +107,8 @@ export function createWorker(o: WorkerOptions): Worker {
   const shutdown = new AbortController();
   /** The skip set of the last claim that found all due work outside it claimed, and when. */
   let exhausted: { skip: string; at: number; wait: number } | undefined;
+  /** The skip set of the last look past capped targets' backlogs that left room, and when. */
+  let scanned: { skip: string; at: number; wait: number } | undefined;
   const at = (skip: { tenants: string[]; types: string[]; targets: string[] }) => ({
     skip: `${skip.types.sort().join(",")}|${skip.targets.sort().join(",")}`,
     at: performance.now(),
@@ -231,6 +233,11 @@ export function createWorker(o: WorkerOptions): Worker {
    * One claim round: up to a batch of due jobs, skipping types and targets that already hold
    * their cap here. Tenants holding their share are skipped first, so another tenant's due job
    * is claimed in this round; only if that leaves room does the round take more of theirs.
+   *
+   * While a target holds its cap, its due backlog lies across the index of targeted jobs, and a
+   * look for other targets' work reads all of it: untargeted jobs (fan-out, consumers, most
+   * housekeeping) are then claimed off their own index first, every round, and the look past the
+   * backlog is spaced out (`scanned`).
    */
   async function claimRound(environmentId: string | undefined, max: number): Promise<number> {
     const want = Math.min(Math.max(batchSize, concurrency), max);
@@ -243,11 +250,31 @@ export function createWorker(o: WorkerOptions): Worker {
       ...(environmentId ? { environmentId } : {}),
     };
     const skip = pool.saturated();
-    const jobs = await claimDueJobs(deps.db, deps.dialect, { ...base, limit: want, skip });
+    const jobs: JobRow[] = [];
     let skipped = skip;
-    if (jobs.length < want && skip.tenants.length > 0) {
-      skipped = { ...skip, tenants: [] };
-      jobs.push(...(await claimDueJobs(deps.db, deps.dialect, { ...base, limit: want - jobs.length, skip: skipped })));
+    /** Claims up to what the round still wants: other tenants first, then theirs too if room is left. */
+    const look = async (only?: "untargeted" | "targeted") => {
+      const opts = { ...base, ...(only ? { only } : {}) };
+      jobs.push(...(await claimDueJobs(deps.db, deps.dialect, { ...opts, limit: want - jobs.length, skip })));
+      if (jobs.length < want && skip.tenants.length > 0) {
+        skipped = { ...skip, tenants: [] };
+        jobs.push(
+          ...(await claimDueJobs(deps.db, deps.dialect, { ...opts, limit: want - jobs.length, skip: skipped })),
+        );
+      }
+    };
+    if (skip.targets.length === 0) await look();
+    else {
+      await look("untargeted");
+      const now = at(skip);
+      if (jobs.length < want && (!scanned || scanned.skip !== now.skip || now.at - scanned.at >= scanned.wait)) {
+        const before = jobs.length;
+        await look("targeted");
+        // Nothing past the capped backlog again: look less often (each look reads all of it).
+        const found = jobs.length > before;
+        const again = scanned && !found ? Math.min(scanned.wait * 2, RECLAIM_MAX_MS) : RECLAIM_MIN_MS;
+        scanned = jobs.length < want ? { ...now, wait: again } : undefined;
+      }
     }
     // Everything due outside the capped targets and types is claimed: the same claim again would
     // read past every job of those targets to find nothing (see wantsMore).
