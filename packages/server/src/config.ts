@@ -40,8 +40,8 @@ export const ConfigSchema = z.object({
   TESSERA_WORKER_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
   /** Deprecated: the lease's old name (TESSERA_WORKER_LEASE_MS wins when both are set). */
   TESSERA_WORKER_LOCK_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
-  /** Jobs one worker runs at once. */
-  TESSERA_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(8),
+  /** Jobs one worker runs at once: 32 on SQLite, 8 on Postgres unless set (jobs/worker.ts `defaultConcurrency`). */
+  TESSERA_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
   /** Caps per job type, `type=n,…` (e.g. `webhook.deliver=4`); unlisted types share the whole pool. */
   TESSERA_WORKER_TYPE_CONCURRENCY: z
     .string()

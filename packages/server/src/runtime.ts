@@ -4,6 +4,7 @@ import type { Deps } from "./context.js";
 import { type ConnectOptions, connectDatabase, type DatabaseHandle } from "./db/connect.js";
 import { unavailableCause } from "./db/errors.js";
 import { type MigrationReport, migrateToLatest } from "./db/migrate.js";
+import { workerConcurrency } from "./jobs/settings.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { SecretBox } from "./lib/crypto.js";
 import { createLogger } from "./logger.js";
@@ -32,7 +33,7 @@ export async function openRuntime(
   // that reads outside it needs a second one, and a pool smaller than the worker could deadlock.
   const database = connectDatabase(config.DATABASE_URL, {
     ...databaseOptions(config, logger),
-    poolSize: Math.max(10, config.TESSERA_WORKER_CONCURRENCY + 4),
+    poolSize: Math.max(10, workerConcurrency(config) + 4),
   });
   try {
     if (options.migrate ?? config.TESSERA_MIGRATE_ON_START) {

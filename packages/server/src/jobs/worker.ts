@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Deps, Scope } from "../context.js";
+import type { DialectName } from "../db/connect.js";
 import { unavailableCause } from "../db/errors.js";
 import type { Db, JobRow } from "../db/types.js";
 import { randomSecret } from "../lib/crypto.js";
@@ -71,7 +72,19 @@ export interface Worker {
 }
 
 export const DEFAULT_LEASE_MS = 30_000;
+/**
+ * Jobs a worker runs at once unless configured. On Postgres each may hold a connection, and the
+ * pool is sized to the worker (runtime.ts): a few instances at 8 stay under Postgres's default of
+ * 100 connections. On SQLite jobs share the one connection, and more in flight make larger commit
+ * groups (db/sqlite-group-commit.ts: ≈ a quarter off a renewal at 32) and more throughput against
+ * a slow PSP.
+ */
 export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_SQLITE_CONCURRENCY = 32;
+
+export function defaultConcurrency(dialect: DialectName): number {
+  return dialect === "sqlite" ? DEFAULT_SQLITE_CONCURRENCY : DEFAULT_CONCURRENCY;
+}
 export const DEFAULT_TARGET_CONCURRENCY = 4;
 
 /**
@@ -96,7 +109,7 @@ export function createWorker(o: WorkerOptions): Worker {
   const batchSize = o.batchSize ?? 50;
   const leaseMs = o.leaseMs ?? o.lockMs ?? DEFAULT_LEASE_MS;
   const heartbeatMs = o.heartbeatMs ?? Math.max(10, Math.floor(leaseMs / 3));
-  const concurrency = Math.max(1, o.concurrency ?? DEFAULT_CONCURRENCY);
+  const concurrency = Math.max(1, o.concurrency ?? defaultConcurrency(deps.dialect));
   const pool = new Pool<Shared>({
     concurrency,
     perType: o.perType ?? {},
