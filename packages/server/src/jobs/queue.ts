@@ -125,6 +125,12 @@ export interface ClaimOptions {
    * migration 2026-12-06-200); both when unset.
    */
   only?: "untargeted" | "targeted";
+  /**
+   * Only pending jobs that fell due at or after this instant (a look that read everything due before it
+   * already): a seek to it instead of reading a capped target's whole backlog again. Test-clock
+   * jobs ahead of the wall clock and expired leases are read in full.
+   */
+  dueAfter?: string;
 }
 
 /** The literal predicates that match the two indexes of pending jobs (see `ClaimOptions.only`). */
@@ -161,6 +167,7 @@ export async function claimDueJobs(db: Db, dialect: DialectName, o: ClaimOptions
   const now = o.wallNow;
   const limit = o.limit;
   const kinds = o.only ? [BY_TARGET[o.only]] : [BY_TARGET.untargeted, BY_TARGET.targeted];
+  const after = o.dueAfter ? sql` and j.run_at >= ${o.dueAfter}` : sql``;
   // One part per kind of due job, and per index of pending jobs: the planner uses a partial index
   // only when the query states its predicate.
   const part = (select: RawBuilder<unknown>, where: RawBuilder<unknown>, pending: boolean) =>
@@ -194,10 +201,10 @@ export async function claimDueJobs(db: Db, dialect: DialectName, o: ClaimOptions
       )
     : sql.join(
         [
-          part(pendingJobs, sql`j.status = 'pending' and j.clock = 'wall' and j.run_at <= ${now}`, true),
+          part(pendingJobs, sql`j.status = 'pending' and j.clock = 'wall' and j.run_at <= ${now}${after}`, true),
           part(
             withClock,
-            sql`j.status = 'pending' and j.clock = 'environment' and j.run_at <= ${now}
+            sql`j.status = 'pending' and j.clock = 'environment' and j.run_at <= ${now}${after}
           and (c.clock_at is null or j.run_at <= c.clock_at)`,
             true,
           ),

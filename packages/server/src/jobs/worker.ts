@@ -98,6 +98,13 @@ export const DEFAULT_TARGET_CONCURRENCY = 4;
  */
 const RECLAIM_MIN_MS = 100;
 const RECLAIM_MAX_MS = 1000;
+/**
+ * While the same targets stay capped, a look for other targets' work reads only what fell due
+ * since the last look; every so often it reads the whole backlog again, for jobs that went back
+ * to pending at a time already passed (a released lease, a retry enqueued into the past).
+ */
+const FULL_LOOK_MS = 10_000;
+const LOOK_OVERLAP_MS = 1000;
 
 export function defaultTargetKindLimits(concurrency: number): Record<string, number> {
   return { psp: Math.max(1, Math.ceil((concurrency * 3) / 4)), channel: Math.max(1, Math.ceil(concurrency / 2)) };
@@ -121,7 +128,7 @@ export function createWorker(o: WorkerOptions): Worker {
   /** The skip set of the last claim that found all due work outside it claimed, and when. */
   let exhausted: { skip: string; at: number; wait: number } | undefined;
   /** The skip set of the last look past capped targets' backlogs that left room, and when. */
-  let scanned: { skip: string; at: number; wait: number } | undefined;
+  let scanned: { skip: string; full: number; through: string } | undefined;
   const at = (skip: { tenants: string[]; types: string[]; targets: string[] }) => ({
     skip: `${skip.types.sort().join(",")}|${skip.targets.sort().join(",")}`,
     at: performance.now(),
@@ -250,7 +257,7 @@ export function createWorker(o: WorkerOptions): Worker {
    * While a target holds its cap, its due backlog lies across the index of targeted jobs, and a
    * look for other targets' work reads all of it: untargeted jobs (fan-out, consumers, most
    * housekeeping) are then claimed off their own index first, every round, and the look past the
-   * backlog is spaced out (`scanned`).
+   * backlog reads it in full only now and then (`scanned`, FULL_LOOK_MS).
    */
   async function claimRound(environmentId: string | undefined, max: number): Promise<number> {
     const want = Math.min(Math.max(batchSize, concurrency), max);
@@ -266,8 +273,8 @@ export function createWorker(o: WorkerOptions): Worker {
     const jobs: JobRow[] = [];
     let skipped = skip;
     /** Claims up to what the round still wants: other tenants first, then theirs too if room is left. */
-    const look = async (only?: "untargeted" | "targeted") => {
-      const opts = { ...base, ...(only ? { only } : {}) };
+    const look = async (only?: "untargeted" | "targeted", dueAfter?: string) => {
+      const opts = { ...base, ...(only ? { only } : {}), ...(dueAfter ? { dueAfter } : {}) };
       jobs.push(...(await claimDueJobs(deps.db, deps.dialect, { ...opts, limit: want - jobs.length, skip })));
       if (jobs.length < want && skip.tenants.length > 0) {
         skipped = { ...skip, tenants: [] };
@@ -280,13 +287,14 @@ export function createWorker(o: WorkerOptions): Worker {
     else {
       await look("untargeted");
       const now = at(skip);
-      if (jobs.length < want && (!scanned || scanned.skip !== now.skip || now.at - scanned.at >= scanned.wait)) {
-        const before = jobs.length;
-        await look("targeted");
-        // Nothing past the capped backlog again: look less often (each look reads all of it).
-        const found = jobs.length > before;
-        const again = scanned && !found ? Math.min(scanned.wait * 2, RECLAIM_MAX_MS) : RECLAIM_MIN_MS;
-        scanned = jobs.length < want ? { ...now, wait: again } : undefined;
+      if (jobs.length < want) {
+        // Read in full once per skip set and every FULL_LOOK_MS; in between, only what fell due since.
+        const full = !scanned || scanned.skip !== now.skip || now.at - scanned.full >= FULL_LOOK_MS;
+        await look("targeted", full ? undefined : scanned?.through);
+        // A job that commits a little after its run_at (a transaction still open during this look)
+        // falls due inside the overlap, so the next look still reads it.
+        const through = new Date(wallNow.getTime() - LOOK_OVERLAP_MS).toISOString();
+        scanned = { skip: now.skip, full: full ? now.at : scanned!.full, through };
       }
     }
     // Everything due outside the capped targets and types is claimed: the same claim again would
