@@ -62,8 +62,25 @@ export interface Scope {
  * the logger rebound to it so the log lines say the same.
  */
 export function withCorrelation(deps: Pick<Deps, "logger">, scope: Scope, correlationId: string): Scope {
-  const bindings = scope.logger?.bindings() ?? {};
-  return { ...scope, correlationId, logger: deps.logger.child({ ...bindings, correlation_id: correlationId }) };
+  return withLazyLogger(scope, { correlationId }, () =>
+    deps.logger.child({ ...(scope.logger?.bindings() ?? {}), correlation_id: correlationId }),
+  );
+}
+
+/**
+ * A copy of `scope` with `patch`, and a logger built on first use. A job's logger (pino's
+ * `child`, its bindings serialised) cost more than most of what a renewal computes, and most jobs
+ * never log a line. The copy does not read `scope`'s own logger (a spread would build it).
+ */
+export function withLazyLogger(scope: Scope, patch: Partial<Omit<Scope, "logger">>, build: () => Logger): Scope {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(scope) as (keyof Scope)[]) if (key !== "logger") copy[key] = scope[key];
+  let logger: Logger | undefined;
+  return Object.defineProperty(Object.assign(copy, patch), "logger", {
+    get: () => (logger ??= build()),
+    enumerable: true,
+    configurable: true,
+  }) as unknown as Scope;
 }
 
 /** The scope's bound logger, else the process logger: what services log with. */

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { Deps, Scope } from "../context.js";
+import { type Deps, type Scope, withLazyLogger } from "../context.js";
 import type { DialectName } from "../db/connect.js";
 import { unavailableCause } from "../db/errors.js";
 import type { Db, JobRow } from "../db/types.js";
@@ -165,21 +165,22 @@ export function createWorker(o: WorkerOptions): Worker {
       // Lineage: the job acts as the system, continues the correlation of whatever scheduled it
       // (or starts its own), and was caused by its scheduler's cause, else by itself.
       const correlationId = job.correlation_id ?? job.id;
-      const scope: Scope | undefined = base && {
-        ...base,
-        actor: { type: "system", id: job.type },
-        correlationId,
-        causationId: job.causation_id ?? job.id,
-        // The job's lines carry its lineage like a request's (context.ts, Scope.logger).
-        logger: deps.logger.child({
-          job_id: job.id,
-          job_type: job.type,
-          correlation_id: correlationId,
-          tenant: base.tenantId,
-          environment: base.environment,
-          actor: `system:${job.type}`,
-        }),
-      };
+      const scope: Scope | undefined =
+        base &&
+        withLazyLogger(
+          base,
+          { actor: { type: "system", id: job.type }, correlationId, causationId: job.causation_id ?? job.id },
+          // The job's lines carry its lineage like a request's (context.ts, Scope.logger).
+          () =>
+            deps.logger.child({
+              job_id: job.id,
+              job_type: job.type,
+              correlation_id: correlationId,
+              tenant: base.tenantId,
+              environment: base.environment,
+              actor: `system:${job.type}`,
+            }),
+        );
       let completed = false;
       await handler({
         job,
@@ -193,7 +194,7 @@ export function createWorker(o: WorkerOptions): Worker {
         },
       });
       if (!completed) await completeJob(deps.db, job, id, deps.clock.now().toISOString());
-      scope?.logger?.debug({ attempts: job.attempts }, "job done");
+      if (deps.logger.isLevelEnabled("debug")) scope?.logger?.debug({ attempts: job.attempts }, "job done");
       if (scope && o.afterJob)
         await o.afterJob(scope).catch((error) => deps.logger.warn({ err: error }, "after-job hook failed"));
     } catch (error) {
