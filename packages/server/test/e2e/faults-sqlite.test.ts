@@ -169,7 +169,9 @@ function fullDisk(): {
   // TESSERA_TEST_FULL_DISK=ulimit runs the stand-in where a tmpfs could be mounted, to check it too.
   const mounted =
     process.env.TESSERA_TEST_FULL_DISK !== "ulimit" &&
-    spawnSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", dir]).status === 0;
+    // Room for the migrations' WAL (≈ 3.2 MB, one transaction) beside the database while the
+    // checkpoint at close copies it in; the filler takes whatever is left.
+    spawnSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", dir]).status === 0;
   if (mounted) {
     cleanups.push(() => spawnSync("umount", ["-l", dir]));
     return {
