@@ -83,6 +83,19 @@ export function withLazyLogger(scope: Scope, patch: Partial<Omit<Scope, "logger"
   }) as unknown as Scope;
 }
 
+/**
+ * `loggerFor` when lines of `level` are written at all, else undefined, for a line on a hot path
+ * (`loggerAt(deps, scope, "info")?.info(…)`): a job's logger is built on first use, and a line
+ * nobody will read should not build it.
+ */
+export function loggerAt(
+  deps: Pick<Deps, "logger">,
+  scope: Pick<Scope, "logger"> | undefined,
+  level: "debug" | "info",
+): Logger | undefined {
+  return deps.logger.isLevelEnabled(level) ? loggerFor(deps, scope) : undefined;
+}
+
 /** The scope's bound logger, else the process logger: what services log with. */
 export function loggerFor(deps: Pick<Deps, "logger">, scope: Pick<Scope, "logger"> | undefined): Logger {
   return scope?.logger ?? deps.logger;

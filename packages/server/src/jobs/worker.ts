@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { type Deps, type Scope, withLazyLogger } from "../context.js";
+import { type Deps, loggerAt, type Scope, withLazyLogger } from "../context.js";
 import type { DialectName } from "../db/connect.js";
 import { unavailableCause } from "../db/errors.js";
 import type { Db, JobRow } from "../db/types.js";
@@ -194,7 +194,7 @@ export function createWorker(o: WorkerOptions): Worker {
         },
       });
       if (!completed) await completeJob(deps.db, job, id, deps.clock.now().toISOString());
-      if (deps.logger.isLevelEnabled("debug")) scope?.logger?.debug({ attempts: job.attempts }, "job done");
+      if (scope) loggerAt(deps, scope, "debug")?.debug({ attempts: job.attempts }, "job done");
       if (scope && o.afterJob)
         await o.afterJob(scope).catch((error) => deps.logger.warn({ err: error }, "after-job hook failed"));
     } catch (error) {

@@ -13,7 +13,7 @@ import type {
   RefundPayment,
   RoutingDecision,
 } from "@tessera/core";
-import { type Deps, loggerFor, type Scope } from "../../context.js";
+import { type Deps, loggerAt, loggerFor, type Scope } from "../../context.js";
 import type { Db, PaymentRow } from "../../db/types.js";
 import { ApiError, notFound } from "../../errors.js";
 import type { JobRegistry } from "../../jobs/registry.js";
@@ -316,7 +316,7 @@ export function paymentsService(
           };
         }
         // The request's or job's logger: this line carries its correlation id (context.ts).
-        loggerFor(deps, scope).info(
+        loggerAt(deps, scope, "info")?.info(
           { payment: current.id, provider: config.name, amount: Number(current.amount), outcome: outcome.status },
           "payment provider charge",
         );
