@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { type Scope, withCorrelation, withLazyLogger } from "./context.js";
+import { loggerAt, type Scope, withCorrelation, withLazyLogger } from "./context.js";
 import { systemClock } from "./lib/clock.js";
 
 describe("scopes with a logger built on first use", () => {
@@ -30,5 +30,20 @@ describe("scopes with a logger built on first use", () => {
     expect(built).toBe(1);
     // A spread copies the built logger: what a copy logs carries the same bindings.
     expect({ ...renewal }.logger!.bindings()).toEqual({ job_id: "job_1", correlation_id: "job_2" });
+  });
+
+  it("builds it for a line only when that line's level is written", () => {
+    let built = 0;
+    const scopeOf = (root: pino.Logger) =>
+      withLazyLogger(base, {}, () => {
+        built++;
+        return root.child({ job_id: "job_1" });
+      });
+    const quiet = pino({ level: "warn" });
+    expect(loggerAt({ logger: quiet }, scopeOf(quiet), "info")).toBeUndefined();
+    expect(built).toBe(0);
+    const chatty = pino({ level: "info" }, { write: () => {} });
+    expect(loggerAt({ logger: chatty }, scopeOf(chatty), "info")!.bindings()).toEqual({ job_id: "job_1" });
+    expect(built).toBe(1);
   });
 });

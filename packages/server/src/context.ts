@@ -73,14 +73,29 @@ export function withCorrelation(deps: Pick<Deps, "logger">, scope: Scope, correl
  * never log a line. The copy does not read `scope`'s own logger (a spread would build it).
  */
 export function withLazyLogger(scope: Scope, patch: Partial<Omit<Scope, "logger">>, build: () => Logger): Scope {
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(scope) as (keyof Scope)[]) if (key !== "logger") copy[key] = scope[key];
   let logger: Logger | undefined;
-  return Object.defineProperty(Object.assign(copy, patch), "logger", {
-    get: () => (logger ??= build()),
-    enumerable: true,
-    configurable: true,
-  }) as unknown as Scope;
+  // Every field but the logger, named (the compiler checks none is missing): a literal with a
+  // getter keeps V8's fast object shape, which copying keys and `defineProperty` did not.
+  const fields: { [K in Exclude<keyof Scope, "logger">]-?: Scope[K] | undefined } = {
+    tenantId: scope.tenantId,
+    tenantSlug: scope.tenantSlug,
+    environmentId: scope.environmentId,
+    environment: scope.environment,
+    clock: scope.clock,
+    requestId: scope.requestId,
+    actor: scope.actor,
+    correlationId: scope.correlationId,
+    causationId: scope.causationId,
+    idempotencyKey: scope.idempotencyKey,
+  };
+  return {
+    ...(fields as Omit<Scope, "logger">),
+    ...patch,
+    get logger() {
+      logger ??= build();
+      return logger;
+    },
+  };
 }
 
 /**
