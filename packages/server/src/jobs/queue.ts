@@ -128,7 +128,8 @@ export interface ClaimOptions {
   /**
    * Only pending jobs that fell due at or after this instant (a look that read everything due before it
    * already): a seek to it instead of reading a capped target's whole backlog again. Test-clock
-   * jobs ahead of the wall clock and expired leases are read in full.
+   * jobs ahead of the wall clock and expired leases are read in full; one due by a test clock
+   * behind the wall clock (its run_at already passed) waits for the worker's next full look.
    */
   dueAfter?: string;
 }

@@ -216,6 +216,84 @@ describe("audit records", () => {
     expect((await ctx.services.audit.verify(shop.id)).every((r) => r.ok)).toBe(true);
   });
 
+  it("completes a note from its event, and still appends notes kept as whole records (before 4 December)", async () => {
+    const shop = await createTestTenant(ctx, "legacy-notes");
+    const scope = shop.scopes.development!;
+    const cat = await billingCatalog(shop.api);
+    await drain();
+    const created = await shop.api("POST", "/v1/customers", {
+      storefront: cat.storefront,
+      external_id: "legacy-1",
+      email: "l@example.com",
+    });
+    expect(created.status).toBe(201);
+    const carrier = await ctx.deps.db
+      .selectFrom("events")
+      .select(["id", "type", "actor", "created_at"])
+      .where("object_id", "=", created.body.id)
+      .executeTakeFirstOrThrow();
+    const legacy = {
+      tenant_id: shop.id,
+      environment_id: scope.environmentId,
+      kind: "decision",
+      action: "legacy.whole_record",
+      object_type: "customer",
+      object_id: created.body.id,
+      actor: JSON.stringify({ type: "system", id: "system" }),
+      request_id: null,
+      idempotency_key: null,
+      correlation_id: "corr_legacy",
+      causation_id: null,
+      event_id: null,
+      before: null,
+      after: null,
+      reason: "kept whole",
+      data: JSON.stringify({ a: 1 }),
+      created_at: "2026-01-01T00:00:00.000Z",
+    };
+    const compact = {
+      kind: "decision",
+      action: "compact.note",
+      object_type: "customer",
+      object_id: created.body.id,
+      before: null,
+      after: null,
+      reason: "from its event",
+      data: { b: 2 },
+      correlation_id: "corr_compact",
+      causation_id: null,
+    };
+    // Not consumed yet (consumers run in jobs): the notes are set as a change would have written them.
+    await ctx.deps.db
+      .updateTable("events")
+      .set({ audit_notes: JSON.stringify([legacy, compact]) })
+      .where("id", "=", carrier.id)
+      .execute();
+    await drain();
+    const chain = await ctx.deps.db
+      .selectFrom("audit_records")
+      .selectAll()
+      .where("tenant_id", "=", shop.id)
+      .orderBy("seq")
+      .execute();
+    const at = chain.findIndex((r) => r.event_id === carrier.id);
+    expect(chain.slice(at - 2, at + 1).map((r) => r.action)).toEqual([
+      "legacy.whole_record",
+      "compact.note",
+      carrier.type,
+    ]);
+    expect(chain[at - 2]).toMatchObject({ created_at: legacy.created_at, data: legacy.data, reason: "kept whole" });
+    // The compact note's who and when are its event's.
+    expect(chain[at - 1]).toMatchObject({
+      actor: carrier.actor,
+      created_at: carrier.created_at,
+      correlation_id: "corr_compact",
+      data: JSON.stringify({ b: 2 }),
+      environment_id: scope.environmentId,
+    });
+    expect((await ctx.services.audit.verify(shop.id)).every((r) => r.ok)).toBe(true);
+  });
+
   it("shows a renewal's lineage: declined charge → dunning → retry → recovery, under one correlation id", async () => {
     const shop = await createTestTenant(ctx, "lineage");
     await freezeAt(shop.api, "2026-06-01T00:00:00.000Z");

@@ -56,6 +56,71 @@ export const CHECKPOINT_INTERVAL_MS = 60 * 60_000;
 const json = (value: unknown) => (value === undefined || value === null ? null : toJson(redact(value)));
 
 /**
+ * An audit note as a change's first event keeps it (`AuditService.notes`): what the entry says,
+ * redacted, with its values as JSON values rather than JSON text inside JSON. Who acted, in which
+ * request, and when are the event's own (the same scope wrote both), so they are not repeated.
+ * Notes written before 4 December kept whole records (`NewRecord`): still read as they are.
+ */
+interface Note {
+  kind: NewRecord["kind"];
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+  data: unknown;
+  correlation_id: string | null;
+  causation_id: string | null;
+}
+
+function noteOf(scope: Scope, entry: AuditEntry): Note {
+  const value = (v: unknown) => (v === undefined || v === null ? null : redact(v));
+  return {
+    kind: entry.kind,
+    action: entry.action,
+    object_type: entry.object?.object ?? null,
+    object_id: entry.object?.id ?? null,
+    before: value(entry.before),
+    after: value(entry.after),
+    reason: entry.reason ?? null,
+    data: redact(entry.data ?? {}),
+    correlation_id: entry.correlationId ?? scope.correlationId ?? scope.requestId ?? null,
+    causation_id: entry.causationId ?? scope.causationId ?? null,
+  };
+}
+
+/** The record a note becomes, completed from the event that carried it. */
+function recordOfNote(
+  note: Note | NewRecord,
+  scope: Pick<Scope, "tenantId" | "environmentId">,
+  event: Event,
+  idempotencyKey: string | null,
+): NewRecord {
+  if ("tenant_id" in note) return note;
+  const text = (v: unknown) => (v === null ? null : toJson(v));
+  return {
+    tenant_id: scope.tenantId,
+    environment_id: scope.environmentId,
+    kind: note.kind,
+    action: note.action,
+    object_type: note.object_type,
+    object_id: note.object_id,
+    actor: toJson(event.actor ?? SYSTEM_ACTOR),
+    request_id: event.request_id,
+    idempotency_key: idempotencyKey,
+    correlation_id: note.correlation_id,
+    causation_id: note.causation_id,
+    event_id: null,
+    before: text(note.before),
+    after: text(note.after),
+    reason: note.reason,
+    data: toJson(note.data ?? {}),
+    created_at: event.created_at,
+  };
+}
+
+/**
  * The tenant-scoped, tamper-evident audit trail (docs/security.md "Audit trail"). Every committed
  * event is recorded as an action by an events consumer; decisions and outcomes that are not
  * events are recorded with `record`, in the transaction of the change they go with.
@@ -115,9 +180,10 @@ export function auditService(
         const { idempotencyKey, auditNotes } = details.get(event.id)!;
         // The change's decisions and outcome first, then the change itself (as when they were
         // appended in its transaction).
-        for (const note of auditNotes ? fromJson<NewRecord[]>(auditNotes, []) : []) {
-          rows.push(note);
-          if (note.object_id && note.after !== null) lastAfter.set(note.object_id, note.after);
+        for (const note of auditNotes ? fromJson<Array<Note | NewRecord>>(auditNotes, []) : []) {
+          const row = recordOfNote(note, scope, event, idempotencyKey);
+          rows.push(row);
+          if (row.object_id && row.after !== null) lastAfter.set(row.object_id, row.after);
         }
         const object = event.data.object as { id?: string; object?: string };
         const before = object.id
@@ -303,7 +369,7 @@ export function auditService(
      * of the change's transaction.
      */
     notes(scope: Scope, entries: AuditEntry[]): string {
-      return toJson(entries.map((entry) => toRecord(scope, entry)));
+      return toJson(entries.map((entry) => noteOf(scope, entry)));
     },
 
     /** `record` for several entries, in order, under one lock of the chain's head. */
