@@ -173,4 +173,24 @@ describe.runIf(dialect === "sqlite")("SQLite group commit", () => {
     ]);
     expect(visible).toEqual([{ note: "claimed" }, { note: null }]);
   });
+
+  // Another process on the same file (a `tessera worker` beside `tessera serve`, a CLI command):
+  // a group that read first and wrote later, after the other had committed, failed with
+  // SQLITE_BUSY_SNAPSHOT, which no busy timeout cures. The group takes the write lock when it opens.
+  it("holds the write lock from the group's first statement: another writer waits, none slips in between", async () => {
+    const other = new SQLite(join(dir, "db.sqlite"));
+    other.pragma("busy_timeout = 0");
+    try {
+      await db.transaction().execute(async (tx) => {
+        await tx.selectFrom("items").selectAll().execute();
+        expect(() => other.prepare("insert into items (id, note) values ('x', null)").run()).toThrow(/locked|busy/i);
+        await tx.insertInto("items").values({ id: "a", note: null }).execute();
+      });
+      expect(committed()).toEqual(["a"]);
+      other.prepare("insert into items (id, note) values ('x', null)").run();
+      expect(committed()).toEqual(["a", "x"]);
+    } finally {
+      other.close();
+    }
+  });
 });

@@ -265,7 +265,10 @@ class GroupCommitDriver implements Driver {
       group = undefined;
     }
     if (!group) {
-      this.#run("begin");
+      // The write lock up front: a group that read first and wrote after another process (a
+      // `tessera worker` beside `serve`, a CLI command) had committed would fail with
+      // SQLITE_BUSY_SNAPSHOT, which no busy timeout cures. Another writer waits its busy timeout.
+      this.#run("begin immediate");
       group = newGroup();
       this.#group = group;
       const opened = group;
