@@ -126,8 +126,8 @@ export interface ClaimOptions {
    */
   only?: "untargeted" | "targeted";
   /**
-   * Only pending jobs that fell due at or after this instant (a look that read everything due before it
-   * already): a seek to it instead of reading a capped target's whole backlog again. Test-clock
+   * Only pending jobs that fell due at or after this instant (a look that read everything due
+   * before it already): a seek to it instead of reading a capped target's whole backlog again. Test-clock
    * jobs ahead of the wall clock and expired leases are read in full; one due by a test clock
    * behind the wall clock (its run_at already passed) waits for the worker's next full look.
    */
@@ -153,8 +153,9 @@ function notIn(column: string, values: readonly string[] | undefined, nullable: 
  *
  * Each kind of due job is read in (run_at, id) order off an index of pending (or running) jobs and
  * stops at the limit (migration 006), so a claim costs the same with a backlog of 100,000 as with
- * 10 — pending jobs off one of two indexes, by whether they wait on a target (`only`): wall-clock jobs due by now; environment-clock jobs due by now, unless their environment's
- * test clock is behind them; jobs between now and a test clock that is ahead of it (clocks
+ * 10 (pending jobs off one of two indexes, by whether they wait on a target: `only`): wall-clock
+ * jobs due by now; environment-clock jobs due by now, unless their environment's test clock is
+ * behind them; jobs between now and a test clock that is ahead of it (clocks
  * first — `cross join` keeps SQLite from walking every future job instead); and expired locks.
  * The first `limit` of those, merged in order, are claimed.
  */

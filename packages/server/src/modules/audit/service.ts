@@ -90,25 +90,21 @@ function noteOf(scope: Scope, entry: AuditEntry): Note {
   };
 }
 
-/** The record a note becomes, completed from the event that carried it. */
-function recordOfNote(
-  note: Note | NewRecord,
-  scope: Pick<Scope, "tenantId" | "environmentId">,
-  event: Event,
-  idempotencyKey: string | null,
-): NewRecord {
-  if ("tenant_id" in note) return note;
+/** Who acted, in which request, and when: what a note leaves to whoever appends it. */
+type NoteContext = Pick<
+  NewRecord,
+  "tenant_id" | "environment_id" | "actor" | "request_id" | "idempotency_key" | "created_at"
+>;
+
+/** The record a note becomes: the note, its values as JSON text, completed with `who`. */
+function recordOfNote(note: Note, who: NoteContext): NewRecord {
   const text = (v: unknown) => (v === null ? null : toJson(v));
   return {
-    tenant_id: scope.tenantId,
-    environment_id: scope.environmentId,
+    ...who,
     kind: note.kind,
     action: note.action,
     object_type: note.object_type,
     object_id: note.object_id,
-    actor: toJson(event.actor ?? SYSTEM_ACTOR),
-    request_id: event.request_id,
-    idempotency_key: idempotencyKey,
     correlation_id: note.correlation_id,
     causation_id: note.causation_id,
     event_id: null,
@@ -116,7 +112,6 @@ function recordOfNote(
     after: text(note.after),
     reason: note.reason,
     data: toJson(note.data ?? {}),
-    created_at: event.created_at,
   };
 }
 
@@ -181,7 +176,18 @@ export function auditService(
         // The change's decisions and outcome first, then the change itself (as when they were
         // appended in its transaction).
         for (const note of auditNotes ? fromJson<Array<Note | NewRecord>>(auditNotes, []) : []) {
-          const row = recordOfNote(note, scope, event, idempotencyKey);
+          // Notes an older version kept as whole records are appended as they are.
+          const row =
+            "tenant_id" in note
+              ? note
+              : recordOfNote(note, {
+                  tenant_id: scope.tenantId,
+                  environment_id: scope.environmentId,
+                  actor: toJson(event.actor ?? SYSTEM_ACTOR),
+                  request_id: event.request_id,
+                  idempotency_key: idempotencyKey,
+                  created_at: event.created_at,
+                });
           rows.push(row);
           if (row.object_id && row.after !== null) lastAfter.set(row.object_id, row.after);
         }
@@ -331,25 +337,14 @@ export function auditService(
   }
 
   function toRecord(scope: Scope, entry: AuditEntry): NewRecord {
-    return {
+    return recordOfNote(noteOf(scope, entry), {
       tenant_id: scope.tenantId,
       environment_id: scope.environmentId,
-      kind: entry.kind,
-      action: entry.action,
-      object_type: entry.object?.object ?? null,
-      object_id: entry.object?.id ?? null,
       actor: toJson(scope.actor ?? SYSTEM_ACTOR),
       request_id: scope.requestId ?? null,
       idempotency_key: scope.idempotencyKey ?? null,
-      correlation_id: entry.correlationId ?? scope.correlationId ?? scope.requestId ?? null,
-      causation_id: entry.causationId ?? scope.causationId ?? null,
-      event_id: null,
-      before: json(entry.before),
-      after: json(entry.after),
-      reason: entry.reason ?? null,
-      data: toJson(redact(entry.data ?? {})),
       created_at: scope.clock.now().toISOString(),
-    };
+    });
   }
 
   return {
