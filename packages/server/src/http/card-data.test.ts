@@ -73,6 +73,11 @@ describe("no card data reaches a handler, the idempotency store or a log", () =>
   let ctx: TestContext;
   let acme: TestTenant;
   const logged: string[] = [];
+  // Ids (req_…, evt_…) are random, and a four-digit run turns up in one now and then. What must not
+  // show is the card's digits, so ids (a prefix, then 16+ characters with a letter among them) are
+  // taken out before looking; pino's time and pid are left out for the same reason.
+  const withoutIds = (text: string) => text.replace(/\b[a-z]{2,5}_(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]{16,}\b/g, "");
+  const logText = () => withoutIds(logged.join(""));
 
   beforeAll(async () => {
     const sink = new Writable({
@@ -81,7 +86,7 @@ describe("no card data reaches a handler, the idempotency store or a log", () =>
         done();
       },
     });
-    ctx = await createTestApp({ logger: pino({ level: "trace" }, sink) });
+    ctx = await createTestApp({ logger: pino({ level: "trace", base: null, timestamp: false }, sink) });
     acme = await createTestTenant(ctx);
   });
   afterAll(() => ctx.close());
@@ -95,11 +100,11 @@ describe("no card data reaches a handler, the idempotency store or a log", () =>
     );
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: "PAYMENT_DATA_FORBIDDEN", errors: [{ path: "metadata.note" }] });
-    expect(JSON.stringify(res.body)).not.toContain("4000");
+    expect(withoutIds(JSON.stringify(res.body))).not.toContain("4000");
     expect((await acme.api("GET", "/v1/entitlements")).body.data).toEqual([]);
     const stored = await ctx.deps.db.selectFrom("idempotency_keys").selectAll().where("key", "=", "pan-1").execute();
     expect(stored).toEqual([]);
-    expect(logged.join("")).not.toMatch(/4000.?0566.?5566.?5556/);
+    expect(logText()).not.toMatch(/4000.?0566.?5566.?5556/);
   });
 
   it("refuses it before authentication, in numbers, in a query string, and in bodies that are not JSON", async () => {
@@ -114,7 +119,7 @@ describe("no card data reaches a handler, the idempotency store or a log", () =>
     expect(query.body).toMatchObject({ code: "PAYMENT_DATA_FORBIDDEN", errors: [{ path: "query.external_id" }] });
     const text = await acme.api("POST", "/v1/entitlements", "pan=4111111111111111", { "content-type": "text/plain" });
     expect(text.body.code).toBe("PAYMENT_DATA_FORBIDDEN");
-    expect(logged.join("")).not.toContain("4111");
+    expect(logText()).not.toContain("4111");
   });
 
   it("refuses it in PATCH, PUT and DELETE bodies, path segments and headers, and logs none of it", async () => {
@@ -140,8 +145,8 @@ describe("no card data reaches a handler, the idempotency store or a log", () =>
       metadata: { "3782 822463 10005": "x" },
     });
     expect(key.body).toMatchObject({ errors: [{ path: "metadata.(key)" }] });
-    expect(JSON.stringify(key.body)).not.toContain("3782");
-    const all = logged.join("");
+    expect(withoutIds(JSON.stringify(key.body))).not.toContain("3782");
+    const all = logText();
     for (const digits of ["5555", "5105", "6011", "3782"]) expect(all, digits).not.toContain(digits);
   });
 
