@@ -1,5 +1,13 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import type {
+  KyselyPlugin,
+  PluginTransformResultArgs,
+  QueryId,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestContext, type TestTenant } from "../../test/harness.js";
 import { emitEvent, startReceiver } from "../../test/webhook-receiver.js";
@@ -20,6 +28,28 @@ function gate() {
   let open!: () => void;
   const opened = new Promise<void>((r) => (open = r));
   return { open, opened };
+}
+
+/**
+ * Holds the answer of the second job claim until `release`, after telling `read` that the claim
+ * has read the queue (a plugin's result step runs once the statement has run).
+ */
+function delaySecondClaim(read: () => void, release: Promise<void>): KyselyPlugin {
+  const claims = new WeakSet<QueryId>();
+  let seen = 0;
+  return {
+    transformQuery({ node, queryId }: { node: RootOperationNode; queryId: QueryId }) {
+      if (node.kind === "RawNode" && node.sqlFragments.join("").includes("set status = 'running'")) claims.add(queryId);
+      return node;
+    },
+    async transformResult({ result, queryId }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+      if (claims.has(queryId) && ++seen === 2) {
+        read();
+        await release;
+      }
+      return result;
+    },
+  };
 }
 
 describe("the worker pool: concurrency, leases, limits and release", () => {
@@ -191,6 +221,34 @@ describe("the worker pool: concurrency, leases, limits and release", () => {
       .execute();
     expect(waiting.map((j) => j.attempts)).toEqual(Array(events - 2).fill(0));
   });
+  it("a drain does not stop on a claim that looked while a job was still running: what that job scheduled still runs", async () => {
+    await ctx.services.worker.drain();
+    // The second claim reads the queue while the first job runs, and answers only after that job
+    // scheduled its follow-up and finished: the claim's snapshot holds no follow-up.
+    const secondClaimRead = gate();
+    const firstJobSettled = gate();
+    const delayed = delaySecondClaim(secondClaimRead.open, firstJobSettled.opened);
+    let child: string | undefined;
+    ctx.services.jobs.register("test.spawner", async () => {
+      await secondClaimRead.opened;
+      child = await enqueue("test.order");
+    });
+    const parent = await enqueue("test.spawner");
+    const worker = createWorker({
+      deps: { ...ctx.deps, db: ctx.deps.db.withPlugin(delayed) },
+      handlers: () => ctx.services.jobs.handlers(),
+      scopeOf: (id) => ctx.services.tenancy.scopeForEnvironment(id),
+      concurrency: 4,
+    });
+    const draining = worker.drain();
+    await until("the spawner is done", async () => (await job(parent)).status === "done");
+    // Done in the table; its slot frees a few awaits later (no tenant: no after-job hook runs).
+    await new Promise((r) => setTimeout(r, 50));
+    firstJobSettled.open();
+    expect(await draining).toBe(2);
+    expect((await job(child!)).status).toBe("done");
+  });
+
   it("while one target's backlog waits on its cap, work that comes later is still claimed and run", async () => {
     slow = gate();
     await ctx.services.worker.drain();

@@ -349,12 +349,16 @@ export function createWorker(o: WorkerOptions): Worker {
     let ran = 0;
     while (!shutdown.signal.aborted) {
       let claimed = 0;
+      // An empty claim says "nothing more is due" only if no job ran while it looked: one that
+      // finished meanwhile may have committed follow-up work after the claim read the queue (on
+      // Postgres, the claim's snapshot), and a drain that stopped there left it behind.
+      const quiet = pool.running === 0 && pool.ready === 0;
       if (wantsMore() && ran < max) {
         claimed = await claimRound(options.environmentId, max - ran);
         ran += claimed;
       }
       startReady();
-      if (pool.running === 0 && pool.ready === 0 && (claimed === 0 || ran >= max)) break;
+      if (pool.running === 0 && pool.ready === 0 && ((claimed === 0 && quiet) || ran >= max)) break;
       // Full, or nothing more due until a running job finishes (it may schedule more): wait for one.
       if (claimed === 0 || pool.running >= concurrency) await pool.next();
     }
