@@ -119,7 +119,9 @@ export const ConfigSchema = z.object({
   /** SQLite: how often the WAL is checkpointed into the database file (0 = only at close). */
   TESSERA_SQLITE_CHECKPOINT_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   /** SQLite: most memory its page cache may take, in MB (allocated as pages are read). */
-  TESSERA_SQLITE_CACHE_MB: z.coerce.number().int().min(2).max(65_536).default(128),
+  TESSERA_SQLITE_CACHE_MB: z.coerce.number().int().min(2).max(65_536).default(8),
+  /** SQLite: how much of the database file is read through a memory map, in MB (0 = none). */
+  TESSERA_SQLITE_MMAP_MB: z.coerce.number().int().min(0).max(65_536).default(1024),
   NODE_ENV: z.string().default("development"),
 });
 

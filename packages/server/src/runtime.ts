@@ -67,6 +67,7 @@ export function databaseOptions(config: Config, logger: Logger): ConnectOptions 
     statementTimeoutMs: config.TESSERA_DB_STATEMENT_TIMEOUT_MS,
     checkpointMs: config.TESSERA_SQLITE_CHECKPOINT_MS,
     sqliteCacheMb: config.TESSERA_SQLITE_CACHE_MB,
+    sqliteMmapMb: config.TESSERA_SQLITE_MMAP_MB,
     // Never thrown (nothing awaits them); the pool replaces a lost connection on the next query.
     onBackgroundError: (err, what) => logger.warn({ err, cause: unavailableCause(err) }, what),
   };

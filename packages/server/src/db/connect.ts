@@ -29,7 +29,9 @@ pg.types.setTypeParser(20, (v) => {
 });
 
 /** SQLite's page cache, in MB (see connectDatabase; measured in docs/architecture.md, "renewal bench"). */
-export const DEFAULT_SQLITE_CACHE_MB = 128;
+export const DEFAULT_SQLITE_CACHE_MB = 8;
+/** How much of the SQLite file is read through a memory map, in MB (see connectDatabase). */
+export const DEFAULT_SQLITE_MMAP_MB = 1024;
 
 export function dialectOf(url: string): DialectName {
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return "postgres";
@@ -47,8 +49,10 @@ export interface ConnectOptions {
   statementTimeoutMs?: number;
   /** SQLite: how often a PASSIVE checkpoint copies the WAL into the database file (default 1 s; 0 = never). */
   checkpointMs?: number;
-  /** SQLite: most memory the page cache may use, in MB (default 128). */
+  /** SQLite: most memory the page cache may use, in MB (default 8). */
   sqliteCacheMb?: number;
+  /** SQLite: how much of the file is read through a memory map, in MB (default 1024; 0 = none). */
+  sqliteMmapMb?: number;
   /**
    * Told of errors no caller awaits: an idle pooled connection that the server closed, a failed
    * timed checkpoint. Without a listener pg would crash the process on them.
@@ -80,11 +84,17 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     try {
       sqlite.pragma("journal_mode = WAL");
       sqlite.pragma("synchronous = NORMAL");
-      // SQLite's default page cache is 2 MB. A renewal run and its consumers look up subscriptions,
-      // events and audit records all over indexes of hundreds of MB; every miss is a read() of the
-      // page from the OS. Pages are allocated as they are used, so a small database stays small.
+      // A renewal run and its consumers look up subscriptions, events and audit records all over
+      // indexes of hundreds of MB. Through a memory map a page SQLite's cache misses is read from
+      // the OS's cache without a read() call each. The page cache itself stays small: every commit
+      // asks it to drop pages past the end of the file, and while the file is under 1 GB that
+      // request walks the whole cache (a b-tree rebalance parks a page at the 1 GB lock page's
+      // number, so the cache believes it holds pages up to there). With 128 MB of cache that walk
+      // cost ≈ 8 % of a renewal (docs/architecture.md, "Page cache and memory map"). 8 MB still
+      // holds a commit group's dirty pages (32 renewals touch a few hundred) without spilling them.
       // (It reads the schema, so it fails like the two above when the WAL cannot be opened.)
       sqlite.pragma(`cache_size = -${(options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB) * 1024}`);
+      sqlite.pragma(`mmap_size = ${(options.sqliteMmapMb ?? DEFAULT_SQLITE_MMAP_MB) * 1024 * 1024}`);
     } catch (error) {
       // A read-only directory (no room for -wal/-shm): start anyway, so /healthz answers and every
       // query reports the real cause. A database already in WAL mode stays so (the mode is in the
